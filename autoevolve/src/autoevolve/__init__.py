@@ -1,0 +1,5 @@
+"""autoevolve: part of autolab."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

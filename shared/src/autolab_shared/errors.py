@@ -1,0 +1,18 @@
+"""Typed errors raised by the library; CLIs turn them into exit code 3."""
+
+from __future__ import annotations
+
+
+class AutolabError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InputError(AutolabError):
+    """An input file is missing, unreadable or unusable; names the file and line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
