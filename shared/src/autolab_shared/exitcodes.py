@@ -1,0 +1,31 @@
+"""The one exit-code table used by autojudge, autosteer and autoevolve."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes: 0-2 are answers, 3 and up are trouble."""
+
+    KEEP = 0
+    DISCARD = 1
+    RETEST = 2
+    INPUT_ERROR = 3
+    USAGE_ERROR = 4
+    INTERRUPTED = 130
+
+
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.KEEP: "keep (a real improvement; for autosteer/autoevolve: progressing)",
+    ExitCode.DISCARD: "discard (or crash; for autosteer: stuck, change direction)",
+    ExitCode.RETEST: "retest (within noise, not enough signal: re-run before deciding)",
+    ExitCode.INPUT_ERROR: "input or internal error (missing/unusable file, bug)",
+    ExitCode.USAGE_ERROR: "usage error (unknown flag, bad option value)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+def exit_code_table() -> str:
+    """The table printed in every CLI's help epilog and in the README."""
+    return "\n".join(f"  {int(code):>3}  {MEANINGS[code]}" for code in ExitCode)

@@ -1,0 +1,89 @@
+"""Output plumbing: a colour-aware rich console factory and the versioned JSON envelope."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+SCHEMA_VERSION = 1
+
+
+def make_console(*, no_color: bool = False, stderr: bool = False, file: IO[str] | None = None) -> Console:
+    """A rich console on stdout (or stderr) that honours --no-color, NO_COLOR and FORCE_COLOR.
+
+    Rich already turns colour off when the stream is not a terminal and reads NO_COLOR /
+    FORCE_COLOR; ``no_color=True`` (the --no-color flag) removes every ANSI style.
+    """
+    from rich.console import Console
+
+    stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    if no_color or os.environ.get("NO_COLOR"):
+        return Console(file=stream, color_system=None, highlight=False, emoji=False, soft_wrap=True)
+    return Console(file=stream, highlight=False, emoji=False, soft_wrap=True)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn dataclasses, enums, tuples, paths and non-finite floats into strict-JSON values."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        to_dict = getattr(value, "to_dict", None)
+        if callable(to_dict):
+            return to_jsonable(to_dict())
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (Sequence, set, frozenset)) and not isinstance(value, (bytes, bytearray)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return to_jsonable(value.item())
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    """Strict JSON (NaN and infinities become null), sorted keys, two-space indent."""
+    return json.dumps(to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False)
+
+
+def envelope(
+    *,
+    tool: str,
+    tool_version: str,
+    command: str,
+    exit_code: int,
+    data: Any = None,
+    warnings: Sequence[Any] = (),
+    errors: Sequence[Any] = (),
+) -> dict[str, Any]:
+    """The JSON document every --format json output is wrapped in (schema_version 1)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": tool,
+        "tool_version": tool_version,
+        "command": command,
+        "status": "error" if errors else "ok",
+        "exit_code": int(exit_code),
+        "data": data,
+        "warnings": list(warnings),
+        "errors": list(errors),
+    }
+
+
+def error_entry(code: str, message: str, path: str | None = None, line: int | None = None) -> dict[str, Any]:
+    """One item of the envelope's ``errors`` list."""
+    return {"code": code, "message": message, "path": path, "line": line}
