@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import REAL_RESULTS, REAL_RUNLOGS, REPO_ROOT, SHARED_DATA, real_files
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-REAL_RESULTS = SHARED_DATA / "real"
-REAL_RUNLOGS = SHARED_DATA / "real-runlogs"
+__all__ = ["REAL_RESULTS", "REAL_RUNLOGS", "REPO_ROOT", "SHARED_DATA", "real_files"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +35,3 @@ def real_runlogs_dir() -> Path:
     """../shared/data/real-runlogs, or skip with the reason."""
     return _need(REAL_RUNLOGS)
 
-
-def real_files(folder: Path) -> list[Path]:
-    """Every file in a real-data folder, sorted; empty when the folder is absent."""
-    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []

@@ -17,15 +17,71 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
+def silence(stream: IO[str]) -> None:
+    """Point a stream's file descriptor at /dev/null so later flushes cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def write_out(text: str, stream: IO[str] | None = None) -> None:
+    """Write a result to stdout (one trailing newline); a reader that went away is not an error."""
+    safe = PipeSafeStream(stream if stream is not None else sys.stdout)
+    safe.write(text if text.endswith("\n") or not text else text + "\n")
+    safe.flush()
+
+
+class PipeSafeStream:
+    """A text stream wrapper that turns a closed pipe (``| head``) into silence."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._on_broken()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._on_broken()
+
+    def _on_broken(self) -> None:
+        self.broken = True
+        silence(self._stream)
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+
 def make_console(*, no_color: bool = False, stderr: bool = False, file: IO[str] | None = None) -> Console:
     """A rich console on stdout (or stderr) that honours --no-color, NO_COLOR and FORCE_COLOR.
 
     Rich already turns colour off when the stream is not a terminal and reads NO_COLOR /
-    FORCE_COLOR; ``no_color=True`` (the --no-color flag) removes every ANSI style.
+    FORCE_COLOR; ``no_color=True`` (the --no-color flag) removes every ANSI style. Writes to
+    a closed pipe are swallowed so the exit code stays the answer.
     """
     from rich.console import Console
 
-    stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    raw = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    stream: Any = PipeSafeStream(raw)
     if no_color or os.environ.get("NO_COLOR"):
         return Console(file=stream, color_system=None, highlight=False, emoji=False, soft_wrap=True)
     return Console(file=stream, highlight=False, emoji=False, soft_wrap=True)
@@ -87,3 +143,10 @@ def envelope(
 def error_entry(code: str, message: str, path: str | None = None, line: int | None = None) -> dict[str, Any]:
     """One item of the envelope's ``errors`` list."""
     return {"code": code, "message": message, "path": path, "line": line}
+
+
+def print_lines(lines: Sequence[str], *, no_color: bool = False, heading: bool = True) -> None:
+    """Print plain text lines to stdout; the first is bold where styling is on."""
+    console = make_console(no_color=no_color)
+    for i, line in enumerate(lines):
+        console.print(line, markup=False, style="bold" if heading and i == 0 else None)

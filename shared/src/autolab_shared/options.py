@@ -1,0 +1,94 @@
+"""The option set every autolab CLI shares (the pip-tools pattern: one module, many scripts)."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _version_of(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def version_message(dist: str) -> str:
+    """``autojudge 0.1.0 (autolab-shared 0.1.0, Python 3.11.7)``: what a bug report needs."""
+    shared = _version_of("autolab-shared")
+    return f"{dist} {_version_of(dist)} (autolab-shared {shared}, Python {platform.python_version()})"
+
+
+def version_option(dist: str) -> Callable[[F], F]:
+    """--version, reading the installed distribution's metadata."""
+    return click.version_option(
+        _version_of(dist), "--version", package_name=dist, message=version_message(dist)
+    )
+
+
+def results_option(*, multiple: bool = False, default: str | None = "results.tsv") -> Callable[[F], F]:
+    """--results FILE (``-`` for stdin); several allowed where ``multiple``."""
+    help_text = "results.tsv to read ('-' for stdin)" + ("; repeat to pool several" if multiple else "")
+    return click.option(
+        "--results",
+        "results",
+        type=click.Path(dir_okay=True, allow_dash=True),
+        default=(default,) if multiple and default else default,
+        multiple=multiple,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def format_option(choices: tuple[str, ...] = ("text", "json")) -> Callable[[F], F]:
+    """--format text|json (stored as ``output_format``)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices, case_sensitive=False),
+        default=choices[0],
+        show_default=True,
+        help="Output format. JSON is one versioned envelope (docs/json-schema.md).",
+    )
+
+
+def quiet_option(fn: F) -> F:
+    """-q/--quiet: one line at most; the exit code is the answer."""
+    return click.option("-q", "--quiet", is_flag=True, help="Print one line at most.")(fn)
+
+
+def color_option(fn: F) -> F:
+    """--no-color: no ANSI styling at all (NO_COLOR is honoured too)."""
+    return click.option("--no-color", is_flag=True, help="No colours or styles (also: NO_COLOR=1).")(fn)
+
+
+def metric_options(fn: F) -> F:
+    """--metric NAME and --direction min|max."""
+    fn = click.option(
+        "--direction",
+        type=click.Choice(["min", "max"], case_sensitive=False),
+        default=None,
+        help="Whether lower (min) or higher (max) is better. Default: from the metric's name.",
+    )(fn)
+    return click.option(
+        "--metric", default=None, metavar="NAME", help="Metric column. Default: val_bpb, else the primary one."
+    )(fn)
+
+
+def common_options(dist: str, *, formats: tuple[str, ...] = ("text", "json")) -> Callable[[F], F]:
+    """--format, --quiet, --no-color and --version together."""
+
+    def decorate(fn: F) -> F:
+        for deco in (version_option(dist), color_option, quiet_option, format_option(formats)):
+            fn = deco(fn)
+        return fn
+
+    return decorate

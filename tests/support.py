@@ -1,0 +1,32 @@
+"""Paths and helpers the tests import (``pythonpath = ["tests"]`` in pyproject.toml)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+REAL_RESULTS = SHARED_DATA / "real"
+REAL_RUNLOGS = SHARED_DATA / "real-runlogs"
+EXAMPLES = REPO_ROOT / "examples"
+TOOLS = ("autojudge", "autosteer", "autoevolve")
+
+
+def real_files(folder: Path) -> list[Path]:
+    """Every file in a real-data folder, sorted; empty when the folder is absent."""
+    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+def console_script(tool: str) -> str:
+    """The installed console script of a tool, beside the running interpreter."""
+    bindir = Path(sys.executable).parent
+    candidate = bindir / (tool + (".exe" if os.name == "nt" else ""))
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(tool)
+    if found is None:
+        raise FileNotFoundError(f"console script {tool} is not installed")
+    return found
