@@ -44,7 +44,14 @@ def _private_uv() -> list[str]:
     log("uv not found: installing it with pip into .autolab-bootstrap/")
     made = subprocess.run([sys.executable, "-m", "venv", str(BOOT)], check=False).returncode == 0
     if made:
-        pip = [str(bindir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        pip = [
+            str(bindir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ]
         subprocess.run([*pip, "uv"], check=True)
         return [str(uv)]
     log("python -m venv is unavailable: installing uv with pip --user")
@@ -96,7 +103,7 @@ def test(uv: list[str], extra: list[str]) -> int:
 
 
 def wheels(uv: list[str], extra: list[str]) -> int:
-    """Build all wheels without workspace sources, then pip-install each CLI alone in a fresh venv."""
+    """Build all wheels without workspace sources; pip-install each CLI alone in a fresh venv."""
     import tempfile
 
     dist = ROOT / "dist"

@@ -34,4 +34,3 @@ def real_results_dir() -> Path:
 def real_runlogs_dir() -> Path:
     """../shared/data/real-runlogs, or skip with the reason."""
     return _need(REAL_RUNLOGS)
-

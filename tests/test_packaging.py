@@ -6,7 +6,6 @@ import importlib
 import sys
 
 import pytest
-
 from support import REPO_ROOT
 
 if sys.version_info >= (3, 11):
@@ -14,8 +13,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-MEMBERS = {"shared": "autolab_shared", "autojudge": "autojudge", "autosteer": "autosteer",
-           "autoevolve": "autoevolve"}
+MEMBERS = {
+    "shared": "autolab_shared",
+    "autojudge": "autojudge",
+    "autosteer": "autosteer",
+    "autoevolve": "autoevolve",
+}
 CLIS = ("autojudge", "autosteer", "autoevolve")
 
 
@@ -63,8 +66,16 @@ def test_members_ship_license_and_py_typed(folder: str) -> None:
 
 
 def test_top_level_layout() -> None:
-    required = {"autojudge", "autosteer", "autoevolve", "shared", "tests", "pyproject.toml",
-                "README.md", "LICENSE"}
+    required = {
+        "autojudge",
+        "autosteer",
+        "autoevolve",
+        "shared",
+        "tests",
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+    }
     allowed = required | {".ci", "examples", "benchmarks", "docs", "uv.lock", ".gitignore", ".git"}
     present = {p.name for p in REPO_ROOT.iterdir()}
     tracked_extra = {n for n in present - allowed if not n.startswith(".")}

@@ -35,9 +35,16 @@ def results_file(tmp_path: Path) -> Path:
     return path
 
 
-def _run_script(tool: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run_script(
+    tool: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [console_script(tool), *args], capture_output=True, text=True, check=False, env=env, timeout=60
+        [console_script(tool), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=60,
     )
 
 
@@ -136,15 +143,23 @@ def test_installed_console_script_exit_codes(tool: str, results_file: Path, tmp_
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_python_dash_m_works(tool: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", tool, "--version"], capture_output=True, text=True,
-                          check=False, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", tool, "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 0 and proc.stdout.startswith(tool)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_closed_stdout_does_not_change_the_exit_code(tool: str, results_file: Path) -> None:
-    proc = subprocess.Popen([console_script(tool), "--results", str(results_file), "--format", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [console_script(tool), "--results", str(results_file), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before the tool writes a byte
     err = proc.stderr.read().decode()
@@ -154,10 +169,13 @@ def test_closed_stdout_does_not_change_the_exit_code(tool: str, results_file: Pa
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_pipe_to_head_keeps_the_exit_code(tool: str, results_file: Path) -> None:
-    script = f'set -o pipefail; "{console_script(tool)}" --results "{results_file}" | head -c 1 >/dev/null'
-    bad = f'"{console_script(tool)}" --bogus | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}'
+    exe = console_script(tool)
+    script = f'set -o pipefail; "{exe}" --results "{results_file}" | head -c 1 >/dev/null'
+    bad = f'"{exe}" --bogus | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}'
     assert subprocess.run(["bash", "-c", script], check=False, timeout=60).returncode == 0
-    out = subprocess.run(["bash", "-c", bad], capture_output=True, text=True, check=False, timeout=60)
+    out = subprocess.run(
+        ["bash", "-c", bad], capture_output=True, text=True, check=False, timeout=60
+    )
     assert out.stdout.strip() == "4"
 
 
@@ -165,7 +183,10 @@ def test_no_color_and_env(results_file: Path) -> None:
     args = ["--results", str(results_file)]
     forced = CliRunner().invoke(_cli("autojudge"), args, env={"FORCE_COLOR": "1"})
     assert "\x1b[" in forced.stdout
-    for env, extra in (({"FORCE_COLOR": "1"}, ["--no-color"]), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, [])):
+    for env, extra in (
+        ({"FORCE_COLOR": "1"}, ["--no-color"]),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, []),
+    ):
         plain = CliRunner().invoke(_cli("autojudge"), args + extra, env=env)
         assert "\x1b[" not in plain.stdout
     piped = CliRunner().invoke(_cli("autojudge"), args)
@@ -175,7 +196,8 @@ def test_no_color_and_env(results_file: Path) -> None:
 def test_cli_import_does_not_load_pandas_or_scipy() -> None:
     code = (
         "import sys, autojudge.cli, autosteer.cli, autoevolve.cli;"
-        "bad=[m for m in ('pandas','scipy') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
+        "bad=[m for m in ('pandas','scipy') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout

@@ -8,7 +8,14 @@ import math
 from dataclasses import dataclass
 
 from autolab_shared.exitcodes import ExitCode, exit_code_table
-from autolab_shared.output import PipeSafeStream, dumps, envelope, error_entry, make_console, to_jsonable
+from autolab_shared.output import (
+    PipeSafeStream,
+    dumps,
+    envelope,
+    error_entry,
+    make_console,
+    to_jsonable,
+)
 
 
 @dataclass(frozen=True)
@@ -28,11 +35,25 @@ def test_to_jsonable_handles_enums_and_tuples() -> None:
 
 def test_envelope_has_the_documented_keys() -> None:
     doc = envelope(tool="autojudge", tool_version="0.1.0", command="summary", exit_code=0, data={})
-    assert set(doc) == {"schema_version", "tool", "tool_version", "command", "status", "exit_code",
-                        "data", "warnings", "errors"}
+    assert set(doc) == {
+        "schema_version",
+        "tool",
+        "tool_version",
+        "command",
+        "status",
+        "exit_code",
+        "data",
+        "warnings",
+        "errors",
+    }
     assert doc["status"] == "ok"
-    err = envelope(tool="t", tool_version="v", command="c", exit_code=3,
-                   errors=[error_entry("input_error", "no such file", "x.tsv")])
+    err = envelope(
+        tool="t",
+        tool_version="v",
+        command="c",
+        exit_code=3,
+        errors=[error_entry("input_error", "no such file", "x.tsv")],
+    )
     assert err["status"] == "error" and err["errors"][0]["path"] == "x.tsv"
 
 

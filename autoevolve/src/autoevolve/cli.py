@@ -9,7 +9,13 @@ from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
 from autolab_shared.output import dumps, envelope, print_lines, write_out
-from autolab_shared.summary import quiet_summary, summarize, summary_json, summary_lines, warning_lines
+from autolab_shared.summary import (
+    quiet_summary,
+    summarize,
+    summary_json,
+    summary_lines,
+    warning_lines,
+)
 
 from . import __version__
 

@@ -9,7 +9,13 @@ from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
 from autolab_shared.output import dumps, envelope, print_lines, write_out
-from autolab_shared.summary import quiet_summary, summarize, summary_json, summary_lines, warning_lines
+from autolab_shared.summary import (
+    quiet_summary,
+    summarize,
+    summary_json,
+    summary_lines,
+    warning_lines,
+)
 
 from . import __version__
 
@@ -52,7 +58,9 @@ def cli(
     elif quiet:
         write_out("\n".join(quiet_summary(s) for s in summaries))
     else:
-        lines = [line for s in summaries for line in (*summary_lines(s), *warning_lines(s.warnings))]
+        lines = [
+            line for s in summaries for line in (*summary_lines(s), *warning_lines(s.warnings))
+        ]
         lines.append("  suggestions: none (this release summarises; it does not steer yet)")
         print_lines(lines, no_color=no_color)
     return ExitCode.KEEP

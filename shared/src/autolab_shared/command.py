@@ -6,6 +6,7 @@ Click would exit 2 on a usage error (which reads as "retest") and 1 on a broken 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -27,10 +28,8 @@ def epilog() -> str:
 
 def fail_line(prog: str, message: str) -> None:
     """One line on stderr: ``prog: error: message``."""
-    try:
+    with contextlib.suppress(BrokenPipeError):
         click.echo(f"{prog}: error: {message}", err=True)
-    except BrokenPipeError:
-        pass
 
 
 def _json_requested(ctx: click.Context) -> bool:
@@ -112,7 +111,7 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
         fail_line(prog, exc.format_message())
         return ExitCode.INPUT_ERROR
     except click.exceptions.Exit as exc:  # --help, --version
-        return ExitCode(exc.exit_code) if exc.exit_code in iter(ExitCode) else ExitCode.INPUT_ERROR
+        return _as_exit_code(exc.exit_code)
     except click.Abort:
         fail_line(prog, "interrupted")
         return ExitCode.INTERRUPTED

@@ -43,14 +43,15 @@ class CrashInfo:
 _STEP = re.compile(r"^\s*step[\s:=]+(\d{1,12})(?!\d)", re.IGNORECASE | re.ASCII)
 _OOM = re.compile(r"out of memory|OutOfMemoryError", re.IGNORECASE)
 _FAIL = re.compile(r"(?:^|\s)FAIL\s*$")
-_NAN_LOSS = re.compile(r"loss\s*[:=]\s*[-+]?(?:nan|inf)", re.IGNORECASE)
+_NAN_LOSS = re.compile(r"loss\s*[:=]\s*[-+]?(?:nan|inf(?:inity)?)\b", re.IGNORECASE)
 _TRACEBACK = "Traceback (most recent call last):"
 _COMMAND = re.compile(
     r"command not found|No such file or directory|Segmentation fault|core dumped"
     r"|Illegal instruction|^\s*(?:error|fatal)\s*:",
     re.IGNORECASE,
 )
-_EXCEPTION = re.compile(r"^\s*(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit)\b:?")
+_EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit)(?::|\s*$)")
+_RANK = re.compile(r"^\[rank\d+\]: ?")
 _KILLED = re.compile(
     r"^\s*(?:Killed|Terminated)\b|\btimed out\b|\btime limit\b|\btimeout\b", re.IGNORECASE
 )
@@ -127,14 +128,15 @@ def _find_nan(segments: Sequence[Segment]) -> CrashInfo | None:
     step: int | None = None
     first_nan: CrashInfo | None = None
     for number, text in segments:
-        step = step_of(text) if step_of(text) is not None else step
+        found = step_of(text)
+        step = step if found is None else found
         if _FAIL.search(text):
             after = f" after step {step}" if step is not None else ""
             return CrashInfo("nan", f"train.py printed FAIL (loss NaN or above 100){after}", number)
-        if first_nan is None and _NAN_LOSS.search(text):
-            match = _NAN_LOSS.search(text)
+        match = _NAN_LOSS.search(text) if first_nan is None else None
+        if match is not None:
             at = f" at step {step}" if step is not None else ""
-            first_nan = CrashInfo("nan", clip(f"{match.group(0) if match else 'loss'}{at}"), number)
+            first_nan = CrashInfo("nan", clip(match.group(0) + at), number)
     return first_nan
 
 
@@ -147,16 +149,13 @@ def _find_traceback(segments: Sequence[Segment]) -> CrashInfo | None:
             break
     if start is None:
         return None
-    header_line, header = segments[start]
-    prefix = header[: header.index(_TRACEBACK)]
-    prefix = prefix if prefix.strip().startswith("[") else ""  # torchrun's "[rank0]: "
     for number, raw in segments[start + 1 :]:
-        text = raw[len(prefix) :] if prefix and raw.startswith(prefix) else raw
+        text = _RANK.sub("", raw, count=1)  # torchrun prefixes every line with "[rank0]: "
         if not text.strip() or text[:1].isspace():
             continue
         kind = "timeout" if text.strip().startswith("KeyboardInterrupt") else "traceback"
         return CrashInfo(kind, clip(text), number)
-    return CrashInfo("traceback", "traceback cut off before its exception line", header_line)
+    return CrashInfo("traceback", "traceback cut off before its exception line", segments[start][0])
 
 
 def _find_command(segments: Sequence[Segment]) -> CrashInfo | None:

@@ -24,7 +24,9 @@ def _version_of(dist: str) -> str:
 def version_message(dist: str) -> str:
     """``autojudge 0.1.0 (autolab-shared 0.1.0, Python 3.11.7)``: what a bug report needs."""
     shared = _version_of("autolab-shared")
-    return f"{dist} {_version_of(dist)} (autolab-shared {shared}, Python {platform.python_version()})"
+    return (
+        f"{dist} {_version_of(dist)} (autolab-shared {shared}, Python {platform.python_version()})"
+    )
 
 
 def version_option(dist: str) -> Callable[[F], F]:
@@ -34,9 +36,13 @@ def version_option(dist: str) -> Callable[[F], F]:
     )
 
 
-def results_option(*, multiple: bool = False, default: str | None = "results.tsv") -> Callable[[F], F]:
+def results_option(
+    *, multiple: bool = False, default: str | None = "results.tsv"
+) -> Callable[[F], F]:
     """--results FILE (``-`` for stdin); several allowed where ``multiple``."""
-    help_text = "results.tsv to read ('-' for stdin)" + ("; repeat to pool several" if multiple else "")
+    help_text = "results.tsv to read ('-' for stdin)" + (
+        "; repeat to pool several" if multiple else ""
+    )
     return click.option(
         "--results",
         "results",
@@ -67,7 +73,9 @@ def quiet_option(fn: F) -> F:
 
 def color_option(fn: F) -> F:
     """--no-color: no ANSI styling at all (NO_COLOR is honoured too)."""
-    return click.option("--no-color", is_flag=True, help="No colours or styles (also: NO_COLOR=1).")(fn)
+    return click.option(
+        "--no-color", is_flag=True, help="No colours or styles (also: NO_COLOR=1)."
+    )(fn)
 
 
 def metric_options(fn: F) -> F:
@@ -79,7 +87,10 @@ def metric_options(fn: F) -> F:
         help="Whether lower (min) or higher (max) is better. Default: from the metric's name.",
     )(fn)
     return click.option(
-        "--metric", default=None, metavar="NAME", help="Metric column. Default: val_bpb, else the primary one."
+        "--metric",
+        default=None,
+        metavar="NAME",
+        help="Metric column. Default: val_bpb, else the primary one.",
     )(fn)
 
 

@@ -71,7 +71,9 @@ class PipeSafeStream:
         return getattr(self._stream, "encoding", None) or "utf-8"
 
 
-def make_console(*, no_color: bool = False, stderr: bool = False, file: IO[str] | None = None) -> Console:
+def make_console(
+    *, no_color: bool = False, stderr: bool = False, file: IO[str] | None = None
+) -> Console:
     """A rich console on stdout (or stderr) that honours --no-color, NO_COLOR and FORCE_COLOR.
 
     Rich already turns colour off when the stream is not a terminal and reads NO_COLOR /
@@ -113,7 +115,9 @@ def to_jsonable(value: Any) -> Any:
 
 def dumps(value: Any) -> str:
     """Strict JSON (NaN and infinities become null), sorted keys, two-space indent."""
-    return json.dumps(to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False)
+    return json.dumps(
+        to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False
+    )
 
 
 def envelope(
@@ -140,7 +144,9 @@ def envelope(
     }
 
 
-def error_entry(code: str, message: str, path: str | None = None, line: int | None = None) -> dict[str, Any]:
+def error_entry(
+    code: str, message: str, path: str | None = None, line: int | None = None
+) -> dict[str, Any]:
     """One item of the envelope's ``errors`` list."""
     return {"code": code, "message": message, "path": path, "line": line}
 

@@ -65,7 +65,8 @@ def _experiment_line(label: str, exp: Experiment | None) -> str:
     if exp is None:
         return f"  {label}: none (no experiment produced a value)"
     memory = "" if exp.memory_gb is None else f", {exp.memory_gb:.1f} GB"
-    return f"  {label}: {fmt_value(exp.value)} ({exp.commit or '-'}{memory}, line {exp.line}) {exp.description}"
+    where = f"({exp.commit or '-'}{memory}, line {exp.line})"
+    return f"  {label}: {fmt_value(exp.value)} {where} {exp.description}"
 
 
 def summary_lines(s: HistorySummary) -> list[str]:

@@ -76,7 +76,9 @@ def decode(data: bytes, path: str = "<bytes>") -> DecodedText:
         text = data.decode(encoding, errors="replace")
         warnings.append(
             ParseWarning(
-                path, None, "encoding",
+                path,
+                None,
+                "encoding",
                 f"not valid UTF-8 (byte {exc.start}); decoded as {encoding}",
             )
         )
