@@ -42,15 +42,16 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """Guess BOM-less UTF-16 from NUL bytes in alternate positions."""
-    sample = data[:4096]
-    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+    """Guess BOM-less UTF-16 (mostly ASCII text): NULs in most odd or most even bytes."""
+    sample = data[: 4096 - 4096 % 2]
+    half = len(sample) // 2
+    if half < 4:
         return None
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)
-    if odd > 3 * even:
+    if odd >= 0.7 * half and even <= 0.1 * half:
         return "utf-16-le"
-    if even > 3 * odd:
+    if even >= 0.7 * half and odd <= 0.1 * half:
         return "utf-16-be"
     return None
 
