@@ -155,15 +155,15 @@ def test_python_dash_m_works(tool: str) -> None:
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_closed_stdout_does_not_change_the_exit_code(tool: str, results_file: Path) -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [console_script(tool), "--results", str(results_file), "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    proc.stdout.close()  # the reader is gone before the tool writes a byte
-    err = proc.stderr.read().decode()
-    assert proc.wait(timeout=60) == 0
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the tool writes a byte
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0
     assert "Traceback" not in err and "Exception ignored" not in err
 
 
