@@ -1,0 +1,61 @@
+"""Numeric cells of results files: plain numbers, lenient forms (``68.6%``, ``~0.51``), markers."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+NUMBER = "number"  # a plain number
+EMPTY = "empty"  # nothing written
+MARKER = "marker"  # a conventional "no value" word: NA, n/a, nan, FAILED, -, ...
+PERCENT = "percent"  # a number with a trailing %, read as the number itself
+LENIENT = "lenient"  # a number with an unambiguous decoration (~, ≈, k, s, ms, x)
+BAD = "bad"  # text that is not a number
+
+NO_VALUE_MARKERS: frozenset[str] = frozenset(
+    {"na", "n/a", "nan", "none", "null", "nil", "-", "--", "---", "—", "–", "?",
+     "inf", "+inf", "-inf", "infinity", "fail", "failed", "crash", "crashed", "oom", "diverged",
+     "invalid", "timeout", "error"}
+)  # fmt: skip
+
+_NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_PLAIN = re.compile(_NUM)
+_DECORATED = re.compile(
+    rf"(?P<pre>~|≈|approx\.?)?\s*(?P<num>{_NUM})\s*(?P<unit>%|k|K|s|ms|x|×)?", re.IGNORECASE
+)
+_SCALE = {"k": 1000.0}
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A cell read as a number: the value (None when there is none) and how it was read."""
+
+    value: float | None
+    kind: str
+
+
+def parse_cell(cell: str) -> CellValue:
+    """Read a metric-like cell; never raises. Infinite or NaN numbers give no value."""
+    text = cell.strip()
+    if not text:
+        return CellValue(None, EMPTY)
+    if text.lower() in NO_VALUE_MARKERS:
+        return CellValue(None, MARKER)
+    if _PLAIN.fullmatch(text):
+        return _finite(float(text), NUMBER)
+    match = _DECORATED.fullmatch(text)
+    if match is None or not (match["pre"] or match["unit"]):
+        return CellValue(None, BAD)
+    unit = (match["unit"] or "").lower()
+    number = float(match["num"]) * _SCALE.get(unit, 1.0)
+    return _finite(number, PERCENT if unit == "%" and not match["pre"] else LENIENT)
+
+
+def _finite(number: float, kind: str) -> CellValue:
+    return CellValue(number, kind) if math.isfinite(number) else CellValue(None, BAD)
+
+
+def is_number(cell: str) -> bool:
+    """True when the cell reads as a number, leniently (``68.6%`` and ``~0.5`` count)."""
+    return parse_cell(cell).value is not None

@@ -1,0 +1,16 @@
+"""Commit cells: tell a git hash from a label such as ``baseline``, ``HEAD`` or ``n/a``."""
+
+from __future__ import annotations
+
+import re
+
+_HASH = re.compile(r"[0-9a-fA-F]{7,40}(?:-dirty)?")
+
+
+def is_commit_hash(value: str) -> bool:
+    """True for 7–40 hex digits with an optional ``-dirty`` suffix, and nothing else.
+
+    Anything else (``baseline``, ``none``, ``HEAD``, ``$(git rev-parse ...)``, ``--output=x``,
+    surrounding spaces) is a label; callers must never hand such a value to git.
+    """
+    return _HASH.fullmatch(value) is not None
