@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -18,6 +19,17 @@ TOOLS = ("autojudge", "autosteer", "autoevolve")
 def real_files(folder: Path) -> list[Path]:
     """Every file in a real-data folder, sorted; empty when the folder is absent."""
     return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+def real_params(folder: Path) -> list[Any]:
+    """One pytest parameter per real file, or one skipped parameter saying the folder is absent."""
+    import pytest
+
+    files = real_files(folder)
+    if files:
+        return [pytest.param(p, id=p.name[:70]) for p in files]
+    reason = f"real data folder {folder} is absent (it lives in ../shared beside the repo)"
+    return [pytest.param(None, id="absent", marks=pytest.mark.skip(reason=reason))]
 
 
 def console_script(tool: str) -> str:

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from conftest import REAL_RESULTS, real_files
 from line_accounting import assert_lines_accounted
+from support import REAL_RESULTS, real_params
 
 from autolab_shared.results import History, read_results
 
 pytestmark = pytest.mark.real_data
 
 
-@pytest.mark.parametrize("path", real_files(REAL_RESULTS), ids=lambda p: p.name[:70])
+@pytest.mark.parametrize("path", real_params(REAL_RESULTS))
 def test_every_real_file_parses_and_accounts_for_every_line(path: Path) -> None:
     history = read_results(path)
     assert_lines_accounted(history)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from conftest import REAL_RUNLOGS, real_files
+from support import REAL_RUNLOGS, real_files, real_params
 
 from autolab_shared.runlog import STANDARD_KEYS, read_runlog
 
@@ -105,7 +105,7 @@ EXPECTED: dict[str, Expect] = {
 }
 
 
-@pytest.mark.parametrize("path", real_files(REAL_RUNLOGS), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", real_params(REAL_RUNLOGS))
 def test_every_real_log_parses(path: Path) -> None:
     run = read_runlog(path)
     assert run.ok == (run.crash is None)
