@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import REAL_RESULTS, REAL_RUNLOGS, REPO_ROOT, SHARED_DATA, real_files
-
-__all__ = ["REAL_RESULTS", "REAL_RUNLOGS", "REPO_ROOT", "SHARED_DATA", "real_files"]
+from support import REAL_RESULTS, REAL_RUNLOGS
 
 
 @pytest.fixture(autouse=True)
