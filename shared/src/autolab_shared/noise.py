@@ -1,0 +1,100 @@
+"""The noise floor: run-to-run sd of one experiment, pooled from replicate groups.
+
+Estimator: pooled within-group variance of rows that measured the same configuration, with a
+weak scaled-inverse-χ² prior (σ0 = 0.1 % of the metric, ν0 = 1 degree of freedom):
+σ̂² = (ν0·σ0² + Σ_g Σ_r (x_gr − x̄_g)²) / (ν0 + Σ_g (n_g − 1)), on the working (log) scale.
+The spread of keeps is never used: it measures the size of accepted improvements, not noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SIGMA0 = 0.001
+NU0 = 1.0
+ROBUST_MIN_DF = 6
+OUTLIER_Z = 5.0
+
+ESTIMATOR = "pooled within-replicate-group sd with a scaled-inv-chi2 prior (sigma0=0.1%, nu0=1)"
+
+
+@dataclass(frozen=True)
+class NoiseFloor:
+    """σ̂ of one run on the working scale, with where it came from and on how much data."""
+
+    sigma: float
+    df: float
+    source: str  # 'replicates' | 'window' | 'given' | 'default'
+    estimator: str
+    groups: int
+    values: int
+    robust_sigma: float | None = None
+    outliers: tuple[int, ...] = ()  # positions in the flattened group values
+    note: str = ""
+
+    @property
+    def known(self) -> bool:
+        """True when σ was given (its uncertainty is then ignored)."""
+        return self.source == "given"
+
+
+def given_noise(sigma: float) -> NoiseFloor:
+    """A noise floor the user knows (``--noise``), already on the working scale."""
+    return NoiseFloor(max(sigma, 0.0), math.inf, "given", "given with --noise", 0, 0)
+
+
+def pooled_noise(
+    groups: Sequence[Sequence[float]],
+    *,
+    window: int = 5,
+    sigma0: float = SIGMA0,
+    nu0: float = NU0,
+) -> NoiseFloor:
+    """Pool the last ``window`` replicate groups (0 = all); the prior alone when there are none."""
+    usable = [list(g) for g in groups if len(g) >= 2]
+    if not usable:
+        return NoiseFloor(sigma0, 0.0, "default", ESTIMATOR, 0, 0, note="no replicates")
+    chosen = usable[-window:] if window > 0 else usable
+    source = "window" if len(chosen) < len(usable) else "replicates"
+    ss = sum(float(np.sum((np.asarray(g) - np.mean(g)) ** 2)) for g in chosen)
+    df = float(sum(len(g) - 1 for g in chosen))
+    sigma = math.sqrt((nu0 * sigma0**2 + ss) / (nu0 + df))
+    robust, outliers, note = _robust_check(chosen, sigma, df)
+    n_values = sum(len(g) for g in chosen)
+    return NoiseFloor(sigma, df, source, ESTIMATOR, len(chosen), n_values, robust, outliers, note)
+
+
+def _residuals(groups: Sequence[Sequence[float]]) -> np.ndarray:
+    """Within-group residuals scaled by √(n/(n−1)) so each has the run sd."""
+    parts = [
+        (np.asarray(g) - np.mean(g)) * math.sqrt(len(g) / (len(g) - 1)) for g in groups if len(g) > 1
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _robust_check(
+    groups: Sequence[Sequence[float]], sigma: float, df: float
+) -> tuple[float | None, tuple[int, ...], str]:
+    """MAD-based σ cross-check and outlier flags once there are enough replicates."""
+    if df < ROBUST_MIN_DF:
+        return None, (), ""
+    res = _residuals(groups)
+    mad = float(np.median(np.abs(res - np.median(res))))
+    robust = 1.4826 * mad
+    outliers: tuple[int, ...] = ()
+    if mad > 0:
+        z = 0.6745 * (res - np.median(res)) / mad
+        outliers = tuple(int(i) for i in np.flatnonzero(np.abs(z) > OUTLIER_Z))
+    note = ""
+    if robust > 0 and max(sigma / robust, robust / sigma) > 1.5:
+        note = f"robust MAD estimate {robust:.3g} differs from the pooled sd by more than 1.5x"
+    return robust, outliers, note
+
+
+def min_replicate_df(n_experiments: int) -> int:
+    """Replicate df wanted before single runs are trusted: max(2, N/70) (≈1.5 % of runs)."""
+    return max(2, round(n_experiments / 70))

@@ -1,0 +1,41 @@
+"""Value of information: is one more run of this candidate worth more than a fresh idea?"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .prior import EffectPrior
+
+
+def evsi_one_more_run(
+    prior: EffectPrior, post: np.ndarray, d: float, n: int, sigma2: float, v: float
+) -> float:
+    """Expected gain from deciding after one more run minus the gain of deciding now."""
+    grid = prior.grid
+    rho = v / (v + sigma2 / n)
+    var_u = v * (sigma2 / n) / (v + sigma2 / n)
+    m_k = (n * d + grid + (d - grid) * rho) / (n + 1)
+    sd = math.sqrt(var_u + sigma2) / (n + 1)
+    se_next = math.sqrt(sigma2 / (n + 1) + v)
+    centre = float(post @ m_k)
+    spread = math.sqrt(max(float(post @ (m_k**2)) - centre**2, 0.0))
+    dg = np.linspace(centre - 6 * (sd + spread), centre + 6 * (sd + spread), 81)
+    dens = (post[None, :] * np.exp(-0.5 * ((dg[:, None] - m_k[None, :]) / sd) ** 2)).sum(axis=1)
+    dens /= dens.sum()
+    v_next = float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se_next)))
+    v_now = max(0.0, -float(post @ grid))
+    return v_next - v_now
+
+
+def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
+    """Expected gain of spending one run on a fresh candidate decided after one run."""
+    se = math.sqrt(sigma2 + v)
+    w, grid = prior.weights, prior.grid
+    mu = float(w @ grid)
+    sd = math.sqrt(max(float(w @ grid**2) - mu**2, 0.0) + se**2)
+    dg = np.linspace(mu - 6 * sd, mu + 6 * sd, 161)
+    dens = (w[None, :] * np.exp(-0.5 * ((dg[:, None] - grid[None, :]) / se) ** 2)).sum(axis=1)
+    dens /= dens.sum()
+    return float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se)))
