@@ -1,0 +1,168 @@
+"""Audit a whole history: a verdict for every experiment and the keeps that survive FDR control.
+
+Frequentist: one-sided p_i = Φ(d_i/s_i) for H0 "no improvement" over all judged rows (not only
+keeps, which would be post-selection), Benjamini–Hochberg at q. Bayesian: local fdr
+1 − P(improvement) from the empirical-Bayes prior with s_i inflated by √(df/(df−2)) for the
+uncertainty in σ̂; the largest set of keeps whose mean lfdr ≤ q.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .chain import ChainState, Config, fit_prior, group_configs, replay, step
+from .decision import Assessment, Candidate, Context, Policy, assess
+from .noise import NoiseFloor, given_noise, pooled_noise
+from .prior import EffectPrior
+from .results import History
+from .scale import Scale, scale_for
+
+FDR_Q = 0.10
+AUDIT_RERUNS = 4
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One configuration as judged at its time, with its FDR standing."""
+
+    config: Config
+    assessment: Assessment | None  # None for the baseline and crashes
+    kept: bool
+    p_value: float | None
+    lfdr: float | None
+    survives_bh: bool
+    survives_eb: bool
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The whole-history audit."""
+
+    rows: tuple[AuditRow, ...]
+    noise: NoiseFloor
+    scale: Scale
+    baseline: Config | None
+    best: Config | None
+    improvement: float | None  # best mean − baseline mean, metric units (negative = better for min)
+    improvement_ci90: tuple[float, float] | None
+    p_real: float | None  # P(the final incumbent beats the baseline)
+    exit_verdict: int  # 0 real improvement, 1 none, 2 not enough signal
+    q: float
+
+
+def benjamini_hochberg(p: np.ndarray, q: float) -> np.ndarray:
+    """Boolean mask of hypotheses rejected by BH at level q."""
+    m = p.size
+    if m == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(p)
+    passed = p[order] <= q * np.arange(1, m + 1) / m
+    k = int(np.max(np.flatnonzero(passed))) + 1 if passed.any() else 0
+    mask = np.zeros(m, dtype=bool)
+    mask[order[:k]] = True
+    return mask
+
+
+def _phi(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def audit(history: History, *, window: int = 0, noise: float | None = None, q: float = FDR_Q,
+          policy: Policy | None = None) -> Audit:  # fmt: skip
+    """Replay the whole history, judging every configuration against its incumbent."""
+    configs = group_configs(history.experiments)
+    values = [e.value for e in history.experiments if e.value is not None]
+    scale = scale_for(values, history.direction)
+    floor = _noise(configs, scale, values, window, noise)
+    sigma2 = floor.sigma**2
+    prior = fit_prior(replay(configs, scale, EffectPrior.default_prior(), sigma2), sigma2,
+                      max(0.5 * floor.sigma, 1e-9))  # fmt: skip
+    pol = replace(policy or Policy(), min_df=0)
+    rows, state = _judge_all(configs, scale, prior, floor, pol)
+    rows = _fdr(rows, prior, floor, q)
+    return _conclude(rows, state, scale, floor, q)
+
+
+def _noise(configs: list[Config], scale: Scale, values: list[float], window: int,
+           noise: float | None) -> NoiseFloor:  # fmt: skip
+    if noise is not None:
+        ref = float(np.median(values)) if values else 1.0
+        return given_noise(noise / abs(ref) if scale.log and ref else noise)
+    groups = sorted(((c.rows[-1].index, list(c.x(scale))) for c in configs), key=lambda t: t[0])
+    return pooled_noise([g for _, g in groups if len(g) >= 2], window=window)
+
+
+def _judge_all(configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor,
+               policy: Policy) -> tuple[list[AuditRow], ChainState]:  # fmt: skip
+    state = ChainState()
+    rows = []
+    for config in configs:
+        x = config.x(scale)
+        assessment = None
+        if state.incumbent is not None and x.size:
+            inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
+            ctx = Context(prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate)
+            assessment = assess(Candidate(tuple(x), config.memory_gb), ctx, policy)
+        kept_before = len(state.kept)
+        step(state, config, scale, prior, floor.sigma**2)
+        kept = len(state.kept) > kept_before
+        rows.append(AuditRow(config, assessment, kept, None, None, False, False))
+    return rows, state
+
+
+def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) -> list[AuditRow]:
+    judged = [i for i, r in enumerate(rows) if r.assessment is not None]
+    if not judged:
+        return rows
+    d = np.array([rows[i].assessment.delta for i in judged])  # type: ignore[union-attr]
+    s = np.array([rows[i].assessment.delta_sd for i in judged])  # type: ignore[union-attr]
+    p = np.array([_phi(di / si) if si > 0 else float(di >= 0) for di, si in zip(d, s, strict=True)])
+    bh = benjamini_hochberg(p, q)
+    inflate = math.sqrt(floor.df / (floor.df - 2)) if floor.df > 2 else 2.0
+    s_eb = s * (1.0 if floor.known else inflate)
+    lfdr = np.array([1 - float(prior.posterior(di, si)[prior.grid < 0].sum())
+                     for di, si in zip(d, s_eb, strict=True)])  # fmt: skip
+    eb = _bayes_fdr_set([rows[i].kept for i in judged], lfdr, q)
+    out = list(rows)
+    for k, i in enumerate(judged):
+        out[i] = replace(rows[i], p_value=float(p[k]), lfdr=float(lfdr[k]),
+                         survives_bh=bool(bh[k] and rows[i].kept), survives_eb=bool(eb[k]))  # fmt: skip
+    return out
+
+
+def _bayes_fdr_set(kept: list[bool], lfdr: np.ndarray, q: float) -> np.ndarray:
+    """The largest set of keeps, taken in increasing lfdr, whose mean lfdr stays ≤ q."""
+    idx = np.array([i for i, k in enumerate(kept) if k], dtype=int)
+    chosen = np.zeros(lfdr.size, dtype=bool)
+    if idx.size == 0:
+        return chosen
+    order = idx[np.argsort(lfdr[idx])]
+    running = np.cumsum(lfdr[order]) / np.arange(1, order.size + 1)
+    ok = np.flatnonzero(running <= q)
+    if ok.size:
+        chosen[order[: int(ok.max()) + 1]] = True
+    return chosen
+
+
+def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: NoiseFloor,
+              q: float) -> Audit:  # fmt: skip
+    baseline = next((r.config for r in rows if r.config.x(scale).size), None)
+    inc, best = state.incumbent, state.incumbent_config
+    if inc is None or baseline is None or best is None or best is baseline:
+        return Audit(tuple(rows), floor, scale, baseline, best, None, None, None, 1, q)
+    xb = baseline.x(scale)
+    diff = inc.mean - float(xb.mean())
+    sd = math.sqrt(inc.var + floor.sigma**2 / xb.size)
+    p_real = _phi(-diff / sd) if sd > 0 else float(diff < 0)
+    lo, hi = diff - 1.645 * sd, diff + 1.645 * sd
+    at = float(xb.mean())
+    ci = tuple(sorted((scale.delta_y(lo, at), scale.delta_y(hi, at))))
+    if floor.source == "default":
+        verdict = 2
+    else:
+        verdict = 0 if p_real >= 0.95 else 1 if p_real <= 0.5 else 2
+    return Audit(tuple(rows), floor, scale, baseline, best, scale.delta_y(diff, at),
+                 (ci[0], ci[1]), p_real, verdict, q)  # fmt: skip
