@@ -5,20 +5,16 @@ from __future__ import annotations
 import click
 
 from autolab_shared.command import AutolabCommand, epilog
+from autolab_shared.decision import Policy
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history, load_runlog
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
-from autolab_shared.summary import summarize
 
-from . import render
+from . import render, render_audit
+from .candidate import append_verdict, run_input
 
 
-@click.command(
-    "autojudge",
-    cls=AutolabCommand,
-    context_settings=CONTEXT_SETTINGS,
-    epilog=epilog(),
-)
+@click.command("autojudge", cls=AutolabCommand, context_settings=CONTEXT_SETTINGS, epilog=epilog())
 @results_option()
 @click.option(
     "--run",
@@ -26,40 +22,97 @@ from . import render
     "run_log",
     type=click.Path(dir_okay=False, allow_dash=True),
     default=None,
-    help="run.log of the candidate experiment (its summary block is read).",
+    help="run.log of the candidate (its summary block is read).",
+)
+@click.option(
+    "--commit", default=None, help="Candidate's commit. Default: git rev-parse --short HEAD."
+)
+@click.option(
+    "--description", default=None, help="Candidate's description. Default: commit subject."
+)
+@click.option(
+    "--append", is_flag=True, help="Append the candidate's row with the verdict's status."
+)
+@click.option("--all", "audit_all", is_flag=True, help="Audit the whole history instead.")
+@click.option(
+    "--noise",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Known noise floor (sd of one run, metric units).",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Latest replicate groups pooled for the noise floor (0 = all). "
+    "Default: 5 for a verdict, all for --all.",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(["optimize", "strict"]),
+    default="optimize",
+    show_default=True,
+    help="strict: keep only gains of at least 0.5 noise sd.",
+)
+@click.option(
+    "--max-memory-gb",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Hard memory cap: a candidate above it is discarded.",
+)
+@click.option(
+    "--memory-rate",
+    type=click.FloatRange(min=0),
+    default=0.01,
+    show_default=True,
+    help="Relative metric gain required per relative memory growth.",
 )
 @metric_options
 @common_options("autojudge")
 def cli(
-    results: str,
-    run_log: str | None,
-    metric: str | None,
-    direction: str | None,
-    output_format: str,
-    quiet: bool,
-    no_color: bool,
-) -> ExitCode:
-    """Summarise an autoresearch results.tsv (and the candidate's run.log).
+    results: str, run_log: str | None, commit: str | None, description: str | None,
+    append: bool, audit_all: bool, noise: float | None, window: int | None, policy: str,
+    max_memory_gb: float | None, memory_rate: float, metric: str | None,
+    direction: str | None, output_format: str, quiet: bool, no_color: bool,
+) -> ExitCode:  # fmt: skip
+    """Decide whether the last autoresearch experiment is a real gain, a regression or noise.
 
     \b
     Examples:
-      autojudge --results results.tsv
-      autojudge --results results.tsv --run run.log --format json
+      autojudge --results results.tsv --run run.log
+      autojudge --results results.tsv --run run.log --append
+      autojudge --results results.tsv --all
+      autojudge --results results.tsv --format json
 
-    This release reads and summarises the history; verdicts (keep, discard,
-    retest with a confidence) are not computed yet, so it exits 0 on any
-    readable input and 3 on input errors.
+    With --run, the candidate is that run, judged against the history; without it, the
+    last row of results.tsv is judged against the rows before it. The candidate's own
+    status word is never read. Rows with the same commit are pooled as replicates.
     """
     if results == "-" and run_log == "-":
         raise click.UsageError("only one of --results and --run can read standard input")
+    if append and (run_log is None or results == "-"):
+        raise click.UsageError("--append needs --run and a --results file to append to")
+    if audit_all and (run_log or append):
+        raise click.UsageError("--all audits the history; it takes no --run or --append")
     history = load_history(results, metric=metric, direction=direction)
-    run = load_runlog(run_log, metric=history.metric) if run_log else None
-    report = render.Report(summary=summarize(history), run=run)
-    if output_format == "json":
-        render.json_report(report)
-    else:
-        render.text_report(report, quiet=quiet, no_color=no_color)
-    return ExitCode.KEEP
+    rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
+    if audit_all:
+        from autolab_shared.audit import audit
+
+        report = audit(history, window=window or 0, noise=noise, policy=rules)
+        return render_audit.audit_output(report, history, output_format, quiet, no_color)
+    from autolab_shared.judge import JudgeOptions, judge
+
+    run = (
+        run_input(load_runlog(run_log, metric=history.metric), commit, description)
+        if run_log
+        else None
+    )
+    options = JudgeOptions(window=5 if window is None else window, noise=noise, policy=rules)
+    judgement = judge(history, run, options)
+    if append:
+        append_verdict(results, judgement, history.metric)
+    return render.verdict_output(judgement, output_format, quiet, no_color)
 
 
 def main() -> None:

@@ -104,7 +104,9 @@ def _judge_all(configs: list[Config], scale: Scale, prior: EffectPrior, floor: N
         assessment = None
         if state.incumbent is not None and x.size:
             inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
-            ctx = Context(prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate)
+            ctx = Context(
+                prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate
+            )
             assessment = assess(Candidate(tuple(x), config.memory_gb), ctx, policy)
         kept_before = len(state.kept)
         step(state, config, scale, prior, floor.sigma**2)
@@ -129,7 +131,8 @@ def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) 
     out = list(rows)
     for k, i in enumerate(judged):
         out[i] = replace(rows[i], p_value=float(p[k]), lfdr=float(lfdr[k]),
-                         survives_bh=bool(bh[k] and rows[i].kept), survives_eb=bool(eb[k]))  # fmt: skip
+                         survives_bh=bool(bh[k] and rows[i].kept),
+                         survives_eb=bool(eb[k]))  # fmt: skip
     return out
 
 
@@ -160,9 +163,8 @@ def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: Nois
     lo, hi = diff - 1.645 * sd, diff + 1.645 * sd
     at = float(xb.mean())
     ci = tuple(sorted((scale.delta_y(lo, at), scale.delta_y(hi, at))))
+    verdict = 0 if p_real >= 0.95 else 1 if p_real <= 0.5 else 2
     if floor.source == "default":
         verdict = 2
-    else:
-        verdict = 0 if p_real >= 0.95 else 1 if p_real <= 0.5 else 2
     return Audit(tuple(rows), floor, scale, baseline, best, scale.delta_y(diff, at),
                  (ci[0], ci[1]), p_real, verdict, q)  # fmt: skip

@@ -103,7 +103,9 @@ class ChainState:
         return self.retests / max(self.candidates - self.crashes, 1)
 
 
-def replay(configs: Sequence[Config], scale: Scale, prior: EffectPrior, sigma2: float) -> ChainState:
+def replay(
+    configs: Sequence[Config], scale: Scale, prior: EffectPrior, sigma2: float
+) -> ChainState:
     """Walk the configurations in order, updating the incumbent posterior with every one."""
     state = ChainState()
     for config in configs:
@@ -113,7 +115,9 @@ def replay(configs: Sequence[Config], scale: Scale, prior: EffectPrior, sigma2: 
     return state
 
 
-def step(state: ChainState, config: Config, scale: Scale, prior: EffectPrior, sigma2: float) -> None:
+def step(
+    state: ChainState, config: Config, scale: Scale, prior: EffectPrior, sigma2: float
+) -> None:
     """Add one configuration to the chain."""
     x = config.x(scale)
     state.candidates += 1

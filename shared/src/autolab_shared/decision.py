@@ -127,13 +127,13 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     grid = ctx.prior.grid
     p = float(post[grid < 0].sum())
     mean = float(post @ grid)
-    base = dict(
-        p_improve=p, expected_gain=-mean, delta=d, delta_sd=s, ci90=_interval(post, grid),
-        z=d / s if s > 0 else math.copysign(math.inf, -d) if d else 0.0, n_runs=n,
-    )  # fmt: skip
+    z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
     verdict, reasons, evsi, slot, action = _decide(cand, ctx, policy, post, d, s, p, mean)
-    return Assessment(verdict=verdict, evsi=evsi, slot_value=slot, reasons=reasons,
-                      next_action=action, **base)  # type: ignore[arg-type]
+    return Assessment(
+        verdict=verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
+        ci90=_interval(post, grid), z=z, n_runs=n, evsi=evsi, slot_value=slot,
+        reasons=reasons, next_action=action,
+    )  # fmt: skip
 
 
 def _decide(

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 from .chain import ChainState, Config, fit_prior, group_configs, replay, replicate_key
 from .decision import (
-    CRASH,
     KEEP,
     RETEST,
     Assessment,
@@ -30,7 +29,9 @@ from .prior import EffectPrior
 from .results import Experiment, History
 from .scale import Scale, scale_for
 
-SIMPLIFICATION = re.compile(r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b", re.I)
+SIMPLIFICATION = re.compile(
+    r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b", re.I
+)
 STREAK_WARN = 10
 PLATEAU_WINDOW = 30
 
@@ -98,7 +99,9 @@ class Judgement:
         return self.assessment.verdict
 
 
-def judge(history: History, run: RunInput | None = None, options: JudgeOptions | None = None) -> Judgement:
+def judge(
+    history: History, run: RunInput | None = None, options: JudgeOptions | None = None
+) -> Judgement:
     """Judge the run (or, without one, the history's last row) against the rows before it."""
     opts = options or JudgeOptions()
     exps = history.experiments
@@ -118,7 +121,9 @@ def judge(history: History, run: RunInput | None = None, options: JudgeOptions |
     return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
 
 
-def _candidate_rows(exps: tuple[Experiment, ...], run: RunInput | None) -> tuple[str, list[Experiment]]:
+def _candidate_rows(
+    exps: tuple[Experiment, ...], run: RunInput | None
+) -> tuple[str, list[Experiment]]:
     if run is None:
         key = replicate_key(exps[-1])
     else:
@@ -193,7 +198,9 @@ def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
     needs_rerun = n < 2 and not noise.known and noise.df < policy.min_df
     verdict, reason = (RETEST, "calibrate") if needs_rerun else (KEEP, "baseline")
     action = "rerun_candidate" if needs_rerun else None
-    return Assessment(verdict, nan, nan, nan, nan, (nan, nan), nan, n, None, None, (reason,), action)
+    return Assessment(
+        verdict, nan, nan, nan, nan, (nan, nan), nan, n, None, None, (reason,), action
+    )
 
 
 def _assemble(
@@ -244,7 +251,9 @@ def _pareto(
     for config in state.kept:
         x, mem = config.x(scale), config.memory_gb
         if x.size and mem is not None:
-            others.append(Point(config.first.commit or config.key, scale.to_y(float(x.mean())), mem))
+            others.append(
+                Point(config.first.commit or config.key, scale.to_y(float(x.mean())), mem)
+            )
     above = dominating(Point(commit or "candidate", value, memory), others, direction)
     return ("DOMINATED" if above else "EFFICIENT"), tuple(p.key for p in above)
 

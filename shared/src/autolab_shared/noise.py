@@ -71,7 +71,9 @@ def pooled_noise(
 def _residuals(groups: Sequence[Sequence[float]]) -> np.ndarray:
     """Within-group residuals scaled by √(n/(n−1)) so each has the run sd."""
     parts = [
-        (np.asarray(g) - np.mean(g)) * math.sqrt(len(g) / (len(g) - 1)) for g in groups if len(g) > 1
+        (np.asarray(g) - np.mean(g)) * math.sqrt(len(g) / (len(g) - 1))
+        for g in groups
+        if len(g) > 1
     ]
     return np.concatenate(parts) if parts else np.zeros(0)
 

@@ -151,8 +151,8 @@ def error_entry(
     return {"code": code, "message": message, "path": path, "line": line}
 
 
-def print_lines(lines: Sequence[str], *, no_color: bool = False, heading: bool = True) -> None:
-    """Print plain text lines to stdout; the first is bold where styling is on."""
+def print_lines(lines: Sequence[str], *, no_color: bool = False, style: str | None = None) -> None:
+    """Print text lines to stdout; the first in ``style`` (default bold) where styling is on."""
     console = make_console(no_color=no_color)
     for i, line in enumerate(lines):
-        console.print(line, markup=False, style="bold" if heading and i == 0 else None)
+        console.print(line, markup=False, style=(style or "bold") if i == 0 else None)

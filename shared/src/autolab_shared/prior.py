@@ -24,7 +24,8 @@ def _likelihood(d: np.ndarray, s: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Row-rescaled Gaussian likelihood of each observation at each grid point."""
     z2 = ((d[:, None] - grid[None, :]) / s[:, None]) ** 2
     z2 -= z2.min(axis=1, keepdims=True)
-    return np.exp(-0.5 * z2)
+    out: np.ndarray = np.exp(-0.5 * z2)
+    return out
 
 
 @dataclass
@@ -39,7 +40,10 @@ class EffectPrior:
 
     @classmethod
     def default_prior(
-        cls, spike: float = DEFAULT_SPIKE, slab_scale: float = DEFAULT_SLAB_SCALE, n0: float = DEFAULT_N0
+        cls,
+        spike: float = DEFAULT_SPIKE,
+        slab_scale: float = DEFAULT_SLAB_SCALE,
+        n0: float = DEFAULT_N0,
     ) -> EffectPrior:
         """The prior before any data: a spike at 0 and a Laplace slab."""
         k = np.arange(round(GRID_LO / GRID_STEP), round(GRID_HI / GRID_STEP) + 1)
@@ -55,7 +59,9 @@ class EffectPrior:
         """Index of the atom at exactly 0."""
         return int(np.argmin(np.abs(self.grid)))
 
-    def fit(self, d: Sequence[float], s: Sequence[float], *, smooth_sd: float, iters: int = 40) -> None:
+    def fit(
+        self, d: Sequence[float], s: Sequence[float], *, smooth_sd: float, iters: int = 40
+    ) -> None:
         """NPMLE by EM with slab smoothing, then blend with the default prior."""
         dd = np.asarray(d, float)
         ss = np.maximum(np.asarray(s, float), 1e-12)
@@ -79,20 +85,22 @@ class EffectPrior:
         kernel = np.exp(-0.5 * ((g[:, None] - g[None, :]) / sd) ** 2)
         kernel[self.zero, :] = 0.0
         kernel[:, self.zero] = 0.0
-        return kernel / np.maximum(kernel.sum(axis=0, keepdims=True), 1e-300)
+        out: np.ndarray = kernel / np.maximum(kernel.sum(axis=0, keepdims=True), 1e-300)
+        return out
 
     def posterior(self, d: float, s: float) -> np.ndarray:
         """Posterior weights over the grid after observing delta ``d`` with sd ``s``."""
         z2 = ((d - self.grid) / max(s, 1e-12)) ** 2
-        p = self.weights * np.exp(-0.5 * (z2 - z2.min()))
-        return p / p.sum()
+        p: np.ndarray = self.weights * np.exp(-0.5 * (z2 - z2.min()))
+        return p / p.sum()  # type: ignore[no-any-return]
 
     def posterior_means(self, d: np.ndarray, s: float) -> np.ndarray:
         """E[δ | d] for every d in an array (same sd)."""
         lik = _likelihood(d, np.full(d.shape, max(s, 1e-12)), self.grid)
         post = self.weights[None, :] * lik
         post /= post.sum(axis=1, keepdims=True)
-        return post @ self.grid
+        means: np.ndarray = post @ self.grid
+        return means
 
     @property
     def pi_null(self) -> float:

@@ -1,0 +1,138 @@
+"""Renderers for ``autojudge --all``: every experiment's verdict and the FDR-controlled keeps."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
+from autolab_shared.exitcodes import ExitCode
+from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.results import History
+
+from . import __version__
+from .render import noise_source
+
+NIGHT = {0: "REAL IMPROVEMENT", 1: "NO REAL IMPROVEMENT", 2: "NOT ENOUGH SIGNAL"}
+NIGHT_WORD = {0: "improvement", 1: "no_improvement", 2: "not_enough_signal"}
+
+
+def _name(row: AuditRow) -> str:
+    return f"experiment_{row.config.first.index + 1:03d}"
+
+
+def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
+    a = row.assessment
+    first = row.config.first
+    tag = f"{first.commit or '-'} {first.description}".strip()
+    if not row.config.valued:
+        return [f"{_name(row)}: CRASH  [{tag}]"]
+    if a is None:
+        return [f"{_name(row)}: BASELINE  [{tag}]"]
+    conf = f"{a.p_improve:.2f}" if math.isfinite(a.p_improve) else "n/a"
+    label = "kept" if row.kept else "not kept"
+    at = audit.scale.to_x(first.value) if first.value is not None else 0.0
+    delta = audit.scale.delta_y(a.delta, at)
+    noise = audit.scale.spread_y(audit.noise.sigma, at)
+    lines = [
+        f"{_name(row)}: {a.verdict} (confidence: {conf})  [{label}: {tag}]",
+        f"  {history.metric} delta: {delta:+.4f} | noise floor: ±{noise:.4f}",
+    ]
+    if row.kept and row.p_value is not None:
+        bh = "survives" if row.survives_bh else "fails"
+        eb = "survives" if row.survives_eb else "fails"
+        lines.append(f"  fdr: {bh} BH (p={row.p_value:.3g}), {eb} EB (lfdr={row.lfdr:.2f})")
+    return lines
+
+
+def audit_lines(audit: Audit, history: History) -> list[str]:
+    """Every experiment, then the survivors and the night's verdict."""
+    keeps = [r for r in audit.rows if r.kept and r.assessment is not None]
+    lines = [f"Audit of {history.path}: {len(history.experiments)} experiments,"
+             f" {len(keeps)} keeps after the baseline ({history.metric})"]  # fmt: skip
+    for row in audit.rows:
+        lines.extend(_row_lines(row, history, audit))
+    lines.append("")
+    lines.extend(summary_lines(audit, keeps))
+    return lines
+
+
+def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
+    """The conclusion block of the audit."""
+    bh = [r for r in keeps if r.survives_bh]
+    eb = [r for r in keeps if r.survives_eb]
+    lines = [
+        f"noise floor: {noise_source(audit.noise)}",
+        f"keeps surviving false-discovery control (q = {audit.q:.2f}):"
+        f" Benjamini-Hochberg {len(bh)} of {len(keeps)}, empirical Bayes {len(eb)} of {len(keeps)}",
+    ]
+    lines += [
+        f"  {_name(r)} {r.config.first.commit} {r.config.first.description}" for r in eb or bh
+    ]
+    if audit.improvement is not None and audit.improvement_ci90 is not None:
+        lo, hi = audit.improvement_ci90
+        lines.append(f"best vs baseline: {audit.improvement:+.4f}"
+                     f" (90% interval {lo:+.4f} .. {hi:+.4f}),"
+                     f" P(real improvement) = {audit.p_real:.2f}")  # fmt: skip
+    lines.append(f"night's verdict: {NIGHT[audit.exit_verdict]} (exit {audit.exit_verdict})")
+    lines.extend(_rerun_advice(audit))
+    return lines
+
+
+def _rerun_advice(audit: Audit) -> list[str]:
+    if audit.noise.source != "default" or audit.best is None:
+        return []
+    commit = audit.best.first.commit or "<best commit>"
+    return [
+        f"no replicates: an honest audit needs about {AUDIT_RERUNS} re-runs of the final commit:",
+        f"  git checkout {commit}",
+        f"  for i in $(seq {AUDIT_RERUNS}); do uv run train.py > run.log 2>&1;"
+        f" autojudge --results results.tsv --run run.log --commit {commit} --append; done",
+    ]
+
+
+def audit_data(audit: Audit, history: History) -> dict[str, Any]:
+    """The ``data`` of the JSON envelope for ``--all``."""
+    rows = [_row_data(r) for r in audit.rows]
+    return {
+        "results": history.path, "metric": history.metric, "direction": history.direction,
+        "experiments": rows, "q": audit.q, "noise": {
+            "sigma_relative": audit.noise.sigma,
+            "df": audit.noise.df if math.isfinite(audit.noise.df) else None,
+            "source": audit.noise.source, "groups": audit.noise.groups},
+        "survivors_bh": [r["commit"] for r in rows if r["survives_bh"]],
+        "survivors_eb": [r["commit"] for r in rows if r["survives_eb"]],
+        "improvement": audit.improvement,
+        "improvement_ci90": list(audit.improvement_ci90) if audit.improvement_ci90 else None,
+        "p_real": audit.p_real, "verdict": NIGHT_WORD[audit.exit_verdict],
+        "reruns_needed": AUDIT_RERUNS if audit.noise.source == "default" else 0,
+    }  # fmt: skip
+
+
+def _row_data(row: AuditRow) -> dict[str, Any]:
+    a = row.assessment
+    first = row.config.first
+    verdict = a.verdict if a else ("CRASH" if not row.config.valued else "BASELINE")
+    return {
+        "experiment": _name(row), "commit": first.commit, "description": first.description,
+        "line": first.line, "runs": len(row.config.valued), "kept": row.kept, "verdict": verdict,
+        "confidence": a.p_improve if a else None, "delta_relative": a.delta if a else None,
+        "p_value": row.p_value, "lfdr": row.lfdr,
+        "survives_bh": row.survives_bh, "survives_eb": row.survives_eb,
+    }  # fmt: skip
+
+
+def audit_output(audit: Audit, history: History, fmt: str, quiet: bool, no_color: bool) -> ExitCode:
+    """Render the audit and return the night's exit code."""
+    code = ExitCode(audit.exit_verdict)
+    if fmt == "json":
+        doc = envelope(tool="autojudge", tool_version=__version__, command="audit",
+                       exit_code=code, data=audit_data(audit, history))  # fmt: skip
+        write_out(dumps(doc))
+    elif quiet:
+        keeps = [r for r in audit.rows if r.kept and r.assessment is not None]
+        eb = sum(r.survives_eb for r in keeps)
+        write_out(f"{NIGHT[audit.exit_verdict]}: {eb} of {len(keeps)} keeps survive FDR control")
+    else:
+        print_lines(audit_lines(audit, history), no_color=no_color)
+    return code
