@@ -83,7 +83,10 @@ def sync(uv: list[str]) -> None:
 
 
 def example(uv: list[str], extra: list[str]) -> int:
-    args = extra or ["--results", "examples/results.tsv", "--run", "examples/run.log"]
+    args = extra or [
+        "--results", "examples/results.tsv", "--run", "examples/run.log",
+        "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4",
+    ]  # fmt: skip
     return run([*uv, "run", "--no-sync", "autojudge", *args])
 
 

@@ -27,7 +27,7 @@ def _invoke(tool: str, args: list[str]) -> dict[str, object]:
     return doc
 
 
-@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("tool", ["autosteer", "autoevolve"])
 def test_summary_output_matches_the_schemas(tool: str) -> None:
     doc = _invoke(tool, ["--results", str(EXAMPLES / "results.tsv")])
     data = doc["data"]
@@ -36,13 +36,21 @@ def test_summary_output_matches_the_schemas(tool: str) -> None:
         jsonschema.validate(summary, _schema("summary.v1.json"))
 
 
-def test_autojudge_run_member() -> None:
-    args = ["--results", str(EXAMPLES / "results.tsv"), "--run", str(EXAMPLES / "run.log")]
-    data = _invoke("autojudge", args)["data"]
+def test_autojudge_verdict_matches_the_schema() -> None:
+    args = ["--results", str(EXAMPLES / "results.tsv"), "--run", str(EXAMPLES / "run.log"),
+            "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4"]  # fmt: skip
+    doc = _invoke("autojudge", args)
+    data = doc["data"]
+    jsonschema.validate(data, _schema("judge.v1.json"))
     assert isinstance(data, dict)
-    assert data["verdict"] is None
-    assert data["run"]["value"] == pytest.approx(0.979621)
-    assert data["run"]["crash"] is None
+    assert data["value"] == pytest.approx(0.979621)
+    assert data["crash"] is None and data["commit"] == "eb5bdc1"
+
+
+def test_autojudge_audit_matches_the_schema() -> None:
+    doc = _invoke("autojudge", ["--results", str(EXAMPLES / "results.tsv"), "--all"])
+    jsonschema.validate(doc["data"], _schema("audit.v1.json"))
+    assert doc["command"] == "audit"
 
 
 @pytest.mark.parametrize("tool", TOOLS)

@@ -103,16 +103,14 @@ def cli(
         return render_audit.audit_output(report, history, output_format, quiet, no_color)
     from autolab_shared.judge import JudgeOptions, judge
 
-    run = (
-        run_input(load_runlog(run_log, metric=history.metric), commit, description)
-        if run_log
-        else None
-    )
+    log = load_runlog(run_log, metric=history.metric) if run_log else None
+    run = run_input(log, commit, description) if log is not None else None
     options = JudgeOptions(window=5 if window is None else window, noise=noise, policy=rules)
     judgement = judge(history, run, options)
     if append:
         append_verdict(results, judgement, history.metric)
-    return render.verdict_output(judgement, output_format, quiet, no_color)
+    warnings = [*history.warnings, *(log.warnings if log is not None else ())]
+    return render.verdict_output(judgement, output_format, quiet, no_color, warnings)
 
 
 def main() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
-from autolab_shared.decision import RETEST, Assessment
+from autolab_shared.decision import Assessment
+from autolab_shared.diagnostics import ParseWarning
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.judge import Judgement
 from autolab_shared.noise import NoiseFloor
@@ -140,20 +142,26 @@ def _noise_data(noise: NoiseFloor, metric_units: float) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def verdict_output(j: Judgement, fmt: str, quiet: bool, no_color: bool) -> ExitCode:
+def verdict_output(
+    j: Judgement, fmt: str, quiet: bool, no_color: bool, warnings: Sequence[ParseWarning] = ()
+) -> ExitCode:
     """Render a verdict in the chosen format and return its exit code."""
     code = j.assessment.exit_code
     if fmt == "json":
         doc = envelope(tool="autojudge", tool_version=__version__, command="judge",
-                       exit_code=code, data=verdict_data(j))  # fmt: skip
+                       exit_code=code, data=verdict_data(j),
+                       warnings=[w.to_dict() for w in warnings])  # fmt: skip
         write_out(dumps(doc))
     elif quiet:
         write_out(quiet_line(j))
     else:
-        print_lines(verdict_lines(j), no_color=no_color, style=STYLE.get(j.verdict))
+        print_lines(verdict_lines(j) + _warning_summary(warnings), no_color=no_color,
+                    style=STYLE.get(j.verdict))  # fmt: skip
     return code
 
 
-def retest_hint(j: Judgement) -> bool:
-    """True when the verdict asks for another run of the same commit."""
-    return j.verdict == RETEST
+def _warning_summary(warnings: Sequence[ParseWarning]) -> list[str]:
+    if not warnings:
+        return []
+    codes = sorted({w.code for w in warnings})
+    return [f"  parse warnings: {len(warnings)} ({', '.join(codes)}; --format json lists them)"]

@@ -127,7 +127,8 @@ def audit_output(audit: Audit, history: History, fmt: str, quiet: bool, no_color
     code = ExitCode(audit.exit_verdict)
     if fmt == "json":
         doc = envelope(tool="autojudge", tool_version=__version__, command="audit",
-                       exit_code=code, data=audit_data(audit, history))  # fmt: skip
+                       exit_code=code, data=audit_data(audit, history),
+                       warnings=[w.to_dict() for w in history.warnings])  # fmt: skip
         write_out(dumps(doc))
     elif quiet:
         keeps = [r for r in audit.rows if r.kept and r.assessment is not None]
