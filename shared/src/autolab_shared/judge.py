@@ -269,7 +269,7 @@ def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:
                 f"plateau: the last {PLATEAU_WINDOW} experiments moved the incumbent by"
                 f" {gain * 100:.3f}% (less than one noise sd)"
             )
-    if noise.note:
+    if noise.note and noise.source != "default":
         out.append(f"noise: {noise.note}")
     if noise.outliers:
         out.append(f"noise: {len(noise.outliers)} replicate run(s) look like outliers (|z| > 5)")

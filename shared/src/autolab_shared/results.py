@@ -64,7 +64,7 @@ from .diagnostics import ParseWarning
 from .errors import InputError
 from .metricchoice import MetricChoice, choose_metric_column, resolve_direction
 from .metrics import MAX
-from .status import CRASH, DISCARD, KEEP, STATUSES, UNKNOWN, normalise_status
+from .status import CRASH, DISCARD, KEEP, STATUSES, UNKNOWN, is_pending, normalise_status
 from .textio import decode, read_bytes
 from .tsvlines import Record, Scan, scan
 
@@ -259,7 +259,7 @@ class _RowReader:
         if schema.status is None:
             return UNKNOWN
         status = normalise_status(raw_status)
-        if status == UNKNOWN:
+        if status == UNKNOWN and not is_pending(raw_status):
             self.unknown.setdefault(raw_status, []).append(record.line)
         return status
 

@@ -38,8 +38,12 @@ VOCABULARY: dict[str, str] = {
     "ok": UNKNOWN, "done": UNKNOWN, "completed": UNKNOWN, "run": UNKNOWN,
     "running": UNKNOWN, "pending": UNKNOWN, "blocked": UNKNOWN, "partial": UNKNOWN,
     "contender": UNKNOWN, "tentative": UNKNOWN, "support": UNKNOWN, "repair": UNKNOWN,
-    "diag": UNKNOWN, "": UNKNOWN,
+    "diag": UNKNOWN, "": UNKNOWN, "retest": UNKNOWN, "rerun": UNKNOWN, "re_run": UNKNOWN,
 }  # fmt: skip
+
+# Words that say "measured, decision pending" (autojudge --append writes ``retest``): they read
+# as unknown without a warning, and a later row of the same commit decides.
+PENDING: frozenset[str] = frozenset({"retest", "rerun", "re_run", "pending"})
 
 # Word families written with a free-form suffix: reverted_worse, rejected_by_review, ...
 _PREFIXES: tuple[tuple[str, str], ...] = (
@@ -71,6 +75,11 @@ def normalise_status(raw: str) -> str:
         if key.startswith(prefix):
             return status
     return UNKNOWN
+
+
+def is_pending(raw: str) -> bool:
+    """True for a pending word such as ``retest``."""
+    return status_key(raw) in PENDING
 
 
 def is_status_word(raw: str) -> bool:
