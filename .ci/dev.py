@@ -78,7 +78,7 @@ def run(cmd: list[str]) -> int:
 
 def sync(uv: list[str]) -> None:
     """Create or update .venv exactly as uv.lock says."""
-    if run([*uv, "sync", "--locked", "--all-packages"]) != 0:
+    if run([*uv, "sync", "--locked", "--all-packages", "--compile-bytecode", "--quiet"]) != 0:
         sys.exit("[dev] uv sync failed (is uv.lock stale? run: uv lock)")
 
 

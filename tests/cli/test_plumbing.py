@@ -209,3 +209,16 @@ def test_cli_import_does_not_load_pandas_or_scipy() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_one_verdict_loads_neither_pandas_nor_scipy() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    code = (
+        "import sys; from autojudge.cli import cli;"
+        f"cli.main(['--results', {str(examples / 'results.tsv')!r}, '--run',"
+        f" {str(examples / 'run.log')!r}, '--commit', 'eb5bdc1', '-q'], standalone_mode=False);"
+        "bad=[m for m in ('pandas','scipy') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -5,13 +5,9 @@ from __future__ import annotations
 import click
 
 from autolab_shared.command import AutolabCommand, epilog
-from autolab_shared.decision import Policy
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history, load_runlog
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
-
-from . import render, render_audit
-from .candidate import append_verdict, run_input
 
 
 @click.command("autojudge", cls=AutolabCommand, context_settings=CONTEXT_SETTINGS, epilog=epilog())
@@ -94,6 +90,12 @@ def cli(
         raise click.UsageError("--append needs --run and a --results file to append to")
     if audit_all and (run_log or append):
         raise click.UsageError("--all audits the history; it takes no --run or --append")
+    # Imported here so that --help and --version stay fast (numpy is needed only to judge).
+    from autolab_shared.decision import Policy
+
+    from . import render, render_audit
+    from .candidate import append_verdict, run_input
+
     history = load_history(results, metric=metric, direction=direction)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:

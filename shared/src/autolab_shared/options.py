@@ -30,10 +30,17 @@ def version_message(dist: str) -> str:
 
 
 def version_option(dist: str) -> Callable[[F], F]:
-    """--version, reading the installed distribution's metadata."""
-    return click.version_option(
-        _version_of(dist), "--version", package_name=dist, message=version_message(dist)
-    )
+    """--version, reading the installed distribution's metadata only when asked."""
+
+    def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value and not ctx.resilient_parsing:
+            click.echo(version_message(dist))
+            ctx.exit()
+
+    return click.option(
+        "--version", is_flag=True, expose_value=False, is_eager=True, callback=show,
+        help="Show the version and exit.",
+    )  # fmt: skip
 
 
 def results_option(
