@@ -61,9 +61,10 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     """The conclusion block of the audit."""
     bh = [r for r in keeps if r.survives_bh]
     eb = [r for r in keeps if r.survives_eb]
+    assumed = " (under the ASSUMED default noise floor)" if audit.noise.source == "default" else ""
     lines = [
         f"noise floor: {noise_source(audit.noise)}",
-        f"keeps surviving false-discovery control (q = {audit.q:.2f}):"
+        f"keeps surviving false-discovery control (q = {audit.q:.2f}){assumed}:"
         f" Benjamini-Hochberg {len(bh)} of {len(keeps)}, empirical Bayes {len(eb)} of {len(keeps)}",
     ]
     lines += [
