@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .chain import ChainState, Config, fit_prior, group_configs, replay, step
+from .chain import ChainState, Config, effect_span, fit_prior, group_configs, replay, step
 from .decision import Assessment, Candidate, Context, Policy, assess
 from .noise import NoiseFloor, given_noise, pooled_noise
 from .prior import EffectPrior
@@ -78,8 +78,9 @@ def audit(history: History, *, window: int = 0, noise: float | None = None, q: f
     scale = scale_for(values, history.direction)
     floor = _noise(configs, scale, values, window, noise)
     sigma2 = floor.sigma**2
-    prior = fit_prior(replay(configs, scale, EffectPrior.default_prior(), sigma2), sigma2,
-                      max(0.5 * floor.sigma, 1e-9))  # fmt: skip
+    span = effect_span(configs, scale)
+    first = replay(configs, scale, EffectPrior.default_prior(span=span), sigma2)
+    prior = fit_prior(first, sigma2, max(0.5 * floor.sigma, 1e-9), span)
     pol = replace(policy or Policy(), min_df=0)
     rows, state = _judge_all(configs, scale, prior, floor, pol)
     rows = _fdr(rows, prior, floor, q)

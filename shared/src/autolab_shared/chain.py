@@ -151,9 +151,15 @@ def step(
         state.since_keep += 1
 
 
-def fit_prior(state: ChainState, sigma2: float, smooth: float) -> EffectPrior:
+def effect_span(configs: Sequence[Config], scale: Scale, extra: Sequence[float] = ()) -> float:
+    """How large an effect the data could show: 1.5 × the working-value range."""
+    xs = [float(v) for c in configs for v in c.x(scale)] + [float(v) for v in extra]
+    return 1.5 * (max(xs) - min(xs)) if len(xs) > 1 else 0.0
+
+
+def fit_prior(state: ChainState, sigma2: float, smooth: float, span: float = 0.0) -> EffectPrior:
     """A fresh prior fitted to the chain's deltas (blended with the default)."""
-    prior = EffectPrior.default_prior()
+    prior = EffectPrior.default_prior(span=span)
     if state.deltas:
         d = [t[0] for t in state.deltas]
         s = [math.sqrt(sigma2 / t[1] + t[2]) for t in state.deltas]

@@ -11,7 +11,15 @@ import re
 import statistics
 from dataclasses import dataclass, field, replace
 
-from .chain import ChainState, Config, fit_prior, group_configs, replay, replicate_key
+from .chain import (
+    ChainState,
+    Config,
+    effect_span,
+    fit_prior,
+    group_configs,
+    replay,
+    replicate_key,
+)
 from .decision import (
     KEEP,
     RETEST,
@@ -157,7 +165,9 @@ def _judge(
 ) -> Judgement:  # fmt: skip
     sigma2 = noise.sigma**2
     smooth = max(0.5 * noise.sigma, 1e-9)
-    prior = fit_prior(replay(before, scale, EffectPrior.default_prior(), sigma2), sigma2, smooth)
+    span = effect_span(before, scale, x_cand)
+    first = replay(before, scale, EffectPrior.default_prior(span=span), sigma2)
+    prior = fit_prior(first, sigma2, smooth, span)
     state = replay(before, scale, prior, sigma2)
     crash, detail = _crash_of(run, x_cand)
     memory = _memory(cand_rows, run)

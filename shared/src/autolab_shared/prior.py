@@ -15,6 +15,7 @@ import numpy as np
 GRID_LO = -0.02
 GRID_HI = 0.035
 GRID_STEP = 0.00025
+MAX_GRID_POINTS = 801
 DEFAULT_SPIKE = 0.3
 DEFAULT_SLAB_SCALE = 0.002
 DEFAULT_N0 = 10.0
@@ -44,10 +45,16 @@ class EffectPrior:
         spike: float = DEFAULT_SPIKE,
         slab_scale: float = DEFAULT_SLAB_SCALE,
         n0: float = DEFAULT_N0,
+        span: float = 0.0,
     ) -> EffectPrior:
-        """The prior before any data: a spike at 0 and a Laplace slab."""
-        k = np.arange(round(GRID_LO / GRID_STEP), round(GRID_HI / GRID_STEP) + 1)
-        grid = k * GRID_STEP
+        """The prior before any data: a spike at 0 and a Laplace slab.
+
+        The grid covers −2 %…+3.5 %, widened to ±``span`` when effects may be larger (the
+        step then grows so the grid keeps at most 801 points).
+        """
+        lo, hi = min(GRID_LO, -span), max(GRID_HI, span)
+        step = max(GRID_STEP, (hi - lo) / (MAX_GRID_POINTS - 1))
+        grid = np.arange(round(lo / step), round(hi / step) + 1) * step
         slab = np.exp(-np.abs(grid) / slab_scale)
         g0 = (1 - spike) * slab / slab.sum()
         g0[np.argmin(np.abs(grid))] += spike
@@ -68,11 +75,11 @@ class EffectPrior:
         if dd.size == 0:
             return
         lik = _likelihood(dd, ss, self.grid)
-        smoother = self._smoother(max(smooth_sd, GRID_STEP))
+        smoother = self._smoother(max(smooth_sd, self.step))
         w = np.maximum(self.weights, 1e-12)
         w /= w.sum()
         for _ in range(iters):
-            w = w * (lik.T @ (1.0 / (lik @ w))) / dd.size
+            w = w * (lik.T @ (1.0 / np.maximum(lik @ w, 1e-300))) / dd.size
             spike = w[self.zero]
             w = smoother @ w
             w[self.zero] = spike
@@ -88,16 +95,27 @@ class EffectPrior:
         out: np.ndarray = kernel / np.maximum(kernel.sum(axis=0, keepdims=True), 1e-300)
         return out
 
+    @property
+    def step(self) -> float:
+        """Grid spacing."""
+        return float(self.grid[1] - self.grid[0])
+
+    def _log_posterior(self, d: np.ndarray, s: float) -> np.ndarray:
+        """Unnormalised log posterior over the grid, one row per observed delta."""
+        z2 = ((d[:, None] - self.grid[None, :]) / max(s, 1e-12)) ** 2
+        logp: np.ndarray = np.log(np.maximum(self.weights, 1e-300))[None, :] - 0.5 * z2
+        logp -= logp.max(axis=1, keepdims=True)
+        return logp
+
     def posterior(self, d: float, s: float) -> np.ndarray:
         """Posterior weights over the grid after observing delta ``d`` with sd ``s``."""
-        z2 = ((d - self.grid) / max(s, 1e-12)) ** 2
-        p: np.ndarray = self.weights * np.exp(-0.5 * (z2 - z2.min()))
-        return p / p.sum()  # type: ignore[no-any-return]
+        p = np.exp(self._log_posterior(np.array([d], dtype=float), s))[0]
+        out: np.ndarray = p / p.sum()
+        return out
 
     def posterior_means(self, d: np.ndarray, s: float) -> np.ndarray:
         """E[δ | d] for every d in an array (same sd)."""
-        lik = _likelihood(d, np.full(d.shape, max(s, 1e-12)), self.grid)
-        post = self.weights[None, :] * lik
+        post = np.exp(self._log_posterior(np.asarray(d, dtype=float), s))
         post /= post.sum(axis=1, keepdims=True)
         means: np.ndarray = post @ self.grid
         return means
