@@ -67,6 +67,8 @@ REFIT_EVERY = 5
 KEPT = (STRONG_KEEP, KEEP, MARGINAL)
 HASH0 = 0xA0000000  # commit hash of candidate j: f"{HASH0 + j:08x}"
 RULES = ("greedy", "public", "autojudge", "autojudge_strict", "oracle")
+# Replicate groups pooled for σ̂ (0 = all; the CLI's --window defaults to 5). Set by --window.
+WINDOW = 0
 # The autojudge rules and their library policies. ``autojudge_strict_margin`` is a diagnostic
 # (not run by default): strict's 0.5 σ̂ margin without the library's extra P ≥ 0.80 condition,
 # i.e. the ``proposal_strict`` that the design note simulated.
@@ -270,7 +272,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
     out_of_budget = replace(policy, max_retests=0, min_df=0)  # decide now: no run left
     base = [math.log(s.y(BASE, 0, r)) for r in range(BASELINE_RUNS)]
     groups: list[list[float]] = [base]  # replicate groups on the working scale
-    noise = pooled_noise(groups, window=0)
+    noise = pooled_noise(groups, window=WINDOW)
     inc = start(np.asarray(base), noise.sigma**2)
     prior = EffectPrior.default_prior()
     data = _PriorData()
@@ -288,7 +290,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         retest_rate = rec.extra_runs / max(finished, 1)
         while True:
             # as the CLI does, the candidate's own replicates count towards σ̂ once it has two
-            floor = noise if len(runs) < 2 else pooled_noise([*groups, runs], window=0)
+            floor = noise if len(runs) < 2 else pooled_noise([*groups, runs], window=WINDOW)
             ctx = Context(prior, inc, floor, None, crash_rate, retest_rate)
             a = assess(Candidate(tuple(runs)), ctx, policy if t < n_budget else out_of_budget)
             if a.verdict != RETEST:
@@ -309,7 +311,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
                               kept=kept)  # fmt: skip
         if n >= 2:
             groups.append(runs)
-            noise = pooled_noise(groups, window=0)
+            noise = pooled_noise(groups, window=WINDOW)
         if kept:
             mu = mu_c
         finished += 1
@@ -663,6 +665,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=True,
         help="audit the greedy histories with autolab_shared.audit (default on)",
     )
+    ap.add_argument(
+        "--window",
+        type=int,
+        default=0,
+        help="replicate groups pooled for the noise floor (0 = all, the CLI uses 5)",
+    )
     ap.add_argument("--out", default=None, help="also write the markdown to this file")
     ap.add_argument("--quick", action="store_true", help="smoke test: H=20, N=100 only")
     args = ap.parse_args(argv)
@@ -672,7 +680,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global WINDOW
     args = parse_args(argv)
+    WINDOW = args.window
     t0 = time.perf_counter()
     cells = run_cells(args, lambda msg: print(msg, file=sys.stderr, flush=True))
     text = report(cells, args, time.perf_counter() - t0)

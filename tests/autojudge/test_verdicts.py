@@ -224,3 +224,21 @@ def test_text_output_matches_the_fixture_byte_for_byte(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--results", str(path), "--no-color"])
     expected = (REPO_ROOT / "tests" / "fixtures" / "autojudge_verdict.txt").read_text()
     assert result.stdout.replace(str(path), "results.tsv") == expected
+
+
+def test_commit_and_description_default_to_git_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@x", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "SwiGLU activation"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    path = _history(repo)
+    log = _runlog(repo, SUMMARY.format(value="0.990000", mb="45060.2"))
+    monkeypatch.chdir(repo)
+    _, data = _judge("--results", str(path), "--run", str(log))
+    assert (data["commit"], data["description"]) == (head, "SwiGLU activation")
