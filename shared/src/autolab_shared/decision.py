@@ -163,7 +163,7 @@ def _decide(
         reasons += ("memory_penalty",)
     if not keep:
         return DISCARD, reasons, evsi, slot, None
-    if n == 1 and not ctx.noise.known and ctx.noise.df < policy.min_df:
+    if n == 1 and not ctx.noise.known and ctx.noise.total_df < policy.min_df:
         return RETEST, ("calibrate",), evsi, slot, "rerun_candidate"
     if reasons[0] == "non_inferior":
         return KEEP, reasons, evsi, slot, None

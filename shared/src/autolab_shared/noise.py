@@ -35,6 +35,7 @@ class NoiseFloor:
     robust_sigma: float | None = None
     outliers: tuple[int, ...] = ()  # positions in the flattened group values
     note: str = ""
+    total_df: float = 0.0  # replicate df of all groups, windowed or not (drives calibration)
 
     @property
     def known(self) -> bool:
@@ -44,7 +45,8 @@ class NoiseFloor:
 
 def given_noise(sigma: float) -> NoiseFloor:
     """A noise floor the user knows (``--noise``), already on the working scale."""
-    return NoiseFloor(max(sigma, 0.0), math.inf, "given", "given with --noise", 0, 0)
+    return NoiseFloor(max(sigma, 0.0), math.inf, "given", "given with --noise", 0, 0,
+                      total_df=math.inf)  # fmt: skip
 
 
 def pooled_noise(
@@ -65,7 +67,9 @@ def pooled_noise(
     sigma = math.sqrt((nu0 * sigma0**2 + ss) / (nu0 + df))
     robust, outliers, note = _robust_check(chosen, sigma, df)
     n_values = sum(len(g) for g in chosen)
-    return NoiseFloor(sigma, df, source, ESTIMATOR, len(chosen), n_values, robust, outliers, note)
+    total_df = float(sum(len(g) - 1 for g in usable))
+    return NoiseFloor(sigma, df, source, ESTIMATOR, len(chosen), n_values, robust, outliers, note,
+                      total_df)  # fmt: skip
 
 
 def _residuals(groups: Sequence[Sequence[float]]) -> np.ndarray:
