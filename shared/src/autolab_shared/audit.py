@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .arrays import FloatArray
 from .chain import ChainState, Config, effect_span, fit_prior, group_configs, replay, step
 from .decision import Assessment, Candidate, Context, Policy, assess
 from .noise import NoiseFloor, given_noise, pooled_noise
@@ -53,7 +54,7 @@ class Audit:
     q: float
 
 
-def benjamini_hochberg(p: np.ndarray, q: float) -> np.ndarray:
+def benjamini_hochberg(p: FloatArray, q: float) -> FloatArray:
     """Boolean mask of hypotheses rejected by BH at level q."""
     m = p.size
     if m == 0:
@@ -137,7 +138,7 @@ def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) 
     return out
 
 
-def _bayes_fdr_set(kept: list[bool], lfdr: np.ndarray, q: float) -> np.ndarray:
+def _bayes_fdr_set(kept: list[bool], lfdr: FloatArray, q: float) -> FloatArray:
     """The largest set of keeps, taken in increasing lfdr, whose mean lfdr stays ≤ q."""
     idx = np.array([i for i, k in enumerate(kept) if k], dtype=int)
     chosen = np.zeros(lfdr.size, dtype=bool)

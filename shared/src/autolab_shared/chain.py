@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arrays import FloatArray
 from .incumbent import Incumbent, after_candidate, start
 from .prior import EffectPrior
 from .results import Experiment
@@ -63,7 +64,7 @@ class Config:
             return True
         return False if DISCARD in statuses else None
 
-    def x(self, scale: Scale) -> np.ndarray:
+    def x(self, scale: Scale) -> FloatArray:
         """Its values on the working scale."""
         return np.array([scale.to_x(r.value) for r in self.valued if r.value is not None])
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import FloatArray
 from .exitcodes import ExitCode
 from .incumbent import Incumbent
 from .noise import NoiseFloor
@@ -102,7 +103,7 @@ def crash_assessment(reason: str) -> Assessment:
     return Assessment(CRASH, 0.0, nan, nan, nan, (nan, nan), nan, 0, None, None, (reason,), None)
 
 
-def _interval(post: np.ndarray, grid: np.ndarray, level: float = 0.90) -> tuple[float, float]:
+def _interval(post: FloatArray, grid: FloatArray, level: float = 0.90) -> tuple[float, float]:
     cdf = np.cumsum(post)
     lo = float(grid[min(int(np.searchsorted(cdf, (1 - level) / 2)), grid.size - 1)])
     hi = float(grid[min(int(np.searchsorted(cdf, (1 + level) / 2)), grid.size - 1)])
@@ -137,7 +138,7 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
 
 
 def _decide(
-    cand: Candidate, ctx: Context, policy: Policy, post: np.ndarray,
+    cand: Candidate, ctx: Context, policy: Policy, post: FloatArray,
     d: float, s: float, p: float, mean: float,
 ) -> tuple[str, tuple[str, ...], float | None, float | None, str | None]:  # fmt: skip
     sigma = ctx.noise.sigma

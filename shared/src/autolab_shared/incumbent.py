@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import FloatArray
+
 
 @dataclass(frozen=True)
 class Incumbent:
@@ -26,15 +28,15 @@ class Incumbent:
         return float(np.sqrt(self.var))
 
 
-def start(runs: np.ndarray, sigma2: float, key: str = "") -> Incumbent:
+def start(runs: FloatArray, sigma2: float, key: str = "") -> Incumbent:
     """The baseline: the mean of its runs, variance σ²/n."""
     return Incumbent(float(np.mean(runs)), sigma2 / len(runs), key)
 
 
 def after_candidate(
     inc: Incumbent,
-    post: np.ndarray,
-    grid: np.ndarray,
+    post: FloatArray,
+    grid: FloatArray,
     xbar: float,
     n: int,
     sigma2: float,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import FloatArray
+
 SIGMA0 = 0.001
 NU0 = 1.0
 ROBUST_MIN_DF = 6
@@ -72,7 +74,7 @@ def pooled_noise(
                       total_df)  # fmt: skip
 
 
-def _residuals(groups: Sequence[Sequence[float]]) -> np.ndarray:
+def _residuals(groups: Sequence[Sequence[float]]) -> FloatArray:
     """Within-group residuals scaled by √(n/(n−1)) so each has the run sd."""
     parts = [
         (np.asarray(g) - np.mean(g)) * math.sqrt(len(g) / (len(g) - 1))

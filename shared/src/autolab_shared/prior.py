@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import FloatArray
+
 GRID_LO = -0.02
 GRID_HI = 0.035
 GRID_STEP = 0.00025
@@ -21,11 +23,11 @@ DEFAULT_SLAB_SCALE = 0.002
 DEFAULT_N0 = 10.0
 
 
-def _likelihood(d: np.ndarray, s: np.ndarray, grid: np.ndarray) -> np.ndarray:
+def _likelihood(d: FloatArray, s: FloatArray, grid: FloatArray) -> FloatArray:
     """Row-rescaled Gaussian likelihood of each observation at each grid point."""
     z2 = ((d[:, None] - grid[None, :]) / s[:, None]) ** 2
     z2 -= z2.min(axis=1, keepdims=True)
-    out: np.ndarray = np.exp(-0.5 * z2)
+    out: FloatArray = np.exp(-0.5 * z2)
     return out
 
 
@@ -33,9 +35,9 @@ def _likelihood(d: np.ndarray, s: np.ndarray, grid: np.ndarray) -> np.ndarray:
 class EffectPrior:
     """A discrete prior over the effect δ on a grid that contains 0 exactly."""
 
-    grid: np.ndarray
-    default: np.ndarray
-    weights: np.ndarray
+    grid: FloatArray
+    default: FloatArray
+    weights: FloatArray
     n0: float = DEFAULT_N0
     n_fit: int = 0
 
@@ -54,7 +56,7 @@ class EffectPrior:
         """
         lo, hi = min(GRID_LO, -span), max(GRID_HI, span)
         step = max(GRID_STEP, (hi - lo) / (MAX_GRID_POINTS - 1))
-        grid = np.arange(round(lo / step), round(hi / step) + 1) * step
+        grid = (np.arange(round(lo / step), round(hi / step) + 1) * step).astype(np.float64)
         slab = np.exp(-np.abs(grid) / slab_scale)
         g0 = (1 - spike) * slab / slab.sum()
         g0[np.argmin(np.abs(grid))] += spike
@@ -87,12 +89,12 @@ class EffectPrior:
         self.weights = (dd.size * w + self.n0 * self.default) / (dd.size + self.n0)
         self.n_fit = int(dd.size)
 
-    def _smoother(self, sd: float) -> np.ndarray:
+    def _smoother(self, sd: float) -> FloatArray:
         g = self.grid
         kernel = np.exp(-0.5 * ((g[:, None] - g[None, :]) / sd) ** 2)
         kernel[self.zero, :] = 0.0
         kernel[:, self.zero] = 0.0
-        out: np.ndarray = kernel / np.maximum(kernel.sum(axis=0, keepdims=True), 1e-300)
+        out: FloatArray = kernel / np.maximum(kernel.sum(axis=0, keepdims=True), 1e-300)
         return out
 
     @property
@@ -100,24 +102,24 @@ class EffectPrior:
         """Grid spacing."""
         return float(self.grid[1] - self.grid[0])
 
-    def _log_posterior(self, d: np.ndarray, s: float) -> np.ndarray:
+    def _log_posterior(self, d: FloatArray, s: float) -> FloatArray:
         """Unnormalised log posterior over the grid, one row per observed delta."""
         z2 = ((d[:, None] - self.grid[None, :]) / max(s, 1e-12)) ** 2
-        logp: np.ndarray = np.log(np.maximum(self.weights, 1e-300))[None, :] - 0.5 * z2
+        logp: FloatArray = np.log(np.maximum(self.weights, 1e-300))[None, :] - 0.5 * z2
         logp -= logp.max(axis=1, keepdims=True)
         return logp
 
-    def posterior(self, d: float, s: float) -> np.ndarray:
+    def posterior(self, d: float, s: float) -> FloatArray:
         """Posterior weights over the grid after observing delta ``d`` with sd ``s``."""
         p = np.exp(self._log_posterior(np.array([d], dtype=float), s))[0]
-        out: np.ndarray = p / p.sum()
+        out: FloatArray = p / p.sum()
         return out
 
-    def posterior_means(self, d: np.ndarray, s: float) -> np.ndarray:
+    def posterior_means(self, d: FloatArray, s: float) -> FloatArray:
         """E[δ | d] for every d in an array (same sd)."""
         post = np.exp(self._log_posterior(np.asarray(d, dtype=float), s))
         post /= post.sum(axis=1, keepdims=True)
-        means: np.ndarray = post @ self.grid
+        means: FloatArray = post @ self.grid
         return means
 
     @property

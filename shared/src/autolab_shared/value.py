@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 
+from .arrays import FloatArray
 from .prior import EffectPrior
 
 
 def evsi_one_more_run(
-    prior: EffectPrior, post: np.ndarray, d: float, n: int, sigma2: float, v: float
+    prior: EffectPrior, post: FloatArray, d: float, n: int, sigma2: float, v: float
 ) -> float:
     """Expected gain from deciding after one more run minus the gain of deciding now."""
     grid = prior.grid
@@ -21,7 +22,7 @@ def evsi_one_more_run(
     se_next = math.sqrt(sigma2 / (n + 1) + v)
     centre = float(post @ m_k)
     spread = math.sqrt(max(float(post @ (m_k**2)) - centre**2, 0.0))
-    dg = np.linspace(centre - 6 * (sd + spread), centre + 6 * (sd + spread), 81)
+    dg = np.linspace(centre - 6 * (sd + spread), centre + 6 * (sd + spread), 81).astype(np.float64)
     dens = (post[None, :] * np.exp(-0.5 * ((dg[:, None] - m_k[None, :]) / sd) ** 2)).sum(axis=1)
     dens /= dens.sum()
     v_next = float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se_next)))
@@ -35,7 +36,7 @@ def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
     w, grid = prior.weights, prior.grid
     mu = float(w @ grid)
     sd = math.sqrt(max(float(w @ grid**2) - mu**2, 0.0) + se**2)
-    dg = np.linspace(mu - 6 * sd, mu + 6 * sd, 161)
+    dg = np.linspace(mu - 6 * sd, mu + 6 * sd, 161).astype(np.float64)
     dens = (w[None, :] * np.exp(-0.5 * ((dg[:, None] - grid[None, :]) / se) ** 2)).sum(axis=1)
     dens /= dens.sum()
     return float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se)))
