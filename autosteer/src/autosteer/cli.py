@@ -1,4 +1,4 @@
-"""autosteer command line: read options, call autolab_shared, render, return an exit code."""
+"""autosteer command line: read options, call autolab_shared.steer, render, return an exit code."""
 
 from __future__ import annotations
 
@@ -8,62 +8,87 @@ from autolab_shared.command import AutolabCommand, epilog
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
-from autolab_shared.output import dumps, envelope, print_lines, write_out
-from autolab_shared.summary import (
-    quiet_summary,
-    summarize,
-    summary_json,
-    summary_lines,
-    warning_lines,
-)
-
-from . import __version__
 
 
 @click.command("autosteer", cls=AutolabCommand, context_settings=CONTEXT_SETTINGS, epilog=epilog())
 @results_option(multiple=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "exploit", "explore", "random"]),
+    default="auto",
+    show_default=True,
+    help="How to weigh exploitation against exploration.",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="The category table covers the last N experiments (0 = all).",
+)
+@click.option(
+    "--taxonomy",
+    "taxonomy_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help='TOML file that extends (or with mode = "replace" replaces) the categories.',
+)
+@click.option("--seed", type=int, default=None, help="Seed for deterministic suggestions.")
+@click.option(
+    "-n",
+    "--num-suggestions",
+    type=click.IntRange(min=1, max=20),
+    default=3,
+    show_default=True,
+    help="How many suggestions.",
+)
+@click.option(
+    "--pending",
+    multiple=True,
+    metavar="CAT",
+    help="Category another agent is running now (repeatable): steers away from it.",
+)
+@click.option("--show-taxonomy", is_flag=True, help="Print the taxonomy as TOML and exit.")
 @metric_options
 @common_options("autosteer", formats=("text", "json", "prompt"))
 def cli(
-    results: tuple[str, ...],
-    metric: str | None,
-    direction: str | None,
-    output_format: str,
-    quiet: bool,
-    no_color: bool,
-) -> ExitCode:
+    results: tuple[str, ...], mode: str, window: int, taxonomy_path: str | None,
+    seed: int | None, num_suggestions: int, pending: tuple[str, ...], show_taxonomy: bool,
+    metric: str | None, direction: str | None, output_format: str, quiet: bool, no_color: bool,
+) -> ExitCode:  # fmt: skip
     """Read autoresearch histories and say where the next experiment should go.
 
     \b
     Examples:
-      autosteer --results results.tsv
-      autosteer --results agent1.tsv --results agent2.tsv --format json
+      autosteer --results results.tsv --mode exploit
+      autosteer --results agent1.tsv --results agent2.tsv --format json --seed 1
+      autosteer --results results.tsv --format prompt
+      autosteer --show-taxonomy > taxonomy.toml
 
-    This release reads and summarises each history; the category analysis and
-    suggestions are not computed yet, so it exits 0 on readable input.
+    Exit code: 0 progressing (keep going), 1 stuck (change direction), 2 inconclusive
+    (too little history, or recent keeps within the noise floor: re-run before steering).
     """
+    from autolab_shared.taxonomy import load_taxonomy, taxonomy_toml
+
+    from . import render
+
+    taxonomy = load_taxonomy(taxonomy_path)
+    if show_taxonomy:
+        render.write(taxonomy_toml(taxonomy))
+        return ExitCode.KEEP
     if list(results).count("-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
-    summaries = [summarize(load_history(p, metric=metric, direction=direction)) for p in results]
-    if output_format == "json":
-        doc = envelope(
-            tool="autosteer",
-            tool_version=__version__,
-            command="steer",
-            exit_code=ExitCode.KEEP,
-            data={"histories": [summary_json(s) for s in summaries], "suggestions": []},
-            warnings=[w.to_dict() for s in summaries for w in s.warnings],
-        )
-        write_out(dumps(doc))
-    elif quiet:
-        write_out("\n".join(quiet_summary(s) for s in summaries))
-    else:
-        lines = [
-            line for s in summaries for line in (*summary_lines(s), *warning_lines(s.warnings))
-        ]
-        lines.append("  suggestions: none (this release summarises; it does not steer yet)")
-        print_lines(lines, no_color=no_color)
-    return ExitCode.KEEP
+    known = {c.name for c in taxonomy.categories}
+    unknown = [p for p in pending if p not in known]
+    if unknown:
+        raise click.UsageError(f"unknown --pending category {unknown[0]!r}; see --show-taxonomy")
+    from autolab_shared.steer import SteerOptions, steer
+
+    histories = [load_history(p, metric=metric, direction=direction) for p in results]
+    opts = SteerOptions(mode=mode, window=window, suggestions=num_suggestions, seed=seed,
+                        pending=pending, taxonomy=taxonomy)  # fmt: skip
+    report = steer(histories, opts)
+    return render.output(report, histories, output_format, quiet, no_color)
 
 
 def main() -> None:

@@ -1,0 +1,115 @@
+"""Renderers for autosteer: text, prompt and JSON, each from the same SteerReport."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from autolab_shared.exitcodes import ExitCode
+from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.results import History
+from autolab_shared.steer import SteerReport
+
+from . import __version__
+
+REGIME_WORDS = {
+    "progressing": "progressing: keep going in the current direction",
+    "stuck": "stuck: change direction",
+    "inconclusive": "inconclusive: re-run before steering",
+}
+
+
+def write(text: str) -> None:
+    """Print raw text to stdout."""
+    write_out(text)
+
+
+def _gain(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def table_lines(report: SteerReport) -> list[str]:
+    """The category table in the issue's shape, plus crashes, gain and evidence."""
+    scope = f"last {report.window} experiments" if report.window else "all experiments"
+    lines = [f"Category analysis ({scope}):"]
+    width = max((len(c.name) for c in report.categories), default=8) + 1
+    for c in report.categories:
+        rate = f"{c.kept / c.tried:.0%}" if c.tried else "-"
+        lines.append(
+            f"  {c.name + ':':<{width}} {c.tried:>3} tried | {c.kept:>3} kept ({rate:>4}) |"
+            f" {c.crashed} crash | median gain {_gain(c.median_gain):>6} |"
+            f" {c.label:<7} ({c.evidence})"
+        )
+    return lines
+
+
+def text_lines(report: SteerReport) -> list[str]:
+    """The full text report."""
+    lines = table_lines(report)
+    lines += [
+        "",
+        f"Regime: {REGIME_WORDS[report.regime]} ({report.regime_reason}); mode {report.mode}",
+    ]
+    lines.append(f"Suggested next: {report.headline}")
+    if report.angles:
+        lines.append(f"Specific angles: {', '.join(report.angles)}")
+    for i, s in enumerate(report.suggestions, 1):
+        lines.append(f"  {i}. [{s.category}] {s.text}")
+        lines.append(f"     why: {s.why}")
+    if report.other_examples:
+        lines.append(
+            f"Unclassified (other), latest: {'; '.join(d[:50] for d in report.other_examples)}"
+        )
+    return lines
+
+
+def prompt_lines(report: SteerReport) -> list[str]:
+    """A short markdown block an agent can take as its next instruction."""
+    lines = ["## Next experiment (autosteer)", "",
+             f"State: {REGIME_WORDS[report.regime]} ({report.regime_reason}).",
+             f"Direction: {report.headline}."]  # fmt: skip
+    if report.angles:
+        lines.append(f"Angles: {', '.join(report.angles)}.")
+    lines.append("")
+    lines += [f"{i}. {s.text} ({s.category}): {s.why}" for i, s in enumerate(report.suggestions, 1)]
+    lines += ["", "Describe the change as `KNOB old -> new` in results.tsv so it can be tracked."]
+    return lines
+
+
+def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, Any]:
+    """The ``data`` of the JSON envelope (docs/json-schema.md, command ``steer``)."""
+    return {
+        "window": report.window, "experiments": report.rows,
+        "histories": [h.path for h in histories],
+        "categories": [{"name": c.name, "tried": c.tried, "kept": c.kept, "real_keeps": c.real,
+                        "crashed": c.crashed, "keep_rate": c.kept / c.tried if c.tried else None,
+                        "median_gain": c.median_gain, "label": c.label, "evidence": c.evidence,
+                        "score": c.score} for c in report.categories],
+        "regime": report.regime, "regime_reason": report.regime_reason, "mode": report.mode,
+        "headline": report.headline, "angles": list(report.angles),
+        "suggestions": [{"category": s.category, "text": s.text, "why": s.why, "idea": s.idea,
+                         "knob": s.knob, "value": s.value} for s in report.suggestions],
+        "noise": {"sigma_relative": report.noise.sigma, "df": report.noise.df,
+                  "source": report.noise.source},
+        "unclassified": list(report.other_examples),
+    }  # fmt: skip
+
+
+def output(
+    report: SteerReport, histories: Sequence[History], fmt: str, quiet: bool, no_color: bool
+) -> ExitCode:
+    """Render the report in the chosen format and return the regime's exit code."""
+    code = report.exit_code
+    if fmt == "json":
+        warnings = [w.to_dict() for h in histories for w in h.warnings]
+        write_out(dumps(envelope(tool="autosteer", tool_version=__version__, command="steer",
+                                 exit_code=code, data=json_data(report, histories),
+                                 warnings=warnings)))  # fmt: skip
+    elif fmt == "prompt":
+        write_out("\n".join(prompt_lines(report)))
+    elif quiet:
+        first = report.suggestions[0].text if report.suggestions else report.headline
+        write_out(f"{report.regime}: {first}")
+    else:
+        print_lines(text_lines(report), no_color=no_color)
+    return code

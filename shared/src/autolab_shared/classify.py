@@ -1,0 +1,201 @@
+"""Classify an experiment description into a taxonomy category, with tags.
+
+The first rule of the taxonomy whose patterns match wins. Rules run on the change part of the
+description first (:func:`change_part`), then on the whole description; when neither matches
+the category is ``other``. Text is lower-cased and ``_`` read as a space before matching, so
+``MATRIX_LR`` and "matrix lr" look the same. Results are cached per description.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .taxonomy import OTHER, Taxonomy, compile_pattern, load_taxonomy, prepare_pattern
+
+CHANGE, FULL, NONE = "change", "full", "none"
+
+# Leading labels that name the run rather than the change: "gpu0:", "agent2:", "exp12",
+# "exp3_", "[Phase1:Adam]", "Hypothesis:".
+_PREFIX = re.compile(
+    r"^(?:(?:gpu|agent|worker|node|exp(?:eriment)?|run|trial|iter(?:ation)?)\s*[#_-]?\d+[a-z]?"
+    r"(?:\s*[:.)\]_-]\s*|\s+|$)"
+    r"|\[[^\]\n]{0,60}\]\s*"
+    r"|(?:single\s+)?hypothesis\s*:\s*"
+    r"|(?:after|on|at|with|given|since|now that|once)\s[^,;:\n]{0,200}?,\s+)",
+    re.IGNORECASE,
+)
+# Where the change part ends and the reasons, results or the base it was tried on begin.
+_CUT = re.compile(
+    r"\(hypothesis| \(| — | – | - |: |; | \| "
+    r"| (?:on|at|with|after|over|instead of|replacing|replaces|will|because|so that|which) "
+    r"""| to (?![\d.+\-"'(]|2\*\*)""",
+    re.IGNORECASE,
+)
+
+
+def change_part(description: str) -> str:
+    """The change itself: run labels dropped, cut before reasons and results (steer.md §5.1).
+
+    >>> change_part("agent1: Embedding LR 0.6→0.8 (worse) — regressed")
+    'Embedding LR 0.6→0.8'
+    """
+    text = strip_labels(description)
+    cut = _CUT.search(text, 1)
+    if cut is not None:
+        text = text[: cut.start()]
+    text = text.strip(" \t,.;:-—–")
+    return text or description.strip()
+
+
+def strip_labels(description: str) -> str:
+    """The description without leading run labels ("gpu0:", "exp3_", "[Phase1:Adam]",
+    "Hypothesis:") and without a leading context clause ("after X improved, ...")."""
+    text = description.strip()
+    while True:
+        m = _PREFIX.match(text)
+        if m is None or m.end() == 0:
+            return text
+        text = text[m.end() :].lstrip()
+
+
+def normalise(text: str) -> str:
+    """What patterns see: lower case, ``_`` as a space."""
+    return text.lower().replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The category of one description, its tags, and why.
+
+    `matched` is the text the winning pattern matched and `pattern` that pattern; `on` says
+    where: ``change`` (the change part), ``full`` (the whole description) or ``none`` (other).
+    """
+
+    category: str
+    tags: tuple[str, ...]
+    matched: str
+    on: str
+    pattern: str = ""
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Patterns of one rule searched as one alternation; `each` names the one that matched."""
+
+    any_of: re.Pattern[str]
+    each: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+class Classifier:
+    """Callable description -> :class:`Classification` for one taxonomy (built-in if None).
+
+    Each rule's patterns are searched as one or a few alternations (see `_compile_rule`), and
+    results are cached per description (`cache_size` entries, least recently used dropped).
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, cache_size: int = 1 << 18) -> None:
+        self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+        self._checks = tuple(
+            (rule.category, group)
+            for rule in self.taxonomy.rules
+            for group in _compile_rule(rule.patterns)
+        )
+        self._tags = tuple(
+            (name, group)
+            for name, patterns in self.taxonomy.tags.items()
+            for group in _compile_rule(patterns)
+        )
+        self._cached = lru_cache(maxsize=cache_size)(self._classify)
+
+    def __call__(self, description: str) -> Classification:
+        return self._cached(description)
+
+    def category(self, description: str) -> str:
+        """Just the category name."""
+        return self._cached(description).category
+
+    def _classify(self, description: str) -> Classification:
+        part = normalise(change_part(description))
+        tags = self._tag(part)
+        found, on = self._first(part), CHANGE
+        if found is None:
+            full = normalise(description)
+            found, on = (self._first(full), FULL) if full != part else (None, NONE)
+        if found is None:
+            return Classification(OTHER, tags, "", NONE)
+        category, pattern, matched = found
+        return Classification(category, tags, matched, on, pattern)
+
+    def _first(self, text: str) -> tuple[str, str, str] | None:
+        """The first rule that matches, the pattern that matched and the text it matched."""
+        for category, group in self._checks:
+            m = group.any_of.search(text)
+            if m is not None:
+                return category, *_which(group, text, m)
+        return None
+
+    def _tag(self, text: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for name, group in self._tags:
+            if name not in found and group.any_of.search(text) is not None:
+                found.append(name)
+        return tuple(found)
+
+
+def _which(group: _Group, text: str, m: re.Match[str]) -> tuple[str, str]:
+    """The pattern of `group` that matched where its alternation did, and the text matched."""
+    for pattern, compiled in group.each:
+        found = compiled.match(text, m.start())
+        if found is not None:
+            return pattern, found.group(0)
+    return "", m.group(0)  # not reached: some pattern matches where the alternation did
+
+
+# "\bword..." is searched as "w(?<=\bw)ord...": the same matches, but an alternation whose
+# branches all start with a literal character lets the regex engine skip ahead quickly.
+_BOUNDARY_LITERAL = re.compile(r"\\b([a-z0-9 ])(?![?*+{])")
+_LITERAL = re.compile(r"[a-z0-9 ](?![?*+{])")
+
+
+def _kind(pattern: str) -> str:
+    if _BOUNDARY_LITERAL.match(pattern) or _LITERAL.match(pattern):
+        return "literal"
+    return "\\b" if pattern.startswith("\\b") else "^" if pattern.startswith("^") else ""
+
+
+def _searched(pattern: str) -> str:
+    m = _BOUNDARY_LITERAL.match(pattern)
+    if m is None:
+        return pattern
+    return f"{m.group(1)}(?<=\\b{m.group(1)}){pattern[m.end() :]}"
+
+
+def _compile_rule(patterns: tuple[str, ...]) -> tuple[_Group, ...]:
+    """The patterns in groups by how they start (a literal after \\b or alone, another \\b,
+    ^, anything else): Python's regex engine scans a uniform alternation of literal-led
+    branches several times faster than a mixed one."""
+    kinds: dict[str, list[str]] = {"literal": [], "\\b": [], "^": [], "": []}
+    for pattern in patterns:
+        compile_pattern(pattern)  # names the bad pattern, if any
+        kinds[_kind(prepare_pattern(pattern))].append(pattern)
+    groups = []
+    for members in kinds.values():
+        if members:
+            prepared = [prepare_pattern(p) for p in members]
+            any_of = re.compile("|".join(f"(?:{_searched(p)})" for p in prepared))
+            each = tuple((p, re.compile(q)) for p, q in zip(members, prepared, strict=True))
+            groups.append(_Group(any_of, each))
+    return tuple(groups)
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> Classifier:
+    """A shared classifier for the built-in taxonomy."""
+    return Classifier()
+
+
+def classify(description: str) -> Classification:
+    """Classify with the built-in taxonomy."""
+    return default_classifier()(description)

@@ -1,0 +1,103 @@
+"""Experiments in steering terms: category, tags, knobs, and whether a keep was real.
+
+A keep counts as a success only when it improved the best kept value of its agent by more
+than the noise floor (the replicate-pooled σ̂ that autojudge uses), so lucky noise keeps do not
+steer the search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .chain import group_configs
+from .classify import Classifier
+from .knobs import KnobChange, parse_knobs
+from .noise import NoiseFloor, pooled_noise
+from .results import History
+from .scale import scale_for
+from .status import CRASH, KEEP
+
+NEAR_MISS_SIGMAS = 2.0
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One experiment as the bandit sees it."""
+
+    position: int
+    agent: str
+    category: str
+    tags: tuple[str, ...]
+    status: str
+    description: str
+    gain: float  # relative improvement over the agent's best kept value so far (log scale)
+    success: bool  # kept and gain beyond the noise floor
+    near_miss: bool  # not kept, within NEAR_MISS_SIGMAS noise sd of the best
+    knobs: tuple[KnobChange, ...]
+    commit: str
+
+    @property
+    def crashed(self) -> bool:
+        return self.status == CRASH
+
+    @property
+    def kept(self) -> bool:
+        return self.status == KEEP
+
+
+def agent_name(history: History) -> str:
+    """The file's name without its extension, used when rows carry no agent column."""
+    name = history.path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def noise_of(histories: Sequence[History]) -> NoiseFloor:
+    """σ̂ pooled over every replicate group of every history (relative, log scale)."""
+    groups: list[list[float]] = []
+    for history in histories:
+        values = [e.value for e in history.experiments if e.value is not None]
+        scale = scale_for(values, history.direction)
+        groups += [list(c.x(scale)) for c in group_configs(history.experiments)]
+    return pooled_noise([g for g in groups if len(g) >= 2], window=0)
+
+
+def steering_rows(
+    histories: Sequence[History], classifier: Classifier, noise: NoiseFloor
+) -> list[StepRow]:
+    """Every experiment of every history, in order, with its category and success."""
+    rows: list[StepRow] = []
+    for history in histories:
+        rows.extend(_rows_of(history, classifier, noise.sigma, len(rows)))
+    return rows
+
+
+def _rows_of(history: History, classifier: Classifier, sigma: float, offset: int) -> list[StepRow]:
+    values = [e.value for e in history.experiments if e.value is not None]
+    scale = scale_for(values, history.direction)
+    default_agent = agent_name(history)
+    best: dict[str, float] = {}
+    out = []
+    for i, exp in enumerate(history.experiments):
+        agent = exp.get("agent") or default_agent
+        found = classifier(exp.description)
+        x = scale.to_x(exp.value) if exp.value is not None else None
+        ref = best.get(agent)
+        gain = 0.0 if x is None or ref is None else ref - x
+        kept = exp.status == KEEP and x is not None
+        success = kept and ref is not None and gain > sigma
+        near = (
+            not kept and x is not None and ref is not None and abs(gain) <= NEAR_MISS_SIGMAS * sigma
+        )
+        if kept and (ref is None or x < ref):  # type: ignore[operator]
+            best[agent] = x  # type: ignore[assignment]
+        out.append(StepRow(offset + i, agent, found.category, found.tags, exp.status,
+                           exp.description, gain if kept else 0.0, success, near,
+                           parse_knobs(exp.description), exp.commit))  # fmt: skip
+    return out
+
+
+def finite(value: float) -> bool:
+    """True for a finite float."""
+    return math.isfinite(value)

@@ -1,0 +1,433 @@
+"""The change classifier and its taxonomy: rule order, change part, tags, user files, accuracy.
+
+The accuracy test reads tests/fixtures/steer_labels.tsv: descriptions from real GPT-pretraining
+histories in ../shared/data/real, each labelled by reading it before the classifier existed.
+Labelling conventions (steer.md §5 definitions):
+
+* the category is the kind of change the row makes: the LR of any parameter group is
+  learning_rate, its weight decay regularization, its init initialization;
+* "A + B" where the file shows A is the base ("SiLU + matrix LR 0.06" after SiLU was kept,
+  "x0_lambda 0.05 + warmdown 0.3 (worse than x0_lambda alone)") is labelled by B; two or
+  more new changes of different kinds together are `combination`;
+* baselines, re-runs and seed changes are `baseline`; harness, eval and run-length changes
+  that do not change the model or its training are `other`;
+* efficiency covers precision, compilation, kernels, checkpointing, compression and
+  throughput settings (including eval throughput).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import REPO_ROOT
+
+from autolab_shared.classify import Classifier, change_part, classify, strip_labels
+from autolab_shared.errors import InputError
+from autolab_shared.taxonomy import (
+    BASELINE,
+    OTHER,
+    Category,
+    load_taxonomy,
+    parse_taxonomy,
+    taxonomy_toml,
+)
+
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
+CATEGORIES = (
+    "baseline",
+    "efficiency",
+    "attention",
+    "architecture",
+    "optimizer",
+    "regularization",
+    "lr_schedule",
+    "learning_rate",
+    "initialization",
+    "batch_size",
+    "positional",
+    "activation",
+    "normalization",
+    "model_scale",
+    "data",
+    "combination",
+    "other",
+)
+
+
+def _fixture() -> list[dict[str, str]]:
+    with FIXTURE.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+# ---------------------------------------------------------------------------- accuracy
+
+
+def test_fixture_is_large_varied_and_uses_known_categories() -> None:
+    rows = _fixture()
+    assert len(rows) >= 220
+    assert len({r["file"] for r in rows}) >= 8
+    assert {r["category"] for r in rows} <= set(CATEGORIES)
+    descriptions = [r["description"] for r in rows]
+    assert len(descriptions) == len(set(descriptions))
+    assert all(d.strip() for d in descriptions)
+
+
+def test_accuracy_on_hand_labelled_real_descriptions() -> None:
+    classifier = Classifier()
+    rows = _fixture()
+    confusions = Counter(
+        (r["category"], got)
+        for r in rows
+        if (got := classifier(r["description"]).category) != r["category"]
+    )
+    wrong = sum(confusions.values())
+    accuracy = 1 - wrong / len(rows)
+    assert accuracy >= 0.90, f"accuracy {accuracy:.3f}; confusions {confusions.most_common(8)}"
+
+
+# ---------------------------------------------------------------------------- rule order
+
+
+@pytest.mark.parametrize(
+    ("description", "category"),
+    [
+        # parameter type before component: the published tool files these under "embedding"
+        ("embedding LR 0.6 to 0.8", "learning_rate"),
+        ("unembedding LR 0.004 to 0.006", "learning_rate"),
+        ("VE LR 1.5x with WD", "learning_rate"),
+        ("halve value embedding LR", "learning_rate"),
+        ("VE WD 0.002 to 0.003", "regularization"),
+        ("add WD 0.01 to lm_head", "regularization"),
+        ("lm_head init std 0.001 to 0.01", "initialization"),
+        ("x0_lambda init 0.1 to 0.05", "initialization"),
+        ("Muon WD 0.2 to 0.22", "regularization"),
+        ("muon momentum warmup 300 to 200 steps", "optimizer"),
+        ("increase muon matrix lr to 0.05", "learning_rate"),
+        ("x0_lambda beta1 0.96 to 0.90", "optimizer"),
+        ("FINAL_LR_FRAC 0.0 to 0.05", "lr_schedule"),
+        ("raise matrix lr to 0.045 on head256", "learning_rate"),
+        ("MoE matrix_lr=0.10 from 0.08, worse than best", "learning_rate"),
+        # substring traps of the published tool
+        ("reduce overhead in eval loop", "efficiency"),
+        ("fix the data loader so it shuffles properly", "data"),
+        ("switch the loss to mean squared error", OTHER),
+        ("rope base 10K to 200K", "positional"),
+        # early special cases
+        ("Window warmup 3-phase (128→256→512 over training)", "attention"),
+        ("int6 quant + 11L", "efficiency"),
+        ("selective MLP-only activation checkpointing", "efficiency"),
+        ("Sparse MoE MLP: 4 half-sized SwiGLU experts with Top-1 routing", "architecture"),
+        ("weight tying (shared embed/unembed, broken)", "architecture"),
+        ("SWA over 150 warmdown steps", "optimizer"),
+        # plain cases, one per category
+        ("halve batch 524K to 262K (more steps in 5 min)", "batch_size"),
+        ("depth 9 aspect_ratio 57", "model_scale"),
+        ("MLP hidden 4x to 3.5x", "model_scale"),
+        ("SSSSL window pattern (5:1 short:long)", "attention"),
+        ("head_dim 128->64", "attention"),
+        ("MLP squared_relu->gelu", "activation"),
+        ("Peri-LN (post-sub-layer norm, Gemma 2 style)", "normalization"),
+        ("seq_len 2048 — fewer steps", "data"),
+        ("apply best focused Bayesian config", "combination"),
+        ("FP8 training via torchao", "efficiency"),
+        ("U-Net skip connections with sigmoid gating", "architecture"),
+        ("softcap 15 to 20", "regularization"),
+        ("random seed 42 to 137", BASELINE),
+        ("agent1: Concurrent baseline (no changes)", BASELINE),
+        ("something entirely different", OTHER),
+        # joeynyc-style experiment names
+        ("exp3_warmdown200", "lr_schedule"),
+        ("exp6_matrixlr06", "learning_rate"),
+        ("exp1_12layers", "model_scale"),
+        ("exp27_untied_embed", "architecture"),
+    ],
+)
+def test_rule_order(description: str, category: str) -> None:
+    assert classify(description).category == category
+
+
+def test_the_change_part_wins_over_the_reasons() -> None:
+    # the reasons mention batch and optimizer; the change is a depth change
+    found = classify("reduce depth from 8 to 6 to increase the number of optimizer updates")
+    assert (found.category, found.on, found.matched) == ("model_scale", "change", "depth")
+
+
+def test_full_text_is_the_fallback_and_other_the_last_resort() -> None:
+    full = classify("Bottleneck: instability around 40M tokens; shuffle the shards")
+    assert full.on == "full"
+    none = classify("nothing recognisable here")
+    assert (none.category, none.on, none.matched, none.pattern) == (OTHER, "none", "", "")
+
+
+def test_classification_names_the_pattern_that_matched() -> None:
+    found = classify("weight_decay 0.2->0.4 — val_bpb 2.014->1.960")
+    assert found.category == "regularization"
+    assert found.matched == "weight decay"
+    assert found.pattern == r"\bweight ?decay\b"
+
+
+def test_results_are_cached_per_description() -> None:
+    classifier = Classifier()
+    assert classifier("warmdown 0.5 to 0.7") is classifier("warmdown 0.5 to 0.7")
+    assert classifier.category("warmdown 0.5 to 0.7") == "lr_schedule"
+
+
+# ---------------------------------------------------------------------------- change part
+
+
+@pytest.mark.parametrize(
+    ("description", "part"),
+    [
+        ("gpu0: depth=9 aspect=57 (model_dim=640, too slow)", "depth=9 aspect=57"),
+        ("agent2: warmdown 0.3 (156 steps)", "warmdown 0.3"),
+        ("exp12 WEIGHT_DECAY 0.2->0.1 (1.429 vs 1.394)", "WEIGHT_DECAY 0.2->0.1"),
+        ("exp8: [radical] conv mixer replaces 3/4 attention", "conv mixer"),
+        ("[Phase1:Adam] LR=5e-4 with ACCUM=10", "LR=5e-4"),
+        ("weight_decay 0.2->0.4 — val_bpb 2.014->1.960", "weight_decay 0.2->0.4"),
+        ("WINDOW_PATTERN=L (all full attention) - worse than SSSL", "WINDOW_PATTERN=L"),
+        ("MATRIX_LR 0.03→0.04 (hypothesis: higher Muon LR)", "MATRIX_LR 0.03→0.04"),
+        ("value embeddings: shared nn.Embedding added to values", "value embeddings"),
+        ("SwiGLU(768) + warmdown fix", "SwiGLU(768) + warmdown fix"),
+        (
+            "Hypothesis: smaller batch = more optimizer steps",
+            "smaller batch = more optimizer steps",
+        ),
+        ("single hypothesis: NUM_KV_HEADS=2 at 11x496 untied", "NUM_KV_HEADS=2"),
+        ("after 8x512 improved, one more width step to 544", "one more width step to 544"),
+        ("cosine warmdown instead of linear", "cosine warmdown"),
+        ("lower weight decay to 0.1 after removing logit cap", "lower weight decay to 0.1"),
+        ("reduce depth from 8 to 6 to increase training steps", "reduce depth from 8 to 6"),
+        ("   ", ""),
+        ("(only a parenthesis)", "(only a parenthesis)"),
+    ],
+)
+def test_change_part(description: str, part: str) -> None:
+    assert change_part(description) == part
+
+
+def test_strip_labels_drops_run_labels_only() -> None:
+    assert strip_labels("gpu0: exp3_warmdown200") == "warmdown200"
+    assert strip_labels("experimental warmdown") == "experimental warmdown"
+
+
+# ---------------------------------------------------------------------------- tags
+
+
+@pytest.mark.parametrize(
+    ("description", "tags"),
+    [
+        ("remove logit cap — val_bpb improved", ("simplification",)),
+        ("disable value embeddings", ("simplification",)),
+        ("no logit cap + WD 2.0", ("simplification", "multi_change")),
+        ("SiLU + matrix LR 0.06", ("multi_change",)),
+        ("exp11: [combo] MLP 8x on conv model", ()),  # the [combo] label is dropped with "exp11:"
+        ("combine the two best changes", ("multi_change",)),
+        ("weight decay 0.01 (no improvement)", ()),
+        ("depth 4->5 — no improvement", ()),
+        ("parallel attn+MLP", ()),
+    ],
+)
+def test_tags(description: str, tags: tuple[str, ...]) -> None:
+    assert classify(description).tags == tags
+
+
+# ---------------------------------------------------------------------------- taxonomy
+
+
+def test_builtin_taxonomy_has_the_expected_categories() -> None:
+    taxonomy = load_taxonomy()
+    assert sorted(taxonomy.names) == sorted(CATEGORIES)
+    assert taxonomy.names[0] == BASELINE and taxonomy.names[-1] == OTHER
+    assert [c.name for c in taxonomy.categories if not c.arm] == [BASELINE]
+    for category in taxonomy.categories:
+        assert category.description
+        assert 3 <= len(category.angles) <= 5, category.name
+    other = taxonomy.category(OTHER)
+    assert other is not None and other.patterns == ()
+    assert taxonomy.simplification and taxonomy.multi_change
+    assert taxonomy.category("nope") is None
+
+
+def test_parameter_types_come_before_components_in_the_rules() -> None:
+    order = [rule.category for rule in load_taxonomy().rules]
+    first = {name: order.index(name) for name in set(order)}
+    last = {name: len(order) - 1 - order[::-1].index(name) for name in set(order)}
+    for param in ("optimizer", "regularization", "lr_schedule", "learning_rate", "batch_size"):
+        assert first[param] < last["architecture"]
+        assert first[param] < last["attention"]
+    assert first["regularization"] < first["lr_schedule"] < first["learning_rate"]
+
+
+def test_dump_round_trips() -> None:
+    taxonomy = load_taxonomy()
+    text = taxonomy_toml(taxonomy)
+    assert 'mode = "replace"' in text
+    assert parse_taxonomy(text) == taxonomy
+
+
+def test_dump_round_trips_through_a_file(tmp_path: Path) -> None:
+    user = tmp_path / "user.toml"
+    user.write_text(
+        """
+[[category]]
+name = "tokenizer"
+description = "Tokenizer changes"
+angles = ["vocab size", "byte fallback", "merges"]
+patterns = ['\\bbpe\\b', "tokeni[sz]er"]
+
+[[category]]
+name = "learning_rate"
+angles = ["only the matrix LR"]
+
+[[category]]
+name = "scratch"
+arm = false
+""",
+        encoding="utf-8",
+    )
+    extended = load_taxonomy(str(user))
+    dumped = tmp_path / "dump.toml"
+    dumped.write_text(taxonomy_toml(extended), encoding="utf-8")
+    again = load_taxonomy(str(dumped))
+    assert again == extended
+    assert again.names == extended.names
+
+
+def test_extend_puts_user_categories_first(tmp_path: Path) -> None:
+    user = tmp_path / "t.toml"
+    user.write_text(
+        "[[category]]\nname = 'tokenizer'\npatterns = ['\\btokeni[sz]', '\\bbpe\\b']\n"
+        "[[category]]\nname = 'decay_only'\npatterns = ['\\bweight decay\\b']\n",
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(str(user))
+    classifier = Classifier(taxonomy)
+    assert taxonomy.names[:2] == ("tokenizer", "decay_only")
+    assert classifier("switch the tokenizer to a 32K BPE").category == "tokenizer"
+    assert classifier("weight decay 0.2 to 0.1").category == "decay_only"
+    assert classifier("embedding LR 0.6 to 0.8").category == "learning_rate"  # built-ins kept
+    added = taxonomy.category("tokenizer")
+    assert added == Category("tokenizer", True, "", (), (r"\btokeni[sz]", r"\bbpe\b"))
+
+
+def test_extend_replaces_the_patterns_of_a_builtin_category(tmp_path: Path) -> None:
+    user = tmp_path / "t.toml"
+    user.write_text(
+        "mode = 'extend'\n[[category]]\nname = 'learning_rate'\npatterns = ['\\bstep size\\b']\n",
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(str(user))
+    classifier = Classifier(taxonomy)
+    builtin = load_taxonomy().category("learning_rate")
+    mine = taxonomy.category("learning_rate")
+    assert builtin is not None and mine is not None
+    assert mine.patterns == (r"\bstep size\b",)
+    assert (mine.description, mine.angles, mine.arm) == (
+        builtin.description,
+        builtin.angles,
+        builtin.arm,
+    )  # metadata inherited
+    assert classifier("step size 0.1").category == "learning_rate"
+    assert classifier("embedding LR 0.6 to 0.8").category != "learning_rate"
+    assert sum(r.category == "learning_rate" for r in taxonomy.rules) == 1
+
+
+def test_extend_without_patterns_only_changes_metadata(tmp_path: Path) -> None:
+    user = tmp_path / "t.toml"
+    user.write_text(
+        "[[category]]\nname = 'attention'\nangles = ['GQA groups']\narm = false\n",
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(str(user))
+    attention = taxonomy.category("attention")
+    assert attention is not None
+    assert (attention.angles, attention.arm) == (("GQA groups",), False)
+    assert Classifier(taxonomy)("head_dim 128->64").category == "attention"
+
+
+def test_replace_uses_the_file_alone(tmp_path: Path) -> None:
+    user = tmp_path / "t.toml"
+    user.write_text(
+        "mode = 'replace'\n[[category]]\nname = 'lr'\narm = true\npatterns = ['\\blr\\b']\n"
+        "[tags]\nsimplification = ['\\bremove\\b']\n",
+        encoding="utf-8",
+    )
+    taxonomy = load_taxonomy(str(user))
+    assert taxonomy.names == ("lr", OTHER)
+    assert taxonomy.multi_change == ()
+    classifier = Classifier(taxonomy)
+    assert classifier("matrix LR 0.04 to 0.05").category == "lr"
+    assert classifier("remove logit cap").category == OTHER
+    assert classifier("remove logit cap").tags == ("simplification",)
+
+
+def test_underscores_in_patterns_read_as_spaces() -> None:
+    taxonomy = parse_taxonomy(
+        "[[category]]\nname = 'knob'\npatterns = ['\\bmatrix_lr\\b', '(?P<my_name>zz)']\n"
+    )
+    classifier = Classifier(taxonomy)
+    assert classifier("MATRIX_LR 0.04").category == "knob"
+    assert classifier("matrix lr 0.04").category == "knob"
+    assert classifier("zz").category == "knob"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[category]\nname = 'x'", "invalid TOML"),
+        ("[[category]]\nname = 'x'\npatterns = ['(unclosed']", "bad regex '(unclosed'"),
+        ("[[category]]\nname = 'Bad Name'\npatterns = []", "snake_case"),
+        ("[[category]]\npatterns = ['x']", "snake_case"),
+        ("[[category]]\nname = 'x'\npatterns = 'x'", "list of strings"),
+        ("[[category]]\nname = 'x'\narm = 'yes'", "true or false"),
+        ("[[category]]\nname = 'x'\ncolour = 'red'", "unknown key 'colour'"),
+        ("mode = 'merge'", "mode must be"),
+        ("version = 2", "unknown key 'version'"),
+        ("category = 3", "array of tables"),
+        ("[tags]\nsimplification = ['[']", "bad regex"),
+        ("[tags]\nboring = ['x']", "unknown tag"),
+        ("tags = 3", "must be a table"),
+    ],
+)
+def test_bad_taxonomy_files_raise_input_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_taxonomy(str(path))
+    assert info.value.path == str(path)
+    assert message in info.value.message
+
+
+def test_missing_or_undecodable_taxonomy_file_raises_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        load_taxonomy(str(tmp_path / "absent.toml"))
+    binary = tmp_path / "latin1.toml"
+    binary.write_bytes(b"# caf\xe9\n")
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_taxonomy(str(binary))
+
+
+# ---------------------------------------------------------------------------- properties
+
+PROPS = settings(max_examples=300, deadline=None)
+WORDS = st.sampled_from(
+    ["LR", "lr", "WD", "warmdown", "0.04", "->", "→", "to", "(", ")", "—", "-", ":", ";", "|",
+     "+", "gpu0:", "exp3_", "[x]", "hypothesis:", "baseline", "remove", "no", "batch", "depth",
+     "head_dim", "embedding", "VE", "init", "seed", "2^17", "524K", "relu²", "_", "\t", "\n"]
+)  # fmt: skip
+
+
+@PROPS
+@given(st.one_of(st.text(), st.lists(WORDS, max_size=12).map(" ".join)))
+def test_classify_never_raises_and_returns_a_known_category(text: str) -> None:
+    found = classify(text)
+    assert found.category in CATEGORIES
+    assert found.on in ("change", "full", "none")
+    assert set(found.tags) <= {"simplification", "multi_change"}
+    assert (found.on == "none") == (found.category == OTHER and not found.pattern)
+    assert isinstance(change_part(text), str)
