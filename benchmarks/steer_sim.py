@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autolab_shared.bandit import pick
+from autolab_shared.steer import regime_of
 from autolab_shared.steerdata import StepRow
 
 K = 12
@@ -69,7 +70,9 @@ ARMS = [f"cat{c:02d}" for c in range(K)]
 
 
 def autosteer(rows: list[StepRow], rng: random.Random) -> int:
-    return ARMS.index(pick(rows, ARMS, "auto", 1, rng)[0][0])
+    """The library's choice: the regime overlay picks the mode, the bandit the category."""
+    mode = regime_of(rows, "auto")[2]
+    return ARMS.index(pick(rows, ARMS, mode, 1, rng)[0][0])
 
 
 def uniform(rows: list[StepRow], rng: random.Random) -> int:

@@ -114,6 +114,11 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     )  # fmt: skip
 
 
+def regime_of(rows: Sequence[StepRow], mode: str = "auto") -> tuple[str, str, str]:
+    """(regime, reason, mode to use): ``auto`` becomes exploit or explore by the regime."""
+    return _regime(rows, mode)
+
+
 def _regime(rows: Sequence[StepRow], mode: str) -> tuple[str, str, str]:
     """progressing / stuck / inconclusive, and the mode ``auto`` turns into (steer.md §6)."""
     recent = rows[-RECENT:]
@@ -248,8 +253,9 @@ def _knob_suggestion(rows: Sequence[StepRow], category: str) -> Suggestion | Non
         values = [c.new for r in rows for c in r.knobs if c.knob == change.knob]
         nxt = value_neighbours(change.knob, values, change.new)
         if nxt:
-            tried = ", ".join(sorted(set(values) - {change.new}))
-            note = f"; {tried} tried" if tried else ""
+            others = sorted(set(values) - {change.new})
+            shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
+            note = f"; {shown} tried" if others else ""
             why = f"{change.knob} {change.new} was kept{note}; {' and '.join(nxt)} not tried"
             text = f"{change.knob} {change.new} -> {nxt[0]}"
             return Suggestion(category, text, why, None, change.knob, nxt[0])
