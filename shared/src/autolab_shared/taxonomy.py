@@ -29,6 +29,7 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 from .errors import InputError
+from .textio import read_bytes
 
 BUILTIN_PATH = "autolab_shared/data/taxonomy.toml"
 OTHER = "other"
@@ -120,12 +121,7 @@ def load_taxonomy(path: str | None = None) -> Taxonomy:
     """
     if path is None:
         return _builtin()
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(path, f"cannot read the taxonomy: {exc.strerror or exc}") from exc
-    doc = _parse(data, path)
+    doc = _parse(read_bytes(path), path)
     if doc.mode == "replace":
         return _build(doc.entries, doc.tags, path)
     base = _parse(_builtin_bytes(), BUILTIN_PATH)
