@@ -213,6 +213,40 @@ def test_different_descriptions_do_not_count_as_tried() -> None:
     assert not is_tried(BY_ID["lr-unembedding-0.006"], tried_from(["unembedding LR 0.004"], []))
 
 
+def test_near_duplicates_need_jaccard_of_at_least_0_8() -> None:
+    idea = Idea("t", "data", "alpha beta gamma delta", "low", 1.0, "why")
+    assert is_tried(idea, tried_from(["alpha beta gamma delta epsilon"], []))  # 4/5
+    assert not is_tried(idea, tried_from(["alpha beta gamma epsilon"], []))  # 3/5
+    five = Idea("t", "data", "alpha beta gamma delta epsilon", "low", 1.0, "why")
+    assert is_tried(five, tried_from(["alpha beta gamma delta"], []))  # 4/5
+    assert not is_tried(five, tried_from(["alpha beta gamma delta zeta"], []))  # 4/6
+
+
+def test_a_near_duplicate_is_found_among_many_descriptions() -> None:
+    history = [f"depth {n} -> {n + 1} #{n}" for n in range(3000)]
+    tried = tried_from(history, [("depth", str(n + 1)) for n in range(3000)])
+    assert not is_tried(BY_ID["lr-embedding-0.8"], tried)
+    assert is_tried(
+        BY_ID["lr-embedding-0.8"], tried_from([*history, "embedding LR 0.6 to 0.8"], [])
+    )
+    assert is_tried(knob_idea("depth", "2999.0"), tried)
+    assert not is_tried(knob_idea("depth", "3001"), tried)
+
+
+WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "lr", "0.05", "0.050", "to", "7"])
+
+
+@given(
+    st.lists(st.lists(WORDS, max_size=6).map(" ".join), max_size=12),
+    st.lists(WORDS, max_size=6).map(" ".join),
+)
+def test_is_tried_compares_with_every_description(history: list[str], text: str) -> None:
+    tried = tried_from(history, [])
+    mine = description_tokens(text)
+    scan = any(jaccard(mine, other) >= 0.8 for other in tried.descriptions)
+    assert is_tried(Idea("t", "data", text, "low", 1.0, "why"), tried) == scan
+
+
 def test_description_tokens_normalise_numbers_case_and_filler() -> None:
     assert description_tokens("WARMDOWN_RATIO 0.50 -> 0.7") == description_tokens(
         "warmdown 0.5 to 0.70"

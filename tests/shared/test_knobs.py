@@ -95,6 +95,28 @@ def test_parse_knobs(description: str, expected: list[tuple[str, str | None, str
     assert _triples(description) == expected
 
 
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        # the cheap checks that skip a form must not skip these
+        ("lr 0.1 → 0.2 — val_bpb 1.0 → 0.9", [("lr", "0.1", "0.2")]),
+        ("matrix lr 0.04 ⇒ 0.05", [("matrix_lr", "0.04", "0.05")]),
+        ("muon momentum 0.95 ⟶ 0.9", [("muon_momentum", "0.95", "0.9")]),
+        ("warmdown\t0.5\tto\t0.7", [("warmdown_ratio", "0.5", "0.7")]),
+        ("ADAM_BETAS=(0.9,\t0.95)", [("adam_betas", None, "(0.9, 0.95)")]),
+        ("lr To 0.05", [("lr", None, "0.05")]),
+        ("depth ٨ -> ٩", [("depth", "٨", "٩")]),  # any Unicode digit is a digit
+        ("weight decay 0.2 -> 0.3 hypothesıs: depth 9", [("weight_decay", "0.2", "0.3")]),
+        ("depth 8 -> 9 #12", [("depth", "8", "9")]),
+        ("matrix lr 0.04 #3 to 0.05", [("matrix_lr", None, "0.04")]),
+    ],
+)
+def test_parse_knobs_in_unusual_spellings(
+    description: str, expected: list[tuple[str, str | None, str]]
+) -> None:
+    assert _triples(description) == expected
+
+
 def test_raw_text_and_numbers() -> None:
     (change,) = parse_knobs("agent1: Higher Matrix LR 0.04→0.08 (worse)")
     assert change == KnobChange("matrix_lr", "0.04", "0.08", "Matrix LR 0.04→0.08")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from autolab_shared.command import AutolabCommand, epilog
@@ -93,4 +95,6 @@ def cli(
 
 def main() -> None:
     """Console-script entry point."""
+    # A short-lived process that builds many small objects: collect cycles rarely.
+    gc.set_threshold(100_000, 50, 100)
     cli.main(prog_name="autosteer")

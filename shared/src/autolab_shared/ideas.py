@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -167,10 +167,22 @@ class Tried:
         name = canonical_knob(knob)
         return tuple(v for k, v in self.knob_values if k == name)
 
+    @cached_property
+    def _token_index(self) -> _TokenIndex:
+        return _TokenIndex(self.descriptions)
 
+    @cached_property
+    def _knob_index(self) -> _KnobIndex:
+        return _KnobIndex(self.knob_values)
+
+
+_SEPARATORS = re.compile(r"[\s\-.]+")
+
+
+@lru_cache(maxsize=4096)
 def canonical_knob(name: str) -> str:
     """Lower-case snake name with aliases resolved: "Matrix LR" -> "matrix_lr"."""
-    key = re.sub(r"[\s\-.]+", "_", name.strip().lower()).strip("_")
+    key = _SEPARATORS.sub("_", name.strip().lower()).strip("_")
     return KNOB_ALIASES.get(key, key)
 
 
@@ -265,8 +277,13 @@ def _value_text(value: object, path: str, where: str) -> str:
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
 _FACTOR = re.compile(rf"({_NUM})\s*(?:(?:\*\*|\^)\s*({_NUM})|([kmb]))?")
 _SUFFIX = {"k": (1e3, 1024.0), "m": (1e6, 1024.0**2), "b": (1e9, 1024.0**3)}
+_PRODUCT = re.compile(r"(?<!\*)\*(?!\*)")
+_APPROXIMATE = re.compile(r"\d\s*[kmb]\b")
+_SPACES = re.compile(r"\s+")
+_PATTERN = re.compile(r"[SLsl]+")
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_number(text: str) -> tuple[float, ...] | None:
     """Candidate values of a number as people write it: 0.05, 5%, 0.7x, 2**19, 2^19, 524K.
 
@@ -278,7 +295,7 @@ def parse_number(text: str) -> tuple[float, ...] | None:
         s, scale = s[:-1], 0.01
     elif s.endswith("x"):
         s = s[:-1]
-    factors = re.split(r"(?<!\*)\*(?!\*)", s)
+    factors = _PRODUCT.split(s)
     values = [scale]
     for factor in factors:
         m = _FACTOR.fullmatch(factor.strip())
@@ -295,7 +312,7 @@ def parse_number(text: str) -> tuple[float, ...] | None:
 
 
 def _approximate(text: str) -> bool:
-    return re.search(r"\d\s*[kmb]\b", text.strip().lower()) is not None
+    return _APPROXIMATE.search(text.strip().lower()) is not None
 
 
 def _items(text: str) -> list[str] | None:
@@ -324,7 +341,7 @@ def values_equal(a: str, b: str) -> bool:
 
 
 def _plain(text: str) -> str:
-    return re.sub(r"\s+", "", text.strip().strip("\"'")).casefold()
+    return _SPACES.sub("", text.strip().strip("\"'")).casefold()
 
 
 # ---------------------------------------------------------------------------- no-op check
@@ -353,7 +370,7 @@ def is_noop(idea: Idea) -> bool:
         return False
     if values_equal(idea.value, DEFAULTS[idea.knob]):
         return True
-    if idea.knob == "window_pattern" and re.fullmatch(r"[SLsl]+", _plain(idea.value)):
+    if idea.knob == "window_pattern" and _PATTERN.fullmatch(_plain(idea.value)):
         depth, default = int(DEFAULTS["depth"]), DEFAULTS["window_pattern"]
         return _layer_windows(idea.value, depth) == _layer_windows(default, depth)
     if idea.knob in ("depth", "aspect_ratio", "head_dim"):
@@ -371,13 +388,18 @@ _STOP = frozenset(
 )
 _OLD_VALUE = re.compile(r"[\"']?[\w.*^%/]+[\"']?\s*(?:->|→)\s*")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|\.\d+|[a-z]+")
+_AGENT = re.compile(r"^\s*(?:gpu|agent|exp)\d+\s*:\s*")
+_TAIL = re.compile(r"\(hypothesis| — | – | - ")
+_REMARK = re.compile(r"\([^()]*[a-z][^()]*\)")
 
 
 def _core(text: str) -> str:
     """The change part of a description: no agent prefix, comment tail or remark in brackets."""
-    s = re.sub(r"^\s*(?:gpu|agent|exp)\d+\s*:\s*", "", text.lower())
-    s = re.split(r"\(hypothesis| — | – | - ", s, maxsplit=1)[0]
-    return re.sub(r"\([^()]*[a-z][^()]*\)", " ", s)
+    s = _AGENT.sub("", text.lower())
+    tail = _TAIL.search(s)
+    if tail is not None:
+        s = s[: tail.start()]
+    return _REMARK.sub(" ", s) if "(" in s else s
 
 
 def description_tokens(text: str) -> frozenset[str]:
@@ -428,12 +450,76 @@ def is_tried(idea: Idea, tried: Tried) -> bool:
     >= 0.8 against the idea's text or headline (see `_forms`)."""
     if idea.knob is not None and idea.value is not None:
         mine = _expand(idea.knob, idea.value)
-        for knob, value in tried.knob_values:
-            theirs = _expand(knob, value)
-            if any(k == q and values_equal(v, w) for k, v in mine for q, w in theirs):
+        if tried._knob_index.tried(mine):
+            return True
+    return any(tried._token_index.near(form) for form in _forms(idea.text))
+
+
+class _KnobIndex:
+    """A history's distinct (knob, value) changes and, per knob, the values they expand to
+    (`_expand`) as (change number, place in its expansion, value), for `is_tried`."""
+
+    __slots__ = ("by_knob", "changes", "failed")
+
+    def __init__(self, knob_values: Iterable[tuple[str, str]]) -> None:
+        self.changes = tuple(dict.fromkeys(knob_values))
+        self.by_knob: dict[str, list[tuple[int, int, str]]] = {}
+        self.failed: list[int] = []  # changes whose expansion raised
+        for n, (knob, value) in enumerate(self.changes):
+            try:
+                theirs = _expand(knob, value)
+            except Exception:  # raised again where a scan of every change would meet it
+                self.failed.append(n)
+                continue
+            for place, (name, written) in enumerate(theirs):
+                self.by_knob.setdefault(name, []).append((n, place, written))
+
+    def tried(self, mine: Sequence[tuple[str, str]]) -> bool:
+        """Whether a change expands to a value equal to one of `mine` for the same knob. The
+        comparisons (and errors) come in the order of a scan that expands every change."""
+        steps = [(n, -1, 0, "") for n in self.failed]
+        steps += [
+            (n, i, place, written)
+            for i, (knob, _) in enumerate(mine)
+            for n, place, written in self.by_knob.get(knob, ())
+        ]
+        steps.sort()  # (change, place in `mine`, place in the change's expansion): distinct
+        for n, i, _, written in steps:
+            if i < 0:
+                _expand(*self.changes[n])  # raises, as the scan would here
+            elif values_equal(mine[i][1], written):
                 return True
-    forms = _forms(idea.text)
-    return any(jaccard(w, other) >= JACCARD_MIN for w in forms for other in tried.descriptions)
+        return False
+
+
+class _TokenIndex:
+    """Distinct description token sets and, per token, the numbers of the sets holding it,
+    for `is_tried`."""
+
+    __slots__ = ("postings", "sets")
+
+    def __init__(self, descriptions: Iterable[frozenset[str]]) -> None:
+        self.sets = tuple(dict.fromkeys(descriptions))
+        self.postings: dict[str, list[int]] = {}
+        for n, tokens in enumerate(self.sets):
+            for token in tokens:
+                self.postings.setdefault(token, []).append(n)
+
+    def near(self, tokens: frozenset[str]) -> bool:
+        """Whether some set has Jaccard >= JACCARD_MIN with `tokens`. Such a set shares at
+        least `need` of the n tokens (|a ∩ b| >= JACCARD_MIN * |a ∪ b| >= JACCARD_MIN * n),
+        so it holds one of any n - need + 1 of them: only the sets holding one of the rarest
+        n - need + 1 are compared."""
+        need = math.ceil(JACCARD_MIN * len(tokens) * (1 - 1e-9))  # a margin for rounding
+        if need < 1:  # no tokens (Jaccard 0), or no minimum
+            return JACCARD_MIN <= 0 and any(
+                jaccard(tokens, other) >= JACCARD_MIN for other in self.sets
+            )
+        rarest = sorted(tokens, key=lambda token: len(self.postings.get(token, ())))
+        found: set[int] = set()
+        for token in rarest[: len(tokens) - need + 1]:
+            found.update(self.postings.get(token, ()))
+        return any(jaccard(tokens, self.sets[n]) >= JACCARD_MIN for n in found)
 
 
 def _forms(text: str) -> set[frozenset[str]]:
@@ -512,8 +598,8 @@ def value_neighbours(knob: str, tried_values: Iterable[str], kept_value: str) ->
     matrix_lr kept 0.04 with 0.045 tried -> ["0.05", "0.035"]. Include the baseline's value
     in `tried_values` when it ran with the default."""
     name = canonical_knob(knob)
-    seen = [v for v in tried_values if v.strip()] + [kept_value]
-    if name == "window_pattern" and re.fullmatch(r"[SLsl]+", _plain(kept_value)):
+    seen = list(dict.fromkeys([*(v for v in tried_values if v.strip()), kept_value]))
+    if name == "window_pattern" and _PATTERN.fullmatch(_plain(kept_value)):
         moves = (_more_short, _less_short)
         return _walk(_plain(kept_value).upper(), moves, lambda s: s, seen)
     found = parse_number(kept_value)

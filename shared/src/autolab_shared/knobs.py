@@ -54,6 +54,11 @@ _CUT_RE = re.compile(
     _FLAGS,
 )
 _TOKEN_END = re.compile(r"([a-z][\w\-²]*)\s*$", _FLAGS)
+_ALNUM_RE = re.compile(r"[a-z0-9]+")
+_DIGIT_RE = re.compile(r"\d")
+_PERCENT_WORD_RE = re.compile(r"\s+percent$", _FLAGS)
+_SPACES_RE = re.compile(r"\s+")
+_PATTERN_RE = re.compile(r"[sl]{1,12}")
 _MAX_WORDS = 4
 
 # Words that end a knob phrase read backwards from its value: verbs, articles, adjectives.
@@ -243,6 +248,7 @@ _NUMBER_RE = re.compile(
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_value(text: str) -> float | None:
     """The number a written value stands for: ``2**17``, ``2^17``, ``524K`` (x1000), ``1e-3``,
     ``0.7x``, ``5%`` (0.05), ``1/8``; None for anything else."""
@@ -279,6 +285,7 @@ def is_known_knob(text: str) -> bool:
     return _resolve(text)[1]
 
 
+@lru_cache(maxsize=1 << 12)
 def _resolve(text: str, *, drop: bool = True) -> tuple[str, bool]:
     """(name, known): the longest known tail of the phrase, qualified by the words before it.
     With `drop`, leading words that are neither qualifiers nor knob words are dropped
@@ -286,7 +293,7 @@ def _resolve(text: str, *, drop: bool = True) -> tuple[str, bool]:
     tokens = text.lower().replace("²", "2").split()
     while tokens and tokens[0] in _STOP:
         tokens = tokens[1:]
-    words = re.findall(r"[a-z0-9]+", " ".join(tokens))
+    words = _ALNUM_RE.findall(" ".join(tokens))
     raw = "_".join(words)
     for i in range(len(words)):
         base = ALIASES.get("_".join(words[i:]))
@@ -323,19 +330,35 @@ def _compose(prefix: list[str], base: str) -> str | None:
 def _phrase_before(text: str, end: int) -> tuple[str, int]:
     """The knob phrase that ends at `end` (trailing ':', '=', 'from' skipped) and its start."""
     s = text[:end].rstrip()
+    last = s[-1:]
+    if last and not (last.isalnum() or last in "_-²:="):
+        return "", len(s)  # no word ends here ("#12"): _TOKEN_END cannot match
+    return _phrase_ending(s)
+
+
+@lru_cache(maxsize=1 << 12)
+def _phrase_ending(s: str) -> tuple[str, int]:
+    """`_phrase_before` for text that ends where the value starts, without trailing spaces."""
     s = s[:-1].rstrip() if s.endswith((":", "=")) else s
-    if s.lower().endswith(" from") or s.lower() == "from":
+    lower = s.lower()
+    if lower.endswith(" from") or lower == "from":
         s = s[:-4].rstrip()
     words: list[str] = []
     start = len(s)
     while len(words) < _MAX_WORDS:
-        m = _TOKEN_END.search(s)
-        if m is None or m.group(1).lower() in _STOP:
+        # `s` ends in no whitespace, so a match lies after its last space: search from there
+        m = _TOKEN_END.search(s, s.rfind(" ") + 1)
+        if m is None:
             break
-        if m.group(1).lower() not in _FILLER:
-            words.insert(0, m.group(1))
+        word = m.group(1)
+        lower = word.lower()
+        if lower in _STOP:
+            break
+        if lower not in _FILLER:
+            words.append(word)
             start = m.start(1)
         s = s[: m.start(1)].rstrip()
+    words.reverse()
     return " ".join(words), start
 
 
@@ -346,13 +369,32 @@ def _phrase_before(text: str, end: int) -> tuple[str, int]:
 def parse_knobs(description: str) -> tuple[KnobChange, ...]:
     """Every knob change written in the change part of `description`, in text order (cached)."""
     region = strip_labels(description)
-    cut = _CUT_RE.search(region)
-    if cut is not None:
-        region = region[: cut.start()]
+    if _may_cut(region):
+        cut = _CUT_RE.search(region)
+        if cut is not None:
+            region = region[: cut.start()]
     paren = region.find(" (")
     if paren < 0:
         return _parse(region, strict=False)
     return _parse(region[:paren], strict=False) or _parse(region, strict=True)
+
+
+def _may_cut(text: str) -> bool:
+    """False when `text` holds none of the strings _CUT_RE needs (checked on ASCII text only:
+    under IGNORECASE "ı" matches "i" and "ſ" matches "s")."""
+    if not text.isascii():
+        return True
+    lower = text.lower()
+    return (
+        " - " in lower
+        or ". " in lower
+        or " | " in lower
+        or ": val" in lower
+        or "; val" in lower
+        or "hypothesis" in lower
+        or "result:" in lower
+        or "evidence:" in lower
+    )  # " — " and " – " are not ASCII
 
 
 # (regex, whether the knob must be known, whether the phrase must be one word)
@@ -366,19 +408,37 @@ _FORMS: tuple[tuple[re.Pattern[str], bool, bool], ...] = (
 )
 
 
+def _forms_in(text: str) -> list[tuple[re.Pattern[str], bool, bool]]:
+    """The forms that may match `text`, by cheap checks for what each one needs: an arrow,
+    "to", "=", ":", "to", a digit ("to" has no other case-insensitive spelling)."""
+    to = "to" in text.lower()
+    arrow = (
+        "->" in text
+        or "=>" in text
+        or (not text.isascii() and ("→" in text or "⟶" in text or "⇒" in text))
+    )
+    wanted = (arrow, to, "=" in text, ":" in text, to, _DIGIT_RE.search(text) is not None)
+    return [form for form, want in zip(_FORMS, wanted, strict=True) if want]
+
+
+def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
+    return any(start < b and a < end for a, b in taken)
+
+
 def _parse(text: str, *, strict: bool) -> tuple[KnobChange, ...]:
     """Changes in `text`; `strict` (parenthesised asides) keeps known knobs only."""
     found: list[tuple[int, KnobChange]] = []
     taken: list[tuple[int, int]] = []
-    for regex, needs_known, one_word in _FORMS:
+    for regex, needs_known, one_word in _forms_in(text):
         for m in regex.finditer(text):
-            if any(m.start() < b and a < m.end() for a, b in taken):
+            if taken and _overlaps(m.start(), m.end(), taken):
                 continue
             change = _change(text, m, needs_known or strict, one_word)
             if change is not None:
                 found.append((m.start(), change))
                 taken.append((m.start(), m.end()))
-    found += _percent(text, taken)
+    if "%" in text or "percent" in text.lower():
+        found += _percent(text, taken)
     seen: set[tuple[str, str | None, str]] = set()
     out = []
     for _, change in sorted(found, key=lambda item: item[0]):
@@ -390,12 +450,15 @@ def _parse(text: str, *, strict: bool) -> tuple[KnobChange, ...]:
 
 
 def _change(text: str, m: re.Match[str], needs_known: bool, one_word: bool) -> KnobChange | None:
-    groups = m.groupdict()
-    old = _clean(groups["old"]) if groups.get("old") else None
-    new = _clean(m["new"])
-    if one_word and " " in _phrase_before(text, m.start())[0]:
+    phrase, start = _phrase_before(text, m.start())
+    if one_word and " " in phrase:
         return None
-    knob, known, start = _knob_before(text, m.start(), last_word=m.re in (_EQ_RE, _COLON_RE))
+    written = m.groupdict().get("old")
+    if not phrase and not written:
+        return None  # no knob, and no old value to imply one
+    old = _clean(written) if written else None
+    new = _clean(m["new"])
+    knob, known, start = _knob_of(phrase, start, last_word=m.re in (_EQ_RE, _COLON_RE))
     if not knob or (knob == "mlp_ratio" and _words_only(old, new)):
         knob, known = _implied_knob(old, new), True
     if knob == "window_pattern" and parse_value(new) is not None:
@@ -409,10 +472,10 @@ def _change(text: str, m: re.Match[str], needs_known: bool, one_word: bool) -> K
     return KnobChange(knob, old, new, text[min(start, m.start()) : m.end()].strip())
 
 
-def _knob_before(text: str, end: int, *, last_word: bool) -> tuple[str, bool, int]:
-    """(name, known, start) of the knob phrase ending at `end`; with `last_word` (KNOB=value),
-    a known last word alone beats an unknown phrase ("baseline RTX4070 DEVICE_BATCH_SIZE=32")."""
-    phrase, start = _phrase_before(text, end)
+def _knob_of(phrase: str, start: int, *, last_word: bool) -> tuple[str, bool, int]:
+    """(name, known, start) of a knob phrase (see `_phrase_before`) starting at `start`; with
+    `last_word` (KNOB=value), a known last word alone beats an unknown phrase ("baseline RTX4070
+    DEVICE_BATCH_SIZE=32")."""
     if not phrase:
         return "", False, start
     name, known = _resolve(phrase)
@@ -445,7 +508,7 @@ def _implied_knob(old: str | None, new: str) -> str:
     values = [v.lower() for v in (old, new) if v is not None]
     if old is not None and all(v in _ACTIVATIONS for v in values):
         return "activation"
-    if old is not None and all(re.fullmatch(r"[sl]{1,12}", v) for v in values):
+    if old is not None and all(_PATTERN_RE.fullmatch(v) for v in values):
         return "window_pattern"
     return ""
 
@@ -465,7 +528,11 @@ def _is_metric(knob: str) -> bool:
 
 
 def _clean(value: str) -> str:
-    v = re.sub(r"\s+percent$", "%", value.strip(), flags=re.IGNORECASE)
+    v = value.strip()
+    # whitespace other than " " is not printable: text without both needs no substitution
+    spaced = " " in v or not v.isprintable()
+    if spaced:
+        v = _PERCENT_WORD_RE.sub("%", v)
     if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
         v = v[1:-1].strip()
-    return re.sub(r"\s+", " ", v)
+    return _SPACES_RE.sub(" ", v) if spaced else v

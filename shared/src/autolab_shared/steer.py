@@ -254,7 +254,9 @@ def _knob_suggestion(rows: Sequence[StepRow], category: str) -> Suggestion | Non
         nxt = value_neighbours(change.knob, values, change.new)
         if nxt:
             others = sorted(set(values) - {change.new})
-            shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
+            shown = ", ".join(others[:4]) + (
+                f" and {len(others) - 4} more" if len(others) > 4 else ""
+            )
             note = f"; {shown} tried" if others else ""
             why = f"{change.knob} {change.new} was kept{note}; {' and '.join(nxt)} not tried"
             text = f"{change.knob} {change.new} -> {nxt[0]}"

@@ -80,7 +80,7 @@ def _rows_of(history: History, classifier: Classifier, sigma: float, offset: int
     best: dict[str, float] = {}
     out = []
     for i, exp in enumerate(history.experiments):
-        agent = exp.get("agent") or default_agent
+        agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
         found = classifier(exp.description)
         x = scale.to_x(exp.value) if exp.value is not None else None
         ref = best.get(agent)
