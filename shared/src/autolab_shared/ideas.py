@@ -22,6 +22,7 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 from .errors import InputError
+from .textio import read_bytes
 
 CATEGORIES = (
     "efficiency",
@@ -193,12 +194,7 @@ def load_ideas(path: str | None = None) -> tuple[Idea, ...]:
     """The catalogue at `path`, or the built-in one; a bad file raises InputError."""
     if path is None:
         return _builtin()
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(path, f"cannot read the idea catalogue: {exc.strerror or exc}") from exc
-    return parse_ideas(data, path)
+    return parse_ideas(read_bytes(path), path)
 
 
 @lru_cache(maxsize=1)
