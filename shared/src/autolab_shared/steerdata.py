@@ -59,7 +59,8 @@ def noise_of(histories: Sequence[History]) -> NoiseFloor:
     for history in histories:
         values = [e.value for e in history.experiments if e.value is not None]
         scale = scale_for(values, history.direction)
-        groups += [list(c.x(scale)) for c in group_configs(history.experiments)]
+        configs = group_configs(history.experiments)
+        groups += [list(c.x(scale)) for c in configs if len(c.rows) >= 2]
     return pooled_noise([g for g in groups if len(g) >= 2], window=0)
 
 
