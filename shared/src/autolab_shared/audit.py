@@ -14,9 +14,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .arrays import FloatArray
-from .chain import ChainState, Config, effect_span, fit_prior, group_configs, replay, step
+from .chain import (
+    ChainState,
+    Config,
+    effect_span,
+    fit_prior,
+    group_configs,
+    replay,
+    replicate_groups,
+    step,
+)
 from .decision import Assessment, Candidate, Context, Policy, assess
-from .noise import NoiseFloor, given_noise, pooled_noise
+from .noise import NoiseFloor, given_relative, pooled_noise
 from .prior import EffectPrior
 from .results import History
 from .scale import Scale, scale_for
@@ -91,10 +100,8 @@ def audit(history: History, *, window: int = 0, noise: float | None = None, q: f
 def _noise(configs: list[Config], scale: Scale, values: list[float], window: int,
            noise: float | None) -> NoiseFloor:  # fmt: skip
     if noise is not None:
-        ref = float(np.median(values)) if values else 1.0
-        return given_noise(noise / abs(ref) if scale.log and ref else noise)
-    groups = sorted(((c.rows[-1].index, list(c.x(scale))) for c in configs), key=lambda t: t[0])
-    return pooled_noise([g for _, g in groups if len(g) >= 2], window=window)
+        return given_relative(noise, values, scale.log)
+    return pooled_noise(replicate_groups(configs, scale), window=window)
 
 
 def _judge_all(configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor,

@@ -77,6 +77,25 @@ def group_configs(experiments: Sequence[Experiment]) -> list[Config]:
     return [Config(key, tuple(group)) for key, group in rows.items()]
 
 
+def replicate_groups(
+    configs: Sequence[Config], scale: Scale, candidate: tuple[str, int, list[float]] | None = None
+) -> list[list[float]]:
+    """Working values of every configuration measured twice or more, ordered by its last row.
+
+    ``candidate`` (key, position, values) replaces that configuration's values, or adds them
+    at ``position`` when the key is new (runs not yet written as rows).
+    """
+    groups: list[tuple[int, list[float]]] = []
+    for config in configs:
+        x = list(config.x(scale))
+        if candidate is not None and config.key == candidate[0]:
+            x = candidate[2]
+        groups.append((config.rows[-1].index, x))
+    if candidate is not None and candidate[0] not in {c.key for c in configs}:
+        groups.append((candidate[1], candidate[2]))
+    return [g for _, g in sorted(groups, key=lambda t: t[0]) if len(g) >= 2]
+
+
 @dataclass
 class ChainState:
     """The chain after replaying configurations in order."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 from dataclasses import dataclass, field, replace
 
 from .chain import (
@@ -18,6 +17,7 @@ from .chain import (
     fit_prior,
     group_configs,
     replay,
+    replicate_groups,
     replicate_key,
 )
 from .decision import (
@@ -31,7 +31,7 @@ from .decision import (
     crash_assessment,
 )
 from .errors import InputError
-from .noise import NoiseFloor, given_noise, min_replicate_df, pooled_noise
+from .noise import NoiseFloor, given_relative, min_replicate_df, pooled_noise
 from .pareto import Point, dominating
 from .prior import EffectPrior
 from .results import Experiment, History
@@ -117,7 +117,8 @@ def judge(
         raise InputError(history.path, "no experiments to judge (the file has no rows)")
     key, cand_rows = _candidate_rows(exps, run)
     first = cand_rows[0].index if cand_rows else len(exps)
-    before = [c for c in group_configs(exps) if c.key != key and c.first.index < first]
+    configs = group_configs(exps)
+    before = [c for c in configs if c.key != key and c.first.index < first]
     values = [e.value for e in exps if e.value is not None]
     if run is not None and run.value is not None:
         values.append(run.value)
@@ -125,7 +126,7 @@ def judge(
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    noise = _noise(exps, key, x_cand, scale, values, opts)
+    noise = _noise(configs, len(exps), key, x_cand, scale, values, opts)
     return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
 
 
@@ -141,21 +142,13 @@ def _candidate_rows(
 
 
 def _noise(
-    exps: tuple[Experiment, ...], key: str, x_cand: list[float], scale: Scale,
+    configs: list[Config], n_rows: int, key: str, x_cand: list[float], scale: Scale,
     values: list[float], opts: JudgeOptions,
 ) -> NoiseFloor:  # fmt: skip
     if opts.noise is not None:
-        ref = statistics.median(values) if values else 1.0
-        return given_noise(opts.noise / abs(ref) if scale.log and ref else opts.noise)
-    groups: list[tuple[int, list[float]]] = []
-    for config in group_configs(exps):
-        x = list(config.x(scale)) if config.key != key else x_cand
-        if len(x) >= 2:
-            groups.append((config.rows[-1].index, x))
-    if key not in {c.key for c in group_configs(exps)} and len(x_cand) >= 2:
-        groups.append((len(exps), x_cand))
-    groups.sort(key=lambda t: t[0])
-    return pooled_noise([g for _, g in groups], window=opts.window)
+        return given_relative(opts.noise, values, scale.log)
+    groups = replicate_groups(configs, scale, (key, n_rows, x_cand))
+    return pooled_noise(groups, window=opts.window)
 
 
 def _judge(

@@ -51,6 +51,12 @@ def given_noise(sigma: float) -> NoiseFloor:
                       total_df=math.inf)  # fmt: skip
 
 
+def given_relative(sigma: float, values: Sequence[float], log: bool) -> NoiseFloor:
+    """A known noise floor in metric units, made relative to the median value on a log scale."""
+    ref = float(np.median(values)) if len(values) else 1.0
+    return given_noise(sigma / abs(ref) if log and ref else sigma)
+
+
 def pooled_noise(
     groups: Sequence[Sequence[float]],
     *,

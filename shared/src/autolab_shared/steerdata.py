@@ -7,11 +7,10 @@ steer the search.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .chain import group_configs
+from .chain import group_configs, replicate_groups
 from .classify import Classifier
 from .knobs import KnobChange, parse_knobs
 from .noise import NoiseFloor, pooled_noise
@@ -59,9 +58,8 @@ def noise_of(histories: Sequence[History]) -> NoiseFloor:
     for history in histories:
         values = [e.value for e in history.experiments if e.value is not None]
         scale = scale_for(values, history.direction)
-        configs = group_configs(history.experiments)
-        groups += [list(c.x(scale)) for c in configs if len(c.rows) >= 2]
-    return pooled_noise([g for g in groups if len(g) >= 2], window=0)
+        groups += replicate_groups(group_configs(history.experiments), scale)
+    return pooled_noise(groups, window=0)
 
 
 def steering_rows(
@@ -97,8 +95,3 @@ def _rows_of(history: History, classifier: Classifier, sigma: float, offset: int
                            exp.description, gain if kept else 0.0, success, near,
                            parse_knobs(exp.description), exp.commit))  # fmt: skip
     return out
-
-
-def finite(value: float) -> bool:
-    """True for a finite float."""
-    return math.isfinite(value)
