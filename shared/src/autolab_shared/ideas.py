@@ -22,24 +22,12 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 from .errors import InputError
+from .taxonomy import load_taxonomy
 from .textio import read_bytes
 
-CATEGORIES = (
-    "efficiency",
-    "attention",
-    "architecture",
-    "optimizer",
-    "regularization",
-    "lr_schedule",
-    "learning_rate",
-    "initialization",
-    "batch_size",
-    "positional",
-    "activation",
-    "normalization",
-    "model_scale",
-    "data",
-    "combination",
+# Idea categories are the built-in taxonomy's arms, less the fallback `other` (one list, no twin).
+CATEGORIES: tuple[str, ...] = tuple(
+    c.name for c in load_taxonomy().categories if c.arm and c.name != "other"
 )
 RISKS = ("low", "medium", "high")
 RISK_WEIGHT: Mapping[str, float] = {"low": 1.0, "medium": 2.0, "high": 4.0}
