@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from autolab_shared.appendrow import append_row
-from autolab_shared.decision import CRASH, DISCARD, MARGINAL, RETEST
 from autolab_shared.gitinfo import head_commit
 from autolab_shared.judge import Judgement, RunInput
 from autolab_shared.runlog import RunLog
-
-STATUS = {RETEST: "retest", DISCARD: "discard", CRASH: "crash"}
+from autolab_shared.verdictrow import verdict_row
 
 
 def run_input(run: RunLog, commit: str | None, description: str | None) -> RunInput:
@@ -23,24 +21,6 @@ def run_input(run: RunLog, commit: str | None, description: str | None) -> RunIn
     return RunInput(value, run.memory_gb, commit, description, crash, detail)
 
 
-def status_of(judgement: Judgement) -> str:
-    """The status word the verdict implies (MARGINAL is a keep: it exits 0)."""
-    verdict = judgement.verdict
-    if verdict == MARGINAL:
-        return "keep"
-    return STATUS.get(verdict, "keep")
-
-
 def append_verdict(path: str, judgement: Judgement, metric: str) -> str:
     """Append the candidate's row (crashes as 0.000000 / 0.0) and return the line written."""
-    crashed = judgement.verdict == CRASH or judgement.value is None
-    value = 0.0 if crashed else judgement.value
-    memory = 0.0 if crashed or judgement.memory_gb is None else judgement.memory_gb
-    row = {
-        "commit": judgement.commit or "unknown",
-        metric: f"{value:.6f}",
-        "memory_gb": f"{memory:.1f}",
-        "status": status_of(judgement),
-        "description": judgement.description,
-    }
-    return append_row(path, row, metric=metric)
+    return append_row(path, verdict_row(judgement, metric), metric=metric)
