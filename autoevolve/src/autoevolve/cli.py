@@ -1,75 +1,335 @@
-"""autoevolve command line: a click group; subcommands call autolab_shared and render."""
+"""autoevolve command line: the competition (seed command) and its subcommands, kept thin."""
 
 from __future__ import annotations
 
+import shlex
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import click
 
-from autolab_shared.command import AutolabGroup, epilog
+from autolab_shared.command import AutolabCommand, AutolabGroup, epilog
 from autolab_shared.exitcodes import ExitCode
-from autolab_shared.inputs import load_history
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
 from autolab_shared.output import dumps, envelope, print_lines, write_out
-from autolab_shared.summary import (
-    quiet_summary,
-    summarize,
-    summary_json,
-    summary_lines,
-    warning_lines,
-)
 
 from . import __version__
+from .names import UsageProblem
+
+MULTI = ("--strategies",)
 
 
-@click.group(
-    "autoevolve",
-    cls=AutolabGroup,
-    context_settings=CONTEXT_SETTINGS,
-    epilog=epilog(),
-    invoke_without_command=True,
-)
+class EvolveGroup(AutolabGroup):
+    """The group whose ``--strategies`` takes several space-separated values."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread_multi(args, set(self.commands)))
+
+
+def spread_multi(args: Sequence[str], commands: set[str]) -> list[str]:
+    """``--strategies a b c`` → ``--strategies a --strategies b --strategies c``."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        out.append(arg)
+        i += 1
+        if arg in MULTI:
+            while i < len(args) and not args[i].startswith("-") and args[i] not in commands:
+                if out[-1] != arg:
+                    out.append(arg)
+                out.append(args[i])
+                i += 1
+    return out
+
+
+def _reporter(output_format: str, quiet: bool, no_color: bool) -> Any:
+    from .display import LineReporter, LiveReporter
+
+    if output_format == "text" and not quiet and sys.stdout.isatty():
+        from autolab_shared.output import make_console
+
+        return LiveReporter(make_console(no_color=no_color))
+    return LineReporter(sys.stderr if output_format == "json" else sys.stdout, quiet=quiet)
+
+
+def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path | None = None
+         ) -> ExitCode:  # fmt: skip
+    """Run a competition with signal handling, then print the leaderboard."""
+    from .board import find_state, standings
+    from .controller import exit_code_of, start
+
+    stop = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    reporter = _reporter(output_format, quiet, no_color)
+    try:
+        state = start(opts, reporter, stop, cwd)
+    except UsageProblem as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        reporter.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    layout, state = find_state(Path(state.agents[0].worktree).parents[1])
+    code = ExitCode.INTERRUPTED if stop.is_set() else exit_code_of(state)
+    _show_board(layout, state, standings(layout, state), output_format, quiet, no_color, code)
+    return code
+
+
+def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: bool,
+                no_color: bool, code: ExitCode) -> None:  # fmt: skip
+    from .render import leaderboard_lines, standings_json
+
+    if output_format == "json":
+        data = {"tag": state.tag, "phase": state.phase, "baseline_value": state.baseline_value,
+                "champion_commit": state.champion_sha, "champion_value": state.champion_value,
+                "verdict": state.verdict or None, "standings": standings_json(rows)}  # fmt: skip
+        doc = envelope(tool="autoevolve", tool_version=__version__, command="leaderboard",
+                       exit_code=code, data=data)  # fmt: skip
+        write_out(dumps(doc))
+    elif not quiet:
+        lines = leaderboard_lines(state, rows)
+        print_lines([*lines, *([f"verdict: {state.verdict}"] if state.verdict else [])],
+                    no_color=no_color)  # fmt: skip
+
+
+@click.group("autoevolve", cls=EvolveGroup, context_settings=CONTEXT_SETTINGS, epilog=epilog(),
+             invoke_without_command=True)  # fmt: skip
 @click.pass_context
+@click.option("--strategies", multiple=True, metavar="NAME...",
+              help="One agent per strategy (space-separated): conservative aggressive random "
+                   "architecture-first hyperparams-first optimizer-first regularization-first "
+                   "efficiency-first radical, or a markdown file.")  # fmt: skip
+@click.option("--rounds", type=click.IntRange(1), default=3, show_default=True)
+@click.option(
+    "--agent",
+    "agent",
+    default="claude",
+    show_default=True,
+    help='claude, codex, mock, or a command template such as "my-agent {prompt_file}" '
+    "(placeholders {prompt} {prompt_file} {worktree}; run without a shell).",
+)
+@click.option("--gpus", default="auto", show_default=True, help="0,1,2 | auto | none")
+@click.option("--experiments-per-round", type=click.IntRange(1), default=5, show_default=True)
+@click.option(
+    "--round-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Close a round after M minutes even if experiments remain.",
+)
+@click.option("--train-cmd", default="uv run train.py", show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds; a longer training run is a failure.",
+)
+@click.option(
+    "--agent-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1800.0,
+    show_default=True,
+    help="Seconds an agent may take to propose one commit.",
+)
+@click.option(
+    "--tag", default=None, help="Run name in branches and refs. Default: today, e.g. nov26."
+)
+@click.option(
+    "--base", default=None, help="Starting branch or commit. Default: the current branch."
+)
+@click.option("--propagate", type=click.Choice(["all", "none"]), default="all", show_default=True)
+@click.option(
+    "--validate",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    help="Re-runs of each of the top two candidates before crowning.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
 @results_option(default=None)
 @metric_options
 @common_options("autoevolve")
-def cli(
-    ctx: click.Context,
-    results: str | None,
-    metric: str | None,
-    direction: str | None,
-    output_format: str,
-    quiet: bool,
-    no_color: bool,
-) -> ExitCode | None:
+def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None, metric: str | None,
+        direction: str | None, output_format: str, quiet: bool, no_color: bool, **opts: Any
+        ) -> ExitCode | None:  # fmt: skip
     """Run several autoresearch agents on git worktrees and cross-pollinate them.
 
     \b
     Examples:
-      autoevolve --results results.all.tsv
-
-    This release only summarises a pooled results file given with --results;
-    the competition itself (worktrees, agents, rounds) is not built yet.
+      autoevolve --strategies conservative aggressive random --rounds 3
+      autoevolve --strategies conservative random --agent mock --gpus none
+      autoevolve demo
+      autoevolve status --format json
     """
     if ctx.invoked_subcommand is not None:
         return None
-    if results is None:
+    if results is not None:
+        return _summary(results, metric, direction, output_format, quiet, no_color)
+    if not strategies:
         click.echo(ctx.get_help())
         return ExitCode.KEEP
+    from .controller import StartOptions
+
+    names = tuple(s for spec in strategies for s in spec.split(",") if s)
+    start = StartOptions(strategies=names, **opts)
+    return _run(start, output_format, quiet, no_color)
+
+
+def _summary(results: str, metric: str | None, direction: str | None, output_format: str,
+             quiet: bool, no_color: bool) -> ExitCode:  # fmt: skip
+    from autolab_shared.inputs import load_history
+    from autolab_shared.summary import (
+        quiet_summary,  # fmt: skip
+        summarize,
+        summary_json,
+        summary_lines,
+        warning_lines,
+    )
+
     summary = summarize(load_history(results, metric=metric, direction=direction))
     if output_format == "json":
-        doc = envelope(
-            tool="autoevolve",
-            tool_version=__version__,
-            command="summary",
-            exit_code=ExitCode.KEEP,
-            data=summary_json(summary),
-            warnings=[w.to_dict() for w in summary.warnings],
-        )
+        doc = envelope(tool="autoevolve", tool_version=__version__, command="summary",
+                       exit_code=ExitCode.KEEP, data=summary_json(summary),
+                       warnings=[w.to_dict() for w in summary.warnings])  # fmt: skip
         write_out(dumps(doc))
     elif quiet:
         write_out(quiet_summary(summary))
     else:
         print_lines([*summary_lines(summary), *warning_lines(summary.warnings)], no_color=no_color)
     return ExitCode.KEEP
+
+
+def _here() -> tuple[Any, Any]:
+    from .board import find_state
+    from .gitrepo import find_checkout
+
+    return find_state(find_checkout(Path.cwd()).cwd)
+
+
+@cli.command("status", cls=AutolabCommand)
+@common_options("autoevolve")
+def status_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
+    """Round, phase, champion and every agent's state."""
+    from .board import status_doc
+    from .render import status_lines
+
+    layout, state = _here()
+    doc = status_doc(layout, state)
+    if output_format == "json":
+        write_out(dumps(envelope(tool="autoevolve", tool_version=__version__, command="status",
+                                 exit_code=ExitCode.KEEP, data=doc)))  # fmt: skip
+    elif not quiet:
+        print_lines(status_lines(state, doc), no_color=no_color)
+    return ExitCode.KEEP
+
+
+@cli.command("leaderboard", cls=AutolabCommand)
+@common_options("autoevolve")
+def leaderboard_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
+    """Agents ranked by their best configuration (mean over its runs)."""
+    from .board import standings
+
+    layout, state = _here()
+    _show_board(layout, state, standings(layout, state), output_format, quiet, no_color,
+                ExitCode.KEEP)  # fmt: skip
+    return ExitCode.KEEP
+
+
+@cli.command("export", cls=AutolabCommand)
+@click.option("--format", "output_format", type=click.Choice(["tsv", "json"]), default="tsv",
+              show_default=True)  # fmt: skip
+def export_cmd(output_format: str) -> ExitCode:
+    """Every pooled row (agent, strategy and round columns included)."""
+    from autolab_shared.errors import AutolabError
+
+    from .board import pooled_history
+    from .render import export_rows, export_tsv
+
+    layout, state = _here()
+    history = pooled_history(layout, state)
+    if history is None:
+        raise AutolabError(f"{layout.pooled}: no rows yet")
+    if output_format == "json":
+        write_out(
+            dumps(
+                envelope(
+                    tool="autoevolve",
+                    tool_version=__version__,
+                    command="export",
+                    exit_code=ExitCode.KEEP,
+                    data={"rows": export_rows(history)},
+                )
+            )
+        )
+    else:
+        write_out(export_tsv(history))
+    return ExitCode.KEEP
+
+
+@cli.command("cleanup", cls=AutolabCommand)
+@click.option("--keep-branches", is_flag=True, help="Keep the agents' working branches.")
+@click.option("--purge-archive", is_flag=True, help="Also delete refs/autoevolve/<tag>/ refs.")
+def cleanup_cmd(keep_branches: bool, purge_archive: bool) -> ExitCode:
+    """Remove worktrees and working branches; the champion branch and archive refs stay."""
+    from .cleanup import cleanup
+    from .gitrepo import find_checkout
+    from .statefile import controller_lock, save_state
+
+    layout, state = _here()
+    with controller_lock(layout.lock_file):
+        for line in cleanup(
+            find_checkout(Path.cwd()),
+            layout,
+            state,
+            keep_branches=keep_branches,
+            purge_archive=purge_archive,
+        ):
+            click.echo(line)
+        if state.phase != "done":
+            state.phase = "cleaned"
+            save_state(layout.state_file, state)
+    return ExitCode.KEEP
+
+
+@cli.command("demo", cls=AutolabCommand)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to create the demo repo (default: a new temp folder).",
+)
+@click.option("--rounds", type=click.IntRange(1), default=2, show_default=True)
+@click.option("--experiments-per-round", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--run-seconds", type=click.FloatRange(0), default=0.5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@common_options("autoevolve")
+def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, run_seconds: float,
+             seed: int, output_format: str, quiet: bool, no_color: bool) -> ExitCode:  # fmt: skip
+    """Three mock agents compete for 2 rounds on a throwaway CPU-only repo (under a minute)."""
+    from .controller import StartOptions
+    from .demo import write_demo_repo
+
+    where = directory or Path(tempfile.mkdtemp(prefix="autoevolve-demo-"))
+    if where.exists() and any(where.iterdir()):
+        raise click.UsageError(f"--dir {where} exists and is not empty")
+    write_demo_repo(where, run_seconds=run_seconds)
+    opts = StartOptions(strategies=("conservative", "aggressive", "random"), agent="mock",
+                        gpus="none", rounds=rounds, experiments_per_round=experiments_per_round,
+                        train_cmd=f"{shlex.quote(sys.executable)} train.py", timeout=120,
+                        agent_timeout=60, tag="demo", seed=seed)  # fmt: skip
+    code = _run(opts, output_format, quiet, no_color, cwd=where)
+    if output_format != "json" and not quiet:
+        pooled = where / ".autoevolve" / "results.all.tsv"
+        click.echo(f"\ndemo repo: {where}\nnext: autojudge --results {pooled} --all\n"
+                   f"      autosteer --results {pooled}")  # fmt: skip
+    return code
 
 
 def main() -> None:

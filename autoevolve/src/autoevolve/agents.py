@@ -1,0 +1,55 @@
+"""Agent command lines: built-in argv templates and user templates with placeholders."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .names import UsageProblem
+
+CLAUDE_TOOLS = (
+    "Read,Edit,Write,Glob,Grep,Bash(git add:*),Bash(git commit:*),Bash(git diff:*),"
+    "Bash(git log:*),Bash(git status:*)"
+)
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    "claude": ("claude", "-p", "{prompt}", "--permission-mode", "acceptEdits",
+               "--allowedTools", CLAUDE_TOOLS),
+    "codex": ("codex", "exec", "--dangerously-bypass-approvals-and-sandbox", "{prompt}"),
+    "mock": (sys.executable, "-m", "autoevolve.mock_agent", "--strategy", "{strategy}",
+             "--seed", "{seed}"),
+}  # fmt: skip
+PLACEHOLDERS = ("prompt", "prompt_file", "worktree", "agent", "strategy", "round", "seed")
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    """An argv template; every element may hold ``{placeholder}`` fields."""
+
+    name: str
+    template: tuple[str, ...]
+
+    def argv(self, values: Mapping[str, str]) -> list[str]:
+        """The argv with placeholders filled (each element stays one argument; no shell)."""
+        out = []
+        for part in self.template:
+            for key in PLACEHOLDERS:
+                part = part.replace("{" + key + "}", values.get(key, ""))
+            out.append(part)
+        return out
+
+
+def agent_command(spec: str) -> AgentCommand:
+    """``claude``, ``codex``, ``mock`` or a template such as ``"my-agent {prompt_file}"``."""
+    if spec in TEMPLATES:
+        return AgentCommand(spec, TEMPLATES[spec])
+    try:
+        parts = tuple(shlex.split(spec))
+    except ValueError as exc:
+        raise UsageProblem(f"invalid --agent template: {exc}") from None
+    if not parts:
+        raise UsageProblem("empty --agent template")
+    if not any("{" + key + "}" in part for part in parts for key in ("prompt", "prompt_file")):
+        raise UsageProblem("an --agent template must use {prompt} or {prompt_file}")
+    return AgentCommand("custom", parts)

@@ -1,0 +1,155 @@
+"""Starting a competition: checks, state, worktrees, baseline, rounds and the final verdict."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autolab_shared.errors import AutolabError
+from autolab_shared.exitcodes import ExitCode
+
+from .agents import agent_command
+from .competition import Competition, Setup
+from .display import Reporter
+from .gitrepo import Git, find_checkout
+from .gpus import parse_gpus
+from .judging import final_verdict
+from .layout import Layout
+from .names import check_name, default_tag
+from .rounds import baseline, mean, run_round, runs_of
+from .statefile import AgentState, Config, State, controller_lock, load_state, save_state
+from .strategies import agent_names, load_strategy
+from .worktrees import ensure_excludes, ensure_worktree
+
+
+@dataclass(frozen=True)
+class StartOptions:
+    """What the seed command was given."""
+
+    strategies: tuple[str, ...]
+    agent: str = "claude"
+    gpus: str = "auto"
+    rounds: int = 3
+    experiments_per_round: int = 5
+    round_minutes: float | None = None
+    train_cmd: str = "uv run train.py"
+    timeout: float = 600.0
+    agent_timeout: float = 1800.0
+    tag: str | None = None
+    base: str | None = None
+    propagate: str = "all"
+    seed: int = 0
+    validate: int = 1
+    max_retests: int = 2
+
+
+def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
+    """The initial state after every check passed."""
+    strategies = [load_strategy(s) for s in opts.strategies]
+    names = agent_names(strategies)
+    gpus = parse_gpus(opts.gpus)
+    base = opts.base or git.branch() or "HEAD"
+    base_sha = git.resolve(base)
+    if base_sha is None:
+        raise AutolabError(f"--base {base!r} is not a branch or commit in this checkout")
+    agents = [AgentState(name=n, strategy=s.name, steer=s.steer, branch=layout.branch(n),
+                         worktree=str(layout.worktree(n)), gpu=gpus[i % len(gpus)],
+                         start_sha=base_sha)
+              for i, (n, s) in enumerate(zip(names, strategies, strict=True))]  # fmt: skip
+    config = Config(
+        strategies=list(opts.strategies), agent=opts.agent, gpus=gpus, rounds=opts.rounds,
+        experiments_per_round=opts.experiments_per_round, round_minutes=opts.round_minutes,
+        train_cmd=opts.train_cmd, timeout=opts.timeout, agent_timeout=opts.agent_timeout,
+        propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
+        max_retests=opts.max_retests,
+    )  # fmt: skip
+    return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
+                 champion_sha=base_sha, started_at=time.time())  # fmt: skip
+
+
+def preflight(git: Git, layout: Layout, names: list[str]) -> None:
+    """Refuse a dirty checkout, an unfinished run, and branches that already exist."""
+    dirty = git.dirty_files()
+    if dirty:
+        raise AutolabError(f"the checkout has uncommitted changes ({', '.join(dirty[:3])}); "
+                           "commit or stash them first")  # fmt: skip
+    if layout.state_file.exists():
+        old = load_state(layout.state_file)
+        if old.phase != "done":
+            raise AutolabError(f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
+                               "is here: `autoevolve resume` continues it, `autoevolve cleanup` "
+                               "removes it")  # fmt: skip
+    for branch in [layout.champion_branch, *(layout.branch(n) for n in names)]:
+        if git.resolve(f"refs/heads/{branch}") is not None:
+            raise AutolabError(
+                f"branch {branch} already exists (an earlier run with tag "
+                f"{layout.tag}?): pick another --tag or run `autoevolve cleanup`"
+            )
+
+
+def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
+          cwd: Path | None = None) -> State:  # fmt: skip
+    """Run a whole competition in the checkout around ``cwd`` and return its final state."""
+    git = find_checkout(cwd or Path.cwd())
+    tag = check_name(opts.tag or default_tag(), "tag")
+    layout = Layout(git.cwd, tag)
+    strategies = {
+        n: s
+        for n, s in zip(
+            agent_names([load_strategy(x) for x in opts.strategies]),
+            [load_strategy(x) for x in opts.strategies],
+            strict=True,
+        )
+    }
+    for name in strategies:
+        check_name(name, "agent name")
+    agent_cmd = agent_command(opts.agent)
+    with controller_lock(layout.lock_file):
+        preflight(git, layout, list(strategies))
+        state = new_state(git, layout, opts)
+        _archive_old_state(layout)
+        ensure_excludes(git)
+        git.run("branch", "--no-track", layout.champion_branch, state.base_sha)
+        for agent in state.agents:
+            ensure_worktree(git, layout, agent.name, state.base_sha)
+        save_state(layout.state_file, state)
+        comp = Competition(Setup(git, layout, strategies, agent_cmd, reporter), state, stop)
+        comp.events.append("start", tag=tag, base=state.base_sha, pid=os.getpid())
+        baseline(comp)
+        for k in range(1, state.config.rounds + 1):
+            if stop.is_set():
+                break
+            run_round(comp, k)
+        finish(comp)
+        return state
+
+
+def finish(comp: Competition) -> None:
+    """Compare the champion with the starting baseline and record the exit code."""
+    state = comp.state
+    metric = state.config.metric
+    code, text = final_verdict(runs_of(comp, state.base_sha), runs_of(comp, state.champion_sha),
+                               metric)  # fmt: skip
+    state.exit_code, state.verdict = int(code), text
+    state.phase = "done" if not comp.stop.is_set() else "stopped"
+    comp.events.append("finish", exit_code=int(code), champion=state.champion_sha)
+    comp.save()
+    best = mean(runs_of(comp, state.champion_sha))
+    comp.say(f"champion {state.champion_sha[:7]} ({state.champion_agent or 'baseline'}) "
+             f"{best if best is not None else '-'}: {text}")  # fmt: skip
+
+
+def _archive_old_state(layout: Layout) -> None:
+    if layout.state_file.exists():
+        old = load_state(layout.state_file)
+        for path in (layout.state_file, layout.events_file, layout.pooled):
+            if path.exists():
+                path.replace(path.with_name(f"{path.stem}.{old.tag}{path.suffix}"))
+
+
+def exit_code_of(state: State) -> ExitCode:
+    """The run's answer: 0 beat the baseline beyond noise, 1 no gain, 2 within noise."""
+    return ExitCode(state.exit_code if state.exit_code is not None else ExitCode.RETEST)

@@ -1,0 +1,93 @@
+"""Progress output: a live rich table on a terminal, plain timestamped lines when piped."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import deque
+from typing import IO, Protocol
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from .statefile import State
+
+
+class Reporter(Protocol):
+    """Receives progress from the competition."""
+
+    def event(self, text: str) -> None: ...
+    def update(self, state: State) -> None: ...
+    def close(self) -> None: ...
+
+
+class LineReporter:
+    """One line per event, for logs and pipes."""
+
+    def __init__(self, stream: IO[str] | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.quiet = quiet
+        self._lock = threading.Lock()
+
+    def event(self, text: str) -> None:
+        if self.quiet:
+            return
+        with self._lock:
+            self.stream.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
+            self.stream.flush()
+
+    def update(self, state: State) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class LiveReporter:
+    """A table of agents redrawn in place, with the latest events under it."""
+
+    def __init__(self, console: Console) -> None:
+        self._events: deque[str] = deque(maxlen=8)
+        self._state: State | None = None
+        self._lock = threading.Lock()
+        self._live = Live(self._render(), console=console, refresh_per_second=4,
+                          get_renderable=self._render)  # fmt: skip
+        self._live.start()
+
+    def event(self, text: str) -> None:
+        with self._lock:
+            self._events.append(f"{time.strftime('%H:%M:%S')} {text}")
+
+    def update(self, state: State) -> None:
+        with self._lock:
+            self._state = state
+
+    def close(self) -> None:
+        self._live.stop()
+
+    def _render(self) -> Group:
+        with self._lock:
+            return Group(agent_table(self._state), *list(self._events))
+
+
+def agent_table(state: State | None) -> Table:
+    """Agents, round, experiment, best, GPU and state as a rich table."""
+    title = (
+        "autoevolve"
+        if state is None
+        else (
+            f"autoevolve {state.tag}: round {state.round}/{state.config.rounds}, {state.phase}, "
+            f"champion {state.champion_value if state.champion_value is not None else '-'}"
+        )
+    )
+    table = Table(title=title, title_justify="left")
+    for column in ("agent", "strategy", "GPU", "exp", "keeps", "best", "state"):
+        table.add_column(column)
+    for a in state.agents if state else ():
+        best = "-" if a.best_value is None else f"{a.best_value:.6f}"
+        exp = f"{a.done}/{state.config.experiments_per_round}" if state else ""
+        table.add_row(a.name, a.strategy, a.gpu, exp, str(a.keeps), best,
+                      f"{a.status} {a.current}"[:60])  # fmt: skip
+    return table

@@ -1,0 +1,46 @@
+"""The append-only event log of every side effect (one JSON object per line, fsync'd)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+class EventLog:
+    """Appends numbered events to ``events.jsonl``; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self.seq = sum(1 for _ in read_events(path))
+
+    def append(self, kind: str, **data: Any) -> int:
+        """Write one event durably and return its sequence number."""
+        with self._lock:
+            self.seq += 1
+            line = json.dumps({"seq": self.seq, "t": round(time.time(), 3), "kind": kind, **data})
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(line + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            return self.seq
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """Every complete event in the log (a torn last line from a crash is skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    events = []
+    for line in text.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events

@@ -1,0 +1,74 @@
+"""Judging through the shared statistics: experiments, champion candidates and the final verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autolab_shared.appendrow import sanitise
+from autolab_shared.audit import audit
+from autolab_shared.exitcodes import ExitCode
+from autolab_shared.judge import Judgement, JudgeOptions, RunInput, judge
+from autolab_shared.results import History, parse_results
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured row of a results file."""
+
+    commit: str
+    value: float | None
+    memory_gb: float | None
+    status: str
+    description: str
+
+    def cells(self, metric: str) -> dict[str, str]:
+        """The row's cells keyed by column name (crashes as 0.000000 / 0.0)."""
+        return {
+            "commit": self.commit,
+            metric: f"{self.value or 0.0:.6f}",
+            "memory_gb": f"{self.memory_gb or 0.0:.1f}",
+            "status": self.status,
+            "description": sanitise(self.description),
+        }
+
+
+def history_of(rows: Sequence[Row], metric: str, direction: str | None = None) -> History:
+    """A History parsed from rows, exactly as a results.tsv holding them would parse."""
+    lines = ["\t".join(("commit", metric, "memory_gb", "status", "description"))]
+    for row in rows:
+        cells = row.cells(metric)
+        lines.append("\t".join(cells[k] for k in ("commit", metric, "memory_gb", "status",
+                                                   "description")))  # fmt: skip
+    return parse_results("\n".join(lines) + "\n", "<autoevolve>", metric=metric,
+                         direction=direction)  # fmt: skip
+
+
+def judge_candidate(
+    before: Sequence[Row], run: Row, metric: str, direction: str | None = None
+) -> Judgement:
+    """The autojudge verdict on ``run`` given the rows before it (replicates included)."""
+    history = history_of(before, metric, direction)
+    crash = None if run.value is not None else "crash"
+    cand = RunInput(run.value, run.memory_gb, run.commit, run.description, crash)
+    return judge(history, cand, JudgeOptions())
+
+
+def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,
+                  direction: str | None = None) -> tuple[ExitCode, str]:  # fmt: skip
+    """0 when the champion beats the baseline beyond noise, 1 when not, 2 when within noise."""
+    if not champion or not baseline or champion[0].commit == baseline[0].commit:
+        return ExitCode.DISCARD, "no champion beat the starting baseline"
+    rows = [*(_kept(r) for r in baseline), *(_kept(r) for r in champion)]
+    result = audit(history_of(rows, metric, direction))
+    code = ExitCode(result.exit_verdict)
+    if result.improvement is None or result.p_real is None:
+        return code, "not enough data to compare the champion with the baseline"
+    text = (f"champion vs baseline: {result.improvement:+.6f} (90% interval "
+            f"{result.improvement_ci90[0]:+.6f} .. {result.improvement_ci90[1]:+.6f}), "
+            f"P(real) = {result.p_real:.2f}") if result.improvement_ci90 else ""  # fmt: skip
+    return code, text
+
+
+def _kept(row: Row) -> Row:
+    return Row(row.commit, row.value, row.memory_gb, "keep", row.description)

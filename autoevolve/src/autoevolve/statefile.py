@@ -1,0 +1,144 @@
+"""The competition's state on disk: one JSON file written atomically, and the controller lock."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autolab_shared.errors import AutolabError
+
+STATE_VERSION = 1
+
+
+class Busy(AutolabError):
+    """Another controller holds the lock."""
+
+
+@dataclass
+class AgentState:
+    """One agent of the competition."""
+
+    name: str
+    strategy: str
+    steer: str
+    branch: str
+    worktree: str
+    gpu: str
+    done: int = 0  # experiments finished this round
+    total: int = 0
+    keeps: int = 0
+    crashes: int = 0
+    best_value: float | None = None
+    best_sha: str = ""
+    start_sha: str = ""  # where the agent started this round
+    status: str = "idle"  # idle | thinking | training | judging | done
+    current: str = ""
+
+
+@dataclass
+class Config:
+    """The options a competition was started with."""
+
+    strategies: list[str]
+    agent: str
+    gpus: list[str]
+    rounds: int
+    experiments_per_round: int
+    round_minutes: float | None
+    train_cmd: str
+    timeout: float
+    agent_timeout: float
+    propagate: str
+    seed: int
+    validate: int = 1
+    max_retests: int = 2
+    metric: str = "val_bpb"
+
+
+@dataclass
+class State:
+    """Everything needed to report on, or continue, a competition."""
+
+    tag: str
+    base: str
+    base_sha: str
+    config: Config
+    agents: list[AgentState]
+    round: int = 0
+    phase: str = "setup"  # setup | baseline | running | closing | done
+    champion_sha: str = ""
+    champion_value: float | None = None
+    champion_agent: str = ""
+    baseline_value: float | None = None
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+    exit_code: int | None = None
+    verdict: str = ""
+    started_at: float = 0.0
+    updated_at: float = 0.0
+    version: int = STATE_VERSION
+
+    def agent(self, name: str) -> AgentState:
+        """The agent called ``name``."""
+        return next(a for a in self.agents if a.name == name)
+
+
+def save_state(path: Path, state: State) -> None:
+    """Write ``state`` to ``path`` atomically (temp file, fsync, rename)."""
+    write_atomic(path, json.dumps(asdict(state), indent=1, sort_keys=True) + "\n")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_state(path: Path) -> State:
+    """Read a state file written by save_state."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AutolabError(f"no autoevolve run here ({path} is missing)") from None
+    except (OSError, ValueError) as exc:
+        raise AutolabError(f"{path}: unreadable state ({exc})") from None
+    if raw.get("version") != STATE_VERSION:
+        raise AutolabError(f"{path}: state version {raw.get('version')} is not supported")
+    raw["config"] = Config(**raw["config"])
+    raw["agents"] = [AgentState(**a) for a in raw["agents"]]
+    return State(**raw)
+
+
+@contextlib.contextmanager
+def controller_lock(path: Path) -> Iterator[None]:
+    """Hold the one-controller-per-checkout lock; Busy at once if another process has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise Busy(f"another autoevolve controller (pid {other}) is running in this "
+                       "checkout; wait for it or run `autoevolve stop`") from None  # fmt: skip
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,61 @@
+"""One training run: pinned to a GPU, under a timeout, its run.log parsed by the shared library."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from autolab_shared.runlog import parse_runlog
+
+from .gpus import visible_devices
+from .procs import run_group
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one training run produced."""
+
+    run_id: str
+    value: float | None
+    memory_gb: float | None
+    crash: str | None  # crash class, 'timeout' or 'interrupted'; None when it finished
+    detail: str
+    seconds: float
+    gpu: str
+    log: str
+
+
+def train_argv(train_cmd: str) -> list[str]:
+    """The training command as argv (split like a shell would, but never run by one)."""
+    argv = shlex.split(train_cmd)
+    if not argv:
+        raise ValueError("empty --train-cmd")
+    return argv
+
+
+def run_training(
+    worktree: Path, train_cmd: str, *, gpu: str, timeout: float, log: Path, run_id: str,
+    metric: str = "val_bpb", env: dict[str, str] | None = None,
+    stop: threading.Event | None = None,
+) -> RunOutcome:  # fmt: skip
+    """Run the training command in ``worktree`` with ``CUDA_VISIBLE_DEVICES`` set to ``gpu``."""
+    child_env = {**os.environ, **(env or {}), "CUDA_VISIBLE_DEVICES": visible_devices(gpu),
+                 "AUTOEVOLVE_RUN_ID": run_id}  # fmt: skip
+    done = run_group(train_argv(train_cmd), cwd=worktree, env=child_env, timeout=timeout,
+                     log=log, stop=stop)  # fmt: skip
+    parsed = parse_runlog(log.read_bytes(), str(log), metric=metric, time_budget=timeout)
+    value = parsed.metric()
+    if done.timed_out:
+        return RunOutcome(run_id, None, None, "timeout", f"over the {timeout:g} s limit",
+                          done.seconds, gpu, str(log))  # fmt: skip
+    if done.stopped:
+        return RunOutcome(run_id, None, None, "interrupted", "stopped by autoevolve",
+                          done.seconds, gpu, str(log))  # fmt: skip
+    if parsed.crash is not None or value is None or done.returncode != 0:
+        kind = parsed.crash.kind if parsed.crash else "crash"
+        detail = parsed.crash.detail if parsed.crash else f"exit code {done.returncode}"
+        return RunOutcome(run_id, None, None, kind, detail, done.seconds, gpu, str(log))
+    return RunOutcome(run_id, value, parsed.memory_gb, None, "", done.seconds, gpu, str(log))
