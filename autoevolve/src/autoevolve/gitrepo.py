@@ -32,7 +32,7 @@ class Git:
         if check and proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
             raise GitError(f"git {' '.join(args[:3])} failed: {detail[-1] if detail else '?'}")
-        return proc.stdout.strip()
+        return proc.stdout.rstrip()
 
     def ok(self, *args: str) -> bool:
         """True when ``git args`` exits 0."""
@@ -90,8 +90,10 @@ class Git:
 
 
 def find_checkout(start: Path) -> Git:
-    """The git checkout containing ``start``; GitError outside one."""
+    """The main checkout containing ``start`` (also from inside one of its worktrees)."""
     probe = Git(start)
     if not probe.ok("rev-parse", "--show-toplevel"):
         raise GitError(f"{start} is not inside a git checkout (run autoevolve in one)")
-    return Git(probe.toplevel())
+    common = probe.common_dir()
+    main = common.parent if common.name == ".git" else probe.toplevel()
+    return Git(main if (main / ".git").exists() else probe.toplevel())

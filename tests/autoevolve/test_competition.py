@@ -1,0 +1,194 @@
+"""End-to-end competitions on real git repos with real subprocess agents and fake GPUs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from evolve_rig import argv_log, git, gpu_intervals, make_agent, make_repo, rig_env
+from support import console_script
+
+TRAIN_CMD = f"{sys.executable} train.py"
+Done = tuple[Path, Path, subprocess.CompletedProcess[str]]
+
+
+def run_evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, run in the repo."""
+    import os
+
+    cmd = [console_script("autoevolve"), *args]
+    return subprocess.run(cmd, cwd=repo, env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=240, check=False)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def finished(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Done:
+    """One 2-round competition of three agents on two fake GPUs (shared by the tests below)."""
+    root = tmp_path_factory.mktemp("evolve")
+    repo = make_repo(root)
+    make_agent(root, "rig-agent")
+    proc = run_evolve(repo, rig_env(root), "--strategies", "conservative", "aggressive", "random",
+                      "--rounds", "2", "--experiments-per-round", "3", "--gpus", "0,1",
+                      "--agent", "rig-agent {prompt_file}", "--train-cmd", TRAIN_CMD,
+                      "--tag", "t1")  # fmt: skip
+    return root, repo, proc
+
+
+def test_runs_and_exits_with_a_verdict(
+    finished: Done,
+) -> None:
+    _, repo, proc = finished
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    assert state["phase"] == "done"
+    assert state["exit_code"] == proc.returncode
+    assert [r["round"] for r in state["rounds"]] == [1, 2]
+    assert "Leaderboard t1" in proc.stdout
+
+
+def test_no_two_trainings_share_a_gpu(
+    finished: Done,
+) -> None:
+    root, _, _ = finished
+    runs = gpu_intervals(root)
+    assert {gpu for gpu, _, _ in runs} == {"0", "1"}
+    for gpu in ("0", "1"):
+        spans = sorted((s, e) for g, s, e in runs if g == gpu)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"two runs overlapped on GPU {gpu}"
+
+
+def test_agents_are_pinned_and_never_see_a_gpu(
+    finished: Done,
+) -> None:
+    root, repo, _ = finished
+    calls = argv_log(root)
+    assert calls, "the stand-in agent was never called"
+    assert all(c["cuda"] == "" for c in calls)
+    assert {Path(str(c["cwd"])).name for c in calls} == {
+        "t1-conservative",
+        "t1-aggressive",
+        "t1-random",
+    }
+    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    assert [a["gpu"] for a in state["agents"]] == ["0", "1", "0"]
+
+
+def test_branches_worktrees_and_excludes(
+    finished: Done,
+) -> None:
+    _, repo, _ = finished
+    branches = git(repo, "branch", "--format=%(refname:short)").split()
+    for name in ("champion", "conservative", "aggressive", "random"):
+        assert f"autoresearch/t1-{name}" in branches
+    assert (repo / "worktrees" / "t1-random" / "train.py").exists()
+    exclude = (repo / ".git" / "info" / "exclude").read_text()
+    assert "/.autoevolve/" in exclude and "/worktrees/" in exclude
+    assert git(repo, "status", "--porcelain") == ""  # nothing of ours shows as untracked
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "master"
+
+
+def test_every_experiment_commit_stays_reachable(
+    finished: Done,
+) -> None:
+    _, repo, _ = finished
+    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    header = pooled[0].split("\t")
+    assert header == ["commit", "val_bpb", "memory_gb", "status", "description", "agent",
+                      "strategy", "round"]  # fmt: skip
+    refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/t1/exp/").split()
+    for line in pooled[1:]:
+        commit = line.split("\t")[0]
+        assert any(r.startswith(commit) for r in refs) or line.split("\t")[4] == "baseline"
+    discarded = [line.split("\t")[0] for line in pooled[1:] if "\tdiscard\t" in line]
+    for commit in discarded:
+        assert git(repo, "cat-file", "-t", commit) == "commit"
+    tags = git(repo, "tag", "--list", "autoevolve/t1/*").split()
+    assert len(tags) == 6  # 3 agents x 2 rounds
+
+
+def test_results_files_per_agent_and_pooled(
+    finished: Done,
+) -> None:
+    _, repo, _ = finished
+    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()[1:]
+    agents = {line.split("\t")[5] for line in pooled}
+    assert agents == {"conservative", "aggressive", "random"}
+    assert sum("\tbaseline\t" in line for line in pooled) == 3
+    for name in agents:
+        own = (repo / "worktrees" / f"t1-{name}" / "results.tsv").read_text().splitlines()
+        assert own[0] == "commit\tval_bpb\tmemory_gb\tstatus\tdescription"
+        assert sum("\tbaseline" in line for line in own) == 3  # every baseline replicate
+        mine = [line for line in pooled if line.split("\t")[5] == name]
+        assert len(own) - 1 >= len(mine)
+
+
+def test_champion_was_validated_and_propagated(
+    finished: Done,
+) -> None:
+    _, repo, _ = finished
+    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    champion = git(repo, "rev-parse", "autoresearch/t1-champion")
+    assert champion == state["champion_sha"]
+    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text()
+    winners = [r for r in state["rounds"] if r["winner"]]
+    for won in winners:
+        assert f"{won['champion'][:7]}\t" in pooled
+        assert "validate r" in pooled  # the crowned commit was re-run first
+    if winners and state["rounds"][-1]["winner"]:
+        last = state["rounds"][-1]
+        for agent in state["agents"]:
+            assert (
+                git(repo / "worktrees" / f"t1-{agent['name']}", "rev-parse", "HEAD")
+                == last["champion"]
+            )
+            own = (repo / "worktrees" / f"t1-{agent['name']}" / "results.tsv").read_text()
+            assert agent["name"] == last["winner"] or "adopt: champion r2" in own
+
+
+def test_status_leaderboard_and_export(
+    finished: Done,
+) -> None:
+    root, repo, _ = finished
+    status = run_evolve(repo, rig_env(root), "status", "--format", "json")
+    doc = json.loads(status.stdout)
+    assert status.returncode == 0 and doc["data"]["phase"] == "done"
+    assert {a["name"] for a in doc["data"]["agents"]} == {"conservative", "aggressive", "random"}
+    board = json.loads(run_evolve(repo, rig_env(root), "leaderboard", "--format", "json").stdout)
+    ranks = board["data"]["standings"]
+    assert [s["rank"] for s in ranks] == [1, 2, 3]
+    bests = [s["best"] for s in ranks if s["best"] is not None]
+    assert bests == sorted(bests)
+    tsv = run_evolve(repo, rig_env(root), "export", "--format", "tsv").stdout.splitlines()
+    assert tsv[0].endswith("agent\tstrategy\tround")
+    rows = json.loads(run_evolve(repo, rig_env(root), "export", "--format", "json").stdout)
+    assert len(rows["data"]["rows"]) == len(tsv) - 1
+    from_sub = run_evolve(repo / "worktrees" / "t1-random", rig_env(root), "status")
+    assert from_sub.returncode == 0 and "champion" in from_sub.stdout
+
+
+def test_cleanup_keeps_the_champion_and_every_tip(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    make_agent(tmp_path, "rig-agent")
+    env = rig_env(tmp_path)
+    proc = run_evolve(repo, env, "--strategies", "conservative", "random", "--rounds", "1",
+                      "--experiments-per-round", "2", "--gpus", "none", "--agent",
+                      "rig-agent {prompt_file}", "--train-cmd", TRAIN_CMD,
+                      "--tag", "c1")  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    tips = {n: git(repo, "rev-parse", f"autoresearch/c1-{n}") for n in ("conservative", "random")}
+    champion = git(repo, "rev-parse", "autoresearch/c1-champion")
+    out = run_evolve(repo, env, "cleanup")
+    assert out.returncode == 0, out.stderr
+    assert not (repo / "worktrees").exists()
+    branches = git(repo, "branch", "--format=%(refname:short)").split()
+    assert "autoresearch/c1-champion" in branches and "autoresearch/c1-random" not in branches
+    assert git(repo, "rev-parse", "autoresearch/c1-champion") == champion
+    for name, tip in tips.items():
+        assert git(repo, "rev-parse", f"refs/autoevolve/c1/archive/{name}/final") == tip

@@ -1,0 +1,189 @@
+"""autoevolve's command line: refusals, locks, agent templates, exit codes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from evolve_rig import argv_log, git, make_agent, make_repo, rig_env
+from support import console_script
+
+from autoevolve.agents import CLAUDE_TOOLS
+from autoevolve.cli import spread_multi
+from autoevolve.procs import run_group
+from autoevolve.training import run_training
+
+TRAIN_CMD = f"{sys.executable} train.py"
+
+
+def evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [console_script("autoevolve"), *args]
+    return subprocess.run(cmd, cwd=repo, env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=240, check=False)  # fmt: skip
+
+
+def small(agent: str, tag: str, *extra: str) -> list[str]:
+    return ["--strategies", "conservative", "random", "--rounds", "1",
+            "--experiments-per-round", "2", "--gpus", "none", "--agent", agent,
+            "--train-cmd", TRAIN_CMD, "--tag", tag, *extra]  # fmt: skip
+
+
+def test_strategies_take_several_values() -> None:
+    args = ["--strategies", "a", "b", "c", "--rounds", "3", "status"]
+    assert spread_multi(args, {"status"}) == [
+        "--strategies",
+        "a",
+        "--strategies",
+        "b",
+        "--strategies",
+        "c",
+        "--rounds",
+        "3",
+        "status",
+    ]
+
+
+@pytest.mark.parametrize("cli_name", ["claude", "codex"])
+def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> None:
+    repo = make_repo(tmp_path)
+    make_agent(tmp_path, cli_name)
+    proc = evolve(repo, rig_env(tmp_path), *small(cli_name, "a1"))
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    calls = argv_log(tmp_path)
+    assert len(calls) == 4  # 2 agents x 2 experiments
+    for call in calls:
+        argv = call["argv"]
+        assert isinstance(argv, list)
+        if cli_name == "claude":
+            assert argv[0] == "-p" and argv[2:] == ["--permission-mode", "acceptEdits",
+                                                    "--allowedTools", CLAUDE_TOOLS]  # fmt: skip
+            prompt = argv[1]
+        else:
+            assert argv[:2] == ["exec", "--dangerously-bypass-approvals-and-sandbox"]
+            assert len(argv) == 3
+            prompt = argv[2]
+        assert "exactly ONE experimental change to `train.py`" in prompt
+        assert "## Your strategy" in prompt and "Only edit train.py." in prompt
+    experiments = [line for line in (repo / ".autoevolve" / "results.all.tsv").read_text()
+                   .splitlines() if "\tbaseline\t" not in line][1:]  # fmt: skip
+    tried = {e.split("\t")[0] for e in experiments if not e.split("\t")[4].startswith("validate")}
+    assert len(tried) == 4  # retests re-use their commit
+
+
+def test_refuses_a_dirty_checkout(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    (repo / "train.py").write_text("X = 2\n")
+    proc = evolve(repo, rig_env(tmp_path), *small("mock", "d1"))
+    assert proc.returncode == 3
+    assert "uncommitted changes (train.py)" in proc.stderr
+    assert not (repo / "worktrees").exists()
+
+
+def test_second_controller_fails_fast(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    lock = repo / ".autoevolve" / "lock"
+    lock.parent.mkdir()
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242\n")
+        held.flush()
+        start = time.monotonic()
+        proc = evolve(repo, rig_env(tmp_path), *small("mock", "l1"))
+    assert proc.returncode == 3 and time.monotonic() - start < 10
+    assert "another autoevolve controller (pid 4242)" in proc.stderr
+
+
+def test_refuses_existing_branches_and_bad_names(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    git(repo, "branch", "autoresearch/b1-random")
+    proc = evolve(repo, rig_env(tmp_path), *small("mock", "b1"))
+    assert proc.returncode == 3 and "autoresearch/b1-random already exists" in proc.stderr
+    for bad in (
+        ["--tag", "../x"],
+        ["--tag", "-x"],
+        ["--gpus", "a,b"],
+        ["--strategies", "nonsense"],
+        ["--agent", "my-agent --no-placeholder"],
+    ):
+        proc = evolve(repo, rig_env(tmp_path), *small("mock", "b2"), *bad)
+        assert proc.returncode == 4, (bad, proc.stderr)
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_outside_a_repository(tmp_path: Path) -> None:
+    proc = evolve(tmp_path, {}, *small("mock", "o1"))
+    assert proc.returncode == 3 and "not inside a git checkout" in proc.stderr
+    assert evolve(tmp_path, {}, "status").returncode == 3
+
+
+def test_agent_that_never_commits_means_no_improvement(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    proc = evolve(repo, rig_env(tmp_path), *small("true {prompt_file}", "n1"))
+    assert proc.returncode == 1, proc.stderr
+    assert "made no commit" in proc.stdout
+    assert git(repo, "rev-parse", "autoresearch/n1-champion") == git(repo, "rev-parse", "master")
+
+
+def test_uncommitted_edits_are_committed_and_crashes_reset(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    code = "s=open('train.py').read();open('train.py','w').write(s.replace('X = 1.0','X = 99.0'))"
+    agent = f'{sys.executable} -c "{code}" {{prompt_file}}'
+    proc = evolve(repo, rig_env(tmp_path), *small(agent, "u1"))
+    assert proc.returncode == 1, proc.stderr
+    rows = (repo / "worktrees" / "u1-random" / "results.tsv").read_text().splitlines()
+    crashes = [r for r in rows if "\tcrash\t" in r]
+    assert crashes and all(r.split("\t")[1] == "0.000000" for r in crashes)
+    assert "autoevolve: uncommitted edit by random" in crashes[0]
+    wt = repo / "worktrees" / "u1-random"
+    assert git(wt, "rev-parse", "HEAD") == git(repo, "rev-parse", "master")
+    assert git(wt, "status", "--porcelain", "--untracked-files=no") == ""
+    sha = crashes[0].split("\t")[0]
+    refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/autoevolve/u1/exp/")
+    assert sum(ref.rsplit("/", 1)[1].startswith(sha) for ref in refs.split()) == 1
+
+
+def test_training_timeout_kills_the_whole_group(tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild.pid"
+    script = (f"import subprocess,sys,time;p=subprocess.Popen([sys.executable,'-c',"
+              f"'import time; time.sleep(60)']);open({str(marker)!r},'w').write(str(p.pid));"
+              "time.sleep(60)")  # fmt: skip
+    (tmp_path / "train.py").write_text(script)
+    start = time.monotonic()
+    out = run_training(tmp_path, f"{sys.executable} train.py", gpu="3", timeout=1.0,
+                       log=tmp_path / "run.log", run_id="x")  # fmt: skip
+    assert out.crash == "timeout" and out.value is None and time.monotonic() - start < 15
+    pid = int(marker.read_text())
+    time.sleep(0.2)
+    assert not alive(pid), "the training's child survived the timeout"
+
+
+def alive(pid: int) -> bool:
+    """True for a running process (a zombie waiting for init to reap it is dead)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_run_group_reports_a_missing_program(tmp_path: Path) -> None:
+    done = run_group(["/nonexistent/agent"], cwd=tmp_path, env={}, timeout=5,
+                     log=tmp_path / "a.log")  # fmt: skip
+    assert done.returncode == 127
+    assert "cannot start" in (tmp_path / "a.log").read_text()
+
+
+def test_help_lists_options_and_exit_codes() -> None:
+    proc = subprocess.run([console_script("autoevolve"), "--help"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0
+    for needle in ("--strategies", "--agent", "--gpus", "--experiments-per-round",
+                   "--round-minutes", "--train-cmd", "--timeout", "--tag", "--base",
+                   "--propagate", "status", "leaderboard", "export", "cleanup", "demo",
+                   "Exit codes"):  # fmt: skip
+        assert needle in proc.stdout
