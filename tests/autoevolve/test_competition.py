@@ -192,3 +192,17 @@ def test_cleanup_keeps_the_champion_and_every_tip(tmp_path: Path) -> None:
     assert git(repo, "rev-parse", "autoresearch/c1-champion") == champion
     for name, tip in tips.items():
         assert git(repo, "rev-parse", f"refs/autoevolve/c1/archive/{name}/final") == tip
+
+
+def test_json_outputs_match_the_schemas(finished: Done) -> None:
+    import jsonschema
+
+    root, repo, _ = finished
+    schemas = Path(__file__).resolve().parents[2] / "docs" / "schema"
+    for args, schema in ((["status"], "evolve-status"), (["leaderboard"], "evolve-leaderboard"),
+                         (["export"], "evolve-export")):  # fmt: skip
+        out = run_evolve(repo, rig_env(root), *args, "--format", "json")
+        doc = json.loads(out.stdout)
+        jsonschema.validate(doc, json.loads((schemas / "envelope.v1.json").read_text()))
+        jsonschema.validate(doc["data"], json.loads((schemas / f"{schema}.v1.json").read_text()))
+        assert doc["command"] == args[0]
