@@ -53,9 +53,13 @@ class Repo:
         """Short hash of HEAD (as autojudge writes it)."""
         return self.git("rev-parse", "--short", "HEAD")
 
-    def results(self, rows: list[tuple[str, str]]) -> None:
-        """results.tsv with one row per (commit, value), all keeps."""
-        lines = [f"{c}\t{v}\t44.0\tkeep\texperiment {i}\n" for i, (c, v) in enumerate(rows)]
+    def results(self, rows: list[tuple[str, str]], statuses: dict[str, str] | None = None) -> None:
+        """results.tsv with one row per (commit, value): keeps unless statuses says otherwise."""
+        status = statuses or {}
+        lines = [
+            f"{c}\t{v}\t44.0\t{status.get(c, 'keep')}\texperiment {i}\n"
+            for i, (c, v) in enumerate(rows)
+        ]
         (self.path / "results.tsv").write_text(HEADER + "".join(lines), encoding="utf-8")
 
     def run_log(self, value: str | None) -> None:
