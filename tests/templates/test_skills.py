@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import functools
+import json
 import re
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
