@@ -1,7 +1,7 @@
 """Click command and group classes that map every outcome onto the shared exit codes.
 
-Click would exit 2 on a usage error (which reads as "retest") and 1 on a broken pipe
-(which reads as "discard"); these classes make both impossible.
+Click would exit 2 on a usage error (which reads as "retest") and 1 on a broken pipe or an
+unknown shell-completion instruction (which reads as "discard"); these classes make that impossible.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any, NoReturn
 
 import click
@@ -89,6 +89,24 @@ class _ExitCodeMixin:
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
+
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """Click's shell completion (``_PROG_COMPLETE=bash_source``); misuse exits 4, never 1."""
+        base: Callable[..., None] = super()._main_shell_completion  # type: ignore[misc]
+        try:
+            base(ctx_args, prog_name, complete_var)
+        except SystemExit as exc:
+            if exc.code in (0, None):
+                flush_stdout()
+                raise
+            shells = "bash_source, zsh_source or fish_source"
+            fail_line(prog_name, f"unknown shell completion instruction (use {shells})")
+            raise SystemExit(int(ExitCode.USAGE_ERROR)) from None
+        except KeyError as exc:  # bash_complete without COMP_WORDS / COMP_CWORD
+            fail_line(prog_name, f"shell completion needs {exc.args[0]} in the environment")
+            raise SystemExit(int(ExitCode.USAGE_ERROR)) from None
 
 
 def flush_stdout() -> None:
