@@ -56,21 +56,12 @@ def standings(layout: Layout, state: State) -> list[Standing]:
         real = [e for e in mine if not e.description.startswith(("validate", "baseline"))]
         best, commit = _best(mine, higher)
         base = state.baseline_value
-        out.append(
-            Standing(
-                0,
-                agent.name,
-                agent.strategy,
-                agent.gpu,
-                len(real),
-                sum(e.status == "keep" for e in real),
-                sum(e.status == "crash" for e in real),
-                best,
-                commit,
-                None if best is None or base is None else best - base,
-                state.champion_sha[:7] == commit and bool(state.champion_agent),
-            )
-        )
+        final = {e.commit: e.status for e in real}  # a retested commit counts once
+        counts = [sum(v == word for v in final.values()) for word in ("keep", "crash")]
+        gain = None if best is None or base is None else best - base
+        champion = state.champion_sha[:7] == commit and bool(state.champion_agent)
+        out.append(Standing(0, agent.name, agent.strategy, agent.gpu, len(final), *counts,
+                            best, commit, gain, champion))  # fmt: skip
     key = (lambda s: -(s.best or 0.0)) if higher else (lambda s: s.best or float("inf"))
     ranked = sorted(out, key=key)
     return [replace(s, rank=i + 1) for i, s in enumerate(ranked)]
