@@ -57,10 +57,11 @@ def standings(layout: Layout, state: State) -> list[Standing]:
         best, commit = _best(mine, higher)
         base = state.baseline_value
         final = {e.commit: e.status for e in real}  # a retested commit counts once
-        counts = [sum(v == word for v in final.values()) for word in ("keep", "crash")]
+        keeps = sum(v == "keep" for v in final.values())
+        crashes = sum(v == "crash" for v in final.values())
         gain = None if best is None or base is None else best - base
         champion = state.champion_sha[:7] == commit and bool(state.champion_agent)
-        out.append(Standing(0, agent.name, agent.strategy, agent.gpu, len(final), *counts,
+        out.append(Standing(0, agent.name, agent.strategy, agent.gpu, len(final), keeps, crashes,
                             best, commit, gain, champion))  # fmt: skip
     key = (lambda s: -(s.best or 0.0)) if higher else (lambda s: s.best or float("inf"))
     ranked = sorted(out, key=key)

@@ -95,7 +95,7 @@ class Competition:
               ) -> RunOutcome:  # fmt: skip
         """Train ``sha`` (checked out in the agent's worktree) holding a GPU for the whole run."""
         cfg = self.state.config
-        run_id = f"r{self.state.round}-{label}-{self.short(sha)}-{int(time.time() * 1000) % 10**8}"
+        run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = Path(agent.worktree) if agent else self.s.git.cwd
         holder = self.pool.hold(gpu) if gpu else self.pool.any()
         with holder as held:
@@ -123,15 +123,15 @@ class Competition:
             self.s.git.update_ref(self.s.layout.exp_ref(head), head)
         description = wt.subject(head)
         self._set(agent, "training", description)
-        status, row = self.measure(agent, head, description)
+        status, row = self.measure(agent, head, description, i)
         self.conclude(agent, start, head, status, row)
 
-    def measure(self, agent: AgentState, sha: str, description: str) -> tuple[str, Row]:
+    def measure(self, agent: AgentState, sha: str, description: str, i: int) -> tuple[str, Row]:
         """Train and judge, re-running while the verdict is RETEST (up to the cap)."""
         results = Path(agent.worktree) / "results.tsv"
         metric = self.state.config.metric
         for attempt in range(self.state.config.max_retests + 1):
-            outcome = self.train(agent, sha, agent.name, agent.gpu)
+            outcome = self.train(agent, sha, f"{agent.name}-e{i}-a{attempt}", agent.gpu)
             if outcome.value is None:
                 crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
                 return "crash", Row(self.short(sha), None, None, "crash", crash)
@@ -186,6 +186,9 @@ class Competition:
                   "seed": str(seed)}  # fmt: skip
         env = {**_base_env(), "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
                "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
+        if self.s.agent_cmd.name == "mock":  # reproducible commit ids: a resumed run repeats them
+            stamp = f"{1_700_000_000 + seed % 10**7} +0000"
+            env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
                          timeout=self.state.config.agent_timeout,
                          log=rdir / f"{agent.name}.agent.log", stop=self.stop)  # fmt: skip
