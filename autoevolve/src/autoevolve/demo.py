@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import demo_train as landscape
-
 __all__ = ["DEMO_KNOBS", "Knob", "find_knobs", "read_knobs", "true_value", "write_demo_repo"]
 
 TEMPLATE = Path(__file__).with_name("demo_train.py")
@@ -63,6 +61,8 @@ DEMO_KNOBS: dict[str, float | int] = read_knobs(_template())
 
 def true_value(train_py: str) -> float:
     """Noise-free val_bpb of the landscape at a train.py's constants; inf where the run crashes."""
+    from . import demo_train as landscape  # numpy: imported only here, not by the mock agent
+
     knobs = {**DEMO_KNOBS, **read_knobs(train_py)}
     try:
         landscape.check(knobs)
