@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from autoevolve.demo import find_knobs, read_knobs, true_value, write_demo_repo
+from autoevolve.demo import Knob, find_knobs, read_knobs, true_value, write_demo_repo
 from autoevolve.mock_agent import (
     RANDOM,
     STRATEGIES,
-    Knob,
     make_rng,
     plan,
     profile_of,
@@ -102,7 +101,7 @@ def test_conservative_moves_one_knob_a_small_step(repo: Path) -> None:
     for seed in range(6):
         done = agent(repo, "--strategy", "conservative", "--seed", str(seed))
         assert done.returncode == 0, done.stderr
-        ((name, (old, new)),) = changes(done.stdout.strip()).items()
+        ((_, (old, new)),) = changes(done.stdout.strip()).items()
         small = 1.09 <= ratio(old, new) <= 1.26
         assert small or ("." not in old and abs(int(new) - int(old)) in (1, int(old))), (old, new)
     assert git(repo, "rev-list", "--count", "HEAD") == "7"
