@@ -222,3 +222,13 @@ def test_random_search_with_keep_if_better_improves_the_landscape(repo: Path) ->
             git(repo, "reset", "-q", "--hard", "HEAD~1")
     assert git(repo, "rev-list", "--count", "HEAD") == str(1 + kept)
     assert kept >= 3 and best < start * 0.99, (kept, best / start)
+
+
+def test_it_commits_on_the_branch_of_a_linked_worktree(repo: Path) -> None:
+    git(repo, "worktree", "add", "-q", "-b", "autoresearch/t-a", "worktrees/t-a")
+    tree = repo / "worktrees" / "t-a"
+    done = agent(tree, "--strategy", "optimizer-first", "--seed", "5")
+    assert done.returncode == 0, done.stderr
+    assert git(repo, "log", "-1", "--format=%s", "autoresearch/t-a") == done.stdout.strip()
+    assert git(repo, "rev-list", "--count", "master") == "1"
+    assert git(tree, "status", "--porcelain") == "" and git(repo, "status", "--porcelain") == ""
