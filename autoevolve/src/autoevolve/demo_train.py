@@ -113,7 +113,7 @@ def check(k: Mapping[str, float]) -> None:
 
 
 def shape(k: Mapping[str, float]) -> dict[str, float]:
-    """Model width, parameter counts, FLOPs per token and peak memory of a configuration."""
+    """Model width, heads, parameter counts and FLOPs per token of a configuration."""
     depth, head_dim, vocab = int(k["DEPTH"]), int(k["HEAD_DIM"]), SIM["vocab"]
     width = -(-depth * int(k["ASPECT_RATIO"]) // head_dim) * head_dim
     matrices = 12.0 * depth * width**2
@@ -124,7 +124,7 @@ def shape(k: Mapping[str, float]) -> dict[str, float]:
 
 
 def throughput(k: Mapping[str, float], s: Mapping[str, float]) -> dict[str, float]:
-    """Simulated MFU, tokens per second, steps and tokens of a run in the time budget."""
+    """Simulated MFU, tokens per second and optimizer steps of a run in the time budget."""
     mfu = SIM["mfu"] * min(1.05, (k["DEVICE_BATCH_SIZE"] / 128) ** 0.1)
     tok_per_sec = mfu * SIM["peak_flops"] / s["flops"]
     steps = max(1, int(SIM["time_budget"] * tok_per_sec / k["TOTAL_BATCH_SIZE"]))
@@ -153,7 +153,8 @@ def true_bpb(k: Mapping[str, float]) -> float:
     """Noise-free val_bpb of a valid configuration (inf when a learning rate diverges)."""
     s = shape(k)
     run = throughput(k, s)
-    tokens_m = run["steps"] * k["TOTAL_BATCH_SIZE"] / 1e6
+    budget_tokens = SIM["time_budget"] * run["tok_per_sec"]
+    tokens_m = min(run["steps"] * k["TOTAL_BATCH_SIZE"], budget_tokens) / 1e6
     value = LAW["floor"] + LAW["a"] * math.pow(s["matrices"] / 1e6, -LAW["alpha"])
     value += LAW["b"] * math.pow(tokens_m, -LAW["beta"])
     for name, (best, weight) in LOG_BOWLS.items():
