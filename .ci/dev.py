@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bootstrap and run autolab's two entry points on a machine with only Python and git.
 
-    python3 .ci/dev.py example   # autojudge on the bundled examples/
+    python3 .ci/dev.py example   # autojudge on examples/, the autoevolve demo, autosteer
     python3 .ci/dev.py test      # lint, types and the whole test suite
 
 It finds uv (PATH, ``python -m uv``, or a private venv it creates under
@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,11 +84,29 @@ def sync(uv: list[str]) -> None:
 
 
 def example(uv: list[str], extra: list[str]) -> int:
-    args = extra or [
-        "--results", "examples/results.tsv", "--run", "examples/run.log",
-        "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4",
+    """autojudge on examples/, then the autoevolve demo and autojudge/autosteer on its results.
+
+    Each tool answers with 0, 1 or 2 (keep/discard/retest, progressing/stuck/...); only an
+    error code (3 and up) from any step fails the command.
+    """
+    if extra:
+        return run([*uv, "run", "--no-sync", "autojudge", *extra])
+    tool = [*uv, "run", "--no-sync"]
+    demo = Path(tempfile.mkdtemp(prefix="autolab-demo-")) / "repo"
+    pooled = str(demo / ".autoevolve" / "results.all.tsv")
+    steps = [
+        [*tool, "autojudge", "--results", "examples/results.tsv", "--run", "examples/run.log",
+         "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4"],
+        [*tool, "autoevolve", "demo", "--dir", str(demo)],
+        [*tool, "autojudge", "--results", pooled, "--all"],
+        [*tool, "autosteer", "--results", pooled],
     ]  # fmt: skip
-    return run([*uv, "run", "--no-sync", "autojudge", *args])
+    for step in steps:
+        code = run(step)
+        if code > 2:
+            return code
+    log(f"example finished (answers 0-2 are verdicts, not failures); demo repo: {demo}")
+    return 0
 
 
 def test(uv: list[str], extra: list[str]) -> int:

@@ -54,7 +54,7 @@ def standings(layout: Layout, state: State) -> list[Standing]:
     for agent in state.agents:
         mine = [e for e in rows if e.get("agent") == agent.name]
         real = [e for e in mine if not e.description.startswith(("validate", "baseline"))]
-        best, commit = _best(mine, higher)
+        best, commit = _best(real, higher)
         base = state.baseline_value
         final = {e.commit: e.status for e in real}  # a retested commit counts once
         keeps = sum(v == "keep" for v in final.values())

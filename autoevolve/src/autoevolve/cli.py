@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -306,8 +307,8 @@ def cleanup_cmd(keep_branches: bool, purge_archive: bool) -> ExitCode:
     help="Where to create the demo repo (default: a new temp folder).",
 )
 @click.option("--rounds", type=click.IntRange(1), default=2, show_default=True)
-@click.option("--experiments-per-round", type=click.IntRange(1), default=3, show_default=True)
-@click.option("--run-seconds", type=click.FloatRange(0), default=0.5, show_default=True)
+@click.option("--experiments-per-round", type=click.IntRange(1), default=6, show_default=True)
+@click.option("--run-seconds", type=click.FloatRange(0), default=0.3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @common_options("autoevolve")
 def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, run_seconds: float,
@@ -320,6 +321,7 @@ def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, ru
     if where.exists() and any(where.iterdir()):
         raise click.UsageError(f"--dir {where} exists and is not empty")
     write_demo_repo(where, run_seconds=run_seconds)
+    os.environ["DEMO_NOISE_SEED"] = str(seed)  # the demo's noise is reproducible too
     opts = StartOptions(strategies=("conservative", "aggressive", "random"), agent="mock",
                         gpus="none", rounds=rounds, experiments_per_round=experiments_per_round,
                         train_cmd=f"{shlex.quote(sys.executable)} train.py", timeout=120,

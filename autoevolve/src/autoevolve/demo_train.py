@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import time
+import zlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -167,9 +168,10 @@ def true_bpb(k: Mapping[str, float]) -> float:
 
 
 def noise(sd: float) -> float:
-    """One relative noise draw: seeded by DEMO_NOISE_SEED when set, else by the OS."""
+    """One relative noise draw: seeded by DEMO_NOISE_SEED (and autoevolve's run id) when set."""
     seed = os.environ.get("DEMO_NOISE_SEED")
-    rng = np.random.default_rng(None if seed is None else int(seed))
+    run = zlib.crc32(os.environ.get("AUTOEVOLVE_RUN_ID", "").encode())
+    rng = np.random.default_rng(None if seed is None else [int(seed), run])
     return float(rng.standard_normal()) * sd
 
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from autolab_shared.decision import KEEP, MARGINAL, STRONG_KEEP
+from autolab_shared.decision import KEEP, STRONG_KEEP
+from autolab_shared.errors import AutolabError
 from autolab_shared.judge import RunInput, judge
 from autolab_shared.results import read_results
 
@@ -18,7 +19,7 @@ from .judging import Row, history_of
 from .statefile import AgentState
 from .worktrees import reset_to
 
-WIN = (STRONG_KEEP, KEEP, MARGINAL)
+WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
 
 
 def parallel(jobs: list[Callable[[], None]]) -> None:
@@ -72,7 +73,7 @@ def baseline(comp: Competition) -> None:
     rows = [Row(state.base_sha[:7], o.value, o.memory_gb, "keep" if o.value else "crash",
                 "baseline") for o in outcomes.values()]  # fmt: skip
     if all(r.value is None for r in rows):
-        raise RuntimeError("the baseline crashed on every agent: see .autoevolve/runs/*/run.log")
+        raise AutolabError("the baseline crashed on every agent: see .autoevolve/runs/*/run.log")
     for agent in state.agents:
         for j, row in enumerate(rows):
             comp.record(agent, row, pooled=(state.agents[j] is agent))

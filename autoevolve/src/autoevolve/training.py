@@ -46,7 +46,7 @@ def run_training(
                  "AUTOEVOLVE_RUN_ID": run_id}  # fmt: skip
     done = run_group(train_argv(train_cmd), cwd=worktree, env=child_env, timeout=timeout,
                      log=log, stop=stop)  # fmt: skip
-    parsed = parse_runlog(log.read_bytes(), str(log), metric=metric, time_budget=timeout)
+    parsed = parse_runlog(log.read_bytes(), str(log), metric=metric)
     value = parsed.metric()
     if done.timed_out:
         return RunOutcome(run_id, None, None, "timeout", f"over the {timeout:g} s limit",
