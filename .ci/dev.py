@@ -6,7 +6,7 @@
 
 It finds uv (PATH, ``python -m uv``, or a private venv it creates under
 .autolab-bootstrap/), then ``uv sync --locked`` makes .venv with all four
-packages installed editable, then runs the command through ``uv run``.
+packages installed editable (with the plot extra), then runs the command through ``uv run``.
 Extra arguments after the command are passed on (to autojudge or pytest).
 CI also runs ``python3 .ci/dev.py wheels``: build every wheel and pip-install
 each CLI on its own into a fresh virtual environment.
@@ -78,7 +78,8 @@ def run(cmd: list[str]) -> int:
 
 def sync(uv: list[str]) -> None:
     """Create or update .venv exactly as uv.lock says."""
-    if run([*uv, "sync", "--locked", "--all-packages", "--compile-bytecode", "--quiet"]) != 0:
+    cmd = [*uv, "sync", "--locked", "--all-packages", "--all-extras", "--compile-bytecode"]
+    if run([*cmd, "--quiet"]) != 0:
         sys.exit("[dev] uv sync failed (is uv.lock stale? run: uv lock)")
 
 
