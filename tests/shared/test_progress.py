@@ -102,8 +102,8 @@ def test_sparkline_levels_gaps_and_width() -> None:
     long = sparkline([float(i) for i in range(200)], width=50)
     assert len(long) == 50 and long[0] == BARS[0] and long[-1] == BARS[-1]
     # a run of lower-is-better values shows its best (lowest); higher_better shows the highest
-    assert sparkline([3.0, 1.0, 2.0, 2.0], width=2) == "▁█"
-    assert sparkline([3.0, 1.0, 2.0, 2.0], width=2, higher_better=True) == "█▁"
+    assert sparkline([3.0, 1.0, 2.0, 2.0], width=2) == "▁▅"
+    assert sparkline([3.0, 1.0, 2.0, 2.0], width=2, higher_better=True) == "█▅"
     # one wild outlier does not flatten the rest (5th..95th percentile range)
     tame = sparkline([1.0 + 0.01 * (i % 5) for i in range(40)] + [100.0])
     assert len(set(tame)) >= 4
