@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,9 @@ def _figure() -> tuple[Figure, Axes]:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    with warnings.catch_warnings():  # descriptions in scripts the font lacks show as boxes
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -123,12 +126,15 @@ def _running_best(ax: Axes, data: Progress) -> None:
 
 
 def _frame(ax: Axes, data: Progress, kept: int) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     n = len(data.points)
     ax.set_title(f"Autoresearch Progress: {n} Experiments, {kept} Kept Improvements", fontsize=14)
     xlabel = "Experiment #"
     ax.set_ylabel(f"{data.metric} ({_better_word(data.direction)})", fontsize=12)
     ax.grid(True, alpha=0.2)
     ax.set_xlim(-1, max(n, 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     span = view_range(data)
     if span is not None:
         ax.set_ylim(*span)
@@ -136,7 +142,8 @@ def _frame(ax: Axes, data: Progress, kept: int) -> None:
         if off:
             xlabel += f"   ({off} run(s) off the scale, worse than the baseline)"
     ax.set_xlabel(xlabel, fontsize=12)
-    ax.legend(loc="upper right" if data.direction != MAX else "lower right", fontsize=9)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize=9)
 
 
 def _memory_scatter(ax: Axes, points: Sequence[Point], **style: Any) -> None:

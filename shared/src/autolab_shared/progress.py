@@ -132,11 +132,11 @@ def progress(history: History, audit: Audit) -> Progress:
 
 
 def view_range(data: Progress) -> tuple[float, float] | None:
-    """The y range Karpathy's chart zooms to: the band, the best and the baseline, plus 15 %."""
-    ends = [v for v in (*data.band_low, *data.band_high, data.baseline) if v is not None]
-    if not ends:
-        values = [p.value for p in data.points if p.value is not None]
-        ends = values
+    """Karpathy's zoom: the band, the baseline and every value not worse than it, plus 15 %."""
+    values = [p.value for p in data.points if p.value is not None]
+    base = data.baseline
+    good = [v for v in values if base is None or not better(base, v, data.direction)]
+    ends = [v for v in (*data.band_low, *data.band_high, base) if v is not None] + good
     if not ends:
         return None
     lo, hi = min(ends), max(ends)
