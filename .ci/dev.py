@@ -123,7 +123,7 @@ def wheels(uv: list[str], extra: list[str]) -> int:
 
 
 def _smoke(venv: Path, wheel_files: list[Path], tool: str) -> int:
-    """pip install the wheels into a new venv and run --help, --version and python -m."""
+    """pip install the wheels into a new venv; run --help, --version, python -m (and a report)."""
     if run([sys.executable, "-m", "venv", str(venv)]) != 0:
         return 3
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
@@ -134,6 +134,10 @@ def _smoke(venv: Path, wheel_files: list[Path], tool: str) -> int:
         [str(bindir / tool), "--version"],
         [str(bindir / "python"), "-m", tool, "--version"],
     ]
+    if tool == "autojudge":  # the report template is package data: render it without matplotlib
+        example = str(ROOT / "examples" / "results.tsv")
+        checks.append([str(bindir / tool), "--results", example, "--all", "-q", "--html",
+                       str(venv / "report.html")])  # fmt: skip
     return next((code for code in map(run, checks) if code != 0), 0)
 
 
