@@ -6,7 +6,7 @@
 
 It finds uv (PATH, ``python -m uv``, or a private venv it creates under
 .autolab-bootstrap/), then ``uv sync --locked`` makes .venv with all four
-packages installed editable, then runs the command through ``uv run``.
+packages installed editable (with the plot extra), then runs the command through ``uv run``.
 Extra arguments after the command are passed on (to autojudge or pytest).
 CI also runs ``python3 .ci/dev.py wheels``: build every wheel and pip-install
 each CLI on its own into a fresh virtual environment.
@@ -79,7 +79,8 @@ def run(cmd: list[str]) -> int:
 
 def sync(uv: list[str]) -> None:
     """Create or update .venv exactly as uv.lock says."""
-    if run([*uv, "sync", "--locked", "--all-packages", "--compile-bytecode", "--quiet"]) != 0:
+    cmd = [*uv, "sync", "--locked", "--all-packages", "--all-extras", "--compile-bytecode"]
+    if run([*cmd, "--quiet"]) != 0:
         sys.exit("[dev] uv sync failed (is uv.lock stale? run: uv lock)")
 
 
@@ -141,7 +142,7 @@ def wheels(uv: list[str], extra: list[str]) -> int:
 
 
 def _smoke(venv: Path, wheel_files: list[Path], tool: str) -> int:
-    """pip install the wheels into a new venv and run --help, --version and python -m."""
+    """pip install the wheels into a new venv; run --help, --version, python -m (and a report)."""
     if run([sys.executable, "-m", "venv", str(venv)]) != 0:
         return 3
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
@@ -152,6 +153,10 @@ def _smoke(venv: Path, wheel_files: list[Path], tool: str) -> int:
         [str(bindir / tool), "--version"],
         [str(bindir / "python"), "-m", tool, "--version"],
     ]
+    if tool == "autojudge":  # the report template is package data: render it without matplotlib
+        example = str(ROOT / "examples" / "results.tsv")
+        checks.append([str(bindir / tool), "--results", example, "--all", "-q", "--html",
+                       str(venv / "report.html")])  # fmt: skip
     return next((code for code in map(run, checks) if code != 0), 0)
 
 

@@ -206,10 +206,10 @@ def test_no_color_and_env(results_file: Path) -> None:
     assert "\x1b[" not in piped.stdout
 
 
-def test_cli_import_does_not_load_pandas_or_scipy() -> None:
+def test_cli_import_does_not_load_pandas_scipy_or_matplotlib() -> None:
     code = (
         "import sys, autojudge.cli, autosteer.cli, autoevolve.cli;"
-        "bad=[m for m in ('pandas','scipy') if m in sys.modules];"
+        "bad=[m for m in ('pandas','scipy','matplotlib') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -222,7 +222,7 @@ def test_one_verdict_loads_neither_pandas_nor_scipy() -> None:
         "import sys; from autojudge.cli import cli;"
         f"cli.main(['--results', {str(examples / 'results.tsv')!r}, '--run',"
         f" {str(examples / 'run.log')!r}, '--commit', 'eb5bdc1', '-q'], standalone_mode=False);"
-        "bad=[m for m in ('pandas','scipy') if m in sys.modules];"
+        "bad=[m for m in ('pandas','scipy','matplotlib') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -7,13 +7,16 @@ from typing import Any
 
 from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
 from autolab_shared.exitcodes import ExitCode
+from autolab_shared.metrics import MAX
 from autolab_shared.output import dumps, envelope, print_lines, write_out
 from autolab_shared.results import History
+from autolab_shared.sparkline import sparkline
 
 from . import __version__
 from .render import noise_source
 
 NIGHT = {0: "REAL IMPROVEMENT", 1: "NO REAL IMPROVEMENT", 2: "NOT ENOUGH SIGNAL"}
+SPARK_WIDTH = 60
 NIGHT_WORD = {0: "improvement", 1: "no_improvement", 2: "not_enough_signal"}
 
 
@@ -49,12 +52,24 @@ def audit_lines(audit: Audit, history: History) -> list[str]:
     """Every experiment, then the survivors and the night's verdict."""
     keeps = [r for r in audit.rows if r.kept and r.assessment is not None]
     lines = [f"Audit of {history.path}: {len(history.experiments)} experiments,"
-             f" {len(keeps)} keeps after the baseline ({history.metric})"]  # fmt: skip
+             f" {len(keeps)} keeps after the baseline ({history.metric})",
+             spark_line(history)]  # fmt: skip
     for row in audit.rows:
         lines.extend(_row_lines(row, history, audit))
     lines.append("")
     lines.extend(summary_lines(audit, keeps))
     return lines
+
+
+def spark_line(history: History) -> str:
+    """The metric over the experiments as a unicode sparkline (crashes are gaps)."""
+    values = [e.value for e in history.experiments]
+    high = history.direction == MAX
+    line = sparkline(values, width=SPARK_WIDTH, higher_better=high)
+    per = len(values) / SPARK_WIDTH
+    each = f"; best of ~{per:.0f} per mark" if per > 1 else ""
+    better = "higher" if high else "lower"
+    return f"  {line}  {history.metric}, {better} is better; gap = crash{each}"
 
 
 def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
+from .atomicwrite import write_atomic
 from .cellvalues import is_number
 from .columns import (
     COMMIT_NAMES,
@@ -166,7 +166,7 @@ def append_row(
     with _locked(name, target + ".lock", timeout):
         data, mode = _read(name, target)
         content, row = _new_content(name, data, values, default_columns, metric)
-        _replace(name, target, content, mode)
+        write_atomic(target, content, name=name, mode=mode)
     return row
 
 
@@ -253,40 +253,3 @@ def _first_line(text: str) -> tuple[str, str]:
         if found.group(1).strip():
             return found.group(1), found.group(2) or "\n"
     return "", "\n"
-
-
-def _replace(name: str, target: str, content: bytes, mode: int | None) -> None:
-    """Write ``content`` to a temp file beside ``target``, fsync it and rename it over."""
-    directory = os.path.dirname(target) or "."
-    temp = os.path.join(
-        directory, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    )
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if mode is not None:
-                os.chmod(temp, mode)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(temp)
-            raise
-    except OSError as exc:
-        raise InputError(name, f"cannot write: {exc.strerror or exc}") from None
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: str) -> None:
-    """Make the rename durable (best effort: not every system can fsync a directory)."""
-    if os.name == "nt":  # pragma: no cover
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -1,0 +1,91 @@
+"""The autoevolve leaderboard: one row per agent from the pooled history of a competition.
+
+The pooled history is ``.autoevolve/results.all.tsv``: the standard results columns plus
+``agent``, ``strategy`` and ``round`` (``commit <metric> memory_gb status description agent
+strategy round``), read by :func:`autolab_shared.results.read_results` like any results file
+(the extra columns are in :meth:`Experiment.get`). Used by ``autojudge --html`` and autoevolve.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .results import Experiment, History
+from .status import CRASH, KEEP
+
+POOLED = Path(".autoevolve") / "results.all.tsv"
+NO_AGENT = "(none)"
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    """One agent's standing: ``best`` is its best keep; ``improvement`` is best − baseline,
+    signed as the metric moves (negative is better for a lower-is-better metric)."""
+
+    agent: str
+    strategy: str
+    experiments: int
+    keeps: int
+    crashes: int
+    best: float | None
+    best_commit: str | None
+    improvement: float | None
+    relative_improvement: float | None  # improvement / |baseline|
+
+
+def find_pooled(*folders: str | os.PathLike[str]) -> Path | None:
+    """The first ``<folder>/.autoevolve/results.all.tsv`` that exists, or None."""
+    for folder in folders:
+        candidate = Path(folder) / POOLED
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def first_baseline(history: History) -> float | None:
+    """The first measured value of the pooled history (the common starting point)."""
+    return next((e.value for e in history.experiments if e.value is not None), None)
+
+
+def _best(rows: Sequence[Experiment], history: History, labelled: bool) -> Experiment | None:
+    """An agent's best keep (its best measured row when the history has no keep at all)."""
+    pool = [e for e in rows if e.value is not None and (e.status == KEEP or not labelled)]
+    best: Experiment | None = None
+    for exp in pool:
+        if best is None or history.is_better(exp.value, best.value):  # type: ignore[arg-type]
+            best = exp
+    return best
+
+
+def _row(agent: str, rows: Sequence[Experiment], history: History,
+         baseline: float | None) -> LeaderRow:  # fmt: skip
+    strategies = [s for s in (e.get("strategy") for e in rows) if s]
+    top = _best(rows, history, any(e.status == KEEP for e in history.experiments))
+    value = top.value if top is not None else None
+    delta = value - baseline if value is not None and baseline is not None else None
+    relative = delta / abs(baseline) if delta is not None and baseline else None
+    return LeaderRow(
+        agent=agent, strategy=strategies[-1] if strategies else "",
+        experiments=len(rows), keeps=sum(e.status == KEEP for e in rows),
+        crashes=sum(e.status == CRASH for e in rows), best=value,
+        best_commit=top.commit if top is not None else None,
+        improvement=delta, relative_improvement=relative,
+    )  # fmt: skip
+
+
+def leaderboard(history: History, *, baseline: float | None = None) -> tuple[LeaderRow, ...]:
+    """Per-agent rows, best first (agents without a keep last, then by name).
+
+    ``baseline`` defaults to :func:`first_baseline`; rows without an ``agent`` cell are
+    grouped under ``(none)``; an agent's strategy is its latest non-empty ``strategy`` cell.
+    """
+    base = first_baseline(history) if baseline is None else baseline
+    groups: dict[str, list[Experiment]] = {}
+    for exp in history.experiments:
+        groups.setdefault(exp.get("agent") or NO_AGENT, []).append(exp)
+    rows = [_row(agent, group, history, base) for agent, group in groups.items()]
+    sign = -1.0 if history.direction == "max" else 1.0
+    return tuple(sorted(rows, key=lambda r: (r.best is None, sign * (r.best or 0.0), r.agent)))
