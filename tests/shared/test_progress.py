@@ -130,7 +130,7 @@ def test_leaderboard_rows_per_agent_best_first() -> None:
     assert [r.agent for r in rows] == ["agent-1", "agent-2", "agent-3"]
     one, two, three = rows
     assert (one.experiments, one.keeps, one.crashes, one.best, one.best_commit) == (
-        2, 2, 0, 0.990, "bbbbbbb",
+        1, 1, 0, 0.990, "bbbbbbb",
     )  # fmt: skip
     assert one.improvement == pytest.approx(-0.010)
     assert one.relative_improvement == pytest.approx(-0.010)
@@ -139,6 +139,18 @@ def test_leaderboard_rows_per_agent_best_first() -> None:
     )  # fmt: skip
     assert three.best is None and three.improvement is None  # a discard is not a result
     assert leaderboard(history, baseline=2.0)[0].improvement == pytest.approx(-1.01)
+
+
+def test_leaderboard_pools_reruns_and_skips_bookkeeping_rows() -> None:
+    extra = (
+        "1111111\t0.980\t40\tretest\tlr down\tagent-3\trandom\t2\n"
+        "1111111\t0.982\t40\tkeep\tlr down\tagent-3\trandom\t2\n"
+        "1111111\t0.984\t40\tkeep\tvalidate r2: lr down\tagent-3\trandom\t2\n"
+        "bbbbbbb\t0.990\t41\tkeep\tadopt: champion r1 from agent-1\tagent-3\trandom\t2\n"
+    )
+    three = next(r for r in leaderboard(parse_results(POOLED + extra)) if r.agent == "agent-3")
+    assert (three.experiments, three.keeps) == (2, 1)  # the discard and one retested commit
+    assert three.best == pytest.approx(0.982) and three.best_commit == "1111111"
 
 
 def test_leaderboard_without_agent_column_and_without_status() -> None:

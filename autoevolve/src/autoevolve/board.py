@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from autolab_shared.errors import AutolabError
+from autolab_shared.leaderboard import leaderboard
 from autolab_shared.results import History, read_results
 
 from .layout import Layout
@@ -46,39 +46,23 @@ def pooled_history(layout: Layout, state: State) -> History | None:
 
 
 def standings(layout: Layout, state: State) -> list[Standing]:
-    """Agents ranked by the mean of their best configuration's runs."""
+    """Agents ranked by the mean of their best kept configuration's runs (shared leaderboard)."""
     history = pooled_history(layout, state)
-    rows = list(history.experiments) if history else []
-    higher = history is not None and history.direction == "max"
+    rows = (
+        {r.agent: r for r in leaderboard(history, baseline=state.baseline_value)} if history else {}
+    )
     out = []
     for agent in state.agents:
-        mine = [e for e in rows if e.get("agent") == agent.name]
-        real = [e for e in mine if not e.description.startswith(("validate", "baseline"))]
-        best, commit = _best(real, higher)
-        base = state.baseline_value
-        final = {e.commit: e.status for e in real}  # a retested commit counts once
-        keeps = sum(v == "keep" for v in final.values())
-        crashes = sum(v == "crash" for v in final.values())
-        gain = None if best is None or base is None else best - base
-        champion = state.champion_sha[:7] == commit and bool(state.champion_agent)
-        out.append(Standing(0, agent.name, agent.strategy, agent.gpu, len(final), keeps, crashes,
-                            best, commit, gain, champion))  # fmt: skip
-    key = (lambda s: -(s.best or 0.0)) if higher else (lambda s: s.best or float("inf"))
-    ranked = sorted(out, key=key)
-    return [replace(s, rank=i + 1) for i, s in enumerate(ranked)]
-
-
-def _best(rows: list[Any], higher: bool) -> tuple[float | None, str]:
-    """The kept configuration with the best mean over its runs."""
-    groups: dict[str, list[float]] = {}
-    for e in rows:
-        if e.status == "keep" and e.value is not None:
-            groups.setdefault(e.commit, []).append(e.value)
-    if not groups:
-        return None, ""
-    means = {c: statistics.fmean(v) for c, v in groups.items()}
-    commit = (max if higher else min)(means, key=lambda c: means[c])
-    return means[commit], commit
+        row = rows.get(agent.name)
+        commit = row.best_commit or "" if row else ""
+        champion = bool(state.champion_agent) and commit == state.champion_sha[:7]
+        out.append(Standing(0, agent.name, agent.strategy, agent.gpu,
+                            row.experiments if row else 0, row.keeps if row else 0,
+                            row.crashes if row else 0, row.best if row else None, commit,
+                            row.improvement if row else None, champion))  # fmt: skip
+    order = [r.agent for r in rows.values()]
+    out.sort(key=lambda s: order.index(s.agent) if s.agent in order else len(order))
+    return [replace(s, rank=i + 1) for i, s in enumerate(out)]
 
 
 def status_doc(layout: Layout, state: State) -> dict[str, Any]:

@@ -9,6 +9,7 @@ strategy round``), read by :func:`autolab_shared.results.read_results` like any 
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,18 +46,36 @@ def find_pooled(*folders: str | os.PathLike[str]) -> Path | None:
     return None
 
 
+BOOKKEEPING = ("baseline", "validate r", "adopt:")  # rows autoevolve writes that are no experiment
+
+
 def first_baseline(history: History) -> float | None:
-    """The first measured value of the pooled history (the common starting point)."""
+    """The mean of the ``baseline`` rows, else the first measured value (the common start)."""
+    base = [e.value for e in history.experiments if e.description == "baseline" and e.value]
+    if base:
+        return statistics.fmean(base)
     return next((e.value for e in history.experiments if e.value is not None), None)
 
 
-def _best(rows: Sequence[Experiment], history: History, labelled: bool) -> Experiment | None:
-    """An agent's best keep (its best measured row when the history has no keep at all)."""
-    pool = [e for e in rows if e.value is not None and (e.status == KEEP or not labelled)]
-    best: Experiment | None = None
-    for exp in pool:
-        if best is None or history.is_better(exp.value, best.value):  # type: ignore[arg-type]
-            best = exp
+def _own(rows: Sequence[Experiment]) -> dict[str, str]:
+    """Each experiment's commit and final status (a retested commit counts once)."""
+    return {e.commit: e.status for e in rows if not e.description.startswith(BOOKKEEPING)}
+
+
+def _best(rows: Sequence[Experiment], history: History, labelled: bool) -> tuple[float, str] | None:
+    """The best kept configuration: the mean of all its runs (best row when nothing is kept)."""
+    final = _own(rows)
+    runs: dict[str, list[float]] = {}
+    for e in rows:
+        if e.value is not None and (final.get(e.commit) == KEEP or not labelled):
+            runs.setdefault(e.commit, []).append(e.value)
+    scored = [(statistics.fmean(v), c) for c, v in runs.items()]
+    if not labelled:
+        scored = [(e.value, e.commit) for e in rows if e.value is not None]
+    best: tuple[float, str] | None = None
+    for value, commit in scored:
+        if best is None or history.is_better(value, best[0]):
+            best = (value, commit)
     return best
 
 
@@ -64,14 +83,15 @@ def _row(agent: str, rows: Sequence[Experiment], history: History,
          baseline: float | None) -> LeaderRow:  # fmt: skip
     strategies = [s for s in (e.get("strategy") for e in rows) if s]
     top = _best(rows, history, any(e.status == KEEP for e in history.experiments))
-    value = top.value if top is not None else None
+    value = top[0] if top is not None else None
     delta = value - baseline if value is not None and baseline is not None else None
     relative = delta / abs(baseline) if delta is not None and baseline else None
+    final = _own(rows)
     return LeaderRow(
         agent=agent, strategy=strategies[-1] if strategies else "",
-        experiments=len(rows), keeps=sum(e.status == KEEP for e in rows),
-        crashes=sum(e.status == CRASH for e in rows), best=value,
-        best_commit=top.commit if top is not None else None,
+        experiments=len(final), keeps=sum(s == KEEP for s in final.values()),
+        crashes=sum(s == CRASH for s in final.values()), best=value,
+        best_commit=top[1] if top is not None else None,
         improvement=delta, relative_improvement=relative,
     )  # fmt: skip
 
