@@ -105,7 +105,7 @@ def test_every_experiment_commit_stays_reachable(
     refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/t1/exp/").split()
     for line in pooled[1:]:
         commit = line.split("\t")[0]
-        assert any(r.startswith(commit) for r in refs) or line.split("\t")[4] == "baseline"
+        assert any(r.startswith(commit) for r in refs) or line.split("\t")[4].startswith("baseline")
     discarded = [line.split("\t")[0] for line in pooled[1:] if "\tdiscard\t" in line]
     for commit in discarded:
         assert git(repo, "cat-file", "-t", commit) == "commit"
@@ -120,7 +120,7 @@ def test_results_files_per_agent_and_pooled(
     pooled = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()[1:]
     agents = {line.split("\t")[5] for line in pooled}
     assert agents == {"conservative", "aggressive", "random"}
-    assert sum("\tbaseline\t" in line for line in pooled) == 3
+    assert sum("\tbaseline (" in line for line in pooled) == 3
     for name in agents:
         own = (repo / "worktrees" / f"t1-{name}" / "results.tsv").read_text().splitlines()
         assert own[0] == "commit\tval_bpb\tmemory_gb\tstatus\tdescription"

@@ -70,7 +70,7 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
         assert "exactly ONE experimental change to `train.py`" in prompt
         assert "## Your strategy" in prompt and "Only edit train.py." in prompt
     experiments = [line for line in (repo / ".autoevolve" / "results.all.tsv").read_text()
-                   .splitlines() if "\tbaseline\t" not in line][1:]  # fmt: skip
+                   .splitlines() if "\tbaseline (" not in line][1:]  # fmt: skip
     tried = {e.split("\t")[0] for e in experiments if not e.split("\t")[4].startswith("validate")}
     assert len(tried) == 4  # retests re-use their commit
 

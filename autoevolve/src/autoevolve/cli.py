@@ -59,17 +59,20 @@ def _reporter(output_format: str, quiet: bool, no_color: bool) -> Any:
     return LineReporter(sys.stderr if output_format == "json" else sys.stdout, quiet=quiet)
 
 
-def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path | None = None
-         ) -> ExitCode:  # fmt: skip
-    """Run a competition with signal handling, then print the leaderboard."""
+def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path | None = None,
+         *, resume: bool = False) -> ExitCode:  # fmt: skip
+    """Run (or resume) a competition with signal handling, then print the leaderboard."""
     from .board import find_state, standings
     from .controller import exit_code_of, start
+    from .controller import resume as resume_run
 
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     reporter = _reporter(output_format, quiet, no_color)
+    watcher = threading.Thread(target=_watch_stop, args=(cwd or Path.cwd(), stop), daemon=True)
+    watcher.start()
     try:
-        state = start(opts, reporter, stop, cwd)
+        state = resume_run(reporter, stop, cwd) if resume else start(opts, reporter, stop, cwd)
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from None
     finally:
@@ -77,9 +80,26 @@ def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path |
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     layout, state = find_state(Path(state.agents[0].worktree).parents[1])
-    code = ExitCode.INTERRUPTED if stop.is_set() else exit_code_of(state)
+    stopped = state.phase == "stopped"
+    code = ExitCode.INTERRUPTED if stopped else exit_code_of(state)
     _show_board(layout, state, standings(layout, state), output_format, quiet, no_color, code)
     return code
+
+
+def _watch_stop(cwd: Path, stop: threading.Event) -> None:
+    """Turn ``autoevolve stop --now`` (a line in .autoevolve/stop) into the stop event."""
+    from .gitrepo import find_checkout
+
+    try:
+        flag = find_checkout(cwd).cwd / ".autoevolve" / "stop"
+    except Exception:
+        return
+    while not stop.wait(0.5):
+        try:
+            if flag.read_text(encoding="utf-8").strip() == "now":
+                stop.set()
+        except OSError:
+            continue
 
 
 def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: bool,
@@ -239,6 +259,41 @@ def leaderboard_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode
     layout, state = _here()
     _show_board(layout, state, standings(layout, state), output_format, quiet, no_color,
                 ExitCode.KEEP)  # fmt: skip
+    return ExitCode.KEEP
+
+
+@cli.command("resume", cls=AutolabCommand)
+@common_options("autoevolve")
+def resume_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
+    """Continue a stopped or killed competition from its state and event log."""
+    return _run(None, output_format, quiet, no_color, resume=True)
+
+
+@cli.command("stop", cls=AutolabCommand)
+@click.option("--now", is_flag=True, help="Interrupt in-flight runs (they are redone on resume).")
+def stop_cmd(now: bool) -> ExitCode:
+    """Ask the running controller to stop: by default after in-flight runs and a clean round end."""
+    import fcntl
+    import os
+
+    layout, state = _here()
+    fd = os.open(layout.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        running = False
+    except BlockingIOError:
+        running = True
+    finally:
+        os.close(fd)
+    if not running:
+        click.echo(f"no controller is running ({state.tag} is {state.phase}); "
+                   "`autoevolve resume` continues an unfinished run")  # fmt: skip
+        return ExitCode.KEEP
+    from .statefile import write_atomic
+
+    write_atomic(layout.stop_file, "now\n" if now else "graceful\n")
+    when = "now (in-flight runs are interrupted)" if now else f"after round {state.round} closes"
+    click.echo(f"stop requested: the controller stops {when}")
     return ExitCode.KEEP
 
 

@@ -8,9 +8,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.appendrow import append_row
 from autolab_shared.classify import default_classifier
-from autolab_shared.columns import STANDARD
 from autolab_shared.decision import RETEST
 from autolab_shared.judge import RunInput, judge
 from autolab_shared.results import read_results
@@ -19,10 +17,11 @@ from autolab_shared.verdictrow import status_of
 from .agents import AgentCommand
 from .display import Reporter
 from .events import EventLog
-from .gitrepo import Git
+from .gitrepo import Git, GitError
 from .gpus import CPU, GpuPool
 from .judging import Row
-from .layout import POOLED_EXTRA, Layout
+from .layout import Layout
+from .ledger import write_row
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
@@ -61,6 +60,17 @@ class Competition:
             save_state(self.s.layout.state_file, self.state)
             self.s.reporter.update(self.state)
 
+    def stop_requested(self) -> bool:
+        """True once ``autoevolve stop`` asked for a clean stop at the end of this round."""
+        return self.s.layout.stop_file.exists()
+
+    def commit_dates(self, *parts: object) -> dict[str, str]:
+        """Fixed commit dates for the mock agent, so a resumed run makes the same commit ids."""
+        if self.s.agent_cmd.name != "mock":
+            return {}
+        stamp = f"{1_700_000_000 + self.seed_for(*parts) % 10**7} +0000"
+        return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
     def say(self, text: str) -> None:
         """One progress line."""
         self.s.reporter.event(text)
@@ -78,17 +88,15 @@ class Competition:
 
     # -- rows --------------------------------------------------------------------------
     def record(self, agent: AgentState, row: Row, *, pooled: bool = True) -> None:
-        """Append a row to the agent's results.tsv and (unless a marker) to results.all.tsv."""
+        """Write a row to the agent's results.tsv and (unless a marker) to results.all.tsv, once."""
         metric = self.state.config.metric
         cells = row.cells(metric)
-        append_row(Path(agent.worktree) / "results.tsv", cells, metric=metric)
+        extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(self.state.round)}
+        self.events.append("row_intent", cells=cells, pooled=pooled, **extra)
+        write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if pooled:
-            extra = {"agent": agent.name, "strategy": agent.strategy,
-                     "round": str(self.state.round)}  # fmt: skip
-            append_row(self.s.layout.pooled, {**cells, **extra},
-                       default_columns=(*STANDARD, *POOLED_EXTRA), metric=metric)  # fmt: skip
-        self.events.append("row", agent=agent.name, commit=row.commit, status=row.status,
-                           value=row.value, pooled=pooled)  # fmt: skip
+            write_row(self.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+        self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
 
     # -- training ----------------------------------------------------------------------
     def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None
@@ -99,71 +107,144 @@ class Competition:
         worktree = Path(agent.worktree) if agent else self.s.git.cwd
         holder = self.pool.hold(gpu) if gpu else self.pool.any()
         with holder as held:
-            self.events.append("train_start", run=run_id, gpu=held, commit=sha)
+            self.events.append("train_intent", run=run_id, gpu=held, commit=sha)
             outcome = run_training(worktree, cfg.train_cmd, gpu=held, timeout=cfg.timeout,
                                    log=self.s.layout.run_dir(run_id) / "run.log", run_id=run_id,
-                                   metric=cfg.metric, stop=None)  # fmt: skip
+                                   metric=cfg.metric, stop=self.stop,
+                                   on_spawn=self.spawned)  # fmt: skip
         self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash)
         return outcome
+
+    def spawned(self, pid: int) -> None:
+        """Note a child's process group so a resumed controller can stop it if it outlives us."""
+        self.events.append("spawn", pgid=pid)
 
     # -- one experiment ----------------------------------------------------------------
     def experiment(self, agent: AgentState, k: int, i: int) -> None:
         """Ask the agent for a commit, train it, judge it, keep it or reset it."""
         wt = self.wt(agent)
-        start = wt.head()
+        with self.lock:
+            agent.attempt, agent.exp_start, agent.exp_commit = i, wt.head(), ""
         self._set(agent, "thinking", f"experiment {i + 1}")
-        self.run_agent(agent, k, i)
+        self.events.append("experiment_intent", agent=agent.name, round=k, index=i,
+                           start=agent.exp_start)  # fmt: skip
+        if self.state.crossover.get(agent.name):
+            if not self.cherry_pick(agent, k, i):
+                return
+        else:
+            self.run_agent(agent, k, i)
+        if self.stop.is_set():
+            self.note_interrupted(agent, "agent", agent.exp_start)
+            return  # a resume redoes this experiment
         commit_leftovers(wt, f"autoevolve: uncommitted edit by {agent.name}")
         head = wt.head()
-        if head == start:
+        if head == agent.exp_start:
             self.say(f"{agent.name}: made no commit (experiment {i + 1} skipped)")
-            self.events.append("noop", agent=agent.name, round=k, index=i)
+            self.finish_experiment(agent, None)
             return
+        self.s.git.update_ref(self.s.layout.exp_ref(head), head)
         with self.lock:
-            self.s.git.update_ref(self.s.layout.exp_ref(head), head)
-        description = wt.subject(head)
-        self._set(agent, "training", description)
-        status, row = self.measure(agent, head, description, i)
-        self.conclude(agent, start, head, status, row)
+            agent.exp_commit = head
+            queue = self.state.crossover.get(agent.name)
+            if queue and wt.subject(head).startswith("crossover:"):
+                queue.pop(0)
+        self.save()
+        self.measure_and_conclude(agent, i)
 
-    def measure(self, agent: AgentState, sha: str, description: str, i: int) -> tuple[str, Row]:
+    def measure_and_conclude(self, agent: AgentState, i: int) -> None:
+        """Train the in-flight commit (resuming after its recorded re-runs) and conclude."""
+        head = agent.exp_commit
+        description = self.wt(agent).subject(head)
+        self._set(agent, "training", description)
+        outcome = self.measure(agent, head, description, i)
+        if outcome is None:
+            return  # stopped mid-run: recorded as interrupted, redone on resume
+        self.finish_experiment(agent, outcome)
+
+    def measure(self, agent: AgentState, sha: str, description: str, i: int
+                ) -> tuple[str, Row] | None:  # fmt: skip
         """Train and judge, re-running while the verdict is RETEST (up to the cap)."""
         results = Path(agent.worktree) / "results.tsv"
         metric = self.state.config.metric
-        for attempt in range(self.state.config.max_retests + 1):
+        done = retests_of(results, sha[:7], metric)
+        for attempt in range(done, self.state.config.max_retests + 1):
             outcome = self.train(agent, sha, f"{agent.name}-e{i}-a{attempt}", agent.gpu)
+            if outcome.crash == "interrupted":
+                self.note_interrupted(agent, "training", sha)
+                return None
             if outcome.value is None:
                 crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
                 return "crash", Row(self.short(sha), None, None, "crash", crash)
             self._set(agent, "judging", description)
             cand = RunInput(outcome.value, outcome.memory_gb, self.short(sha), description)
             verdict = judge(read_results(results, metric=metric), cand).verdict
-            row = Row(self.short(sha), outcome.value, outcome.memory_gb, status_of(verdict),
-                      description)  # fmt: skip
+            status = status_of(verdict)
             if verdict != RETEST or attempt == self.state.config.max_retests:
-                status = "discard" if verdict == RETEST else status_of(verdict)
-                return status, Row(row.commit, row.value, row.memory_gb, status, description)
-            self.record(agent, row)
+                status = "discard" if verdict == RETEST else status
+                return status, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
+                                   description)  # fmt: skip
+            self.record(agent, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
+                                   description))  # fmt: skip
             self.say(f"{agent.name}: {description}: {outcome.value:.6f} within noise, re-running")
-        raise AssertionError("unreachable")
+        return None  # the cap was reached before an interruption: nothing left to run
 
-    def conclude(self, agent: AgentState, start: str, head: str, status: str, row: Row) -> None:
-        """Write the row, then keep the commit or reset the worktree to ``start``."""
-        self.record(agent, row)
+    def finish_experiment(self, agent: AgentState, final: tuple[str, Row] | None) -> None:
+        """Write the final row (once), keep or reset, count it, and clear the in-flight marks."""
+        if final is not None:
+            status, row = final
+            self.record(agent, row)
+            if status != "keep":
+                reset_to(self.wt(agent), agent.exp_start)
+            value = "-" if row.value is None else f"{row.value:.6f}"
+            self.say(f"{agent.name}: {row.description}: {value} {status}")
         with self.lock:
-            agent.done += 1
-            agent.total += 1
-            agent.crashes += status == "crash"
-            if status == "keep":
-                agent.keeps += 1
-                agent.best_value = row.value
-                agent.best_sha = head
-        if status != "keep":
-            reset_to(self.wt(agent), start)
-        value = "-" if row.value is None else f"{row.value:.6f}"
-        self.say(f"{agent.name}: {row.description}: {value} {status}")
-        self.events.append("experiment", agent=agent.name, commit=head, status=status)
-        self._set(agent, "idle", "")
+            if final is not None:
+                agent.done += 1
+                agent.total += 1
+                agent.crashes += final[0] == "crash"
+                if final[0] == "keep":
+                    agent.keeps += 1
+                    agent.best_value, agent.best_sha = final[1].value, agent.exp_commit
+            agent.exp_start = agent.exp_commit = ""
+            agent.attempt += 1
+            agent.status, agent.current = "idle", ""
+        self.save()
+        self.events.append(
+            "experiment_done", agent=agent.name, status=final[0] if final else "noop"
+        )
+
+    def cherry_pick(self, agent: AgentState, k: int, i: int) -> bool:
+        """Apply the next cross-over pick as this experiment; False (reported) on a conflict."""
+        wt = self.wt(agent)
+        sha = self.state.crossover[agent.name][0]
+        source = self.s.git.subject(sha)
+        self._set(agent, "thinking", f"cherry-pick {sha[:7]}")
+        try:
+            wt.run("cherry-pick", "--no-commit", sha, identity=True)
+            message = f"crossover: {source} (from {sha[:7]})"
+            wt.run("commit", "-q", "--no-verify", "-m", message, identity=True,
+                   env=self.commit_dates("pick", agent.name, k, i))  # fmt: skip
+            return True
+        except GitError as exc:
+            wt.run("cherry-pick", "--quit", check=False)
+            reset_to(wt, agent.exp_start)
+            with self.lock:
+                self.state.crossover[agent.name].pop(0)
+                if self.state.rounds:
+                    self.state.rounds[-1].setdefault("conflicts", []).append(sha[:7])
+            self.events.append("crossover_conflict", agent=agent.name, commit=sha, error=str(exc))
+            self.say(f"{agent.name}: cross-over {sha[:7]} ({source}) conflicts: skipped")
+            self.finish_experiment(agent, None)
+            return False
+
+    def note_interrupted(self, agent: AgentState, phase: str, commit: str) -> None:
+        """Record an interrupted agent or training run (it is redone, never silently dropped)."""
+        entry = {"agent": agent.name, "round": self.state.round, "index": agent.attempt,
+                 "phase": phase, "commit": commit[:7], "at": round(time.time(), 3)}  # fmt: skip
+        with self.lock:
+            self.state.interrupted.append(entry)
+        self.events.append("interrupted", **entry)
+        self.save()
 
     def _set(self, agent: AgentState, status: str, current: str) -> None:
         with self.lock:
@@ -186,12 +267,11 @@ class Competition:
                   "seed": str(seed)}  # fmt: skip
         env = {**_base_env(), "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
                "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
-        if self.s.agent_cmd.name == "mock":  # reproducible commit ids: a resumed run repeats them
-            stamp = f"{1_700_000_000 + seed % 10**7} +0000"
-            env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
+        env.update(self.commit_dates(agent.name, k, i))
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
                          timeout=self.state.config.agent_timeout,
-                         log=rdir / f"{agent.name}.agent.log", stop=self.stop)  # fmt: skip
+                         log=rdir / f"{agent.name}.agent.log", stop=self.stop,
+                         on_spawn=self.spawned)  # fmt: skip
         if done.returncode != 0:
             self.say(f"{agent.name}: agent exited with {done.returncode}"
                      f"{' (timeout)' if done.timed_out else ''}")  # fmt: skip
@@ -229,3 +309,12 @@ def _base_env() -> dict[str, str]:
 
 
 __all__ = ["CPU", "Competition", "Setup"]
+
+
+def retests_of(results: Path, commit: str, metric: str) -> int:
+    """How many RETEST rows of ``commit`` the file already holds (re-runs done before a stop)."""
+    try:
+        history = read_results(results, metric=metric)
+    except Exception:
+        return 0
+    return sum(e.commit == commit and e.raw_status == "retest" for e in history.experiments)

@@ -19,7 +19,8 @@ from .gpus import parse_gpus
 from .judging import final_verdict
 from .layout import Layout
 from .names import check_name, default_tag
-from .rounds import baseline, mean, run_round, runs_of
+from .resume import reconcile
+from .rounds import baseline, close_round, mean, run_round, runs_of
 from .statefile import AgentState, Config, State, controller_lock, load_state, save_state
 from .strategies import agent_names, load_strategy
 from .worktrees import ensure_excludes, ensure_worktree
@@ -92,22 +93,21 @@ def preflight(git: Git, layout: Layout, names: list[str]) -> None:
 
 def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
           cwd: Path | None = None) -> State:  # fmt: skip
-    """Run a whole competition in the checkout around ``cwd`` and return its final state."""
+    """Run a whole competition in the checkout around ``cwd`` and return its final state.
+
+    An unfinished competition with the same options is resumed; with other options, refused.
+    """
     git = find_checkout(cwd or Path.cwd())
     tag = check_name(opts.tag or default_tag(), "tag")
     layout = Layout(git.cwd, tag)
-    strategies = {
-        n: s
-        for n, s in zip(
-            agent_names([load_strategy(x) for x in opts.strategies]),
-            [load_strategy(x) for x in opts.strategies],
-            strict=True,
-        )
-    }
+    specs = [load_strategy(x) for x in opts.strategies]
+    strategies = dict(zip(agent_names(specs), specs, strict=True))
     for name in strategies:
         check_name(name, "agent name")
     agent_cmd = agent_command(opts.agent)
     with controller_lock(layout.lock_file):
+        if _unfinished(layout):
+            return _resume_matching(git, layout, opts, reporter, stop)
         preflight(git, layout, list(strategies))
         state = new_state(git, layout, opts)
         _archive_old_state(layout)
@@ -118,13 +118,77 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
         save_state(layout.state_file, state)
         comp = Competition(Setup(git, layout, strategies, agent_cmd, reporter), state, stop)
         comp.events.append("start", tag=tag, base=state.base_sha, pid=os.getpid())
-        baseline(comp)
-        for k in range(1, state.config.rounds + 1):
-            if stop.is_set():
-                break
-            run_round(comp, k)
-        finish(comp)
+        drive(comp)
         return state
+
+
+def resume(reporter: Reporter, stop: threading.Event, cwd: Path | None = None) -> State:
+    """Continue the unfinished competition in this checkout from its state and event log."""
+    git = find_checkout(cwd or Path.cwd())
+    state = load_state(git.cwd / ".autoevolve" / "state.json")
+    layout = Layout(git.cwd, state.tag)
+    with controller_lock(layout.lock_file):
+        return _resume_locked(git, layout, reporter, stop)
+
+
+def _resume_locked(git: Git, layout: Layout, reporter: Reporter, stop: threading.Event) -> State:
+    state = load_state(layout.state_file)
+    if state.phase in ("done", "cleaned"):
+        raise AutolabError(f"the competition {state.tag} is {state.phase}: nothing to resume")
+    specs = [load_strategy(x) for x in state.config.strategies]
+    strategies = dict(zip(agent_names(specs), specs, strict=True))
+    comp = Competition(Setup(git, layout, strategies, agent_command(state.config.agent),
+                             reporter), state, stop)  # fmt: skip
+    layout.stop_file.unlink(missing_ok=True)
+    reporter.event(f"resuming {state.tag} at round {state.round} ({state.phase})")
+    reconcile(comp)
+    drive(comp)
+    return state
+
+
+def _unfinished(layout: Layout) -> bool:
+    if not layout.state_file.exists():
+        return False
+    return load_state(layout.state_file).phase not in ("done", "cleaned")
+
+
+def _resume_matching(git: Git, layout: Layout, opts: StartOptions, reporter: Reporter,
+                     stop: threading.Event) -> State:  # fmt: skip
+    old = load_state(layout.state_file)
+    same = (list(opts.strategies) == old.config.strategies and opts.agent == old.config.agent
+            and (opts.tag is None or opts.tag == old.tag))  # fmt: skip
+    if not same:
+        raise AutolabError(f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
+                           "with other options is here: `autoevolve resume` continues it, "
+                           "`autoevolve cleanup` removes it")  # fmt: skip
+    reporter.event(f"an unfinished run (tag {old.tag}, round {old.round}) is here: resuming it")
+    return _resume_locked(git, Layout(git.cwd, old.tag), reporter, stop)
+
+
+def drive(comp: Competition) -> None:
+    """Carry the competition from wherever its state says it is to the end (or a stop)."""
+    state = comp.state
+    if state.baseline_value is None:
+        baseline(comp)
+    k = max(state.round, 1)
+    while k <= state.config.rounds and not comp.stop.is_set():
+        closed = any(r["round"] == k for r in state.rounds)
+        if not closed:
+            if state.phase == "closing" and state.round == k:
+                close_round(comp, k)
+            else:
+                run_round(comp, k, resume=state.round == k and state.phase != "baseline")
+        if comp.stop.is_set() or (comp.stop_requested() and k < state.config.rounds):
+            state.phase = "stopped"
+            comp.save()
+            comp.say(f"stopped after round {k}: `autoevolve resume` continues")
+            return
+        k += 1
+    if comp.stop.is_set():
+        state.phase = "stopped"
+        comp.save()
+        return
+    finish(comp)
 
 
 def finish(comp: Competition) -> None:
@@ -137,6 +201,7 @@ def finish(comp: Competition) -> None:
     state.phase = "done" if not comp.stop.is_set() else "stopped"
     comp.events.append("finish", exit_code=int(code), champion=state.champion_sha)
     comp.save()
+    comp.s.layout.stop_file.unlink(missing_ok=True)
     best = mean(runs_of(comp, state.champion_sha))
     comp.say(f"champion {state.champion_sha[:7]} ({state.champion_agent or 'baseline'}) "
              f"{best if best is not None else '-'}: {text}")  # fmt: skip

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+FAULT_ENV = "AUTOEVOLVE_FAULT_AT"  # kill the controller right after writing event N (tests)
 
 
 class EventLog:
@@ -17,6 +20,7 @@ class EventLog:
         self.path = path
         self._lock = threading.Lock()
         self.seq = sum(1 for _ in read_events(path))
+        self.fault_at = int(os.environ.get(FAULT_ENV, "0") or 0)
 
     def append(self, kind: str, **data: Any) -> int:
         """Write one event durably and return its sequence number."""
@@ -28,6 +32,8 @@ class EventLog:
                 out.write(line + "\n")
                 out.flush()
                 os.fsync(out.fileno())
+            if self.seq == self.fault_at:
+                os.kill(os.getpid(), signal.SIGKILL)  # fault injection (tests only)
             return self.seq
 
 

@@ -23,10 +23,11 @@ class Git:
 
     cwd: Path
 
-    def run(self, *args: str, check: bool = True, identity: bool = False) -> str:
+    def run(self, *args: str, check: bool = True, identity: bool = False,
+            env: dict[str, str] | None = None) -> str:  # fmt: skip
         """stdout of ``git args``; GitError on failure when check is set."""
         cmd = ["git", *(IDENTITY if identity and not self._has_identity() else ()), *args]
-        env = {**os.environ, **GIT_ENV}
+        env = {**os.environ, **GIT_ENV, **(env or {})}
         proc = subprocess.run(cmd, cwd=self.cwd, env=env, capture_output=True, text=True,
                               check=False)  # fmt: skip
         if check and proc.returncode != 0:

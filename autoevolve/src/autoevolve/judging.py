@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autolab_shared.appendrow import sanitise
 from autolab_shared.audit import audit
+from autolab_shared.chain import group_configs, replicate_groups
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.judge import Judgement, JudgeOptions, RunInput, judge
+from autolab_shared.noise import pooled_noise
 from autolab_shared.results import History, parse_results
+from autolab_shared.scale import scale_for
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,15 @@ def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,
 
 def _kept(row: Row) -> Row:
     return Row(row.commit, row.value, row.memory_gb, "keep", row.description)
+
+
+def noise_sd(history: History) -> float:
+    """The shared pooled noise floor (sd of one run) in metric units; 0.0 without replicates."""
+    values = [e.value for e in history.experiments if e.value is not None]
+    if not values:
+        return 0.0
+    scale = scale_for(values, history.direction)
+    floor = pooled_noise(replicate_groups(group_configs(history.experiments), scale))
+    if floor.groups == 0:
+        return 0.0
+    return floor.sigma * statistics.median(values) if scale.log else floor.sigma

@@ -31,6 +31,10 @@ class Layout:
         return self.state_dir / "events.jsonl"
 
     @property
+    def stop_file(self) -> Path:
+        return self.state_dir / "stop"
+
+    @property
     def lock_file(self) -> Path:
         return self.state_dir / "lock"
 

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ class Finished:
 
 def run_group(
     argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, log: Path,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, on_spawn: Callable[[int], None] | None = None,
 ) -> Finished:  # fmt: skip
     """Run ``argv`` (no shell) with stdout and stderr to ``log``; kill its group on timeout/stop."""
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -40,6 +40,8 @@ def run_group(
         except OSError as exc:
             out.write(f"autoevolve: cannot start {argv[0]}: {exc.strerror}\n".encode())
             return Finished(127, False, False, 0.0)
+        if on_spawn is not None:
+            on_spawn(proc.pid)
         timed_out = stopped = False
         while proc.poll() is None:
             if time.monotonic() - start > timeout:

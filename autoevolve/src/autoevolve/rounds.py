@@ -8,14 +8,17 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from autolab_shared.decision import KEEP, STRONG_KEEP
 from autolab_shared.errors import AutolabError
 from autolab_shared.judge import RunInput, judge
+from autolab_shared.leaderboard import BOOKKEEPING
 from autolab_shared.results import read_results
 
 from .competition import Competition
-from .judging import Row, history_of
+from .judging import Row, history_of, noise_sd
+from .ledger import write_row
 from .statefile import AgentState
 from .worktrees import reset_to
 
@@ -58,104 +61,153 @@ def mean(rows: list[Row]) -> float | None:
 
 
 def baseline(comp: Competition) -> None:
-    """Train the starting commit once per agent (in parallel): the first replicates of the noise."""
+    """Train the starting commit once per agent (in parallel): the first replicates of the noise.
+
+    Safe to repeat: agents whose baseline row is already pooled are not trained again.
+    """
     state = comp.state
     state.phase = "baseline"
     comp.save()
-    comp.say(f"baseline: training {state.base_sha[:7]} once per agent")
-    outcomes = {}
-
-    def one(agent: AgentState) -> None:
-        outcomes[agent.name] = comp.train(agent, state.base_sha, f"baseline-{agent.name}",
-                                          agent.gpu)  # fmt: skip
-
-    parallel([partial(one, a) for a in state.agents])
-    rows = [Row(state.base_sha[:7], o.value, o.memory_gb, "keep" if o.value else "crash",
-                "baseline") for o in outcomes.values()]  # fmt: skip
-    if all(r.value is None for r in rows):
+    done = {r.description: r for r in _baseline_rows(comp)}
+    todo = [a for a in state.agents if a.name not in done]
+    if todo:
+        comp.say(f"baseline: training {state.base_sha[:7]} once per agent")
+    parallel([partial(_baseline_run, comp, a) for a in todo])
+    rows = _baseline_rows(comp)
+    by_agent = {r.description: r for r in rows}
+    ordered = [by_agent[a.name] for a in state.agents if a.name in by_agent]
+    if all(r.value is None for r in ordered):
         raise AutolabError("the baseline crashed on every agent: see .autoevolve/runs/*/run.log")
-    for agent in state.agents:
-        for j, row in enumerate(rows):
-            comp.record(agent, row, pooled=(state.agents[j] is agent))
-    state.baseline_value = state.champion_value = mean(rows)
+    for agent in state.agents:  # every agent's file gets every replicate, in agent order
+        for row in ordered:
+            desc = f"baseline ({row.description})"
+            comp.record(agent, Row(row.commit, row.value, row.memory_gb, row.status, desc),
+                        pooled=False)  # fmt: skip
+    state.baseline_value = state.champion_value = mean(ordered)
     state.champion_sha = state.base_sha
-    comp.say(f"baseline: {state.baseline_value:.6f} over {sum(r.value is not None for r in rows)}"
-             " runs")  # fmt: skip
+    comp.say(f"baseline: {state.baseline_value:.6f} over {len(ordered)} runs")
     comp.save()
 
 
-def run_round(comp: Competition, k: int) -> None:
+def _baseline_run(comp: Competition, agent: AgentState) -> None:
+    """One baseline training, written to the pooled file only (agent files follow in order)."""
+    out = comp.train(agent, comp.state.base_sha, f"baseline-{agent.name}", agent.gpu)
+    status = "keep" if out.value is not None else "crash"
+    row = Row(comp.state.base_sha[:7], out.value, out.memory_gb, status, f"baseline ({agent.name})")
+    cells = row.cells(comp.state.config.metric)
+    extra = {"agent": agent.name, "strategy": agent.strategy, "round": "0"}
+    comp.events.append("row_intent", cells=cells, pooled=True, **extra)
+    write_row(comp.s.layout.pooled, {**cells, **extra}, comp.state.config.metric, pooled=True)
+    comp.events.append("row_done", agent=agent.name, commit=row.commit, status=status)
+
+
+def _baseline_rows(comp: Competition) -> list[Row]:
+    """The pooled baseline rows, one per agent (the agent's name in ``description``)."""
+    try:
+        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
+    except AutolabError:
+        return []
+    return [Row(e.commit, e.value, e.memory_gb, e.status, e.get("agent") or "")
+            for e in history.experiments if e.description.startswith("baseline")]  # fmt: skip
+
+
+def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
     """Every agent runs its experiments for round ``k``; then the round is closed."""
     state = comp.state
-    state.round, state.phase = k, "running"
-    for agent in state.agents:
-        agent.done, agent.start_sha = 0, comp.wt(agent).head()
-    comp.save()
-    comp.say(f"round {k}/{state.config.rounds} starts from champion {state.champion_sha[:7]}")
+    if not resume:
+        state.round, state.phase = k, "running"
+        for agent in state.agents:
+            agent.done, agent.attempt, agent.start_sha = 0, 0, comp.wt(agent).head()
+        comp.save()
+        comp.say(f"round {k}/{state.config.rounds} starts from champion {state.champion_sha[:7]}")
     minutes = state.config.round_minutes
     deadline = time.monotonic() + minutes * 60 if minutes else float("inf")
 
     def loop(agent: AgentState) -> None:
-        i = 0
-        while agent.done < state.config.experiments_per_round and time.monotonic() < deadline:
-            if comp.stop.is_set():
+        per_round = state.config.experiments_per_round
+        while agent.done < per_round and time.monotonic() < deadline:
+            if comp.stop.is_set() or comp.stop_requested():
                 return
-            comp.experiment(agent, k, i)
-            i += 1
-            if i >= 3 * state.config.experiments_per_round:
+            if agent.exp_commit:  # a resumed run whose training was interrupted
+                comp.measure_and_conclude(agent, agent.attempt)
+                continue
+            comp.experiment(agent, k, agent.attempt)
+            if agent.attempt >= 3 * per_round:
                 break  # an agent that keeps making no commit cannot hold the round open
         agent.status = "done"
 
     parallel([partial(loop, a) for a in state.agents])
-    close_round(comp, k)
+    if not comp.stop.is_set():
+        close_round(comp, k)
 
 
 def close_round(comp: Competition, k: int) -> None:
-    """Tag tips, validate the best candidates, crown a champion, propagate, write hints."""
+    """Tag tips, validate the best candidates, crown a champion, propagate, write hints.
+
+    Every decision is written to ``state.round_plan`` before it is carried out, and every step
+    is idempotent, so a controller killed anywhere in here can run it again from the start.
+    """
     state = comp.state
     state.phase = "closing"
+    if state.round_plan is None or state.round_plan.get("round") != k:
+        tips = {a.name: comp.wt(a).head() for a in state.agents}
+        state.round_plan = {"round": k, "tips": tips, "champion_before": state.champion_sha}
+    plan = state.round_plan
     comp.save()
     for agent in state.agents:
-        comp.s.git.update_ref(comp.s.layout.round_tag(k, agent.name), comp.wt(agent).head())
-    candidates = rank_candidates(comp)
-    validate(comp, candidates[:2], k)
-    winner = crown(comp, candidates[:2], k)
-    if winner is not None:
-        propagate(comp, winner, k)
+        comp.s.git.update_ref(comp.s.layout.round_tag(k, agent.name), plan["tips"][agent.name])
+    if "winner" not in plan:
+        candidates = rank_candidates(comp, plan)
+        validate(comp, candidates[:2], k, plan)
+        plan["winner"] = decide(comp, candidates[:2], k, plan)
+        plan["picks"] = crossover_picks(comp, k, plan)
+        comp.events.append("round_decided", round=k, winner=plan["winner"])
+        comp.save()
+    crown(comp, plan, k)
+    propagate(comp, plan, k)
     write_hints(comp, k)
-    state.rounds.append(
-        {
-            "round": k,
-            "winner": winner.name if winner else None,
-            "champion": state.champion_sha,
-            "value": state.champion_value,
-        }
-    )
+    finish_round(comp, plan, k)
+
+
+def finish_round(comp: Competition, plan: dict[str, Any], k: int) -> None:
+    """Record the round and queue the cross-over picks for the next one."""
+    state = comp.state
+    if not any(r["round"] == k for r in state.rounds):
+        state.rounds.append({"round": k, "winner": plan["winner"], "champion": state.champion_sha,
+                             "value": state.champion_value, "picks": plan.get("picks", {}),
+                             "conflicts": []})  # fmt: skip
+    state.crossover = {name: list(shas) for name, shas in plan.get("picks", {}).items()}
+    state.round_plan = None
     comp.events.append("round_done", round=k, champion=state.champion_sha)
     comp.save()
 
 
-def rank_candidates(comp: Competition) -> list[AgentState]:
+def tip_value(comp: Competition, sha: str) -> float | None:
+    """The mean over every pooled run of a commit."""
+    return mean(runs_of(comp, sha))
+
+
+def rank_candidates(comp: Competition, plan: dict[str, Any]) -> list[AgentState]:
     """Agents whose tip moved this round, best kept value first."""
     state = comp.state
-    sign = -1.0 if _higher_better(comp) else 1.0
-    moved = [a for a in state.agents if comp.wt(a).head() != a.start_sha]
-    scored = [(mean(runs_of(comp, comp.wt(a).head())), a) for a in moved]
-    ranked = sorted([(v, a) for v, a in scored if v is not None], key=lambda p: sign * p[0])
+    moved = [a for a in state.agents if plan["tips"][a.name] != a.start_sha]
+    scored = [(tip_value(comp, plan["tips"][a.name]), a) for a in moved]
+    ranked = sorted([(v, a) for v, a in scored if v is not None], key=lambda p: _signed(comp, p[0]))
     return [a for _, a in ranked]
 
 
-def validate(comp: Competition, agents: list[AgentState], k: int) -> None:
-    """Re-run each candidate ``validate`` times (any free GPU) before it can be crowned."""
+def validate(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]) -> None:
+    """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count."""
     jobs: list[Callable[[], None]] = []
     for agent in agents:
-        for j in range(comp.state.config.validate):
-            jobs.append(partial(_rerun, comp, agent, k, j))
+        sha = plan["tips"][agent.name]
+        have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha))
+        for j in range(have, comp.state.config.validate):
+            jobs.append(partial(_rerun, comp, agent, sha, k, j))
     parallel(jobs)
 
 
-def _rerun(comp: Competition, agent: AgentState, k: int, j: int) -> None:
-    sha = comp.wt(agent).head()
+def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int) -> None:
     outcome = comp.train(agent, sha, f"validate-{agent.name}-{j}", None)
     desc = f"validate r{k}: {comp.wt(agent).subject(sha)}"
     status = "keep" if outcome.value is not None else "crash"
@@ -163,52 +215,114 @@ def _rerun(comp: Competition, agent: AgentState, k: int, j: int) -> None:
     comp.say(f"validate {agent.name} {sha[:7]}: {outcome.value}")
 
 
-def crown(comp: Competition, agents: list[AgentState], k: int) -> AgentState | None:
-    """The first candidate that beats the champion beyond noise becomes the champion."""
+def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]
+           ) -> str | None:  # fmt: skip
+    """The first candidate (best mean first) that autojudge calls a KEEP against the champion."""
     state = comp.state
-    metric = state.config.metric
-    champ_rows = runs_of(comp, state.champion_sha)
-    for agent in sorted(
-        agents, key=lambda a: _signed(comp, mean(runs_of(comp, comp.wt(a).head())))
-    ):
-        sha = comp.wt(agent).head()
+    champion = plan["champion_before"]
+    champ_rows = runs_of(comp, champion)
+    ranked = sorted(agents, key=lambda a: _signed(comp, tip_value(comp, plan["tips"][a.name])))
+    for agent in ranked:
+        sha = plan["tips"][agent.name]
         cand = runs_of(comp, sha)
-        if not cand or not comp.s.git.is_ancestor(state.champion_sha, sha):
+        if not cand or not comp.s.git.is_ancestor(champion, sha):
             continue
         before = [Row(r.commit, r.value, r.memory_gb, "keep", r.description) for r in champ_rows]
         before += [Row(r.commit, r.value, r.memory_gb, "retest", r.description) for r in cand[:-1]]
         last = cand[-1]
         verdict = judge(
-            history_of(before, metric),
+            history_of(before, state.config.metric),
             RunInput(last.value, last.memory_gb, last.commit, last.description),
         )
         comp.say(f"round {k}: {agent.name} {sha[:7]} mean {mean(cand):.6f} vs champion "
-                 f"{state.champion_value:.6f}: {verdict.verdict}")  # fmt: skip
+                 f"{mean(champ_rows) or 0.0:.6f}: {verdict.verdict}")  # fmt: skip
         if verdict.verdict in WIN:
-            comp.s.git.update_ref(f"refs/heads/{comp.s.layout.champion_branch}", sha)
-            state.champion_sha, state.champion_value = sha, mean(cand)
-            state.champion_agent = agent.name
-            comp.events.append("crown", round=k, agent=agent.name, commit=sha)
-            return agent
+            return agent.name
     comp.say(f"round {k}: no candidate beat the champion beyond noise")
     return None
 
 
-def propagate(comp: Competition, winner: AgentState, k: int) -> None:
-    """``all``: every other agent moves to the champion; ``none``: nobody moves."""
+def crown(comp: Competition, plan: dict[str, Any], k: int) -> None:
+    """Fast-forward the champion branch to the winner (idempotent)."""
     state = comp.state
-    if state.config.propagate == "none":
+    if plan["winner"] is None:
         return
-    desc = (
-        f"adopt: champion r{k} from {winner.name} ({comp.wt(winner).subject(state.champion_sha)})"
-    )
-    for agent in state.agents:
-        if agent is winner:
-            continue
-        reset_to(comp.wt(agent), state.champion_sha)
-        value = state.champion_value
-        comp.record(agent, Row(state.champion_sha[:7], value, None, "keep", desc), pooled=False)
-        comp.events.append("adopt", round=k, agent=agent.name, commit=state.champion_sha)
+    sha = plan["tips"][plan["winner"]]
+    comp.events.append("crown_intent", round=k, agent=plan["winner"], commit=sha)
+    comp.s.git.update_ref(f"refs/heads/{comp.s.layout.champion_branch}", sha)
+    state.champion_sha, state.champion_value = sha, tip_value(comp, sha)
+    state.champion_agent = plan["winner"]
+    comp.save()
+    comp.events.append("crown_done", round=k, commit=sha)
+
+
+def adopters(comp: Competition, plan: dict[str, Any]) -> dict[str, str]:
+    """Which agent moves to which commit under ``--propagate``."""
+    state, mode = comp.state, comp.state.config.propagate
+    tips = plan["tips"]
+    others = [a.name for a in state.agents if a.name != plan["winner"]]
+    if mode == "ring":
+        names = [a.name for a in state.agents]
+        moves = {}
+        for i, name in enumerate(names):
+            prev = names[i - 1]
+            if prev != name and _signed(comp, tip_value(comp, tips[prev])) < _signed(
+                comp, tip_value(comp, tips[name])
+            ):  # fmt: skip
+                moves[name] = tips[prev]
+        return moves
+    if plan["winner"] is None or mode == "none":
+        return {}
+    if mode == "bottom-half":
+        ranked = sorted(others, key=lambda n: _signed(comp, tip_value(comp, tips[n])))
+        others = ranked[len(ranked) - len(state.agents) // 2 :]
+    return {name: tips[plan["winner"]] for name in others}
+
+
+def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
+    """Move the adopting agents' branches (old tips stay tagged) and mark the new baseline."""
+    state = comp.state
+    for name, sha in adopters(comp, plan).items():
+        agent = state.agent(name)
+        source = next((n for n, t in plan["tips"].items() if t == sha and n != name), "?")
+        what = "champion" if sha == state.champion_sha else "best"
+        desc = f"adopt: {what} r{k} from {source} ({comp.wt(agent).subject(sha)})"
+        comp.events.append("adopt_intent", round=k, agent=name, commit=sha)
+        if comp.wt(agent).head() != sha:
+            reset_to(comp.wt(agent), sha)
+        memory = next((r.memory_gb for r in runs_of(comp, sha) if r.memory_gb), None)
+        comp.record(agent, Row(sha[:7], tip_value(comp, sha), memory, "keep", desc), pooled=False)
+        comp.events.append("adopt_done", round=k, agent=name, commit=sha)
+
+
+def crossover_picks(comp: Competition, k: int, plan: dict[str, Any]) -> dict[str, list[str]]:
+    """The best kept changes (and near-misses) of non-winners, to cherry-pick next round."""
+    count = comp.state.config.crossover
+    winner = plan["winner"]
+    if count <= 0 or winner is None or comp.state.config.propagate != "all":
+        return {}
+    try:
+        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
+    except AutolabError:
+        return {}
+    champ = tip_value(comp, plan["tips"][winner]) or 0.0
+    sigma = noise_sd(history)
+    found = [e for e in history.experiments if e.get("round") == str(k) and e.value is not None
+             and e.get("agent") != winner and not e.description.startswith(BOOKKEEPING)
+             and (e.status == "keep" or (e.status == "discard"
+                                         and abs(e.value - champ) <= sigma))]  # fmt: skip
+    found.sort(key=lambda e: _signed(comp, e.value))
+    shas = list(dict.fromkeys(_full_sha(comp, e.commit) for e in found))[:count]
+    receivers = [a.name for a in comp.state.agents if a.name != winner] or [winner]
+    picks: dict[str, list[str]] = {}
+    for i, sha in enumerate(s for s in shas if s):
+        picks.setdefault(receivers[i % len(receivers)], []).append(sha)
+    return picks
+
+
+def _full_sha(comp: Competition, short: str) -> str:
+    refs = comp.s.git.refs(f"refs/autoevolve/{comp.state.tag}/exp/")
+    return next((sha for sha in refs.values() if sha.startswith(short)), "")
 
 
 def write_hints(comp: Competition, k: int) -> None:

@@ -40,6 +40,9 @@ class AgentState:
     start_sha: str = ""  # where the agent started this round
     status: str = "idle"  # idle | thinking | training | judging | done
     current: str = ""
+    attempt: int = 0  # index of the experiment in flight (or next) this round
+    exp_start: str = ""  # where the in-flight experiment started ('' when none)
+    exp_commit: str = ""  # the in-flight experiment's commit once the agent made one
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Config:
     validate: int = 1
     max_retests: int = 2
     metric: str = "val_bpb"
+    mode: str = "harness"
+    crossover: int = 0
 
 
 @dataclass
@@ -78,6 +83,9 @@ class State:
     champion_agent: str = ""
     baseline_value: float | None = None
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    round_plan: dict[str, Any] | None = None  # the round end being carried out (write-ahead)
+    interrupted: list[dict[str, Any]] = field(default_factory=list)
+    crossover: dict[str, list[str]] = field(default_factory=dict)  # agent -> commits to pick
     exit_code: int | None = None
     verdict: str = ""
     started_at: float = 0.0

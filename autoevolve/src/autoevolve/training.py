@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +40,13 @@ def train_argv(train_cmd: str) -> list[str]:
 def run_training(
     worktree: Path, train_cmd: str, *, gpu: str, timeout: float, log: Path, run_id: str,
     metric: str = "val_bpb", env: dict[str, str] | None = None,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None, on_spawn: Callable[[int], None] | None = None,
 ) -> RunOutcome:  # fmt: skip
     """Run the training command in ``worktree`` with ``CUDA_VISIBLE_DEVICES`` set to ``gpu``."""
     child_env = {**os.environ, **(env or {}), "CUDA_VISIBLE_DEVICES": visible_devices(gpu),
                  "AUTOEVOLVE_RUN_ID": run_id}  # fmt: skip
     done = run_group(train_argv(train_cmd), cwd=worktree, env=child_env, timeout=timeout,
-                     log=log, stop=stop)  # fmt: skip
+                     log=log, stop=stop, on_spawn=on_spawn)  # fmt: skip
     parsed = parse_runlog(log.read_bytes(), str(log), metric=metric)
     value = parsed.metric()
     if done.timed_out:

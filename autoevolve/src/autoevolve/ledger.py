@@ -1,0 +1,38 @@
+"""Results rows written exactly once: an intent event first, then each file only if it lacks it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from autolab_shared.appendrow import append_row
+from autolab_shared.columns import STANDARD
+from autolab_shared.errors import AutolabError
+from autolab_shared.results import read_results
+
+from .layout import POOLED_EXTRA
+
+
+def has_row(path: Path, cells: Mapping[str, str], metric: str) -> bool:
+    """True when ``path`` already holds a row with exactly these cells."""
+    try:
+        history = read_results(path, metric=metric)
+    except AutolabError:
+        return False
+    for e in history.experiments:
+        value = "0.000000" if e.value is None else f"{e.value:.6f}"
+        if (e.commit, e.raw_status, e.description, value) != (
+            cells["commit"], cells["status"], cells["description"], cells[metric]
+        ):  # fmt: skip
+            continue
+        if all((e.get(k) or "") == cells[k] for k in POOLED_EXTRA if k in cells):
+            return True
+    return False
+
+
+def write_row(path: Path, cells: Mapping[str, str], metric: str, *, pooled: bool = False) -> None:
+    """Append the row unless an identical one is there already (so a repeat is harmless)."""
+    if has_row(path, cells, metric):
+        return
+    columns = (*STANDARD, *POOLED_EXTRA) if pooled else STANDARD
+    append_row(path, cells, default_columns=columns, metric=metric)

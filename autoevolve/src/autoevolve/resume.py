@@ -1,0 +1,134 @@
+"""Picking a competition up again after a stop or a crash of the controller."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from autolab_shared.errors import AutolabError
+from autolab_shared.results import read_results
+
+from .competition import Competition
+from .events import read_events
+from .gitrepo import Git
+from .judging import Row
+from .ledger import write_row
+from .statefile import AgentState
+from .worktrees import ensure_worktree, reset_to
+
+FINAL = ("keep", "discard", "crash")
+
+
+def reconcile(comp: Competition) -> None:
+    """Make worktrees, files and in-flight experiments consistent with the state on disk."""
+    events = read_events(comp.s.layout.events_file)
+    comp.events.append("resume", pid=os.getpid())
+    kill_orphans(comp, events)
+    for agent in comp.state.agents:
+        ensure_worktree(comp.s.git, comp.s.layout, agent.name, comp.state.champion_sha)
+        clear_stale_locks(comp.wt(agent))
+        snapshot_dirty(comp, agent)
+    finish_rows(comp, events)
+    for agent in comp.state.agents:
+        settle_experiment(comp, agent)
+    comp.save()
+
+
+def kill_orphans(comp: Competition, events: list[dict[str, Any]]) -> None:
+    """Stop agent and training processes a killed controller left running in this checkout."""
+    root = str(comp.s.git.cwd.resolve())
+    for pgid in {e["pgid"] for e in events if e.get("kind") == "spawn"}:
+        try:
+            cwd = os.readlink(f"/proc/{pgid}/cwd")
+        except OSError:
+            continue  # gone (or not ours to inspect)
+        if cwd == root or cwd.startswith(root + os.sep):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+            comp.say(f"stopped a leftover process group {pgid} in {cwd}")
+
+
+def clear_stale_locks(wt: Git) -> None:
+    """Remove an index.lock a killed git process left behind (nothing of ours runs now)."""
+    lock = Path(wt.run("rev-parse", "--git-dir"))
+    lock = (lock if lock.is_absolute() else wt.cwd / lock) / "index.lock"
+    with contextlib.suppress(FileNotFoundError):
+        lock.unlink()
+
+
+def snapshot_dirty(comp: Competition, agent: AgentState) -> None:
+    """Commit uncommitted edits to a ref (so nothing is lost), then clean the worktree."""
+    wt = comp.wt(agent)
+    if not wt.dirty_files():
+        return
+    wt.run("add", "-u")
+    tree = wt.run("write-tree")
+    sha = wt.run("commit-tree", tree, "-p", "HEAD", "-m", f"autoevolve: WIP of {agent.name}",
+                 identity=True)  # fmt: skip
+    ref = comp.s.layout.archive_ref(agent.name, f"wip-{sha[:12]}")
+    comp.s.git.update_ref(ref, sha)
+    wt.run("reset", "-q", "--hard", "HEAD")
+    comp.events.append("snapshot", agent=agent.name, commit=sha, ref=ref)
+    comp.say(f"{agent.name}: uncommitted edits saved as {ref}")
+
+
+def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
+    """Complete every row whose intent was logged but whose writes may not have happened."""
+    open_rows: list[dict[str, Any]] = []
+    for e in events:
+        if e.get("kind") == "row_intent":
+            open_rows.append(e)
+        elif e.get("kind") == "row_done":
+            match = next((o for o in open_rows if o["agent"] == e["agent"]
+                          and o["cells"]["commit"] == e["commit"]
+                          and o["cells"]["status"] == e["status"]), None)  # fmt: skip
+            if match is not None:
+                open_rows.remove(match)
+    metric = comp.state.config.metric
+    for e in open_rows:
+        agent = comp.state.agent(e["agent"])
+        cells = e["cells"]
+        if not cells["description"].startswith("baseline (") or not e["pooled"]:
+            write_row(Path(agent.worktree) / "results.tsv", cells, metric)
+        if e["pooled"]:
+            extra = {k: e[k] for k in ("agent", "strategy", "round")}
+            write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+
+
+def settle_experiment(comp: Competition, agent: AgentState) -> None:
+    """Finish, or set up the redo of, the experiment the agent had in flight."""
+    if not agent.exp_start:
+        return
+    wt = comp.wt(agent)
+    if agent.exp_commit:
+        final = final_row(comp, agent)
+        if final is not None:
+            comp.finish_experiment(agent, final)
+            return
+        comp.note_interrupted(agent, "training", agent.exp_commit)
+        if wt.head() != agent.exp_commit:
+            reset_to(wt, agent.exp_commit)
+        return  # the round loop re-measures it first
+    head = wt.head()
+    if head != agent.exp_start:
+        comp.s.git.update_ref(comp.s.layout.archive_ref(agent.name, f"wip-{head[:12]}"), head)
+        reset_to(wt, agent.exp_start)
+    comp.note_interrupted(agent, "agent", head)
+
+
+def final_row(comp: Competition, agent: AgentState) -> tuple[str, Row] | None:
+    """The experiment's final row if it was written before the stop."""
+    try:
+        history = read_results(
+            Path(agent.worktree) / "results.tsv", metric=comp.state.config.metric
+        )
+    except AutolabError:
+        return None
+    for e in reversed(history.experiments):
+        if e.commit == agent.exp_commit[:7] and e.raw_status in FINAL:
+            row = Row(e.commit, e.value, e.memory_gb, e.raw_status, e.description)
+            return e.raw_status, row
+    return None
