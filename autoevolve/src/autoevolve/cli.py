@@ -164,7 +164,30 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--base", default=None, help="Starting branch or commit. Default: the current branch."
 )
-@click.option("--propagate", type=click.Choice(["all", "none"]), default="all", show_default=True)
+@click.option(
+    "--propagate",
+    type=click.Choice(["all", "bottom-half", "ring", "none"]),
+    default="all",
+    show_default=True,
+    help="Who adopts at a round end: everyone the champion (all), the worse half "
+    "(bottom-half), each agent its neighbour's better best (ring), or nobody.",
+)
+@click.option(
+    "--crossover",
+    type=click.IntRange(0),
+    default=2,
+    show_default=True,
+    help="Best kept changes (and near-misses) of non-winners cherry-picked onto the "
+    "champion as the next round's first experiments (with --propagate all).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["harness", "free"]),
+    default="harness",
+    show_default=True,
+    help="harness: autoevolve trains and judges each commit; free: each agent runs "
+    "program.md's own loop and autoevolve only watches and propagates.",
+)
 @click.option(
     "--validate",
     type=click.IntRange(0),

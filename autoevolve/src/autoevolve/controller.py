@@ -45,6 +45,8 @@ class StartOptions:
     seed: int = 0
     validate: int = 1
     max_retests: int = 2
+    crossover: int = 2
+    mode: str = "harness"
 
 
 def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
@@ -65,7 +67,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         experiments_per_round=opts.experiments_per_round, round_minutes=opts.round_minutes,
         train_cmd=opts.train_cmd, timeout=opts.timeout, agent_timeout=opts.agent_timeout,
         propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
-        max_retests=opts.max_retests,
+        max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip
