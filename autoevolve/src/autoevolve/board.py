@@ -78,5 +78,6 @@ def status_doc(layout: Layout, state: State) -> dict[str, Any]:
                     "worktree": a.worktree, "state": a.status, "current": a.current or None,
                     "experiments_this_round": a.done, "experiments": a.total, "keeps": a.keeps,
                     "crashes": a.crashes} for a in state.agents],
-        "history": state.rounds,
+        "history": state.rounds, "mode": state.config.mode,
+        "propagate": state.config.propagate, "interrupted": state.interrupted,
     }  # fmt: skip

@@ -14,6 +14,7 @@ from autolab_shared.exitcodes import ExitCode
 from .agents import agent_command
 from .competition import Competition, Setup
 from .display import Reporter
+from .freemode import drive_free
 from .gitrepo import Git, find_checkout
 from .gpus import parse_gpus
 from .judging import final_verdict
@@ -170,6 +171,13 @@ def _resume_matching(git: Git, layout: Layout, opts: StartOptions, reporter: Rep
 def drive(comp: Competition) -> None:
     """Carry the competition from wherever its state says it is to the end (or a stop)."""
     state = comp.state
+    if state.config.mode == "free":
+        if not drive_free(comp):
+            state.phase = "stopped"
+            comp.save()
+            return
+        finish(comp)
+        return
     if state.baseline_value is None:
         baseline(comp)
     k = max(state.round, 1)

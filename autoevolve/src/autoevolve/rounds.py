@@ -175,7 +175,7 @@ def finish_round(comp: Competition, plan: dict[str, Any], k: int) -> None:
     if not any(r["round"] == k for r in state.rounds):
         state.rounds.append({"round": k, "winner": plan["winner"], "champion": state.champion_sha,
                              "value": state.champion_value, "picks": plan.get("picks", {}),
-                             "conflicts": []})  # fmt: skip
+                             "conflicts": [], "tips": plan["tips"]})  # fmt: skip
     state.crossover = {name: list(shas) for name, shas in plan.get("picks", {}).items()}
     state.round_plan = None
     comp.events.append("round_done", round=k, champion=state.champion_sha)
@@ -289,6 +289,9 @@ def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
         desc = f"adopt: {what} r{k} from {source} ({comp.wt(agent).subject(sha)})"
         comp.events.append("adopt_intent", round=k, agent=name, commit=sha)
         if comp.wt(agent).head() != sha:
+            from .resume import snapshot_dirty
+
+            snapshot_dirty(comp, agent)  # a free-mode agent may be paused mid-edit
             reset_to(comp.wt(agent), sha)
         memory = next((r.memory_gb for r in runs_of(comp, sha) if r.memory_gb), None)
         comp.record(agent, Row(sha[:7], tip_value(comp, sha), memory, "keep", desc), pooled=False)
@@ -299,7 +302,8 @@ def crossover_picks(comp: Competition, k: int, plan: dict[str, Any]) -> dict[str
     """The best kept changes (and near-misses) of non-winners, to cherry-pick next round."""
     count = comp.state.config.crossover
     winner = plan["winner"]
-    if count <= 0 or winner is None or comp.state.config.propagate != "all":
+    config = comp.state.config
+    if count <= 0 or winner is None or config.propagate != "all" or config.mode != "harness":
         return {}
     try:
         history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
