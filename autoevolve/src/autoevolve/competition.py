@@ -115,6 +115,18 @@ class Competition:
         self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash)
         return outcome
 
+    def set_ref(self, ref: str, sha: str) -> None:
+        """Point a ref at a commit, logged as intent then done (repeating it is harmless)."""
+        self.events.append("ref_intent", ref=ref, commit=sha)
+        self.s.git.update_ref(ref, sha)
+        self.events.append("ref_done", ref=ref)
+
+    def move(self, agent: AgentState, sha: str) -> None:
+        """Reset the agent's worktree and branch to ``sha``, logged as intent then done."""
+        self.events.append("reset_intent", agent=agent.name, commit=sha)
+        reset_to(self.wt(agent), sha)
+        self.events.append("reset_done", agent=agent.name)
+
     def spawned(self, pid: int) -> None:
         """Note a child's process group so a resumed controller can stop it if it outlives us."""
         self.events.append("spawn", pgid=pid)
@@ -142,7 +154,7 @@ class Competition:
             self.say(f"{agent.name}: made no commit (experiment {i + 1} skipped)")
             self.finish_experiment(agent, None)
             return
-        self.s.git.update_ref(self.s.layout.exp_ref(head), head)
+        self.set_ref(self.s.layout.exp_ref(head), head)
         with self.lock:
             agent.exp_commit = head
             queue = self.state.crossover.get(agent.name)
@@ -194,7 +206,7 @@ class Competition:
             status, row = final
             self.record(agent, row)
             if status != "keep":
-                reset_to(self.wt(agent), agent.exp_start)
+                self.move(agent, agent.exp_start)
             value = "-" if row.value is None else f"{row.value:.6f}"
             self.say(f"{agent.name}: {row.description}: {value} {status}")
         with self.lock:
@@ -227,7 +239,7 @@ class Competition:
             return True
         except GitError as exc:
             wt.run("cherry-pick", "--quit", check=False)
-            reset_to(wt, agent.exp_start)
+            self.move(agent, agent.exp_start)
             with self.lock:
                 self.state.crossover[agent.name].pop(0)
                 if self.state.rounds:

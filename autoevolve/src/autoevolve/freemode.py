@@ -23,7 +23,6 @@ from .judging import Row
 from .ledger import write_row
 from .prompt import PromptParts
 from .statefile import AgentState
-from .worktrees import reset_to
 
 FREE_RULES = """\
 You are agent `{agent}` of an autoevolve competition (free mode), working in this git worktree on
@@ -202,8 +201,8 @@ def settle_free(comp: Competition, agent: AgentState, k: int) -> None:
     head = wt.head()
     kept = last_keep(comp, agent, k) or agent.start_sha
     if head != kept:
-        comp.s.git.update_ref(comp.s.layout.archive_ref(agent.name, f"r{k}-{head[:12]}"), head)
-        reset_to(wt, kept)
+        comp.set_ref(comp.s.layout.archive_ref(agent.name, f"r{k}-{head[:12]}"), head)
+        comp.move(agent, kept)
 
 
 def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:

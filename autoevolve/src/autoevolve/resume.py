@@ -17,7 +17,7 @@ from .gitrepo import Git
 from .judging import Row
 from .ledger import write_row
 from .statefile import AgentState
-from .worktrees import ensure_worktree, reset_to
+from .worktrees import ensure_worktree
 
 FINAL = ("keep", "discard", "crash")
 
@@ -69,7 +69,7 @@ def snapshot_dirty(comp: Competition, agent: AgentState) -> None:
     sha = wt.run("commit-tree", tree, "-p", "HEAD", "-m", f"autoevolve: WIP of {agent.name}",
                  identity=True)  # fmt: skip
     ref = comp.s.layout.archive_ref(agent.name, f"wip-{sha[:12]}")
-    comp.s.git.update_ref(ref, sha)
+    comp.set_ref(ref, sha)
     wt.run("reset", "-q", "--hard", "HEAD")
     comp.events.append("snapshot", agent=agent.name, commit=sha, ref=ref)
     comp.say(f"{agent.name}: uncommitted edits saved as {ref}")
@@ -110,12 +110,12 @@ def settle_experiment(comp: Competition, agent: AgentState) -> None:
             return
         comp.note_interrupted(agent, "training", agent.exp_commit)
         if wt.head() != agent.exp_commit:
-            reset_to(wt, agent.exp_commit)
+            comp.move(agent, agent.exp_commit)
         return  # the round loop re-measures it first
     head = wt.head()
     if head != agent.exp_start:
-        comp.s.git.update_ref(comp.s.layout.archive_ref(agent.name, f"wip-{head[:12]}"), head)
-        reset_to(wt, agent.exp_start)
+        comp.set_ref(comp.s.layout.archive_ref(agent.name, f"wip-{head[:12]}"), head)
+        comp.move(agent, agent.exp_start)
     comp.note_interrupted(agent, "agent", head)
 
 

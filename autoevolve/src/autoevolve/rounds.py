@@ -20,7 +20,6 @@ from .competition import Competition
 from .judging import Row, history_of, noise_sd
 from .ledger import write_row
 from .statefile import AgentState
-from .worktrees import reset_to
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
 
@@ -155,7 +154,7 @@ def close_round(comp: Competition, k: int) -> None:
     plan = state.round_plan
     comp.save()
     for agent in state.agents:
-        comp.s.git.update_ref(comp.s.layout.round_tag(k, agent.name), plan["tips"][agent.name])
+        comp.set_ref(comp.s.layout.round_tag(k, agent.name), plan["tips"][agent.name])
     if "winner" not in plan:
         candidates = rank_candidates(comp, plan)
         validate(comp, candidates[:2], k, plan)
@@ -249,7 +248,7 @@ def crown(comp: Competition, plan: dict[str, Any], k: int) -> None:
         return
     sha = plan["tips"][plan["winner"]]
     comp.events.append("crown_intent", round=k, agent=plan["winner"], commit=sha)
-    comp.s.git.update_ref(f"refs/heads/{comp.s.layout.champion_branch}", sha)
+    comp.set_ref(f"refs/heads/{comp.s.layout.champion_branch}", sha)
     state.champion_sha, state.champion_value = sha, tip_value(comp, sha)
     state.champion_agent = plan["winner"]
     comp.save()
@@ -292,7 +291,7 @@ def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
             from .resume import snapshot_dirty
 
             snapshot_dirty(comp, agent)  # a free-mode agent may be paused mid-edit
-            reset_to(comp.wt(agent), sha)
+            comp.move(agent, sha)
         memory = next((r.memory_gb for r in runs_of(comp, sha) if r.memory_gb), None)
         comp.record(agent, Row(sha[:7], tip_value(comp, sha), memory, "keep", desc), pooled=False)
         comp.events.append("adopt_done", round=k, agent=name, commit=sha)
