@@ -187,3 +187,14 @@ def test_help_lists_options_and_exit_codes() -> None:
                    "--propagate", "status", "leaderboard", "export", "cleanup", "demo",
                    "Exit codes"):  # fmt: skip
         assert needle in proc.stdout
+
+
+def test_claude_in_free_mode_may_run_its_own_loop() -> None:
+    from autoevolve.agents import agent_command
+
+    claude = agent_command("claude")
+    harness = claude.argv({"prompt": "p"})
+    free = claude.for_free_mode().argv({"prompt": "p"})
+    assert harness[:2] == free[:2] == ["claude", "-p"]
+    assert "Bash(uv run:*)" in free[-1] and "Bash(uv run:*)" not in harness[-1]
+    assert agent_command("codex").for_free_mode() == agent_command("codex")

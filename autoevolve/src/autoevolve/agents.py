@@ -20,6 +20,10 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "mock": (sys.executable, "-m", "autoevolve.mock_agent", "--strategy", "{strategy}",
              "--seed", "{seed}"),
 }  # fmt: skip
+FREE_CLAUDE_TOOLS = CLAUDE_TOOLS + (
+    ",Bash(git reset:*),Bash(uv run:*),Bash(grep:*),Bash(tail:*),Bash(head:*),Bash(cat:*),"
+    "Bash(echo:*),Bash(printf:*),Bash(sleep:*)"
+)
 PLACEHOLDERS = ("prompt", "prompt_file", "worktree", "agent", "strategy", "round", "seed")
 
 
@@ -29,6 +33,13 @@ class AgentCommand:
 
     name: str
     template: tuple[str, ...]
+
+    def for_free_mode(self) -> AgentCommand:
+        """The same agent allowed to run its own loop (train, read logs, reset): free mode."""
+        if self.name != "claude":
+            return self
+        return AgentCommand(self.name, tuple(FREE_CLAUDE_TOOLS if part == CLAUDE_TOOLS else part
+                                             for part in self.template))  # fmt: skip
 
     def argv(self, values: Mapping[str, str]) -> list[str]:
         """The argv with placeholders filled (each element stays one argument; no shell)."""
