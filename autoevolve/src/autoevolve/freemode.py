@@ -54,7 +54,7 @@ class FreeAgents:
                "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k)}  # fmt: skip
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
-            comp.s.agent_cmd.argv(values),
+            comp.s.agent_cmd.for_free_mode().argv(values),
             cwd=agent.worktree,
             env=env,
             stdout=log,
