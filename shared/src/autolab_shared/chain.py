@@ -26,7 +26,7 @@ _RERUN_OF = re.compile(r"\brerun[-_ ]of[:= ]\s*([0-9a-fA-F]{7,40})\b")
 
 def replicate_key(exp: Experiment) -> str:
     """The configuration a row measured: its hash, a ``rerun-of:`` hash, or the row itself."""
-    found = _RERUN_OF.search(exp.description)
+    found = _RERUN_OF.search(exp.description) if "rerun" in exp.description else None
     if found:
         return found.group(1).lower()
     if exp.is_hash:
@@ -87,9 +87,12 @@ def replicate_groups(
     """
     groups: list[tuple[int, list[float]]] = []
     for config in configs:
-        x = list(config.x(scale))
         if candidate is not None and config.key == candidate[0]:
             x = candidate[2]
+        elif len(config.rows) < 2:
+            continue  # one row measures one value at most: no replicate group
+        else:
+            x = list(config.x(scale))
         groups.append((config.rows[-1].index, x))
     if candidate is not None and candidate[0] not in {c.key for c in configs}:
         groups.append((candidate[1], candidate[2]))
