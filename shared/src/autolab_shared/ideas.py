@@ -388,13 +388,15 @@ def _core(text: str) -> str:
 
 def description_tokens(text: str) -> frozenset[str]:
     """Normalised tokens for near-duplicate detection ("0.050" and "0.05" are one token)."""
-    words = set()
-    for token in _TOKEN.findall(_core(text)):
-        if token[0].isdigit() or token[0] == ".":
-            token = format(float(token), ".10g")
-        if token not in _STOP:
-            words.add(token)
-    return frozenset(words)
+    # a token is a word of a-z or a number (\d matches every Unicode digit)
+    tokens = {t if "a" <= t[0] <= "z" else _number_token(t) for t in _TOKEN.findall(_core(text))}
+    return frozenset(tokens - _STOP)
+
+
+@lru_cache(maxsize=1 << 14)
+def _number_token(token: str) -> str:
+    """A number token in one spelling: "0.050" and "0.05" are both "0.05"."""
+    return format(float(token), ".10g")
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

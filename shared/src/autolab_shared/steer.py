@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .bandit import GAMMA, arm_stats, pick
@@ -216,10 +216,14 @@ def _suggest(
                        [(c.knob, c.new) for r in rows for c in r.knobs])  # fmt: skip
     out = _regime_suggestions(rows, regime, reason)
     used: set[str] = set()
+    values: dict[str, list[str]] = {}  # knob -> every value written for it, in row order
+    for row in rows:
+        for change in row.knobs:
+            values.setdefault(change.knob, []).append(change.new)
     for category, _ in picks:
         if len(out) >= k:
             break
-        knob = _knob_suggestion(rows, category)
+        knob = _knob_suggestion(rows, category, values)
         fresh = [i for i in untried(catalogue, tried, category) if i.id not in used]
         if knob is not None and knob.text not in {s.text for s in out}:
             out.append(knob)
@@ -244,13 +248,16 @@ def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> li
                        f"{reason}; no near-misses to combine")]  # fmt: skip
 
 
-def _knob_suggestion(rows: Sequence[StepRow], category: str) -> Suggestion | None:
-    """Next values around a knob value that was really kept in this category."""
+def _knob_suggestion(
+    rows: Sequence[StepRow], category: str, written: Mapping[str, list[str]]
+) -> Suggestion | None:
+    """Next values around a knob value that was really kept in this category (`written`:
+    the values of each knob in row order)."""
     for row in reversed(rows):
         if row.category != category or not row.success or not row.knobs:
             continue
         change = row.knobs[0]
-        values = [c.new for r in rows for c in r.knobs if c.knob == change.knob]
+        values = written[change.knob]
         nxt = value_neighbours(change.knob, values, change.new)
         if nxt:
             others = sorted(set(values) - {change.new})
