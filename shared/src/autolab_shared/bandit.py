@@ -65,7 +65,8 @@ def _weighted(rows: Sequence[StepRow], gamma: float) -> list[tuple[StepRow, floa
     """Each row with its weight γ^age (1 past the last row), less the rows whose weight is
     exactly 0 and whose gain is finite: they add exactly nothing to any sum."""
     total = len(rows)
-    weights = [gamma ** (total - 1 - r.position) if r.position < total else 1.0 for r in rows]
+    last = total - 1
+    weights = [gamma ** (last - p) if p < total else 1.0 for p in [r.position for r in rows]]
     return [
         (row, w)
         for row, w in zip(rows, weights, strict=True)

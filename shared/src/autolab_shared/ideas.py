@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -379,7 +380,10 @@ _REMARK = re.compile(r"\([^()]*[a-z][^()]*\)")
 
 def _core(text: str) -> str:
     """The change part of a description: no agent prefix, comment tail or remark in brackets."""
-    s = _AGENT.sub("", text.lower())
+    s = text.lower()
+    agent = _AGENT.match(s)  # anchored at the start: at most one, there
+    if agent is not None:
+        s = s[agent.end() :]
     tail = _TAIL.search(s)
     if tail is not None:
         s = s[: tail.start()]
@@ -486,10 +490,11 @@ class _TokenIndex:
 
     def __init__(self, descriptions: Iterable[frozenset[str]]) -> None:
         self.sets = tuple(dict.fromkeys(descriptions))
-        self.postings: dict[str, list[int]] = {}
+        postings: defaultdict[str, list[int]] = defaultdict(list)
         for n, tokens in enumerate(self.sets):
             for token in tokens:
-                self.postings.setdefault(token, []).append(n)
+                postings[token].append(n)
+        self.postings: dict[str, list[int]] = dict(postings)
 
     def near(self, tokens: frozenset[str]) -> bool:
         """Whether some set has Jaccard >= JACCARD_MIN with `tokens`. Such a set shares at

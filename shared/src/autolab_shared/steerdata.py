@@ -7,6 +7,7 @@ steer the search.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -75,13 +76,15 @@ def steering_rows(
 def _rows_of(history: History, classifier: Classifier, sigma: float, offset: int) -> list[StepRow]:
     values = [e.value for e in history.experiments if e.value is not None]
     scale = scale_for(values, history.direction)
+    sign, log = scale.sign, scale.log  # scale.to_x, inlined
     default_agent = agent_name(history)
     best: dict[str, float] = {}
     out = []
     for i, exp in enumerate(history.experiments):
         agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
         found = classifier(exp.description)
-        x = scale.to_x(exp.value) if exp.value is not None else None
+        y = exp.value
+        x = None if y is None else sign * (math.log(y) if log else y)
         ref = best.get(agent)
         gain = 0.0 if x is None or ref is None else ref - x
         kept = exp.status == KEEP and x is not None
