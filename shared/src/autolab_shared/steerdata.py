@@ -11,10 +11,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .chain import group_configs, replicate_groups
 from .classify import Classifier
 from .knobs import KnobChange, parse_knobs
 from .noise import NoiseFloor, pooled_noise
+from .replicates import group_configs, replicate_groups
 from .results import History
 from .scale import scale_for
 from .status import CRASH, KEEP
