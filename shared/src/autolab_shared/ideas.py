@@ -409,9 +409,16 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def tried_from(descriptions: Iterable[str], knob_changes: Iterable[tuple[str, str]]) -> Tried:
-    """Summarise a history: its descriptions and its parsed (knob, new value) changes."""
-    tokens = tuple(t for t in map(description_tokens, descriptions) if t)
+def tried_from(
+    descriptions: Iterable[str],
+    knob_changes: Iterable[tuple[str, str]],
+    tokens: Iterable[frozenset[str]] | None = None,
+) -> Tried:
+    """Summarise a history: its descriptions and its parsed (knob, new value) changes
+    (`tokens`: the descriptions' `description_tokens`, when already known)."""
+    if tokens is None:
+        tokens = map(description_tokens, descriptions)
+    tokens = tuple(t for t in tokens if t)
     pairs = tuple(
         (canonical_knob(k), v.strip()) for k, v in knob_changes if k.strip() and v.strip()
     )

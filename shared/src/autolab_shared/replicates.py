@@ -70,12 +70,12 @@ class Config:
         return np.array([scale.to_x(r.value) for r in self.valued if r.value is not None])
 
 
-def group_configs(experiments: Sequence[Experiment]) -> list[Config]:
-    """Pool rows by replicate key, ordered by first appearance."""
+def group_configs(experiments: Sequence[Experiment], min_rows: int = 1) -> list[Config]:
+    """Pool rows by replicate key, ordered by first appearance (those of `min_rows` or more)."""
     rows: dict[str, list[Experiment]] = {}
     for exp in experiments:
         rows.setdefault(replicate_key(exp), []).append(exp)
-    return [Config(key, tuple(group)) for key, group in rows.items()]
+    return [Config(key, tuple(group)) for key, group in rows.items() if len(group) >= min_rows]
 
 
 def replicate_groups(
