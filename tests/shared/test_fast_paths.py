@@ -156,7 +156,7 @@ def _history_text(rows: int, seed: int) -> str:
 
 
 def test_steering_rows_from_two_processes_equal_serial_ones() -> None:
-    history = parse_results(_history_text(25_000, 3), "big.tsv")
+    history = parse_results(_history_text(20_400, 3), "big.tsv")
     noise = noise_of([history])
     texts = [e.description for e in history.experiments]
     serial = describe(texts, CLASSIFIER, minimum=10**9)
