@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import signal
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -201,3 +202,13 @@ def test_arm_stats_equal_the_formula_where_old_weights_are_zero(gamma: float) ->
     for arm in arms:
         got = [found[arm].n, found[arm].s, found[arm].gain, found[arm].crashes]
         assert [repr(v) for v in got] == [repr(v) for v in expected[arm]]
+
+
+@pytest.mark.skipif(not can_fork(), reason="runs serially here")
+def test_map_in_halves_works_where_children_are_reaped_automatically() -> None:
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # as some embedding programs do
+    try:
+        items = list(range(500))
+        assert map_in_halves(_squares, items, minimum=10) == _squares(items)
+    finally:
+        signal.signal(signal.SIGCHLD, before)

@@ -84,10 +84,9 @@ def _collect(child: tuple[int, int] | None, size: int) -> list[R] | None:
     pid, read_end = child
     with os.fdopen(read_end, "rb") as source:
         data = source.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
+    if _reap(pid) not in (0, None):
         return None
-    try:
+    try:  # a child that died while writing left a truncated pickle
         result = pickle.loads(data)
     except Exception:
         return None
@@ -102,4 +101,13 @@ def _discard(child: tuple[int, int] | None) -> None:
     os.close(read_end)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
+    _reap(pid)
+
+
+def _reap(pid: int) -> int | None:
+    """Wait for the child; its wait status, or None where it was reaped already (SIGCHLD
+    ignored by the embedding program)."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
