@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import sys
 import warnings
@@ -68,6 +67,8 @@ def _child(
     """In the child: compute, write the pickled result, and leave without cleanup."""
     code = 1
     try:
+        import pickle
+
         os.close(read_end)
         data = pickle.dumps(fn(items), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as out:
@@ -86,6 +87,8 @@ def _collect(child: tuple[int, int] | None, size: int) -> list[R] | None:
         data = source.read()
     if _reap(pid) not in (0, None):
         return None
+    import pickle
+
     try:  # a child that died while writing left a truncated pickle
         result = pickle.loads(data)
     except Exception:
