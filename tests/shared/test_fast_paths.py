@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,8 @@ from autolab_shared.cellvalues import parse_cell
 from autolab_shared.classify import Classifier
 from autolab_shared.errors import InputError
 from autolab_shared.forkmap import can_fork, map_in_halves
-from autolab_shared.ideas import description_tokens, tried_from
+from autolab_shared.ideas import _STOP as _TOKEN_STOP
+from autolab_shared.ideas import _core, description_tokens, tried_from
 from autolab_shared.knobs import parse_knobs
 from autolab_shared.replicates import group_configs
 from autolab_shared.results import parse_results
@@ -212,3 +214,20 @@ def test_map_in_halves_works_where_children_are_reaped_automatically() -> None:
         assert map_in_halves(_squares, items, minimum=10) == _squares(items)
     finally:
         signal.signal(signal.SIGCHLD, before)
+
+
+def _tokens_by_the_loop(text: str) -> frozenset[str]:
+    """description_tokens as first written: a loop, numbers normalised one by one."""
+    words = set()
+    for token in re.findall(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|\.\d+|[a-z]+", _core(text)):
+        if token[0].isdigit() or token[0] == ".":
+            token = format(float(token), ".10g")
+        if token not in _TOKEN_STOP:
+            words.add(token)
+    return frozenset(words)
+
+
+@PROPS
+@given(st.text(max_size=60) | st.from_regex(r"(gpu1: )?[a-z ]{0,9}[0-9٣.e-]{1,8}( to \.5)?"))
+def test_description_tokens_equal_the_plain_loop(text: str) -> None:
+    assert description_tokens(text) == _tokens_by_the_loop(text)
