@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 from dataclasses import dataclass
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autolab_shared.exitcodes import ExitCode, exit_code_table
 from autolab_shared.output import (
@@ -14,6 +18,7 @@ from autolab_shared.output import (
     envelope,
     error_entry,
     make_console,
+    print_lines,
     to_jsonable,
 )
 
@@ -91,3 +96,35 @@ def test_pipe_safe_stream_swallows_broken_pipe() -> None:
     assert stream.write("hello") == 5
     assert stream.broken
     stream.flush()
+
+
+def _through_rich(lines: list[str]) -> str:
+    buffer = io.StringIO()
+    console = make_console(file=buffer)
+    for i, line in enumerate(lines):
+        console.print(line, markup=False, style="bold" if i == 0 else None)
+    return buffer.getvalue()
+
+
+LINES = st.lists(st.text(st.characters(blacklist_characters="\t"), max_size=60), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES | st.sampled_from([["a\x1b[31mb", "x\ry\r\n", "é\u0301 中文", "[b]x[/b] :smile:"]]))
+def test_print_lines_without_a_terminal_writes_what_rich_writes(lines: list[str]) -> None:
+    out = io.StringIO()  # no terminal: the plain path
+    with contextlib.redirect_stdout(out):
+        print_lines(lines)
+    assert out.getvalue() == _through_rich(lines)
+
+
+def test_print_lines_with_a_tab_or_forced_colour_goes_through_rich(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_lines(["a\tb", "c"])
+    assert out.getvalue() == _through_rich(["a\tb", "c"]) == "a       b\nc\n"
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_lines(["title", "body"])
+    assert "\x1b[1m" in out.getvalue()  # bold: rich wrote it

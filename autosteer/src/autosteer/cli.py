@@ -95,6 +95,7 @@ def cli(
 
 def main() -> None:
     """Console-script entry point."""
-    # A short-lived process that builds many small objects: collect cycles rarely.
-    gc.set_threshold(100_000, 50, 100)
+    # A short-lived process that builds many small, long-lived objects and almost no cyclic
+    # garbage: the cycle collector would only re-scan the live ones (about 8 % of the time).
+    gc.disable()
     cli.main(prog_name="autosteer")

@@ -14,19 +14,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .arrays import FloatArray
-from .chain import (
-    ChainState,
-    Config,
-    effect_span,
-    fit_prior,
-    group_configs,
-    replay,
-    replicate_groups,
-    step,
-)
+from .chain import ChainState, effect_span, fit_prior, replay, step
 from .decision import Assessment, Candidate, Context, Policy, assess
 from .noise import NoiseFloor, given_relative, pooled_noise
 from .prior import EffectPrior
+from .replicates import Config, group_configs, replicate_groups
 from .results import History
 from .scale import Scale, scale_for
 

@@ -8,6 +8,7 @@ score S_c = p_c·μ_c, the expected improvement of one experiment in c.
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 from collections.abc import Sequence
@@ -46,11 +47,9 @@ def arm_stats(
 ) -> dict[str, ArmStats]:
     """Discounted counts per arm; each pending experiment is a virtual loss (one more try)."""
     acc = {a: [0.0, 0.0, 0.0, 0.0] for a in arms}
-    total = len(rows)
-    for row in rows:
+    for row, w in _weighted(rows, gamma):
         if row.category not in acc:
             continue
-        w = gamma ** (total - 1 - row.position) if row.position < total else 1.0
         a = acc[row.category]
         a[0] += w
         a[1] += w * row.success
@@ -60,6 +59,19 @@ def arm_stats(
         if name in acc:
             acc[name][0] += 1.0
     return {k: ArmStats(k, *v) for k, v in acc.items()}
+
+
+def _weighted(rows: Sequence[StepRow], gamma: float) -> list[tuple[StepRow, float]]:
+    """Each row with its weight γ^age (1 past the last row), less the rows whose weight is
+    exactly 0 and whose gain is finite: they add exactly nothing to any sum."""
+    total = len(rows)
+    last = total - 1
+    weights = [gamma ** (last - p) if p < total else 1.0 for p in [r.position for r in rows]]
+    return [
+        (row, w)
+        for row, w in zip(rows, weights, strict=True)
+        if w != 0.0 or not math.isfinite(row.gain)
+    ]
 
 
 def median_gain(rows: Sequence[StepRow]) -> float:

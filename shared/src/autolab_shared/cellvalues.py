@@ -21,6 +21,7 @@ NO_VALUE_MARKERS: frozenset[str] = frozenset(
 
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _PLAIN = re.compile(_NUM)
+_SHORT = re.compile(r"-?\d{1,20}(?:\.\d{0,20})?")  # plain, finite, nothing to strip
 _DECORATED = re.compile(
     rf"(?P<pre>~|≈|approx\.?)?\s*(?P<num>{_NUM})\s*(?P<unit>%|k|K|s|ms|x|×)?", re.IGNORECASE
 )
@@ -37,6 +38,8 @@ class CellValue:
 
 def parse_cell(cell: str) -> CellValue:
     """Read a metric-like cell; never raises. Infinite or NaN numbers give no value."""
+    if _SHORT.fullmatch(cell):
+        return CellValue(float(cell), NUMBER)
     text = cell.strip()
     if not text:
         return CellValue(None, EMPTY)

@@ -1,99 +1,22 @@
-"""Rebuild the keep/discard chain of a history: configurations, the incumbent at each step.
+"""Rebuild the keep/discard chain of a history: the incumbent at each configuration.
 
-Rows whose commit is the same git hash (or that name ``rerun-of:<hash>`` in the description)
-measured one configuration: they are pooled into one :class:`Config` at its first row. The
-incumbent is the last kept configuration; a history without status words is read greedily.
+Configurations (rows pooled by replicate key) come from :mod:`.replicates`. The incumbent is
+the last kept configuration; a history without status words is read greedily.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .arrays import FloatArray
 from .incumbent import Incumbent, after_candidate, start
 from .prior import EffectPrior
+from .replicates import Config
 from .results import Experiment
 from .scale import Scale
-from .status import DISCARD, KEEP
-
-_RERUN_OF = re.compile(r"\brerun[-_ ]of[:= ]\s*([0-9a-fA-F]{7,40})\b")
-
-
-def replicate_key(exp: Experiment) -> str:
-    """The configuration a row measured: its hash, a ``rerun-of:`` hash, or the row itself."""
-    found = _RERUN_OF.search(exp.description)
-    if found:
-        return found.group(1).lower()
-    if exp.is_hash:
-        return exp.commit.lower()
-    return f"#row{exp.index}"
-
-
-@dataclass(frozen=True)
-class Config:
-    """One configuration: every row that measured it, in file order."""
-
-    key: str
-    rows: tuple[Experiment, ...]
-
-    @property
-    def first(self) -> Experiment:
-        return self.rows[0]
-
-    @property
-    def valued(self) -> tuple[Experiment, ...]:
-        """Rows with a metric value (not crashes)."""
-        return tuple(r for r in self.rows if r.value is not None)
-
-    @property
-    def memory_gb(self) -> float | None:
-        """The largest peak memory recorded for it."""
-        mems = [r.memory_gb for r in self.valued if r.memory_gb is not None]
-        return max(mems) if mems else None
-
-    @property
-    def label(self) -> bool | None:
-        """True if any row kept it, False if a row discarded it, None when no row says."""
-        statuses = {r.status for r in self.valued}
-        if KEEP in statuses:
-            return True
-        return False if DISCARD in statuses else None
-
-    def x(self, scale: Scale) -> FloatArray:
-        """Its values on the working scale."""
-        return np.array([scale.to_x(r.value) for r in self.valued if r.value is not None])
-
-
-def group_configs(experiments: Sequence[Experiment]) -> list[Config]:
-    """Pool rows by replicate key, ordered by first appearance."""
-    rows: dict[str, list[Experiment]] = {}
-    for exp in experiments:
-        rows.setdefault(replicate_key(exp), []).append(exp)
-    return [Config(key, tuple(group)) for key, group in rows.items()]
-
-
-def replicate_groups(
-    configs: Sequence[Config], scale: Scale, candidate: tuple[str, int, list[float]] | None = None
-) -> list[list[float]]:
-    """Working values of every configuration measured twice or more, ordered by its last row.
-
-    ``candidate`` (key, position, values) replaces that configuration's values, or adds them
-    at ``position`` when the key is new (runs not yet written as rows).
-    """
-    groups: list[tuple[int, list[float]]] = []
-    for config in configs:
-        x = list(config.x(scale))
-        if candidate is not None and config.key == candidate[0]:
-            x = candidate[2]
-        groups.append((config.rows[-1].index, x))
-    if candidate is not None and candidate[0] not in {c.key for c in configs}:
-        groups.append((candidate[1], candidate[2]))
-    return [g for _, g in sorted(groups, key=lambda t: t[0]) if len(g) >= 2]
 
 
 @dataclass

@@ -107,6 +107,7 @@ class Classifier:
             for name, patterns in self.taxonomy.tags.items()
             for group in _compile_rule(patterns)
         )
+        self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
         self._cached = lru_cache(maxsize=cache_size)(self._classify)
 
     def __call__(self, description: str) -> Classification:
@@ -130,8 +131,8 @@ class Classifier:
 
     def _first(self, text: str) -> tuple[str, str, str] | None:
         """The first rule that matches, the pattern that matched and the text it matched."""
-        for category, group in self._checks:
-            m = group.any_of.search(text)
+        for category, search, group in self._searches:
+            m = search(text)
             if m is not None:
                 return category, *_which(group, text, m)
         return None

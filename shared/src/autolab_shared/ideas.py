@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -379,7 +380,10 @@ _REMARK = re.compile(r"\([^()]*[a-z][^()]*\)")
 
 def _core(text: str) -> str:
     """The change part of a description: no agent prefix, comment tail or remark in brackets."""
-    s = _AGENT.sub("", text.lower())
+    s = text.lower()
+    agent = _AGENT.match(s)  # anchored at the start: at most one, there
+    if agent is not None:
+        s = s[agent.end() :]
     tail = _TAIL.search(s)
     if tail is not None:
         s = s[: tail.start()]
@@ -388,13 +392,15 @@ def _core(text: str) -> str:
 
 def description_tokens(text: str) -> frozenset[str]:
     """Normalised tokens for near-duplicate detection ("0.050" and "0.05" are one token)."""
-    words = set()
-    for token in _TOKEN.findall(_core(text)):
-        if token[0].isdigit() or token[0] == ".":
-            token = format(float(token), ".10g")
-        if token not in _STOP:
-            words.add(token)
-    return frozenset(words)
+    # a token is a word of a-z or a number (\d matches every Unicode digit)
+    tokens = {t if "a" <= t[0] <= "z" else _number_token(t) for t in _TOKEN.findall(_core(text))}
+    return frozenset(tokens - _STOP)
+
+
+@lru_cache(maxsize=1 << 14)
+def _number_token(token: str) -> str:
+    """A number token in one spelling: "0.050" and "0.05" are both "0.05"."""
+    return format(float(token), ".10g")
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -403,9 +409,16 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def tried_from(descriptions: Iterable[str], knob_changes: Iterable[tuple[str, str]]) -> Tried:
-    """Summarise a history: its descriptions and its parsed (knob, new value) changes."""
-    tokens = tuple(t for t in map(description_tokens, descriptions) if t)
+def tried_from(
+    descriptions: Iterable[str],
+    knob_changes: Iterable[tuple[str, str]],
+    tokens: Iterable[frozenset[str]] | None = None,
+) -> Tried:
+    """Summarise a history: its descriptions and its parsed (knob, new value) changes
+    (`tokens`: the descriptions' `description_tokens`, when already known)."""
+    if tokens is None:
+        tokens = map(description_tokens, descriptions)
+    tokens = tuple(t for t in tokens if t)
     pairs = tuple(
         (canonical_knob(k), v.strip()) for k, v in knob_changes if k.strip() and v.strip()
     )
@@ -484,10 +497,11 @@ class _TokenIndex:
 
     def __init__(self, descriptions: Iterable[frozenset[str]]) -> None:
         self.sets = tuple(dict.fromkeys(descriptions))
-        self.postings: dict[str, list[int]] = {}
+        postings: defaultdict[str, list[int]] = defaultdict(list)
         for n, tokens in enumerate(self.sets):
             for token in tokens:
-                self.postings.setdefault(token, []).append(n)
+                postings[token].append(n)
+        self.postings: dict[str, list[int]] = dict(postings)
 
     def near(self, tokens: frozenset[str]) -> bool:
         """Whether some set has Jaccard >= JACCARD_MIN with `tokens`. Such a set shares at

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from .results import History, parse_results, read_results
-from .runlog import RunLog, parse_runlog, read_runlog
+
+if TYPE_CHECKING:  # the run.log reader is imported when one is read (autosteer reads none)
+    from .runlog import RunLog
 
 STDIN = "-"
 
@@ -19,6 +22,8 @@ def load_history(path: str, *, metric: str | None = None, direction: str | None 
 
 def load_runlog(path: str, *, metric: str = "val_bpb") -> RunLog:
     """Read a run.log, or standard input when ``path`` is ``-``."""
+    from .runlog import parse_runlog, read_runlog
+
     if path == STDIN:
         return parse_runlog(sys.stdin.buffer.read(), "<stdin>", metric=metric)
     return read_runlog(path, metric=metric)

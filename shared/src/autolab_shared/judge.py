@@ -10,16 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from .chain import (
-    ChainState,
-    Config,
-    effect_span,
-    fit_prior,
-    group_configs,
-    replay,
-    replicate_groups,
-    replicate_key,
-)
+from .chain import ChainState, effect_span, fit_prior, replay
 from .decision import (
     KEEP,
     RETEST,
@@ -34,6 +25,7 @@ from .errors import InputError
 from .noise import NoiseFloor, given_relative, min_replicate_df, pooled_noise
 from .pareto import Point, dominating
 from .prior import EffectPrior
+from .replicates import Config, group_configs, replicate_groups, replicate_key
 from .results import Experiment, History
 from .scale import Scale, scale_for
 

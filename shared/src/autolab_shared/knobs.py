@@ -421,24 +421,23 @@ def _forms_in(text: str) -> list[tuple[re.Pattern[str], bool, bool]]:
     return [form for form, want in zip(_FORMS, wanted, strict=True) if want]
 
 
-def _overlaps(start: int, end: int, taken: list[tuple[int, int]]) -> bool:
-    return any(start < b and a < end for a, b in taken)
-
-
 def _parse(text: str, *, strict: bool) -> tuple[KnobChange, ...]:
     """Changes in `text`; `strict` (parenthesised asides) keeps known knobs only."""
     found: list[tuple[int, KnobChange]] = []
     taken: list[tuple[int, int]] = []
     for regex, needs_known, one_word in _forms_in(text):
         for m in regex.finditer(text):
-            if taken and _overlaps(m.start(), m.end(), taken):
-                continue
+            start, end = m.span()
+            if taken and any(start < b and a < end for a, b in taken):
+                continue  # overlaps a change already read
             change = _change(text, m, needs_known or strict, one_word)
             if change is not None:
-                found.append((m.start(), change))
-                taken.append((m.start(), m.end()))
+                found.append((start, change))
+                taken.append((start, end))
     if "%" in text or "percent" in text.lower():
         found += _percent(text, taken)
+    if len(found) < 2:
+        return (found[0][1],) if found else ()
     seen: set[tuple[str, str | None, str]] = set()
     out = []
     for _, change in sorted(found, key=lambda item: item[0]):
@@ -453,7 +452,7 @@ def _change(text: str, m: re.Match[str], needs_known: bool, one_word: bool) -> K
     phrase, start = _phrase_before(text, m.start())
     if one_word and " " in phrase:
         return None
-    written = m.groupdict().get("old")
+    written = m["old"] if "old" in m.re.groupindex else None
     if not phrase and not written:
         return None  # no knob, and no old value to imply one
     old = _clean(written) if written else None

@@ -120,7 +120,7 @@ def _no_numbers(
     records = records_of(found, home)
     if index is None or not records:
         return []
-    if _column_stats(records, index).numeric:
+    if any(parse_cell(record.cells[index]).value is not None for record in records):
         return []
     reason = f"the metric column '{name}' holds no numbers; every row counts as a crash"
     return [ParseWarning(path, None, "no_numeric_metric", reason)]

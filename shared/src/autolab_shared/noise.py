@@ -4,6 +4,7 @@ Estimator: pooled within-group variance of rows that measured the same configura
 weak scaled-inverse-χ² prior (σ0 = 0.1 % of the metric, ν0 = 1 degree of freedom):
 σ̂² = (ν0·σ0² + Σ_g Σ_r (x_gr − x̄_g)²) / (ν0 + Σ_g (n_g − 1)), on the working (log) scale.
 The spread of keeps is never used: it measures the size of accepted improvements, not noise.
+numpy is imported where values are pooled, so a history without replicates does not load it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from .arrays import FloatArray
+if TYPE_CHECKING:
+    from .arrays import FloatArray
 
 SIGMA0 = 0.001
 NU0 = 1.0
@@ -53,6 +54,8 @@ def given_noise(sigma: float) -> NoiseFloor:
 
 def given_relative(sigma: float, values: Sequence[float], log: bool) -> NoiseFloor:
     """A known noise floor in metric units, made relative to the median value on a log scale."""
+    import numpy as np
+
     ref = float(np.median(values)) if len(values) else 1.0
     return given_noise(sigma / abs(ref) if log and ref else sigma)
 
@@ -68,6 +71,8 @@ def pooled_noise(
     usable = [list(g) for g in groups if len(g) >= 2]
     if not usable:
         return NoiseFloor(sigma0, 0.0, "default", ESTIMATOR, 0, 0, note="no replicates")
+    import numpy as np
+
     chosen = usable[-window:] if window > 0 else usable
     source = "window" if len(chosen) < len(usable) else "replicates"
     ss = sum(float(np.sum((np.asarray(g) - np.mean(g)) ** 2)) for g in chosen)
@@ -82,6 +87,8 @@ def pooled_noise(
 
 def _residuals(groups: Sequence[Sequence[float]]) -> FloatArray:
     """Within-group residuals scaled by √(n/(n−1)) so each has the run sd."""
+    import numpy as np
+
     parts = [
         (np.asarray(g) - np.mean(g)) * math.sqrt(len(g) / (len(g) - 1))
         for g in groups
@@ -96,6 +103,8 @@ def _robust_check(
     """MAD-based σ cross-check and outlier flags once there are enough replicates."""
     if df < ROBUST_MIN_DF:
         return None, (), ""
+    import numpy as np
+
     res = _residuals(groups)
     mad = float(np.median(np.abs(res - np.median(res))))
     robust = 1.4826 * mad

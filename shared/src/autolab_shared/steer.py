@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .bandit import GAMMA, arm_stats, pick
@@ -17,7 +17,7 @@ from .exitcodes import ExitCode
 from .ideas import Idea, load_ideas, tried_from, untried, value_neighbours
 from .noise import NoiseFloor
 from .results import History
-from .steerdata import StepRow, noise_of, steering_rows
+from .steerdata import StepRow, describe, noise_of, steering_rows
 from .taxonomy import Taxonomy, load_taxonomy
 
 RECENT = 10
@@ -96,14 +96,16 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     taxonomy = opts.taxonomy or load_taxonomy()
     classifier = Classifier(taxonomy)
     noise = noise_of(histories)
-    rows = steering_rows(histories, classifier, noise)
+    facts = describe([e.description for h in histories for e in h.experiments], classifier)
+    rows = steering_rows(histories, classifier, noise, facts)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode = _regime(rows, opts.mode)
     rng = random.Random(opts.seed)
     picks = pick(rows, arms, mode, max(opts.suggestions, 1), rng, opts.pending)
     table = _table(rows[-opts.window :] if opts.window else rows, rows, arms, mode, picks)
     catalogue = opts.ideas if opts.ideas is not None else load_ideas()
-    suggestions = _suggest(rows, picks, catalogue, regime, reason, opts.suggestions)
+    tokens = [f.tokens for f in facts]
+    suggestions = _suggest(rows, picks, catalogue, regime, reason, opts.suggestions, tokens)
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
     others = tuple(r.description for r in rows if r.category == "other")[-5:]
@@ -210,16 +212,20 @@ def _headline(top: str, table: Sequence[CategoryRow]) -> str:
 
 def _suggest(
     rows: Sequence[StepRow], picks: Sequence[tuple[str, float]], catalogue: Sequence[Idea],
-    regime: str, reason: str, k: int,
+    regime: str, reason: str, k: int, tokens: Sequence[frozenset[str]] | None = None,
 ) -> list[Suggestion]:  # fmt: skip
     tried = tried_from([r.description for r in rows],
-                       [(c.knob, c.new) for r in rows for c in r.knobs])  # fmt: skip
+                       [(c.knob, c.new) for r in rows for c in r.knobs], tokens)  # fmt: skip
     out = _regime_suggestions(rows, regime, reason)
     used: set[str] = set()
+    values: dict[str, list[str]] = {}  # knob -> every value written for it, in row order
+    for row in rows:
+        for change in row.knobs:
+            values.setdefault(change.knob, []).append(change.new)
     for category, _ in picks:
         if len(out) >= k:
             break
-        knob = _knob_suggestion(rows, category)
+        knob = _knob_suggestion(rows, category, values)
         fresh = [i for i in untried(catalogue, tried, category) if i.id not in used]
         if knob is not None and knob.text not in {s.text for s in out}:
             out.append(knob)
@@ -244,13 +250,16 @@ def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> li
                        f"{reason}; no near-misses to combine")]  # fmt: skip
 
 
-def _knob_suggestion(rows: Sequence[StepRow], category: str) -> Suggestion | None:
-    """Next values around a knob value that was really kept in this category."""
+def _knob_suggestion(
+    rows: Sequence[StepRow], category: str, written: Mapping[str, list[str]]
+) -> Suggestion | None:
+    """Next values around a knob value that was really kept in this category (`written`:
+    the values of each knob in row order)."""
     for row in reversed(rows):
         if row.category != category or not row.success or not row.knobs:
             continue
         change = row.knobs[0]
-        values = [c.new for r in rows for c in r.knobs if c.knob == change.knob]
+        values = written[change.knob]
         nxt = value_neighbours(change.knob, values, change.new)
         if nxt:
             others = sorted(set(values) - {change.new})

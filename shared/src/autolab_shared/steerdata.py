@@ -7,13 +7,18 @@ steer the search.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
 
-from .chain import group_configs, replicate_groups
 from .classify import Classifier
+from .forkmap import MINIMUM, map_in_halves
+from .ideas import description_tokens
 from .knobs import KnobChange, parse_knobs
 from .noise import NoiseFloor, pooled_noise
+from .replicates import group_configs, replicate_groups
 from .results import History
 from .scale import scale_for
 from .status import CRASH, KEEP
@@ -58,30 +63,65 @@ def noise_of(histories: Sequence[History]) -> NoiseFloor:
     for history in histories:
         values = [e.value for e in history.experiments if e.value is not None]
         scale = scale_for(values, history.direction)
-        groups += replicate_groups(group_configs(history.experiments), scale)
+        # a configuration of one row is never a replicate group: do not build those
+        groups += replicate_groups(group_configs(history.experiments, min_rows=2), scale)
     return pooled_noise(groups, window=0)
 
 
+class Facts(NamedTuple):
+    """What one description says, read once: category and tags, knob changes, tokens."""
+
+    category: str
+    tags: tuple[str, ...]
+    knobs: tuple[KnobChange, ...]
+    tokens: frozenset[str]  # ideas.description_tokens, for the tried-idea index
+
+
+def describe(
+    descriptions: Sequence[str], classifier: Classifier, minimum: int = MINIMUM
+) -> list[Facts]:
+    """The facts of each description; a list of `minimum` or more is read on two processes
+    (`forkmap.map_in_halves`), with the same result."""
+    return map_in_halves(partial(_facts, classifier), descriptions, minimum)
+
+
+def _facts(classifier: Classifier, descriptions: Sequence[str]) -> list[Facts]:
+    out = []
+    for text in descriptions:
+        found = classifier(text)
+        out.append(Facts(found.category, found.tags, parse_knobs(text), description_tokens(text)))
+    return out
+
+
 def steering_rows(
-    histories: Sequence[History], classifier: Classifier, noise: NoiseFloor
+    histories: Sequence[History],
+    classifier: Classifier,
+    noise: NoiseFloor,
+    facts: Sequence[Facts] | None = None,
 ) -> list[StepRow]:
-    """Every experiment of every history, in order, with its category and success."""
+    """Every experiment of every history, in order, with its category and success (`facts`:
+    those of every description in that order, when already read with `describe`)."""
+    if facts is None:
+        texts = [e.description for history in histories for e in history.experiments]
+        facts = describe(texts, classifier)
     rows: list[StepRow] = []
     for history in histories:
-        rows.extend(_rows_of(history, classifier, noise.sigma, len(rows)))
+        mine = facts[len(rows) : len(rows) + len(history.experiments)]
+        rows.extend(_rows_of(history, mine, noise.sigma, len(rows)))
     return rows
 
 
-def _rows_of(history: History, classifier: Classifier, sigma: float, offset: int) -> list[StepRow]:
+def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int) -> list[StepRow]:
     values = [e.value for e in history.experiments if e.value is not None]
     scale = scale_for(values, history.direction)
+    sign, log = scale.sign, scale.log  # scale.to_x, inlined
     default_agent = agent_name(history)
     best: dict[str, float] = {}
     out = []
-    for i, exp in enumerate(history.experiments):
+    for i, (exp, found) in enumerate(zip(history.experiments, facts, strict=True)):
         agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
-        found = classifier(exp.description)
-        x = scale.to_x(exp.value) if exp.value is not None else None
+        y = exp.value
+        x = None if y is None else sign * (math.log(y) if log else y)
         ref = best.get(agent)
         gain = 0.0 if x is None or ref is None else ref - x
         kept = exp.status == KEEP and x is not None
@@ -93,5 +133,5 @@ def _rows_of(history: History, classifier: Classifier, sigma: float, offset: int
             best[agent] = x  # type: ignore[assignment]
         out.append(StepRow(offset + i, agent, found.category, found.tags, exp.status,
                            exp.description, gain if kept else 0.0, success, near,
-                           parse_knobs(exp.description), exp.commit))  # fmt: skip
+                           found.knobs, exp.commit))  # fmt: skip
     return out

@@ -1,0 +1,233 @@
+"""The speed paths give what the plain paths give: scanner fast path, cell fast path, the
+two-process map, description facts, replicate grouping and the bandit's zero weights."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import re
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import REAL_RESULTS, real_params
+
+from autolab_shared.bandit import arm_stats
+from autolab_shared.cellvalues import parse_cell
+from autolab_shared.classify import Classifier
+from autolab_shared.errors import InputError
+from autolab_shared.forkmap import can_fork, map_in_halves
+from autolab_shared.ideas import _STOP as _TOKEN_STOP
+from autolab_shared.ideas import _core, description_tokens, tried_from
+from autolab_shared.knobs import parse_knobs
+from autolab_shared.replicates import group_configs
+from autolab_shared.results import parse_results
+from autolab_shared.steerdata import StepRow, describe, noise_of, steering_rows
+from autolab_shared.textio import decode, read_bytes
+from autolab_shared.tsvlines import scan
+
+PROPS = settings(max_examples=150, deadline=None)
+CLASSIFIER = Classifier()
+
+# Pieces of results files, well-formed and not: the fast path must hand every odd line back.
+PIECES = [
+    "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n", "a1b2c3d\t0.991000\t44.0\tkeep\tbase\n",
+    "0000001\t0.990\t44.0\tdiscard\tlr 0.04 -> 0.05\n", "c0ffee1\t1.0\t0\tcrash\tcolumns: x\n",
+    "Columns: a\tb\n", "---\t1.0\n", "=== run 2 ===\n", " 123\t1.0\t2\tkeep\tx\n", "\n", "\t\n",
+    "x\t1e999\t44\tkeep\td\n", "deadbee\t0.99\t44.0\tkeep\tdesc\textra\n", "more text\n",
+    "deadbee\t0.99\tkeep\n", "commit\tval_bpb\tstatus\n", "9\t-1.5\t3\tkeep\t\n", "\r\n",
+    "beef123\t.5\t44\tkeep\td\n", "a\t1\t2\t3\t4", "cafe123\t0.98\t44.0\tKEEP\t (x)\n",
+]  # fmt: skip
+TEXTS = st.lists(st.sampled_from(PIECES), min_size=1, max_size=40).map("".join)
+
+
+@pytest.mark.parametrize("path", real_params(REAL_RESULTS))
+def test_scanner_fast_path_equals_the_line_by_line_path_on_real_file(path: Path) -> None:
+    text = decode(read_bytes(str(path)), "f").text
+    if text.strip():
+        assert scan(text, "f") == scan(text, "f", fast=False)
+
+
+@PROPS
+@given(TEXTS)
+def test_scanner_fast_path_equals_the_line_by_line_path(text: str) -> None:
+    if text.strip():
+        assert scan(text, "f") == scan(text, "f", fast=False)
+
+
+@PROPS
+@given(st.from_regex(r"-?\d{1,25}(\.\d{0,25})?", fullmatch=True) | st.text(max_size=12))
+def test_cell_fast_path_reads_as_the_stripped_path(cell: str) -> None:
+    # a cell with spaces around it never takes the fast path and is read after strip()
+    if cell == cell.strip():
+        assert parse_cell(cell) == parse_cell(f" {cell} ")
+
+
+def _facts_serially(texts: Sequence[str]) -> list[tuple[object, ...]]:
+    out: list[tuple[object, ...]] = []
+    for text in texts:
+        found = CLASSIFIER(text)
+        out.append((found.category, found.tags, parse_knobs(text), description_tokens(text)))
+    return out
+
+
+def _real_descriptions() -> list[str]:
+    texts = []
+    for path in sorted(REAL_RESULTS.iterdir()) if REAL_RESULTS.is_dir() else []:
+        try:
+            history = parse_results(read_bytes(str(path)), str(path))
+        except InputError:  # not a results file: nothing to describe
+            continue
+        texts += [e.description for e in history.experiments]
+    return texts
+
+
+def test_describe_on_two_processes_equals_serial_facts_on_real_descriptions() -> None:
+    texts = _real_descriptions()
+    if not texts:
+        pytest.skip(f"real data folder {REAL_RESULTS} is absent")
+    facts = describe(texts, CLASSIFIER, minimum=2)
+    assert [tuple(f) for f in facts] == _facts_serially(texts)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=2, max_size=40))
+def test_describe_on_two_processes_equals_serial_facts(texts: list[str]) -> None:
+    assert [tuple(f) for f in describe(texts, CLASSIFIER, minimum=2)] == _facts_serially(texts)
+
+
+def _squares(items: Sequence[int]) -> list[int]:
+    return [i * i for i in items]
+
+
+def test_map_in_halves_equals_the_plain_map() -> None:
+    items = list(range(1001))
+    assert map_in_halves(_squares, items, minimum=10) == _squares(items)
+    assert map_in_halves(_squares, items, minimum=10**6) == _squares(items)
+    assert map_in_halves(_squares, [], minimum=0) == []
+
+
+PARENT = os.getpid()
+
+
+def _fails_in_child(items: Sequence[int]) -> list[int]:
+    if os.getpid() != PARENT:
+        raise RuntimeError("child fails")
+    return _squares(items)
+
+
+def _unpicklable(items: Sequence[int]) -> list[object]:
+    return [lambda i=i: i for i in items]
+
+
+def test_map_in_halves_computes_a_failed_childs_half_itself() -> None:
+    items = list(range(100))
+    assert map_in_halves(_fails_in_child, items, minimum=10) == _squares(items)
+    assert len(map_in_halves(_unpicklable, items, minimum=10)) == 100
+
+
+def _fails_in_parent(items: Sequence[int]) -> list[int]:
+    if os.getpid() == PARENT:
+        raise ValueError("parent fails")
+    return _squares(items)
+
+
+@pytest.mark.skipif(not can_fork(), reason="runs serially here")
+def test_map_in_halves_stops_the_child_when_the_parent_fails() -> None:
+    with pytest.raises(ValueError, match="parent fails"):
+        map_in_halves(_fails_in_parent, list(range(100)), minimum=10)
+    with pytest.raises(ChildProcessError):  # the child was reaped: no child is left
+        os.waitpid(-1, os.WNOHANG)
+
+
+def _history_text(rows: int, seed: int) -> str:
+    rng = random.Random(seed)
+    ideas = ["MATRIX_LR 0.04 -> {v}", "add z-loss {v}", "SwiGLU activation", "eval {v}",
+             "warmdown 0.5 to {v}", "rerun-of:{c} seed 2", "DEPTH 8 -> 9 (why: x)"]  # fmt: skip
+    lines = ["commit\tval_bpb\tmemory_gb\tstatus\tdescription"]
+    for i in range(rows):
+        desc = rng.choice(ideas).format(v=round(rng.uniform(0, 1), 3), c=f"{max(i - 1, 0):07x}")
+        status = rng.choice(["keep", "discard", "discard", "crash"])
+        value = "0.000000" if status == "crash" else f"{1 + rng.gauss(0, 0.01):.6f}"
+        commit = f"{i // 2:07x}" if rng.random() < 0.3 else f"{i:07x}"
+        lines.append(f"{commit}\t{value}\t44.0\t{status}\t{desc} #{i}")
+    return "\n".join(lines) + "\n"
+
+
+def test_steering_rows_from_two_processes_equal_serial_ones() -> None:
+    history = parse_results(_history_text(20_400, 3), "big.tsv")
+    noise = noise_of([history])
+    texts = [e.description for e in history.experiments]
+    serial = describe(texts, CLASSIFIER, minimum=10**9)
+    assert steering_rows([history], CLASSIFIER, noise) == steering_rows(
+        [history], CLASSIFIER, noise, serial
+    )
+    assert tried_from(texts, []) == tried_from([], [], [f.tokens for f in serial])
+
+
+def test_noise_groups_only_configurations_of_two_rows_or_more() -> None:
+    history = parse_results(_history_text(3000, 4), "h.tsv")
+    every = group_configs(history.experiments)
+    assert group_configs(history.experiments, min_rows=2) == [c for c in every if len(c.rows) >= 2]
+
+
+def _arm_stats_by_the_formula(
+    rows: Sequence[StepRow], arms: Sequence[str], gamma: float
+) -> dict[str, list[float]]:
+    acc = {a: [0.0, 0.0, 0.0, 0.0] for a in arms}
+    for row in rows:
+        if row.category in acc:
+            w = gamma ** (len(rows) - 1 - row.position) if row.position < len(rows) else 1.0
+            a = acc[row.category]
+            a[0] += w
+            a[1] += w * row.success
+            a[2] += w * (row.gain if row.success else 0.0)
+            a[3] += w * row.crashed
+    return acc
+
+
+@pytest.mark.parametrize("gamma", [0.9, 0.95, 0.98])
+def test_arm_stats_equal_the_formula_where_old_weights_are_zero(gamma: float) -> None:
+    rng = random.Random(5)
+    arms = ["a", "b", "c"]
+    rows = [
+        StepRow(i, "x", rng.choice(arms), (), rng.choice(["keep", "discard", "crash"]), "",
+                rng.choice([0.0, 0.01, math.inf]), rng.random() < 0.3, False, (), "")
+        for i in range(40_000)
+    ]  # fmt: skip
+    found = arm_stats(rows, arms, gamma)
+    expected = _arm_stats_by_the_formula(rows, arms, gamma)
+    for arm in arms:
+        got = [found[arm].n, found[arm].s, found[arm].gain, found[arm].crashes]
+        assert [repr(v) for v in got] == [repr(v) for v in expected[arm]]
+
+
+@pytest.mark.skipif(not can_fork(), reason="runs serially here")
+def test_map_in_halves_works_where_children_are_reaped_automatically() -> None:
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # as some embedding programs do
+    try:
+        items = list(range(500))
+        assert map_in_halves(_squares, items, minimum=10) == _squares(items)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+
+
+def _tokens_by_the_loop(text: str) -> frozenset[str]:
+    """description_tokens as first written: a loop, numbers normalised one by one."""
+    words = set()
+    for token in re.findall(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|\.\d+|[a-z]+", _core(text)):
+        if token[0].isdigit() or token[0] == ".":
+            token = format(float(token), ".10g")
+        if token not in _TOKEN_STOP:
+            words.add(token)
+    return frozenset(words)
+
+
+@PROPS
+@given(st.text(max_size=60) | st.from_regex(r"(gpu1: )?[a-z ]{0,9}[0-9٣.e-]{1,8}( to \.5)?"))
+def test_description_tokens_equal_the_plain_loop(text: str) -> None:
+    assert description_tokens(text) == _tokens_by_the_loop(text)
