@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from autolab_shared.appendrow import sanitise
 from autolab_shared.audit import audit
-from autolab_shared.chain import group_configs, replicate_groups
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.judge import Judgement, JudgeOptions, RunInput, judge
 from autolab_shared.noise import pooled_noise
+from autolab_shared.replicates import group_configs, replicate_groups
 from autolab_shared.results import History, parse_results
 from autolab_shared.scale import scale_for
 

@@ -51,7 +51,8 @@ BOOKKEEPING = ("baseline", "validate r", "adopt:")  # rows autoevolve writes tha
 
 def first_baseline(history: History) -> float | None:
     """The mean of the ``baseline`` rows, else the first measured value (the common start)."""
-    base = [e.value for e in history.experiments if e.description.startswith("baseline") and e.value]
+    exps = history.experiments
+    base = [e.value for e in exps if e.description.startswith("baseline") and e.value]
     if base:
         return statistics.fmean(base)
     return next((e.value for e in history.experiments if e.value is not None), None)
