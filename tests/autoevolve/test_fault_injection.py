@@ -20,7 +20,7 @@ from support import console_script
 
 from autoevolve.demo import write_demo_repo
 
-SEED = "1"  # a run whose round 1 queues a cross-over pick for round 2
+SEED = "29"  # a run whose round 1 queues a cross-over pick that round 2 applies
 ARGS = ["--strategies", "conservative", "random", "--rounds", "2", "--experiments-per-round", "1",
         "--gpus", "none", "--agent", "mock", "--train-cmd", f"{sys.executable} train.py",
         "--tag", "fi", "--seed", SEED, "--crossover", "1", "-q"]  # fmt: skip

@@ -61,7 +61,7 @@ DEMO_KNOBS: dict[str, float | int] = read_knobs(_template())
 
 def true_value(train_py: str) -> float:
     """Noise-free val_bpb of the landscape at a train.py's constants; inf where the run crashes."""
-    from . import demo_train as landscape  # numpy: imported only here, not by the mock agent
+    from . import demo_train as landscape  # imported only here, not by the mock agent
 
     knobs = {**DEMO_KNOBS, **read_knobs(train_py)}
     try:

@@ -1,6 +1,6 @@
 # /// script
 # requires-python = ">=3.10"
-# dependencies = ["numpy"]
+# dependencies = []
 # ///
 """Demo train.py for autoevolve: a CPU-only stand-in for autoresearch's GPT training run.
 
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import sys
 import time
 import zlib
 from collections.abc import Mapping
-
-import numpy as np
 
 # ---------------------------------------------------------------------------
 # Hyperparameters (edit these directly, no CLI flags needed)
@@ -171,8 +170,8 @@ def noise(sd: float) -> float:
     """One relative noise draw: seeded by DEMO_NOISE_SEED (and autoevolve's run id) when set."""
     seed = os.environ.get("DEMO_NOISE_SEED")
     run = zlib.crc32(os.environ.get("AUTOEVOLVE_RUN_ID", "").encode())
-    rng = np.random.default_rng(None if seed is None else [int(seed), run])
-    return float(rng.standard_normal()) * sd
+    rng = random.Random(None if seed is None else f"{int(seed)}/{run}")
+    return rng.gauss(0.0, 1.0) * sd
 
 
 def progress(step: int, steps: int, loss: float, run: Mapping[str, float], dt: float) -> str:
