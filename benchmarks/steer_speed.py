@@ -29,6 +29,17 @@ IDEAS = ["MATRIX_LR 0.04 -> {v}", "EMBEDDING_LR 0.6 to {v}", "warmdown ratio 0.5
          "muon momentum 0.95 -> {v}", "softcap 15 -> {v}"]  # fmt: skip
 
 
+def synthetic_descriptions(rows: int, seed: int = 1) -> list[str]:
+    """The descriptions `write_history` writes, in order (for tests of the fast paths)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(rows):
+        out.append(rng.choice(IDEAS).format(v=round(rng.uniform(0.01, 0.9), 3)) + f" #{i}")
+        if rng.random() >= 0.05:  # not a crash: write_history draws its value
+            rng.gauss(0.001, 0.002)
+    return out
+
+
 def write_history(path: Path, rows: int, seed: int = 1) -> None:
     rng = random.Random(seed)
     lines = ["commit\tval_bpb\tmemory_gb\tstatus\tdescription"]

@@ -3,6 +3,8 @@ two-process map, description facts, replicate grouping and the bandit's zero wei
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import math
 import os
 import random
@@ -14,22 +16,24 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import REAL_RESULTS, real_params
+from support import REAL_RESULTS, REPO_ROOT, real_params
 
 from autolab_shared.bandit import arm_stats
 from autolab_shared.cellvalues import parse_cell
-from autolab_shared.classify import Classifier
+from autolab_shared.classify import Classifier, strip_labels
 from autolab_shared.errors import InputError
 from autolab_shared.forkmap import can_fork, map_in_halves
 from autolab_shared.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.ideas import _core, description_tokens, tried_from
-from autolab_shared.knobs import parse_knobs
+from autolab_shared.knobs import ALIASES, _simple, parse_knobs
 from autolab_shared.replicates import group_configs
 from autolab_shared.results import parse_results
 from autolab_shared.steerdata import StepRow, describe, noise_of, steering_rows
 from autolab_shared.textio import decode, read_bytes
 from autolab_shared.tsvlines import scan
 
+BENCHMARKS = REPO_ROOT / "benchmarks"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 PROPS = settings(max_examples=150, deadline=None)
 CLASSIFIER = Classifier()
 
@@ -231,3 +235,66 @@ def _tokens_by_the_loop(text: str) -> frozenset[str]:
 @given(st.text(max_size=60) | st.from_regex(r"(gpu1: )?[a-z ]{0,9}[0-9٣.e-]{1,8}( to \.5)?"))
 def test_description_tokens_equal_the_plain_loop(text: str) -> None:
     assert description_tokens(text) == _tokens_by_the_loop(text)
+
+
+# ---------------------------------------------------------------------------- knob fast path
+
+
+def _benchmark_descriptions(rows: int) -> list[str]:
+    spec = importlib.util.spec_from_file_location("steer_speed", BENCHMARKS / "steer_speed.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list({d: None for d in module.synthetic_descriptions(rows)})
+
+
+def _label_descriptions() -> list[str]:
+    with (FIXTURES / "steer_labels.tsv").open(encoding="utf-8", newline="") as f:
+        return [row["description"] for row in csv.DictReader(f, delimiter="\t")]
+
+
+def test_knob_fast_path_reads_as_the_plain_path_on_real_and_labelled_descriptions() -> None:
+    texts = _real_descriptions() + _label_descriptions()
+    assert [parse_knobs(t) for t in texts] == [parse_knobs(t, fast=False) for t in texts]
+
+
+def test_knob_fast_path_reads_as_the_plain_path_on_the_benchmark_descriptions() -> None:
+    texts = _benchmark_descriptions(3000)
+    assert sum(_simple(strip_labels(t)) is not None for t in texts) > len(texts) // 2
+    assert [parse_knobs(t) for t in texts] == [parse_knobs(t, fast=False) for t in texts]
+
+
+_NAMES = [
+    *sorted(ALIASES)[::3], "val_bpb", "loss", "steps", "raise", "to", "from", "hypothesis",
+    "percent", "gpu0", "exp3",
+    "Adam beta1", "LR", "MATRIX_LR", "window", "mlp", "relu", "SSSL", "x", "e", "k",
+]  # fmt: skip
+_VALUES = ["0.04", "0.5", "12", "524K", "1e-3", "2**17", "5%", "1.", ".5", "SSSL", "relu", "high"]
+_JOINS = [" -> ", " to ", "->", "=", ": ", " ", " from ", " → ", " => ", "  -> "]
+_TAILS = ["", " #12", " #3 (worse)", " - regressed", ". Next", " (lr 0.1 -> 0.2)", "#4", " # 5"]
+_PIECE = st.sampled_from(_NAMES + _VALUES + _JOINS + _TAILS + [",", ".", "(", ")", "#", "%"])
+
+
+def _shaped(values: list[str], joins: list[str], tails: list[str]) -> st.SearchStrategy[str]:
+    return st.builds(
+        "{} {}{}{}{}".format,
+        st.lists(st.sampled_from(_NAMES), min_size=1, max_size=3).map(" ".join),
+        st.sampled_from(values),
+        st.sampled_from(joins),
+        st.sampled_from(values),
+        st.sampled_from(tails),
+    )
+
+
+# mostly the fast path's own shape ("KNOB old -> new #12"), then near misses, then any mix
+_SIMPLE_SHAPED = _shaped(["0.04", "12", "524K", "SSSL", "relu"], [" -> ", " to "], ["", " #12"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    _SIMPLE_SHAPED
+    | _shaped(_VALUES, _JOINS, _TAILS)
+    | st.lists(_PIECE, min_size=1, max_size=12).map(" ".join)
+)
+def test_knob_fast_path_reads_as_the_plain_path(text: str) -> None:
+    assert parse_knobs(text) == parse_knobs(text, fast=False)
