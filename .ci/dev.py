@@ -115,7 +115,7 @@ def test(uv: list[str], extra: list[str]) -> int:
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
         ["mypy"],
-        ["pytest", *extra],
+        ["pytest", "--durations=5", *extra],
     ]
     for step in steps:
         code = run([*uv, "run", "--no-sync", *step])
