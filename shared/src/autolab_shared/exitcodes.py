@@ -17,12 +17,12 @@ class ExitCode(IntEnum):
 
 
 MEANINGS: dict[ExitCode, str] = {
-    ExitCode.KEEP: "keep (a real improvement; for autosteer/autoevolve: progressing)",
-    ExitCode.DISCARD: "discard (or crash; for autosteer: stuck, change direction)",
+    ExitCode.KEEP: "keep (a real improvement; autosteer: progressing; autoevolve: champion won)",
+    ExitCode.DISCARD: "discard (or crash; autosteer: stuck; autoevolve: no improvement)",
     ExitCode.RETEST: "retest (within noise, not enough signal: re-run before deciding)",
     ExitCode.INPUT_ERROR: "input or internal error (missing/unusable file, bug)",
     ExitCode.USAGE_ERROR: "usage error (unknown flag, bad option value)",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C; autoevolve: stopped, resume continues it)",
 }
 
 
