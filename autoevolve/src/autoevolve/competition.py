@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import zlib
@@ -18,7 +19,7 @@ from .agents import AgentCommand
 from .display import Reporter
 from .events import EventLog
 from .gitrepo import Git, GitError
-from .gpus import CPU, GpuPool
+from .gpus import GpuPool
 from .judging import Row
 from .layout import Layout
 from .ledger import write_row
@@ -51,6 +52,7 @@ class Competition:
         self.pool = GpuPool(setup.layout.state_dir / "gpu", state.config.gpus)
         self.lock = threading.RLock()
         self.classify = default_classifier()
+        self._higher: bool | None = None
 
     # -- bookkeeping -------------------------------------------------------------------
     def save(self) -> None:
@@ -59,6 +61,15 @@ class Competition:
             self.state.updated_at = time.time()
             save_state(self.s.layout.state_file, self.state)
             self.s.reporter.update(self.state)
+
+    def higher_is_better(self) -> bool:
+        """The direction, read once from the pooled results (lower is better until then)."""
+        if self._higher is None:
+            try:
+                self._higher = read_results(self.s.layout.pooled).direction == "max"
+            except Exception:
+                return False
+        return self._higher
 
     def stop_requested(self) -> bool:
         """True once ``autoevolve stop`` asked for a clean stop at the end of this round."""
@@ -277,7 +288,7 @@ class Competition:
         values = {"prompt": prompt, "prompt_file": str(prompt_file), "worktree": agent.worktree,
                   "agent": agent.name, "strategy": agent.strategy, "round": str(k),
                   "seed": str(seed)}  # fmt: skip
-        env = {**_base_env(), "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
+        env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
                "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
         env.update(self.commit_dates(agent.name, k, i))
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
@@ -312,15 +323,6 @@ class Competition:
                 if a is not agent and a.status in ("training", "judging") and a.current
             ]
         return [self.classify.category(text) for text in busy]
-
-
-def _base_env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
-
-
-__all__ = ["CPU", "Competition", "Setup"]
 
 
 def retests_of(results: Path, commit: str, metric: str) -> int:

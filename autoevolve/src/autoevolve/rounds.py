@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from autolab_shared.decision import KEEP, STRONG_KEEP
@@ -344,17 +343,7 @@ def write_hints(comp: Competition, k: int) -> None:
     path.write_text("\n".join(lines) + "\n" if lines else "", encoding="utf-8")
 
 
-def _higher_better(comp: Competition) -> bool:
-    try:
-        return read_results(comp.s.layout.pooled).direction == "max"
-    except Exception:
-        return False
-
-
 def _signed(comp: Competition, value: float | None) -> float:
     if value is None:
         return float("inf")
-    return -value if _higher_better(comp) else value
-
-
-__all__ = ["Path", "baseline", "close_round", "run_round"]
+    return -value if comp.higher_is_better() else value
