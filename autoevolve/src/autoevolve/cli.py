@@ -175,11 +175,10 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--crossover",
     type=click.IntRange(0),
-    default=0,
+    default=2,
     show_default=True,
     help="Best kept changes (and near-misses) of non-winners cherry-picked onto the "
-    "champion as the next round's first experiments (with --propagate all); 0 = off, "
-    "the default: on the demo benchmark it did not pay.",
+    "champion as the next round's first experiments (with --propagate all); 0 = off.",
 )
 @click.option(
     "--mode",

@@ -46,7 +46,7 @@ class StartOptions:
     seed: int = 0
     validate: int = 1
     max_retests: int = 2
-    crossover: int = 0
+    crossover: int = 2
     mode: str = "harness"
 
 
