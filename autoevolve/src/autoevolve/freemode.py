@@ -21,7 +21,6 @@ from .competition import Competition
 from .gpus import visible_devices
 from .judging import Row
 from .ledger import write_row
-from .prompt import PromptParts
 from .statefile import AgentState
 
 FREE_RULES = """\
@@ -103,8 +102,7 @@ def free_prompt(comp: Competition, agent: AgentState) -> str:
     text = program.read_text("utf-8", "replace") if program.exists() else ""
     rules = FREE_RULES.format(agent=agent.name, branch=agent.branch, gpu=agent.gpu,
                               minutes=comp.state.config.round_minutes or 60)  # fmt: skip
-    parts = PromptParts(agent.name, comp.state.round, strategy, text, (), "", "")
-    return f"{rules}\n\n## Your strategy\n\n{parts.strategy.text}\n\n## program.md\n\n{text}\n"
+    return f"{rules}\n\n## Your strategy\n\n{strategy.text}\n\n## program.md\n\n{text}\n"
 
 
 def harvest(comp: Competition, agent: AgentState) -> int:
