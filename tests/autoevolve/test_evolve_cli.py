@@ -198,3 +198,20 @@ def test_claude_in_free_mode_may_run_its_own_loop() -> None:
     assert harness[:2] == free[:2] == ["claude", "-p"]
     assert "Bash(uv run:*)" in free[-1] and "Bash(uv run:*)" not in harness[-1]
     assert agent_command("codex").for_free_mode() == agent_command("codex")
+
+
+def test_rounds_close_by_time_when_minutes_come_first(tmp_path: Path) -> None:
+    import json
+
+    repo = make_repo(tmp_path)
+    make_agent(tmp_path, "rig-agent")
+    args = small("rig-agent {prompt_file}", "m1", "--round-minutes", "0.02")
+    args[args.index("--experiments-per-round") + 1] = "500"
+    args[args.index("--rounds") + 1] = "2"
+    start = time.monotonic()
+    proc = evolve(repo, rig_env(tmp_path), *args)
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert time.monotonic() - start < 60
+    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    assert [r["round"] for r in state["rounds"]] == [1, 2]
+    assert all(0 < a["total"] < 2 * 500 for a in state["agents"])
