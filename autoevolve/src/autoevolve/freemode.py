@@ -50,7 +50,8 @@ class FreeAgents:
                   "agent": agent.name, "strategy": agent.strategy, "round": str(k),
                   "seed": str(comp.seed_for(agent.name, k, "free"))}  # fmt: skip
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": visible_devices(agent.gpu),
-               "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k)}  # fmt: skip
+               "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k),
+               "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
             comp.s.agent_cmd.for_free_mode().argv(values),
