@@ -215,3 +215,19 @@ def test_rounds_close_by_time_when_minutes_come_first(tmp_path: Path) -> None:
     state = json.loads((repo / ".autoevolve" / "state.json").read_text())
     assert [r["round"] for r in state["rounds"]] == [1, 2]
     assert all(0 < a["total"] < 2 * 500 for a in state["agents"])
+
+
+def test_an_agent_killed_mid_commit_does_not_wedge_the_worktree(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    code = ("import subprocess,time;"
+            "s=open('train.py').read();open('train.py','w').write(s.replace('X = 1.0','X = 1.5'));"
+            "d=subprocess.run(['git','rev-parse','--git-dir'],capture_output=True,text=True)"
+            ".stdout.strip();open(d+'/index.lock','w').close();time.sleep(30)")  # fmt: skip
+    agent = f'{sys.executable} -c "{code}" {{prompt_file}}'
+    proc = evolve(repo, rig_env(tmp_path), *small(agent, "w1", "--agent-timeout", "1"))
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert "(timeout)" in proc.stdout
+    assert "autoevolve: uncommitted edit by random" in proc.stdout  # committed after the kill
+    assert not list((repo / ".git" / "worktrees").glob("*/index.lock"))
+    wt = repo / "worktrees" / "w1-random"
+    assert git(wt, "status", "--porcelain", "--untracked-files=no") == ""

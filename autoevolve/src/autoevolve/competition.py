@@ -27,7 +27,7 @@ from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
 from .training import RunOutcome, run_training
-from .worktrees import commit_leftovers, reset_to
+from .worktrees import clear_stale_locks, commit_leftovers, reset_to
 
 
 @dataclass(frozen=True)
@@ -295,6 +295,8 @@ class Competition:
                          timeout=self.state.config.agent_timeout,
                          log=rdir / f"{agent.name}.agent.log", stop=self.stop,
                          on_spawn=self.spawned)  # fmt: skip
+        if done.timed_out or done.stopped:
+            clear_stale_locks(self.wt(agent))  # the killed agent may have been mid-commit
         if done.returncode != 0:
             self.say(f"{agent.name}: agent exited with {done.returncode}"
                      f"{' (timeout)' if done.timed_out else ''}")  # fmt: skip

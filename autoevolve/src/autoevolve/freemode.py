@@ -22,6 +22,7 @@ from .gpus import visible_devices
 from .judging import Row
 from .ledger import write_row
 from .statefile import AgentState
+from .worktrees import clear_stale_locks
 
 FREE_RULES = """\
 You are agent `{agent}` of an autoevolve competition (free mode), working in this git worktree on
@@ -195,6 +196,7 @@ def settle_free(comp: Competition, agent: AgentState, k: int) -> None:
     """Save uncommitted edits and an unjudged commit to refs, then go back to the last keep."""
     from .resume import snapshot_dirty
 
+    clear_stale_locks(comp.wt(agent))  # a session ended mid-commit leaves index.lock behind
     snapshot_dirty(comp, agent)
     wt = comp.wt(agent)
     head = wt.head()

@@ -13,11 +13,10 @@ from autolab_shared.results import read_results
 
 from .competition import Competition
 from .events import read_events
-from .gitrepo import Git
 from .judging import Row
 from .ledger import write_row
 from .statefile import AgentState
-from .worktrees import ensure_worktree
+from .worktrees import clear_stale_locks, ensure_worktree
 
 FINAL = ("keep", "discard", "crash")
 
@@ -49,14 +48,6 @@ def kill_orphans(comp: Competition, events: list[dict[str, Any]]) -> None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, signal.SIGKILL)
             comp.say(f"stopped a leftover process group {pgid} in {cwd}")
-
-
-def clear_stale_locks(wt: Git) -> None:
-    """Remove an index.lock a killed git process left behind (nothing of ours runs now)."""
-    lock = Path(wt.run("rev-parse", "--git-dir"))
-    lock = (lock if lock.is_absolute() else wt.cwd / lock) / "index.lock"
-    with contextlib.suppress(FileNotFoundError):
-        lock.unlink()
 
 
 def snapshot_dirty(comp: Competition, agent: AgentState) -> None:

@@ -60,3 +60,11 @@ def reset_to(wt: Git, sha: str) -> None:
     except GitError:
         wt.run("checkout", "-q", "-f", "HEAD")
         wt.run("reset", "-q", "--hard", sha)
+
+
+def clear_stale_locks(wt: Git) -> None:
+    """Remove an index.lock a killed git process left behind (nothing of ours runs now)."""
+    lock = Path(wt.run("rev-parse", "--git-dir"))
+    lock = (lock if lock.is_absolute() else wt.cwd / lock) / "index.lock"
+    with contextlib.suppress(FileNotFoundError):
+        lock.unlink()
