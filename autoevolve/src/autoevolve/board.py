@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from autolab_shared.errors import AutolabError
 from autolab_shared.leaderboard import leaderboard
-from autolab_shared.results import History, read_results
+from autolab_shared.results import History
 
 from .layout import Layout
+from .ledger import read_or_none
 from .statefile import State, load_state
 
 
@@ -39,10 +39,7 @@ def find_state(root: Path) -> tuple[Layout, State]:
 
 def pooled_history(layout: Layout, state: State) -> History | None:
     """The pooled results.all.tsv, or None before the first row."""
-    try:
-        return read_results(layout.pooled, metric=state.config.metric)
-    except AutolabError:
-        return None
+    return read_or_none(layout.pooled, state.config.metric)
 
 
 def standings(layout: Layout, state: State) -> list[Standing]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from autolab_shared.classify import default_classifier
 from autolab_shared.decision import RETEST
 from autolab_shared.judge import RunInput, judge
-from autolab_shared.results import read_results
+from autolab_shared.results import History, read_results
 from autolab_shared.verdictrow import status_of
 
 from .agents import AgentCommand
@@ -22,7 +22,7 @@ from .gitrepo import Git, GitError
 from .gpus import GpuPool
 from .judging import Row
 from .layout import Layout
-from .ledger import write_row
+from .ledger import read_or_none, write_row
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
@@ -62,13 +62,17 @@ class Competition:
             save_state(self.s.layout.state_file, self.state)
             self.s.reporter.update(self.state)
 
+    def pooled(self) -> History | None:
+        """The pooled results.all.tsv, or None before its first row."""
+        return read_or_none(self.s.layout.pooled, self.state.config.metric)
+
     def higher_is_better(self) -> bool:
         """The direction, read once from the pooled results (lower is better until then)."""
         if self._higher is None:
-            try:
-                self._higher = read_results(self.s.layout.pooled).direction == "max"
-            except Exception:
+            history = self.pooled()
+            if history is None:
                 return False
+            self._higher = history.direction == "max"
         return self._higher
 
     def stop_requested(self) -> bool:
@@ -329,8 +333,6 @@ class Competition:
 
 def retests_of(results: Path, commit: str, metric: str) -> int:
     """How many RETEST rows of ``commit`` the file already holds (re-runs done before a stop)."""
-    try:
-        history = read_results(results, metric=metric)
-    except Exception:
-        return 0
-    return sum(e.commit == commit and e.raw_status == "retest" for e in history.experiments)
+    history = read_or_none(results, metric)
+    rows = history.experiments if history else ()
+    return sum(e.commit == commit and e.raw_status == "retest" for e in rows)

@@ -14,13 +14,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from autolab_shared.errors import AutolabError
-from autolab_shared.results import read_results
-
 from .competition import Competition
 from .gpus import visible_devices
 from .judging import Row
-from .ledger import write_row
+from .ledger import read_or_none, write_row
 from .statefile import AgentState
 from .worktrees import clear_stale_locks
 
@@ -110,9 +107,8 @@ def free_prompt(comp: Competition, agent: AgentState) -> str:
 def harvest(comp: Competition, agent: AgentState) -> int:
     """Copy the agent's new self-reported rows to the pooled file; returns how many."""
     metric = comp.state.config.metric
-    try:
-        history = read_results(Path(agent.worktree) / "results.tsv", metric=metric)
-    except AutolabError:
+    history = read_or_none(Path(agent.worktree) / "results.tsv", metric)
+    if history is None:
         return 0
     rows = history.experiments
     new = rows[agent.total :]
@@ -208,11 +204,8 @@ def settle_free(comp: Competition, agent: AgentState, k: int) -> None:
 
 def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:
     """The agent's latest self-reported keep of round ``k`` that descends from its start."""
-    try:
-        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
-    except AutolabError:
-        return None
-    for e in reversed(history.experiments):
+    history = comp.pooled()
+    for e in reversed(history.experiments if history else ()):
         if e.get("agent") != agent.name or e.get("round") != str(k) or e.status != "keep":
             continue
         sha = comp.wt(agent).resolve(e.commit)
@@ -222,8 +215,5 @@ def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:
 
 
 def _row_count(comp: Competition, agent: AgentState) -> int:
-    try:
-        results = Path(agent.worktree) / "results.tsv"
-        return len(read_results(results, metric=comp.state.config.metric).experiments)
-    except AutolabError:
-        return 0
+    history = read_or_none(Path(agent.worktree) / "results.tsv", comp.state.config.metric)
+    return len(history.experiments) if history else 0

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from autolab_shared.appendrow import sanitise
 from autolab_shared.audit import audit
 from autolab_shared.exitcodes import ExitCode
-from autolab_shared.judge import Judgement, JudgeOptions, RunInput, judge
 from autolab_shared.noise import pooled_noise
 from autolab_shared.replicates import group_configs, replicate_groups
 from autolab_shared.results import History, parse_results
@@ -46,16 +45,6 @@ def history_of(rows: Sequence[Row], metric: str, direction: str | None = None) -
                                                    "description")))  # fmt: skip
     return parse_results("\n".join(lines) + "\n", "<autoevolve>", metric=metric,
                          direction=direction)  # fmt: skip
-
-
-def judge_candidate(
-    before: Sequence[Row], run: Row, metric: str, direction: str | None = None
-) -> Judgement:
-    """The autojudge verdict on ``run`` given the rows before it (replicates included)."""
-    history = history_of(before, metric, direction)
-    crash = None if run.value is not None else "crash"
-    cand = RunInput(run.value, run.memory_gb, run.commit, run.description, crash)
-    return judge(history, cand, JudgeOptions())
 
 
 def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,

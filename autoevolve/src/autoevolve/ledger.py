@@ -8,18 +8,23 @@ from pathlib import Path
 from autolab_shared.appendrow import append_row
 from autolab_shared.columns import STANDARD
 from autolab_shared.errors import AutolabError
-from autolab_shared.results import read_results
+from autolab_shared.results import History, read_results
 
 from .layout import POOLED_EXTRA
 
 
+def read_or_none(path: Path, metric: str | None = None) -> History | None:
+    """The results file at ``path``, or None while it is missing, empty or unusable."""
+    try:
+        return read_results(path, metric=metric)
+    except AutolabError:
+        return None
+
+
 def has_row(path: Path, cells: Mapping[str, str], metric: str) -> bool:
     """True when ``path`` already holds a row with exactly these cells."""
-    try:
-        history = read_results(path, metric=metric)
-    except AutolabError:
-        return False
-    for e in history.experiments:
+    history = read_or_none(path, metric)
+    for e in history.experiments if history else ():
         value = "0.000000" if e.value is None else f"{e.value:.6f}"
         if (e.commit, e.raw_status, e.description, value) != (
             cells["commit"], cells["status"], cells["description"], cells[metric]

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.errors import AutolabError
-from autolab_shared.results import read_results
 from autolab_shared.steer import SteerOptions, SteerReport, steer
 
+from .ledger import read_or_none
 from .strategies import Strategy
 
 HARNESS_RULES = """\
@@ -62,9 +61,8 @@ def recent_rows(results: Path, count: int = 20) -> list[str]:
 
 def steering_text(pooled: Path, mode: str, pending: Sequence[str], seed: int) -> str:
     """autosteer's suggestion for the next experiment, as a few markdown lines."""
-    try:
-        history = read_results(pooled)
-    except AutolabError:
+    history = read_or_none(pooled)
+    if history is None:
         return ""
     opts = SteerOptions(mode=mode, pending=tuple(pending), seed=seed, suggestions=3)
     return render_steering(steer([history], opts))

@@ -8,13 +8,10 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from autolab_shared.errors import AutolabError
-from autolab_shared.results import read_results
-
 from .competition import Competition
 from .events import read_events
 from .judging import Row
-from .ledger import write_row
+from .ledger import read_or_none, write_row
 from .statefile import AgentState
 from .worktrees import clear_stale_locks, ensure_worktree
 
@@ -112,13 +109,8 @@ def settle_experiment(comp: Competition, agent: AgentState) -> None:
 
 def final_row(comp: Competition, agent: AgentState) -> tuple[str, Row] | None:
     """The experiment's final row if it was written before the stop."""
-    try:
-        history = read_results(
-            Path(agent.worktree) / "results.tsv", metric=comp.state.config.metric
-        )
-    except AutolabError:
-        return None
-    for e in reversed(history.experiments):
+    history = read_or_none(Path(agent.worktree) / "results.tsv", comp.state.config.metric)
+    for e in reversed(history.experiments if history else ()):
         if e.commit == agent.exp_commit[:7] and e.raw_status in FINAL:
             row = Row(e.commit, e.value, e.memory_gb, e.raw_status, e.description)
             return e.raw_status, row

@@ -13,7 +13,6 @@ from autolab_shared.decision import KEEP, STRONG_KEEP
 from autolab_shared.errors import AutolabError
 from autolab_shared.judge import RunInput, judge
 from autolab_shared.leaderboard import BOOKKEEPING
-from autolab_shared.results import read_results
 
 from .competition import Competition
 from .judging import Row, history_of, noise_sd
@@ -44,12 +43,9 @@ def parallel(jobs: list[Callable[[], None]]) -> None:
 
 def runs_of(comp: Competition, sha: str) -> list[Row]:
     """Every pooled row that measured commit ``sha`` with a value."""
-    try:
-        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
-    except Exception:
-        return []
+    history = comp.pooled()
     return [Row(e.commit, e.value, e.memory_gb, e.status, e.description)
-            for e in history.experiments
+            for e in (history.experiments if history else ())
             if e.value is not None and e.commit == sha[:7] and e.status != "crash"]  # fmt: skip
 
 
@@ -101,12 +97,10 @@ def _baseline_run(comp: Competition, agent: AgentState) -> None:
 
 def _baseline_rows(comp: Competition) -> list[Row]:
     """The pooled baseline rows, one per agent (the agent's name in ``description``)."""
-    try:
-        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
-    except AutolabError:
-        return []
+    history = comp.pooled()
+    rows = history.experiments if history else ()
     return [Row(e.commit, e.value, e.memory_gb, e.status, e.get("agent") or "")
-            for e in history.experiments if e.description.startswith("baseline")]  # fmt: skip
+            for e in rows if e.description.startswith("baseline")]  # fmt: skip
 
 
 def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
@@ -303,9 +297,8 @@ def crossover_picks(comp: Competition, k: int, plan: dict[str, Any]) -> dict[str
     config = comp.state.config
     if count <= 0 or winner is None or config.propagate != "all" or config.mode != "harness":
         return {}
-    try:
-        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
-    except AutolabError:
+    history = comp.pooled()
+    if history is None:
         return {}
     champ = tip_value(comp, plan["tips"][winner]) or 0.0
     sigma = noise_sd(history)
@@ -329,9 +322,8 @@ def _full_sha(comp: Competition, short: str) -> str:
 
 def write_hints(comp: Competition, k: int) -> None:
     """The round's kept changes, best first, for the next round's prompts."""
-    try:
-        history = read_results(comp.s.layout.pooled, metric=comp.state.config.metric)
-    except Exception:
+    history = comp.pooled()
+    if history is None:
         return
     keeps = [e for e in history.experiments if e.status == "keep" and e.value is not None
              and e.get("round") == str(k)
