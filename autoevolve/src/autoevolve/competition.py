@@ -102,13 +102,15 @@ class Competition:
         return sha[:7]
 
     # -- rows --------------------------------------------------------------------------
-    def record(self, agent: AgentState, row: Row, *, pooled: bool = True) -> None:
-        """Write a row to the agent's results.tsv and (unless a marker) to results.all.tsv, once."""
+    def record(self, agent: AgentState, row: Row, *, pooled: bool = True, own: bool = True
+               ) -> None:  # fmt: skip
+        """Write a row once: to the agent's results.tsv (own) and results.all.tsv (pooled)."""
         metric = self.state.config.metric
         cells = row.cells(metric)
         extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(self.state.round)}
-        self.events.append("row_intent", cells=cells, pooled=pooled, **extra)
-        write_row(Path(agent.worktree) / "results.tsv", cells, metric)
+        self.events.append("row_intent", cells=cells, pooled=pooled, own=own, **extra)
+        if own:
+            write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if pooled:
             write_row(self.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)

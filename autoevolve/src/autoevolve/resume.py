@@ -79,7 +79,7 @@ def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
     for e in open_rows:
         agent = comp.state.agent(e["agent"])
         cells = e["cells"]
-        if not cells["description"].startswith("baseline (") or not e["pooled"]:
+        if e.get("own", True):
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if e["pooled"]:
             extra = {k: e[k] for k in ("agent", "strategy", "round")}

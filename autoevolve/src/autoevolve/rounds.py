@@ -16,7 +16,6 @@ from autolab_shared.leaderboard import BOOKKEEPING
 
 from .competition import Competition
 from .judging import Row, history_of, noise_sd
-from .ledger import write_row
 from .statefile import AgentState
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
@@ -88,11 +87,7 @@ def _baseline_run(comp: Competition, agent: AgentState) -> None:
     out = comp.train(agent, comp.state.base_sha, f"baseline-{agent.name}", agent.gpu)
     status = "keep" if out.value is not None else "crash"
     row = Row(comp.state.base_sha[:7], out.value, out.memory_gb, status, f"baseline ({agent.name})")
-    cells = row.cells(comp.state.config.metric)
-    extra = {"agent": agent.name, "strategy": agent.strategy, "round": "0"}
-    comp.events.append("row_intent", cells=cells, pooled=True, **extra)
-    write_row(comp.s.layout.pooled, {**cells, **extra}, comp.state.config.metric, pooled=True)
-    comp.events.append("row_done", agent=agent.name, commit=row.commit, status=status)
+    comp.record(agent, row, own=False)
 
 
 def _baseline_rows(comp: Competition) -> list[Row]:
