@@ -23,6 +23,7 @@ from .gpus import GpuPool
 from .judging import Row
 from .layout import Layout
 from .ledger import read_or_none, write_row
+from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
@@ -283,8 +284,6 @@ class Competition:
     # -- the agent process -------------------------------------------------------------
     def run_agent(self, agent: AgentState, k: int, i: int) -> None:
         """Write the prompt and run the agent command in its worktree (no GPU visible)."""
-        from .procs import run_group
-
         rdir = self.s.layout.round_dir(k)
         rdir.mkdir(parents=True, exist_ok=True)
         prompt = self.prompt(agent, k, i)

@@ -18,6 +18,8 @@ from .competition import Competition
 from .gpus import visible_devices
 from .judging import Row
 from .ledger import read_or_none, write_row
+from .resume import snapshot_dirty
+from .rounds import close_round, mean, runs_of
 from .statefile import AgentState
 from .worktrees import clear_stale_locks
 
@@ -128,8 +130,6 @@ def harvest(comp: Competition, agent: AgentState) -> int:
 
 def run_free_round(comp: Competition, k: int, agents: FreeAgents) -> None:
     """Let every agent loop until the round's time (or row budget) is used, then close it."""
-    from .rounds import close_round
-
     state = comp.state
     state.round, state.phase = k, "running"
     for agent in state.agents:
@@ -178,8 +178,6 @@ def drive_free(comp: Competition) -> bool:
                 continue
             run_free_round(comp, k, agents)
             if state.baseline_value is None:
-                from .rounds import mean, runs_of
-
                 state.baseline_value = mean(runs_of(comp, state.base_sha))
             if comp.stop.is_set() or comp.stop_requested():
                 return k >= state.config.rounds and not comp.stop.is_set()
@@ -190,8 +188,6 @@ def drive_free(comp: Competition) -> bool:
 
 def settle_free(comp: Competition, agent: AgentState, k: int) -> None:
     """Save uncommitted edits and an unjudged commit to refs, then go back to the last keep."""
-    from .resume import snapshot_dirty
-
     clear_stale_locks(comp.wt(agent))  # a session ended mid-commit leaves index.lock behind
     snapshot_dirty(comp, agent)
     wt = comp.wt(agent)

@@ -16,6 +16,7 @@ from autolab_shared.leaderboard import BOOKKEEPING
 
 from .competition import Competition
 from .judging import Row, history_of, noise_sd
+from .resume import snapshot_dirty
 from .statefile import AgentState
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
@@ -276,8 +277,6 @@ def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
         desc = f"adopt: {what} r{k} from {source} ({comp.wt(agent).subject(sha)})"
         comp.events.append("adopt_intent", round=k, agent=name, commit=sha)
         if comp.wt(agent).head() != sha:
-            from .resume import snapshot_dirty
-
             snapshot_dirty(comp, agent)  # a free-mode agent may be paused mid-edit
             comp.move(agent, sha)
         memory = next((r.memory_gb for r in runs_of(comp, sha) if r.memory_gb), None)
