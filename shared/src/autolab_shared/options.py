@@ -55,7 +55,7 @@ def results_option(
     return click.option(
         "--results",
         "results",
-        type=click.Path(dir_okay=True, allow_dash=True),
+        type=click.Path(dir_okay=True, allow_dash=True, readable=False),
         default=(default,) if multiple and default else default,
         multiple=multiple,
         show_default=True,
