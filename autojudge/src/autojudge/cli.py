@@ -170,9 +170,9 @@ def _check_paths(extras: Extras, results: str, run_log: str | None, append: bool
 
     inputs = {"--results": results, "--run": run_log}
     outputs = {"--plot": extras.plot, "--plot-pareto": extras.pareto, "--html": extras.html}
-    if append:  # --append writes into --results: run.log must not be that file
-        inputs, outputs = {"--run": run_log}, {"--results": results, **outputs}
     try:
+        if append:  # --append writes into --results: run.log must not be that file
+            check_outputs({"--results": results}, {"--run": run_log}, replaced=False)
         check_outputs(outputs, inputs)
     except OutputClash as exc:
         raise click.UsageError(str(exc)) from None

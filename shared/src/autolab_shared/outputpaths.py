@@ -33,11 +33,17 @@ def _same(a: tuple[str, tuple[int, int] | None], b: tuple[str, tuple[int, int] |
     return a[0] == b[0] or (a[1] is not None and a[1] == b[1])
 
 
-def check_outputs(outputs: Mapping[str, str | None], inputs: Mapping[str, str | None]) -> None:
-    """Refuse outputs that are inputs or each other, or that cannot be written.
+def check_outputs(
+    outputs: Mapping[str, str | None],
+    inputs: Mapping[str, str | None],
+    *,
+    replaced: bool = True,
+) -> None:
+    """Refuse outputs that are inputs or each other, or (``replaced``) that cannot be written.
 
     ``outputs`` and ``inputs`` map an option name (``--html``) to its path (None or ``-``:
-    not given or a stream).
+    not given or a stream). ``replaced``: the outputs are written whole (a temp file renamed
+    over them), so their folder must be writable.
     """
     given_in = {opt: _identity(p) for opt, p in inputs.items() if p and p != "-"}
     seen: dict[str, tuple[str, tuple[int, int] | None]] = {}
@@ -50,7 +56,8 @@ def check_outputs(outputs: Mapping[str, str | None], inputs: Mapping[str, str | 
                 role = "the input file of" if other in given_in else "also the output of"
                 raise OutputClash(f"{opt} {path!r} is {role} {other}; refusing to overwrite it")
         seen[opt] = here
-        _writable(opt, path)
+        if replaced:
+            _writable(opt, path)
 
 
 def _writable(opt: str, path: str) -> None:
@@ -63,7 +70,7 @@ def _writable(opt: str, path: str) -> None:
     except OSError as exc:
         raise InputError(path, f"cannot write {opt}: {exc.strerror or exc}") from None
     if kind is not None:
-        raise InputError(path, f"cannot write {opt}: it is {kind}")
+        raise InputError(path, f"cannot write {opt}: it is {kind}, not a regular file")
     if not os.path.isdir(folder):
         raise InputError(path, f"cannot write {opt}: no such folder {folder}")
     if not os.access(folder, os.W_OK | os.X_OK):
