@@ -11,7 +11,13 @@ from autolab_shared.diagnostics import ParseWarning
 from autolab_shared.errors import AutolabError
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history, load_runlog
-from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
+from autolab_shared.options import (
+    CONTEXT_SETTINGS,
+    FiniteFloat,
+    common_options,
+    metric_options,
+    results_option,
+)
 
 if TYPE_CHECKING:
     from autolab_shared.decision import Policy
@@ -42,7 +48,7 @@ if TYPE_CHECKING:
 @click.option("--all", "audit_all", is_flag=True, help="Audit the whole history instead.")
 @click.option(
     "--noise",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(),
     default=None,
     help="Known noise floor (sd of one run, metric units).",
 )
@@ -62,13 +68,13 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--max-memory-gb",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(),
     default=None,
     help="Hard memory cap: a candidate above it is discarded.",
 )
 @click.option(
     "--memory-rate",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(),
     default=0.01,
     show_default=True,
     help="Relative metric gain required per relative memory growth.",
@@ -136,6 +142,7 @@ def cli(
     _check_paths(extras, results, run_log, append)
     extras.check()
     history = load_history(results, metric=metric, direction=direction)
+    _check_noise(noise, history)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:
         report = audit(history, window=window or 0, noise=noise, policy=rules)
@@ -162,6 +169,19 @@ def cli(
         click.echo(f"autojudge: warning: {note}", err=True)
     warnings = [*history.warnings, *(log.warnings if log is not None else ()), *notes]
     return render.verdict_output(judgement, output_format, quiet, no_color, warnings)
+
+
+def _check_noise(noise: float | None, history: History) -> None:
+    """--noise is the sd of one run: one larger than the metric itself is a usage error."""
+    import statistics
+
+    values = [abs(e.value) for e in history.experiments if e.value is not None]
+    typical = statistics.median(values) if values else 0.0
+    if noise is not None and typical > 0 and noise > typical:
+        raise click.UsageError(
+            f"--noise {noise:g} is larger than the metric itself (median {typical:g});"
+            " give the sd of one run in metric units"
+        )
 
 
 def _check_paths(extras: Extras, results: str, run_log: str | None, append: bool) -> None:

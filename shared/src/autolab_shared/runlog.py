@@ -94,6 +94,7 @@ class RunLog:
     metric_key: str | None = None
     cut_line: int | None = None
     memory_mb: float | None = None
+    metric_line: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -142,15 +143,13 @@ class _Block:
 
 
 def parse_value(text: str) -> Value:
-    """Type a summary value: int if integral, float if numeric (nan/inf too), else the text."""
+    """Type a summary value: int if integral (up to 16 characters), float if numeric (nan/inf
+    too), else the text."""
     text = text.strip()
-    try:
-        if _INT.fullmatch(text):
-            return int(text)
-        if _FLOAT.fullmatch(text):
-            return float(text)
-    except ValueError:  # an integer too long for int()
-        pass
+    if _INT.fullmatch(text) and len(text) <= 16:
+        return int(text)
+    if _FLOAT.fullmatch(text) or _INT.fullmatch(text):
+        return float(text)  # a long integer becomes a float (inf when out of float's range)
     return text
 
 
@@ -211,6 +210,7 @@ def parse_runlog(
         metric_key=key,
         cut_line=cut_line,
         memory_mb=_memory_mb(block, segments),
+        metric_line=block.lines.get(key) if block is not None and key is not None else None,
     )
 
 

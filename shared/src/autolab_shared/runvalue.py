@@ -7,6 +7,7 @@ cut mid-line is an input error (exit 3): judging it would be judging a number no
 
 from __future__ import annotations
 
+from .cellvalues import MAX_MAGNITUDE, in_range
 from .errors import InputError
 from .metrics import direction_for, is_metric_candidate
 from .runlog import RunLog
@@ -17,6 +18,13 @@ def measured_value(run: RunLog, results: str) -> float | None:
     if run.crash is not None:
         return None
     value = run.metric()
+    if value is not None and not in_range(value):
+        raise InputError(
+            run.path,
+            f"{run.metric_name} {value:g} is out of range (more than {MAX_MAGNITUDE:g} in size):"
+            " not a measurement",
+            run.metric_line,
+        )
     if value is not None:
         return value
     if run.cut_line is not None:
@@ -28,14 +36,8 @@ def measured_value(run: RunLog, results: str) -> float | None:
         )
     key = run.metric_key
     if key is not None:
-        raise InputError(run.path, f"{key} is not a number: {run.summary[key]!r}", _line(run, key))
+        raise InputError(run.path, f"{key} is not a number: {run.summary[key]!r}", run.metric_line)
     raise InputError(run.path, _missing(run, results), run.summary_line)
-
-
-def _line(run: RunLog, key: str) -> int | None:
-    """The line of ``key`` in the summary when the parser recorded it (its warning's line)."""
-    codes = ("metric_not_numeric", "metric_alias")
-    return next((w.line for w in run.warnings if w.code in codes), run.summary_line)
 
 
 def _missing(run: RunLog, results: str) -> str:
