@@ -1,9 +1,10 @@
 """Read the end of a log: a run.log's summary is at its end, and a log can be gigabytes.
 
 A log up to :data:`TAIL_BYTES` is read whole. A longer one is read from its last
-``TAIL_BYTES`` (starting after the first line break there), with its newlines before that
-counted in fixed-size chunks so that line numbers stay those of the file; memory stays bounded
-whatever the size. UTF-16 logs (rare) are read whole, up to the input size limit.
+``TAIL_BYTES`` only (starting after the first line break there), so time and memory stay
+bounded whatever the size; its line numbers then count from the first line read (counting the
+newlines of 200 MB before it would cost more than the whole parse), which the ``tail_only``
+warning says. UTF-16 logs (rare) are read whole, up to the input size limit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _CHUNK = 16 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Tail:
-    """The bytes read, the file line number of their first line, the bytes skipped, the size."""
+    """The bytes read, the line number of their first line, the bytes skipped, the file size."""
 
     data: bytes
     first_line: int = 1
@@ -42,8 +43,7 @@ def read_tail(path: str | os.PathLike[str], *, tail: int = TAIL_BYTES) -> Tail:
             data = read_bytes(name)
             return Tail(data, 1, 0, len(data))
         start = size - tail
-        lines = _count_newlines(fd, start)
-        return _trim(os.pread(fd, tail, start), lines, start, size)
+        return _trim(os.pread(fd, tail, start), None, start, size)
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -74,21 +74,14 @@ def _utf16(head: bytes) -> bool:
     return head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) == 4 and head.count(0) == 2)
 
 
-def _count_newlines(fd: int, end: int) -> int:
-    """Newlines in the file's first ``end`` bytes, read in chunks."""
-    count = offset = 0
-    while offset < end:
-        chunk = os.pread(fd, min(_CHUNK, end - offset), offset)
-        if not chunk:
-            break
-        count += chunk.count(b"\n")
-        offset += len(chunk)
-    return count
+def _trim(data: bytes, lines_before: int | None, start: int, size: int) -> Tail:
+    """Drop the partial first line piece of a tail (up to its first ``\\n`` or ``\\r``).
 
-
-def _trim(data: bytes, lines_before: int, start: int, size: int) -> Tail:
-    """Drop the partial first line piece of a tail (up to its first ``\\n`` or ``\\r``)."""
+    ``lines_before``: newlines before ``start`` when known; else lines count from the tail.
+    """
     cut = min((i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0), default=-1)
+    if lines_before is None:
+        return Tail(data[cut + 1 :], 1, start + cut + 1, size)
     first_line = lines_before + 1
     if cut < 0:
         return Tail(b"", first_line, start + len(data), size)

@@ -172,7 +172,11 @@ def tail_runlog(
     )
     if not tail.skipped:
         return run
-    reason = f"run.log is {describe_size(tail.size)}; only its last {len(tail.data)} bytes are read"
+    reason = (
+        f"run.log is {describe_size(tail.size)}; only its last {describe_size(len(tail.data))}"
+        f" are read (from byte {tail.skipped}"
+        + ("; line numbers count from there)" if tail.first_line == 1 else ")")
+    )
     note = ParseWarning(path, tail.first_line, "tail_only", reason)
     return replace(run, warnings=(note, *run.warnings))
 
