@@ -140,6 +140,7 @@ class _Block:
     lines: dict[str, int]
     start: int
     warnings: list[ParseWarning] = field(default_factory=list)
+    inline: bool = False  # a final_* line's pairs (several such lines are normal)
 
 
 def parse_value(text: str) -> Value:
@@ -311,7 +312,7 @@ def _inline_blocks(segments: Sequence[Segment], metric: str) -> list[_Block]:
         stage = text.split()[0]
         reason = f"no '---' summary; using the inline key:value pairs of the {stage} line"
         note = ParseWarning("", number, "inline_metric", clip(reason))
-        blocks.append(_Block(values, dict.fromkeys(values, number), number, [note]))
+        blocks.append(_Block(values, dict.fromkeys(values, number), number, [note], inline=True))
     return blocks
 
 
@@ -335,7 +336,7 @@ def _pick(
             key = find_alias(metric, block.values)
         else:
             block = _without(block, cut_keys)
-    if len(blocks) > 1:
+    if len(blocks) > 1 and not block.inline:
         reason = f"{len(blocks)} summary blocks in the log; the one at line {block.start} counts"
         warnings.append(ParseWarning(path, block.start, "summary_blocks", reason))
     warnings.extend(replace(w, path=path) for w in block.warnings)
@@ -348,7 +349,7 @@ def _pick(
 def _without(block: _Block, keys: Sequence[str]) -> _Block:
     values = {k: v for k, v in block.values.items() if k not in keys}
     lines = {k: v for k, v in block.lines.items() if k not in keys}
-    return _Block(values, lines, block.start, block.warnings)
+    return _Block(values, lines, block.start, block.warnings, block.inline)
 
 
 def _memory_mb(block: _Block | None, segments: Sequence[Segment]) -> float | None:
