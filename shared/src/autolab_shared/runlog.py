@@ -1,20 +1,33 @@
 """Parse an autoresearch run.log: the ``---`` summary block, progress lines and crash evidence.
 
+The rules, with the metric alias table, are written up for users in ``docs/runlog.md``.
+
 * Lines: numbers count ``\\n``-separated physical lines. Each physical line is also split like
   ``str.splitlines()`` (bare ``\\r`` progress chunks, CRLF), so a chunk of ``\\r``-joined progress
-  lines is one physical line.
-* Summary: the ``key: value`` lines after the last line that is exactly ``---``. The block ends
-  at the first other line (one ``summary_trailing`` warning covers the rest). Values are typed:
-  ``953`` → int, ``0.997900``/``nan``/``inf`` → float, anything else (``relu``) → str. A ``---``
-  with no ``key: value`` lines after it, or followed by more training progress, is not a summary.
+  lines is one physical line. Terminal escape sequences (colours, titles) are removed first
+  (warning ``ansi``). A log read from its tail (:mod:`autolab_shared.logtail`, warning
+  ``tail_only``) numbers lines from the first line read.
+* Summary: a ``---`` line followed by ``key: value`` lines; the block ends at the first other
+  line (one ``summary_trailing`` warning covers the rest; a closing ``---`` is no such line).
+  With several blocks the last counts (warning ``summary_blocks`` with the count). Values are
+  typed: ``953`` → int, ``0.997900``/``nan``/``inf`` → float, anything else (``relu``) → str.
+  A ``---`` with no ``key: value`` lines after it is not a summary (``summary_empty``), nor is a
+  block followed by more training progress (``summary_ignored``).
 * Parameter-golf logs have no ``---`` block but end with lines such as
   ``final_int8_zlib_roundtrip_exact val_loss:2.07 val_bpb:1.22``: the inline ``key:value`` pairs
   of the last ``final_*`` line that names the metric become the summary (warning
-  ``inline_metric``; ``summary_line`` is that line).
+  ``inline_metric``; ``summary_line`` is that line). Their ``peak memory allocated: N MiB`` line
+  gives the memory when the summary has no ``peak_vram_mb``.
+* The metric is found under its own name or an alias (``bpb`` for ``val_bpb``; warning
+  ``metric_alias``; :mod:`autolab_shared.metricalias`).
+* A log that ends mid-line (no final newline) never has its last line's value used (warning
+  ``cut_line``): when that line held the metric, ``cut_line`` is set and the summary is the
+  last earlier complete block, or one without the metric.
 * With a summary, ``crash`` is None except: the metric is nan/inf → ``nan``; ``training_seconds``
   above ``TIMEOUT_FACTOR`` × ``time_budget`` (2 × 300 s: autoresearch kills a run after 10
   minutes) → ``timeout``. The summary is kept in both cases. A summary without the metric is
-  not a crash; it gets a ``metric_missing`` warning.
+  not a crash; it gets a ``metric_missing`` (or ``metric_not_numeric``) warning, and
+  :func:`autolab_shared.runvalue.measured_value` makes it an input error.
 * Without a summary, :func:`autolab_shared.crashes.classify` picks the crash kind.
 """
 
