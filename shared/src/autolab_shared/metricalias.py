@@ -1,7 +1,9 @@
 """Names one metric goes by: ``bpb`` in a run.log is the ``val_bpb`` of results.tsv.
 
 Names compare case-insensitively with ``-``, ``.``, ``/`` and spaces read as ``_``. Two names
-are the same metric when they are equal that way or sit in the same row of :data:`ALIASES`.
+are the same metric when they are equal that way or sit in the same row of :data:`ALIASES`; a
+name that ends with one of a row's validation names (``exact_final_val_bpb``) is in that row,
+while a bare ``bpb`` suffix is not (``train_bpb`` is another metric).
 ``val_loss`` and ``val_bpb`` are different metrics (nats per token, bits per byte): no alias
 links them. The table is documented in ``docs/runlog.md``.
 """
@@ -30,8 +32,15 @@ def canonical(name: str) -> str:
 
 
 def _row(name: str) -> tuple[str, ...]:
+    """The alias row of ``name``: by equality, else by a validation alias it ends with."""
     wanted = canonical(name)
-    return next((row for row in ALIASES if wanted in row), (wanted,))
+    for row in ALIASES:
+        if wanted in row:
+            return row
+    for row in ALIASES:  # exact_final_val_bpb is val_bpb; train_bpb is not (no bare suffixes)
+        if any("_" in alias and wanted.endswith("_" + alias) for alias in row):
+            return row
+    return (wanted,)
 
 
 def find_alias(metric: str, names: Iterable[str]) -> str | None:
@@ -41,4 +50,7 @@ def find_alias(metric: str, names: Iterable[str]) -> str | None:
         return metric
     row = _row(metric)
     by_canonical = {canonical(name): name for name in reversed(names)}
-    return next((by_canonical[alias] for alias in row if alias in by_canonical), None)
+    found = next((by_canonical[alias] for alias in row if alias in by_canonical), None)
+    if found is not None or len(row) == 1:
+        return found
+    return next((name for name in names if _row(name) == row), None)
