@@ -154,7 +154,10 @@ def wheels(uv: list[str], _options: argparse.Namespace) -> int:
     shared = sorted(dist.glob("autolab_shared-*.whl"))
     for tool in ("autojudge", "autosteer", "autoevolve"):
         with tempfile.TemporaryDirectory(prefix=f"autolab-{tool}-") as tmp:
-            if _smoke(Path(tmp), [*shared, *sorted(dist.glob(f"{tool}-*.whl"))], tool) != 0:
+            if (
+                _smoke(Path(tmp), [*shared, *sorted(dist.glob(f"autolab_{tool[4:]}-*.whl"))], tool)
+                != 0
+            ):
                 return 3
     return 0
 

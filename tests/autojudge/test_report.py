@@ -170,7 +170,7 @@ def test_missing_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
     proc = _without_matplotlib(tmp_path, "--results", str(RESULTS), "--all", "--plot", str(plot))
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
-    assert "pip install 'autojudge[plot]'" in proc.stderr
+    assert "pip install 'autolab-judge[plot]'" in proc.stderr
     assert proc.stdout == "" and not plot.exists()
 
 
@@ -180,7 +180,7 @@ def test_html_without_matplotlib_still_renders_with_a_note(tmp_path: Path) -> No
                                str(html))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     page = html.read_text(encoding="utf-8")
-    assert "No charts" in page and "autojudge[plot]" in page and "<img" not in page
+    assert "No charts" in page and "autolab-judge[plot]" in page and "<img" not in page
     assert 'id="audit"' in page and 'id="categories"' in page
 
 

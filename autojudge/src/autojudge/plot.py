@@ -1,6 +1,6 @@
 """The progress and Pareto charts as PNG bytes, drawn with matplotlib's Agg canvas.
 
-matplotlib is the optional ``plot`` extra (``pip install 'autojudge[plot]'``) and is imported
+matplotlib is the optional ``plot`` extra (``pip install 'autolab-judge[plot]'``) and is imported
 only here, only when a chart is asked for. The data comes from :mod:`autolab_shared.progress`.
 """
 
@@ -33,7 +33,7 @@ SIZE_IN = (14.0, 7.0)
 DPI = 100  # so a chart is 1400 x 700 pixels
 GREY, GREEN, LINE, LABEL = "#cccccc", "#2ecc71", "#27ae60", "#1a7a3a"
 DOUBT, DOUBT_LABEL, CRASH = "#e67e22", "#a04000", "#d62728"
-INSTALL_HINT = "pip install 'autojudge[plot]'"
+INSTALL_HINT = "pip install 'autolab-judge[plot]'"
 
 
 class PlotUnavailable(AutolabError):
