@@ -112,3 +112,9 @@ def test_nothing_to_carry_over_is_not_applied() -> None:
     base = "LR = 0.1\n"
     plan = carry_over(base, "LR = 0.3\n", "LR = 0.3\n")
     assert not plan.applied and plan.text == "LR = 0.3\n"
+
+
+def test_a_knob_both_sides_changed_is_a_conflict_not_an_override() -> None:
+    plan = carry_over("X = 1.0\nY = 3\n", "X = 1.5\nY = 3\n", "X = 1.9\nY = 3\n")
+    assert not plan.applied and plan.text == "X = 1.9\nY = 3\n"
+    assert plan.hunks_skipped == ["X = 1.5 (the receiver has 1.9)"]

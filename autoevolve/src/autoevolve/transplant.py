@@ -90,7 +90,9 @@ def _transplant_assignments(plan: FilePlan, cur: list[str], old: list[str],
             plan.hunks_skipped.append(f"{name} = {value} (not assigned once in the receiver)")
             continue
         line = cur[where[0]]
-        if _value(line) != value:
+        if _value(line) not in (_value(old[i]), value):  # both sides changed it: a conflict
+            plan.hunks_skipped.append(f"{name} = {value} (the receiver has {_value(line)})")
+        elif _value(line) != value:
             plan.assignments.append(f"{name}: {_value(line)} -> {value}")
             cur[where[0]] = _set_value(line, value)
     return rest
