@@ -210,3 +210,30 @@ subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
     assert git(wt, "status", "--porcelain", "--untracked-files=no") == ""
     events = (repo / ".autoevolve" / "events.jsonl").read_text()
     assert '"kind": "crossover_conflict"' in events
+
+
+def test_without_validation_the_clearly_better_candidate_is_crowned(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "fixed-agent"
+    script.write_text(f"""#!{sys.executable}
+import os, re, subprocess
+target = {{"a": "2.0", "b": "1.1"}}[os.environ["AUTOEVOLVE_AGENT"][0]]
+src = open("train.py").read()
+open("train.py", "w").write(re.sub(r"^X = .*$", "X = " + target, src, count=1, flags=re.M))
+subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
+""")
+    script.chmod(0o755)
+    mds = []
+    for name in ("a-big", "b-small"):
+        md = tmp_path / f"{name}.md"
+        md.write_text("Move X.\n")
+        mds.append(str(md))
+    proc = evolve(repo, "--strategies", *mds, "--rounds", "1", "--experiments-per-round", "1",
+                  "--gpus", "none", "--agent", "fixed-agent {prompt_file}", "--train-cmd",
+                  TRAIN_CMD, "--tag", "v0", "--validate", "0", env=rig_env(tmp_path))  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    state = state_of(repo)
+    assert state["rounds"][0]["winner"] == "a-big", proc.stdout  # type: ignore[index]
+    assert "a-big" in proc.stdout and "P(better)" in proc.stdout
