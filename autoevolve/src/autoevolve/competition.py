@@ -315,7 +315,9 @@ class Competition:
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
                          timeout=self.state.config.agent_timeout,
                          log=rdir / f"{agent.name}.agent.log", stop=self.stop,
-                         on_spawn=self.spawned)  # fmt: skip
+                         on_spawn=self.spawned,
+                         header=f"autoevolve: {agent.name} round {k} experiment {i} "
+                                f"{time.strftime('%Y-%m-%dT%H:%M:%S')}")  # fmt: skip
         if done.timed_out or done.stopped:
             clear_stale_locks(self.wt(agent))  # the killed agent may have been mid-commit
         if done.returncode != 0:
