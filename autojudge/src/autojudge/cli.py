@@ -84,7 +84,7 @@ if TYPE_CHECKING:
     "plot_path",
     type=click.Path(dir_okay=False, readable=False),
     default=None,
-    help="Write the progress chart (PNG) of the history. Needs autojudge[plot].",
+    help="Write the progress chart (PNG) of the history. Needs autolab-judge[plot].",
 )
 @click.option(
     "--plot-pareto",
