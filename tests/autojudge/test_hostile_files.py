@@ -210,3 +210,17 @@ def test_large_run_log_is_read_from_its_tail(night: Path) -> None:
     assert "line numbers count from there" in notes["tail_only"]["reason"]
     window = 4 * 1024 * 1024 // len(progress) + 8  # lines in the 4 MiB tail read
     assert 0 < notes["summary_trailing"]["line"] <= window
+
+
+def test_two_outputs_on_one_path_are_refused(night: Path) -> None:
+    proc = autojudge(night, "--all", "--html", "out.png", "--plot-pareto", "out.png")
+    assert proc.returncode == 4 and "also the output of --plot-pareto" in proc.stderr
+    assert not (night / "out.png").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_autosteer_taxonomy_that_is_not_a_file_is_exit_3(night: Path, kind: str) -> None:
+    from scriptrun import run_tool
+
+    proc = run_tool("autosteer", night, "--taxonomy", _special(night, kind), timeout=20)
+    assert proc.returncode == 3 and "not a regular file" in proc.stderr

@@ -119,3 +119,14 @@ def test_cut_line_that_is_not_the_metric_keeps_the_verdict(tmp_path: Path) -> No
 def test_nan_metric_is_still_a_crash(tmp_path: Path) -> None:
     rc, _, _, rows = _judge(tmp_path, "---\nval_bpb: nan\n")
     assert rc == 1 and rows[-1].split("\t")[3] == "crash"
+
+
+def test_cut_summary_retest_overrides_a_keep_and_says_why(tmp_path: Path) -> None:
+    """With replicates known (--noise), the earlier value alone would be a keep: RETEST instead."""
+    (tmp_path / "results.tsv").write_text(BASE)
+    (tmp_path / "run.log").write_text("---\nval_bpb: 0.980000\n---\nval_bpb: 0.98")
+    plain = autojudge(tmp_path, "--run", "run.log", "--noise", "0.0005", "--commit", "c1c2c3d")
+    assert plain.returncode == 2 and "cut mid-line" in plain.stdout
+    (tmp_path / "run.log").write_text("---\nval_bpb: 0.980000\n")
+    whole = autojudge(tmp_path, "--run", "run.log", "--noise", "0.0005", "--commit", "c1c2c3d")
+    assert whole.returncode == 0, whole.stdout
