@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autolab_shared.appendrow import append_row, format_row
 from autolab_shared.diagnostics import ParseWarning
@@ -414,3 +416,33 @@ def test_concurrent_writers_never_lose_or_interleave_rows(tmp_path: Path) -> Non
     history = read_results(path)
     assert len(history) == 200
     assert {w.code for w in history.warnings} <= {"direction_conflict"}  # interleaved values
+
+
+# -- property: exactly one line added, the old bytes untouched ------------------------------
+
+existing = st.one_of(
+    st.just(""),
+    st.lists(st.text(alphabet=st.sampled_from("abc019.\t \r\x1b"), max_size=30), max_size=6).map(
+        lambda lines: BASE + "\n".join(lines)
+    ),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=existing, description=st.text(max_size=40))
+def test_append_adds_one_line_and_keeps_every_old_byte(
+    tmp_path: Path, before: str, description: str
+) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_bytes(before.encode())
+    warnings: list[ParseWarning] = []
+    line = append_row(path, {**ROW, "description": description}, warnings=warnings)
+    after = path.read_bytes().decode()
+    assert after.startswith(before) and after.endswith(line + "\n")
+    added = after[len(before) :]
+    torn = bool(before) and not before.endswith(("\n", "\r"))
+    assert added.count("\n") == (1 if before else 2) + torn
+    assert [w.code for w in warnings] == (["torn_line"] if torn else [])
+    path.unlink()

@@ -40,7 +40,7 @@ from .crashes import clip
 from .diagnostics import ParseWarning
 from .errors import InputError
 from .metrics import direction_for, is_metric_candidate, is_validation_metric
-from .textio import MAX_INPUT_BYTES, decode, describe_size, file_kind
+from .textio import MAX_INPUT_BYTES, decode, describe_size, file_kind, pread
 
 if sys.platform == "win32":  # pragma: no cover - best effort; autolab is tested on POSIX
     import msvcrt
@@ -236,7 +236,7 @@ def _read_all(fd: int, name: str, size: int) -> bytes:
     offset = 0
     try:
         while offset < size:
-            chunk = os.pread(fd, size - offset, offset)
+            chunk = pread(fd, size - offset, offset)
             if not chunk:
                 break
             chunks.append(chunk)

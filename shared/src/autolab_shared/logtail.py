@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from .errors import InputError
-from .textio import open_regular, read_bytes
+from .textio import open_regular, pread, read_bytes
 
 TAIL_BYTES = 4 * 1024 * 1024
 _CHUNK = 16 * 1024 * 1024
@@ -36,14 +36,14 @@ def read_tail(path: str | os.PathLike[str], *, tail: int = TAIL_BYTES) -> Tail:
     fd = open_regular(name)
     try:
         size = os.fstat(fd).st_size
-        head = os.pread(fd, 4, 0) if size > tail else b""
+        head = pread(fd, 4, 0) if size > tail else b""
         if size <= tail or _utf16(head):
             os.close(fd)
             fd = -1
             data = read_bytes(name)
             return Tail(data, 1, 0, len(data))
         start = size - tail
-        return _trim(os.pread(fd, tail, start), None, start, size)
+        return _trim(pread(fd, tail, start), None, start, size)
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
     finally:

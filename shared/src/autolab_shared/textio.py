@@ -77,6 +77,14 @@ def open_regular(name: str) -> int:
     raise InputError(name, f"is {kind}, not a regular file{hint}")
 
 
+def pread(fd: int, size: int, offset: int) -> bytes:
+    """``os.pread`` where there is one; seek and read elsewhere (Windows)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, size)  # pragma: no cover
+
+
 def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) -> bytes:
     """Read a whole regular file of at most ``limit`` bytes; every problem is an InputError."""
     name = os.fspath(path)
