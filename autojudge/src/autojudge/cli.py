@@ -212,10 +212,11 @@ def _extras_after(
         drawn = load_history(results, metric=metric, direction=direction) if append else history
         full = audit(drawn, window=window or 0, noise=noise, policy=rules)
         write_extras(extras, drawn, full, quiet)
-    except AutolabError as exc:
+    except Exception as exc:  # after the row is written, nothing may report the run as failed
         if not append:
             raise
-        reason = f"the row was appended, but the charts/report were not written: {exc}"
+        why = str(exc) if isinstance(exc, AutolabError) else repr(exc)
+        reason = f"the row was appended, but the charts/report were not written: {why}"
         notes.append(ParseWarning(results, None, "extras_failed", reason))
 
 
