@@ -100,3 +100,17 @@ def test_summary_survives_encoding_and_crlf(
     assert dict(run.summary) == summary
     assert run.summary_line == 3 and run.last_step == 1
     assert dict(parse_runlog(text).summary) == summary
+
+
+FULL = "step 00001 | loss: 3.0\n---\nval_bpb: 0.994213\ntraining_seconds: 300.1\n---\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(cut=st.integers(0, len(FULL)), earlier=st.booleans())
+def test_a_log_cut_anywhere_never_yields_a_truncated_metric(cut: int, earlier: bool) -> None:
+    text = ("---\nval_bpb: 0.990000\n" if earlier else "") + FULL[:cut]
+    run = parse_runlog(text)
+    check(run, text)
+    assert run.metric() in (None, 0.994213, 0.99)
+    if run.cut_line is not None:
+        assert run.metric() == (0.99 if earlier else None)

@@ -349,6 +349,8 @@ def _pick(
             key = find_alias(metric, block.values)
         else:
             block = _without(block, cut_keys)
+        if not block.values:  # the block was only the cut line: no summary (cut_line says why)
+            return None, None, cut_line
     if len(blocks) > 1 and not block.inline:
         reason = f"{len(blocks)} summary blocks in the log; the one at line {block.start} counts"
         warnings.append(ParseWarning(path, block.start, "summary_blocks", reason))

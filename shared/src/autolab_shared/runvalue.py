@@ -15,6 +15,13 @@ from .runlog import RunLog
 
 def measured_value(run: RunLog, results: str) -> float | None:
     """run.log's metric; None when the run crashed; InputError when a summary lacks it."""
+    if run.cut_line is not None and run.metric() is None:
+        raise InputError(
+            run.path,
+            f"run.log ends mid-line: the {run.metric_name} line is cut (training still writing,"
+            " or killed while printing its summary); no verdict on a truncated number",
+            run.cut_line,
+        )
     if run.crash is not None:
         return None
     value = run.metric()
@@ -27,13 +34,6 @@ def measured_value(run: RunLog, results: str) -> float | None:
         )
     if value is not None:
         return value
-    if run.cut_line is not None:
-        raise InputError(
-            run.path,
-            f"run.log ends mid-line: the {run.metric_name} line is cut (training still writing,"
-            " or killed while printing its summary); no verdict on a truncated number",
-            run.cut_line,
-        )
     key = run.metric_key
     if key is not None:
         raise InputError(run.path, f"{key} is not a number: {run.summary[key]!r}", run.metric_line)
