@@ -58,3 +58,23 @@ def test_any_bytes_decode_without_error(data: bytes) -> None:
 def test_unicode_round_trip(text: str, encoding: str) -> None:
     text = text.replace("\x00", "").removeprefix("\ufeff")
     assert decode(text.encode(encoding)).text == text
+
+
+def test_stream_over_the_limit_is_an_input_error() -> None:
+    import io
+
+    from autolab_shared.textio import read_stream
+
+    assert read_stream(io.BytesIO(b"x" * 10), "<stdin>", limit=10) == b"x" * 10
+    with pytest.raises(InputError, match="limit"):
+        read_stream(io.BytesIO(b"x" * 11), "<stdin>", limit=10)
+
+
+def test_file_over_the_limit_is_an_input_error(tmp_path: Path) -> None:
+    from autolab_shared.textio import read_bytes
+
+    path = tmp_path / "results.tsv"
+    path.write_bytes(b"x" * 11)
+    assert read_bytes(path, limit=11) == b"x" * 11
+    with pytest.raises(InputError, match="over the 10 bytes limit"):
+        read_bytes(path, limit=10)

@@ -39,6 +39,11 @@ def describe_size(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
+def _limit(limit: int) -> str:
+    """``256 MiB`` (or bytes below one MiB)."""
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+
+
 def file_kind(mode: int) -> str | None:
     """What a non-regular file is, in words; None for a regular file."""
     kinds = (
@@ -97,7 +102,7 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
     if size > limit or len(data) > limit:
         grown = max(size, len(data))
         raise InputError(
-            name, f"is {describe_size(grown)}, over the {limit >> 20} MiB limit for this input"
+            name, f"is {describe_size(grown)}, over the {_limit(limit)} limit for this input"
         )
     return data
 
@@ -125,7 +130,7 @@ def read_stream(stream: BinaryIO, name: str, *, limit: int = MAX_INPUT_BYTES) ->
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:
-        raise InputError(name, f"is over the {limit >> 20} MiB limit for this input")
+        raise InputError(name, f"is over the {_limit(limit)} limit for this input")
     return data
 
 
