@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.runlog import parse_runlog
+from autolab_shared.errors import InputError
+from autolab_shared.runlog import read_runlog
 
 from .gpus import visible_devices
 from .procs import run_group
@@ -47,14 +48,18 @@ def run_training(
                  "AUTOEVOLVE_RUN_ID": run_id}  # fmt: skip
     done = run_group(train_argv(train_cmd), cwd=worktree, env=child_env, timeout=timeout,
                      log=log, stop=stop, on_spawn=on_spawn)  # fmt: skip
-    parsed = parse_runlog(log.read_bytes(), str(log), metric=metric)
-    value = parsed.metric()
     if done.timed_out:
         return RunOutcome(run_id, None, None, "timeout", f"over the {timeout:g} s limit",
                           done.seconds, gpu, str(log))  # fmt: skip
     if done.stopped:
         return RunOutcome(run_id, None, None, "interrupted", "stopped by autoevolve",
                           done.seconds, gpu, str(log))  # fmt: skip
+    try:  # read from its tail: a training log can be hundreds of MB
+        parsed = read_runlog(log, metric=metric)
+    except InputError as exc:
+        return RunOutcome(run_id, None, None, "crash", f"run.log unreadable: {exc.message}",
+                          done.seconds, gpu, str(log))  # fmt: skip
+    value = parsed.metric()
     if parsed.crash is not None or value is None or done.returncode != 0:
         kind = parsed.crash.kind if parsed.crash else "crash"
         detail = parsed.crash.detail if parsed.crash else f"exit code {done.returncode}"
