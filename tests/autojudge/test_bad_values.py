@@ -95,3 +95,12 @@ def test_empty_option_value_is_exit_4_never_a_silent_default(
 def test_autoevolve_empty_option_value_is_exit_4(tmp_path: Path, option: str) -> None:
     proc = run_tool("autoevolve", tmp_path, f"{option}=")
     assert proc.returncode == 4 and f"{option} needs a value" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "option", ["--timeout=nan", "--round-minutes=inf", "--agent-timeout=nan", "--timeout=1e300"]
+)
+def test_autoevolve_non_finite_numbers_are_exit_4(tmp_path: Path, option: str) -> None:
+    proc = run_tool("autoevolve", tmp_path, option)
+    assert proc.returncode == 4 and option.split("=")[0] in proc.stderr
+    assert "internal error" not in proc.stderr

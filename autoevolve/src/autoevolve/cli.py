@@ -16,7 +16,13 @@ import click
 
 from autolab_shared.command import AutolabCommand, AutolabGroup, epilog
 from autolab_shared.exitcodes import ExitCode
-from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
+from autolab_shared.options import (
+    CONTEXT_SETTINGS,
+    FiniteFloat,
+    common_options,
+    metric_options,
+    results_option,
+)
 from autolab_shared.output import dumps, envelope, print_lines, write_out
 
 from . import __version__
@@ -139,21 +145,21 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option("--experiments-per-round", type=click.IntRange(1), default=5, show_default=True)
 @click.option(
     "--round-minutes",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min_open=True),
     default=None,
     help="Close a round after M minutes even if experiments remain.",
 )
 @click.option("--train-cmd", default="uv run train.py", show_default=True)
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min_open=True),
     default=600.0,
     show_default=True,
     help="Seconds; a longer training run is a failure.",
 )
 @click.option(
     "--agent-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloat(min_open=True),
     default=1800.0,
     show_default=True,
     help="Seconds an agent may take to propose one commit.",
@@ -386,7 +392,7 @@ def cleanup_cmd(keep_branches: bool, purge_archive: bool) -> ExitCode:
 )
 @click.option("--rounds", type=click.IntRange(1), default=2, show_default=True)
 @click.option("--experiments-per-round", type=click.IntRange(1), default=6, show_default=True)
-@click.option("--run-seconds", type=click.FloatRange(0), default=0.3, show_default=True)
+@click.option("--run-seconds", type=FiniteFloat(), default=0.3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @common_options("autoevolve")
 def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, run_seconds: float,

@@ -18,8 +18,12 @@ LARGEST = 1e15
 class FiniteFloat(click.FloatRange):
     """A float in ``[min, LARGEST]``: ``nan`` and ``inf`` are usage errors (exit 4)."""
 
-    def __init__(self, min: float = 0.0, max: float = LARGEST) -> None:
-        super().__init__(min=min, max=max)
+    def __init__(self, min: float = 0.0, max: float = LARGEST, *, min_open: bool = False) -> None:
+        super().__init__(min=min, max=max, min_open=min_open)
+
+    def _describe_range(self) -> str:
+        low = ">" if self.min_open else ">="
+        return f"{low} {self.min:g} and at most {self.max:g}"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
