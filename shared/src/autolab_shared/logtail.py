@@ -10,6 +10,7 @@ warning says. UTF-16 logs (rare) are read whole, up to the input size limit.
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -17,7 +18,7 @@ from .errors import InputError
 from .textio import open_regular, pread, read_bytes
 
 TAIL_BYTES = 4 * 1024 * 1024
-_CHUNK = 16 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,24 @@ def read_tail(path: str | os.PathLike[str], *, tail: int = TAIL_BYTES) -> Tail:
 
 
 def read_stream_tail(stream: BinaryIO, name: str, *, tail: int = TAIL_BYTES) -> Tail:
-    """The end of a stream (standard input), keeping at most ``2 * tail`` bytes in memory."""
-    kept = b""
-    lines = skipped = 0
+    """The end of a stream (standard input), keeping about ``tail`` bytes (plus a chunk)."""
+    chunks: deque[bytes] = deque()
+    kept = lines = skipped = 0
     try:
         while chunk := stream.read(_CHUNK):
-            kept += chunk
-            if len(kept) > 2 * tail:
-                drop = len(kept) - tail
-                lines += kept.count(b"\n", 0, drop)
-                skipped += drop
-                kept = kept[drop:]
+            chunks.append(chunk)
+            kept += len(chunk)
+            while kept - len(chunks[0]) >= tail:
+                dropped = chunks.popleft()
+                kept -= len(dropped)
+                skipped += len(dropped)
+                lines += dropped.count(b"\n")
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    data = b"".join(chunks)
     if not skipped:
-        return Tail(kept, 1, 0, len(kept))
-    return _trim(kept, lines, skipped, skipped + len(kept))
+        return Tail(data, 1, 0, len(data))
+    return _trim(data, lines, skipped, skipped + len(data))
 
 
 def _utf16(head: bytes) -> bool:
