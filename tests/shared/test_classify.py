@@ -119,7 +119,8 @@ def test_accuracy_on_hand_labelled_real_descriptions() -> None:
         ("rope base 10K to 200K", "positional"),
         # early special cases
         ("Window warmup 3-phase (128→256→512 over training)", "attention"),
-        ("int6 quant + 11L", "efficiency"),
+        ("int6 quant", "efficiency"),
+        ("int6 quant + 11L", "combination"),  # two changes of different kinds, neither a retune
         ("selective MLP-only activation checkpointing", "efficiency"),
         ("Sparse MoE MLP: 4 half-sized SwiGLU experts with Top-1 routing", "architecture"),
         ("weight tying (shared embed/unembed, broken)", "architecture"),

@@ -4,6 +4,10 @@ The first rule of the taxonomy whose patterns match wins. Rules run on the chang
 description first (:func:`change_part`), then on the whole description; when neither matches
 the category is ``other``. Text is lower-cased and ``_`` read as a space before matching, so
 ``MATRIX_LR`` and "matrix lr" look the same. Results are cached per description.
+
+A change part that lists several settings (``A + B``, ``A, B and C``, ``X=1 Y=2``) is split
+into items (:func:`change_items`) and each item classified on its own; the list is tagged
+``multi_change`` and gets its main change or ``combination`` (see :mod:`.listing`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .listing import (
+    MULTI_CHANGE,
+    Item,
+    change_items,
+    count_settings,
+    main_category,
+    main_items,
+    without_asides,
+)
 from .taxonomy import OTHER, Taxonomy, compile_pattern, load_taxonomy, prepare_pattern
 
 CHANGE, FULL, NONE = "change", "full", "none"
@@ -23,6 +36,7 @@ _PREFIX = re.compile(
     r"(?:\s*[:.)\]_-]\s*|\s+|$)"
     r"|\[[^\]\n]{0,60}\]\s*"
     r"|(?:single\s+)?hypothesis\s*:\s*"
+    r"|issue\s*#\d{1,9}\s*:\s*"
     r"|(?:after|on|at|with|given|since|now that|once)\s[^,;:\n]{0,200}?,\s+)",
     re.IGNORECASE,
 )
@@ -118,16 +132,50 @@ class Classifier:
         return self._cached(description).category
 
     def _classify(self, description: str) -> Classification:
-        part = normalise(change_part(description))
-        tags = self._tag(part)
-        found, on = self._first(part), CHANGE
-        if found is None:
-            full = normalise(description)
-            found, on = (self._first(full), FULL) if full != part else (None, NONE)
-        if found is None:
+        raw = change_part(description)
+        tags = self._tag(normalise(raw))
+        found = self._classify_part(description, tags)
+        if found is None:  # "raw sweep: latent_dim=24": the change may follow the colon
+            head, colon, tail = strip_labels(description).partition(": ")
+            if colon and raw == change_part(head) and tail.strip():
+                found = self._classify_part(tail, tags)
+        if found is not None:
+            return found
+        full = normalise(description)
+        first = self._first(full) if full != normalise(raw) else None
+        if first is None:
             return Classification(OTHER, tags, "", NONE)
+        category, pattern, matched = first
+        return Classification(category, tags, matched, FULL, pattern)
+
+    def _classify_part(self, text: str, tags: tuple[str, ...]) -> Classification | None:
+        """The category of the change part of `text`, as one change or as a list."""
+        items = change_items(change_part(without_asides(text)), text)
+        if len(items) > 1:
+            listed = self._classify_list(items, tags)
+            if listed is not None:
+                return listed
+        found = self._first(normalise(change_part(text)))
+        if found is None:
+            return None
         category, pattern, matched = found
-        return Classification(category, tags, matched, on, pattern)
+        return Classification(category, tags, matched, CHANGE, pattern)
+
+    def _classify_list(self, items: list[Item], tags: tuple[str, ...]) -> Classification | None:
+        """A list of settings: the main change's category, or ``combination``; None when it
+        is no list (fewer than two settings, or no item matches a rule)."""
+        texts = [normalise(item.text) for item in items]
+        found = [self._first(text) for text in texts]
+        if all(f is None for f in found) or count_settings(items, found) < 2:
+            return None
+        if MULTI_CHANGE not in tags:
+            tags = (*tags, MULTI_CHANGE)
+        pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])
+        category = main_category([f[0] for f, _ in pairs], [t for _, t in pairs])
+        main = next((f for f, _ in pairs if f[0] == category), None)
+        if main is None:  # several kinds: what each item matched
+            return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
+        return Classification(category, tags, main[2], CHANGE, main[1])
 
     def _first(self, text: str) -> tuple[str, str, str] | None:
         """The first rule that matches, the pattern that matched and the text it matched."""
