@@ -150,12 +150,16 @@ class Classifier:
 
     def _classify_part(self, text: str, tags: tuple[str, ...]) -> Classification | None:
         """The category of the change part of `text`, as one change or as a list."""
-        items = change_items(change_part(without_asides(text)), text)
+        part = change_part(without_asides(text))
+        items = change_items(part, text)
         if len(items) > 1:
             listed = self._classify_list(items, tags)
             if listed is not None:
                 return listed
-        found = self._first(normalise(change_part(text)))
+        whole = change_part(text)
+        if len(items) < len(change_items(part)):  # "X + Y (... than X alone)": Y is the change
+            whole = " ".join(item.text for item in items)
+        found = self._first(normalise(whole))
         if found is None:
             return None
         category, pattern, matched = found

@@ -34,6 +34,8 @@ _PARAMETER_OF = frozenset(
     {"decay", "start", "mode", "size", "alpha", "beta", "gamma", "delta", "interval"}
     | {"weight", "scale", "std", "factor", "temperature", "p", "k"}
 )
+# A piece of a list that reports a result rather than a setting: "31.5M params", "~291 steps".
+_RESULT = re.compile(r"~?\d[\d.,]{0,20}[kmbKMB]? (?:params|parameters|steps|tokens|tok/s)\b")
 # A short aside in parentheses after a space: "min-SNR (gamma=5) + BS=16".
 _ASIDE = re.compile(r"\s\([^()\n]{0,200}\)")
 # Words that say an item changes something ("remove X", "higher LR", "depth 8->12").
@@ -45,7 +47,7 @@ _CHANGE_WORD = re.compile(
 )
 # LR values and schedule settings are often re-tuned along with a change of the model, its
 # batch or its data (STRUCTURAL): beside such a change they are not the main change.
-RETUNES = ("lr_schedule", "learning_rate")
+RETUNES = ("lr_schedule", "learning_rate", "regularization")
 STRUCTURAL = frozenset(
     {"model_scale", "architecture", "attention", "activation", "normalization", "positional"}
     | {"batch_size", "data", "efficiency"}
@@ -77,9 +79,9 @@ def change_items(part: str, description: str = "") -> list[Item]:
     """
     items: list[Item] = []
     for chunk in _PLUS.split(part):
-        pieces = _COMMA.split(chunk)
+        pieces = _before_results(_COMMA.split(chunk))
         if len(pieces) > 1 and not all(is_setting(piece) for piece in pieces):
-            pieces = [chunk]
+            pieces = [", ".join(pieces)]
         for piece in pieces:
             texts = _assignments_apart(piece)
             items += [Item(text, joined=n > 0) for n, text in enumerate(texts)]
@@ -88,6 +90,14 @@ def change_items(part: str, description: str = "") -> list[Item]:
     if base and len(items) > 1:
         items = [item for item in items if not item.text.lower().startswith(base)] or items
     return items
+
+
+def _before_results(pieces: list[str]) -> list[str]:
+    """The pieces before the first that reports a result ("31.5M params", "322 steps")."""
+    for n, piece in enumerate(pieces):
+        if n > 0 and _RESULT.match(piece.strip()):
+            return pieces[:n]
+    return pieces
 
 
 def _assignments_apart(chunk: str) -> list[str]:
@@ -153,22 +163,31 @@ def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) 
     return a is None or b is None or a[0] == b[0]
 
 
-def weight(item: str) -> int:
-    """How plainly an item states a change: 2 for ``KNOB=value`` or an arrow, 1 for a value
-    or a change word ("matrix LR 0.06", "remove logit cap"), 0 for a bare name ("SiLU")."""
-    if "=" in item or "->" in item or "→" in item:
-        return 2
-    return 1 if is_setting(item) or _CHANGE_WORD.search(item) is not None else 0
+def is_bare(item: str) -> bool:
+    """True for an item that names a setting without a value or a change word ("SiLU",
+    "SWA"); "matrix LR 0.06", "remove logit cap", "depth 8->12" are not bare."""
+    return not is_setting(item) and _CHANGE_WORD.search(item) is None
 
 
 def main_items(pairs: list[tuple[Match, str]]) -> list[tuple[Match, str]]:
     """The (match, text) items of a list that make its change: the baseline items when there
-    are any ("baseline DEPTH=8 batch=32"); else those that state their change most plainly
+    are any ("baseline DEPTH=8 batch=32"); else those that are not bare (see :func:`is_bare`)
     (in "SiLU + matrix LR 0.06" the bare "SiLU" names the base the change was tried on)."""
     if any(f[0] == BASELINE for f, _ in pairs):
         return [(f, t) for f, t in pairs if f[0] == BASELINE]
-    top = max(weight(t) for _, t in pairs)
-    return [(f, t) for f, t in pairs if weight(t) == top]
+    if any(_states_value(t) for _, t in pairs):  # "4 layers + embedding_lr=0.8": the size
+        sized = [(f, t) for f, t in pairs if f[0] == MODEL_SCALE and _names_only(t)]
+        pairs = [pair for pair in pairs if pair not in sized] or pairs  # is the base
+    return [(f, t) for f, t in pairs if not is_bare(t)] or pairs
+
+
+def _states_value(item: str) -> bool:
+    return "=" in item or "->" in item or "→" in item
+
+
+def _names_only(item: str) -> bool:
+    """A size named without a change ("4 layers", "9L"): no "=", arrow or change word."""
+    return not _states_value(item) and _CHANGE_WORD.search(item) is None
 
 
 def is_head_size(item: str) -> bool:
