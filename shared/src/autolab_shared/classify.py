@@ -19,6 +19,7 @@ from functools import lru_cache
 from .listing import (
     MULTI_CHANGE,
     Item,
+    base_word,
     change_items,
     count_settings,
     main_category,
@@ -28,11 +29,14 @@ from .listing import (
 from .taxonomy import OTHER, Taxonomy, compile_pattern, load_taxonomy, prepare_pattern
 
 CHANGE, FULL, NONE = "change", "full", "none"
+# Only the first MAX_CHARS characters of a description are read: the change is stated at its
+# start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
+MAX_CHARS = 4000
 
 # Leading labels that name the run rather than the change: "gpu0:", "agent2:", "exp12",
 # "exp3_", "[Phase1:Adam]", "Hypothesis:".
 _PREFIX = re.compile(
-    r"^(?:(?:gpu|agent|worker|node|exp(?:eriment)?|run|trial|iter(?:ation)?)\s*[#_-]?\d+[a-z]?"
+    r"(?:(?:gpu|agent|worker|node|exp(?:eriment)?|run|trial|iter(?:ation)?)\s*[#_-]?\d+[a-z]?"
     r"(?:\s*[:.)\]_-]\s*|\s+|$)"
     r"|\[[^\]\n]{0,60}\]\s*"
     r"|(?:single\s+)?hypothesis\s*:\s*"
@@ -40,6 +44,7 @@ _PREFIX = re.compile(
     r"|(?:after|on|at|with|given|since|now that|once)\s[^,;:\n]{0,200}?,\s+)",
     re.IGNORECASE,
 )
+_MAX_LABELS = 16
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
@@ -67,11 +72,15 @@ def strip_labels(description: str) -> str:
     """The description without leading run labels ("gpu0:", "exp3_", "[Phase1:Adam]",
     "Hypothesis:") and without a leading context clause ("after X improved, ...")."""
     text = description.strip()
-    while True:
-        m = _PREFIX.match(text)
-        if m is None or m.end() == 0:
-            return text
-        text = text[m.end() :].lstrip()
+    pos = 0
+    for _ in range(_MAX_LABELS):  # bounded: no real description has more labels
+        m = _PREFIX.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return text[pos:]
 
 
 def normalise(text: str) -> str:
@@ -132,6 +141,7 @@ class Classifier:
         return self._cached(description).category
 
     def _classify(self, description: str) -> Classification:
+        description = description[:MAX_CHARS]
         raw = change_part(description)
         tags = self._tag(normalise(raw))
         found = self._classify_part(description, tags)
@@ -157,8 +167,8 @@ class Classifier:
             if listed is not None:
                 return listed
         whole = change_part(text)
-        if len(items) < len(change_items(part)):  # "X + Y (... than X alone)": Y is the change
-            whole = " ".join(item.text for item in items)
+        if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than X
+            whole = " ".join(item.text for item in items)  # alone)": Y is the change
         found = self._first(normalise(whole))
         if found is None:
             return None

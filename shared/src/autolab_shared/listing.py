@@ -56,6 +56,10 @@ STRUCTURAL = frozenset(
 # model-size change when the list changes the model's size too.
 _HEAD_SIZE = re.compile(r"\b(?:n ?heads?|num heads|n kv heads?|head ?dim|d head|heads?)\b")
 
+# Items past the first MAX_ITEMS are not looked at (no real change lists more settings).
+MAX_ITEMS = 16
+MAX_WORDS = 64
+
 Match = tuple[str, str, str]  # category, pattern, matched text (Classifier._first)
 
 
@@ -78,15 +82,15 @@ def change_items(part: str, description: str = "") -> list[Item]:
     ['depth 12', 'matrix LR 0.03', 'warmdown 0.4']
     """
     items: list[Item] = []
-    for chunk in _PLUS.split(part):
-        pieces = _before_results(_COMMA.split(chunk))
+    for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
+        pieces = _before_results(_COMMA.split(chunk, maxsplit=MAX_ITEMS)[:MAX_ITEMS])
         if len(pieces) > 1 and not all(is_setting(piece) for piece in pieces):
             pieces = [", ".join(pieces)]
         for piece in pieces:
             texts = _assignments_apart(piece)
             items += [Item(text, joined=n > 0) for n, text in enumerate(texts)]
-    items = [item for item in items if any(ch.isalpha() for ch in item.text)]
-    base = _base_word(description)
+    items = [item for item in items if any(ch.isalpha() for ch in item.text)][:MAX_ITEMS]
+    base = base_word(description)
     if base and len(items) > 1:
         items = [item for item in items if not item.text.lower().startswith(base)] or items
     return items
@@ -104,7 +108,7 @@ def _assignments_apart(chunk: str) -> list[str]:
     """`KNOB=value` tokens as items of their own, the words between them as one item."""
     out: list[str] = []
     words: list[str] = []
-    for token in chunk.split():
+    for token in chunk.split(maxsplit=MAX_WORDS)[:MAX_WORDS]:
         name = token.split("=", 1)[0].lower()
         if _ASSIGNMENT.fullmatch(token) and not (words and name in _PARAMETER_OF):
             if words:
@@ -118,7 +122,7 @@ def _assignments_apart(chunk: str) -> list[str]:
     return out
 
 
-def _base_word(description: str) -> str:
+def base_word(description: str) -> str:
     """The word before "alone" in "... than X alone" / "over X alone", lower-cased, or ""."""
     text = description.lower()
     at = text.find(" alone")
