@@ -143,7 +143,7 @@ class Classifier:
     def _classify(self, description: str) -> Classification:
         description = description[:MAX_CHARS]
         raw = change_part(description)
-        tags = self._tag(normalise(raw))
+        tags = self._tag(normalise(change_part(without_asides(description))))
         found = self._classify_part(description, tags)
         if found is None:  # "raw sweep: latent_dim=24": the change may follow the colon
             head, colon, tail = strip_labels(description).partition(": ")
