@@ -13,7 +13,7 @@ into items (:func:`change_items`) and each item classified on its own; the list 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .listing import (
@@ -45,6 +45,9 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MAX_LABELS = 16
+# A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
+_AFTER_LABEL = re.compile(r": | — | – | - ")
+COMBINATION = "combination"
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
@@ -131,7 +134,7 @@ class Classifier:
             for group in _compile_rule(patterns)
         )
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
-        self._cached = lru_cache(maxsize=cache_size)(self._classify)
+        self._cached = lru_cache(maxsize=cache_size)(self._tagged)
 
     def __call__(self, description: str) -> Classification:
         return self._cached(description)
@@ -140,15 +143,19 @@ class Classifier:
         """Just the category name."""
         return self._cached(description).category
 
+    def _tagged(self, description: str) -> Classification:
+        """The classification; a combination is always a multi_change."""
+        found = self._classify(description[:MAX_CHARS])
+        if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        return found
+
     def _classify(self, description: str) -> Classification:
-        description = description[:MAX_CHARS]
         raw = change_part(description)
         tags = self._tag(normalise(change_part(without_asides(description))))
         found = self._classify_part(description, tags)
-        if found is None:  # "raw sweep: latent_dim=24": the change may follow the colon
-            head, colon, tail = strip_labels(description).partition(": ")
-            if colon and raw == change_part(head) and tail.strip():
-                found = self._classify_part(tail, tags)
+        if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
+            found = self._after_label(description, raw, tags, found)
         if found is not None:
             return found
         full = normalise(description)
@@ -157,6 +164,22 @@ class Classifier:
             return Classification(OTHER, tags, "", NONE)
         category, pattern, matched = first
         return Classification(category, tags, matched, FULL, pattern)
+
+    def _after_label(
+        self, description: str, raw: str, tags: tuple[str, ...], found: Classification | None
+    ) -> Classification | None:
+        """The change stated after a label that names none ("raw sweep: latent_dim=24") or
+        the list after a combination word ("combo — warmdown 0.6 + matrix LR 0.05")."""
+        m = _AFTER_LABEL.search(strip_labels(description))
+        if m is None or change_part(m.string[: m.start()]) != raw:
+            return found
+        after = self._classify_part(m.string[m.end() :], tags)
+        if found is None:  # after a dash only a list: a single name there is a result
+            listed = after is not None and MULTI_CHANGE in after.tags
+            return after if m.group(0) == ": " or listed else None
+        if after is not None and MULTI_CHANGE in after.tags:
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        return found
 
     def _classify_part(self, text: str, tags: tuple[str, ...]) -> Classification | None:
         """The category of the change part of `text`, as one change or as a list."""
@@ -168,7 +191,8 @@ class Classifier:
                 return listed
         whole = change_part(text)
         if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than X
-            whole = " ".join(item.text for item in items)  # alone)": Y is the change
+            whole = " ".join(item.text for item in items)  # alone)": Y, tried on X
+            tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
         found = self._first(normalise(whole))
         if found is None:
             return None
