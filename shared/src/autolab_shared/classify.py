@@ -52,6 +52,7 @@ COMBINATION = "combination"
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
     r"| (?:on|at|with|after|over|instead of|replacing|replaces|will|because|so that|which) "
+    r"| (?:while )?(?:keeping|holding) "
     r"""| to (?![\d.+\-"'(]|2\*\*)""",
     re.IGNORECASE,
 )
