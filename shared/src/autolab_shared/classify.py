@@ -72,6 +72,12 @@ def change_part(description: str) -> str:
     return text or description.strip()
 
 
+def _parts(text: str) -> tuple[str, str]:
+    """The change part of `text`, and the same read without asides in parentheses."""
+    part = change_part(text)
+    return part, change_part(without_asides(text)) if " (" in text else part
+
+
 def strip_labels(description: str) -> str:
     """The description without leading run labels ("gpu0:", "exp3_", "[Phase1:Adam]",
     "Hypothesis:") and without a leading context clause ("after X improved, ...")."""
@@ -136,6 +142,7 @@ class Classifier:
         )
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
         self._cached = lru_cache(maxsize=cache_size)(self._tagged)
+        self._item = lru_cache(maxsize=1 << 16)(self._first)  # items recur across rows
 
     def __call__(self, description: str) -> Classification:
         return self._cached(description)
@@ -152,9 +159,9 @@ class Classifier:
         return found
 
     def _classify(self, description: str) -> Classification:
-        raw = change_part(description)
-        tags = self._tag(normalise(change_part(without_asides(description))))
-        found = self._classify_part(description, tags)
+        raw, bare = _parts(description)
+        tags = self._tag(normalise(bare))
+        found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)
         if found is not None:
@@ -182,15 +189,17 @@ class Classifier:
             return replace(found, tags=(*found.tags, MULTI_CHANGE))
         return found
 
-    def _classify_part(self, text: str, tags: tuple[str, ...]) -> Classification | None:
-        """The category of the change part of `text`, as one change or as a list."""
-        part = change_part(without_asides(text))
+    def _classify_part(
+        self, text: str, tags: tuple[str, ...], parts: tuple[str, str] | None = None
+    ) -> Classification | None:
+        """The category of the change part of `text`, as one change or as a list; `parts`
+        are `text`'s change part with and without asides when already known."""
+        whole, part = parts if parts is not None else _parts(text)
         items = change_items(part, text)
         if len(items) > 1:
             listed = self._classify_list(items, tags)
             if listed is not None:
                 return listed
-        whole = change_part(text)
         if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than X
             whole = " ".join(item.text for item in items)  # alone)": Y, tried on X
             tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
@@ -204,7 +213,7 @@ class Classifier:
         """A list of settings: the main change's category, or ``combination``; None when it
         is no list (fewer than two settings, or no item matches a rule)."""
         texts = [normalise(item.text) for item in items]
-        found = [self._first(text) for text in texts]
+        found = [self._item(text) for text in texts]
         if all(f is None for f in found) or count_settings(items, found) < 2:
             return None
         if MULTI_CHANGE not in tags:

@@ -26,6 +26,7 @@ OTHER = "other"
 # "attention and FFN pre-norm" or "sigmoid affinities, expert bias" stay one change.
 _PLUS = re.compile(r" ?\+ | \+| plus ", re.IGNORECASE)
 _COMMA = re.compile(r", |; ?| & | and | / ", re.IGNORECASE)
+_MAY_LIST = re.compile(r"[+,;&=/]| and | plus ", re.IGNORECASE)
 # One `KNOB=value` token: a name, "=", a value.
 _ASSIGNMENT = re.compile(r"[A-Za-z][\w.\-]{0,40}=[^=\s]{1,40}")
 # Names of a parameter of the thing named just before ("EMA decay=0.999", "torch.compile
@@ -81,6 +82,8 @@ def change_items(part: str, description: str = "") -> list[Item]:
     >>> [i.text for i in change_items("depth 12, matrix LR 0.03 and warmdown 0.4")]
     ['depth 12', 'matrix LR 0.03', 'warmdown 0.4']
     """
+    if not _MAY_LIST.search(part):  # the common case: one change, nothing to split
+        return [Item(part)]
     items: list[Item] = []
     for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
         pieces = _before_results(_COMMA.split(chunk, maxsplit=MAX_ITEMS)[:MAX_ITEMS])
@@ -124,6 +127,8 @@ def _assignments_apart(chunk: str) -> list[str]:
 
 def base_word(description: str) -> str:
     """The word before "alone" in "... than X alone" / "over X alone", lower-cased, or ""."""
+    if "alone" not in description:  # the common case, checked cheaply
+        return ""
     text = description.lower()
     at = text.find(" alone")
     if at <= 0:
