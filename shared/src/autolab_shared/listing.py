@@ -86,9 +86,7 @@ def change_items(part: str, description: str = "") -> list[Item]:
         return [Item(part)]
     items: list[Item] = []
     for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
-        pieces = _before_results(_COMMA.split(chunk, maxsplit=MAX_ITEMS)[:MAX_ITEMS])
-        if len(pieces) > 1 and not all(is_setting(piece) for piece in pieces):
-            pieces = [", ".join(pieces)]
+        pieces = _pieces(chunk)
         for piece in pieces:
             texts = _assignments_apart(piece)
             items += [Item(text, joined=n > 0) for n, text in enumerate(texts)]
@@ -99,12 +97,26 @@ def change_items(part: str, description: str = "") -> list[Item]:
     return items
 
 
-def _before_results(pieces: list[str]) -> list[str]:
-    """The pieces before the first that reports a result ("31.5M params", "322 steps")."""
-    for n, piece in enumerate(pieces):
-        if n > 0 and _RESULT.match(piece.strip()):
-            return pieces[:n]
-    return pieces
+def _pieces(chunk: str) -> list[str]:
+    """`chunk` split at ", ", "; ", " & ", " and ", " / " when every piece is a setting, else
+    whole; either way only up to the first piece that reports a result ("31.5M params")."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _COMMA.finditer(chunk):
+        spans.append((start, m.start()))
+        start = m.end()
+        if len(spans) >= MAX_ITEMS:
+            break
+    else:
+        spans.append((start, len(chunk)))
+    for n in range(1, len(spans)):
+        if _RESULT.match(chunk[spans[n][0] : spans[n][1]].strip()):
+            spans = spans[:n]
+            break
+    texts = [chunk[a:b] for a, b in spans]
+    if len(texts) > 1 and all(is_setting(text) for text in texts):
+        return texts
+    return [chunk[: spans[-1][1]]]
 
 
 def _assignments_apart(chunk: str) -> list[str]:
