@@ -9,6 +9,8 @@ tests/shared/test_classify_heldout.py) and prints, for the chosen split:
 * overall accuracy, then per true category: rows, right, recall, and the precision of the
   classifier's calls of that category;
 * recall and precision of the `multi_change` and `simplification` tags;
+* the accuracy when each file is read as a history (`Classifier.read_history`: items of a
+  list that an earlier kept row set the same way are its base), when --data is present;
 * the accuracy on tests/fixtures/steer_labels.tsv (the older set) for comparison;
 * with --errors, the rows it gets wrong (never look at these for the held-out split while
   changing the rules: that is what makes it held out).
@@ -22,6 +24,8 @@ from collections import Counter
 from pathlib import Path
 
 from autolab_shared.classify import Classifier
+from autolab_shared.results import read_results
+from autolab_shared.status import KEEP
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
@@ -57,10 +61,27 @@ def tag_scores(rows: list[dict[str, str]], tags: list[tuple[str, ...]]) -> None:
         print(f"  {tag:<15} {sum(want):>8} {sum(have):>6} {recall:>7.0%} {precision:>9.0%}")
 
 
+def with_history(classifier: Classifier, rows: list[dict[str, str]], data: Path) -> None:
+    """Accuracy when every file is read in order with `read_history`."""
+    if not data.is_dir():
+        print(f"{data} is absent: no history figure")
+        return
+    right = 0
+    for name in sorted({r["file"] for r in rows}):
+        experiments = read_results(data / name).experiments
+        found = classifier.read_history(
+            [e.description.strip() for e in experiments], [e.status == KEEP for e in experiments]
+        )
+        by_line = {e.line: f.category for e, f in zip(experiments, found, strict=True)}
+        right += sum(by_line[int(r["line"])] == r["category"] for r in rows if r["file"] == name)
+    print(f"read as histories: accuracy {right}/{len(rows)} = {right / len(rows):.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("held-out", "dev", "all"), default="held-out")
     parser.add_argument("--errors", action="store_true", help="list the rows it gets wrong")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "real")
     args = parser.parse_args()
     classifier = Classifier()
     rows = [r for r in read(FIXTURE) if args.split in ("all", r["split"])]
@@ -69,6 +90,7 @@ def main() -> None:
     print(f"{FIXTURE.name}, split {args.split}: {len(rows)} rows from {files} files")
     per_category(rows, [f.category for f in found])
     tag_scores(rows, [f.tags for f in found])
+    with_history(classifier, rows, args.data)
     old = read(OLD_FIXTURE)
     right = sum(classifier.category(r["description"]) == r["category"] for r in old)
     print(f"{OLD_FIXTURE.name}: {right}/{len(old)} = {right / len(old):.1%}")

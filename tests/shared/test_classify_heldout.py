@@ -155,3 +155,48 @@ FRAGMENTS = st.sampled_from(
 def test_long_random_text_classifies_in_linear_time(parts: list[str], repeat: int) -> None:
     text = ("".join(parts) * repeat)[:50000]
     assert _timed(text) < BOUND_S
+
+
+# ---------------------------------------------------------------------------- histories
+
+
+def test_a_history_tells_the_base_of_a_list_from_its_change() -> None:
+    descriptions = [
+        "baseline",
+        "N_BLOCKS=6 BS=8",
+        "N_BLOCKS=6 BS=8 + GRAD_CLIP=3.0",
+        "N_BLOCKS=6 BS=8 WD=0",
+        "GRAD_CLIP=3.0 + WD=0",
+    ]
+    classifier = Classifier()
+    alone = [classifier(d).category for d in descriptions]
+    assert alone[2:] == ["combination", "combination", "combination"]
+    read = classifier.read_history(descriptions, [True, True, False, False, False])
+    assert [f.category for f in read] == [
+        "baseline",
+        "combination",  # nothing in force yet: both settings are new
+        "optimizer",  # N_BLOCKS=6 BS=8 was kept: the clip is the change
+        "regularization",
+        "combination",  # the clip was never kept: still two changes
+    ]
+    assert all("multi_change" in f.tags for f in read[1:])  # the row still lists several
+    not_kept = classifier.read_history(descriptions, [False] * len(descriptions))
+    assert [f.category for f in not_kept] == alone
+
+
+def test_reading_the_labelled_files_as_histories_does_not_lose_accuracy() -> None:
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    classifier = Classifier()
+    rows = _rows()
+    alone = history = 0
+    for name in sorted({r["file"] for r in rows}):
+        experiments = read_results(REAL / name).experiments
+        found = classifier.read_history(
+            [e.description.strip() for e in experiments], [e.status == "keep" for e in experiments]
+        )
+        by_line = {e.line: f.category for e, f in zip(experiments, found, strict=True)}
+        for row in (r for r in rows if r["file"] == name):
+            history += by_line[int(row["line"])] == row["category"]
+            alone += classifier(row["description"]).category == row["category"]
+    assert history >= alone

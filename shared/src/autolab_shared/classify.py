@@ -13,6 +13,7 @@ into items (:func:`change_items`) and each item classified on its own; the list 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ from .listing import (
     count_settings,
     main_category,
     main_items,
+    setting_key,
     without_asides,
 )
 from .taxonomy import OTHER, Taxonomy, compile_pattern, load_taxonomy, prepare_pattern
@@ -150,6 +152,38 @@ class Classifier:
     def category(self, description: str) -> str:
         """Just the category name."""
         return self._cached(description).category
+
+    def read_history(
+        self, descriptions: Sequence[str], kept: Sequence[bool]
+    ) -> list[Classification]:
+        """Each description in history order, classified as a call does, except that the
+        items of a list already in force (set the same way by an earlier kept row) are its
+        base, not its change: after "SWA" was kept, "SWA + LR2=4e-4" is a learning-rate
+        change, and after "N_BLOCKS=6 BS=8" was, "N_BLOCKS=6 BS=8 WD=0" is regularization."""
+        in_force: dict[str, str] = {}
+        out = []
+        for description, keep in zip(descriptions, kept, strict=True):
+            items = change_items(_parts(description[:MAX_CHARS])[1], description)
+            out.append(self._against(self(description), items, in_force))
+            if keep:
+                in_force.update(setting_key(item.text) for item in items)
+        return out
+
+    def _against(
+        self, found: Classification, items: list[Item], in_force: dict[str, str]
+    ) -> Classification:
+        """`found` re-read without the items already in force (unchanged when none or all are)."""
+        if len(items) < 2:
+            return found
+        new = [i for i in items if in_force.get(setting_key(i.text)[0]) != setting_key(i.text)[1]]
+        if not new or len(new) == len(items):
+            return found
+        if len(new) > 1:
+            return self._classify_list(new, found.tags) or found
+        first = self._item(normalise(new[0].text))
+        if first is None:
+            return found
+        return Classification(first[0], found.tags, first[2], CHANGE, first[1])
 
     def _tagged(self, description: str) -> Classification:
         """The classification; a combination is always a multi_change."""

@@ -240,3 +240,10 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
     if len(kinds) == 1:
         return kinds[0]
     return COMBINATION if kinds else OTHER
+
+
+def setting_key(item: str) -> tuple[str, str]:
+    """What an item sets and how, normalised: ``("n blocks", "n blocks=6")`` for
+    ``N_BLOCKS=6``; an item without ``=`` ("swa", "depth 12") is its own key."""
+    text = item.lower().replace("_", " ").strip(" ,")
+    return (text.split("=", 1)[0].strip(), text) if "=" in text else (text, text)
