@@ -165,7 +165,8 @@ def test_rule_order(description: str, category: str) -> None:
         ("apply best config (warmdown 0.6 + LR 0.05)", "combination", True),
         ("SiLU + matrix LR 0.06", "learning_rate", True),  # the bare SiLU is the base
         ("N_BLOCKS=6 BS=8 + GRAD_CLIP=3.0 + action_dropout=0.1", "combination", True),
-        ("baseline DEPTH=8 batch=32 all defaults", "baseline", True),
+        ("baseline DEPTH=8 batch=32 all defaults", "baseline", False),  # describes a config
+        ("RERUN WARMUP=30 GRAD_CLIP=3.0", "baseline", True),  # a re-run of a listed change
         ("WD=0 no weight decay", "regularization", False),  # one setting, said twice
         ("gradient clipping max_norm=1.0", "optimizer", False),
         ("EMA decay=0.999", "optimizer", False),

@@ -250,7 +250,8 @@ class Classifier:
         found = [self._item(text) for text in texts]
         if all(f is None for f in found) or count_settings(items, found) < 2:
             return None
-        if MULTI_CHANGE not in tags:
+        describes = texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32": a config
+        if MULTI_CHANGE not in tags and not describes:
             tags = (*tags, MULTI_CHANGE)
         pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])
         category = main_category([f[0] for f, _ in pairs], [t for _, t in pairs])

@@ -102,13 +102,14 @@ def _pieces(chunk: str) -> list[str]:
     whole; either way only up to the first piece that reports a result ("31.5M params")."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _COMMA.finditer(chunk):
+    for n, m in enumerate(_COMMA.finditer(chunk)):
+        if n >= 4 * MAX_ITEMS or len(spans) >= MAX_ITEMS:
+            break
+        if chunk.count("(", start, m.start()) > chunk.count(")", start, m.start()):
+            continue  # inside parentheses: "ADAM_BETAS=(0.9, 0.95)" is one value
         spans.append((start, m.start()))
         start = m.end()
-        if len(spans) >= MAX_ITEMS:
-            break
-    else:
-        spans.append((start, len(chunk)))
+    spans.append((start, len(chunk)))
     for n in range(1, len(spans)):
         if _RESULT.match(chunk[spans[n][0] : spans[n][1]].strip()):
             spans = spans[:n]
@@ -125,7 +126,9 @@ def _assignments_apart(chunk: str) -> list[str]:
     words: list[str] = []
     for token in chunk.split(maxsplit=MAX_WORDS)[:MAX_WORDS]:
         name = token.split("=", 1)[0].lower()
-        if _ASSIGNMENT.fullmatch(token) and not (words and name in _PARAMETER_OF):
+        if out and out[-1].count("(") > out[-1].count(")") and not words:
+            out[-1] += " " + token  # the rest of "ADAM_BETAS=(0.9, 0.95)"
+        elif _ASSIGNMENT.fullmatch(token) and not (words and name in _PARAMETER_OF):
             if words:
                 out.append(" ".join(words))
                 words = []
