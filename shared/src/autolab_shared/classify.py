@@ -25,6 +25,7 @@ from .listing import (
     count_settings,
     main_category,
     main_items,
+    may_list,
     setting_key,
     without_asides,
 )
@@ -229,14 +230,15 @@ class Classifier:
         """The category of the change part of `text`, as one change or as a list; `parts`
         are `text`'s change part with and without asides when already known."""
         whole, part = parts if parts is not None else _parts(text)
-        items = change_items(part, text)
-        if len(items) > 1:
-            listed = self._classify_list(items, tags)
-            if listed is not None:
-                return listed
-        if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than X
-            whole = " ".join(item.text for item in items)  # alone)": Y, tried on X
-            tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
+        if may_list(part):
+            items = change_items(part, text)
+            if len(items) > 1:
+                listed = self._classify_list(items, tags)
+                if listed is not None:
+                    return listed
+            if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than
+                whole = " ".join(item.text for item in items)  # X alone)": Y, tried on X
+                tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
         found = self._first(normalise(whole))
         if found is None:
             return None

@@ -82,7 +82,7 @@ def change_items(part: str, description: str = "") -> list[Item]:
     >>> [i.text for i in change_items("depth 12, matrix LR 0.03 and warmdown 0.4")]
     ['depth 12', 'matrix LR 0.03', 'warmdown 0.4']
     """
-    if not _MAY_LIST.search(part):  # the common case: one change, nothing to split
+    if not may_list(part):  # the common case: one change, nothing to split
         return [Item(part)]
     items: list[Item] = []
     for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
@@ -95,6 +95,11 @@ def change_items(part: str, description: str = "") -> list[Item]:
     if base and len(items) > 1:
         items = [item for item in items if not item.text.lower().startswith(base)] or items
     return items
+
+
+def may_list(part: str) -> bool:
+    """False when `part` has no separator or ``=`` at all, so cannot list several settings."""
+    return _MAY_LIST.search(part) is not None
 
 
 def _pieces(chunk: str) -> list[str]:
