@@ -27,3 +27,27 @@ def run_tool(
 def autojudge(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The installed ``autojudge`` run in ``cwd``."""
     return run_tool("autojudge", cwd, *args, timeout=timeout)
+
+
+def in_process(tool: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The same as :func:`run_tool` through click's test runner: fast, for the many variants."""
+    import importlib
+
+    from click.testing import CliRunner
+
+    cli = importlib.import_module(f"{tool}.cli").cli
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        env = {"GIT_CEILING_DIRECTORIES": str(cwd.parent), "NO_COLOR": "1"}
+        result = CliRunner().invoke(cli, list(args), prog_name=tool, env=env)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(
+        [tool, *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
+def autojudge_fast(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``autojudge`` in process (see :func:`in_process`)."""
+    return in_process("autojudge", cwd, *args)

@@ -1,7 +1,8 @@
 """run.log shapes that used to mislead autojudge (issue 14 "Values", issue 12), end to end.
 
-Each log is judged by the installed console script with ``--append``: the exit code, the value
-judged and the row written (or not written) are checked together.
+Each log is judged with ``--append``: the exit code, the value judged and the row written (or
+not written) are checked together. Each kind runs through the installed console script
+(``test_each_shape_through_the_installed_script``); the variants run in process.
 """
 
 from __future__ import annotations
@@ -10,17 +11,23 @@ import json
 from pathlib import Path
 
 import pytest
-from scriptrun import BASE, autojudge
+from scriptrun import BASE, autojudge, autojudge_fast
 
 GREEN, BOLD, RESET = "\x1b[32m", "\x1b[1m", "\x1b[0m"
 
 
-def _judge(tmp_path: Path, log: str) -> tuple[int, dict[str, object] | None, str, list[str]]:
-    """(exit code, JSON document or None, stderr, results.tsv lines) after --append."""
+def _judge(
+    tmp_path: Path, log: str, *, script: bool = False
+) -> tuple[int, dict[str, object] | None, str, list[str]]:
+    """(exit code, JSON document or None, stderr, results.tsv lines) after --append.
+
+    In process by default; ``script``: through the installed console script.
+    """
     (tmp_path / "results.tsv").write_text(BASE)
     (tmp_path / "run.log").write_bytes(log.encode())
-    proc = autojudge(tmp_path, "--run", "run.log", "--append", "--commit", "c1c2c3d",
-                     "--description", "x", "--format", "json")  # fmt: skip
+    run = autojudge if script else autojudge_fast
+    proc = run(tmp_path, "--run", "run.log", "--append", "--commit", "c1c2c3d",
+               "--description", "x", "--format", "json")  # fmt: skip
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr, (tmp_path / "results.tsv").read_text().splitlines()
 
@@ -130,3 +137,24 @@ def test_cut_summary_retest_overrides_a_keep_and_says_why(tmp_path: Path) -> Non
     (tmp_path / "run.log").write_text("---\nval_bpb: 0.980000\n")
     whole = autojudge(tmp_path, "--run", "run.log", "--noise", "0.0005", "--commit", "c1c2c3d")
     assert whole.returncode == 0, whole.stdout
+
+
+@pytest.mark.parametrize(
+    ("log", "code"),
+    [
+        (FINISHED + "---\n", 0),
+        ("---\n" + GREEN + "val_bpb: 0.994213" + RESET + "\npeak_vram_mb: 45060.2\n", 0),
+        ("---\nval_bpb: 0.999\n" + FINISHED, 0),
+        (FINISHED.replace("val_bpb", "bpb"), 0),
+        ("---\nval_bpb: 0.99", 3),
+        ("---\nval_bpb: ok\n", 3),
+        ("---\nval_loss: 2.1\n", 3),
+    ],
+)
+def test_each_shape_through_the_installed_script(tmp_path: Path, log: str, code: int) -> None:
+    rc, doc, err, rows = _judge(tmp_path, log, script=True)
+    assert doc is not None and "Traceback" not in err
+    if code == 3:
+        assert rc == 3 and "\n".join(rows) + "\n" == BASE
+    else:
+        assert rc in (0, 2) and rows[-1].split("\t")[1] == "0.994213"
