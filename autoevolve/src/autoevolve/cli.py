@@ -17,7 +17,7 @@ import click
 from autolab_shared.command import AutolabCommand, AutolabGroup, epilog
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
-from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
 
 from . import __version__
 from .names import UsageProblem
@@ -112,7 +112,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
                 "verdict": state.verdict or None, "standings": standings_json(rows)}  # fmt: skip
         doc = envelope(tool="autoevolve", tool_version=__version__, command="leaderboard",
                        exit_code=code, data=data)  # fmt: skip
-        write_out(dumps(doc))
+        write_json(doc)
     elif not quiet:
         lines = leaderboard_lines(state, rows)
         print_lines([*lines, *([f"verdict: {state.verdict}"] if state.verdict else [])],
@@ -241,9 +241,9 @@ def _summary(results: str, metric: str | None, direction: str | None, output_for
         doc = envelope(tool="autoevolve", tool_version=__version__, command="summary",
                        exit_code=ExitCode.KEEP, data=summary_json(summary),
                        warnings=[w.to_dict() for w in summary.warnings])  # fmt: skip
-        write_out(dumps(doc))
+        write_json(doc)
     elif quiet:
-        write_out(quiet_summary(summary))
+        write_lines([quiet_summary(summary)])
     else:
         print_lines([*summary_lines(summary), *warning_lines(summary.warnings)], no_color=no_color)
     return ExitCode.KEEP
@@ -266,8 +266,8 @@ def status_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
     layout, state = _here()
     doc = status_doc(layout, state)
     if output_format == "json":
-        write_out(dumps(envelope(tool="autoevolve", tool_version=__version__, command="status",
-                                 exit_code=ExitCode.KEEP, data=doc)))  # fmt: skip
+        write_json(envelope(tool="autoevolve", tool_version=__version__, command="status",
+                            exit_code=ExitCode.KEEP, data=doc))  # fmt: skip
     elif not quiet:
         print_lines(status_lines(state, doc), no_color=no_color)
     return ExitCode.KEEP
@@ -335,17 +335,9 @@ def export_cmd(output_format: str) -> ExitCode:
     if history is None:
         raise AutolabError(f"{layout.pooled}: no rows yet")
     if output_format == "json":
-        write_out(
-            dumps(
-                envelope(
-                    tool="autoevolve",
-                    tool_version=__version__,
-                    command="export",
-                    exit_code=ExitCode.KEEP,
-                    data={"rows": export_rows(history)},
-                )
-            )
-        )
+        rows = {"rows": export_rows(history)}
+        write_json(envelope(tool="autoevolve", tool_version=__version__, command="export",
+                            exit_code=ExitCode.KEEP, data=rows))  # fmt: skip
     else:
         write_out(export_tsv(history))
     return ExitCode.KEEP

@@ -17,6 +17,7 @@ import click
 from .errors import AutolabError, InputError
 from .exitcodes import ExitCode, exit_code_table
 from .output import dumps, envelope, error_entry, silence, write_out
+from .safetext import safe_line, visible
 
 DEBUG_ENV = "AUTOLAB_DEBUG"
 
@@ -29,7 +30,7 @@ def epilog() -> str:
 def fail_line(prog: str, message: str) -> None:
     """One line on stderr: ``prog: error: message``."""
     with contextlib.suppress(BrokenPipeError):
-        click.echo(f"{prog}: error: {message}", err=True)
+        click.echo(safe_line(f"{prog}: error: {visible(message)}"), err=True)
 
 
 def _json_requested(ctx: click.Context) -> bool:

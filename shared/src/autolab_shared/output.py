@@ -12,6 +12,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from .safetext import json_safe, safe_line, safe_text
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -29,10 +31,35 @@ def silence(stream: IO[str]) -> None:
 
 
 def write_out(text: str, stream: IO[str] | None = None) -> None:
-    """Write a result to stdout (one trailing newline); a reader that went away is not an error."""
+    """Write a result to stdout (one trailing newline); a reader that went away is not an error.
+
+    Every line is made terminal-safe first (``safetext.safe_text``): data cannot emit control
+    sequences or start a line with ``::``.
+    """
     safe = PipeSafeStream(stream if stream is not None else sys.stdout)
+    text = safe_text(text)
     safe.write(text if text.endswith("\n") or not text else text + "\n")
     safe.flush()
+
+
+_json_written = False
+
+
+def write_json(document: Any, stream: IO[str] | None = None) -> None:
+    """Write one JSON document (an envelope) to stdout and remember that one was written."""
+    global _json_written
+    _json_written = True
+    write_out(dumps(document), stream)
+
+
+def json_written() -> bool:
+    """Whether this process already wrote its JSON envelope (errors then add none)."""
+    return _json_written
+
+
+def write_lines(lines: Sequence[str], stream: IO[str] | None = None) -> None:
+    """Write lines to stdout, each made safe on its own (a newline inside one is escaped)."""
+    write_out("".join(safe_line(line) + "\n" for line in lines), stream)
 
 
 class PipeSafeStream:
@@ -115,9 +142,15 @@ def to_jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    """Strict JSON (NaN and infinities become null), sorted keys, two-space indent."""
-    return json.dumps(
-        to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False
+    """Strict JSON (NaN and infinities become null), sorted keys, two-space indent.
+
+    Characters JSON would leave raw but a terminal obeys (DEL, C1, bidi overrides) are
+    written as ``\\uXXXX`` escapes; the parsed data is unchanged.
+    """
+    return json_safe(
+        json.dumps(
+            to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False
+        )
     )
 
 
@@ -157,7 +190,9 @@ def print_lines(lines: Sequence[str], *, no_color: bool = False, style: str | No
 
     Where rich would style nothing (stdout is no terminal, no colour forced), the lines are
     written as rich writes them, without importing rich (a third of autosteer's start-up).
+    Each line is made terminal-safe first (``safetext.safe_line``); markup is never read.
     """
+    lines = [safe_line(line) for line in lines]
     if _unstyled(lines):
         try:
             write_out("".join(line.translate(_RICH_STRIPS) + "\n" for line in lines))
