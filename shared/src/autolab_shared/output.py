@@ -12,7 +12,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
+from .errors import OutputError
 from .safetext import json_safe, safe_line, safe_text
+from .streams import unicode_capable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,7 +51,14 @@ def write_json(document: Any, stream: IO[str] | None = None) -> None:
     """Write one JSON document (an envelope) to stdout and remember that one was written."""
     global _json_written
     _json_written = True
-    write_out(dumps(document), stream)
+    target = stream if stream is not None else sys.stdout
+    write_out(dumps(document, ascii_only=not unicode_capable(target)), stream)
+
+
+def reset_json_written() -> None:
+    """Forget earlier envelopes (each CLI run in one process starts afresh)."""
+    global _json_written
+    _json_written = False
 
 
 def json_written() -> bool:
@@ -75,6 +84,8 @@ class PipeSafeStream:
                 self._stream.write(text)
             except BrokenPipeError:
                 self._on_broken()
+            except OSError as exc:
+                self._failed(exc)
         return len(text)
 
     def flush(self) -> None:
@@ -83,6 +94,13 @@ class PipeSafeStream:
                 self._stream.flush()
             except BrokenPipeError:
                 self._on_broken()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Any other write error (a full disk): the output is lost, which is an error."""
+        self._on_broken()
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
 
     def _on_broken(self) -> None:
         self.broken = True
@@ -141,17 +159,17 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, ascii_only: bool = False) -> str:
     """Strict JSON (NaN and infinities become null), sorted keys, two-space indent.
 
     Characters JSON would leave raw but a terminal obeys (DEL, C1, bidi overrides) are
-    written as ``\\uXXXX`` escapes; the parsed data is unchanged.
+    written as ``\\uXXXX`` escapes; the parsed data is unchanged. ``ascii_only`` escapes
+    every non-ASCII character (for a stream that cannot encode them).
     """
-    return json_safe(
-        json.dumps(
-            to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False
-        )
+    text = json.dumps(
+        to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=ascii_only
     )
+    return json_safe(text)
 
 
 def envelope(
