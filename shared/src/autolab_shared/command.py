@@ -95,7 +95,7 @@ def _reject_empty_values(command: click.Command, ctx: click.Context) -> None:
         value = ctx.params.get(param.name)
         values = value if isinstance(value, tuple) else (value,)
         if any(v == "" for v in values) and ctx.get_parameter_source(param.name) in given:
-            name = max(param.opts, key=len)
+            name = next((o for o in param.opts if o.startswith("--")), param.opts[0])
             raise click.UsageError(f"{name} needs a value, not an empty string", ctx)
 
 
