@@ -16,6 +16,7 @@ import click
 
 from .errors import AutolabError, InputError
 from .exitcodes import ExitCode, exit_code_table
+from .options import version_of
 from .output import envelope, error_entry, json_written, reset_json_written, silence, write_json
 from .safetext import safe_line, visible
 from .streams import prepare_streams
@@ -70,18 +71,9 @@ def _error_envelope(prog: str, command: str, code: ExitCode) -> None:
     if json_written():
         return
     errors = _reported or [error_entry("error", f"exit {int(code)}")]
-    doc = envelope(tool=prog, tool_version=_tool_version(prog), command=command,
+    doc = envelope(tool=prog, tool_version=version_of(prog), command=command,
                    exit_code=code, errors=errors)  # fmt: skip
     write_json(doc)
-
-
-def _tool_version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _reject_empty_values(command: click.Command, ctx: click.Context) -> None:
