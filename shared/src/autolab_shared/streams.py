@@ -14,12 +14,11 @@ import io
 import os
 import sys
 import unicodedata
-from typing import IO
+from typing import IO, Any
 
 from .errors import InputError
 
 ASCII_ERRORS = "autolab-ascii"
-_closed: set[int] = set()
 _ASCII = {
     "±": "+/-", "→": "->", "⟶": "->", "⇒": "=>", "←": "<-", "—": "--", "–": "-", "−": "-",
     "…": "...", "·": ".", "×": "x", "≥": ">=", "≤": "<=", "≈": "~", "≠": "!=", "σ": "sigma",
@@ -65,10 +64,10 @@ def prepare_streams() -> None:
         _reserve(fd)
     for name in ("stdin", "stdout", "stderr"):
         stream = getattr(sys, name)
-        if stream is None:  # Python found the fd closed at start-up
-            mode = "r" if name == "stdin" else "w"
-            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
-            _closed.add(("stdin", "stdout", "stderr").index(name))
+        if stream is None and name == "stdin":  # Python found the fd closed at start-up
+            sys.stdin = ClosedInput()
+        elif stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
         elif name != "stdin":
             _degrade_to_ascii(stream)
 
@@ -82,7 +81,6 @@ def _reserve(fd: int) -> None:
         if opened != fd:
             os.dup2(opened, fd)
             os.close(opened)
-        _closed.add(fd)
 
 
 def unicode_capable(stream: IO[str] | None) -> bool:
@@ -112,12 +110,15 @@ def _degrade_to_ascii(stream: IO[str]) -> None:
             stream.reconfigure(errors=ASCII_ERRORS)
 
 
-def read_stdin() -> bytes:
-    """All of standard input; a closed one is an input error, not an empty file."""
-    if 0 in _closed or sys.stdin is None:
+class ClosedInput(io.RawIOBase):
+    """Standard input that was closed when the tool started: reading it is an input error."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
         raise InputError("<stdin>", "standard input is closed (pass a file instead of '-')")
-    buffer = getattr(sys.stdin, "buffer", None)
-    try:
-        return buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")
-    except OSError as exc:
-        raise InputError("<stdin>", f"cannot read: {exc.strerror or exc}") from None
+
+    @property
+    def buffer(self) -> ClosedInput:
+        return self
