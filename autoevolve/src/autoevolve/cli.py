@@ -309,14 +309,14 @@ def stop_cmd(now: bool) -> ExitCode:
     finally:
         os.close(fd)
     if not running:
-        click.echo(f"no controller is running ({state.tag} is {state.phase}); "
-                   "`autoevolve resume` continues an unfinished run")  # fmt: skip
+        write_lines([f"no controller is running ({state.tag} is {state.phase}); "
+                     "`autoevolve resume` continues an unfinished run"])  # fmt: skip
         return ExitCode.KEEP
     from .statefile import write_atomic
 
     write_atomic(layout.stop_file, "now\n" if now else "graceful\n")
     when = "now (in-flight runs are interrupted)" if now else f"after round {state.round} closes"
-    click.echo(f"stop requested: the controller stops {when}")
+    write_lines([f"stop requested: the controller stops {when}"])
     return ExitCode.KEEP
 
 
@@ -361,7 +361,7 @@ def cleanup_cmd(keep_branches: bool, purge_archive: bool) -> ExitCode:
             keep_branches=keep_branches,
             purge_archive=purge_archive,
         ):
-            click.echo(line)
+            write_lines([line])
         if state.phase != "done":
             state.phase = "cleaned"
             save_state(layout.state_file, state)
@@ -399,8 +399,8 @@ def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, ru
     code = _run(opts, output_format, quiet, no_color, cwd=where)
     if output_format != "json" and not quiet:
         pooled = where / ".autoevolve" / "results.all.tsv"
-        click.echo(f"\ndemo repo: {where}\nnext: autojudge --results {pooled} --all\n"
-                   f"      autosteer --results {pooled}")  # fmt: skip
+        write_lines(["", f"demo repo: {where}", f"next: autojudge --results {pooled} --all",
+                     f"      autosteer --results {pooled}"])  # fmt: skip
     return code
 
 
