@@ -3,9 +3,11 @@ autoevolve's event lines (piped) and live table (on a terminal) show it escaped 
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +68,18 @@ def test_the_live_table_never_interprets_data(tmp_path: Path) -> None:
     assert "\x1b[" in out  # rich drew the live table on the terminal
     assert "\x1b]0;pwned" not in out and "\x07" not in out and "\u202e" not in out
     assert "\\x1b]0;pwned\\x07" in out and "[red]markup[/]" in out  # shown as text
+
+
+def test_a_reader_that_leaves_early_neither_stops_the_run_nor_changes_its_code(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path)
+    line = " ".join(shlex.quote(a) for a in _args(tmp_path, "h3"))
+    proc = subprocess.run(["bash", "-c", f"{line} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}"],
+                          cwd=repo, env={**os.environ, **rig_env(tmp_path)}, capture_output=True,
+                          text=True, timeout=240, check=False)  # fmt: skip
+    assert proc.returncode in (0, 1, 2) and "Traceback" not in proc.stderr, proc.stderr
+    status = subprocess.run([console_script("autoevolve"), "status", "--format", "json"], cwd=repo,
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    doc = json.loads(status.stdout)
+    assert doc["data"]["phase"] == "done" and doc["data"]["exit_code"] == proc.returncode

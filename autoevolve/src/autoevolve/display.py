@@ -6,6 +6,7 @@ visible-safe (``safetext``) and handed to rich as ``Text``, so markup in it is n
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -17,6 +18,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from autolab_shared.errors import OutputError
+from autolab_shared.output import PipeSafeStream
 from autolab_shared.safetext import safe_line, visible
 
 from .statefile import State
@@ -34,15 +37,16 @@ class LineReporter:
     """One line per event, for logs and pipes."""
 
     def __init__(self, stream: IO[str] | None = None, quiet: bool = False) -> None:
-        self.stream = stream or sys.stdout
+        self.stream = PipeSafeStream(stream or sys.stdout)  # a reader that left is not an error
         self.quiet = quiet
         self._lock = threading.Lock()
 
     def event(self, text: str) -> None:
         if self.quiet:
             return
-        with self._lock:
-            self.stream.write(safe_line(f"[{time.strftime('%H:%M:%S')}] {visible(text)}") + "\n")
+        line = safe_line(f"[{time.strftime('%H:%M:%S')}] {visible(text)}") + "\n"
+        with self._lock, contextlib.suppress(OutputError):  # progress lost, never the run
+            self.stream.write(line)
             self.stream.flush()
 
     def update(self, state: State) -> None:
