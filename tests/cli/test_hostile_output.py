@@ -156,3 +156,11 @@ def test_autoevolve_live_table_and_events_escape_data() -> None:
         reporter.event(d)
     _assert_inert(stream.getvalue())
     assert len(stream.getvalue().splitlines()) == len(HOSTILE) + 2
+
+
+def test_warning_lines_on_stderr_are_inert(capsys) -> None:  # type: ignore[no-untyped-def]
+    from autolab_shared.output import warn_line
+
+    warn_line("autojudge", "torn line 'x\x1b]0;t\x07\n::error::y' kept")
+    err = capsys.readouterr().err
+    assert err == "autojudge: warning: torn line 'x\\x1b]0;t\\x07\\x0a::error::y' kept\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import enum
 import json
@@ -13,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from .errors import OutputError
-from .safetext import json_safe, safe_line, safe_text
+from .safetext import json_safe, safe_line, safe_text, visible
 from .streams import unicode_capable
 
 if TYPE_CHECKING:
@@ -69,6 +70,12 @@ def json_written() -> bool:
 def write_lines(lines: Sequence[str], stream: IO[str] | None = None) -> None:
     """Write lines to stdout, each made safe on its own (a newline inside one is escaped)."""
     write_out("".join(safe_line(line) + "\n" for line in lines), stream)
+
+
+def warn_line(prog: str, message: str) -> None:
+    """``prog: warning: message`` on stderr, terminal-safe (a message may quote data)."""
+    with contextlib.suppress(OutputError):
+        write_lines([f"{prog}: warning: {visible(message)}"], sys.stderr)
 
 
 class PipeSafeStream:
