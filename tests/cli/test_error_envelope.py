@@ -146,3 +146,17 @@ def test_an_empty_option_value_is_a_usage_error(tool: str, option: str, tmp_path
     assert f"{option} needs a value, not an empty string" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv"]  # nothing written
     assert path.read_text(encoding="utf-8") == RESULTS
+
+
+@pytest.mark.parametrize("tool", ["autojudge", "autosteer", "autoevolve"])
+@pytest.mark.parametrize("what", ["--help", "--version"])
+def test_help_and_version_are_envelopes_too(tool: str, what: str) -> None:
+    proc = _run(tool, "--format", "json", what)
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, ENVELOPE)
+    assert proc.returncode == doc["exit_code"] == 0 and doc["status"] == "ok"
+    if what == "--help":
+        assert doc["command"] == "help" and "Exit codes:" in doc["data"]["help"]
+    else:
+        assert doc["command"] == "version" and doc["data"]["version"] == doc["tool_version"]
+    assert _run(tool, what).stdout.lstrip()[:1] != "{"  # text without --format json

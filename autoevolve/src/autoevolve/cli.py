@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from autolab_shared.command import AutolabCommand, AutolabGroup, epilog
+from autolab_shared.command import AutolabCommand, AutolabGroup, epilog, show_help
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
 from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
@@ -216,7 +216,7 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
     if results is not None:
         return _summary(results, metric, direction, output_format, quiet, no_color)
     if not strategies:
-        click.echo(ctx.get_help())
+        show_help(ctx)
         return ExitCode.KEEP
     from .controller import StartOptions
 

@@ -17,7 +17,15 @@ import click
 from .errors import AutolabError, InputError
 from .exitcodes import ExitCode, exit_code_table
 from .options import version_of
-from .output import envelope, error_entry, json_written, reset_json_written, silence, write_json
+from .output import (
+    envelope,
+    error_entry,
+    json_requested,
+    json_written,
+    reset_json_written,
+    silence,
+    write_json,
+)
 from .safetext import safe_line, visible
 from .streams import prepare_streams
 
@@ -91,8 +99,31 @@ def _reject_empty_values(command: click.Command, ctx: click.Context) -> None:
             raise click.UsageError(f"{name} needs a value, not an empty string", ctx)
 
 
+def show_help(ctx: click.Context) -> None:
+    """Print the help text, or with --format json an envelope holding it."""
+    text = ctx.get_help()
+    if json_requested():
+        tool = ctx.find_root().info_name or "autolab"
+        write_json(envelope(tool=tool, tool_version=version_of(tool), command="help",
+                            exit_code=ExitCode.KEEP, data={"help": text}))  # fmt: skip
+    else:
+        click.echo(text, color=ctx.color)
+
+
+def _help_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        show_help(ctx)
+        ctx.exit()
+
+
 class _ExitCodeMixin:
     """Shared main()/invoke() overrides for commands and groups."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _help_callback
+        return option
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
@@ -117,10 +148,10 @@ class _ExitCodeMixin:
         **extra: Any,
     ) -> Any:
         prepare_streams()
-        reset_json_written()
+        argv = list(sys.argv[1:] if args is None else args)
+        reset_json_written(json_wanted(argv))
         _reported.clear()
         name = prog_name or getattr(self, "name", None) or "autolab"
-        argv = list(sys.argv[1:] if args is None else args)
         base_main: Callable[..., Any] = super().main  # type: ignore[misc]
         code = run_mapped(lambda: base_main(args, prog_name, complete_var, False, **extra), name)
         if code in _ERROR_CODES and json_wanted(argv):

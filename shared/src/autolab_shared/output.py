@@ -46,6 +46,7 @@ def write_out(text: str, stream: IO[str] | None = None) -> None:
 
 
 _json_written = False
+_json_requested = False
 
 
 def write_json(document: Any, stream: IO[str] | None = None) -> None:
@@ -56,10 +57,17 @@ def write_json(document: Any, stream: IO[str] | None = None) -> None:
     write_out(dumps(document, ascii_only=not unicode_capable(target)), stream)
 
 
-def reset_json_written() -> None:
-    """Forget earlier envelopes (each CLI run in one process starts afresh)."""
-    global _json_written
-    _json_written = False
+def reset_json_written(requested: bool = False) -> None:
+    """Forget earlier envelopes (each CLI run in one process starts afresh); ``requested``:
+    this run's command line asks for --format json (read before click parses it)."""
+    global _json_written, _json_requested
+    _json_written, _json_requested = False, requested
+
+
+def json_requested() -> bool:
+    """Whether this run asked for --format json, for output made before the options are parsed
+    (--help, --version)."""
+    return _json_requested
 
 
 def json_written() -> bool:
