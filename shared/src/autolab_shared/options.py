@@ -65,7 +65,16 @@ def version_option(dist: str) -> Callable[[F], F]:
 
     def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         if value and not ctx.resilient_parsing:
-            click.echo(version_message(dist))
+            from .output import envelope, json_requested, write_json, write_lines
+
+            if json_requested():
+                data = {"version": version_of(dist), "distribution": DISTRIBUTIONS.get(dist, dist),
+                        "shared_version": version_of("autolab-shared"),
+                        "python": platform.python_version()}  # fmt: skip
+                write_json(envelope(tool=dist, tool_version=data["version"], command="version",
+                                    exit_code=0, data=data))  # fmt: skip
+            else:
+                write_lines([version_message(dist)])
             ctx.exit()
 
     return click.option(
