@@ -359,14 +359,15 @@ WRITER = textwrap.dedent(
 READER = textwrap.dedent(
     """
     import json, os, sys
+    from autolab_shared.errors import InputError
+    from autolab_shared.textio import read_bytes
     path, stop = sys.argv[1], sys.argv[2]
     reads = bad = 0
     examples = []
     while not os.path.exists(stop):
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except FileNotFoundError:
+            data = read_bytes(path)  # autolab's reader: a shared lock, so never half a row
+        except InputError:
             continue
         reads += 1
         if not data.endswith(b"\\n"):

@@ -4,8 +4,12 @@ The file is opened for appending and locked (``fcntl.flock`` on the file itself,
 file is left behind and no other user's lock file can block anyone); its bytes are read under
 the lock, and the new row goes in with one ``write`` of the whole line, then ``fsync``. The
 file keeps its inode (hard links hold), owner and mode. A write that fails part-way is cut back
-to the old size, so the file is the old one or the old one plus the complete row. Only writers
-that lock are serialised: a plain ``>>`` from another program can interleave.
+to the old size, so the file is the old one or the old one plus the complete row. A file that
+does not exist yet is created whole (header and row in a temporary file linked into place).
+Autolab's readers take a shared lock (:func:`autolab_shared.textio.read_bytes`), so they never see
+half a row; a reader that does not lock can see a partial last line, which the results parser
+skips with a ``half_written`` warning. Only writers that lock are serialised: a plain ``>>``
+from another program can interleave.
 
 A last line without a line end (a writer that died mid-line) is never merged with the new row:
 the row starts on its own line and the torn line is reported as a ``torn_line`` warning.
@@ -168,7 +172,11 @@ def append_row(
     warnings (a torn last line) go to ``warnings`` when given.
     """
     name = os.fspath(path)
-    fd, created = _open(name)
+    if not os.path.lexists(name):
+        first, row, _ = _addition(name, None, values, default_columns, metric)
+        if _create_whole(name, first):
+            return row
+    fd = _open(name)
     try:
         _lock(fd, name, timeout)
         size = os.fstat(fd).st_size
@@ -177,15 +185,40 @@ def append_row(
         _write_all(fd, name, addition, size)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
-    if created:
-        _sync_directory(os.path.dirname(os.path.realpath(name)))
     if torn is not None and warnings is not None:
         reason = clip(f"the last line had no line end (a writer cut off?); kept as is: {torn}")
         warnings.append(ParseWarning(name, None, "torn_line", reason))
     return row
 
 
-def _open(name: str) -> tuple[int, bool]:
+def _create_whole(name: str, content: bytes) -> bool:
+    """Create ``name`` with ``content`` at once (a temp file linked into place); False if it exists.
+
+    A reader never sees the new file empty or half written; a writer that loses the race appends.
+    """
+    target = os.path.realpath(name)
+    folder = os.path.dirname(target) or "."
+    temp = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.{time.time_ns()}.new")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            os.write(fd, content)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(temp, target)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise InputError(name, f"cannot create: {exc.strerror or exc}; no row appended") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+    _sync_directory(folder)
+    return True
+
+
+def _open(name: str) -> int:
     """A read-write, append-only descriptor of the regular file ``name`` (created if missing)."""
     try:
         existing = file_kind(os.stat(name).st_mode)
@@ -197,7 +230,6 @@ def _open(name: str) -> tuple[int, bool]:
         raise InputError(name, f"is {existing}, not a regular file; no row appended")
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
     try:
-        before = os.path.exists(name)
         fd = os.open(name, flags | getattr(os, "O_NONBLOCK", 0), 0o666)
     except IsADirectoryError:
         raise InputError(name, "is a directory, not a file") from None
@@ -207,7 +239,7 @@ def _open(name: str) -> tuple[int, bool]:
     if kind is not None:
         os.close(fd)
         raise InputError(name, f"is {kind}, not a regular file; no row appended")
-    return fd, not before
+    return fd
 
 
 def _lock(fd: int, name: str, timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+import time
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -95,6 +96,7 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
     name = os.fspath(path)
     fd = open_regular(name)
     try:
+        _shared_lock(fd)
         size = os.fstat(fd).st_size
         data = b"" if size > limit else _read_at_most(fd, name, limit + 1)
     finally:
@@ -105,6 +107,26 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
             name, f"is {describe_size(grown)}, over the {_limit(limit)} limit for this input"
         )
     return data
+
+
+def _shared_lock(fd: int, wait: float = 5.0) -> None:
+    """Wait (up to ``wait`` s) for a shared lock, so a row being appended is read whole or not at
+    all (``autojudge --append`` writes under the exclusive lock); read anyway when none comes."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks to honour
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.002)
+        except OSError:  # locks not supported here (some network file systems)
+            return
 
 
 def _read_at_most(fd: int, name: str, limit: int) -> bytes:
