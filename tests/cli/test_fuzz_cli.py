@@ -128,7 +128,7 @@ def _check(tool: str, args: list[str], files: dict[Path, bytes], appending: bool
     for text in (out, err):
         assert not RAW.search(text), RAW.findall(text)
         assert not re.search(r"^\s*::", text, re.MULTILINE), text
-    if "json" in args and args[args.index("json") - 1] == "--format":
+    if _asks_for_json(args):
         doc = json.loads(out)
         assert doc["exit_code"] == code and doc["schema_version"] == 1
     for path, old in before.items():
@@ -138,6 +138,13 @@ def _check(tool: str, args: list[str], files: dict[Path, bytes], appending: bool
             assert len(new.splitlines()) == len(old.splitlines()) + 1  # a torn line stays one
         elif not appending or code in (3, 4):
             assert new == old
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """The last --format value before any ``--`` is json."""
+    options = args[: args.index("--")] if "--" in args else args
+    values = [options[i + 1] for i, a in enumerate(options[:-1]) if a == "--format"]
+    return bool(values) and values[-1].lower() == "json"
 
 
 def _flatten(chosen: list[list[str]]) -> list[str]:
