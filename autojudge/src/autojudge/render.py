@@ -24,6 +24,8 @@ REASONS = {
     "memory_penalty": "memory growth priced in (--memory-rate)",
     "non_inferior": "a simplification that is not worse (non-inferiority)",
     "baseline": "the baseline: nothing to compare with yet",
+    "runlog_cut": "run.log's last summary is cut mid-line; an earlier complete one was judged:"
+    " re-run it",
 }
 STYLE = {"STRONG_KEEP": "bold green", "KEEP": "green", "MARGINAL": "yellow", "RETEST": "yellow",
          "DISCARD": "red", "CRASH": "bold red"}  # fmt: skip

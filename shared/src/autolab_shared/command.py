@@ -118,8 +118,30 @@ def _help_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit()
 
 
+def refuse_blank(ctx: click.Context) -> None:
+    """A usage error (exit 4) for an option given an empty or blank value: no silent default."""
+    from click.core import ParameterSource
+
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name is None:
+            continue
+        if ctx.get_parameter_source(param.name) not in given:
+            continue
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            name = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+            raise click.UsageError(f"{name} needs a value; it was given an empty one", ctx)
+
+
 class _ExitCodeMixin:
-    """Shared main()/invoke() overrides for commands and groups."""
+    """Shared main()/invoke()/parse_args() overrides for commands and groups."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
+        refuse_blank(ctx)
+        return rest
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
