@@ -143,7 +143,7 @@ def test_an_empty_option_value_is_a_usage_error(tool: str, option: str, tmp_path
         args = ["--strategies", "random"]
     proc = _run(tool, *args, option, "", cwd=tmp_path)
     assert proc.returncode == 4, proc.stderr
-    assert f"{option} needs a value, not an empty string" in proc.stderr
+    assert f"{option} needs a value" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv"]  # nothing written
     assert path.read_text(encoding="utf-8") == RESULTS
 

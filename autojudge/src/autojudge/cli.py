@@ -18,6 +18,7 @@ from autolab_shared.options import (
     metric_options,
     results_option,
 )
+from autolab_shared.output import warn_line
 
 if TYPE_CHECKING:
     from autolab_shared.decision import Policy
@@ -166,7 +167,7 @@ def cli(
         _extras_after(extras, append, results, metric, direction, window, noise, rules, quiet,
                       history, notes)  # fmt: skip
     for note in notes:
-        click.echo(f"autojudge: warning: {note}", err=True)
+        warn_line("autojudge", str(note))
     warnings = [*history.warnings, *(log.warnings if log is not None else ()), *notes]
     return render.verdict_output(judgement, output_format, quiet, no_color, warnings)
 

@@ -86,21 +86,6 @@ def _error_envelope(prog: str, command: str, code: ExitCode) -> None:
     write_json(doc)
 
 
-def _reject_empty_values(command: click.Command, ctx: click.Context) -> None:
-    """An option given as an empty string is a usage error, never a silent default."""
-    from click.core import ParameterSource
-
-    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
-    for param in command.params:
-        if not isinstance(param, click.Option) or param.name is None:
-            continue
-        value = ctx.params.get(param.name)
-        values = value if isinstance(value, tuple) else (value,)
-        if any(v == "" for v in values) and ctx.get_parameter_source(param.name) in given:
-            name = next((o for o in param.opts if o.startswith("--")), param.opts[0])
-            raise click.UsageError(f"{name} needs a value, not an empty string", ctx)
-
-
 def show_help(ctx: click.Context) -> None:
     """Print the help text, or with --format json an envelope holding it."""
     text = ctx.get_help()
@@ -148,11 +133,6 @@ class _ExitCodeMixin:
         if option is not None:
             option.callback = _help_callback
         return option
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
-        _reject_empty_values(self, ctx)  # type: ignore[arg-type]
-        return rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
