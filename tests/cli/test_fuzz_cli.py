@@ -33,6 +33,9 @@ NUMBER = st.one_of(
     st.floats(0.5, 1.5).map(lambda v: f"{v:.6f}"),
     st.sampled_from(
         [
+            "1e308",
+            "-1e308",
+            "1.9e154",
             "inf",
             "-inf",
             "nan",
