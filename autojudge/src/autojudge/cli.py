@@ -167,7 +167,7 @@ def cli(
         _extras_after(extras, append, results, metric, direction, window, noise, rules, quiet,
                       history, notes)  # fmt: skip
     for note in notes:
-        warn_line("autojudge", str(note))
+        warn_line("autojudge", str(note))  # a torn line quotes data: made terminal-safe
     warnings = [*history.warnings, *(log.warnings if log is not None else ()), *notes]
     return render.verdict_output(judgement, output_format, quiet, no_color, warnings)
 
