@@ -6,6 +6,7 @@ Also: an option given an empty value is a usage error (exit 4), never a silent d
 from __future__ import annotations
 
 import json
+import platform
 import signal
 import subprocess
 import time
@@ -76,12 +77,31 @@ def test_autoevolve_subcommand_errors_name_the_subcommand(tmp_path: Path) -> Non
     assert doc["command"] == "status" and doc["exit_code"] == 3
 
 
+def _wait_reading_stdin(pid: int, limit: float = 60.0) -> None:
+    """Wait until the process blocks in read(0, ...) (Linux /proc), or a few seconds elsewhere."""
+    read = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())  # read()'s syscall number
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            call = Path(f"/proc/{pid}/syscall").read_text().split()
+        except OSError:
+            call = []
+        if read is None or not call:
+            time.sleep(3.0)
+            return
+        if call[:2] == [read, "0x0"]:  # blocked in read() on fd 0
+            time.sleep(0.2)
+            return
+        time.sleep(0.05)
+    raise AssertionError("the tool never read its standard input")
+
+
 def test_an_interrupt_prints_an_envelope(tmp_path: Path) -> None:
     with subprocess.Popen(
         [console_script("autojudge"), "--results", "-", "--format", "json"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as proc:  # fmt: skip
-        time.sleep(1.0)  # reading stdin, which never ends
+        _wait_reading_stdin(proc.pid)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     doc = json.loads(out)

@@ -51,15 +51,17 @@ def fail_line(
 
 
 def json_wanted(args: Sequence[str]) -> bool:
-    """Whether a command line asks for ``--format json`` (read before click parses it)."""
+    """Whether a command line asks for ``--format json`` (read before click parses it): the
+    last ``--format`` before any ``--`` counts, as it does for click."""
+    wanted = False
     for i, arg in enumerate(args):
         if arg == "--":
             break
-        if arg.lower() == "--format=json":
-            return True
-        if arg == "--format" and i + 1 < len(args) and args[i + 1].lower() == "json":
-            return True
-    return False
+        if arg.startswith("--format="):
+            wanted = arg.lower() == "--format=json"
+        elif arg == "--format" and i + 1 < len(args):
+            wanted = args[i + 1].lower() == "json"
+    return wanted
 
 
 def _command_name(command: click.Command, args: Sequence[str]) -> str:
