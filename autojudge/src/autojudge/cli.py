@@ -105,7 +105,9 @@ def cli(
 
     With --run, the candidate is that run, judged against the history; without it, the
     last row of results.tsv is judged against the rows before it. The candidate's own
-    status word is never read. Rows with the same commit are pooled as replicates.
+    status word is never read. Rows with the same commit and the same description (or one
+    that says rerun, seed, repeat or verify) are pooled as replicates; a --run on a commit
+    already in the file, without --description, re-runs its latest row.
     --plot, --plot-pareto and --html draw the whole history (with --append, after the row
     is written); they combine with every mode and do not change the exit code.
     """
@@ -135,7 +137,7 @@ def cli(
     from autolab_shared.judge import JudgeOptions, judge
 
     log = load_runlog(run_log, metric=history.metric) if run_log else None
-    run = run_input(log, commit, description) if log is not None else None
+    run = run_input(log, commit, description, history) if log is not None else None
     options = JudgeOptions(window=5 if window is None else window, noise=noise, policy=rules)
     judgement = judge(history, run, options)
     if append:

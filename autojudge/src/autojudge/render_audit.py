@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from typing import Any
 
 from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
@@ -54,6 +55,7 @@ def audit_lines(audit: Audit, history: History) -> list[str]:
     lines = [f"Audit of {history.path}: {len(history.experiments)} experiments,"
              f" {len(keeps)} keeps after the baseline ({history.metric})",
              spark_line(history)]  # fmt: skip
+    lines += [f"  note: {w.reason}" for w in history.warnings if w.code == "commit_reused"]
     for row in audit.rows:
         lines.extend(_row_lines(row, history, audit))
     lines.append("")
@@ -99,11 +101,13 @@ def _rerun_advice(audit: Audit) -> list[str]:
     if audit.noise.source != "default" or audit.best is None:
         return []
     commit = audit.best.first.commit or "<best commit>"
+    again = shlex.quote(f"{audit.best.first.description} (rerun)".strip())
     return [
         f"no replicates: an honest audit needs about {AUDIT_RERUNS} re-runs of the final commit:",
         f"  git checkout {commit}",
         f"  for i in $(seq {AUDIT_RERUNS}); do uv run train.py > run.log 2>&1;"
-        f" autojudge --results results.tsv --run run.log --commit {commit} --append; done",
+        f" autojudge --results results.tsv --run run.log --commit {commit}"
+        f" --description {again} --append; done",
     ]
 
 

@@ -48,6 +48,8 @@ Warning codes (``ParseWarning.code``):
 * ``no_numeric_metric`` — the chosen metric column holds no numbers at all (file level)
 * ``direction_guessed`` — the metric's direction is a guess (file level)
 * ``direction_conflict`` — the direction by name disagrees with the keep rows' trend
+* ``commit_reused`` — rows share a commit hash but describe different changes; they are
+  separate experiments, not replicates (once per file)
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from .diagnostics import ParseWarning
 from .errors import InputError
 from .metricchoice import MetricChoice, choose_metric_column, resolve_direction
 from .metrics import MAX
+from .replicates import reused_commits
 from .status import CRASH, DISCARD, KEEP, STATUSES, UNKNOWN, is_pending, normalise_status
 from .textio import decode, read_bytes
 from .tsvlines import Record, Scan, scan
@@ -186,6 +189,7 @@ def parse_results(
     experiments = tuple(rows.read(i, record) for i, record in enumerate(found.records))
     keep_values = [e.value for e in experiments if e.status == KEEP and e.value is not None]
     way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
+    notes += _reuse_warning(experiments, path)
     all_warnings = [*warnings, *found.warnings, *rows.finish(), *choice.warnings, *notes]
     return History(
         path=path,
@@ -198,6 +202,21 @@ def parse_results(
         line_count=found.line_count,
         header_lines=found.header_lines,
     )
+
+
+def _reuse_warning(experiments: tuple[Experiment, ...], path: str) -> list[ParseWarning]:
+    """One ``commit_reused`` warning when rows share a hash but describe different changes."""
+    reused = reused_commits(experiments)
+    if not reused:
+        return []
+    sha, changes = next(iter(reused.items()))
+    line = next(e.line for e in experiments if e.commit.lower() == sha)
+    more = f" (and {len(reused) - 1} more commit(s))" if len(reused) > 1 else ""
+    reason = (
+        f"commit {sha} is logged for {changes} different changes{more}; rows that share a "
+        "commit but not a description are read as separate experiments, not replicates"
+    )
+    return [ParseWarning(path, line, "commit_reused", reason)]
 
 
 def _decode(data: str | bytes, path: str) -> tuple[str, list[ParseWarning]]:
