@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from .chain import ChainState, effect_span, fit_prior, replay
+from .chain import ChainState, effect_span, fit_prior, recent, replay
 from .decision import (
     KEEP,
     RETEST,
@@ -151,6 +151,7 @@ def _judge(
     sigma2 = noise.sigma**2
     smooth = max(0.5 * noise.sigma, 1e-9)
     span = effect_span(before, scale, x_cand)
+    before = recent(before, scale)
     first = replay(before, scale, EffectPrior.default_prior(span=span), sigma2)
     prior = fit_prior(first, sigma2, smooth, span)
     state = replay(before, scale, prior, sigma2)

@@ -13,6 +13,7 @@ autosteer often does) never loads it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -106,10 +107,19 @@ class _Keys:
         return key
 
 
+_LAST: list[tuple[Sequence[Row], list[str]]] = []  # the last rows seen: keys are asked twice
+
+
 def replicate_keys(rows: Sequence[Row]) -> list[str]:
     """The configuration each row measured (rows with equal keys are replicates)."""
+    last = _LAST[0] if _LAST else None  # one read: other threads may replace it
+    if last is not None and last[0] is rows:
+        return last[1]
     keys = _Keys()
-    return [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    if isinstance(rows, tuple):  # immutable: safe to remember
+        _LAST[:] = [(rows, found)]
+    return found
 
 
 def candidate_key(rows: Sequence[Row], commit: str, description: str) -> str:
@@ -132,8 +142,9 @@ def latest_description(rows: Sequence[Row], commit: str) -> str | None:
 def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     """Hashes under which rows describe more than one change: hash -> number of changes."""
     keys = _Keys()
-    for i, r in enumerate(rows):
-        keys.key(r.commit, r.description, i)
+    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    if isinstance(rows, tuple):
+        _LAST[:] = [(rows, found)]
     return keys.reused
 
 
@@ -151,7 +162,10 @@ class Config:
     @property
     def valued(self) -> tuple[Experiment, ...]:
         """Rows with a metric value (not crashes)."""
-        return tuple(r for r in self.rows if r.value is not None)
+        found: tuple[Experiment, ...] | None = self.__dict__.get("_valued")
+        if found is None:
+            found = self.__dict__["_valued"] = tuple(r for r in self.rows if r.value is not None)
+        return found
 
     @property
     def memory_gb(self) -> float | None:
@@ -162,16 +176,34 @@ class Config:
     @property
     def label(self) -> bool | None:
         """True if any row kept it, False if a row discarded it, None when no row says."""
-        statuses = {r.status for r in self.valued}
-        if KEEP in statuses:
-            return True
-        return False if DISCARD in statuses else None
+        if "_label" not in self.__dict__:
+            statuses = {r.status for r in self.valued}
+            label = True if KEEP in statuses else False if DISCARD in statuses else None
+            self.__dict__["_label"] = label
+        found: bool | None = self.__dict__["_label"]
+        return found
 
     def x(self, scale: Scale) -> FloatArray:
-        """Its values on the working scale."""
-        import numpy as np  # here, not at the top: see the module docstring
+        """Its values on the working scale (computed once per scale; do not modify)."""
+        return self._on(scale)[1]
 
-        return np.array([scale.to_x(r.value) for r in self.valued if r.value is not None])
+    def mean_x(self, scale: Scale) -> float:
+        """The mean of its working values (NaN for a crash)."""
+        mean: float = self._on(scale)[2]
+        return mean
+
+    def _on(self, scale: Scale) -> tuple[Scale, FloatArray, float]:
+        """(scale, values, mean) on the working scale, kept for the last scale asked."""
+        cached: tuple[Scale, FloatArray, float] | None = self.__dict__.get("_x")
+        if cached is None or (cached[0] is not scale and cached[0] != scale):
+            import numpy as np  # here, not at the top: see the module docstring
+
+            xs = [scale.to_x(r.value) for r in self.valued if r.value is not None]
+            arr = np.array(xs)
+            arr.flags.writeable = False  # shared by every caller
+            cached = (scale, arr, sum(xs) / len(xs) if xs else math.nan)
+            self.__dict__["_x"] = cached
+        return cached
 
 
 def group_configs(experiments: Sequence[Experiment], min_rows: int = 1) -> list[Config]:

@@ -34,7 +34,7 @@ _RULE_CHARS = frozenset("-=#*~_|+ \t")
 _RULE_START = re.compile(r"(?:-{3,}|={3,})")
 _COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
 # A cell that is surely a finite number (is_number() is True for it), between tabs.
-_PLAIN_CELL = re.compile(r"(?:^|\t)-?\d{1,20}(?:\.\d{0,20})?(?=\t|$)")
+_PLAIN_CELL = re.compile(r"-?\d{1,20}(?:\.\d{0,20})?")
 _MAX_JOIN = 40  # physical lines one multi-line cell may span
 _SAMPLE = 50  # rows looked at to name the columns of a header-less file
 
@@ -291,7 +291,7 @@ class _Scanner:
         while i < len(lines):
             line = lines[i]
             cells = line.split("\t")
-            if len(cells) != width or not _is_plain_row(line):
+            if len(cells) != width or not _is_plain_row(line, cells):
                 break
             i += 1
             rows.append(_Row(i, i, [cell.strip() for cell in cells], index))
@@ -424,14 +424,14 @@ class _Scanner:
                 )
 
 
-def _is_plain_row(line: str) -> bool:
+def _is_plain_row(line: str, cells: Sequence[str]) -> bool:
     """A line that is surely a data row of the current schema: it starts with no space or
     banner character and a cell is a plain number (so it is neither a banner nor a header)."""
     if not line or line[0] in "-=#" or line[0].isspace():
         return False
     if line[0] in "cC" and _COLUMNS_LINE.match(line):
         return False
-    return _PLAIN_CELL.search(line) is not None
+    return any(map(_PLAIN_CELL.fullmatch, cells))
 
 
 def _rstrip_empty(cells: Sequence[str]) -> list[str]:
