@@ -117,12 +117,10 @@ def cli(
         raise click.UsageError("--append needs --run and a --results file to append to")
     if audit_all and (run_log or append):
         raise click.UsageError("--all audits the history; it takes no --run or --append")
-    # Imported here so that --help and --version stay fast (numpy is needed only to judge).
-    from autolab_shared.audit import audit
+    # Imported here, and only what the mode needs, so that --help, --version and a single
+    # verdict start fast (numpy is needed only to judge).
     from autolab_shared.decision import Policy
 
-    from . import render, render_audit
-    from .candidate import append_verdict, run_input
     from .extras import Extras, write_extras
 
     extras = Extras(plot=plot_path, pareto=pareto_path, html=html_path)
@@ -130,19 +128,33 @@ def cli(
     history = load_history(results, metric=metric, direction=direction)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:
+        from autolab_shared.audit import audit
+
+        from . import render_audit
+
         report = audit(history, window=window or 0, noise=noise, policy=rules)
         if extras.wanted:
             write_extras(extras, history, report, quiet)
         return render_audit.audit_output(report, history, output_format, quiet, no_color)
     from autolab_shared.judge import JudgeOptions, judge
 
+    from . import render
+
+    run = None
     log = load_runlog(run_log, metric=history.metric) if run_log else None
-    run = run_input(log, commit, description, history) if log is not None else None
+    if log is not None:
+        from .candidate import run_input
+
+        run = run_input(log, commit, description, history)
     options = JudgeOptions(window=5 if window is None else window, noise=noise, policy=rules)
     judgement = judge(history, run, options)
     if append:
+        from .candidate import append_verdict
+
         append_verdict(results, judgement, history.metric)
     if extras.wanted:
+        from autolab_shared.audit import audit
+
         drawn = load_history(results, metric=metric, direction=direction) if append else history
         full = audit(drawn, window=window or 0, noise=noise, policy=rules)
         write_extras(extras, drawn, full, quiet)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
 from autolab_shared.atomicwrite import write_atomic
-from autolab_shared.audit import Audit
 from autolab_shared.errors import InputError
-from autolab_shared.results import History
+
+if TYPE_CHECKING:
+    from autolab_shared.audit import Audit
+    from autolab_shared.results import History
 
 
 @dataclass(frozen=True)
