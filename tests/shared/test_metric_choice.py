@@ -178,3 +178,23 @@ def test_declared_direction_through_the_installed_tools(tmp_path: Path) -> None:
     )  # fmt: skip
     doc = json.loads(judged.stdout)
     assert doc["data"]["direction"] == "min" and judged.returncode in (0, 1, 2)
+
+
+def test_settings_and_date_stamps_through_the_installed_autojudge(tmp_path: Path) -> None:
+    csv = tmp_path / "results.csv"
+    csv.write_text("run,imgsz,samples,fitness,status,description\n" + "".join(
+        f"r{i},640,{5000 * (1 + i % 2)},{0.5 + 0.01 * i:.3f},keep,try {i}\n" for i in range(5)
+    ), encoding="utf-8")  # fmt: skip
+    stamped = tmp_path / "results.tsv"
+    stamped.write_text(HEADER + "".join(
+        f"2026-03-0{i + 1} 10:0{i}\t{line}" for i, line in enumerate(_rows("").splitlines(True))
+    ), encoding="utf-8")  # fmt: skip
+    for path, metric, values in ((csv, "fitness", 5), (stamped, "val_bpb", 3)):
+        proc = subprocess.run(
+            [console_script("autojudge"), "--results", str(path), "--all", "--format", "json"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        data = json.loads(proc.stdout)["data"]
+        assert data["metric"] == metric and proc.returncode in (0, 1, 2)
+        assert len(data["experiments"]) == values
+        assert all(e["verdict"] != "CRASH" for e in data["experiments"]), data["experiments"]
