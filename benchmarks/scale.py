@@ -9,7 +9,7 @@ Installs ``autojudge==1.0.1`` with pip into a throwaway venv (unless --published
 * cold start on the smallest file (--repeats runs each, the two tools taking turns);
 * one verdict on the largest file (the last row judged against the rest);
 * our ``--all`` on every size except the smallest (the published tool has no audit), to
-  check that it is linear in rows.
+  check that it is linear in rows (no warm-up run: the file cache is warm by then).
 
 Each run is a new process; wall time, CPU time (user + system, from the child's rusage,
 which a busy machine inflates far less than wall time) and peak RSS are recorded, and the
@@ -109,10 +109,12 @@ def install_published(folder: Path) -> Path:
     return venv / "bin" / "autojudge"
 
 
-def compare(cmds: dict[str, list[str]], env: dict[str, str], repeats: int) -> dict[str, Runs]:
-    """Time each command ``repeats`` times, taking turns, after one warm-up run each."""
+def compare(
+    cmds: dict[str, list[str]], env: dict[str, str], repeats: int, *, warm: bool = True
+) -> dict[str, Runs]:
+    """Time each command ``repeats`` times, taking turns (after one warm-up run each)."""
     runs = {name: Runs() for name in cmds}
-    for argv in cmds.values():
+    for argv in cmds.values() if warm else ():
         run(argv, env, None)
     for _ in range(repeats):
         for name, argv in cmds.items():
@@ -127,6 +129,13 @@ def ratio_line(what: str, ours: Runs, theirs: Runs) -> str:
             f"   peak rss {max(ours.rss_mb):.0f} MB vs {max(theirs.rss_mb):.0f} MB")  # fmt: skip
 
 
+def _show(table: dict[str, Runs]) -> dict[str, Runs]:
+    """Print a table's rows as soon as it is measured (the big runs take minutes)."""
+    for name, runs in table.items():
+        print(runs.row(name), flush=True)
+    return table
+
+
 def _pair(published: Path, path: Path, rows: int) -> dict[str, list[str]]:
     """Our and the published autojudge judging the last row of ``path``."""
     return {f"ours, {rows} rows": [str(OURS), "--results", str(path), "-q"],
@@ -139,6 +148,7 @@ def main() -> int:
     parser.add_argument("--big-repeats", type=int, default=3)
     parser.add_argument("--published", type=Path, help="an installed autojudge 1.0.1 script")
     parser.add_argument("--rows", default="200,20000,100000")
+    parser.add_argument("--skip-audit", action="store_true", help="no --all runs (minutes each)")
     args = parser.parse_args()
     sizes = sorted(int(n) for n in args.rows.split(","))
     with tempfile.TemporaryDirectory(prefix="autojudge-scale-") as tmp:
@@ -152,14 +162,11 @@ def main() -> int:
             files[n].write_text(make_history(n), encoding="utf-8")
         print(f"{'command':<34} {'runs':>4} {'wall s':>9} {'cpu s':>9} {'rss MB':>9}  exit codes")
         small, big = sizes[0], sizes[-1]
-        cold = compare(_pair(published, files[small], small), env, args.repeats)
-        verdict = compare(_pair(published, files[big], big), env, args.big_repeats)
+        cold = _show(compare(_pair(published, files[small], small), env, args.repeats))
+        verdict = _show(compare(_pair(published, files[big], big), env, args.big_repeats))
         audits = {f"ours --all, {n} rows": [str(OURS), "--results", str(files[n]), "--all", "-q"]
-                  for n in sizes[1:]}  # fmt: skip
-        audit = compare(audits, env, args.big_repeats) if audits else {}
-        for table in (cold, verdict, audit):
-            for name, runs in table.items():
-                print(runs.row(name))
+                  for n in ([] if args.skip_audit else sizes[1:])}  # fmt: skip
+        audit = _show(compare(audits, env, args.big_repeats, warm=False)) if audits else {}
         print()
         print(ratio_line(f"cold start, {small} rows", *cold.values()))
         print(ratio_line(f"one verdict, {big} rows", *verdict.values()))

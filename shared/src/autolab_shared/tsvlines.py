@@ -35,6 +35,7 @@ _RULE_START = re.compile(r"(?:-{3,}|={3,})")
 _COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
 # A cell that is surely a finite number (is_number() is True for it), between tabs.
 _PLAIN_CELL = re.compile(r"-?\d{1,20}(?:\.\d{0,20})?")
+_PADDED = re.compile(r"\s\t|\t\s|\s$")  # a cell with space around it: strip the cells
 _MAX_JOIN = 40  # physical lines one multi-line cell may span
 _SAMPLE = 50  # rows looked at to name the columns of a header-less file
 
@@ -63,7 +64,7 @@ class Scan:
     comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     end_line: int
@@ -294,7 +295,9 @@ class _Scanner:
             if len(cells) != width or not _is_plain_row(line, cells):
                 break
             i += 1
-            rows.append(_Row(i, i, [cell.strip() for cell in cells], index))
+            if _PADDED.search(line):
+                cells = [cell.strip() for cell in cells]
+            rows.append(_Row(i, i, cells, index))
         if i > start:
             self.open_row = rows[-1]
         return i
@@ -431,6 +434,8 @@ def _is_plain_row(line: str, cells: Sequence[str]) -> bool:
         return False
     if line[0] in "cC" and _COLUMNS_LINE.match(line):
         return False
+    if len(cells) > 1 and _PLAIN_CELL.fullmatch(cells[1]):  # the metric's usual place
+        return True
     return any(map(_PLAIN_CELL.fullmatch, cells))
 
 
