@@ -54,11 +54,14 @@ class Repo:
         return self.git("rev-parse", "--short", "HEAD")
 
     def results(self, rows: list[tuple[str, str]], statuses: dict[str, str] | None = None) -> None:
-        """results.tsv with one row per (commit, value): keeps unless statuses says otherwise."""
+        """results.tsv, one row per (commit, value), keeps unless statuses says otherwise.
+
+        Rows of one commit share a description: they are replicates of one change.
+        """
         status = statuses or {}
+        first = {c: i for i, (c, _) in reversed(list(enumerate(rows)))}  # a commit, one change
         lines = [
-            f"{c}\t{v}\t44.0\t{status.get(c, 'keep')}\texperiment {i}\n"
-            for i, (c, v) in enumerate(rows)
+            f"{c}\t{v}\t44.0\t{status.get(c, 'keep')}\texperiment {first[c]}\n" for c, v in rows
         ]
         (self.path / "results.tsv").write_text(HEADER + "".join(lines), encoding="utf-8")
 

@@ -53,16 +53,28 @@ EXPECT: dict[str, Expect] = {
     # the tok/s column col5 is the metric; keeps move up 10 times, down 5 → guessed max; 16 keep /
     # 18 discard; fastest keep 7.05.
     "Alexintosh__flash-moe__results.tsv": Expect(
-        34, "col5", "max", "guessed", (16, 18, 0, 0), {"no_header": 1, "direction_guessed": 1}, 7.05
+        34,
+        "col5",
+        "max",
+        "guessed",
+        (16, 18, 0, 0),
+        {"no_header": 1, "direction_guessed": 1, "commit_reused": 1},
+        7.05,
     ),
     # 4 columns commit/val_rmse/status/description, 40 lines; 8 keep, 31 discard; best keep 178.84.
     "karpathy__autoresearch__pull-246__results.tsv": Expect(
-        39, "val_rmse", "min", "known", (8, 31, 0, 0), {}, 178.84
+        39, "val_rmse", "min", "known", (8, 31, 0, 0), {"commit_reused": 1}, 178.84
     ),
     # CRLF on all 84 lines; metric_value with metric_name eval_score on every row (→ max);
     # 13 keep / 70 discard; 21 rows have metric_value 0 and memory_gb 0.0; best keep 0.38.
     "epappas__autoresearch-rl__artifacts__basilica-grpo__results.tsv": Expect(
-        83, "metric_value", "max", "known", (13, 70, 0, 0), {"crlf": 1, "zero_metric": 21}, 0.38
+        83,
+        "metric_value",
+        "max",
+        "known",
+        (13, 70, 0, 0),
+        {"crlf": 1, "zero_metric": 21, "commit_reused": 1},
+        0.38,
     ),
     # score written as 68.6% / 92.0% / 91.6% / 82.8%: 3 keep, 1 discard; best keep 92.0.
     "karpathy__autoresearch__pull-420__skill-autoresearch__results.tsv": Expect(
@@ -188,11 +200,21 @@ EXPECT: dict[str, Expect] = {
     ),
     # primary_score falls on every keep (0.0319 → 0.0210) although 'score' reads higher-is-better.
     "CuriousN006__ML_FluidDynamics_origstyle__results.tsv": Expect(
-        18, "primary_score", "max", "known", (8, 9, 1, 0), {"direction_conflict": 1}
+        18,
+        "primary_score",
+        "max",
+        "known",
+        (8, 9, 1, 0),
+        {"direction_conflict": 1, "commit_reused": 1},
     ),
     # line 59 has 20 fields for 21 (notes missing); 15 crash + 8 invalid rows are crashes.
     "Hilo-Hilo__parameter-golf__branch-research-continuous-mar18__results__results.tsv": Expect(
-        94, "exact_final_val_bpb", "min", "known", (55, 16, 23, 0), {"short_row": 1}
+        94,
+        "exact_final_val_bpb",
+        "min",
+        "known",
+        (55, 16, 23, 0),
+        {"short_row": 1, "commit_reused": 1},
     ),
     # robustness_gap (no known direction): keeps go up 17 times, down 7 → guessed max.
     "karpathy__autoresearch__pull-48__dojo_results.tsv": Expect(

@@ -178,10 +178,15 @@ def test_choose_metric_rules() -> None:
     assert pick(["commit", "accuracy"], excluded=frozenset({0})) == 1  # header only
 
 
-def test_choose_metric_prefers_varying_columns_when_asked() -> None:
-    stats = (CONSTANT, NUMERIC)
-    assert choose_metric(["a", "b"], lambda i: stats[i], frozenset()) == 0
-    assert choose_metric(["a", "b"], lambda i: stats[i], frozenset(), prefer_varying=True) == 1
+WHOLE = ColumnStats(numeric=3, filled=3, distinct=3, integral=True)
+
+
+def test_choose_metric_skips_settings_for_a_result() -> None:
+    assert pick(["a", "b"], CONSTANT, NUMERIC) == 1  # constant: a setting
+    assert pick(["imgsz", "samples", "fitness"], WHOLE, CONSTANT, NUMERIC) == 2
+    assert pick(["acc", "b"], WHOLE, NUMERIC) == 0  # a known metric may be whole numbers
+    assert pick(["a", "b"], WHOLE, CONSTANT) == 0  # no result column: the first that varies
+    assert pick(["a", "b"], CONSTANT, CONSTANT) == 0
 
 
 @pytest.mark.parametrize(

@@ -9,21 +9,29 @@ from autolab_shared.decision import CRASH, RETEST
 from autolab_shared.diagnostics import ParseWarning
 from autolab_shared.gitinfo import head_commit
 from autolab_shared.judge import Judgement, RunInput
+from autolab_shared.replicates import latest_description
+from autolab_shared.results import History
 from autolab_shared.runlog import RunLog
 from autolab_shared.runvalue import measured_value
 from autolab_shared.verdictrow import verdict_row
 
 
-def run_input(run: RunLog, commit: str | None, description: str | None, results: str) -> RunInput:
+def run_input(
+    run: RunLog, commit: str | None, description: str | None, history: History
+) -> RunInput:
     """The candidate: run.log's value and memory, named by --commit/--description or git HEAD.
 
     A summary without a usable metric raises InputError (exit 3), never a CRASH verdict.
+    Without --description, a commit already in the history is a re-run of its latest row
+    and takes that row's description (so that the two pool as replicates).
     """
-    value = measured_value(run, results)
+    value = measured_value(run, history.path)
     if commit is None or description is None:
         head = head_commit()
         commit = commit if commit is not None else (head[0] if head else "")
-        description = description if description is not None else (head[1] if head else "")
+        if description is None:
+            earlier = latest_description(history.experiments, commit)
+            description = earlier if earlier is not None else (head[1] if head else "")
     crash = run.crash.kind if run.crash is not None else None
     detail = run.crash.detail if run.crash is not None else ""
     return RunInput(value, run.memory_gb, commit, description, crash, detail)

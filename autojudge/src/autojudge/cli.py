@@ -122,7 +122,9 @@ def cli(
 
     With --run, the candidate is that run, judged against the history; without it, the
     last row of results.tsv is judged against the rows before it. The candidate's own
-    status word is never read. Rows with the same commit are pooled as replicates.
+    status word is never read. Rows with the same commit and the same description (or one
+    that says rerun, seed, repeat or verify) are pooled as replicates; a --run on a commit
+    already in the file, without --description, re-runs its latest row.
     --plot, --plot-pareto and --html draw the whole history (with --append, after the row
     is written); they combine with every mode and do not change the exit code.
     """
@@ -132,11 +134,10 @@ def cli(
         raise click.UsageError("--append needs --run and a --results file to append to")
     if audit_all and (run_log or append):
         raise click.UsageError("--all audits the history; it takes no --run or --append")
-    # Imported here so that --help and --version stay fast (numpy is needed only to judge).
-    from autolab_shared.audit import audit
+    # Imported here, and only what the mode needs, so that --help, --version and a single
+    # verdict start fast (numpy is needed only to judge).
     from autolab_shared.decision import Policy
 
-    from . import render, render_audit
     from .extras import Extras, write_extras
 
     extras = Extras(plot=plot_path, pareto=pareto_path, html=html_path)
@@ -146,22 +147,34 @@ def cli(
     _check_noise(noise, history)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:
+        from autolab_shared.audit import audit
+
+        from . import render_audit
+
         report = audit(history, window=window or 0, noise=noise, policy=rules)
         if extras.wanted:
             write_extras(extras, history, report, quiet)
         return render_audit.audit_output(report, history, output_format, quiet, no_color)
     from autolab_shared.judge import JudgeOptions, judge
 
-    from .candidate import append_verdict, cut_retest, run_input
+    from . import render
 
+    run = None
     log = load_runlog(run_log, metric=history.metric) if run_log else None
-    run = run_input(log, commit, description, results) if log is not None else None
+    if log is not None:
+        from .candidate import run_input
+
+        run = run_input(log, commit, description, history)
     options = JudgeOptions(window=5 if window is None else window, noise=noise, policy=rules)
     judgement = judge(history, run, options)
     if log is not None:
+        from .candidate import cut_retest
+
         judgement = cut_retest(judgement, log)
     notes: list[ParseWarning] = []
     if append and run is not None:
+        from .candidate import append_verdict
+
         append_verdict(results, judgement, run, history.metric, notes)
     if extras.wanted:
         _extras_after(extras, append, results, metric, direction, window, noise, rules, quiet,

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from autolab_shared.atomicwrite import write_atomic
-from autolab_shared.audit import Audit
 from autolab_shared.errors import InputError
 from autolab_shared.output import write_lines
-from autolab_shared.results import History
+
+if TYPE_CHECKING:
+    from autolab_shared.audit import Audit
+    from autolab_shared.results import History
 
 
 @dataclass(frozen=True)

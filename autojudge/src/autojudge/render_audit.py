@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from typing import Any
 
 from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
@@ -55,6 +56,7 @@ def audit_lines(audit: Audit, history: History) -> list[str]:
     lines = [f"Audit of {history.path}: {len(history.experiments)} experiments,"
              f" {len(keeps)} keeps after the baseline ({history.metric})",
              spark_line(history)]  # fmt: skip
+    lines += [f"  note: {w.reason}" for w in history.warnings if w.code == "commit_reused"]
     for row in audit.rows:
         lines.extend(_row_lines(row, history, audit))
     lines.append("")
@@ -106,11 +108,13 @@ def _rerun_advice(audit: Audit) -> list[str]:
         f" ({best.commit or 'empty'!r}): check out the code it ran by hand, commit it, and use"
         " that hash below")  # fmt: skip
     commit = commit or "<its commit>"
+    again = shlex.quote(f"{best.description} (rerun)".strip())
     return [
         f"no replicates: an honest audit needs about {AUDIT_RERUNS} re-runs of the final commit:",
         checkout,
         f"  for i in $(seq {AUDIT_RERUNS}); do uv run train.py > run.log 2>&1;"
-        f" autojudge --results results.tsv --run run.log --commit {commit} --append; done",
+        f" autojudge --results results.tsv --run run.log --commit {commit}"
+        f" --description {again} --append; done",
     ]
 
 

@@ -70,3 +70,19 @@ def in_range(number: float) -> bool:
 def is_number(cell: str) -> bool:
     """True when the cell reads as a number, leniently (``68.6%`` and ``~0.5`` count)."""
     return parse_cell(cell).value is not None
+
+
+_DATETIME = re.compile(
+    r"\[?(?:"
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T_]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # 2026-03-01 10:00
+    r"|\d{1,2}/\d{1,2}/\d{2,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?"  # 03/01/2026
+    r"|\d{8}T\d{4,6}"  # 20260301T1000
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"  # 10:00:01
+    r")(?:Z|[+-]\d{2}:?\d{2}|\s?UTC)?\]?",
+    re.IGNORECASE,
+)
+
+
+def is_datetime(cell: str) -> bool:
+    """True for a date or time stamp (``2026-03-01``, ``2026-03-01T10:00Z``, ``10:00:01``)."""
+    return _DATETIME.fullmatch(cell.strip()) is not None

@@ -18,6 +18,8 @@ from .replicates import Config
 from .results import Experiment
 from .scale import Scale
 
+REPLAY_WINDOW = 2000  # configurations a single verdict replays (the audit replays them all)
+
 
 @dataclass
 class ChainState:
@@ -69,22 +71,20 @@ def step(
         state.since_keep += 1
         return
     state.retests += x.size - 1
-    inc = state.incumbent
-    kept = inc is None or (
-        config.label if config.label is not None else float(np.mean(x)) < state.raw_best_x
-    )
+    inc, mean = state.incumbent, config.mean_x(scale)
+    kept = inc is None or (config.label if config.label is not None else mean < state.raw_best_x)
     if kept:
-        best = int(np.argmin(x))
+        best = int(np.argmin(x)) if x.size > 1 else 0
         if x[best] < state.raw_best_x:
             state.raw_best_x, state.best_raw = float(x[best]), config.valued[best]
     if inc is None:
         state.incumbent, state.incumbent_config = start(x, sigma2, config.key), config
         state.kept.append(config)
         return
-    d, n = float(np.mean(x)) - inc.mean, int(x.size)
+    d, n = mean - inc.mean, int(x.size)
     post = prior.posterior(d, math.sqrt(sigma2 / n + inc.var))
     state.deltas.append((d, n, inc.var))
-    state.incumbent = after_candidate(inc, post, prior.grid, float(np.mean(x)), n, sigma2,
+    state.incumbent = after_candidate(inc, post, prior.grid, mean, n, sigma2,
                                       kept=bool(kept), key=config.key)  # fmt: skip
     if kept:
         state.incumbent_config = config
@@ -96,8 +96,24 @@ def step(
 
 def effect_span(configs: Sequence[Config], scale: Scale, extra: Sequence[float] = ()) -> float:
     """How large an effect the data could show: 1.5 × the working-value range."""
-    xs = [float(v) for c in configs for v in c.x(scale)] + [float(v) for v in extra]
+    xs = [scale.to_x(r.value) for c in configs for r in c.rows if r.value is not None]
+    xs += [float(v) for v in extra]
     return 1.5 * (max(xs) - min(xs)) if len(xs) > 1 else 0.0
+
+
+def recent(configs: Sequence[Config], scale: Scale, window: int | None = None) -> list[Config]:
+    """The tail of a long history a verdict is replayed on: the last ``window`` configurations,
+    led by the incumbent they start from (the last kept one before them, or the best by value
+    when no row says keep). Shorter histories are returned whole."""
+    window = REPLAY_WINDOW if window is None else window
+    if len(configs) <= window:
+        return list(configs)
+    head, tail = configs[: len(configs) - window], list(configs[len(configs) - window :])
+    lead = next((c for c in reversed(head) if c.label and c.valued), None)
+    if lead is None:
+        valued = [c for c in head if c.valued]
+        lead = min(valued, key=lambda c: c.mean_x(scale), default=None)
+    return tail if lead is None else [lead, *tail]
 
 
 def fit_prior(state: ChainState, sigma2: float, smooth: float, span: float = 0.0) -> EffectPrior:

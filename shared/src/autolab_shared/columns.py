@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .cellvalues import is_number
+from .cellvalues import is_datetime, is_number
 from .commits import is_commit_hash
+from .declared import split_declared
 from .metrics import direction_for
 from .status import is_status_word
 
@@ -47,6 +48,7 @@ class Schema:
     memory: int | None
     status: int | None
     description: int | None
+    directions: tuple[str | None, ...] = ()  # per column: declared in the header cell, or None
 
     @property
     def width(self) -> int:
@@ -84,8 +86,12 @@ def _memory_index(names: Sequence[str]) -> int | None:
 
 
 def make_schema(names: Sequence[str], line: int | None) -> Schema:
-    """Find the role columns of a header by name (aliases in preference order)."""
-    names = tuple(names)
+    """Find the role columns of a header by name (aliases in preference order).
+
+    A direction annotation (``score (max)``, ``loss↓``) is taken off the name and kept.
+    """
+    split = [split_declared(name) for name in names]
+    names = tuple(name for name, _ in split)
     return Schema(
         names=names,
         line=line,
@@ -93,6 +99,7 @@ def make_schema(names: Sequence[str], line: int | None) -> Schema:
         memory=_memory_index(names),
         status=_first(names, STATUS_NAMES),
         description=_first(names, DESCRIPTION_NAMES),
+        directions=tuple(way for _, way in split),
     )
 
 
@@ -146,19 +153,25 @@ def looks_like_new_header(cells: Sequence[str], known: frozenset[str]) -> bool:
 def assumed_schema(rows: Sequence[Sequence[str]]) -> Schema:
     """Column names for a file without a header, from its first rows.
 
-    Five columns with a number second are the standard layout; otherwise columns are named
-    ``col1``, ``col2``, ... except those recognised as ``commit``, ``status`` and ``description``.
+    Five columns with a number second are the standard layout (unless the first is a date);
+    otherwise columns are named ``col1``, ``col2``, ... except those recognised as ``date``
+    (a date/time stamp first), ``commit``, ``status`` and ``description``.
     """
     width = len(rows[0])
-    if width == 5 and is_number(rows[0][1]):
+    dated = width > 1 and _share(rows, 0, is_datetime) >= 0.5  # a date/time stamp first
+    if width == 5 and is_number(rows[0][1]) and not dated:
         return make_schema(STANDARD, None)
     status = _share_column(rows, width, is_status_word, set())
     used = {status} if status is not None else set()
-    commit = 0 if 0 not in used and _share(rows, 0, _commit_like) >= 0.5 else None
+    used |= {0} if dated else set()
+    first = 1 if dated else 0
+    commit = first if first not in used and _share(rows, first, _commit_like) >= 0.5 else None
     used |= {commit} if commit is not None else set()
     description = _description_column(rows, width, used)
     names = [f"col{i + 1}" for i in range(width)]
-    for index, name in ((commit, "commit"), (status, "status"), (description, "description")):
+    roles = ((0 if dated else None, "date"), (commit, "commit"), (status, "status"),
+             (description, "description"))  # fmt: skip
+    for index, name in roles:
         if index is not None:
             names[index] = name
     return make_schema(names, None)

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
-from .chain import ChainState, effect_span, fit_prior, replay
+from .chain import ChainState, effect_span, fit_prior, recent, replay
 from .decision import (
     KEEP,
     RETEST,
@@ -25,7 +25,7 @@ from .errors import InputError
 from .noise import NoiseFloor, given_relative, min_replicate_df, pooled_noise
 from .pareto import Point, dominating
 from .prior import EffectPrior
-from .replicates import Config, group_configs, replicate_groups, replicate_key
+from .replicates import Config, candidate_key, group_configs, replicate_groups
 from .results import Experiment, History
 from .scale import Scale, scale_for
 
@@ -107,9 +107,9 @@ def judge(
     exps = history.experiments
     if run is None and not exps:
         raise InputError(history.path, "no experiments to judge (the file has no rows)")
-    key, cand_rows = _candidate_rows(exps, run)
-    first = cand_rows[0].index if cand_rows else len(exps)
     configs = group_configs(exps)
+    key, cand_rows = _candidate_rows(exps, configs, run)
+    first = cand_rows[0].index if cand_rows else len(exps)
     before = [c for c in configs if c.key != key and c.first.index < first]
     values = [e.value for e in exps if e.value is not None]
     if run is not None and run.value is not None:
@@ -123,14 +123,14 @@ def judge(
 
 
 def _candidate_rows(
-    exps: tuple[Experiment, ...], run: RunInput | None
+    exps: tuple[Experiment, ...], configs: list[Config], run: RunInput | None
 ) -> tuple[str, list[Experiment]]:
+    """The candidate's key and its rows already in the file (same commit and same change)."""
     if run is None:
-        key = replicate_key(exps[-1])
-    else:
-        commit = run.commit.strip().lower()
-        key = commit if re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", commit) else "#candidate"
-    return key, [e for e in exps if replicate_key(e) == key]
+        config = next(c for c in configs if c.rows[-1] is exps[-1])
+        return config.key, list(config.rows)
+    key = candidate_key(exps, run.commit, run.description)
+    return key, next((list(c.rows) for c in configs if c.key == key), [])
 
 
 def _noise(
@@ -151,6 +151,7 @@ def _judge(
     sigma2 = noise.sigma**2
     smooth = max(0.5 * noise.sigma, 1e-9)
     span = effect_span(before, scale, x_cand)
+    before = recent(before, scale)
     first = replay(before, scale, EffectPrior.default_prior(span=span), sigma2)
     prior = fit_prior(first, sigma2, smooth, span)
     state = replay(before, scale, prior, sigma2)

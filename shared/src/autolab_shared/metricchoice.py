@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .cellvalues import parse_cell
 from .columns import DIRECTION_NAMES, METRIC_NAME_NAMES, Schema, normalise_name
+from .declared import comment_direction, split_declared
 from .diagnostics import ParseWarning
 from .errors import InputError
 from .metrics import (
@@ -15,12 +16,15 @@ from .metrics import (
     ColumnStats,
     choose_metric,
     direction_for,
+    name_tokens,
     normalise_direction,
     trend_direction,
 )
 from .tsvlines import Record, Scan
 
 _BPB_ALIASES = ("val_bpb", "bpb")
+_QUALIFIERS = frozenset({"val", "valid", "validation", "test", "train", "eval", "final", "exact",
+                         "mean", "avg", "best", "last", "metric", "value", "primary"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,57 @@ def choose_metric_column(found: Scan, wanted: str | None, path: str) -> MetricCh
         name, home = _find_given(found, wanted, path)
     else:
         name, home = _choose(found, path)
-    index = tuple(_locate(schema, name) for schema in found.schemas)
-    notes = [
-        ParseWarning(
-            path,
-            schema.line,
-            "metric_missing",
-            f"the metric column '{name}' is not in this header; its rows have no value",
-        )
-        for k, schema in enumerate(found.schemas)
-        if index[k] is None and any(r.schema == k for r in found.records)
-    ]
+    located = [_locate(schema, name) for schema in found.schemas]
+    notes: list[ParseWarning] = []
+    for k, schema in enumerate(found.schemas):
+        if located[k] is not None or not records_of(found, k):
+            continue
+        column = _follow(found, k, home, located[home], name) if wanted is None else None
+        located[k] = column
+        if column is not None:
+            reason = (
+                f"the metric column '{name}' is not in this header; its rows are read from "
+                f"'{schema.names[column]}', this header's metric on the same scale"
+            )
+            notes.append(ParseWarning(path, schema.line, "metric_renamed", reason))
+        else:
+            reason = f"the metric column '{name}' is not in this header; its rows have no value"
+            notes.append(ParseWarning(path, schema.line, "metric_missing", reason))
+    index = tuple(located)
     notes.extend(_no_numbers(found, home, index[home], name, path))
     return MetricChoice(name, home, index, tuple(notes))
+
+
+def _follow(found: Scan, k: int, home: int, at: int | None, name: str) -> int | None:
+    """A later header's own metric, when it lacks the chosen one: the column its rows would
+    have given, if it is not the opposite direction and its values are on the same scale."""
+    schema, records = found.schemas[k], records_of(found, k)
+    index = _pick(schema, records)
+    if index is None or at is None:
+        return None
+    if not _same_quantity(schema, records, index, name):
+        return None
+    mine = _median(records, index)
+    before = _median(records_of(found, home), at)
+    if mine is None or before is None or mine * before <= 0:
+        return None
+    return index if 1 / 3 <= mine / before <= 3 else None
+
+
+def _same_quantity(schema: Schema, records: Sequence[Record], index: int, name: str) -> bool:
+    """The column names the same quantity: a shared word (``val_bpb``/``final_bpb``), or
+    ``metric_value`` whose ``metric_name`` cells give the name."""
+    column = schema.names[index]
+    if column == "metric_value":
+        named = _most_common(records, schema, METRIC_NAME_NAMES, lambda cell: cell or None)
+        return named is not None and normalise_name(named) == name
+    shared = set(name_tokens(column)) & set(name_tokens(name)) - _QUALIFIERS
+    return bool(shared) and direction_for(column) == direction_for(name)
+
+
+def _median(records: Sequence[Record], index: int) -> float | None:
+    values = sorted(v for r in records if (v := parse_cell(r.cells[index]).value) is not None)
+    return values[len(values) // 2] if values else None
 
 
 def _locate(schema: Schema, name: str) -> int | None:
@@ -67,7 +109,7 @@ def _all_columns(found: Scan) -> list[str]:
 
 
 def _find_given(found: Scan, wanted: str, path: str) -> tuple[str, int]:
-    key = normalise_name(wanted)
+    key = split_declared(normalise_name(wanted))[0]
     for k, schema in enumerate(found.schemas):
         index = _locate(schema, key)
         if index is not None:
@@ -79,7 +121,15 @@ def _find_given(found: Scan, wanted: str, path: str) -> tuple[str, int]:
 def _choose(found: Scan, path: str) -> tuple[str, int]:
     home = next((k for k in range(len(found.schemas)) if records_of(found, k)), 0)
     schema = found.schemas[home]
-    records = records_of(found, home)
+    index = _pick(schema, records_of(found, home))
+    if index is None:
+        columns = ", ".join(_all_columns(found))
+        raise InputError(path, f"no usable metric column; columns are: {columns}")
+    return schema.names[index], home
+
+
+def _pick(schema: Schema, records: Sequence[Record]) -> int | None:
+    """The metric column of one header, by the rules of ``choose_metric`` on its rows."""
     cache: dict[int, ColumnStats] = {}
 
     def stats(i: int) -> ColumnStats:
@@ -90,16 +140,9 @@ def _choose(found: Scan, path: str) -> tuple[str, int]:
     extra = {
         schema.names.index(n) for n in DIRECTION_NAMES + METRIC_NAME_NAMES if n in schema.names
     }
-    index = choose_metric(
-        schema.names,
-        stats if records else None,
-        schema.roles() | frozenset(extra),
-        prefer_varying=schema.line is None,
+    return choose_metric(
+        schema.names, stats if records else None, schema.roles() | frozenset(extra)
     )
-    if index is None:
-        columns = ", ".join(_all_columns(found))
-        raise InputError(path, f"no usable metric column; columns are: {columns}")
-    return schema.names[index], home
 
 
 def records_of(found: Scan, schema: int) -> list[Record]:
@@ -111,7 +154,8 @@ def _column_stats(records: Sequence[Record], index: int) -> ColumnStats:
     cells = [record.cells[index] for record in records]
     values = [parse_cell(cell).value for cell in cells]
     numbers = [v for v in values if v is not None]
-    return ColumnStats(len(numbers), sum(1 for c in cells if c), len(set(numbers)))
+    whole = all(v.is_integer() for v in numbers)
+    return ColumnStats(len(numbers), sum(1 for c in cells if c), len(set(numbers)), whole)
 
 
 def _no_numbers(
@@ -133,7 +177,8 @@ def resolve_direction(
     keep_values: Sequence[float],
     path: str,
 ) -> tuple[str, str, list[ParseWarning]]:
-    """The direction and its source: given, data (a direction column), known (name), guessed."""
+    """The direction and its source: given (flag), declared (header cell or comment), data (a
+    direction column), known (name), guessed."""
     if given is not None:
         way = normalise_direction(given)
         if way is None:
@@ -141,6 +186,9 @@ def resolve_direction(
         return way, "given", []
     records = records_of(found, choice.schema)
     schema = found.schemas[choice.schema]
+    declared = _declared(found, choice)
+    if declared is not None:
+        return declared, "declared", []
     named = _most_common(records, schema, METRIC_NAME_NAMES, lambda cell: cell or None)
     if choice.name == "metric_value" or named is None:
         from_data = _most_common(records, schema, DIRECTION_NAMES, normalise_direction)
@@ -161,6 +209,16 @@ def resolve_direction(
     why = "from the keep rows' trend" if trend else "by default"
     reason = f"direction of '{choice.name}' unknown; guessed {_word(guess)} {why}"
     return guess, "guessed", [ParseWarning(path, None, "direction_guessed", reason)]
+
+
+def _declared(found: Scan, choice: MetricChoice) -> str | None:
+    """The direction the metric's header cell or a ``#`` comment declares, if any."""
+    schema = found.schemas[choice.schema]
+    at = choice.index[choice.schema]
+    if at is not None and at < len(schema.directions) and schema.directions[at]:
+        return schema.directions[at]
+    said = comment_direction(found.comments, choice.name, schema.names)
+    return said[0] if said else None
 
 
 def _word(direction: str) -> str:

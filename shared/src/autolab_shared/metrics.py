@@ -127,25 +127,31 @@ class ColumnStats:
     numeric: int
     filled: int
     distinct: int
+    integral: bool = False  # every number is a whole number
 
     def mostly_numeric(self) -> bool:
         """At least one number, and numbers in at least half the non-empty cells."""
         return self.numeric > 0 and 2 * self.numeric >= self.filled
+
+    def setting_like(self) -> bool:
+        """Constant or whole numbers only: a setting (``imgsz``, ``samples``), not a result."""
+        return self.distinct <= 1 or self.integral
 
 
 def choose_metric(
     names: Sequence[str],
     stats: Callable[[int], ColumnStats] | None,
     excluded: frozenset[int],
-    *,
-    prefer_varying: bool = False,
 ) -> int | None:
     """Index of the metric column, by the first rule that matches, or None.
 
     1. ``val_bpb``, then its alias ``bpb``; 2. ``metric_value`` (the metric is named in the data);
     3. the first known metric measured on validation data (``val_loss``, ``final_val_bpb``);
     4. the first mostly-numeric column that is a metric candidate (not commit/id/memory/status/
-       description/time/setting; with ``prefer_varying``, one whose values differ if any does);
+       description/time/setting by name) and is a result: a known metric name, or values that
+       vary and are not all whole numbers (constant or integer columns are settings such as
+       ``imgsz`` or ``samples``); failing that, the first mostly-numeric candidate (one whose
+       values differ if any does);
     5. the first candidate column even without numbers (all its rows then have no value).
     ``stats`` is None for a header-only file: numeric tests are then skipped.
     """
@@ -159,13 +165,12 @@ def choose_metric(
             return i
     if stats is None:
         return candidates[0] if candidates else None
-    numeric = (i for i in candidates if stats(i).mostly_numeric())
-    first = next(numeric, None)
-    if first is None:
+    numeric = [i for i in candidates if stats(i).mostly_numeric()]
+    if not numeric:
         return candidates[0] if candidates else None
-    if not prefer_varying or stats(first).distinct > 1:
-        return first
-    return next((i for i in numeric if stats(i).distinct > 1), first)
+    result = (i for i in numeric if direction_for(names[i]) or not stats(i).setting_like())
+    varying = (i for i in numeric if stats(i).distinct > 1)
+    return next(result, next(varying, numeric[0]))
 
 
 def trend_direction(keep_values: Sequence[float]) -> str | None:

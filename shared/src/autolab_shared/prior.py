@@ -21,6 +21,7 @@ MAX_GRID_POINTS = 801
 DEFAULT_SPIKE = 0.3
 DEFAULT_SLAB_SCALE = 0.002
 DEFAULT_N0 = 10.0
+COMPRESS_ABOVE = 500  # observations fitted one by one; more are binned (memory, time)
 
 
 def _likelihood(d: FloatArray, s: FloatArray, grid: FloatArray) -> FloatArray:
@@ -29,6 +30,19 @@ def _likelihood(d: FloatArray, s: FloatArray, grid: FloatArray) -> FloatArray:
     z2 -= z2.min(axis=1, keepdims=True)
     out: FloatArray = np.exp(-0.5 * z2)
     return out
+
+
+def _compress(
+    d: FloatArray, s: FloatArray, step: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Observations as distinct (d, s) pairs with counts; beyond COMPRESS_ABOVE of them, d is
+    rounded to step/8 and s to 1 % first (the likelihood matrix then stays small)."""
+    if d.size <= COMPRESS_ABOVE:
+        return d, s, np.ones(d.size)
+    dq = np.round(d / (step / 8)) * (step / 8)
+    sq = np.exp(np.round(np.log(s) / 0.01) * 0.01)
+    pairs, count = np.unique(np.stack([dq, sq], axis=1), axis=0, return_counts=True)
+    return pairs[:, 0], pairs[:, 1], count.astype(np.float64)
 
 
 @dataclass
@@ -76,12 +90,13 @@ class EffectPrior:
         ss = np.maximum(np.asarray(s, float), 1e-12)
         if dd.size == 0:
             return
-        lik = _likelihood(dd, ss, self.grid)
+        dq, sq, count = _compress(dd, ss, self.step)
+        lik = _likelihood(dq, sq, self.grid)
         smoother = self._smoother(max(smooth_sd, self.step))
         w = np.maximum(self.weights, 1e-12)
         w /= w.sum()
         for _ in range(iters):
-            w = w * (lik.T @ (1.0 / np.maximum(lik @ w, 1e-300))) / dd.size
+            w = w * (lik.T @ (count / np.maximum(lik @ w, 1e-300))) / dd.size
             spike = w[self.zero]
             w = smoother @ w
             w[self.zero] = spike
@@ -102,16 +117,27 @@ class EffectPrior:
         """Grid spacing."""
         return float(self.grid[1] - self.grid[0])
 
+    def _log_weights(self) -> FloatArray:
+        """log of the weights, computed once per weights array (posterior is called a lot)."""
+        cached = self.__dict__.get("_logw")
+        if cached is None or cached[0] is not self.weights:
+            cached = (self.weights, np.log(np.maximum(self.weights, 1e-300)))
+            self.__dict__["_logw"] = cached
+        logw: FloatArray = cached[1]
+        return logw
+
     def _log_posterior(self, d: FloatArray, s: float) -> FloatArray:
         """Unnormalised log posterior over the grid, one row per observed delta."""
         z2 = ((d[:, None] - self.grid[None, :]) / max(s, 1e-12)) ** 2
-        logp: FloatArray = np.log(np.maximum(self.weights, 1e-300))[None, :] - 0.5 * z2
+        logp: FloatArray = self._log_weights()[None, :] - 0.5 * z2
         logp -= logp.max(axis=1, keepdims=True)
         return logp
 
     def posterior(self, d: float, s: float) -> FloatArray:
         """Posterior weights over the grid after observing delta ``d`` with sd ``s``."""
-        p = np.exp(self._log_posterior(np.array([d], dtype=float), s))[0]
+        z = (self.grid - d) / max(s, 1e-12)
+        logp = self._log_weights() - 0.5 * (z * z)
+        p = np.exp(logp - logp.max())
         out: FloatArray = p / p.sum()
         return out
 

@@ -10,9 +10,12 @@ line of a warning.
 Metric column: ``metric=`` if given, else the rules of :func:`autolab_shared.metrics.choose_metric`
 (``val_bpb``/``bpb``, then ``metric_value``, then a known validation metric such as
 ``val_loss``, then the first mostly-numeric column that is not commit/id/memory/status/
-description/time/setting-like). Direction: ``direction=`` (``given``), a ``metric_direction``
-column (``data``), the metric's name or the ``metric_name`` cells (``known``), else the trend
-of the keep rows or ``min`` (``guessed``, with a warning).
+description/time/setting-like, and not a constant or whole-number setting such as ``imgsz``).
+Direction: ``direction=`` (``given``), an annotated header cell (``score (max)``, ``loss↓``) or
+a ``#`` comment (``# score: lower is better``) (``declared``), a ``metric_direction`` column
+(``data``), the metric's name or the ``metric_name`` cells (``known``), else the trend of the
+keep rows or ``min`` (``guessed``, with a warning). A later header without the metric column
+is read from its own metric when that names the same quantity on the same scale.
 
 A row is a crash (``value`` None) when its status says so or its metric cell is empty or not a
 number; a metric of exactly 0 with memory exactly 0 is the crash convention too (value None,
@@ -28,13 +31,17 @@ Warning codes (``ParseWarning.code``):
 * ``repeated_header`` — the header line appears again; skipped
 * ``schema_change`` — a different header mid-file; the rows below use it
 * ``metric_missing`` — a later header lacks the metric column; its rows have no value
+* ``metric_renamed`` — a later header lacks the metric column but names the same quantity
+  (``final_val_bpb``, or ``metric_value`` whose ``metric_name`` is the metric); read from it
+* ``comment`` — a ``#`` comment line (kept for direction declarations); skipped as a row
 * ``blank`` — blank line skipped
 * ``banner`` — section/rule line (``---``, ``====``, ``Columns:``) skipped
 * ``continuation`` — a line folded into the previous row (multi-line description or cell)
 * ``not_a_row`` — a line that is no row and follows no row; skipped
 * ``space_separated``, ``comma_separated`` — a row split by spaces/commas, re-split
 * ``trailing_tabs`` — empty fields beyond the header's width dropped
-* ``ragged`` — too many fields; extras folded into the description or kept as ``fieldN``
+* ``ragged`` — too many fields; a leading date/time stamp the header lacks kept as ``date``,
+  else extras folded into the description or kept as ``fieldN``
 * ``short_row`` — too few fields; the missing ones left empty
 * ``half_written`` — a last line without line end and with too few fields; ignored
 * ``duplicate_row`` — the same fields as an earlier row; both kept
@@ -48,6 +55,8 @@ Warning codes (``ParseWarning.code``):
 * ``no_numeric_metric`` — the chosen metric column holds no numbers at all (file level)
 * ``direction_guessed`` — the metric's direction is a guess (file level)
 * ``direction_conflict`` — the direction by name disagrees with the keep rows' trend
+* ``commit_reused`` — rows share a commit hash but describe different changes; they are
+  separate experiments, not replicates (once per file)
 """
 
 from __future__ import annotations
@@ -64,6 +73,7 @@ from .diagnostics import ParseWarning
 from .errors import InputError
 from .metricchoice import MetricChoice, choose_metric_column, resolve_direction
 from .metrics import MAX
+from .replicates import reused_commits
 from .status import CRASH, DISCARD, KEEP, STATUSES, UNKNOWN, is_pending, normalise_status
 from .textio import decode, read_bytes
 from .tsvlines import Record, Scan, scan
@@ -186,6 +196,7 @@ def parse_results(
     experiments = tuple(rows.read(i, record) for i, record in enumerate(found.records))
     keep_values = [e.value for e in experiments if e.status == KEEP and e.value is not None]
     way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
+    notes += _reuse_warning(experiments, path)
     all_warnings = [*warnings, *found.warnings, *rows.finish(), *choice.warnings, *notes]
     return History(
         path=path,
@@ -198,6 +209,21 @@ def parse_results(
         line_count=found.line_count,
         header_lines=found.header_lines,
     )
+
+
+def _reuse_warning(experiments: tuple[Experiment, ...], path: str) -> list[ParseWarning]:
+    """One ``commit_reused`` warning when rows share a hash but describe different changes."""
+    reused = reused_commits(experiments)
+    if not reused:
+        return []
+    sha, changes = next(iter(reused.items()))
+    line = next(e.line for e in experiments if e.commit.lower() == sha)
+    more = f" (and {len(reused) - 1} more commit(s))" if len(reused) > 1 else ""
+    reason = (
+        f"commit {sha} is logged for {changes} different changes{more}; rows that share a "
+        "commit but not a description are read as separate experiments, not replicates"
+    )
+    return [ParseWarning(path, line, "commit_reused", reason)]
 
 
 def _decode(data: str | bytes, path: str) -> tuple[str, list[ParseWarning]]:

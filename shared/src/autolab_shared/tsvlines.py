@@ -11,13 +11,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .cellvalues import is_number
+from .cellvalues import is_datetime, is_number
 from .columns import (
     Schema,
     assumed_schema,
+    is_known_name,
     looks_like_header,
     looks_like_new_header,
     make_schema,
+    normalise_name,
     repair_names,
 )
 from .diagnostics import ParseWarning
@@ -32,7 +34,8 @@ _RULE_CHARS = frozenset("-=#*~_|+ \t")
 _RULE_START = re.compile(r"(?:-{3,}|={3,})")
 _COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
 # A cell that is surely a finite number (is_number() is True for it), between tabs.
-_PLAIN_CELL = re.compile(r"(?:^|\t)-?\d{1,15}(?:\.\d{0,20})?(?=\t|$)")
+_PLAIN_CELL = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")
+_PADDED = re.compile(r"\s\t|\t\s|\s$")  # a cell with space around it: strip the cells
 _MAX_JOIN = 40  # physical lines one multi-line cell may span
 _SAMPLE = 50  # rows looked at to name the columns of a header-less file
 
@@ -58,9 +61,10 @@ class Scan:
     warnings: tuple[ParseWarning, ...]
     line_count: int
     mode: str
+    comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     end_line: int
@@ -148,6 +152,7 @@ class _Scanner:
         self.warnings: list[ParseWarning] = []
         self.open_row: _Row | None = None
         self.known: frozenset[str] = frozenset()  # every column name met so far
+        self.comments: list[tuple[int, str]] = []
         self._note_line_ends(text)
 
     def run(self) -> Scan:
@@ -171,6 +176,7 @@ class _Scanner:
             tuple(self.warnings),
             len(self.lines),
             self.mode,
+            tuple(self.comments),
         )
 
     def warn(self, line: int | None, code: str, reason: str) -> None:
@@ -199,9 +205,33 @@ class _Scanner:
         if is_banner(line):
             self.warn(number, "banner", f"banner or section line skipped: {_clip(line)}")
             return i + 1
+        if line.lstrip().startswith("#") and not self._hash_row(line):
+            return self._comment(i)
         if not self.schemas:
             return self._first_line(i)
         return self._data_line(i)
+
+    def _hash_row(self, line: str) -> bool:
+        """A data row whose first cell starts with ``#`` (``#12``), not a comment."""
+        if not self.schemas:
+            return False
+        schema = self.schemas[-1]
+        cells = self.split(line, schema.width)
+        return len(cells) == schema.width and _plausible(cells, schema)
+
+    def _comment(self, i: int) -> int:
+        """A ``#`` line: a commented-out header before any header, else a comment kept."""
+        number, body = i + 1, self.lines[i].lstrip().lstrip("#").strip()
+        if not self.schemas:
+            mode = detect_mode(body)
+            cells = body.split("\t") if mode == TAB else csv_split(body) if mode == CSV else []
+            if len(cells) >= 2 and sum(is_known_name(normalise_name(c)) for c in cells) >= 2:
+                self.mode = mode
+                self._add_header(number, cells)
+                return i + 1
+        self.comments.append((number, body))
+        self.warn(number, "comment", f"comment line: {_clip(body)}")
+        return i + 1
 
     # -- header -------------------------------------------------------------------------
     def _first_line(self, i: int) -> int:
@@ -262,10 +292,12 @@ class _Scanner:
         while i < len(lines):
             line = lines[i]
             cells = line.split("\t")
-            if len(cells) != width or not _is_plain_row(line):
+            if len(cells) != width or not _is_plain_row(line, cells):
                 break
             i += 1
-            rows.append(_Row(i, i, [cell.strip() for cell in cells], index))
+            if _PADDED.search(line):
+                cells = [cell.strip() for cell in cells]
+            rows.append(_Row(i, i, cells, index))
         if i > start:
             self.open_row = rows[-1]
         return i
@@ -395,14 +427,16 @@ class _Scanner:
                 )
 
 
-def _is_plain_row(line: str) -> bool:
+def _is_plain_row(line: str, cells: Sequence[str]) -> bool:
     """A line that is surely a data row of the current schema: it starts with no space or
     banner character and a cell is a plain number (so it is neither a banner nor a header)."""
-    if not line or line[0] in "-=" or line[0].isspace():
+    if not line or line[0] in "-=#" or line[0].isspace():
         return False
     if line[0] in "cC" and _COLUMNS_LINE.match(line):
         return False
-    return _PLAIN_CELL.search(line) is not None
+    if len(cells) > 1 and _PLAIN_CELL.fullmatch(cells[1]):  # the metric's usual place
+        return True
+    return any(map(_PLAIN_CELL.fullmatch, cells))
 
 
 def _rstrip_empty(cells: Sequence[str]) -> list[str]:
@@ -418,6 +452,9 @@ def _repair_ragged(
     """Too many fields: an insertion before the status, else extras folded or kept as extras."""
     width, status = schema.width, schema.status
     extra = len(cells) - width
+    if all(is_datetime(cell) for cell in cells[:extra]) and _fits(cells[extra:], schema):
+        stamps = [(f"date{k + 1}" if extra > 1 else "date", cells[k]) for k in range(extra)]
+        return cells[extra:], stamps, "a leading date/time stamp the header lacks kept as 'date'"
     if (
         status is not None
         and not is_status_word(cells[status])
@@ -435,6 +472,16 @@ def _repair_ragged(
         return folded, [], "the extra fields folded into the description"
     moved = [(f"field{width + 1 + k}", value) for k, value in enumerate(cells[width:])]
     return cells[:width], moved, f"the extra fields kept as {', '.join(n for n, _ in moved)}"
+
+
+def _fits(cells: Sequence[str], schema: Schema) -> bool:
+    """Cells in the header's roles: a status word, a number or nothing for memory, a hash."""
+    if schema.status is not None and not is_status_word(cells[schema.status]):
+        return False
+    memory = cells[schema.memory].strip() if schema.memory is not None else ""
+    if memory and not is_number(memory):
+        return False
+    return schema.commit is None or not is_datetime(cells[schema.commit])
 
 
 def _clip(line: str, size: int = 60) -> str:
