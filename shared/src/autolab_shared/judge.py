@@ -22,7 +22,8 @@ from .decision import (
     crash_assessment,
 )
 from .errors import InputError
-from .noise import NoiseFloor, given_relative, min_replicate_df, pooled_noise
+from .noise import NoiseFloor, given_relative, history_noise, min_replicate_df
+from .nullnoise import consecutive_deltas
 from .pareto import Point, dominating
 from .prior import EffectPrior
 from .replicates import Config, group_configs, replicate_groups, replicate_key
@@ -118,7 +119,9 @@ def judge(
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    noise = _noise(configs, len(exps), key, x_cand, scale, values, opts)
+    earlier = [e for e in exps[:first] if replicate_key(e) != key]
+    deltas = consecutive_deltas(earlier, scale)
+    noise = _noise(configs, len(exps), key, x_cand, scale, values, deltas, opts)
     return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
 
 
@@ -135,12 +138,12 @@ def _candidate_rows(
 
 def _noise(
     configs: list[Config], n_rows: int, key: str, x_cand: list[float], scale: Scale,
-    values: list[float], opts: JudgeOptions,
+    values: list[float], deltas: list[float], opts: JudgeOptions,
 ) -> NoiseFloor:  # fmt: skip
     if opts.noise is not None:
         return given_relative(opts.noise, values, scale.log)
     groups = replicate_groups(configs, scale, (key, n_rows, x_cand))
-    return pooled_noise(groups, window=opts.window)
+    return history_noise(groups, deltas, window=opts.window)
 
 
 def _judge(
