@@ -16,11 +16,13 @@ from autolab_shared.output import dumps, envelope, print_lines, write_out
 from . import __version__
 
 REASONS = {
-    "expected_gain": "positive expected gain over the incumbent",
-    "no_expected_gain": "no expected gain over the incumbent",
+    "expected_gain": "more likely better than the incumbent than not",
+    "no_expected_gain": "not likely enough to be better than the incumbent (P(better) < 0.50,"
+    " or no re-run affordable)",
     "evsi": "delta within noise -> not enough signal",
     "within_noise": "within the noise floor of the incumbent: re-run it before deciding",
-    "calibrate": "no noise estimate yet (default prior): the re-run also measures the noise",
+    "calibrate": "too few replicates for a trusted noise floor: re-run this commit once"
+    " (a keep stands; the re-run measures the noise)",
     "memory": "over the --max-memory-gb budget",
     "memory_penalty": "memory decides: the gain does not clearly pay for the memory growth",
     "non_inferior": "a simplification that is not worse (non-inferiority)",

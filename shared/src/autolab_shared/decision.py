@@ -9,6 +9,7 @@ priced memory or asked for ``strict``, of P(δ < −required gain)), through the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from .exitcodes import ExitCode
 from .incumbent import Incumbent
 from .noise import NoiseFloor
 from .prior import EffectPrior
+from .value import fresh_slot_value, retest_interval
 
 STRONG_KEEP = "STRONG_KEEP"
 KEEP = "KEEP"
@@ -37,7 +39,12 @@ NON_INFERIOR = 0.90  # a simplification with P(not worse by 0.5 σ̂) at or abov
 LABELS = (
     ("STRONG_KEEP", 0, f"P >= {P_STRONG}"),
     ("KEEP", 0, f"{P_KEEP} <= P < {P_STRONG}"),
-    ("RETEST", 2, f"{P_RETEST} <= P < {P_KEEP} and a re-run is affordable (runs <= max retests)"),
+    (
+        "RETEST",
+        2,
+        f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of"
+        " the incumbent, or where one more run is worth more than a fresh idea (EVSI); runs <= 2",
+    ),
     ("MARGINAL", 0, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
     ("DISCARD", 1, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
     ("CRASH", 1, "the run produced no metric value"),
@@ -60,6 +67,8 @@ class Policy:
     name: str = "optimize"
     strict_sigmas: float = 0.5
     max_retests: int = 2
+    evsi_kappa: float = 1.0  # a re-run must be worth this many fresh ideas (0: always affordable)
+    retest_z: float = 1.0  # a first run within this many sd of the incumbent: one re-run
     p_strong: float = P_STRONG
     p_keep: float = P_KEEP
     p_marginal: float = P_MARGINAL
@@ -165,13 +174,43 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     )  # fmt: skip
 
 
-def label_for(p: float, *, affordable: bool, policy: Policy) -> str:
-    """The label a probability of being better earns (the table :data:`LABELS`)."""
+def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
+    """The z = delta/sd range where a re-run is affordable: retests left, and one more run worth
+    more than a fresh idea (EVSI), or a first run within ``retest_z`` sd of the incumbent."""
+    n, sigma2 = len(cand.runs), ctx.noise.sigma**2
+    if n - 1 >= policy.max_retests or sigma2 <= 0:
+        return None
+    if policy.evsi_kappa <= 0:
+        return (-math.inf, math.inf)
+    slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var)
+    slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
+    span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot)
+    if n == 1 and policy.retest_z > 0:  # within the noise floor: the hull keeps it one interval
+        lo, hi = span if span is not None else (-policy.retest_z, policy.retest_z)
+        span = (min(lo, -policy.retest_z), max(hi, policy.retest_z))
+    return span
+
+
+def retest_zone(
+    span: tuple[float, float] | None, prob_at: Callable[[float], float], policy: Policy
+) -> tuple[float, float] | None:
+    """The z span as a range of P: [P at its worse end, P at its better end), widened to reach
+    P_MARGINAL, so that the labels stay ordered along P (and so along the measured value)."""
+    if span is None:
+        return None
+    lo = max(policy.p_retest, prob_at(span[1]) if math.isfinite(span[1]) else 0.0)
+    hi = max(policy.p_marginal, prob_at(span[0]) if math.isfinite(span[0]) else 1.0)
+    return lo, min(hi, policy.p_keep)
+
+
+def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> str:
+    """The label a probability of being better earns (the table :data:`LABELS`); ``zone`` is
+    the range of P where a re-run is affordable (:func:`retest_zone`)."""
     if p >= policy.p_strong:
         return STRONG_KEEP
     if p >= policy.p_keep:
         return KEEP
-    if affordable and p >= policy.p_retest:
+    if zone is not None and zone[0] <= p < zone[1]:
         return RETEST
     if p >= policy.p_marginal and policy.name != "strict":
         return MARGINAL
@@ -179,13 +218,26 @@ def label_for(p: float, *, affordable: bool, policy: Policy) -> str:
 
 
 def _decide(
-    cand: Candidate, ctx: Context, policy: Policy, post: FloatArray, p: float, p_need: float
+    cand: Candidate,
+    ctx: Context,
+    policy: Policy,
+    post: FloatArray,
+    p: float,
+    p_need: float,
 ) -> tuple[str, tuple[str, ...], str | None]:
     if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
         return DISCARD, ("memory",), None
-    affordable = len(cand.runs) - 1 < policy.max_retests and ctx.noise.sigma > 0
-    label = label_for(p_need, affordable=affordable, policy=policy)
-    priced = p_need < p and label != label_for(p, affordable=affordable, policy=policy)
+    span = _retest_span(cand, ctx, policy)
+    s = math.sqrt(ctx.noise.sigma**2 / len(cand.runs) + ctx.incumbent.var)
+    grid = ctx.prior.grid
+
+    def prob(need: float) -> Callable[[float], float]:
+        return lambda zz: float(ctx.prior.posterior(zz * s, s)[grid < -need].sum())
+
+    need = required_gain(cand, ctx, policy)
+    label = label_for(p_need, zone=retest_zone(span, prob(need), policy), policy=policy)
+    plain = label_for(p, zone=retest_zone(span, prob(0.0), policy), policy=policy)
+    priced = p_need < p and label != plain
     extra: tuple[str, ...] = ("memory_penalty",) if priced and policy.memory_rate > 0 else ()
     if label in (MARGINAL, RETEST) and cand.simplification:
         p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
@@ -196,4 +248,6 @@ def _decide(
         return RETEST, (*why, *extra), "rerun_candidate"
     if label == DISCARD:
         return DISCARD, ("no_expected_gain", *extra), None
+    if len(cand.runs) == 1 and ctx.noise.replicate_df < policy.min_df:
+        return label, ("expected_gain", *extra, "calibrate"), "rerun_to_calibrate"
     return label, ("expected_gain", *extra), None

@@ -193,7 +193,7 @@ def _memory(cand_rows: list[Experiment], run: RunInput | None) -> float | None:
 def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
     """The first configuration has nothing to beat; it needs a replicate for σ̂."""
     nan = math.nan
-    needs_rerun = n < 2 and not noise.known and noise.total_df < policy.min_df
+    needs_rerun = n < 2 and not noise.known and noise.replicate_df < policy.min_df
     verdict, reason = (RETEST, "calibrate") if needs_rerun else (KEEP, "baseline")
     action = "rerun_candidate" if needs_rerun else None
     return Assessment(

@@ -24,10 +24,12 @@ if TYPE_CHECKING:
 SIGMA0 = 0.001
 NU0 = 1.0
 ROBUST_MIN_DF = 6
+NULL_PRIOR_DF = 1.0  # weight of the empirical null as the prior of replicates (as σ0's ν0)
+NULL_CHECK_DF = 2.0  # replicate df from which replicates alone give σ̂ (the null is a note)
 OUTLIER_Z = 5.0
 
 ESTIMATOR = "pooled within-replicate-group sd with a scaled-inv-chi2 prior (sigma0=0.1%, nu0=1)"
-COMBINED = "pooled within-replicate-group sd, with the empirical null as its prior (df-weighted)"
+COMBINED = "pooled within-replicate-group sd, with the empirical null as its prior (1 df)"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,13 @@ class NoiseFloor:
     note: str = ""
     total_df: float = 0.0  # replicate df of all groups, windowed or not (drives calibration)
     null: NullNoise | None = None  # the history's empirical null, when it has one
+
+    @property
+    def replicate_df(self) -> float:
+        """Degrees of freedom from replicates alone (all groups, windowed or not)."""
+        if self.source in ("given", "default", "history"):
+            return math.inf if self.source == "given" else 0.0
+        return self.total_df - (NULL_PRIOR_DF if self.source.endswith("+history") else 0.0)
 
     @property
     def known(self) -> bool:
@@ -97,8 +106,9 @@ def history_noise(
 ) -> NoiseFloor:
     """The shared estimate: replicates pooled with the history's empirical null as their prior.
 
-    Without replicates the empirical null alone; without a usable null, replicates with the
-    default prior; with neither, the default prior (source ``default``).
+    Without replicates the empirical null alone; with fewer than 2 replicate df, the null as
+    the replicates' prior (1 df, in place of the default σ0); from 2 replicate df on, replicates
+    alone (the null only in a note: near-null effects widen it); with neither, the default.
     """
     null = empirical_null(deltas)
     if null is None:
@@ -106,9 +116,16 @@ def history_noise(
     if not any(len(g) >= 2 for g in groups):
         return NoiseFloor(null.sigma, null.df, "history", NULL_ESTIMATOR, 0, 0,
                           total_df=null.df, null=null)  # fmt: skip
-    floor = pooled_noise(groups, window=window, sigma0=null.sigma, nu0=null.df)
+    alone = pooled_noise(groups, window=window)
+    if alone.total_df >= NULL_CHECK_DF:
+        note = (
+            f"replicates ({alone.sigma * 100:.3f}%) are used; the history's empirical null"
+            f" says {null.sigma * 100:.3f}% ({null.pairs} differences)"
+        )
+        return replace(alone, null=null, note="; ".join(filter(None, (alone.note, note))))
+    floor = pooled_noise(groups, window=window, sigma0=null.sigma, nu0=NULL_PRIOR_DF)
     return replace(floor, source=f"{floor.source}+history", estimator=COMBINED,
-                   total_df=floor.total_df + null.df, null=null)  # fmt: skip
+                   total_df=floor.total_df + NULL_PRIOR_DF, null=null)  # fmt: skip
 
 
 def _residuals(groups: Sequence[Sequence[float]]) -> FloatArray:

@@ -40,3 +40,30 @@ def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
     dens = (w[None, :] * np.exp(-0.5 * ((dg[:, None] - grid[None, :]) / se) ** 2)).sum(axis=1)
     dens /= dens.sum()
     return float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se)))
+
+
+RETEST_Z = np.linspace(-4.0, 4.0, 33)  # deltas, in units of their sd, where EVSI is evaluated
+_INTERVALS: dict[tuple[int, int, float, float, float], tuple[float, float] | None] = {}
+
+
+def retest_interval(
+    prior: EffectPrior, n: int, sigma2: float, v: float, slot: float
+) -> tuple[float, float] | None:
+    """The z = delta/sd range in which one more run is worth more than ``slot`` (a fresh idea).
+
+    The hull of the z values on :data:`RETEST_Z` where the EVSI exceeds the slot value, so that
+    a better measured value never moves a candidate from RETEST back to a worse label. Memoised
+    on the prior and the rounded variances (an audit asks thousands of times with the same ones).
+    """
+    key = (id(prior), n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"))
+    if key not in _INTERVALS:
+        if len(_INTERVALS) > 4096:
+            _INTERVALS.clear()
+        s = math.sqrt(sigma2 / n + v)
+        worth = [
+            float(z)
+            for z in RETEST_Z
+            if evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v) > slot
+        ]
+        _INTERVALS[key] = (min(worth), max(worth)) if worth else None
+    return _INTERVALS[key]
