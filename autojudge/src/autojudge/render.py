@@ -80,7 +80,7 @@ def noise_source(noise: NoiseFloor) -> str:
     if noise.groups:
         what = "latest" if noise.source.startswith("window") else "all"
         parts.append(f"pooled sd of {what} {noise.groups} replicate group(s), {noise.values} runs")
-    if noise.null is not None:
+    if noise.null is not None and "history" in noise.source:
         parts.append(
             f"empirical null of the history (1.4826*MAD/sqrt(2) of {noise.null.pairs}"
             f" differences of consecutive non-kept rows: {noise.null.sigma * 100:.3f}%)"
