@@ -227,7 +227,8 @@ def _decide(
 ) -> tuple[str, tuple[str, ...], str | None]:
     if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
         return DISCARD, ("memory",), None
-    span = _retest_span(cand, ctx, policy)
+    banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
+    span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
     s = math.sqrt(ctx.noise.sigma**2 / len(cand.runs) + ctx.incumbent.var)
     grid = ctx.prior.grid
 
