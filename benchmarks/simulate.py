@@ -16,7 +16,13 @@ Rules:
   oracle            keep iff the true effect is negative
 
 The autojudge rules use the library's objects (``EffectPrior``, ``Incumbent``/``after_candidate``,
-``pooled_noise``, ``Policy``/``Context``/``assess``); only the bookkeeping of the loop is here.
+``noise.history_noise`` over the replicate groups and the empirical null of the rows written so
+far, exactly as the CLI, ``Policy``/``Context``/``assess``); only the bookkeeping of the loop is
+here. A RETEST re-runs the candidate; a keep with ``next_action == "rerun_to_calibrate"`` stands
+and spends one run re-running it (a replicate). Every such run counts against the budget.
+The "Issue 12 targets" table: gap closed = (greedy − autojudge)/(greedy − oracle) of the final
+true value (pooled over histories), false keeps and true gains kept per history, ECE of the
+confidence (= P(better)) of each candidate's final assessment.
 The audit (``--audit``) writes every greedy history as a results.tsv text, appends 4 reruns of the
 final commit, and runs the real ``autolab_shared.audit.audit`` on ``parse_results`` of it.
 
