@@ -49,6 +49,9 @@ def _pct(x: float) -> str:
 def memory_line(j: Judgement) -> str | None:
     """Memory growth in numbers, and what gain would pay for it (None when not known)."""
     a, inc = j.assessment, j.incumbent
+    if "memory" in a.reasons and a.memory_cap_gb is not None and j.memory_gb is not None:
+        return (f"  memory decides: {j.memory_gb:.1f} GB is over the --max-memory-gb budget of"
+                f" {a.memory_cap_gb:.1f} GB, whatever the gain")  # fmt: skip
     growth = a.memory_growth
     if growth is None or inc is None or inc.memory_gb is None or j.memory_gb is None:
         return None
@@ -63,6 +66,8 @@ def memory_line(j: Judgement) -> str | None:
         return head
     if "memory_penalty" in a.reasons or (a.required_gain > 0 and math.isfinite(a.p_required)):
         need = _pct(a.required_gain)
+        if "memory_penalty" in a.reasons:
+            head = head.replace("  memory:", "  memory decides:", 1)
         return (f"{head}; at --memory-rate {a.required_gain / growth:.3g} a keep needs a gain of"
                 f" >= {need}: P(gain >= {need}) = {a.p_required:.2f}")  # fmt: skip
     return (f"{head}; not priced (--memory-rate 0); at --memory-rate 0.01 it would need a gain"
@@ -106,9 +111,8 @@ def verdict_lines(j: Judgement) -> list[str]:
     if j.pareto is not None:
         above = f" (dominated by {', '.join(j.dominated_by[:3])})" if j.dominated_by else ""
         lines.append(f"  pareto status: {j.pareto}{above}")
-    lines.extend(
-        f"  {REASONS.get(r, r)}" for r in a.reasons if r in REASONS and r != "expected_gain"
-    )
+    quiet = {"expected_gain"} | ({"no_expected_gain"} if "memory_penalty" in a.reasons else set())
+    lines.extend(f"  {REASONS.get(r, r)}" for r in a.reasons if r in REASONS and r not in quiet)
     lines.extend(_evidence(j))
     lines.extend(f"  warning: {w}" for w in j.warnings)
     return lines

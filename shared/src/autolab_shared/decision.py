@@ -118,6 +118,7 @@ class Assessment:
     required_gain: float = 0.0  # relative gain the verdict asked for (memory price, strict margin)
     p_required: float = math.nan  # P(gain ≥ required_gain): the probability the label used
     memory_growth: float | None = None  # relative memory growth over the incumbent
+    memory_cap_gb: float | None = None  # the --max-memory-gb budget the verdict checked
 
     @property
     def exit_code(self) -> ExitCode:
@@ -170,7 +171,7 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
         verdict=verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
         ci90=_interval(post, grid), z=z, n_runs=n, evsi=None, slot_value=None,
         reasons=reasons, next_action=action, required_gain=need, p_required=p_need,
-        memory_growth=memory_growth(cand, ctx),
+        memory_growth=memory_growth(cand, ctx), memory_cap_gb=policy.max_memory_gb,
     )  # fmt: skip
 
 
