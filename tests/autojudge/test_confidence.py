@@ -85,6 +85,10 @@ def test_memory_is_reported_with_numbers_and_priced_only_when_asked(tmp_path: Pa
     assert pdata["required_gain"] == pytest.approx(0.02 * (60.2 / 44.1 - 1))
     assert "a keep needs a gain of >= 0.73%" in ptext
     assert priced != 0 and "memory_penalty" in pdata["reasons"]  # type: ignore[operator]
+    assert "memory decides:" in ptext
+    capped, cdata, ctext = _run("--results", str(path), "--max-memory", "50")
+    assert (capped, cdata["reasons"]) == (1, ["memory"])
+    assert "memory decides: 60.2 GB is over the --max-memory-gb budget of 50.0 GB" in ctext
 
 
 def test_audit_rows_carry_the_exit_code_of_their_label(tmp_path: Path) -> None:
