@@ -1,7 +1,7 @@
 """Experiments in steering terms: category, tags, knobs, and whether a keep was real.
 
 A keep counts as a success only when it improved the best kept value of its agent by more
-than the noise floor (the replicate-pooled σ̂ that autojudge uses), so lucky noise keeps do not
+than the noise floor (`noise.history_noise`, the σ̂ autojudge uses), so lucky noise keeps do not
 steer the search.
 """
 
