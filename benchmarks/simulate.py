@@ -16,7 +16,13 @@ Rules:
   oracle            keep iff the true effect is negative
 
 The autojudge rules use the library's objects (``EffectPrior``, ``Incumbent``/``after_candidate``,
-``pooled_noise``, ``Policy``/``Context``/``assess``); only the bookkeeping of the loop is here.
+``noise.history_noise`` over the replicate groups and the empirical null of the rows written so
+far, exactly as the CLI, ``Policy``/``Context``/``assess``); only the bookkeeping of the loop is
+here. A RETEST re-runs the candidate; a keep with ``next_action == "rerun_to_calibrate"`` stands
+and spends one run re-running it (a replicate). Every such run counts against the budget.
+The "Issue 12 targets" table: gap closed = (greedy − autojudge)/(greedy − oracle) of the final
+true value (pooled over histories), false keeps and true gains kept per history, ECE of the
+confidence (= P(better)) of each candidate's final assessment.
 The audit (``--audit``) writes every greedy history as a results.tsv text, appends 4 reruns of the
 final commit, and runs the real ``autolab_shared.audit.audit`` on ``parse_results`` of it.
 
@@ -49,7 +55,7 @@ from autolab_shared.decision import (
     assess,
 )
 from autolab_shared.incumbent import after_candidate, start
-from autolab_shared.noise import NoiseFloor, min_replicate_df, pooled_noise
+from autolab_shared.noise import NoiseFloor, history_noise, min_replicate_df
 from autolab_shared.prior import GRID_STEP, EffectPrior
 from autolab_shared.results import parse_results
 
@@ -76,8 +82,11 @@ POLICIES: dict[str, dict[str, Any]] = {
     "autojudge": {"name": "optimize"},
     "autojudge_strict": {"name": "strict"},
     "autojudge_strict_margin": {"name": "strict", "p_keep": 0.0},
+    "autojudge_evsi_only": {"name": "optimize", "retest_z": 0.0},
+    "autojudge_k0": {"name": "optimize", "evsi_kappa": 0.0},
 }
-ALL_RULES = (*RULES, "autojudge_strict_margin")
+# diagnostics: EVSI retests only (no within-noise re-run), every band candidate re-run
+ALL_RULES = (*RULES, "autojudge_strict_margin", "autojudge_evsi_only", "autojudge_k0")
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,6 +274,22 @@ class _PriorData:
         self.since_fit = 0
 
 
+@dataclass
+class _NullDeltas:
+    """What ``nullnoise.consecutive_deltas`` reads from the rows the loop has written so far."""
+
+    deltas: list[float] = field(default_factory=list)
+    last: float | None = None
+
+    def add(self, x: float, kept: bool) -> None:
+        if kept:
+            self.last = None
+            return
+        if self.last is not None:
+            self.deltas.append(x - self.last)
+        self.last = x
+
+
 def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record:
     """Baseline twice, then assess → (retest → assess)* → keep/discard for every candidate."""
     rec = Record()
@@ -272,7 +297,8 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
     out_of_budget = replace(policy, max_retests=0, min_df=0)  # decide now: no run left
     base = [math.log(s.y(BASE, 0, r)) for r in range(BASELINE_RUNS)]
     groups: list[list[float]] = [base]  # replicate groups on the working scale
-    noise = pooled_noise(groups, window=WINDOW)
+    nulls = _NullDeltas()  # differences of consecutive non-kept first runs (the CLI's null)
+    noise = history_noise(groups, nulls.deltas, window=WINDOW)
     inc = start(np.asarray(base), noise.sigma**2)
     prior = EffectPrior.default_prior()
     data = _PriorData()
@@ -290,28 +316,30 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         retest_rate = rec.extra_runs / max(finished, 1)
         while True:
             # as the CLI does, the candidate's own replicates count towards σ̂ once it has two
-            floor = noise if len(runs) < 2 else pooled_noise([*groups, runs], window=WINDOW)
+            floor = noise if len(runs) < 2 else history_noise([*groups, runs], nulls.deltas,
+                                                              window=WINDOW)  # fmt: skip
             ctx = Context(prior, inc, floor, None, crash_rate, retest_rate)
             a = assess(Candidate(tuple(runs)), ctx, policy if t < n_budget else out_of_budget)
             if a.verdict != RETEST:
                 break
             t += 1
             rec.extra_runs += 1
-            if "calibrate" in a.reasons:
-                rec.calibrate += 1
-            else:
-                rec.evsi += 1
+            rec.evsi += 1
             runs.append(math.log(s.y(mu_c, j, len(runs))))
         kept = a.verdict in KEPT
         rec.add(a.p_improve, s.delta[j], kept)
+        if a.next_action == "rerun_to_calibrate" and t < n_budget:  # the keep stands
+            t, rec.extra_runs, rec.calibrate = t + 1, rec.extra_runs + 1, rec.calibrate + 1
+            runs.append(math.log(s.y(mu_c, j, len(runs))))
         n = len(runs)
         post = prior.posterior(a.delta, a.delta_sd)
         data.add(a.delta, n, inc.var)
         inc = after_candidate(inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2,
                               kept=kept)  # fmt: skip
+        nulls.add(runs[0], kept)
         if n >= 2:
             groups.append(runs)
-            noise = pooled_noise(groups, window=WINDOW)
+        noise = history_noise(groups, nulls.deltas, window=WINDOW)
         if kept:
             mu = mu_c
         finished += 1
@@ -453,6 +481,7 @@ def summarize(hists: list[dict[str, Any]], rule: str) -> dict[str, float]:
         harmful_share=float((kept & (delta > 0)).sum() / keeps) if keeps else math.nan,
         null_share=float((kept & (delta == 0)).sum() / keeps) if keeps else math.nan,
         gain_kept=float(-delta[kept & better].sum() / nh),
+        true_keeps=float((kept & better).sum() / nh),
         harm_kept=float(delta[kept & (delta > 0)].sum() / nh),
     )  # fmt: skip
 
@@ -507,7 +536,8 @@ def main_table(cells: list[Cell], rules: Sequence[str]) -> str:
 def breakdown_table(cells: list[Cell], rules: Sequence[str]) -> str:
     head = (
         "| N | σ | rule | keeps/hist | harmful keeps (δ>0) share | null keeps (δ=0) share"
-        " | true gain kept/hist | harm kept/hist | calibration runs/hist | EVSI retests/hist |"
+        " | true gain kept/hist | harm kept/hist | calibration runs/hist"
+        " | within-noise retests/hist |"
     )
     lines = [head, "|" + "---|" * 10]
     for n_budget, sigma, hists in cells:
@@ -539,6 +569,38 @@ def audit_table(cells: list[Cell]) -> str:
                 f" | {_f(m['fdp'], '.3f')} (±{_f(m['fdp_se'], '.3f')}) | {m['true']:.2f}"
                 f" | {m['gain']:.5f} | {a['sigma_hat']['mean']:.5f} |"
             )
+    return "\n".join(lines)
+
+
+def gap_closed(hists: list[dict[str, Any]], rule: str) -> tuple[float, float]:
+    """(greedy − rule) / (greedy − oracle) of the final true value, pooled; delta-method se."""
+    num = np.array([h["greedy"]["final_true"] - h[rule]["final_true"] for h in hists])
+    den = np.array([h["greedy"]["final_true"] - h["oracle"]["final_true"] for h in hists])
+    return ratio_se(num, den)
+
+
+def targets_table(cells: list[Cell], rules: Sequence[str]) -> str:
+    """Issue 12's targets: gap closed, false keeps vs greedy, true gains kept, ECE."""
+    if not {"greedy", "oracle", "autojudge"} <= set(rules):
+        return ""
+    head = ("| N | σ | final true: greedy / autojudge / oracle | gap closed (±se) | target"
+            " | false keeps/hist: autojudge vs greedy | true gains kept/hist: autojudge vs greedy"
+            " | ECE | runs used for retests/hist | met |")  # fmt: skip
+    lines = [head, "|" + "---|" * 10]
+    for n_budget, sigma, hists in cells:
+        g, a, o = (summarize(hists, r) for r in ("greedy", "autojudge", "oracle"))
+        gap, gap_se = gap_closed(hists, "autojudge")
+        target = 0.30 if sigma == 0.001 else 0.35 if sigma >= 0.002 else 0.0
+        gap_ok = gap >= target if sigma >= 0.001 else a["vs_greedy"] <= 2 * a["vs_greedy_se"]
+        ok = gap_ok and a["false_keeps"] <= g["false_keeps"] and a["ece"] <= 0.05
+        want = f"≥ {target:.2f}" if sigma >= 0.001 else "not worse than greedy"
+        lines.append(
+            f"| {n_budget} | {sigma:g} | {g['final']:.5f} / {a['final']:.5f} / {o['final']:.5f}"
+            f" | {gap:.3f} (±{_f(gap_se, '.3f')}) | {want}"
+            f" | {a['false_keeps']:.1f} vs {g['false_keeps']:.1f}"
+            f" | {a['true_keeps']:.1f} vs {g['true_keeps']:.1f} | {a['ece']:.3f}"
+            f" | {a['extra']:.1f} | {_check(ok)} |"
+        )
     return "\n".join(lines)
 
 
@@ -643,6 +705,9 @@ def report(cells: list[Cell], args: argparse.Namespace, seconds: float) -> str:
             "",
             audit_table(cells),
         ]
+    targets = targets_table(cells, rules)
+    if targets:
+        parts += ["", "### Issue 12 targets (autojudge = optimize policy)", "", targets]
     crit = criteria_table(cells, rules)
     if crit:
         parts += ["", "### Acceptance criteria (autojudge = optimize policy)", "", crit]

@@ -69,16 +69,19 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--max-memory-gb",
+    "--max-memory",
+    "max_memory_gb",
     type=FiniteFloat(),
     default=None,
-    help="Hard memory cap: a candidate above it is discarded.",
+    help="Memory budget in GB: a candidate whose peak memory is above it is discarded.",
 )
 @click.option(
     "--memory-rate",
     type=FiniteFloat(),
-    default=0.01,
+    default=0.0,
     show_default=True,
-    help="Relative metric gain required per relative memory growth.",
+    help="Memory trade-off: relative gain required per relative memory growth (0.01: +10%% "
+    "memory must buy 0.1%%). 0: memory is reported, not priced.",
 )
 @click.option(
     "--plot",
@@ -125,6 +128,12 @@ def cli(
     status word is never read. Rows with the same commit and the same description (or one
     that says rerun, seed, repeat or verify) are pooled as replicates; a --run on a commit
     already in the file, without --description, re-runs its latest row.
+
+    \b
+    confidence = P(better): the posterior probability that the candidate is truly better
+    than the incumbent. Labels (exit code): STRONG_KEEP P >= 0.99 (0), KEEP P >= 0.80 (0),
+    RETEST 0.20 <= P < 0.80 while a re-run is affordable (2), MARGINAL 0.50 <= P < 0.80
+    once none is (0), DISCARD otherwise (1), CRASH no value (1). docs/stats.md has the math.
     --plot, --plot-pareto and --html draw the whole history (with --append, after the row
     is written); they combine with every mode and do not change the exit code.
     """

@@ -16,12 +16,15 @@ from autolab_shared.output import envelope, print_lines, write_json, write_lines
 from . import __version__
 
 REASONS = {
-    "expected_gain": "positive expected gain over the incumbent",
-    "no_expected_gain": "no expected gain over the incumbent",
+    "expected_gain": "more likely better than the incumbent than not",
+    "no_expected_gain": "not likely enough to be better than the incumbent (P(better) < 0.50,"
+    " or no re-run affordable)",
     "evsi": "delta within noise -> not enough signal",
-    "calibrate": "too few replicates to trust a single run: re-run it (calibrates the noise floor)",
-    "memory": "over the --max-memory-gb cap",
-    "memory_penalty": "memory growth priced in (--memory-rate)",
+    "within_noise": "within the noise floor of the incumbent: re-run it before deciding",
+    "calibrate": "too few replicates for a trusted noise floor: re-run this commit once"
+    " (a keep stands; the re-run measures the noise)",
+    "memory": "over the --max-memory-gb budget",
+    "memory_penalty": "memory decides: the gain does not clearly pay for the memory growth",
     "non_inferior": "a simplification that is not worse (non-inferiority)",
     "baseline": "the baseline: nothing to compare with yet",
     "runlog_cut": "run.log's last summary is cut mid-line; an earlier complete one was judged:"
@@ -41,15 +44,55 @@ def _confidence(a: Assessment) -> str:
     return "n/a" if not math.isfinite(a.p_improve) else f"{a.p_improve:.2f}"
 
 
+def _pct(x: float) -> str:
+    return f"{x * 100:.2f}%"
+
+
+def memory_line(j: Judgement) -> str | None:
+    """Memory growth in numbers, and what gain would pay for it (None when not known)."""
+    a, inc = j.assessment, j.incumbent
+    if "memory" in a.reasons and a.memory_cap_gb is not None and j.memory_gb is not None:
+        return (f"  memory decides: {j.memory_gb:.1f} GB is over the --max-memory-gb budget of"
+                f" {a.memory_cap_gb:.1f} GB, whatever the gain")  # fmt: skip
+    growth = a.memory_growth
+    if growth is None or inc is None or inc.memory_gb is None or j.memory_gb is None:
+        return None
+    if abs(growth) < 0.01:
+        return None
+    raw = raw_delta(j)
+    measured = f"{raw / inc.raw_best * 100:+.2f}% measured, " if raw and inc.raw_best else ""
+    gain = f"{a.expected_gain * 100:.2f}%" if math.isfinite(a.expected_gain) else "n/a"
+    head = (f"  memory: {inc.memory_gb:.1f} -> {j.memory_gb:.1f} GB ({growth * 100:+.0f}%)"
+            f" for {j.metric} {measured}expected gain {gain}")  # fmt: skip
+    if growth <= 0:
+        return head
+    if "memory_penalty" in a.reasons or (a.required_gain > 0 and math.isfinite(a.p_required)):
+        need = _pct(a.required_gain)
+        if "memory_penalty" in a.reasons:
+            head = head.replace("  memory:", "  memory decides:", 1)
+        return (f"{head}; at --memory-rate {a.required_gain / growth:.3g} a keep needs a gain of"
+                f" >= {need}: P(gain >= {need}) = {a.p_required:.2f}")  # fmt: skip
+    return (f"{head}; not priced (--memory-rate 0); at --memory-rate 0.01 it would need a gain"
+            f" of >= {_pct(0.01 * growth)}")  # fmt: skip
+
+
 def noise_source(noise: NoiseFloor) -> str:
-    """Where the noise floor came from, in words."""
+    """Where the noise floor came from, in words: estimator and sample size."""
     if noise.source == "given":
         return "given with --noise"
     if noise.source == "default":
-        return "default prior (0.1% of the metric): no replicates yet"
-    what = "latest" if noise.source == "window" else "all"
-    return (f"pooled sd of {what} {noise.groups} replicate group(s), {noise.values} runs,"
-            f" df {noise.df:g}")  # fmt: skip
+        return ("ASSUMED default prior (0.1% of the metric): no replicates and too few"
+                " non-kept rows for an estimate from the history")  # fmt: skip
+    parts = []
+    if noise.groups:
+        what = "latest" if noise.source.startswith("window") else "all"
+        parts.append(f"pooled sd of {what} {noise.groups} replicate group(s), {noise.values} runs")
+    if noise.null is not None and "history" in noise.source:
+        parts.append(
+            f"empirical null of the history (1.4826*MAD/sqrt(2) of {noise.null.pairs}"
+            f" differences of consecutive non-kept rows: {noise.null.sigma * 100:.3f}%)"
+        )
+    return f"{' + '.join(parts)}; {noise.sigma * 100:.3f}% relative, df {noise.df:.1f}"
 
 
 def verdict_lines(j: Judgement) -> list[str]:
@@ -61,18 +104,36 @@ def verdict_lines(j: Judgement) -> list[str]:
             f"  crash class: {j.crash}" + (f" ({j.crash_detail})" if j.crash_detail else "")
         )
     else:
-        lines.append(
-            f"  {j.metric} delta: {_num(j.delta, sign=True)} | noise floor: ±{_num(j.noise_metric)}"
-        )
+        lines.append(f"  {j.metric} delta: {_delta_text(j)} | noise floor: ±{_num(j.noise_metric)}")
+    if math.isfinite(a.p_improve):
+        lines.append(f"  confidence = P(truly better than the incumbent) = {a.p_improve:.2f}")
+    mem = memory_line(j)
+    if mem is not None:
+        lines.append(mem)
     if j.pareto is not None:
         above = f" (dominated by {', '.join(j.dominated_by[:3])})" if j.dominated_by else ""
         lines.append(f"  pareto status: {j.pareto}{above}")
-    lines.extend(
-        f"  {REASONS.get(r, r)}" for r in a.reasons if r in REASONS and r != "expected_gain"
-    )
+    quiet = {"expected_gain"} | ({"no_expected_gain"} if "memory_penalty" in a.reasons else set())
+    lines.extend(f"  {REASONS.get(r, r)}" for r in a.reasons if r in REASONS and r not in quiet)
     lines.extend(_evidence(j))
     lines.extend(f"  warning: {w}" for w in j.warnings)
     return lines
+
+
+def raw_delta(j: Judgement) -> float | None:
+    """Candidate value − the best value in the file (what the user sees), metric units."""
+    inc = j.incumbent
+    if j.value is None or inc is None or inc.raw_best is None:
+        return None
+    return j.value - inc.raw_best
+
+
+def _delta_text(j: Judgement) -> str:
+    raw = raw_delta(j)
+    est = f"{_num(j.delta, sign=True)} vs the incumbent estimate"
+    if raw is None:
+        return est
+    return f"{raw:+.4f} vs raw best {j.incumbent.raw_best:.6f} ({est})"  # type: ignore[union-attr]
 
 
 def _evidence(j: Judgement) -> list[str]:
@@ -122,7 +183,9 @@ def verdict_data(j: Judgement) -> dict[str, Any]:
         "metric": j.metric, "direction": j.direction, "verdict": a.verdict,
         "confidence": _finite(a.p_improve), "p_improve": _finite(a.p_improve),
         "expected_gain": _finite(a.expected_gain), "ci90": list(a.ci90), "z": _finite(a.z),
-        "value": j.value, "delta": j.delta, "n_runs": j.runs, "memory_gb": j.memory_gb,
+        "value": j.value, "delta": j.delta, "delta_raw_best": raw_delta(j), "n_runs": j.runs,
+        "memory_gb": j.memory_gb, "memory_growth": a.memory_growth,
+        "required_gain": a.required_gain, "p_required": _finite(a.p_required),
         "noise": _noise_data(j.noise, j.noise_metric),
         "incumbent": None if inc is None else {
             "commit": inc.commit, "description": inc.description, "line": inc.line,
@@ -141,6 +204,8 @@ def _noise_data(noise: NoiseFloor, metric_units: float) -> dict[str, Any]:
         "sigma": metric_units, "sigma_relative": noise.sigma, "df": _finite(noise.df),
         "source": noise.source, "estimator": noise.estimator, "groups": noise.groups,
         "values": noise.values, "robust_sigma_relative": noise.robust_sigma,
+        "null_pairs": noise.null.pairs if noise.null else 0,
+        "null_sigma_relative": noise.null.sigma if noise.null else None,
     }  # fmt: skip
 
 

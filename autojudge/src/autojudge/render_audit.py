@@ -6,7 +6,7 @@ import math
 import shlex
 from typing import Any
 
-from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
+from autolab_shared.audit import AUDIT_RERUNS, P_NIGHT_NONE, P_NIGHT_REAL, Audit, AuditRow
 from autolab_shared.commits import is_commit_hash
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.metrics import MAX
@@ -40,8 +40,9 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     delta = audit.scale.delta_y(a.delta, at)
     noise = audit.scale.spread_y(audit.noise.sigma, at)
     lines = [
-        f"{_name(row)}: {a.verdict} (confidence: {conf})  [{label}: {tag}]",
-        f"  {history.metric} delta: {delta:+.4f} | noise floor: ±{noise:.4f}",
+        f"{_name(row)}: {a.verdict} (confidence: {conf}, exit {row.exit_code})  [{label}: {tag}]",
+        f"  {history.metric} delta vs the incumbent estimate: {delta:+.4f}"
+        f" | noise floor: ±{noise:.4f}",
     ]
     if row.kept and row.p_value is not None:
         bh = "survives" if row.survives_bh else "fails"
@@ -88,12 +89,17 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     lines += [
         f"  {_name(r)} {r.config.first.commit} {r.config.first.description}" for r in eb or bh
     ]
+    if audit.raw_improvement is not None:
+        lines.append(f"best vs baseline as written: {audit.raw_improvement:+.4f}"
+                     f" ({audit.best_raw:.6f} vs {audit.baseline.valued[0].value:.6f})")  # type: ignore[union-attr]  # fmt: skip
     if audit.improvement is not None and audit.improvement_ci90 is not None:
         lo, hi = audit.improvement_ci90
-        lines.append(f"best vs baseline: {audit.improvement:+.4f}"
-                     f" (90% interval {lo:+.4f} .. {hi:+.4f}),"
+        lines.append(f"final incumbent vs baseline (posterior, shrunk for noise):"
+                     f" {audit.improvement:+.4f} (90% interval {lo:+.4f} .. {hi:+.4f}),"
                      f" P(real improvement) = {audit.p_real:.2f}")  # fmt: skip
-    lines.append(f"night's verdict: {NIGHT[audit.exit_verdict]} (exit {audit.exit_verdict})")
+    rule = f"exit 0 when P(real improvement) >= {P_NIGHT_REAL}, 1 when <= {P_NIGHT_NONE}, else 2"
+    lines.append(f"night's verdict: {NIGHT[audit.exit_verdict]} (exit {audit.exit_verdict};"
+                 f" {rule})")  # fmt: skip
     lines.extend(_rerun_advice(audit))
     return lines
 
@@ -126,7 +132,10 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
         "experiments": rows, "q": audit.q, "noise": {
             "sigma_relative": audit.noise.sigma,
             "df": audit.noise.df if math.isfinite(audit.noise.df) else None,
-            "source": audit.noise.source, "groups": audit.noise.groups},
+            "source": audit.noise.source, "groups": audit.noise.groups,
+            "estimator": audit.noise.estimator, "values": audit.noise.values,
+            "null_pairs": audit.noise.null.pairs if audit.noise.null else 0},
+        "best_raw": audit.best_raw, "improvement_raw": audit.raw_improvement,
         "survivors_bh": [r["commit"] for r in rows if r["survives_bh"]],
         "survivors_eb": [r["commit"] for r in rows if r["survives_eb"]],
         "improvement": audit.improvement,
@@ -139,10 +148,10 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
 def _row_data(row: AuditRow) -> dict[str, Any]:
     a = row.assessment
     first = row.config.first
-    verdict = a.verdict if a else ("CRASH" if not row.config.valued else "BASELINE")
     return {
         "experiment": _name(row), "commit": first.commit, "description": first.description,
-        "line": first.line, "runs": len(row.config.valued), "kept": row.kept, "verdict": verdict,
+        "line": first.line, "runs": len(row.config.valued), "kept": row.kept,
+        "verdict": row.verdict, "exit_code": row.exit_code,
         "confidence": a.p_improve if a else None, "delta_relative": a.delta if a else None,
         "p_value": row.p_value, "lfdr": row.lfdr,
         "survives_bh": row.survives_bh, "survives_eb": row.survives_eb,

@@ -15,15 +15,19 @@ import numpy as np
 
 from .arrays import FloatArray
 from .chain import ChainState, effect_span, fit_prior, replay, step
-from .decision import Assessment, Candidate, Context, Policy, assess
-from .noise import NoiseFloor, given_relative, pooled_noise
+from .decision import CRASH, EXIT_CODES, Assessment, Candidate, Context, Policy, assess
+from .noise import NoiseFloor, given_relative, history_noise
+from .nullnoise import consecutive_deltas
 from .prior import EffectPrior
 from .replicates import Config, group_configs, replicate_groups
 from .results import History
 from .scale import Scale, scale_for
 
+BASELINE = "BASELINE"
 FDR_Q = 0.10
 AUDIT_RERUNS = 4
+P_NIGHT_REAL = 0.95  # night's verdict REAL IMPROVEMENT (exit 0) at or above
+P_NIGHT_NONE = 0.50  # NO REAL IMPROVEMENT (exit 1) at or below; NOT ENOUGH SIGNAL (2) between
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,20 @@ class AuditRow:
     lfdr: float | None
     survives_bh: bool
     survives_eb: bool
+
+    @property
+    def verdict(self) -> str:
+        """The label: the assessment's, or BASELINE / CRASH."""
+        if self.assessment is not None:
+            return self.assessment.verdict
+        return CRASH if not self.config.valued else BASELINE
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code the single call would have given: 0 for the baseline, 1 for a crash."""
+        if self.assessment is not None:
+            return int(self.assessment.exit_code)
+        return int(EXIT_CODES[CRASH]) if not self.config.valued else 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,16 @@ class Audit:
     p_real: float | None  # P(the final incumbent beats the baseline)
     exit_verdict: int  # 0 real improvement, 1 none, 2 not enough signal
     q: float
+
+    @property
+    def raw_improvement(self) -> float | None:
+        """Best kept value in the file − the baseline's first value (what the user sees)."""
+        if self.baseline is None or self.best_raw is None:
+            return None
+        first = self.baseline.valued[0].value
+        return None if first is None else self.best_raw - first
+
+    best_raw: float | None = None  # the best value of a kept row, as written in the file
 
 
 def benjamini_hochberg(p: FloatArray, q: float) -> FloatArray:
@@ -78,7 +106,8 @@ def audit(history: History, *, window: int = 0, noise: float | None = None, q: f
     configs = group_configs(history.experiments)
     values = [e.value for e in history.experiments if e.value is not None]
     scale = scale_for(values, history.direction)
-    floor = _noise(configs, scale, values, window, noise)
+    deltas = consecutive_deltas(history.experiments, scale)
+    floor = _noise(configs, scale, values, deltas, window, noise)
     sigma2 = floor.sigma**2
     span = effect_span(configs, scale)
     first = replay(configs, scale, EffectPrior.default_prior(span=span), sigma2)
@@ -89,11 +118,11 @@ def audit(history: History, *, window: int = 0, noise: float | None = None, q: f
     return _conclude(rows, state, scale, floor, q)
 
 
-def _noise(configs: list[Config], scale: Scale, values: list[float], window: int,
-           noise: float | None) -> NoiseFloor:  # fmt: skip
+def _noise(configs: list[Config], scale: Scale, values: list[float], deltas: list[float],
+           window: int, noise: float | None) -> NoiseFloor:  # fmt: skip
     if noise is not None:
         return given_relative(noise, values, scale.log)
-    return pooled_noise(replicate_groups(configs, scale), window=window)
+    return history_noise(replicate_groups(configs, scale), deltas, window=window)
 
 
 def _judge_all(configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor,
@@ -155,8 +184,9 @@ def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: Nois
               q: float) -> Audit:  # fmt: skip
     baseline = next((r.config for r in rows if r.config.x(scale).size), None)
     inc, best = state.incumbent, state.incumbent_config
+    raw = state.best_raw.value if state.best_raw is not None else None
     if inc is None or baseline is None or best is None or best is baseline:
-        return Audit(tuple(rows), floor, scale, baseline, best, None, None, None, 1, q)
+        return Audit(tuple(rows), floor, scale, baseline, best, None, None, None, 1, q, raw)
     xb = baseline.x(scale)
     diff = inc.mean - float(xb.mean())
     sd = math.sqrt(inc.var + floor.sigma**2 / xb.size)
@@ -164,8 +194,10 @@ def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: Nois
     lo, hi = diff - 1.645 * sd, diff + 1.645 * sd
     at = float(xb.mean())
     ci = tuple(sorted((scale.delta_y(lo, at), scale.delta_y(hi, at))))
-    verdict = 0 if p_real >= 0.95 else 1 if p_real <= 0.5 else 2
-    if floor.source == "default":
-        verdict = 2
     return Audit(tuple(rows), floor, scale, baseline, best, scale.delta_y(diff, at),
-                 (ci[0], ci[1]), p_real, verdict, q)  # fmt: skip
+                 (ci[0], ci[1]), p_real, night_verdict(p_real), q, raw)  # fmt: skip
+
+
+def night_verdict(p_real: float) -> int:
+    """Exit code of the night from P(final incumbent beats the baseline): 0, 1 or 2."""
+    return 0 if p_real >= P_NIGHT_REAL else 1 if p_real <= P_NIGHT_NONE else 2

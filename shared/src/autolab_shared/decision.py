@@ -1,14 +1,15 @@
-"""Turn the posterior of one candidate's effect into a verdict (design note §3.5–3.7).
+"""Turn the posterior of one candidate's effect into a verdict.
 
-Keep iff the expected gain is positive (``optimize``) or at least 0.5 σ̂ and P ≥ 0.80
-(``strict``); RETEST only when one more run is worth more than a fresh idea (EVSI), or to
-calibrate σ̂ while there are too few replicates. Labels: STRONG_KEEP (P ≥ 0.99), KEEP
-(P ≥ 0.80), MARGINAL (kept under ``optimize`` with P < 0.80).
+``confidence`` is P(δ < 0 | data): the posterior probability that the candidate is truly
+better than the incumbent. The label is a function of that probability (or, when the user
+priced memory or asked for ``strict``, of P(δ < −required gain)), through the one table
+:data:`LABELS`; every label has one exit code (:data:`EXIT_CODES`). docs/stats.md explains.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from .exitcodes import ExitCode
 from .incumbent import Incumbent
 from .noise import NoiseFloor
 from .prior import EffectPrior
-from .value import evsi_one_more_run, fresh_slot_value
+from .value import fresh_slot_value, retest_interval
 
 STRONG_KEEP = "STRONG_KEEP"
 KEEP = "KEEP"
@@ -27,6 +28,27 @@ RETEST = "RETEST"
 DISCARD = "DISCARD"
 CRASH = "CRASH"
 VERDICTS = (STRONG_KEEP, KEEP, MARGINAL, RETEST, DISCARD, CRASH)
+
+P_STRONG = 0.99  # STRONG_KEEP at or above
+P_KEEP = 0.80  # KEEP at or above
+P_MARGINAL = 0.50  # MARGINAL (a keep) at or above, once no re-run is affordable
+P_RETEST = 0.20  # RETEST at or above (below P_KEEP) while a re-run is affordable
+NON_INFERIOR = 0.90  # a simplification with P(not worse by 0.5 σ̂) at or above: KEEP
+
+# (label, exit code, rule on P = P(truly better), or on P(gain ≥ required) when one is set)
+LABELS = (
+    ("STRONG_KEEP", 0, f"P >= {P_STRONG}"),
+    ("KEEP", 0, f"{P_KEEP} <= P < {P_STRONG}"),
+    (
+        "RETEST",
+        2,
+        f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of"
+        " the incumbent, or where one more run is worth more than a fresh idea (EVSI); runs <= 2",
+    ),
+    ("MARGINAL", 0, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
+    ("DISCARD", 1, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
+    ("CRASH", 1, "the run produced no metric value"),
+)
 
 EXIT_CODES = {
     STRONG_KEEP: ExitCode.KEEP,
@@ -45,11 +67,14 @@ class Policy:
     name: str = "optimize"
     strict_sigmas: float = 0.5
     max_retests: int = 2
-    evsi_kappa: float = 1.0
-    p_strong: float = 0.99
-    p_keep: float = 0.80
+    evsi_kappa: float = 1.0  # a re-run must be worth this many fresh ideas (0: always affordable)
+    retest_z: float = 1.0  # a first run within this many sd of the incumbent: one re-run
+    p_strong: float = P_STRONG
+    p_keep: float = P_KEEP
+    p_marginal: float = P_MARGINAL
+    p_retest: float = P_RETEST
     max_memory_gb: float | None = None
-    memory_rate: float = 0.01
+    memory_rate: float = 0.0  # relative gain required per relative memory growth (0: unpriced)
     min_df: int = 2
 
 
@@ -90,6 +115,10 @@ class Assessment:
     slot_value: float | None
     reasons: tuple[str, ...]
     next_action: str | None
+    required_gain: float = 0.0  # relative gain the verdict asked for (memory price, strict margin)
+    p_required: float = math.nan  # P(gain ≥ required_gain): the probability the label used
+    memory_growth: float | None = None  # relative memory growth over the incumbent
+    memory_cap_gb: float | None = None  # the --max-memory-gb budget the verdict checked
 
     @property
     def exit_code(self) -> ExitCode:
@@ -110,63 +139,117 @@ def _interval(post: FloatArray, grid: FloatArray, level: float = 0.90) -> tuple[
     return lo, hi
 
 
-def _memory_penalty(cand: Candidate, ctx: Context, policy: Policy) -> float:
-    if cand.memory_gb is None or not ctx.incumbent_memory_gb or policy.memory_rate <= 0:
-        return 0.0
-    growth = (cand.memory_gb - ctx.incumbent_memory_gb) / ctx.incumbent_memory_gb
-    return policy.memory_rate * max(0.0, growth)
+def memory_growth(cand: Candidate, ctx: Context) -> float | None:
+    """Relative peak-memory growth of the candidate over the incumbent (None when unknown)."""
+    if cand.memory_gb is None or not ctx.incumbent_memory_gb:
+        return None
+    return (cand.memory_gb - ctx.incumbent_memory_gb) / ctx.incumbent_memory_gb
+
+
+def required_gain(cand: Candidate, ctx: Context, policy: Policy) -> float:
+    """The relative gain a keep needs: the memory price plus the strict margin."""
+    growth = memory_growth(cand, ctx)
+    price = policy.memory_rate * max(0.0, growth) if growth is not None else 0.0
+    margin = policy.strict_sigmas * ctx.noise.sigma if policy.name == "strict" else 0.0
+    return price + margin
 
 
 def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     """Judge one candidate against the incumbent."""
     n = len(cand.runs)
-    sigma2 = ctx.noise.sigma**2
-    v = ctx.incumbent.var
     d = float(np.mean(cand.runs)) - ctx.incumbent.mean
-    s = math.sqrt(sigma2 / n + v)
+    s = math.sqrt(ctx.noise.sigma**2 / n + ctx.incumbent.var)
     post = ctx.prior.posterior(d, s)
     grid = ctx.prior.grid
-    p = float(post[grid < 0].sum())
+    p = min(1.0, float(post[grid < 0].sum()))
+    need = required_gain(cand, ctx, policy)
+    p_need = min(1.0, float(post[grid < -need].sum())) if need > 0 else p
     mean = float(post @ grid)
     z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
-    verdict, reasons, evsi, slot, action = _decide(cand, ctx, policy, post, d, s, p, mean)
+    verdict, reasons, action = _decide(cand, ctx, policy, post, p, p_need)
     return Assessment(
         verdict=verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
-        ci90=_interval(post, grid), z=z, n_runs=n, evsi=evsi, slot_value=slot,
-        reasons=reasons, next_action=action,
+        ci90=_interval(post, grid), z=z, n_runs=n, evsi=None, slot_value=None,
+        reasons=reasons, next_action=action, required_gain=need, p_required=p_need,
+        memory_growth=memory_growth(cand, ctx), memory_cap_gb=policy.max_memory_gb,
     )  # fmt: skip
 
 
+def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
+    """The z = delta/sd range where a re-run is affordable: retests left, and one more run worth
+    more than a fresh idea (EVSI), or a first run within ``retest_z`` sd of the incumbent."""
+    n, sigma2 = len(cand.runs), ctx.noise.sigma**2
+    if n - 1 >= policy.max_retests or sigma2 <= 0:
+        return None
+    if policy.evsi_kappa <= 0:
+        return (-math.inf, math.inf)
+    slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var)
+    slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
+    span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot)
+    if n == 1 and policy.retest_z > 0:  # within the noise floor: the hull keeps it one interval
+        lo, hi = span if span is not None else (-policy.retest_z, policy.retest_z)
+        span = (min(lo, -policy.retest_z), max(hi, policy.retest_z))
+    return span
+
+
+def retest_zone(
+    span: tuple[float, float] | None, prob_at: Callable[[float], float], policy: Policy
+) -> tuple[float, float] | None:
+    """The z span as a range of P: [P at its worse end, P at its better end), widened to reach
+    P_MARGINAL, so that the labels stay ordered along P (and so along the measured value)."""
+    if span is None:
+        return None
+    lo = max(policy.p_retest, prob_at(span[1]) if math.isfinite(span[1]) else 0.0)
+    hi = max(policy.p_marginal, prob_at(span[0]) if math.isfinite(span[0]) else 1.0)
+    return lo, min(hi, policy.p_keep)
+
+
+def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> str:
+    """The label a probability of being better earns (the table :data:`LABELS`); ``zone`` is
+    the range of P where a re-run is affordable (:func:`retest_zone`)."""
+    if p >= policy.p_strong:
+        return STRONG_KEEP
+    if p >= policy.p_keep:
+        return KEEP
+    if zone is not None and zone[0] <= p < zone[1]:
+        return RETEST
+    if p >= policy.p_marginal and policy.name != "strict":
+        return MARGINAL
+    return DISCARD
+
+
 def _decide(
-    cand: Candidate, ctx: Context, policy: Policy, post: FloatArray,
-    d: float, s: float, p: float, mean: float,
-) -> tuple[str, tuple[str, ...], float | None, float | None, str | None]:  # fmt: skip
-    sigma = ctx.noise.sigma
-    n = len(cand.runs)
+    cand: Candidate,
+    ctx: Context,
+    policy: Policy,
+    post: FloatArray,
+    p: float,
+    p_need: float,
+) -> tuple[str, tuple[str, ...], str | None]:
     if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
-        return DISCARD, ("memory",), None, None, None
-    evsi = slot = None
-    if n - 1 < policy.max_retests and 0.02 < p < 0.995 and sigma > 0:
-        slot = fresh_slot_value(ctx.prior, sigma**2, ctx.incumbent.var)
-        slot *= (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
-        evsi = evsi_one_more_run(ctx.prior, post, d, n, sigma**2, ctx.incumbent.var)
-        if evsi > policy.evsi_kappa * slot:
-            return RETEST, ("evsi",), evsi, slot, "rerun_candidate"
-    margin = policy.strict_sigmas * sigma if policy.name == "strict" else 0.0
-    score = mean + _memory_penalty(cand, ctx, policy)
-    keep = score < -margin and (policy.name != "strict" or p >= policy.p_keep)
-    reasons: tuple[str, ...] = ("expected_gain",) if keep else ("no_expected_gain",)
-    if not keep and cand.simplification:
-        p_ok = float(post[ctx.prior.grid < 0.5 * sigma].sum())
-        if p_ok >= 0.9:
-            keep, reasons = True, ("non_inferior",)
-    if score - mean > 1e-5:
-        reasons += ("memory_penalty",)
-    if not keep:
-        return DISCARD, reasons, evsi, slot, None
-    if n == 1 and not ctx.noise.known and ctx.noise.total_df < policy.min_df:
-        return RETEST, ("calibrate",), evsi, slot, "rerun_candidate"
-    if reasons[0] == "non_inferior":
-        return KEEP, reasons, evsi, slot, None
-    label = STRONG_KEEP if p >= policy.p_strong else KEEP if p >= policy.p_keep else MARGINAL
-    return label, reasons, evsi, slot, None
+        return DISCARD, ("memory",), None
+    banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
+    span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
+    s = math.sqrt(ctx.noise.sigma**2 / len(cand.runs) + ctx.incumbent.var)
+    grid = ctx.prior.grid
+
+    def prob(need: float) -> Callable[[float], float]:
+        return lambda zz: float(ctx.prior.posterior(zz * s, s)[grid < -need].sum())
+
+    need = required_gain(cand, ctx, policy)
+    label = label_for(p_need, zone=retest_zone(span, prob(need), policy), policy=policy)
+    plain = label_for(p, zone=retest_zone(span, prob(0.0), policy), policy=policy)
+    priced = p_need < p and label != plain
+    extra: tuple[str, ...] = ("memory_penalty",) if priced and policy.memory_rate > 0 else ()
+    if label in (MARGINAL, RETEST) and cand.simplification:
+        p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
+        if p_ok >= NON_INFERIOR and p_need >= policy.p_marginal:
+            return KEEP, ("non_inferior", *extra), None
+    if label == RETEST:
+        why = ("within_noise", "calibrate") if ctx.noise.source == "default" else ("within_noise",)
+        return RETEST, (*why, *extra), "rerun_candidate"
+    if label == DISCARD:
+        return DISCARD, ("no_expected_gain", *extra), None
+    if len(cand.runs) == 1 and ctx.noise.replicate_df < policy.min_df:
+        return label, ("expected_gain", *extra, "calibrate"), "rerun_to_calibrate"
+    return label, ("expected_gain", *extra), None

@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
 
 
 MEANINGS: dict[ExitCode, str] = {
-    ExitCode.KEEP: "keep (a real improvement; autosteer: progressing; autoevolve: champion won)",
+    ExitCode.KEEP: "keep (P(better) >= 0.5; autosteer: progressing; autoevolve: champion won)",
     ExitCode.DISCARD: "discard (or crash; autosteer: stuck; autoevolve: no improvement)",
     ExitCode.RETEST: "retest (within noise, not enough signal: re-run before deciding)",
     ExitCode.INPUT_ERROR: "input or internal error (missing/unusable file, bug)",

@@ -22,10 +22,11 @@ from .decision import (
     crash_assessment,
 )
 from .errors import InputError
-from .noise import NoiseFloor, given_relative, min_replicate_df, pooled_noise
+from .noise import NoiseFloor, given_relative, history_noise, min_replicate_df
+from .nullnoise import consecutive_deltas
 from .pareto import Point, dominating
 from .prior import EffectPrior
-from .replicates import Config, candidate_key, group_configs, replicate_groups
+from .replicates import Config, candidate_key, group_configs, replicate_groups, replicate_keys
 from .results import Experiment, History
 from .scale import Scale, scale_for
 
@@ -118,7 +119,10 @@ def judge(
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    noise = _noise(configs, len(exps), key, x_cand, scale, values, opts)
+    keys = replicate_keys(exps)[:first]
+    pairs = [(e, k) for e, k in zip(exps[:first], keys, strict=True) if k != key]
+    deltas = consecutive_deltas([e for e, _ in pairs], scale, [k for _, k in pairs])
+    noise = _noise(configs, len(exps), key, x_cand, scale, values, deltas, opts)
     return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
 
 
@@ -135,12 +139,12 @@ def _candidate_rows(
 
 def _noise(
     configs: list[Config], n_rows: int, key: str, x_cand: list[float], scale: Scale,
-    values: list[float], opts: JudgeOptions,
+    values: list[float], deltas: list[float], opts: JudgeOptions,
 ) -> NoiseFloor:  # fmt: skip
     if opts.noise is not None:
         return given_relative(opts.noise, values, scale.log)
     groups = replicate_groups(configs, scale, (key, n_rows, x_cand))
-    return pooled_noise(groups, window=opts.window)
+    return history_noise(groups, deltas, window=opts.window)
 
 
 def _judge(
@@ -191,7 +195,7 @@ def _memory(cand_rows: list[Experiment], run: RunInput | None) -> float | None:
 def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
     """The first configuration has nothing to beat; it needs a replicate for σ̂."""
     nan = math.nan
-    needs_rerun = n < 2 and not noise.known and noise.total_df < policy.min_df
+    needs_rerun = n < 2 and not noise.known and noise.replicate_df < policy.min_df
     verdict, reason = (RETEST, "calibrate") if needs_rerun else (KEEP, "baseline")
     action = "rerun_candidate" if needs_rerun else None
     return Assessment(

@@ -1,8 +1,9 @@
-"""The noise floor: run-to-run sd of one experiment, pooled from replicate groups.
+"""The noise floor: run-to-run sd of one experiment, from replicates and from the history.
 
 Estimator: pooled within-group variance of rows that measured the same configuration, with a
-weak scaled-inverse-χ² prior (σ0 = 0.1 % of the metric, ν0 = 1 degree of freedom):
-σ̂² = (ν0·σ0² + Σ_g Σ_r (x_gr − x̄_g)²) / (ν0 + Σ_g (n_g − 1)), on the working (log) scale.
+scaled-inverse-χ² prior σ0², ν0: σ̂² = (ν0·σ0² + Σ_g Σ_r (x_gr − x̄_g)²) / (ν0 + Σ_g (n_g − 1)),
+on the working (log) scale. The prior is the history's empirical null (:mod:`.nullnoise`,
+weighted by its effective df) when the history has one, else σ0 = 0.1 % with ν0 = 1.
 The spread of keeps is never used: it measures the size of accepted improvements, not noise.
 numpy is imported where values are pooled, so a history without replicates does not load it.
 """
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from .nullnoise import ESTIMATOR as NULL_ESTIMATOR
+from .nullnoise import NullNoise, empirical_null
 
 if TYPE_CHECKING:
     from .arrays import FloatArray
@@ -20,9 +24,12 @@ if TYPE_CHECKING:
 SIGMA0 = 0.001
 NU0 = 1.0
 ROBUST_MIN_DF = 6
+NULL_PRIOR_DF = 1.0  # weight of the empirical null as the prior of replicates (as σ0's ν0)
+NULL_CHECK_DF = 2.0  # replicate df from which replicates alone give σ̂ (the null is a note)
 OUTLIER_Z = 5.0
 
 ESTIMATOR = "pooled within-replicate-group sd with a scaled-inv-chi2 prior (sigma0=0.1%, nu0=1)"
+COMBINED = "pooled within-replicate-group sd, with the empirical null as its prior (1 df)"
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,8 @@ class NoiseFloor:
 
     sigma: float
     df: float
-    source: str  # 'replicates' | 'window' | 'given' | 'default'
+    source: str  # 'replicates' | 'window' | 'history' | 'replicates+history' | 'window+history'
+    # | 'given' | 'default'
     estimator: str
     groups: int
     values: int
@@ -39,6 +47,14 @@ class NoiseFloor:
     outliers: tuple[int, ...] = ()  # positions in the flattened group values
     note: str = ""
     total_df: float = 0.0  # replicate df of all groups, windowed or not (drives calibration)
+    null: NullNoise | None = None  # the history's empirical null, when it has one
+
+    @property
+    def replicate_df(self) -> float:
+        """Degrees of freedom from replicates alone (all groups, windowed or not)."""
+        if self.source in ("given", "default", "history"):
+            return math.inf if self.source == "given" else 0.0
+        return self.total_df - (NULL_PRIOR_DF if self.source.endswith("+history") else 0.0)
 
     @property
     def known(self) -> bool:
@@ -83,6 +99,33 @@ def pooled_noise(
     total_df = float(sum(len(g) - 1 for g in usable))
     return NoiseFloor(sigma, df, source, ESTIMATOR, len(chosen), n_values, robust, outliers, note,
                       total_df)  # fmt: skip
+
+
+def history_noise(
+    groups: Sequence[Sequence[float]], deltas: Sequence[float], *, window: int = 5
+) -> NoiseFloor:
+    """The shared estimate: replicates pooled with the history's empirical null as their prior.
+
+    Without replicates the empirical null alone; with fewer than 2 replicate df, the null as
+    the replicates' prior (1 df, in place of the default σ0); from 2 replicate df on, replicates
+    alone (the null only in a note: near-null effects widen it); with neither, the default.
+    """
+    null = empirical_null(deltas)
+    if null is None:
+        return pooled_noise(groups, window=window)
+    if not any(len(g) >= 2 for g in groups):
+        return NoiseFloor(null.sigma, null.df, "history", NULL_ESTIMATOR, 0, 0,
+                          total_df=null.df, null=null)  # fmt: skip
+    alone = pooled_noise(groups, window=window)
+    if alone.total_df >= NULL_CHECK_DF:
+        note = (
+            f"replicates ({alone.sigma * 100:.3f}%) are used; the history's empirical null"
+            f" says {null.sigma * 100:.3f}% ({null.pairs} differences)"
+        )
+        return replace(alone, null=null, note="; ".join(filter(None, (alone.note, note))))
+    floor = pooled_noise(groups, window=window, sigma0=null.sigma, nu0=NULL_PRIOR_DF)
+    return replace(floor, source=f"{floor.source}+history", estimator=COMBINED,
+                   total_df=floor.total_df + NULL_PRIOR_DF, null=null)  # fmt: skip
 
 
 def _residuals(groups: Sequence[Sequence[float]]) -> FloatArray:

@@ -17,7 +17,7 @@ from .arrays import FloatArray
 GRID_LO = -0.02
 GRID_HI = 0.035
 GRID_STEP = 0.00025
-MAX_GRID_POINTS = 801
+GRID_RATIO = 1.15  # beyond the core, points grow geometrically by this ratio
 DEFAULT_SPIKE = 0.3
 DEFAULT_SLAB_SCALE = 0.002
 DEFAULT_N0 = 10.0
@@ -45,6 +45,15 @@ def _compress(
     return pairs[:, 0], pairs[:, 1], count.astype(np.float64)
 
 
+def _outer(edge: float, span: float) -> FloatArray:
+    """Geometric grid points beyond ``edge`` up to ``span`` (empty when span ≤ edge)."""
+    if span <= edge:
+        return np.zeros(0)
+    count = int(np.ceil(np.log(span / edge) / np.log(GRID_RATIO)))
+    out: FloatArray = (edge * GRID_RATIO ** np.arange(1, count + 1)).astype(np.float64)
+    return out
+
+
 @dataclass
 class EffectPrior:
     """A discrete prior over the effect δ on a grid that contains 0 exactly."""
@@ -65,13 +74,13 @@ class EffectPrior:
     ) -> EffectPrior:
         """The prior before any data: a spike at 0 and a Laplace slab.
 
-        The grid covers −2 %…+3.5 %, widened to ±``span`` when effects may be larger (the
-        step then grows so the grid keeps at most 801 points).
+        The grid covers −2 %…+3.5 % in steps of 0.025 %, then out to ±``span`` in geometric
+        steps (one broken run far away must not coarsen the grid where effects live).
         """
-        lo, hi = min(GRID_LO, -span), max(GRID_HI, span)
-        step = max(GRID_STEP, (hi - lo) / (MAX_GRID_POINTS - 1))
-        grid = (np.arange(round(lo / step), round(hi / step) + 1) * step).astype(np.float64)
-        slab = np.exp(-np.abs(grid) / slab_scale)
+        core = np.arange(round(GRID_LO / GRID_STEP), round(GRID_HI / GRID_STEP) + 1) * GRID_STEP
+        grid = np.concatenate([-_outer(-GRID_LO, span)[::-1], core, _outer(GRID_HI, span)])
+        grid = grid.astype(np.float64)
+        slab = np.exp(-np.abs(grid) / slab_scale) * np.gradient(grid)
         g0 = (1 - spike) * slab / slab.sum()
         g0[np.argmin(np.abs(grid))] += spike
         g0 /= g0.sum()
@@ -114,8 +123,8 @@ class EffectPrior:
 
     @property
     def step(self) -> float:
-        """Grid spacing."""
-        return float(self.grid[1] - self.grid[0])
+        """Grid spacing where effects live (near 0)."""
+        return float(self.grid[self.zero + 1] - self.grid[self.zero])
 
     def _log_weights(self) -> FloatArray:
         """log of the weights, computed once per weights array (posterior is called a lot)."""

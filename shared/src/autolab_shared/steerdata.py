@@ -1,7 +1,7 @@
 """Experiments in steering terms: category, tags, knobs, and whether a keep was real.
 
 A keep counts as a success only when it improved the best kept value of its agent by more
-than the noise floor (the replicate-pooled σ̂ that autojudge uses), so lucky noise keeps do not
+than the noise floor (`noise.history_noise`, the σ̂ autojudge uses), so lucky noise keeps do not
 steer the search.
 """
 
@@ -17,7 +17,8 @@ from .classify import Classifier
 from .forkmap import MINIMUM, map_in_halves
 from .ideas import description_tokens
 from .knobs import KnobChange, parse_knobs
-from .noise import NoiseFloor, pooled_noise
+from .noise import NoiseFloor, history_noise
+from .nullnoise import consecutive_deltas
 from .replicates import group_configs, replicate_groups
 from .results import History
 from .scale import scale_for
@@ -58,14 +59,17 @@ def agent_name(history: History) -> str:
 
 
 def noise_of(histories: Sequence[History]) -> NoiseFloor:
-    """σ̂ pooled over every replicate group of every history (relative, log scale)."""
+    """σ̂ of every history: replicate groups pooled with the empirical null of the histories'
+    consecutive deltas (relative, log scale; `noise.history_noise`, the estimate autojudge uses)."""
     groups: list[list[float]] = []
+    deltas: list[float] = []
     for history in histories:
         values = [e.value for e in history.experiments if e.value is not None]
         scale = scale_for(values, history.direction)
         # a configuration of one row is never a replicate group: do not build those
         groups += replicate_groups(group_configs(history.experiments, min_rows=2), scale)
-    return pooled_noise(groups, window=0)
+        deltas += consecutive_deltas(history.experiments, scale)
+    return history_noise(groups, deltas, window=0)
 
 
 class Facts(NamedTuple):

@@ -30,7 +30,20 @@ def evsi_one_more_run(
     return v_next - v_now
 
 
+_SLOTS: dict[tuple[int, float, float], float] = {}
+
+
 def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
+    """Expected gain of a fresh candidate (memoised on the prior and the rounded variances)."""
+    key = (hash(prior.weights.tobytes()), float(f"{sigma2:.3g}"), float(f"{v:.2g}"))
+    if key not in _SLOTS:
+        if len(_SLOTS) > 4096:
+            _SLOTS.clear()
+        _SLOTS[key] = _fresh_slot_value(prior, sigma2, v)
+    return _SLOTS[key]
+
+
+def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
     """Expected gain of spending one run on a fresh candidate decided after one run."""
     se = math.sqrt(sigma2 + v)
     w, grid = prior.weights, prior.grid
@@ -40,3 +53,31 @@ def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
     dens = (w[None, :] * np.exp(-0.5 * ((dg[:, None] - grid[None, :]) / se) ** 2)).sum(axis=1)
     dens /= dens.sum()
     return float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se)))
+
+
+RETEST_Z = np.linspace(-4.0, 4.0, 17)  # deltas, in units of their sd, where EVSI is evaluated
+_INTERVALS: dict[tuple[int, int, float, float, float], tuple[float, float] | None] = {}
+
+
+def retest_interval(
+    prior: EffectPrior, n: int, sigma2: float, v: float, slot: float
+) -> tuple[float, float] | None:
+    """The z = delta/sd range in which one more run is worth more than ``slot`` (a fresh idea).
+
+    The hull of the z values on :data:`RETEST_Z` where the EVSI exceeds the slot value, so that
+    a better measured value never moves a candidate from RETEST back to a worse label. Memoised
+    on the prior's weights and the rounded variances (an audit asks thousands of times).
+    """
+    weights = hash(prior.weights.tobytes())  # a refitted prior is another prior
+    key = (weights, n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"))
+    if key not in _INTERVALS:
+        if len(_INTERVALS) > 4096:
+            _INTERVALS.clear()
+        s = math.sqrt(sigma2 / n + v)
+        worth = [
+            float(z)
+            for z in RETEST_Z
+            if evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v) > slot
+        ]
+        _INTERVALS[key] = (min(worth), max(worth)) if worth else None
+    return _INTERVALS[key]

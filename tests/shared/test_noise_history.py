@@ -1,0 +1,111 @@
+"""The noise floor from a history without replicates (empirical null), and how it is combined."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autolab_shared.noise import history_noise
+from autolab_shared.nullnoise import MIN_PAIRS, consecutive_deltas, empirical_null
+from autolab_shared.replicates import group_configs, replicate_groups
+from autolab_shared.results import parse_results
+from autolab_shared.scale import scale_for
+from autolab_shared.steerdata import noise_of
+
+HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
+
+
+def _history(rows: list[tuple[str, float, str]]) -> str:
+    return HEADER + "".join(f"{c}\t{v:.6f}\t44.0\t{s}\tchange {i}\n" for i, (c, v, s) in
+                            enumerate(rows))  # fmt: skip
+
+
+def _night(n: int, sigma: float, seed: int, null_share: float = 1.0) -> str:
+    """A greedy night on a flat landscape: every change is a null (or harmful, 1 − share)."""
+    rng = random.Random(seed)
+    rows, best = [], math.inf
+    for i in range(n):
+        effect = 0.0 if rng.random() < null_share else rng.expovariate(1 / 0.01)
+        value = 1.0 * (1 + effect) * math.exp(sigma * rng.gauss(0, 1))
+        keep = value < best
+        best = min(best, value) if keep else best
+        rows.append((f"{0xC0000000 + i:08x}", value, "keep" if keep else "discard"))
+    return _history(rows)
+
+
+def test_consecutive_deltas_pair_only_non_kept_rows_between_keeps() -> None:
+    rows = [("a000001", 1.0, "keep"), ("a000002", 1.01, "discard"), ("a000003", 1.02, "discard"),
+            ("a000004", 0.99, "keep"), ("a000005", 1.0, "discard"), ("a000006", 0.0, "crash"),
+            ("a000007", 0.995, "discard"), ("a000007", 0.993, "discard")]  # fmt: skip
+    text = _history(rows).replace("change 7", "change 6")  # a replicate: same commit, same change
+    history = parse_results(text)
+    scale = scale_for([e.value for e in history.experiments if e.value], "min")
+    got = consecutive_deltas(history.experiments, scale)
+    want = [math.log(1.02) - math.log(1.01), math.log(0.995) - math.log(1.0)]
+    assert got == pytest.approx(want)  # the crash and the repeat run of a000007 are skipped
+
+
+def test_unlabelled_rows_are_read_greedily() -> None:
+    rows = [("a000001", 1.0, ""), ("a000002", 1.01, ""), ("a000003", 1.03, ""),
+            ("a000004", 0.98, ""), ("a000005", 0.99, "")]  # fmt: skip
+    history = parse_results(_history(rows))
+    scale = scale_for([1.0], "min")
+    assert consecutive_deltas(history.experiments, scale) == pytest.approx(
+        [math.log(1.03) - math.log(1.01)]
+    )
+
+
+@pytest.mark.parametrize("sigma", [0.0005, 0.001, 0.002])
+def test_empirical_null_recovers_the_noise_of_a_night_of_null_changes(sigma: float) -> None:
+    history = parse_results(_night(400, sigma, seed=int(sigma * 1e6)))
+    scale = scale_for([e.value for e in history.experiments if e.value], "min")
+    null = empirical_null(consecutive_deltas(history.experiments, scale))
+    assert null is not None and null.pairs > 300
+    assert null.sigma == pytest.approx(sigma, rel=0.2)
+
+
+def test_real_effects_in_the_tails_barely_move_it() -> None:
+    clean = parse_results(_night(400, 0.001, seed=7))
+    mixed = parse_results(_night(400, 0.001, seed=7, null_share=0.8))  # 20 % harmful, large
+    est = []
+    for history in (clean, mixed):
+        scale = scale_for([e.value for e in history.experiments if e.value], "min")
+        est.append(empirical_null(consecutive_deltas(history.experiments, scale)))
+    assert est[0] is not None and est[1] is not None
+    assert est[1].sigma < 1.5 * est[0].sigma
+
+
+@given(st.lists(st.floats(-0.01, 0.01, allow_nan=False), max_size=MIN_PAIRS - 1))
+@settings(max_examples=50)
+def test_too_few_differences_give_no_estimate(deltas: list[float]) -> None:
+    assert empirical_null(deltas) is None
+
+
+def test_logging_duplicates_are_not_noise() -> None:
+    assert empirical_null([0.0] * 30 + [0.001 * k for k in range(1, 12)]) is None
+
+
+def test_history_noise_prefers_replicates_and_says_what_it_used() -> None:
+    deltas = [0.0014 * math.sin(k * 1.7 + 0.3) for k in range(40)]
+    alone = history_noise([], deltas)
+    assert alone.source == "history" and alone.null is not None and alone.null.pairs == 40
+    one_df = history_noise([[0.0, 0.001]], deltas)
+    assert one_df.source == "replicates+history" and one_df.replicate_df == 1
+    low, high = sorted((alone.sigma, 0.001 / math.sqrt(2)))
+    assert low <= one_df.sigma <= high
+    enough = history_noise([[0.0, 0.001], [0.002, 0.0025, 0.0015]], deltas)
+    assert enough.source == "replicates" and "empirical null" in enough.note
+    assert history_noise([], []).source == "default"
+
+
+def test_autosteer_noise_uses_the_same_history_estimate() -> None:
+    history = parse_results(_night(200, 0.001, seed=3))
+    floor = noise_of([history])
+    scale = scale_for([e.value for e in history.experiments if e.value], "min")
+    groups = replicate_groups(group_configs(history.experiments), scale)
+    same = history_noise(groups, consecutive_deltas(history.experiments, scale), window=0)
+    assert (floor.source, floor.sigma) == ("history", same.sigma)
