@@ -24,12 +24,12 @@ from autolab_shared.ideas import (
     jaccard,
     load_ideas,
     near_miss_ideas,
-    parse_number,
     tried_from,
     untried,
     value_neighbours,
     values_equal,
 )
+from autolab_shared.knobvalue import readings as parse_number
 
 IDEAS = load_ideas()
 BY_ID = {idea.id: idea for idea in IDEAS}
