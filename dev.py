@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
-"""Bootstrap and run autolab's two entry points on a machine with only Python and git.
+"""Set up autolab on a machine with only Python and git, then run its examples or its tests.
 
-    python3 .ci/dev.py example   # autojudge on examples/, the autoevolve demo, autosteer
-    python3 .ci/dev.py test      # lint, types and the whole test suite
+    python3 dev.py example          # autojudge on examples/, the autoevolve demo, autosteer
+    python3 dev.py test             # ruff, ruff format, mypy --strict and the tests (not `slow`)
+    python3 dev.py test --slow      # only the tests marked `slow` (the exhaustive fault test ...)
+    python3 dev.py test -- -k noise # anything after `--` goes to pytest
+    python3 dev.py wheels           # build every wheel, pip-install each CLI alone in a new venv
 
-It finds uv (PATH, ``python -m uv``, or a private venv it creates under
-.autolab-bootstrap/), then ``uv sync --locked`` makes .venv with all four
-packages installed editable (with the plot extra), then runs the command through ``uv run``.
-Extra arguments after the command are passed on (to autojudge or pytest).
-CI also runs ``python3 .ci/dev.py wheels``: build every wheel and pip-install
-each CLI on its own into a fresh virtual environment.
+It finds uv (PATH, ``python -m uv``, or a private venv it creates under .autolab-bootstrap/),
+then ``uv sync --locked`` makes .venv with all four packages installed editable (all extras).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 BOOT = ROOT / ".autolab-bootstrap"
 
 
@@ -36,6 +36,19 @@ def _works(cmd: list[str]) -> bool:
         return False
 
 
+class BootstrapError(Exception):
+    """A set-up step failed; the message holds the command and what it printed."""
+
+
+def _checked(cmd: list[str], what: str) -> None:
+    """Run a set-up command; on failure raise with its own output (the real cause)."""
+    log("$ " + " ".join(cmd))
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        said = (proc.stderr.strip() or proc.stdout.strip() or "(no output)")[-3000:]
+        raise BootstrapError(f"{what} failed (exit {proc.returncode}):\n{said}")
+
+
 def _private_uv() -> list[str]:
     """Install uv into a private virtual environment (works under PEP 668 too)."""
     bindir = BOOT / ("Scripts" if os.name == "nt" else "bin")
@@ -44,21 +57,16 @@ def _private_uv() -> list[str]:
         return [str(uv)]
     log("uv not found: installing it with pip into .autolab-bootstrap/")
     made = subprocess.run([sys.executable, "-m", "venv", str(BOOT)], check=False).returncode == 0
+    quiet = ["install", "--quiet", "--disable-pip-version-check", "uv"]
     if made:
-        pip = [
-            str(bindir / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ]
-        subprocess.run([*pip, "uv"], check=True)
+        _checked([str(bindir / "python"), "-m", "pip", *quiet], "installing uv with pip")
         return [str(uv)]
     log("python -m venv is unavailable: installing uv with pip --user")
-    user = [sys.executable, "-m", "pip", "install", "--quiet", "--user", "uv"]
-    if subprocess.run(user, check=False).returncode != 0:
-        subprocess.run([*user, "--break-system-packages"], check=True)
+    user = [sys.executable, "-m", "pip", *quiet, "--user"]
+    try:
+        _checked(user, "installing uv with pip --user")
+    except BootstrapError:
+        _checked([*user, "--break-system-packages"], "installing uv with pip --user")
     return [sys.executable, "-m", "uv"]
 
 
@@ -78,20 +86,26 @@ def run(cmd: list[str]) -> int:
 
 
 def sync(uv: list[str]) -> None:
-    """Create or update .venv exactly as uv.lock says."""
+    """Create or update .venv exactly as uv.lock says; on failure say why (stale lock or not)."""
     cmd = [*uv, "sync", "--locked", "--all-packages", "--all-extras", "--compile-bytecode"]
-    if run([*cmd, "--quiet"]) != 0:
-        sys.exit("[dev] uv sync failed (is uv.lock stale? run: uv lock)")
+    try:
+        _checked([*cmd, "--quiet"], "uv sync")
+    except BootstrapError as error:
+        if "needs to be updated" in str(error):  # uv's own words for a stale lock file
+            raise BootstrapError(
+                f"{error}\nuv.lock is stale: run  {' '.join([*uv, 'lock'])}"
+            ) from None
+        raise
+    if not shutil.which("uv"):
+        log(f"uv is not on PATH; where this README says `uv run`, use: {' '.join(uv)} run")
 
 
-def example(uv: list[str], extra: list[str]) -> int:
+def example(uv: list[str], _options: argparse.Namespace) -> int:
     """autojudge on examples/, then the autoevolve demo and autojudge/autosteer on its results.
 
     Each tool answers with 0, 1 or 2 (keep/discard/retest, progressing/stuck/...); only an
     error code (3 and up) from any step fails the command.
     """
-    if extra:
-        return run([*uv, "run", "--no-sync", "autojudge", *extra])
     tool = [*uv, "run", "--no-sync"]
     demo = Path(tempfile.mkdtemp(prefix="autolab-demo-")) / "repo"
     pooled = str(demo / ".autoevolve" / "results.all.tsv")
@@ -110,13 +124,17 @@ def example(uv: list[str], extra: list[str]) -> int:
     return 0
 
 
-def test(uv: list[str], extra: list[str]) -> int:
+def test(uv: list[str], options: argparse.Namespace) -> int:
+    """Lint, types and the tests not marked slow; with --slow only the slow tests."""
+    pytest = ["pytest", "--durations=5", *options.pytest_args]
     steps = [
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
         ["mypy"],
-        ["pytest", "--durations=5", *extra],
+        [*pytest, "-m", "not slow"],
     ]
+    if options.slow:
+        steps = [[*pytest, "-m", "slow"]]
     for step in steps:
         code = run([*uv, "run", "--no-sync", *step])
         if code != 0:
@@ -125,7 +143,7 @@ def test(uv: list[str], extra: list[str]) -> int:
     return 0
 
 
-def wheels(uv: list[str], extra: list[str]) -> int:
+def wheels(uv: list[str], _options: argparse.Namespace) -> int:
     """Build all wheels without workspace sources; pip-install each CLI alone in a fresh venv."""
     import tempfile
 
@@ -136,7 +154,10 @@ def wheels(uv: list[str], extra: list[str]) -> int:
     shared = sorted(dist.glob("autolab_shared-*.whl"))
     for tool in ("autojudge", "autosteer", "autoevolve"):
         with tempfile.TemporaryDirectory(prefix=f"autolab-{tool}-") as tmp:
-            if _smoke(Path(tmp), [*shared, *sorted(dist.glob(f"{tool}-*.whl"))], tool) != 0:
+            if (
+                _smoke(Path(tmp), [*shared, *sorted(dist.glob(f"autolab_{tool[4:]}-*.whl"))], tool)
+                != 0
+            ):
                 return 3
     return 0
 
@@ -163,13 +184,35 @@ def _smoke(venv: Path, wheel_files: list[Path], tool: str) -> int:
 COMMANDS = {"example": example, "test": test, "wheels": wheels}
 
 
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python3 dev.py", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("example", help="run the tools on the bundled example data and the demo")
+    test_cmd = commands.add_parser("test", help="ruff, mypy --strict and pytest (what CI runs)")
+    test_cmd.add_argument("--slow", action="store_true", help="run only the tests marked slow")
+    commands.add_parser("wheels", help="build the wheels and install each CLI in a fresh venv")
+    return top
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in COMMANDS:
-        print(__doc__, file=sys.stderr)
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    own = argv[: argv.index("--")] if "--" in argv else argv
+    try:
+        options = parser().parse_args(own)
+    except SystemExit as stop:  # argparse: 0 for --help, 2 for a usage error
+        return 0 if stop.code == 0 else 4
+    if extra and options.command != "test":
+        print(f"python3 dev.py {options.command}: takes no arguments after --", file=sys.stderr)
         return 4
-    uv = find_uv()
-    sync(uv)
-    return COMMANDS[argv[0]](uv, argv[1:])
+    options.pytest_args = extra
+    try:
+        uv = find_uv()
+        sync(uv)
+    except BootstrapError as error:
+        log(f"set-up failed: {error}")
+        return 3
+    return COMMANDS[options.command](uv, options)
 
 
 if __name__ == "__main__":
