@@ -204,8 +204,8 @@ def _label(
     rate, gain = base
     if tried < 3:
         return "EXPLORE", f"only {tried} tried"
-    if crashed / tried > 0.5:
-        return "AVOID", f"{crashed} of {tried} crashed"
+    if crashed / tried > 0.5 and kept / tried < rate:
+        return "AVOID", f"{crashed} of {tried} crashed, {kept} kept"
     post = (kept + PRIOR_TRIES * rate) / (tried + PRIOR_TRIES)
     ratio = post / rate if rate > 0 else 1.0
     words = f"{kept}/{tried} kept vs {rate:.0%} overall, posterior {post:.0%}"
