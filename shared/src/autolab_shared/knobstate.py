@@ -10,12 +10,56 @@ goes against the evidence.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .ideas import DEFAULTS, canonical_knob, value_neighbours, values_equal
 from .knobs import KnobChange
-from .knobvalue import parse_value
+from .knobvalue import EXACT, TOLERANCE, parse_value, readings
+
+
+class _Seen:
+    """The values written for one knob, indexed for look-ups in logarithmic time: numbers
+    sorted by value (abbreviated ones apart, as they match within TOLERANCE), words as text."""
+
+    __slots__ = ("approx", "exact", "words")
+
+    def __init__(self, values: Iterable[str]) -> None:
+        exact: set[float] = set()
+        approx: set[float] = set()
+        self.words: list[str] = []
+        for value in dict.fromkeys(values):
+            found = readings(value)
+            if found is None:
+                self.words.append(value)
+            else:
+                (approx if len(found) > 1 else exact).update(found)
+        self.exact, self.approx = sorted(exact), sorted(approx)
+
+    def has(self, value: str) -> bool:
+        """Whether `value` equals a seen value (`values_equal`, K/M/B rule included)."""
+        found = readings(value)
+        if found is None:
+            return any(values_equal(value, word) for word in self.words)
+        tol = TOLERANCE if len(found) > 1 else EXACT
+        return any(_near(self.exact, x, tol) or _near(self.approx, x, TOLERANCE) for x in found)
+
+    def between(self, a: float, b: float) -> bool:
+        """Whether a seen number lies in (a, b] (or [b, a)), not counting those within
+        TOLERANCE of `a` (the current value, however it was written)."""
+        lo, hi = min(a, b), max(a, b)
+        for numbers in (self.exact, self.approx):
+            for x in numbers[bisect_left(numbers, lo) : bisect_right(numbers, hi)]:
+                if abs(x - a) > TOLERANCE * abs(a) and x != a:
+                    return True
+        return False
+
+
+def _near(numbers: Sequence[float], x: float, tol: float) -> bool:
+    span = tol * abs(x) + 1e-12
+    i = bisect_left(numbers, x - span)
+    return i < len(numbers) and numbers[i] <= x + span
 
 
 @dataclass(frozen=True)
@@ -23,8 +67,9 @@ class KnobState:
     """The incumbent configuration and what a whole history tried, knob by knob."""
 
     current: Mapping[str, str]  # knob -> value in force after the last kept change
-    tried: Mapping[str, tuple[str, ...]]  # knob -> every value written, in history order
+    tried: Mapping[str, tuple[str, ...]]  # knob -> every distinct value written, in order
     last_kept: Mapping[str, KnobChange]  # knob -> its last kept change
+    _seen: dict[str, _Seen] = field(default_factory=dict, compare=False, repr=False)
 
     def value(self, knob: str) -> str | None:
         """The incumbent's value of `knob`: from the history, else train.py's default."""
@@ -38,9 +83,8 @@ class KnobState:
 
     def is_tried(self, knob: str, value: str) -> bool:
         """Whether `value` (within the K/M/B tolerance) was written for `knob`, or is in force."""
-        name = canonical_knob(knob)
-        seen = [*self.tried.get(name, ()), *filter(None, [self.value(name)])]
-        return any(values_equal(value, old) for old in seen)
+        now = self.value(knob)
+        return (now is not None and values_equal(value, now)) or self._index(knob).has(value)
 
     def against_evidence(self, knob: str, value: str) -> bool:
         """Whether going from the incumbent to `value` passes (or lands on) a tried value."""
@@ -48,15 +92,13 @@ class KnobState:
             return True
         now = self.value(knob)
         a, b = (None if now is None else parse_value(now)), parse_value(value)
-        if a is None or b is None:
-            return self.is_tried(knob, value)
-        for old in self.tried.get(canonical_knob(knob), ()):
-            x = parse_value(old)
-            if x is None or values_equal(old, now or ""):
-                continue
-            if (a < x <= b) if b > a else (b <= x < a):
-                return True
-        return False
+        return a is not None and b is not None and self._index(knob).between(a, b)
+
+    def _index(self, knob: str) -> _Seen:
+        name = canonical_knob(knob)
+        if name not in self._seen:
+            self._seen[name] = _Seen(self.tried.get(name, ()))
+        return self._seen[name]
 
     def next_values(self, knob: str) -> list[str]:
         """One step up and one down from the incumbent's value, each only when no tried value
@@ -93,4 +135,5 @@ def knob_state(changes: Iterable[tuple[Sequence[KnobChange], bool]]) -> KnobStat
             if kept:
                 current[name] = change.new
                 last[name] = change
-    return KnobState(current, {k: tuple(v) for k, v in tried.items()}, last)
+    distinct = {k: tuple(dict.fromkeys(v)) for k, v in tried.items()}
+    return KnobState(current, distinct, last)

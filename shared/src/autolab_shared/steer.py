@@ -234,10 +234,10 @@ def _table(
     base_rate = sum(r.kept for r in counted) / max(len(counted), 1)
     all_gains = [r.gain for r in _keeps(counted)]
     base = (base_rate, statistics.median(all_gains) if all_gains else None)
+    in_window, in_all = _by_category(window), _by_category(counted)
     out = []
     for name in [*arms, "other"]:
-        mine = [r for r in window if r.category == name]
-        every = [r for r in rows if r.category == name]
+        mine, every = in_window.get(name, []), in_all.get(name, [])
         if not every and name not in score:
             continue
         keeps = _keeps(mine)
@@ -251,6 +251,13 @@ def _table(
             label, evidence, score.get(name, 0.0), len(every), sum(r.kept for r in every),
             _median([r.delta for r in keeps]), _median(gains_all)))  # fmt: skip
     return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
+
+
+def _by_category(rows: Sequence[StepRow]) -> dict[str, list[StepRow]]:
+    out: dict[str, list[StepRow]] = {}
+    for row in rows:
+        out.setdefault(row.category, []).append(row)
+    return out
 
 
 def _median(values: Sequence[float]) -> float | None:
@@ -344,12 +351,14 @@ def _knob_suggestion(
 ) -> Suggestion | None:
     """The next value of a knob kept in this category (newest keep first), one step from its
     value in the best configuration, where no tried value lies on the way."""
+    seen = set(skip)
     for row in reversed(rows):
         if row.category != category or not row.kept or not row.knobs:
             continue
         for change in row.knobs:
-            if change.knob in skip:
+            if change.knob in seen:
                 continue
+            seen.add(change.knob)  # each knob once: its state does not depend on the row
             now = state.value(change.knob) or change.new
             nxt = state.next_values(change.knob)
             if nxt:
