@@ -3,7 +3,8 @@ and the next values worth trying from the current one.
 
 The incumbent's value of a knob is the new value of its last kept change; before any kept
 change, the first value written as "old" (the baseline's), else train.py's default
-(`ideas.DEFAULTS`). A value is *tried* when any row, kept or not, wrote it as old or new.
+(`ideas.DEFAULTS`), which also counts as tried when the first change of a knob does not say
+what it changed from. A value is *tried* when any row, kept or not, wrote it as old or new.
 Every tried value other than the incumbent's lost to it, so a step that passes a tried value
 goes against the evidence.
 """
@@ -127,10 +128,12 @@ def knob_state(changes: Iterable[tuple[Sequence[KnobChange], bool]]) -> KnobStat
     for row_changes, kept in changes:
         for change in row_changes:
             name = canonical_knob(change.knob)
+            first = name not in tried
             values = tried.setdefault(name, [])
-            if change.old is not None:
-                values.append(change.old)
-                current.setdefault(name, change.old)
+            old = change.old if change.old is not None or not first else DEFAULTS.get(name)
+            if old is not None:  # a first change without "old" ran from train.py's default
+                values.append(old)
+                current.setdefault(name, old)
             values.append(change.new)
             if kept:
                 current[name] = change.new

@@ -211,8 +211,9 @@ def _label(
     words = f"{kept}/{tried} kept vs {rate:.0%} overall, posterior {post:.0%}"
     if gain is not None and gain > 0:
         mine = (PRIOR_TRIES * gain + sum(gains)) / (PRIOR_TRIES + len(gains))
-        ratio *= mine / gain
-        words += f", x{ratio:.1f} the average gain per try"
+        ratio = max(ratio * mine / gain, 0.0)
+        words += (f", x{ratio:.1f} the average gain per try" if mine > 0
+                  else ", its keeps lose ground on average")  # fmt: skip
     if kept >= 2 and post > rate and ratio >= 1.3:
         return "EXPLOIT", words
     if tried >= 5 and kept / tried < rate and ratio < 0.6:
