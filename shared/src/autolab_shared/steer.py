@@ -246,6 +246,8 @@ def _table(
         kept = sum(r.kept for r in mine)
         crashed = sum(r.crashed for r in mine)
         label, evidence = _label(len(mine), kept, crashed, gains, base)
+        if label == "EXPLORE" and len(every) > len(mine):
+            evidence += f" in the window, {len(every)} in all"
         gains_all = [r.gain for r in _keeps(every)]
         out.append(CategoryRow(
             name, len(mine), kept, sum(r.success for r in mine), crashed, _median(gains),
