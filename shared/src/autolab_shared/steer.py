@@ -286,8 +286,9 @@ def _suggest(
     regime: tuple[str, str], k: int, tokens: Sequence[frozenset[str]] | None,
     state: KnobState,
 ) -> list[Suggestion]:  # fmt: skip
-    pairs = [(c.knob, v) for r in rows for c in r.knobs for v in (c.old, c.new) if v is not None]
-    tried = tried_from([r.description for r in rows], pairs, tokens)
+    pairs = dict.fromkeys((c.knob, v) for r in rows for c in r.knobs for v in (c.old, c.new))
+    distinct = None if tokens is None else dict.fromkeys(tokens)  # the index keeps one of each
+    tried = tried_from([r.description for r in rows], [(k, v) for k, v in pairs if v], distinct)
     out = _regime_suggestions(rows, *regime)
     used: set[str] = set()
     knobs_used: set[str] = set()
