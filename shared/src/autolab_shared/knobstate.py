@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .ideas import DEFAULTS, canonical_knob, value_neighbours, values_equal
 from .knobs import KnobChange
-from .knobvalue import EXACT, TOLERANCE, parse_value, readings
+from .knobvalue import EXACT, TOLERANCE, parse_value, readings, relative_step
 
 
 class _Seen:
@@ -103,21 +103,17 @@ class KnobState:
 
     def next_values(self, knob: str) -> list[str]:
         """One step up and one down from the incumbent's value, each only when no tried value
-        lies on the way; the kept direction first."""
+        lies on the way and it does not head back toward the value a kept change left."""
         now = self.value(knob)
         if now is None:
             return []
         steps = value_neighbours(knob, [], now)  # one step each way: nothing is excluded
         fresh = [v for v in steps if not self.against_evidence(knob, v)]
         change = self.last_kept.get(canonical_knob(knob))
-        if change is not None and _went_down(change) and len(fresh) == 2:
-            fresh.reverse()
-        return fresh
-
-
-def _went_down(change: KnobChange) -> bool:
-    old, new = change.old_value, change.new_value
-    return old is not None and new is not None and new < old
+        kept = None if change is None else relative_step(change.old, change.new)
+        if not kept:
+            return fresh
+        return [v for v in fresh if (relative_step(now, v) or 0.0) * kept > 0]
 
 
 def knob_state(changes: Iterable[tuple[Sequence[KnobChange], bool]]) -> KnobState:
