@@ -14,6 +14,7 @@ then ``uv sync --locked`` makes .venv with all four packages installed editable 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -113,10 +114,17 @@ def example(uv: list[str], _options: argparse.Namespace) -> int:
         [*tool, "autojudge", "--results", "examples/results.tsv", "--run", "examples/run.log",
          "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4"],
         [*tool, "autoevolve", "demo", "--dir", str(demo)],
-        [*tool, "autojudge", "--results", pooled, "--all"],
-        [*tool, "autosteer", "--results", pooled],
     ]  # fmt: skip
     for step in steps:
+        code = run(step)
+        if code > 2:
+            return code
+    # the champion's own lineage is what autoevolve judged (the pooled file mixes every agent)
+    state = json.loads((demo / ".autoevolve" / "state.json").read_text())
+    holder = next((a for a in state["agents"] if a["name"] == state["champion_agent"]), None)
+    lineage = str(Path(holder["worktree"]) / "results.tsv") if holder else pooled
+    for step in ([*tool, "autojudge", "--results", lineage, "--all"],
+                 [*tool, "autosteer", "--results", pooled]):  # fmt: skip
         code = run(step)
         if code > 2:
             return code
