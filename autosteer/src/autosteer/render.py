@@ -86,6 +86,7 @@ def prompt_lines(report: SteerReport) -> list[str]:
     """A short markdown block an agent can take as its next instruction."""
     lines = ["## Next experiment (autosteer)", "",
              f"State: {REGIME_WORDS[report.regime]} ({report.regime_reason}).",
+             f"Mode: {report.mode} ({report.mode_reason}).",
              f"Direction: {report.headline}."]  # fmt: skip
     if report.angles:
         lines.append(f"Angles: {', '.join(report.angles)}.")
