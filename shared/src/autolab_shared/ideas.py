@@ -565,7 +565,7 @@ def value_neighbours(knob: str, tried_values: Iterable[str], kept_value: str) ->
     if found is None:
         return []
     start = found[0]
-    step = _STEPS.get(name) or _guess_step(start)
+    step = _STEPS.get(name) or _guess_step(start, _is_fraction(name))
     if step is None:
         return []
     if name in _POWERS_OF_TWO and start > 0:
@@ -603,12 +603,23 @@ def _moves(step: _Step) -> tuple[Callable[[float], float | None], Callable[[floa
     return (lambda x: inside(x + step.delta)), (lambda x: inside(x - step.delta))
 
 
-def _guess_step(value: float) -> _Step | None:
-    """For knobs without a table entry: a tenth of the value, to one significant digit."""
+_FRACTION_WORDS = ("frac", "fraction", "prob", "probability", "dropout", "momentum", "beta")
+
+
+def _is_fraction(name: str) -> bool:
+    """Whether an unknown knob's name says it lives in [0, 1] ("max_memory_fraction")."""
+    return any(part in _FRACTION_WORDS for part in name.split("_"))
+
+
+def _guess_step(value: float, fraction: bool = False) -> _Step | None:
+    """For knobs without a table entry: a tenth of the value, to one significant digit,
+    within [0, 1] for a `fraction`."""
     if value == 0:
         return None
     tenth = abs(value) / 10
     delta = float(f"{tenth:.0e}")
+    if fraction and 0 <= value <= 1:
+        return _Step(delta, 0.0, 1.0)
     return _Step(delta, -math.inf if value < 0 else 0.0, math.inf)
 
 
