@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from gitrepo import Repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import REAL_RESULTS
 
+from autolab_shared.gitknobs import diff_knob_changes
 from autolab_shared.ideas import values_equal
 from autolab_shared.inputs import load_history
 from autolab_shared.knobs import parse_knobs
@@ -150,3 +152,20 @@ def test_karpathy_h100_night(mode: str) -> None:
         for s in data["suggestions"]:  # no value the night already wrote for the knob
             seen = [v for k, v in written if k == s["knob"] and v is not None]
             assert not any(values_equal(s["value"], v) for v in seen), (s, seen)
+
+
+def test_git_diffs_give_the_incumbents_knob_values(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.commit("MATRIX_LR = 0.04\nDEPTH = 8  # layers\n", "knobs")
+    base = repo.head()
+    vague = repo.commit("MATRIX_LR = 0.05\nDEPTH = 8  # layers\n", "tune the optimizer")
+    rows = [(base, 1.0, "keep", "baseline"), (vague, 0.99, "keep", "tune the optimizer a bit")]
+    rows += [(f"{i:07x}", 0.995, "discard", f"softcap 15 to {16 + i}") for i in range(10)]
+    path = tmp_path / "r.tsv"
+    path.write_text(HEADER + "".join(f"{c}\t{v}\t44.0\t{s}\t{d}\n" for c, v, s, d in rows))
+    assert diff_knob_changes("-MATRIX_LR = 0.04\n+MATRIX_LR = 0.05  # x\n")[0].new == "0.05"
+    plain = _data(path, "--mode", "exploit", "-n", "5")
+    with_git = _data(path, "--mode", "exploit", "-n", "5", "--git", str(repo.path))
+    assert not any(s["knob"] == "matrix_lr" for s in plain["suggestions"])
+    lr = [s for s in with_git["suggestions"] if s["knob"] == "matrix_lr"]
+    assert lr and lr[0]["text"] == "matrix_lr 0.05 -> 0.055", with_git["suggestions"]

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from .bandit import pick
 from .classify import Classifier
 from .exitcodes import ExitCode
 from .ideas import DEFAULTS, Idea, load_ideas, tried_from, untried, values_equal
-from .knobs import parse_knobs
+from .knobs import KnobChange, parse_knobs
 from .knobstate import KnobState, knob_state
 from .knobvalue import relative_step
 from .noise import NoiseFloor
@@ -100,6 +100,7 @@ class SteerOptions:
     pending: tuple[str, ...] = ()
     taxonomy: Taxonomy | None = None
     ideas: tuple[Idea, ...] | None = None
+    git_changes: Mapping[str, tuple[KnobChange, ...]] | None = None  # commit -> its diff's
 
 
 def steer(histories: Sequence[History], options: SteerOptions | None = None) -> SteerReport:
@@ -109,7 +110,7 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     classifier = Classifier(taxonomy)
     noise = noise_of(histories)
     facts = describe([e.description for h in histories for e in h.experiments], classifier)
-    rows = steering_rows(histories, classifier, noise, facts)
+    rows = _with_git(steering_rows(histories, classifier, noise, facts), opts.git_changes)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
     rng = random.Random(opts.seed)
@@ -128,6 +129,15 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
         regime_reason=reason, mode=mode, mode_reason=why_mode, suggestions=tuple(suggestions),
         angles=tuple(angles), headline=_headline(top, table), noise=noise, other_examples=others,
     )  # fmt: skip
+
+
+def _with_git(
+    rows: list[StepRow], git: Mapping[str, tuple[KnobChange, ...]] | None
+) -> list[StepRow]:
+    """Rows whose commit's diff changed knobs carry those changes first (`--git`)."""
+    if not git:
+        return rows
+    return [replace(r, knobs=(*git[r.commit], *r.knobs)) if r.commit in git else r for r in rows]
 
 
 def regime_of(
