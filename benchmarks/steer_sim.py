@@ -6,12 +6,17 @@ Model: 12 categories. Category c succeeds with probability p_c(t); a success has
 relative gain ~ Exp(g_c), a failure a true effect ~ −|N(0, 0.002)| (0 with prob 0.3); 4 % of
 runs crash. Rates drift: every 150 experiments a third of the categories get new rates
 (directions "open up" and "close"), and each success in a category multiplies its rate by
-0.97 (diminishing returns). The agent keeps a change when its observed gain (true + N(0, σ),
-σ = 0.001) is positive; the steering signal is the real autosteer bandit's (a keep counts as a
-success only beyond the noise floor). Reported: cumulative true improvement (sum of the true
-effects of kept changes) after 100 and 700 experiments, mean ± se over H histories, for
-autosteer `auto` (the library's discounted Thompson sampling), uniform random, and always
-the historically best category (empirical mean gain per experiment, after one try each).
+0.97 (diminishing returns). The run-to-run noise σ of a history is drawn from [0.05 %, 0.3 %];
+the agent keeps a change when its observed gain (true + N(0, σ)) is positive, and every
+REPLICATE_EVERY-th experiment re-runs the last keep instead of trying something (a replicate
+pair, no gain). The steering signal is the real autosteer bandit's (a keep counts as a success
+only beyond the noise floor); `auto (shared noise)` takes that floor, and the regime's, from the
+replicate pairs with the shared estimator (`noise.pooled_noise`, what `steerdata.noise_of` and
+autojudge use), `auto (assumed 0.1%)` from the prior alone. Reported: cumulative true
+improvement (sum of the true effects of kept changes) after 100 and 700 experiments, mean ±
+se over H histories, for autosteer `auto` (the library's discounted Thompson sampling),
+uniform random, and always the historically best category (empirical mean gain per
+experiment, after one try each).
 """
 
 from __future__ import annotations
@@ -26,11 +31,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autolab_shared.bandit import pick
+from autolab_shared.noise import SIGMA0, NoiseFloor, pooled_noise
 from autolab_shared.steer import regime_of
 from autolab_shared.steerdata import StepRow
 
 K = 12
-SIGMA = 0.001
+REPLICATE_EVERY = 20
 CRASH = 0.04
 DRIFT_EVERY = 150
 
@@ -42,11 +48,13 @@ class World:
     rate: list[float]
     gain: list[float]
     rng: random.Random
+    sigma: float = SIGMA0
 
     @classmethod
     def draw(cls, rng: random.Random) -> World:
         return cls([rng.uniform(0.02, 0.45) for _ in range(K)],
-                   [rng.uniform(0.0005, 0.004) for _ in range(K)], rng)  # fmt: skip
+                   [rng.uniform(0.0005, 0.004) for _ in range(K)], rng,
+                   rng.uniform(0.0005, 0.003))  # fmt: skip
 
     def drift(self) -> None:
         for c in self.rng.sample(range(K), K // 3):
@@ -62,24 +70,24 @@ class World:
             self.rate[c] *= 0.97
         else:
             effect = 0.0 if self.rng.random() < 0.3 else -abs(self.rng.gauss(0.0, 0.002))
-        return False, effect, effect + self.rng.gauss(0.0, SIGMA)
+        return False, effect, effect + self.rng.gauss(0.0, self.sigma)
 
 
-Chooser = Callable[[list[StepRow], random.Random], int]
+Chooser = Callable[[list[StepRow], random.Random, NoiseFloor], int]
 ARMS = [f"cat{c:02d}" for c in range(K)]
 
 
-def autosteer(rows: list[StepRow], rng: random.Random) -> int:
+def autosteer(rows: list[StepRow], rng: random.Random, noise: NoiseFloor) -> int:
     """The library's choice: the regime overlay picks the mode, the bandit the category."""
-    mode = regime_of(rows, "auto")[2]
+    mode = regime_of(rows, "auto", noise)[2]
     return ARMS.index(pick(rows, ARMS, mode, 1, rng)[0][0])
 
 
-def uniform(rows: list[StepRow], rng: random.Random) -> int:
+def uniform(rows: list[StepRow], rng: random.Random, noise: NoiseFloor) -> int:
     return rng.randrange(K)
 
 
-def best_so_far(rows: list[StepRow], rng: random.Random) -> int:
+def best_so_far(rows: list[StepRow], rng: random.Random, noise: NoiseFloor) -> int:
     if len(rows) < K:
         return len(rows)
     total = [0.0] * K
@@ -91,22 +99,32 @@ def best_so_far(rows: list[StepRow], rng: random.Random) -> int:
     return max(range(K), key=lambda c: (total[c] / max(count[c], 1), -c))
 
 
-def history(seed: int, n: int, choose: Chooser, checkpoints: Sequence[int]) -> list[float]:
+def history(
+    seed: int, n: int, choose: Chooser, checkpoints: Sequence[int], shared: bool = True
+) -> list[float]:
+    """Cumulative true gain at each checkpoint of one simulated history; `shared`: the noise
+    floor comes from the replicate pairs (else the prior's 0.1 %)."""
     world = World.draw(random.Random(seed))
     rng = random.Random(seed * 7919 + 1)
     rows: list[StepRow] = []
+    pairs: list[list[float]] = []
     total, out = 0.0, []
+    noise = pooled_noise([])
     for t in range(n):
         if t and t % DRIFT_EVERY == 0:
             world.drift()
-        c = choose(rows, rng)
-        crashed, effect, observed = world.run(c)
-        kept = not crashed and observed > 0
-        total += effect if kept else 0.0
-        status = "crash" if crashed else "keep" if kept else "discard"
-        gain = observed if kept else 0.0
-        rows.append(StepRow(t, "a", ARMS[c], (), status, "", gain, kept and observed > SIGMA,
-                            False, (), ""))  # fmt: skip
+        if t % REPLICATE_EVERY == REPLICATE_EVERY - 1:  # re-run the incumbent: a pair
+            pairs.append([rng.gauss(0.0, world.sigma), rng.gauss(0.0, world.sigma)])
+            noise = pooled_noise(pairs, window=0) if shared else noise
+        else:
+            c = choose(rows, rng, noise)
+            crashed, effect, observed = world.run(c)
+            kept = not crashed and observed > 0
+            total += effect if kept else 0.0
+            status = "crash" if crashed else "keep" if kept else "discard"
+            gain = observed if kept else 0.0
+            rows.append(StepRow(len(rows), "a", ARMS[c], (), status, "", gain,
+                                kept and observed > noise.sigma, False, (), ""))  # fmt: skip
         if t + 1 in checkpoints:
             out.append(total)
     return out
@@ -118,11 +136,14 @@ def main() -> int:
     ap.add_argument("--N", type=int, nargs="+", default=[100, 700])
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    rules: dict[str, Chooser] = {"autosteer auto": autosteer, "uniform random": uniform,
-                                 "historically best": best_so_far}  # fmt: skip
+    rules: dict[str, tuple[Chooser, bool]] = {
+        "autosteer auto (shared noise)": (autosteer, True),
+        "autosteer auto (assumed 0.1%)": (autosteer, False),
+        "uniform random": (uniform, True), "historically best": (best_so_far, True)}  # fmt: skip
     start = time.perf_counter()
-    results = {name: [history(args.seed * 100_003 + h, max(args.N), rule, args.N)
-                      for h in range(args.H)] for name, rule in rules.items()}  # fmt: skip
+    results = {name: [history(args.seed * 100_003 + h, max(args.N), rule, args.N, shared)
+                      for h in range(args.H)]
+               for name, (rule, shared) in rules.items()}  # fmt: skip
     print(f"H = {args.H} histories, seed {args.seed}, {time.perf_counter() - start:.0f} s\n")
     print(
         "| rule | "

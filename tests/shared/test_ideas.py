@@ -24,12 +24,12 @@ from autolab_shared.ideas import (
     jaccard,
     load_ideas,
     near_miss_ideas,
-    parse_number,
     tried_from,
     untried,
     value_neighbours,
     values_equal,
 )
+from autolab_shared.knobvalue import readings as parse_number
 
 IDEAS = load_ideas()
 BY_ID = {idea.id: idea for idea in IDEAS}
@@ -297,6 +297,7 @@ def test_untried_drops_what_the_history_tried() -> None:
         ("warmdown_ratio", ["0.8", "0.75"], "0.7", ["0.85", "0.65"]),
         ("final_lr_frac", [], "0.0", ["0.01"]),
         ("ve_gate_scale", ["3"], "2", ["2.2", "1.8"]),  # not in the table: steps of 10%
+        ("max_memory_fraction", [], "0.98", ["0.88"]),  # a fraction stays within [0, 1]
         ("adam_betas", [], "(0.8, 0.95)", []),
         ("some_knob", [], "0", []),
     ],

@@ -35,6 +35,13 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
     default=None,
     help='TOML file that extends (or with mode = "replace" replaces) the categories.',
 )
+@click.option(
+    "--git",
+    "git_repo",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Repository of the experiments: read each commit's train.py diff for knob values.",
+)
 @click.option("--seed", type=int, default=None, help="Seed for deterministic suggestions.")
 @click.option(
     "-n",
@@ -55,7 +62,8 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
 @common_options("autosteer", formats=("text", "json", "prompt"))
 def cli(
     results: tuple[str, ...], mode: str, window: int, taxonomy_path: str | None,
-    seed: int | None, num_suggestions: int, pending: tuple[str, ...], show_taxonomy: bool,
+    git_repo: str | None, seed: int | None, num_suggestions: int, pending: tuple[str, ...],
+    show_taxonomy: bool,
     metric: str | None, direction: str | None, output_format: str, quiet: bool, no_color: bool,
 ) -> ExitCode:  # fmt: skip
     """Read autoresearch histories and say where the next experiment should go.
@@ -65,6 +73,7 @@ def cli(
       autosteer --results results.tsv --mode exploit
       autosteer --results agent1.tsv --results agent2.tsv --format json --seed 1
       autosteer --results results.tsv --format prompt
+      autosteer --results results.tsv --git .   # knob values from each commit's diff
       autosteer --show-taxonomy > taxonomy.toml
 
     Exit code: 0 progressing (keep going), 1 stuck (change direction), 2 inconclusive
@@ -87,8 +96,13 @@ def cli(
     from autolab_shared.steer import SteerOptions, steer
 
     histories = [load_history(p, metric=metric, direction=direction) for p in results]
+    git = None
+    if git_repo is not None:
+        from autolab_shared.gitknobs import git_knob_changes
+
+        git = git_knob_changes(git_repo, [e.commit for h in histories for e in h.experiments])
     opts = SteerOptions(mode=mode, window=window, suggestions=num_suggestions, seed=seed,
-                        pending=pending, taxonomy=taxonomy)  # fmt: skip
+                        pending=pending, taxonomy=taxonomy, git_changes=git)  # fmt: skip
     report = steer(histories, opts)
     return render.output(report, histories, output_format, quiet, no_color)
 

@@ -8,7 +8,7 @@ from typing import Any
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
 from autolab_shared.results import History
-from autolab_shared.steer import SteerReport
+from autolab_shared.steer import CategoryRow, SteerReport
 
 from . import __version__
 
@@ -24,20 +24,38 @@ def write(text: str) -> None:
     write_out(text)
 
 
-def _gain(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.2f}%"
+def _gain(relative: float | None, delta: float | None) -> str:
+    """A median gain in the metric's unit and in % ("0.00061 (0.06%)"), "-" without keeps."""
+    if relative is None:
+        return "-"
+    unit = "" if delta is None else f"{delta:.2g} "
+    return f"{unit}({relative * 100:.2g}%)"
+
+
+def _counts(c: CategoryRow, whole: bool) -> str:
+    if whole:
+        rate = f"{c.kept / c.tried:.0%}" if c.tried else "-"
+        return f"{c.tried:>3} tried | {c.kept:>3} kept ({rate:>4})"
+    rate = f"{c.kept / c.tried:.0%}" if c.tried else "-"
+    return (f"{c.tried:>3} tried, {c.tried_all:>3} in all | {c.kept:>3} kept ({rate:>4}),"
+            f" {c.kept_all:>3} in all")  # fmt: skip
 
 
 def table_lines(report: SteerReport) -> list[str]:
-    """The category table in the issue's shape, plus crashes, gain and evidence."""
-    scope = f"last {report.window} experiments" if report.window else "all experiments"
+    """The category table: window counts beside whole-history ones, crashes, the median gain of
+    keeps, and the label with its evidence."""
+    whole = not report.window or report.window >= report.rows
+    scope = (
+        "all experiments"
+        if whole
+        else f"last {report.window} experiments; 'in all' = all {report.rows}"
+    )
     lines = [f"Category analysis ({scope}):"]
     width = max((len(c.name) for c in report.categories), default=8) + 1
     for c in report.categories:
-        rate = f"{c.kept / c.tried:.0%}" if c.tried else "-"
         lines.append(
-            f"  {c.name + ':':<{width}} {c.tried:>3} tried | {c.kept:>3} kept ({rate:>4}) |"
-            f" {c.crashed} crash | median gain {_gain(c.median_gain):>6} |"
+            f"  {c.name + ':':<{width}} {_counts(c, whole)} | {c.crashed} crash |"
+            f" median gain {_gain(c.median_gain, c.median_delta):>15} |"
             f" {c.label:<7} ({c.evidence})"
         )
     return lines
@@ -48,7 +66,8 @@ def text_lines(report: SteerReport) -> list[str]:
     lines = table_lines(report)
     lines += [
         "",
-        f"Regime: {REGIME_WORDS[report.regime]} ({report.regime_reason}); mode {report.mode}",
+        f"Regime: {REGIME_WORDS[report.regime]} ({report.regime_reason})",
+        f"Mode: {report.mode} ({report.mode_reason})",
     ]
     lines.append(f"Suggested next: {report.headline}")
     if report.angles:
@@ -67,6 +86,7 @@ def prompt_lines(report: SteerReport) -> list[str]:
     """A short markdown block an agent can take as its next instruction."""
     lines = ["## Next experiment (autosteer)", "",
              f"State: {REGIME_WORDS[report.regime]} ({report.regime_reason}).",
+             f"Mode: {report.mode} ({report.mode_reason}).",
              f"Direction: {report.headline}."]  # fmt: skip
     if report.angles:
         lines.append(f"Angles: {', '.join(report.angles)}.")
@@ -83,9 +103,13 @@ def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, An
         "histories": [h.path for h in histories],
         "categories": [{"name": c.name, "tried": c.tried, "kept": c.kept, "real_keeps": c.real,
                         "crashed": c.crashed, "keep_rate": c.kept / c.tried if c.tried else None,
-                        "median_gain": c.median_gain, "label": c.label, "evidence": c.evidence,
-                        "score": c.score} for c in report.categories],
+                        "median_gain": c.median_gain, "median_delta": c.median_delta,
+                        "label": c.label, "evidence": c.evidence, "score": c.score,
+                        "tried_all": c.tried_all, "kept_all": c.kept_all,
+                        "keep_rate_all": c.kept_all / c.tried_all if c.tried_all else None,
+                        "median_gain_all": c.median_gain_all} for c in report.categories],
         "regime": report.regime, "regime_reason": report.regime_reason, "mode": report.mode,
+        "mode_reason": report.mode_reason,
         "headline": report.headline, "angles": list(report.angles),
         "suggestions": [{"category": s.category, "text": s.text, "why": s.why, "idea": s.idea,
                          "knob": s.knob, "value": s.value} for s in report.suggestions],

@@ -23,6 +23,7 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 from .errors import InputError
+from .knobvalue import TOLERANCE, parse_value, readings, same_number
 from .taxonomy import load_taxonomy
 from .textio import read_bytes
 
@@ -259,45 +260,8 @@ def _value_text(value: object, path: str, where: str) -> str:
 
 # ---------------------------------------------------------------------------- values
 
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
-_FACTOR = re.compile(rf"({_NUM})\s*(?:(?:\*\*|\^)\s*({_NUM})|([kmb]))?")
-_SUFFIX = {"k": (1e3, 1024.0), "m": (1e6, 1024.0**2), "b": (1e9, 1024.0**3)}
-_PRODUCT = re.compile(r"(?<!\*)\*(?!\*)")
-_APPROXIMATE = re.compile(r"\d\s*[kmb]\b")
 _SPACES = re.compile(r"\s+")
 _PATTERN = re.compile(r"[SLsl]+")
-
-
-@lru_cache(maxsize=1 << 14)
-def parse_number(text: str) -> tuple[float, ...] | None:
-    """Candidate values of a number as people write it: 0.05, 5%, 0.7x, 2**19, 2^19, 524K.
-
-    A K/M/B suffix gives two candidates (x1000 and x1024); None when not a number.
-    """
-    s = text.strip().strip("\"'").lower().replace(",", "").replace("×", "*")
-    scale = 1.0
-    if s.endswith("%"):
-        s, scale = s[:-1], 0.01
-    elif s.endswith("x"):
-        s = s[:-1]
-    factors = _PRODUCT.split(s)
-    values = [scale]
-    for factor in factors:
-        m = _FACTOR.fullmatch(factor.strip())
-        if m is None:
-            return None
-        base, power, suffix = m.groups()
-        try:
-            number = float(base) ** float(power) if power else float(base)
-        except OverflowError:
-            return None
-        muls = _SUFFIX[suffix] if suffix else (1.0,)
-        values = [v * number * mul for v in values for mul in muls]
-    return tuple(values) if all(math.isfinite(v) for v in values) else None
-
-
-def _approximate(text: str) -> bool:
-    return _APPROXIMATE.search(text.strip().lower()) is not None
 
 
 def _items(text: str) -> list[str] | None:
@@ -312,17 +276,14 @@ def _items(text: str) -> list[str] | None:
 def values_equal(a: str, b: str) -> bool:
     """Whether two written values are the same: numerically, per tuple item, or as text.
 
-    Values with a K/M/B suffix are rounded, so they match within 1%.
+    Numbers follow `knobvalue`'s K/M/B rule: 524K, 2**19 and 0.5M are one value.
     """
     items_a, items_b = _items(a), _items(b)
     if items_a is not None or items_b is not None:
         items_a, items_b = items_a or [a], items_b or [b]
         return len(items_a) == len(items_b) and all(map(values_equal, items_a, items_b))
-    num_a, num_b = parse_number(a), parse_number(b)
-    if num_a is not None and num_b is not None:
-        tol = 0.01 if _approximate(a) or _approximate(b) else 1e-9
-        return any(math.isclose(x, y, rel_tol=tol, abs_tol=1e-12) for x in num_a for y in num_b)
-    return _plain(a) == _plain(b)
+    same = same_number(a, b)
+    return _plain(a) == _plain(b) if same is None else same
 
 
 def _plain(text: str) -> str:
@@ -345,8 +306,8 @@ def _layer_windows(pattern: str, depth: int) -> str:
 
 
 def _as_int(text: str) -> int | None:
-    found = parse_number(text)
-    return int(found[0]) if found and float(found[0]).is_integer() and found[0] > 0 else None
+    found = parse_value(text)
+    return int(found) if found is not None and found.is_integer() and found > 0 else None
 
 
 def is_noop(idea: Idea) -> bool:
@@ -600,10 +561,11 @@ def value_neighbours(knob: str, tried_values: Iterable[str], kept_value: str) ->
     if name == "window_pattern" and _PATTERN.fullmatch(_plain(kept_value)):
         moves = (_more_short, _less_short)
         return _walk(_plain(kept_value).upper(), moves, lambda s: s, seen)
-    found = parse_number(kept_value)
+    found = readings(kept_value)
     if found is None:
         return []
-    start, step = found[0], _STEPS.get(name) or _guess_step(found[0])
+    start = found[0]
+    step = _STEPS.get(name) or _guess_step(start, _is_fraction(name))
     if step is None:
         return []
     if name in _POWERS_OF_TWO and start > 0:
@@ -641,18 +603,29 @@ def _moves(step: _Step) -> tuple[Callable[[float], float | None], Callable[[floa
     return (lambda x: inside(x + step.delta)), (lambda x: inside(x - step.delta))
 
 
-def _guess_step(value: float) -> _Step | None:
-    """For knobs without a table entry: a tenth of the value, to one significant digit."""
+_FRACTION_WORDS = ("frac", "fraction", "prob", "probability", "dropout", "momentum", "beta")
+
+
+def _is_fraction(name: str) -> bool:
+    """Whether an unknown knob's name says it lives in [0, 1] ("max_memory_fraction")."""
+    return any(part in _FRACTION_WORDS for part in name.split("_"))
+
+
+def _guess_step(value: float, fraction: bool = False) -> _Step | None:
+    """For knobs without a table entry: a tenth of the value, to one significant digit,
+    within [0, 1] for a `fraction`."""
     if value == 0:
         return None
     tenth = abs(value) / 10
     delta = float(f"{tenth:.0e}")
+    if fraction and 0 <= value <= 1:
+        return _Step(delta, 0.0, 1.0)
     return _Step(delta, -math.inf if value < 0 else 0.0, math.inf)
 
 
 def _snap_pow2(value: float) -> float:
     power = 2.0 ** round(math.log2(value))
-    return power if abs(power - value) <= 0.03 * power else value
+    return power if abs(power - value) <= TOLERANCE * power else value
 
 
 def _format(knob: str, value: float) -> str:

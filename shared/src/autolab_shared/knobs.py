@@ -3,8 +3,8 @@
 Forms read (case-insensitive): ``KNOB old → new`` (also ``->``, ``=>``), ``KNOB old to new``,
 ``KNOB from old to new``, ``KNOB: old→new``, ``KNOB=value``, ``raise KNOB to value``,
 ``KNOB value`` for known knobs (``warmdown 0.3``), and ``5% warmup``. Values are kept as
-written (``2**17``, ``524K``, ``1e-3``, ``0.04``, ``SSSL``, ``(0.9, 0.95)``); see
-:func:`parse_value` for their number. Knob names are normalised to Karpathy's train.py names
+written (``2**17``, ``524K``, ``1e-3``, ``0.04``, ``SSSL``, ``(0.9, 0.95)``); `knobvalue`
+reads their number. Knob names are normalised to Karpathy's train.py names
 (:func:`normalise_knob`); unknown ones become snake_case. Only the change itself is read: the
 text after `` — ``, `` - ``, `` | `` or ``(hypothesis`` is ignored, and parenthesised text only
 when nothing before it names a knob; metric names (val_bpb, loss, steps, ...) are dropped.
@@ -12,13 +12,13 @@ when nothing before it names a knob; metric names (val_bpb, loss, steps, ...) ar
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .classify import strip_labels
+from .knobvalue import parse_value
 
 _NUM = (
     r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?(?:\s?(?:\*\*|\^)\s?[-+]?\d+(?:\.\d+)?)?"
@@ -238,37 +238,6 @@ class KnobChange:
 
 
 # ---------------------------------------------------------------------------- numbers
-
-_NUMBER_RE = re.compile(
-    r"(?P<base>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)"
-    r"(?:\s*(?:\*\*|\^)\s*(?P<power>[-+]?\d+(?:\.\d+)?))?"
-    r"(?:/(?P<div>\d+(?:\.\d+)?))?(?P<suffix>[kmb])?(?P<x>x)?(?P<pct>%)?",
-    re.IGNORECASE,
-)
-_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
-
-
-@lru_cache(maxsize=1 << 14)
-def parse_value(text: str) -> float | None:
-    """The number a written value stands for: ``2**17``, ``2^17``, ``524K`` (x1000), ``1e-3``,
-    ``0.7x``, ``5%`` (0.05), ``1/8``; None for anything else."""
-    m = _NUMBER_RE.fullmatch(text.strip().strip("\"'"))
-    if m is None:
-        return None
-    try:
-        value = float(m["base"])
-        if m["power"] is not None:
-            value = value ** float(m["power"])
-        if m["div"] is not None:
-            value = value / float(m["div"])
-    except (OverflowError, ZeroDivisionError, ValueError):
-        return None
-    if m["suffix"]:
-        value *= _SUFFIX[m["suffix"].lower()]
-    if m["pct"]:
-        value /= 100
-    return value if isinstance(value, float) and math.isfinite(value) else None
-
 
 # ---------------------------------------------------------------------------- names
 

@@ -42,6 +42,8 @@ class StepRow:
     near_miss: bool  # not kept, within NEAR_MISS_SIGMAS noise sd of the best
     knobs: tuple[KnobChange, ...]
     commit: str
+    delta: float = 0.0  # a keep's improvement over the agent's best so far, metric units
+    improved: bool = False  # a keep measured against an earlier keep (not the agent's first)
 
     @property
     def crashed(self) -> bool:
@@ -121,6 +123,7 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
     sign, log = scale.sign, scale.log  # scale.to_x, inlined
     default_agent = agent_name(history)
     best: dict[str, float] = {}
+    best_y: dict[str, float] = {}
     out = []
     for i, (exp, found) in enumerate(zip(history.experiments, facts, strict=True)):
         agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
@@ -133,9 +136,12 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
         near = (
             not kept and x is not None and ref is not None and abs(gain) <= NEAR_MISS_SIGMAS * sigma
         )
+        delta = sign * (best_y[agent] - y) if kept and ref is not None else 0.0  # type: ignore[operator]
         if kept and (ref is None or x < ref):  # type: ignore[operator]
             best[agent] = x  # type: ignore[assignment]
+            best_y[agent] = y  # type: ignore[assignment]
         out.append(StepRow(offset + i, agent, found.category, found.tags, exp.status,
                            exp.description, gain if kept else 0.0, success, near,
-                           found.knobs, exp.commit))  # fmt: skip
+                           found.knobs, exp.commit, delta,
+                           kept and ref is not None))  # fmt: skip
     return out
