@@ -54,7 +54,7 @@ COMBINATION = "combination"
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
-    r"| (?:on|at|with|after|over|instead of|replacing|replaces|will|because|so that|which) "
+    r"| (?:on|at|with|for|after|over|instead of|replacing|replaces|will|because|so that|which) "
     r"| (?:while )?(?:keeping|holding) "
     r"""| to (?![\d.+\-"'(]|2\*\*)""",
     re.IGNORECASE,
