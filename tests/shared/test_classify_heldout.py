@@ -1,25 +1,42 @@
 """The classifier on descriptions it was not written against, and in linear time on any text.
 
-tests/fixtures/steer_labels_heldout.tsv holds descriptions from 12 real results files that
-steer_labels.tsv does not use, each labelled by reading it (never by running the classifier),
-with its file and line as provenance. Columns: file, line, description, category, tags
-(comma-separated: multi_change, simplification) and split. The split is by file, chosen once
-with random.Random(13) over the files (the pull-48/pull-75 family is always dev: the same runs
-are in steer_labels.tsv); rules were tuned on `dev` only. Labelling conventions are those of
-steer_labels.tsv plus, for lists of settings (docs/classifier.md):
+Two hand-labelled sets of descriptions from real results files that steer_labels.tsv does not
+use, each row with its file and line as provenance. Columns: file, line, description,
+category, tags (comma-separated: multi_change, simplification) and split.
+
+* tests/fixtures/steer_labels_heldout.tsv (366 rows, 9 files) is TUNING data. Its `split`
+  column records an earlier split by file (random.Random(13)); the rows of its held-out part
+  were read while they were labelled and the rules were later tuned on all of them.
+* tests/fixtures/steer_labels_heldout2.tsv (150 rows, 8 files) is the HELD-OUT set: the real
+  .tsv files that neither fixture uses and that hold at least 8 distinct descriptions not in
+  either fixture were shuffled with random.Random(2613) and taken in that order, up to 20
+  rows each (a seeded sample, first occurrence of a description), until 140 rows were
+  reached. Each row was labelled by reading it (and its file around it) before the
+  classifier was run on it, and no rule was changed after its figures were first measured.
+  Only `multi_change` is labelled there, not `simplification`.
+
+Labelling conventions are those of steer_labels.tsv plus, for lists of settings
+(docs/classifier.md):
 
 * `multi_change` when the change part names two or more separate settings or changes
   ("A + B", "X=1 Y=2", "LR 3e-3 and warmdown 0.3"), a base named beside the change included;
-  a configuration a baseline merely describes, details in parentheses and derived values
-  ("N_HEADS=6 (d_head=64)") do not count;
+  a configuration a baseline merely describes (or a record of the configuration a sweep
+  row ran), details in parentheses and derived values ("N_HEADS=6 (d_head=64)") do not count;
 * the category of a list is its main change: a model-size or batch change with its LR or
   schedule retuned is that change; a list with no dominant change is `combination`; re-runs
-  of a listed configuration are `baseline`.
+  of a listed configuration are `baseline`;
+* outside language-model training (held-out set): a switch of model family (Ridge,
+  XGBoost, an ensemble) is `architecture`, trees/leaves/depth of a tree model `model_scale`,
+  features, sampling (SMOTE), outlier removal, input preprocessing and training windows
+  `data`, regularisation strengths (alpha, min_leaf, subsample) `regularization`, inference
+  throughput settings (threads, batch, KV type, context) `efficiency`, trading rules and
+  result notes without a change `other`.
 """
 
 from __future__ import annotations
 
 import csv
+import random
 import time
 from collections import Counter
 
@@ -32,25 +49,26 @@ from autolab_shared.classify import Classifier, change_part, strip_labels
 from autolab_shared.listing import change_items
 from autolab_shared.results import read_results
 
-FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
+TUNING = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
+HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"
 OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py); the issue's targets are TARGET_*, which
-# test_issue_targets_on_held_out records as not yet met.
-FLOORS = {"dev": (0.74, 0.90, 0.90), "held-out": (0.75, 0.75, 0.65)}
+# benchmarks/classifier_heldout.py: tuning 83.1 %, 0.92, 0.93; held-out 39.3 %, 0.30, 0.35).
+# The issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
+FLOORS = {"tuning": (0.81, 0.90, 0.90), "held-out": (0.37, 0.27, 0.32)}
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
 
-def _rows(path: object = FIXTURE) -> list[dict[str, str]]:
+def _rows(path: object = HELD_OUT) -> list[dict[str, str]]:
     with open(str(path), encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
-def _scores(split: str) -> tuple[float, float, float]:
-    """Accuracy, multi_change recall and precision of the built-in classifier on `split`."""
+def _scores(name: str) -> tuple[float, float, float]:
+    """Accuracy, multi_change recall and precision of the built-in classifier on a set."""
     classifier = Classifier()
-    rows = [r for r in _rows() if r["split"] == split]
+    rows = _rows(HELD_OUT if name == "held-out" else TUNING)
     right, counts = 0, Counter[str]()
     for row in rows:
         found = classifier(row["description"])
@@ -62,44 +80,88 @@ def _scores(split: str) -> tuple[float, float, float]:
     return right / len(rows), recall, precision
 
 
-def test_fixture_is_new_labelled_and_split_by_file() -> None:
-    rows = _rows()
-    assert len(rows) >= 150
-    old = {r["description"] for r in _rows(OLD_FIXTURE)}
-    assert not old & {r["description"] for r in rows}
-    assert not {r["file"] for r in _rows(OLD_FIXTURE)} & {r["file"] for r in rows}
-    held = [r for r in rows if r["split"] == "held-out"]
-    assert len(rows) / 4 <= len(held) <= len(rows) * 0.4
-    split_of = {(r["file"], r["split"]) for r in rows}
-    assert len(split_of) == len({r["file"] for r in rows})  # one split per file
-    assert {r["split"] for r in rows} == {"dev", "held-out"}
+def _check_rows(rows: list[dict[str, str]]) -> None:
     for row in rows:
         assert row["line"].isdigit() and row["description"].strip()
         assert set(filter(None, row["tags"].split(","))) <= {"multi_change", "simplification"}
-    assert sum("multi_change" in r["tags"] for r in held) >= 20
 
 
-def test_fixture_descriptions_are_those_of_the_real_files() -> None:
+def test_tuning_set_is_new_labelled_and_split_by_file() -> None:
+    rows = _rows(TUNING)
+    assert len(rows) >= 150
+    old = _rows(OLD_FIXTURE)
+    assert not {r["description"] for r in old} & {r["description"] for r in rows}
+    assert not {r["file"] for r in old} & {r["file"] for r in rows}
+    split_of = {(r["file"], r["split"]) for r in rows}
+    assert len(split_of) == len({r["file"] for r in rows})  # one split per file
+    _check_rows(rows)
+
+
+def test_held_out_set_uses_files_no_other_set_uses() -> None:
+    rows = _rows(HELD_OUT)
+    assert len(rows) >= 120 and {r["split"] for r in rows} == {"held-out"}
+    others = _rows(TUNING) + _rows(OLD_FIXTURE)
+    assert not {r["file"] for r in others} & {r["file"] for r in rows}
+    assert not {r["description"] for r in others} & {r["description"] for r in rows}
+    assert len({r["description"] for r in rows}) == len(rows)
+    assert len({r["file"] for r in rows}) >= 6
+    assert max(Counter(r["file"] for r in rows).values()) <= 20
+    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    _check_rows(rows)
+
+
+def test_held_out_rows_are_the_seeded_sample() -> None:
+    """The held-out rows are exactly what the seeded draw described in the docstring gives."""
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    used = _rows(TUNING) + _rows(OLD_FIXTURE)
+    seen = {r["description"].strip() for r in used}
+    pool: dict[str, list[tuple[int, str]]] = {}
+    for path in sorted(REAL.glob("*.tsv")):
+        if path.name in {r["file"] for r in used}:
+            continue
+        rows = []
+        for e in read_results(path).experiments:
+            if e.description.strip() and e.description.strip() not in seen:
+                seen.add(e.description.strip())
+                rows.append((e.line, e.description.strip()))
+        if len(rows) >= 8:
+            pool[path.name] = rows
+    names = sorted(pool)
+    rng = random.Random(2613)
+    rng.shuffle(names)
+    drawn: list[tuple[str, int]] = []
+    for name in names:
+        drawn += [
+            (name, line) for line, _ in sorted(rng.sample(pool[name], min(20, len(pool[name]))))
+        ]
+        if len(drawn) >= 140:
+            break
+    assert drawn == [(r["file"], int(r["line"])) for r in _rows(HELD_OUT)]
+
+
+@pytest.mark.parametrize("path", [TUNING, HELD_OUT], ids=["tuning", "held-out"])
+def test_fixture_descriptions_are_those_of_the_real_files(path: object) -> None:
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is absent")
     by_file: dict[str, dict[int, str]] = {}
-    for row in _rows():
+    for row in _rows(path):
         if row["file"] not in by_file:
             history = read_results(REAL / row["file"])
             by_file[row["file"]] = {e.line: e.description.strip() for e in history.experiments}
         assert by_file[row["file"]][int(row["line"])] == row["description"]
 
 
-@pytest.mark.parametrize("split", ["dev", "held-out"])
-def test_accuracy_and_multi_change_tag_hold_their_floor(split: str) -> None:
-    accuracy, recall, precision = _scores(split)
-    floor_accuracy, floor_recall, floor_precision = FLOORS[split]
-    assert accuracy >= floor_accuracy, f"{split} accuracy {accuracy:.3f}"
-    assert recall >= floor_recall, f"{split} multi_change recall {recall:.2f}"
-    assert precision >= floor_precision, f"{split} multi_change precision {precision:.2f}"
+@pytest.mark.parametrize("name", ["tuning", "held-out"])
+def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
+    accuracy, recall, precision = _scores(name)
+    floor_accuracy, floor_recall, floor_precision = FLOORS[name]
+    assert accuracy >= floor_accuracy, f"{name} accuracy {accuracy:.3f}"
+    assert recall >= floor_recall, f"{name} multi_change recall {recall:.2f}"
+    assert precision >= floor_precision, f"{name} multi_change precision {precision:.2f}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 targets not reached yet on the held-out part")
+@pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
@@ -190,7 +252,7 @@ def test_reading_the_labelled_files_as_histories_does_not_lose_accuracy() -> Non
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is absent")
     classifier = Classifier()
-    rows = _rows()
+    rows = _rows(TUNING)
     alone = history = 0
     for name in sorted({r["file"] for r in rows}):
         experiments = read_results(REAL / name).experiments

@@ -23,15 +23,18 @@ from .listing import (
     base_word,
     change_items,
     count_settings,
+    is_head_size,
     main_category,
     main_items,
     may_list,
     setting_key,
+    sizes_model,
     without_asides,
 )
 from .taxonomy import OTHER, Taxonomy, compile_pattern, load_taxonomy, prepare_pattern
 
 CHANGE, FULL, NONE = "change", "full", "none"
+ATTENTION, MODEL_SCALE = "attention", "model_scale"
 # Only the first MAX_CHARS characters of a description are read: the change is stated at its
 # start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
 MAX_CHARS = 4000
@@ -54,7 +57,7 @@ COMBINATION = "combination"
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
-    r"| (?:on|at|with|after|over|instead of|replacing|replaces|will|because|so that|which) "
+    r"| (?:on|at|with|for|after|over|instead of|replacing|replaces|will|because|so that|which) "
     r"| (?:while )?(?:keeping|holding) "
     r"""| to (?![\d.+\-"'(]|2\*\*)""",
     re.IGNORECASE,
@@ -239,10 +242,13 @@ class Classifier:
             if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than
                 whole = " ".join(item.text for item in items)  # X alone)": Y, tried on X
                 tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
-        found = self._first(normalise(whole))
+        text = normalise(whole)
+        found = self._first(text)
         if found is None:
             return None
         category, pattern, matched = found
+        if category == ATTENTION and is_head_size(text) and sizes_model(text):
+            category = MODEL_SCALE  # "depth 12 width 768 head_dim 64": one size change
         return Classification(category, tags, matched, CHANGE, pattern)
 
     def _classify_list(self, items: list[Item], tags: tuple[str, ...]) -> Classification | None:

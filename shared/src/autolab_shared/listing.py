@@ -56,6 +56,12 @@ STRUCTURAL = frozenset(
 # An attention item that only sizes the heads ("N_HEADS=16", "head_dim 64") is part of a
 # model-size change when the list changes the model's size too.
 _HEAD_SIZE = re.compile(r"\b(?:n ?heads?|num heads|n kv heads?|head ?dim|d head|heads?)\b")
+# Words that size the model as a whole: with a head size in the same change ("depth 12 width
+# 768 head_dim 64") they make one model-size change.
+_MODEL_SIZE = re.compile(
+    r"\b(?:depth|n ?layers?|layers|width|d ?model|n ?embd|model dim|aspect(?: ratio)?|n ?blocks?)\b"
+    r"|\b\d{1,3} ?[lx](?:\b|\d)"
+)
 
 # Items past the first MAX_ITEMS are not looked at (no real change lists more settings).
 MAX_ITEMS = 16
@@ -217,6 +223,11 @@ def _states_value(item: str) -> bool:
 def _names_only(item: str) -> bool:
     """A size named without a change ("4 layers", "9L"): no "=", arrow or change word."""
     return not _states_value(item) and _CHANGE_WORD.search(item) is None
+
+
+def sizes_model(item: str) -> bool:
+    """True for a change (normalised text) that names the model's size besides any head size."""
+    return _MODEL_SIZE.search(item) is not None
 
 
 def is_head_size(item: str) -> bool:
