@@ -145,6 +145,28 @@ def test_uncommitted_edits_are_committed_and_crashes_reset(tmp_path: Path) -> No
     sha = crashes[0].split("\t")[0]
     refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/autoevolve/u1/exp/")
     assert sum(ref.rsplit("/", 1)[1].startswith(sha) for ref in refs.split()) == 1
+    export = evolve(repo, {}, "export")
+    assert export.returncode == 0, export.stderr
+    exported = [r.split("\t") for r in export.stdout.splitlines()[1:] if "\tcrash\t" in r]
+    assert exported and all(r[1:3] == ["0.000000", "0.0"] for r in exported)
+    (tmp_path / "export.tsv").write_text(export.stdout)  # the export reads back without warnings
+    back = evolve(repo, {}, "--results", str(tmp_path / "export.tsv"), "--format", "json")
+    assert back.returncode == 0 and '"warnings": []' in back.stdout.replace("\n", ""), back.stdout
+
+
+@pytest.mark.parametrize("agent", ["claude", "codex", "no-such-agent-xyz {prompt_file}"])
+def test_a_missing_agent_program_is_a_usage_error_before_any_setup(
+    tmp_path: Path, agent: str
+) -> None:
+    repo = make_repo(tmp_path)
+    env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"}
+    proc = evolve(repo, env, *small(agent, "x1"))
+    assert proc.returncode == 4, proc.stderr
+    assert "not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
+    if agent in ("claude", "codex"):
+        assert "npm install -g" in proc.stderr
+    assert not (repo / "worktrees").exists()
+    assert git(repo, "branch", "--list", "autoresearch/*") == ""
 
 
 def test_training_timeout_kills_the_whole_group(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,12 @@ FREE_CLAUDE_TOOLS = CLAUDE_TOOLS + (
     ",Bash(git reset:*),Bash(uv run:*),Bash(grep:*),Bash(tail:*),Bash(head:*),Bash(cat:*),"
     "Bash(echo:*),Bash(printf:*),Bash(sleep:*)"
 )
+INSTALL_HINTS = {
+    "claude": "install Claude Code (npm install -g @anthropic-ai/claude-code) or pick another "
+    "--agent (codex, mock, or a command template)",
+    "codex": "install the Codex CLI (npm install -g @openai/codex) or pick another --agent "
+    "(claude, mock, or a command template)",
+}
 PLACEHOLDERS = ("prompt", "prompt_file", "worktree", "agent", "strategy", "round", "seed")
 
 
@@ -64,3 +71,12 @@ def agent_command(spec: str) -> AgentCommand:
     if not any("{" + key + "}" in part for part in parts for key in ("prompt", "prompt_file")):
         raise UsageProblem("an --agent template must use {prompt} or {prompt_file}")
     return AgentCommand("custom", parts)
+
+
+def check_installed(cmd: AgentCommand) -> None:
+    """UsageProblem (exit 4, before any setup) when the agent's program is not on PATH."""
+    program = cmd.template[0]
+    if "{" in program or shutil.which(program) is not None:
+        return
+    hint = INSTALL_HINTS.get(cmd.name, "check the --agent command")
+    raise UsageProblem(f"agent program {program!r} not found on PATH: {hint}")

@@ -11,7 +11,7 @@ from pathlib import Path
 from autolab_shared.errors import AutolabError
 from autolab_shared.exitcodes import ExitCode
 
-from .agents import agent_command
+from .agents import agent_command, check_installed
 from .competition import Competition, Setup
 from .display import Reporter
 from .freemode import drive_free
@@ -108,6 +108,7 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
     for name in strategies:
         check_name(name, "agent name")
     agent_cmd = agent_command(opts.agent)
+    check_installed(agent_cmd)
     with controller_lock(layout.lock_file):
         if _unfinished(layout):
             return _resume_matching(git, layout, opts, reporter, stop)

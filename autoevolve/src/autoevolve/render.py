@@ -59,8 +59,9 @@ def export_tsv(history: History) -> str:
 
 
 def _cell(e: Any, column: str, metric: str) -> str:
-    fixed = {"commit": e.commit, "memory_gb": _num(e.memory_gb, 1), "status": e.status,
-             "description": e.description, metric: _num(e.value)}  # fmt: skip
+    """One cell; a crash's missing numbers as the format's 0.000000 / 0.0 (it reads back)."""
+    fixed = {"commit": e.commit, "memory_gb": f"{e.memory_gb or 0.0:.1f}", "status": e.status,
+             "description": e.description, metric: f"{e.value or 0.0:.6f}"}  # fmt: skip
     return fixed[column] if column in fixed else (e.get(column) or "")
 
 

@@ -6,6 +6,7 @@ import click
 
 from autolab_shared.command import AutolabCommand, epilog
 from autolab_shared.exitcodes import ExitCode
+from autolab_shared.inputkind import swapped_inputs
 from autolab_shared.inputs import load_history, load_runlog
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
 
@@ -115,6 +116,9 @@ def cli(
         raise click.UsageError("--append needs --run and a --results file to append to")
     if audit_all and (run_log or append):
         raise click.UsageError("--all audits the history; it takes no --run or --append")
+    swapped = swapped_inputs(results, run_log)
+    if swapped:  # a reset after a judgement of swapped files would lose the experiment
+        raise click.UsageError(swapped)
     # Imported here so that --help and --version stay fast (numpy is needed only to judge).
     from autolab_shared.audit import audit
     from autolab_shared.decision import Policy
