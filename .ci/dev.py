@@ -94,7 +94,7 @@ def example(uv: list[str], extra: list[str]) -> int:
         return run([*uv, "run", "--no-sync", "autojudge", *extra])
     tool = [*uv, "run", "--no-sync"]
     demo = Path(tempfile.mkdtemp(prefix="autolab-demo-")) / "repo"
-    pooled = str(demo / ".autoevolve" / "results.all.tsv")
+    pooled = str(demo / ".git" / "autoevolve" / "demo" / "results.all.tsv")
     steps = [
         [*tool, "autojudge", "--results", "examples/results.tsv", "--run", "examples/run.log",
          "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4"],

@@ -52,7 +52,7 @@ def test_demo_repo_is_one_clean_commit_on_master(repo: Path) -> None:
     files = git(repo, "ls-files").split("\n")
     assert sorted(files) == [".gitignore", "README.md", "prepare.py", "program.md", "train.py"]
     ignored = (repo / ".gitignore").read_text().split()
-    assert {"run.log", "results.tsv", "worktrees/", ".autoevolve/"} <= set(ignored)
+    assert {"run.log", "results.tsv", "worktrees/"} <= set(ignored)
 
 
 def test_train_py_holds_karpathys_constants(repo: Path) -> None:

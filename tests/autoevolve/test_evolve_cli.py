@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from evolve_rig import argv_log, git, make_agent, make_repo, rig_env
+from evolve_rig import ae_dir, argv_log, git, make_agent, make_repo, rig_env
 from support import console_script
 
 from autoevolve.agents import CLAUDE_TOOLS
@@ -69,7 +69,7 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
             prompt = argv[2]
         assert "exactly ONE experimental change to `train.py`" in prompt
         assert "## Your strategy" in prompt and "Only edit train.py." in prompt
-    experiments = [line for line in (repo / ".autoevolve" / "results.all.tsv").read_text()
+    experiments = [line for line in (ae_dir(repo) / "results.all.tsv").read_text()
                    .splitlines() if "\tbaseline (" not in line][1:]  # fmt: skip
     tried = {e.split("\t")[0] for e in experiments if not e.split("\t")[4].startswith("validate")}
     assert len(tried) == 4  # retests re-use their commit
@@ -86,7 +86,7 @@ def test_refuses_a_dirty_checkout(tmp_path: Path) -> None:
 
 def test_second_controller_fails_fast(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    lock = repo / ".autoevolve" / "lock"
+    lock = repo / ".git" / "autoevolve" / "lock"
     lock.parent.mkdir()
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
@@ -234,7 +234,7 @@ def test_rounds_close_by_time_when_minutes_come_first(tmp_path: Path) -> None:
     proc = evolve(repo, rig_env(tmp_path), *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert time.monotonic() - start < 60
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert [r["round"] for r in state["rounds"]] == [1, 2]
     assert all(0 < a["total"] < 2 * 500 for a in state["agents"])
 

@@ -15,7 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from evolve_rig import git
+from evolve_rig import ae_dir, git
 from support import console_script
 
 from autoevolve.demo import write_demo_repo
@@ -25,7 +25,7 @@ ARGS = ["--strategies", "conservative", "random", "--rounds", "2", "--experiment
         "--gpus", "none", "--agent", "mock", "--train-cmd", f"{sys.executable} train.py",
         "--tag", "fi", "--seed", SEED, "--crossover", "1", "-q"]  # fmt: skip
 ENV = {**os.environ, "DEMO_NOISE_SEED": SEED, "DEMO_RUN_SECONDS": "0"}
-FILES = (".autoevolve/results.all.tsv", "worktrees/fi-conservative/results.tsv",
+FILES = (".git/autoevolve/fi/results.all.tsv", "worktrees/fi-conservative/results.tsv",
          "worktrees/fi-random/results.tsv")  # fmt: skip
 
 
@@ -40,7 +40,7 @@ def competition(dest: Path, base: Path, fault: int | None = None) -> int:
 
 def outcome(repo: Path) -> tuple[str, list[str]]:
     """The champion commit and the sorted pooled rows."""
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     return state["champion_sha"], sorted((repo / FILES[0]).read_text().splitlines())
 
 
@@ -82,9 +82,9 @@ def test_resume_after_sigkill_at_every_event(tmp_path: Path) -> None:
     reference_repo = tmp_path / "reference"
     assert competition(reference_repo, base) in (0, 1, 2)
     reference = outcome(reference_repo)
-    state = json.loads((reference_repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(reference_repo) / "state.json").read_text())
     assert state["rounds"][0]["picks"], "the scenario must exercise a cross-over pick"
-    events = len((reference_repo / ".autoevolve" / "events.jsonl").read_text().splitlines())
+    events = len((ae_dir(reference_repo) / "events.jsonl").read_text().splitlines())
     assert events > 40
     with ThreadPoolExecutor(4) as pool:
         results = pool.map(lambda n: kill_and_resume(base, tmp_path, n, reference),

@@ -6,11 +6,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from autolab_shared.errors import AutolabError
 from autolab_shared.leaderboard import leaderboard
 from autolab_shared.results import History
 
-from .layout import Layout
+from .layout import Layout, pick_tag
 from .ledger import read_or_none
+from .names import check_name
 from .statefile import State, load_state
 
 
@@ -31,10 +33,13 @@ class Standing:
     champion: bool
 
 
-def find_state(root: Path) -> tuple[Layout, State]:
-    """The layout and state of the competition in the checkout at ``root``."""
-    state = load_state(root / ".autoevolve" / "state.json")
-    return Layout(root, state.tag), state
+def find_state(root: Path, tag: str | None = None) -> tuple[Layout, State]:
+    """The layout and state of competition ``tag`` (default: the last started) at ``root``."""
+    name = check_name(pick_tag(root, tag), "tag") if (tag or pick_tag(root, None)) else ""
+    if not name:
+        raise AutolabError(f"no autoevolve run in {root} (start one, or pass --tag)")
+    layout = Layout(root, name)
+    return layout, load_state(layout.state_file, layout)
 
 
 def pooled_history(layout: Layout, state: State) -> History | None:

@@ -50,7 +50,7 @@ class Competition:
         self.state = state
         self.stop = stop
         self.events = EventLog(setup.layout.events_file)
-        self.pool = GpuPool(setup.layout.state_dir / "gpu", state.config.gpus)
+        self.pool = GpuPool(setup.layout.gpu_dir, state.config.gpus)
         self.lock = threading.RLock()
         self.classify = default_classifier()
         self._higher: bool | None = None

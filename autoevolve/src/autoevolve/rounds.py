@@ -10,11 +10,11 @@ from functools import partial
 from typing import Any
 
 from autolab_shared.decision import KEEP, STRONG_KEEP
-from autolab_shared.errors import AutolabError
 from autolab_shared.judge import RunInput, judge
 from autolab_shared.leaderboard import BOOKKEEPING
 
 from .competition import Competition
+from .failure import baseline_failure
 from .judging import Row, history_of, noise_sd
 from .resume import snapshot_dirty
 from .statefile import AgentState
@@ -71,7 +71,7 @@ def baseline(comp: Competition) -> None:
     by_agent = {r.description: r for r in rows}
     ordered = [by_agent[a.name] for a in state.agents if a.name in by_agent]
     if all(r.value is None for r in ordered):
-        raise AutolabError("the baseline crashed on every agent: see .autoevolve/runs/*/run.log")
+        raise baseline_failure(comp)
     for agent in state.agents:  # every agent's file gets every replicate, in agent order
         for row in ordered:
             desc = f"baseline ({row.description})"

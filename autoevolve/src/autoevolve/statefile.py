@@ -14,6 +14,9 @@ from typing import Any
 
 from autolab_shared.errors import AutolabError
 
+from .layout import Layout
+from .names import UsageProblem, check_name
+
 STATE_VERSION = 1
 
 
@@ -118,8 +121,13 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def load_state(path: Path) -> State:
-    """Read a state file written by save_state."""
+def load_state(path: Path, layout: Layout | None = None) -> State:
+    """Read a state file written by save_state.
+
+    With ``layout``, each agent's branch and worktree are derived from its (checked) name and the
+    layout, never taken from the file: an agent that edits the file cannot point autoevolve at
+    a branch or a folder it did not create.
+    """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -130,7 +138,25 @@ def load_state(path: Path) -> State:
         raise AutolabError(f"{path}: state version {raw.get('version')} is not supported")
     raw["config"] = Config(**raw["config"])
     raw["agents"] = [AgentState(**a) for a in raw["agents"]]
-    return State(**raw)
+    state = State(**raw)
+    if layout is not None:
+        trusted_paths(state, layout, path)
+    return state
+
+
+def trusted_paths(state: State, layout: Layout, path: Path) -> None:
+    """Re-derive the agents' branches and worktrees from the layout (see load_state)."""
+    try:
+        if state.tag != layout.tag:
+            raise UsageProblem(f"it names tag {state.tag!r}, not {layout.tag!r}")
+        for agent in state.agents:
+            check_name(agent.name, "agent name")
+            agent.branch, agent.worktree = (
+                layout.branch(agent.name),
+                str(layout.worktree(agent.name)),
+            )
+    except UsageProblem as exc:
+        raise AutolabError(f"{path}: modified outside autoevolve ({exc})") from None
 
 
 @contextlib.contextmanager
