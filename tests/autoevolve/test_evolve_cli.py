@@ -64,9 +64,13 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
                                                     "--allowedTools", CLAUDE_TOOLS]  # fmt: skip
             prompt = argv[1]
         else:
-            assert argv[:2] == ["exec", "--dangerously-bypass-approvals-and-sandbox"]
-            assert len(argv) == 3
-            prompt = argv[2]
+            wt = Path(str(call["cwd"]))
+            common = repo / ".git"
+            assert argv[:5] == ["exec", "--sandbox", "workspace-write", "--cd", str(wt)]
+            dirs = [common / "worktrees" / wt.name, *(common / d for d in ("objects", "refs", "logs"))]
+            assert argv[5:13] == [x for d in dirs for x in ("--add-dir", str(d))]
+            assert len(argv) == 14 and "autoevolve" not in " ".join(argv[:13])
+            prompt = argv[13]
         assert "exactly ONE experimental change to `train.py`" in prompt
         assert "## Your strategy" in prompt and "Only edit train.py." in prompt
     experiments = [line for line in (ae_dir(repo) / "results.all.tsv").read_text()

@@ -7,8 +7,10 @@ import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from .names import UsageProblem
+from .sandbox import GIT_PLACEHOLDERS, git_write_paths
 
 CLAUDE_TOOLS = (
     "Read,Edit,Write,Glob,Grep,Bash(git add:*),Bash(git commit:*),Bash(git diff:*),"
@@ -17,7 +19,9 @@ CLAUDE_TOOLS = (
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "claude": ("claude", "-p", "{prompt}", "--permission-mode", "acceptEdits",
                "--allowedTools", CLAUDE_TOOLS),
-    "codex": ("codex", "exec", "--dangerously-bypass-approvals-and-sandbox", "{prompt}"),
+    "codex": ("codex", "exec", "--sandbox", "workspace-write", "--cd", "{worktree}",
+              "--add-dir", "{git_admin}", "--add-dir", "{git_objects}", "--add-dir", "{git_refs}",
+              "--add-dir", "{git_logs}", "{prompt}"),
     "mock": (sys.executable, "-m", "autoevolve.mock_agent", "--strategy", "{strategy}",
              "--seed", "{seed}"),
 }  # fmt: skip
@@ -51,8 +55,10 @@ class AgentCommand:
     def argv(self, values: Mapping[str, str]) -> list[str]:
         """The argv with placeholders filled (each element stays one argument; no shell)."""
         out = []
+        if any("{git_" in part for part in self.template) and values.get("worktree"):
+            values = {**git_write_paths(Path(values["worktree"])), **values}
         for part in self.template:
-            for key in PLACEHOLDERS:
+            for key in (*PLACEHOLDERS, *GIT_PLACEHOLDERS):
                 part = part.replace("{" + key + "}", values.get(key, ""))
             out.append(part)
         return out

@@ -198,6 +198,21 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
     show_default=True,
     help="Re-runs of each of the top two candidates before crowning.",
 )
+@click.option(
+    "--editable",
+    multiple=True,
+    metavar="GLOB",
+    help="Files agents may change (repeatable; default train.py). A commit touching any other "
+    "file is rejected (protected_path) before training.",
+)
+@click.option(
+    "--max-violations",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Turns in which an agent touched what it must not (another worktree, the pooled "
+    "results, state, refs) before it is retired.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @results_option(default=None)
 @metric_options
@@ -224,7 +239,8 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
     from .controller import StartOptions
 
     names = tuple(s for spec in strategies for s in spec.split(",") if s)
-    start = StartOptions(strategies=names, **opts)
+    editable = opts.pop("editable") or ("train.py",)
+    start = StartOptions(strategies=names, editable=tuple(editable), **opts)
     return _run(start, output_format, quiet, no_color)
 
 

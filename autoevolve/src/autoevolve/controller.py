@@ -14,6 +14,7 @@ from autolab_shared.exitcodes import ExitCode
 from .agents import agent_command, check_installed
 from .competition import Competition, Setup
 from .display import Reporter
+from .editable import DEFAULT_EDITABLE
 from .failure import BaselineFailed, fail_run
 from .freemode import drive_free
 from .gitrepo import Git, find_checkout
@@ -57,6 +58,8 @@ class StartOptions:
     seed: int = 0
     validate: int = 1
     max_retests: int = 2
+    editable: tuple[str, ...] = DEFAULT_EDITABLE
+    max_violations: int = 2
     crossover: int = 2
     mode: str = "harness"
 
@@ -80,6 +83,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         train_cmd=opts.train_cmd, timeout=opts.timeout, agent_timeout=opts.agent_timeout,
         propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
+        editable=list(opts.editable), max_violations=opts.max_violations,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip

@@ -18,6 +18,7 @@ from .competition import Competition
 from .gpus import visible_devices
 from .judging import Row
 from .ledger import read_or_none, write_row
+from .reaper import TOKEN_ENV, new_token, reap
 from .resume import snapshot_dirty
 from .rounds import close_round, mean, runs_of
 from .statefile import AgentState
@@ -37,6 +38,7 @@ class FreeAgents:
     def __init__(self, comp: Competition) -> None:
         self.comp = comp
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.tokens: dict[str, str] = {}
 
     def launch(self, agent: AgentState, k: int) -> None:
         """Start (or restart) the agent's own loop with its GPU pinned."""
@@ -52,6 +54,7 @@ class FreeAgents:
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": visible_devices(agent.gpu),
                "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k),
                "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
+        self.tokens[agent.name] = env[TOKEN_ENV] = new_token()
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
             comp.s.agent_cmd.for_free_mode().argv(values),
@@ -79,7 +82,10 @@ class FreeAgents:
     def end(self, name: str) -> None:
         """Stop one agent's session for good (it may be paused)."""
         proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        if proc.poll() is not None:
+            reap(proc.pid, self.tokens.get(name, ""))
             return
         for sig in (signal.SIGTERM, signal.SIGCONT):
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -90,6 +96,7 @@ class FreeAgents:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        reap(proc.pid, self.tokens.get(name, ""))
 
     def end_all(self) -> None:
         for name in list(self.procs):

@@ -46,6 +46,8 @@ class AgentState:
     attempt: int = 0  # index of the experiment in flight (or next) this round
     exp_start: str = ""  # where the in-flight experiment started ('' when none)
     exp_commit: str = ""  # the in-flight experiment's commit once the agent made one
+    violations: int = 0  # turns in which it touched what agents must not (see integrity)
+    retired: bool = False  # too many violations: it gets no more turns
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Config:
     metric: str = "val_bpb"
     mode: str = "harness"
     crossover: int = 0
+    editable: list[str] = field(default_factory=lambda: ["train.py"])
+    max_violations: int = 2
 
 
 @dataclass
@@ -100,9 +104,11 @@ class State:
         return next(a for a in self.agents if a.name == name)
 
 
-def save_state(path: Path, state: State) -> None:
-    """Write ``state`` to ``path`` atomically (temp file, fsync, rename)."""
-    write_atomic(path, json.dumps(asdict(state), indent=1, sort_keys=True) + "\n")
+def save_state(path: Path, state: State) -> str:
+    """Write ``state`` to ``path`` atomically (temp file, fsync, rename); the text written."""
+    text = json.dumps(asdict(state), indent=1, sort_keys=True) + "\n"
+    write_atomic(path, text)
+    return text
 
 
 def write_atomic(path: Path, text: str) -> None:
