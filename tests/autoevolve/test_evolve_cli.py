@@ -67,7 +67,8 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
             wt = Path(str(call["cwd"]))
             common = repo / ".git"
             assert argv[:5] == ["exec", "--sandbox", "workspace-write", "--cd", str(wt)]
-            dirs = [common / "worktrees" / wt.name, *(common / d for d in ("objects", "refs", "logs"))]
+            shared = (common / d for d in ("objects", "refs", "logs"))
+            dirs = [common / "worktrees" / wt.name, *shared]
             assert argv[5:13] == [x for d in dirs for x in ("--add-dir", str(d))]
             assert len(argv) == 14 and "autoevolve" not in " ".join(argv[:13])
             prompt = argv[13]
