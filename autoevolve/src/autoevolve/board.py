@@ -31,6 +31,8 @@ class Standing:
     best_commit: str
     improvement: float | None  # best − baseline (negative = better for a lower-is-better metric)
     champion: bool
+    violations: int = 0
+    retired: bool = False
 
 
 def find_state(root: Path, tag: str | None = None) -> tuple[Layout, State]:
@@ -61,7 +63,8 @@ def standings(layout: Layout, state: State) -> list[Standing]:
         out.append(Standing(0, agent.name, agent.strategy, agent.gpu,
                             row.experiments if row else 0, row.keeps if row else 0,
                             row.crashes if row else 0, row.best if row else None, commit,
-                            row.improvement if row else None, champion))  # fmt: skip
+                            row.improvement if row else None, champion, agent.violations,
+                            agent.retired))  # fmt: skip
     order = [r.agent for r in rows.values()]
     out.sort(key=lambda s: order.index(s.agent) if s.agent in order else len(order))
     return [replace(s, rank=i + 1) for i, s in enumerate(out)]
@@ -79,7 +82,8 @@ def status_doc(layout: Layout, state: State) -> dict[str, Any]:
         "agents": [{"name": a.name, "strategy": a.strategy, "gpu": a.gpu, "branch": a.branch,
                     "worktree": a.worktree, "state": a.status, "current": a.current or None,
                     "experiments_this_round": a.done, "experiments": a.total, "keeps": a.keeps,
-                    "crashes": a.crashes} for a in state.agents],
+                    "crashes": a.crashes, "violations": a.violations, "retired": a.retired}
+                   for a in state.agents],
         "history": state.rounds, "mode": state.config.mode,
         "propagate": state.config.propagate, "interrupted": state.interrupted,
     }  # fmt: skip

@@ -119,6 +119,7 @@ class Competition:
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if pooled:
             with self.guard.lock:
+                self.guard.repair_pooled()
                 write_row(self.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
                 self.guard.note_pooled()
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)

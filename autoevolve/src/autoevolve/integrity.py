@@ -34,6 +34,7 @@ class Guard:
         self.settled: dict[str, str] = {}  # agent -> HEAD its worktree must have right now
         self.in_turn: set[str] = set()
         self.suspects: set[str] = set()  # agents in their turn since the last clean check
+        self.pending: list[str] = []  # changes put back between checks (reported at the next)
 
     # -- the records ---------------------------------------------------------------------
     def _protected_refs(self) -> dict[str, str]:
@@ -54,6 +55,13 @@ class Guard:
                 self.refs.pop(ref, None)
             else:
                 self.refs[ref] = sha
+
+    def repair_pooled(self) -> None:
+        """Put the pooled file back before the controller appends to it (call under lock)."""
+        pooled = self.comp.s.layout.pooled
+        if _read(pooled) != self.pooled:
+            _restore(pooled, self.pooled)
+            self.pending.append(f"changed {pooled.name}")
 
     def note_pooled(self) -> None:
         """The controller wrote the pooled file."""
@@ -81,7 +89,9 @@ class Guard:
         with self.lock:
             if agent is not None:
                 self.in_turn.discard(agent.name)
-            found = [*self._check_files(), *self._check_refs(), *self._check_worktrees(agent)]
+            found = [*self.pending, *self._check_files(), *self._check_refs(),
+                     *self._check_worktrees(agent)]  # fmt: skip
+            self.pending = []
             suspects = sorted(self.suspects | ({agent.name} if agent else set()))
             self.suspects = set(self.in_turn)
         if found:

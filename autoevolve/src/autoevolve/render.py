@@ -25,6 +25,9 @@ def leaderboard_lines(state: State, rows: list[Standing]) -> list[str]:
              f"{'best':>10} {'vs base':>10}  commit"]  # fmt: skip
     for s in rows:
         mark = " *champion" if s.champion else ""
+        if s.violations:
+            mark += f" ({s.violations} violation{'s' * (s.violations > 1)}"
+            mark += ", retired)" if s.retired else ")"
         delta = "-" if s.improvement is None else f"{s.improvement:+.6f}"
         lines.append(f"{s.rank:>2}  {s.agent:<22} {s.strategy:<20} {s.experiments:>4} "
                      f"{s.keeps:>4} {s.crashes:>5} {_num(s.best):>10} {delta:>10}  "
@@ -44,6 +47,11 @@ def status_lines(state: State, doc: dict[str, Any]) -> list[str]:
         lines.append(
             f"  {a['name']:<22} gpu {a['gpu']:<4} {a['state']:<9} "
             f"{a['experiments']:>3} exp {a['keeps']:>3} kept  {a['current'] or ''}"
+            + (
+                f"  [{a['violations']} violation(s){', retired' if a['retired'] else ''}]"
+                if a["violations"]
+                else ""
+            )
         )
     return lines
 
