@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .gitrepo import Git
 from .layout import Layout
 from .worktrees import link_venv
 
+WORKTREE_LOCK = threading.Lock()
 NOISE_FLOORS = 10.0
 RELATIVE = 0.02
 
@@ -53,15 +55,17 @@ def agrees(first: float, clean: float, champion: float, noise_sd: float) -> bool
 def clean_checkout(git: Git, layout: Layout, sha: str, label: str) -> Iterator[Path]:
     """A fresh detached worktree of ``sha`` (only tracked files), removed afterwards."""
     path = layout.state_dir / "clean" / label
-    if path.exists():
-        git.run("worktree", "remove", "--force", str(path), check=False)
-        shutil.rmtree(path, ignore_errors=True)
-    git.run("worktree", "prune")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    git.run("worktree", "add", "--force", "--detach", str(path), sha)
+    with WORKTREE_LOCK:  # git's worktree bookkeeping is not safe to change from two threads
+        if path.exists():
+            git.run("worktree", "remove", "--force", str(path), check=False)
+            shutil.rmtree(path, ignore_errors=True)
+        git.run("worktree", "prune")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        git.run("worktree", "add", "--force", "--detach", str(path), sha)
     link_venv(git.cwd, path)
     try:
         yield path
     finally:
-        git.run("worktree", "remove", "--force", str(path), check=False)
-        shutil.rmtree(path, ignore_errors=True)
+        with WORKTREE_LOCK:
+            git.run("worktree", "remove", "--force", str(path), check=False)
+            shutil.rmtree(path, ignore_errors=True)
