@@ -133,7 +133,10 @@ def harvest(comp: Competition, agent: AgentState) -> int:
         row = Row(e.commit, e.value, e.memory_gb, e.raw_status or e.status, e.description)
         cells = row.cells(metric)
         extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(comp.state.round)}
-        write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+        with comp.guard.lock:
+            comp.guard.repair_pooled()
+            write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+            comp.guard.note_pooled()
         comp.say(f"{agent.name}: {e.description}: {cells[metric]} {cells['status']}")
     with comp.lock:
         agent.total = len(rows)

@@ -84,6 +84,7 @@ def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
         if e["pooled"]:
             extra = {k: e[k] for k in ("agent", "strategy", "round")}
             write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+    comp.guard.note_pooled()  # the rows the killed controller owed are the controller's own
 
 
 def settle_experiment(comp: Competition, agent: AgentState) -> None:
