@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .competition import Competition
+from .editable import protected_changes
 from .gpus import visible_devices
 from .judging import Row
 from .ledger import read_or_none, write_row
@@ -75,6 +76,7 @@ class FreeAgents:
         )
         log.close()
         comp.spawned(self.procs[agent.name].pid)
+        comp.guard.turn_starts(agent)
         comp.say(f"{agent.name}: own loop started on GPU {agent.gpu}")
 
     def alive(self, name: str) -> bool:
@@ -170,6 +172,7 @@ def run_free_round(comp: Competition, k: int, agents: FreeAgents) -> None:
             break
         if comp.stop_requested():
             break
+        comp.guard.turn_ends(None)  # every session is a suspect: logged, counted if only one
         comp.stop.wait(0.5)
     agents.signal_all(signal.SIGSTOP)  # nothing moves while the round is read
     for agent in state.agents:
@@ -224,6 +227,9 @@ def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:
             continue
         sha = comp.wt(agent).resolve(e.commit)
         if sha and comp.s.git.is_ancestor(agent.start_sha, sha):
+            if protected_changes(comp.s.git, agent.start_sha, sha, comp.state.config.editable):
+                comp.say(f"{agent.name}: keep {e.commit} changes protected files: not adopted")
+                continue
             return sha
     return None
 
