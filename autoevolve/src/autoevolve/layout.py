@@ -15,7 +15,9 @@ from pathlib import Path
 HOME_DIR = "autoevolve"  # inside the repository's common git directory
 CURRENT = "current"  # names the tag started last: the default of every subcommand
 WORKTREES_DIR = "worktrees"
-EXCLUDES = (f"/{WORKTREES_DIR}/", "results.tsv.lock")  # the lock appendrow leaves beside a file
+# worktrees, the lock appendrow leaves beside a results file, and a free-mode agent's run.log:
+# none of them may end up in an agent's `git add -A` commit (it would be a protected_path)
+EXCLUDES = (f"/{WORKTREES_DIR}/", "results.tsv.lock", "run.log")
 POOLED_EXTRA = ("agent", "strategy", "round")
 
 
