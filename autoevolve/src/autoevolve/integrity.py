@@ -41,11 +41,8 @@ class Guard:
         git, layout, state = self.comp.s.git, self.comp.s.layout, self.comp.state
         refs = {**git.refs(f"refs/autoevolve/{layout.tag}/"),
                 **git.refs(f"refs/tags/autoevolve/{layout.tag}/")}  # fmt: skip
-        heads = [f"refs/heads/{layout.champion_branch}", f"refs/heads/{state.base}"]
-        for ref in heads:
-            sha = git.resolve(ref) if git.ok("check-ref-format", ref) else None
-            if sha:
-                refs[ref] = sha
+        heads = {f"refs/heads/{layout.champion_branch}", f"refs/heads/{state.base}"}
+        refs.update({ref: sha for ref, sha in git.refs("refs/heads/").items() if ref in heads})
         return refs
 
     def note_ref(self, ref: str, sha: str | None) -> None:
@@ -118,7 +115,7 @@ class Guard:
 
     def _check_refs(self) -> list[str]:
         git, tag = self.comp.s.git, self.comp.s.layout.tag
-        now = {ref: sha for ref, sha in self._protected_refs().items()}
+        now = self._protected_refs()
         found = []
         for ref in sorted(set(now) | set(self.refs)):
             want, have = self.refs.get(ref), now.get(ref)
@@ -131,7 +128,8 @@ class Guard:
             else:
                 git.run("update-ref", "-d", ref)
             found.append(f"moved {ref}")
-        self.refs = self._protected_refs()
+        if found:  # the quarantine refs just made are the controller's own
+            self.refs = self._protected_refs()
         return found
 
     def _check_worktrees(self, culprit: AgentState | None) -> list[str]:
