@@ -145,3 +145,13 @@ def test_editable_globs_widen_what_an_agent_may_change(tmp_path: Path) -> None:
     repo, _ = compete(tmp_path, "protected", "h9", "--editable", "train.py", "--editable", "*.md")
     assert not [r for r in pooled(repo, "h9") if "protected_path" in r[4]]
     assert any(r[4].startswith("X 1.0 -> 1.25 (and a word") for r in pooled(repo, "h9"))
+
+
+def test_the_prompt_names_the_editable_files() -> None:
+    from autoevolve.prompt import PromptParts, build_prompt
+    from autoevolve.strategies import load_strategy
+
+    parts = PromptParts(agent="a", round=1, strategy=load_strategy("random"), program_md="",
+                        recent_rows=[], hints="", steering="", editable=("train.py", "*.md"))  # fmt: skip
+    text = build_prompt(parts)
+    assert "Only `train.py`, `*.md` may change" in text and "rejected before training" in text

@@ -384,6 +384,7 @@ class Competition:
             program_md=program.read_text("utf-8", "replace") if program.exists() else "",
             recent_rows=recent_rows(Path(agent.worktree) / "results.tsv"),
             hints=hints.read_text("utf-8") if hints.exists() else "", steering=steering,
+            editable=tuple(self.state.config.editable),
         )  # fmt: skip
         return build_prompt(parts)
 
