@@ -152,6 +152,7 @@ def test_the_prompt_names_the_editable_files() -> None:
     from autoevolve.strategies import load_strategy
 
     parts = PromptParts(agent="a", round=1, strategy=load_strategy("random"), program_md="",
-                        recent_rows=[], hints="", steering="", editable=("train.py", "*.md"))  # fmt: skip
+                        recent_rows=[], hints="", steering="",
+                        editable=("train.py", "*.md"))  # fmt: skip
     text = build_prompt(parts)
     assert "Only `train.py`, `*.md` may change" in text and "rejected before training" in text
