@@ -110,6 +110,7 @@ def children():
     daemon = subprocess.Popen(["sleep", "301"], start_new_session=True)
     with open(pids, "a") as f:
         f.write(f"{child.pid}\n{daemon.pid}\n")
+    time.sleep(float(os.environ.get("HOSTILE_LINGER", "0")))  # still in its turn meanwhile
 
 
 ATTACKS = {

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from evolve_rig import ae_dir, git, make_repo, rig_env
@@ -128,6 +129,37 @@ def test_an_agents_children_do_not_outlive_its_turn(tmp_path: Path) -> None:
         assert len(pids) >= 4  # two per turn, two turns
         assert not [p for p in pids if alive(p)]
     finally:
+        for pid in (int(p) for p in pids_file.read_text().split()) if pids_file.exists() else ():
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    pids_file = tmp_path / "pids"
+    args = ["--strategies", "conservative", "random", "--rounds", "1",
+            "--experiments-per-round", "1", "--gpus", "none", "--agent", AGENT,
+            "--train-cmd", f"{sys.executable} train.py", "--tag", "k1"]  # fmt: skip
+    env = {**os.environ, **rig_env(tmp_path), "HOSTILE_MODE": "children",
+           "HOSTILE_PIDS": str(pids_file)}  # fmt: skip
+    first = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo,
+                             env={**env, "HOSTILE_LINGER": "60"})  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (pids_file.exists() and len(pids_file.read_text().split()) >= 2):
+            assert time.monotonic() < deadline and first.poll() is None
+            time.sleep(0.1)
+        first.kill()  # SIGKILL: no chance to end its agents
+        first.wait()
+        pids = [int(p) for p in pids_file.read_text().split()]
+        assert all(alive(p) for p in pids)  # what the dead controller left behind
+        resumed = subprocess.run([console_script("autoevolve"), "resume"], cwd=repo, env=env,
+                                 capture_output=True, text=True, timeout=240,
+                                 check=False)  # fmt: skip
+        assert resumed.returncode in (0, 1, 2), resumed.stderr
+        assert not [p for p in pids if alive(p)]
+    finally:
+        first.kill()
         for pid in (int(p) for p in pids_file.read_text().split()) if pids_file.exists() else ():
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)

@@ -28,6 +28,7 @@ from .layout import Layout
 from .ledger import read_or_none, write_row
 from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
+from .reaper import token_of
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
 from .training import RunOutcome, run_training
@@ -157,8 +158,8 @@ class Competition:
         self.events.append("reset_done", agent=agent.name)
 
     def spawned(self, pid: int) -> None:
-        """Note a child's process group so a resumed controller can stop it if it outlives us."""
-        self.events.append("spawn", pgid=pid)
+        """Note a child's process group (and turn token) so a resumed controller can end it."""
+        self.events.append("spawn", pgid=pid, token=token_of(pid))
 
     # -- one experiment ----------------------------------------------------------------
     def experiment(self, agent: AgentState, k: int, i: int) -> None:

@@ -23,6 +23,17 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
+def token_of(pid: int) -> str:
+    """The ``AUTOEVOLVE_TURN`` token in a running process's environment ('' when none)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return ""
+    prefix = f"{TOKEN_ENV}=".encode()
+    found = next((item for item in environ.split(b"\0") if item.startswith(prefix)), b"")
+    return found[len(prefix) :].decode(errors="replace")
+
+
 def carriers(token: str) -> list[int]:
     """Pids of this user's processes whose environment holds ``AUTOEVOLVE_TURN=token``."""
     needle = f"{TOKEN_ENV}={token}".encode()
@@ -39,12 +50,13 @@ def carriers(token: str) -> list[int]:
     return found
 
 
-def reap(pgid: int, token: str) -> list[int]:
+def reap(pgid: int | None, token: str) -> list[int]:
     """SIGKILL what is left of group ``pgid`` and every carrier of ``token``; the pids hit."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-    hit = []
-    for _ in range(3):  # a stray may fork while we look: sweep until none is left
+    if pgid is not None and pgid > 1:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    hit: list[int] = []
+    for _ in range(3 if token else 0):  # a stray may fork while we look: sweep until none is left
         strays = carriers(token)
         if not strays:
             break
