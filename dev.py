@@ -109,7 +109,7 @@ def example(uv: list[str], _options: argparse.Namespace) -> int:
     """
     tool = [*uv, "run", "--no-sync"]
     demo = Path(tempfile.mkdtemp(prefix="autolab-demo-")) / "repo"
-    pooled = str(demo / ".autoevolve" / "results.all.tsv")
+    pooled = str(demo / ".git" / "autoevolve" / "demo" / "results.all.tsv")
     steps = [
         [*tool, "autojudge", "--results", "examples/results.tsv", "--run", "examples/run.log",
          "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4"],
@@ -120,7 +120,7 @@ def example(uv: list[str], _options: argparse.Namespace) -> int:
         if code > 2:
             return code
     # the champion's own lineage is what autoevolve judged (the pooled file mixes every agent)
-    state = json.loads((demo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((demo / ".git" / "autoevolve" / "demo" / "state.json").read_text())
     holder = next((a for a in state["agents"] if a["name"] == state["champion_agent"]), None)
     lineage = str(Path(holder["worktree"]) / "results.tsv") if holder else pooled
     for step in ([*tool, "autojudge", "--results", lineage, "--all"],

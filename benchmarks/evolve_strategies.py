@@ -132,10 +132,12 @@ def run_one(config: Config, seed: int, rounds: int, noise_sd: float | None) -> O
         if done.returncode not in OK_CODES:
             out.error = (done.stderr or done.stdout).strip()[-2000:]
             return out
-        state = json.loads((repo / ".autoevolve" / "state.json").read_text(encoding="utf-8"))
+        home = repo / ".git" / "autoevolve"
+        home = home / (home / "current").read_text(encoding="utf-8").strip()
+        state = json.loads((home / "state.json").read_text(encoding="utf-8"))
         out.champion = show_value(repo, state["champion_sha"])
         out.tips = {a["name"]: show_value(repo, a["branch"]) for a in state["agents"]}
-        out.runs = count_runs(repo / ".autoevolve" / "results.all.tsv")
+        out.runs = count_runs(home / "results.all.tsv")
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -96,3 +96,9 @@ def argv_log(root: Path) -> list[dict[str, object]]:
     """Every agent invocation the stand-ins recorded."""
     path = root / "argv.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def ae_dir(repo: Path, tag: str | None = None) -> Path:
+    """The controller's folder of competition ``tag`` (default: the last started) in ``repo``."""
+    home = repo / ".git" / "autoevolve"
+    return home / (tag or (home / "current").read_text().strip())

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from evolve_rig import argv_log, git, gpu_intervals, make_agent, make_repo, rig_env
+from evolve_rig import ae_dir, argv_log, git, gpu_intervals, make_agent, make_repo, rig_env
 from support import console_script
 
 TRAIN_CMD = f"{sys.executable} train.py"
@@ -45,7 +45,7 @@ def test_runs_and_exits_with_a_verdict(
 ) -> None:
     _, repo, proc = finished
     assert proc.returncode in (0, 1, 2), proc.stderr
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert state["phase"] == "done"
     assert state["exit_code"] == proc.returncode
     assert [r["round"] for r in state["rounds"]] == [1, 2]
@@ -76,7 +76,7 @@ def test_agents_are_pinned_and_never_see_a_gpu(
         "t1-aggressive",
         "t1-random",
     }
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert [a["gpu"] for a in state["agents"]] == ["0", "1", "0"]
 
 
@@ -89,8 +89,10 @@ def test_branches_worktrees_and_excludes(
         assert f"autoresearch/t1-{name}" in branches
     assert (repo / "worktrees" / "t1-random" / "train.py").exists()
     exclude = (repo / ".git" / "info" / "exclude").read_text()
-    assert "/.autoevolve/" in exclude and "/worktrees/" in exclude
+    assert "results.tsv.lock" in exclude.split() and "/worktrees/" in exclude.split()
     assert git(repo, "status", "--porcelain") == ""  # nothing of ours shows as untracked
+    for name in ("conservative", "random"):  # nor in a worktree (an agent's `git add -A`)
+        assert git(repo / "worktrees" / f"t1-{name}", "status", "--porcelain") == ""
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "master"
 
 
@@ -98,7 +100,7 @@ def test_every_experiment_commit_stays_reachable(
     finished: Done,
 ) -> None:
     _, repo, _ = finished
-    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    pooled = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
     header = pooled[0].split("\t")
     assert header == ["commit", "val_bpb", "memory_gb", "status", "description", "agent",
                       "strategy", "round"]  # fmt: skip
@@ -117,7 +119,7 @@ def test_results_files_per_agent_and_pooled(
     finished: Done,
 ) -> None:
     _, repo, _ = finished
-    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()[1:]
+    pooled = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()[1:]
     agents = {line.split("\t")[5] for line in pooled}
     assert agents == {"conservative", "aggressive", "random"}
     assert sum("\tbaseline (" in line for line in pooled) == 3
@@ -133,10 +135,10 @@ def test_champion_was_validated_and_propagated(
     finished: Done,
 ) -> None:
     _, repo, _ = finished
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     champion = git(repo, "rev-parse", "autoresearch/t1-champion")
     assert champion == state["champion_sha"]
-    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text()
+    pooled = (ae_dir(repo) / "results.all.tsv").read_text()
     winners = [r for r in state["rounds"] if r["winner"]]
     for won in winners:
         assert f"{won['champion'][:7]}\t" in pooled
@@ -210,7 +212,7 @@ def test_json_outputs_match_the_schemas(finished: Done) -> None:
 
 def test_agent_logs_keep_every_call_of_a_round(finished: Done) -> None:
     _, repo, _ = finished
-    logs = sorted((repo / ".autoevolve").rglob("*.agent.log"))
+    logs = sorted(ae_dir(repo).rglob("*.agent.log"))
     assert logs
     for log in logs:
         text = log.read_text()

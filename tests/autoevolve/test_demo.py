@@ -52,7 +52,7 @@ def test_demo_repo_is_one_clean_commit_on_master(repo: Path) -> None:
     files = git(repo, "ls-files").split("\n")
     assert sorted(files) == [".gitignore", "README.md", "prepare.py", "program.md", "train.py"]
     ignored = (repo / ".gitignore").read_text().split()
-    assert {"run.log", "results.tsv", "worktrees/", ".autoevolve/"} <= set(ignored)
+    assert {"run.log", "results.tsv", "worktrees/"} <= set(ignored)
 
 
 def test_train_py_holds_karpathys_constants(repo: Path) -> None:
@@ -186,7 +186,7 @@ def test_demo_suggests_the_champion_lineage_audit_and_that_audit_runs(tmp_path: 
     lines = [ln for ln in proc.stdout.splitlines() if "autojudge --results" in ln]
     assert lines, proc.stdout  # the default demo (seed 0) crowns a champion
     results = lines[0].split("--results ")[1].split()[0]
-    assert results.endswith("results.tsv") and ".autoevolve" not in results
+    assert results.endswith("results.tsv") and "/.git/" not in results
     audit = subprocess.run([console_script("autojudge"), "--results", results, "--all"],
                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert audit.returncode in (0, 1, 2), audit.stderr

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from evolve_rig import argv_log, git, make_agent, make_repo, rig_env
+from evolve_rig import ae_dir, argv_log, git, make_agent, make_repo, rig_env
 from support import console_script
 
 from autoevolve.agents import CLAUDE_TOOLS
@@ -64,12 +64,17 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
                                                     "--allowedTools", CLAUDE_TOOLS]  # fmt: skip
             prompt = argv[1]
         else:
-            assert argv[:2] == ["exec", "--dangerously-bypass-approvals-and-sandbox"]
-            assert len(argv) == 3
-            prompt = argv[2]
+            wt = Path(str(call["cwd"]))
+            common = repo / ".git"
+            assert argv[:5] == ["exec", "--sandbox", "workspace-write", "--cd", str(wt)]
+            shared = (common / d for d in ("objects", "refs", "logs"))
+            dirs = [common / "worktrees" / wt.name, *shared]
+            assert argv[5:13] == [x for d in dirs for x in ("--add-dir", str(d))]
+            assert len(argv) == 14 and "autoevolve" not in " ".join(argv[:13])
+            prompt = argv[13]
         assert "exactly ONE experimental change to `train.py`" in prompt
         assert "## Your strategy" in prompt and "Only edit train.py." in prompt
-    experiments = [line for line in (repo / ".autoevolve" / "results.all.tsv").read_text()
+    experiments = [line for line in (ae_dir(repo) / "results.all.tsv").read_text()
                    .splitlines() if "\tbaseline (" not in line][1:]  # fmt: skip
     tried = {e.split("\t")[0] for e in experiments if not e.split("\t")[4].startswith("validate")}
     assert len(tried) == 4  # retests re-use their commit
@@ -86,7 +91,7 @@ def test_refuses_a_dirty_checkout(tmp_path: Path) -> None:
 
 def test_second_controller_fails_fast(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    lock = repo / ".autoevolve" / "lock"
+    lock = repo / ".git" / "autoevolve" / "lock"
     lock.parent.mkdir()
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
@@ -145,6 +150,28 @@ def test_uncommitted_edits_are_committed_and_crashes_reset(tmp_path: Path) -> No
     sha = crashes[0].split("\t")[0]
     refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/autoevolve/u1/exp/")
     assert sum(ref.rsplit("/", 1)[1].startswith(sha) for ref in refs.split()) == 1
+    export = evolve(repo, {}, "export")
+    assert export.returncode == 0, export.stderr
+    exported = [r.split("\t") for r in export.stdout.splitlines()[1:] if "\tcrash\t" in r]
+    assert exported and all(r[1:3] == ["0.000000", "0.0"] for r in exported)
+    (tmp_path / "export.tsv").write_text(export.stdout)  # the export reads back without warnings
+    back = evolve(repo, {}, "--results", str(tmp_path / "export.tsv"), "--format", "json")
+    assert back.returncode == 0 and '"warnings": []' in back.stdout.replace("\n", ""), back.stdout
+
+
+@pytest.mark.parametrize("agent", ["claude", "codex", "no-such-agent-xyz {prompt_file}"])
+def test_a_missing_agent_program_is_a_usage_error_before_any_setup(
+    tmp_path: Path, agent: str
+) -> None:
+    repo = make_repo(tmp_path)
+    env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"}
+    proc = evolve(repo, env, *small(agent, "x1"))
+    assert proc.returncode == 4, proc.stderr
+    assert "not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
+    if agent in ("claude", "codex"):
+        assert "npm install -g" in proc.stderr
+    assert not (repo / "worktrees").exists()
+    assert git(repo, "branch", "--list", "autoresearch/*") == ""
 
 
 def test_training_timeout_kills_the_whole_group(tmp_path: Path) -> None:
@@ -212,7 +239,7 @@ def test_rounds_close_by_time_when_minutes_come_first(tmp_path: Path) -> None:
     proc = evolve(repo, rig_env(tmp_path), *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert time.monotonic() - start < 60
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert [r["round"] for r in state["rounds"]] == [1, 2]
     assert all(0 < a["total"] < 2 * 500 for a in state["agents"])
 

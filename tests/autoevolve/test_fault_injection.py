@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from evolve_rig import git
+from evolve_rig import ae_dir, git
 from support import console_script
 
 from autoevolve.demo import write_demo_repo
@@ -30,7 +30,7 @@ ARGS = ["--strategies", "conservative", "random", "--rounds", "2", "--experiment
         "--gpus", "none", "--agent", "mock", "--train-cmd", f"{sys.executable} train.py",
         "--tag", "fi", "--seed", SEED, "--crossover", "1", "-q"]  # fmt: skip
 ENV = {**os.environ, "DEMO_NOISE_SEED": SEED, "DEMO_RUN_SECONDS": "0"}
-FILES = (".autoevolve/results.all.tsv", "worktrees/fi-conservative/results.tsv",
+FILES = (".git/autoevolve/fi/results.all.tsv", "worktrees/fi-conservative/results.tsv",
          "worktrees/fi-random/results.tsv")  # fmt: skip
 
 
@@ -45,7 +45,7 @@ def competition(dest: Path, base: Path, fault: int | None = None) -> int:
 
 def outcome(repo: Path) -> tuple[str, list[str]]:
     """The champion commit and the sorted pooled rows."""
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     return state["champion_sha"], sorted((repo / FILES[0]).read_text().splitlines())
 
 
@@ -87,9 +87,9 @@ def reference_run(tmp_path: Path) -> tuple[Path, tuple[str, list[str]], list[str
     write_demo_repo(base, run_seconds=0)
     reference_repo = tmp_path / "reference"
     assert competition(reference_repo, base) in (0, 1, 2)
-    state = json.loads((reference_repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(reference_repo) / "state.json").read_text())
     assert state["rounds"][0]["picks"], "the scenario must exercise a cross-over pick"
-    journal = (reference_repo / ".autoevolve" / "events.jsonl").read_text().splitlines()
+    journal = (ae_dir(reference_repo) / "events.jsonl").read_text().splitlines()
     assert len(journal) > 40
     return base, outcome(reference_repo), [json.loads(line)["kind"] for line in journal]
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evolve_rig import git, make_repo, rig_env
+from evolve_rig import ae_dir, git, make_repo, rig_env
 from support import console_script
 
 LOOP_AGENT = """\
@@ -61,11 +61,11 @@ def test_free_mode_watches_pins_and_propagates(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=120,
                           check=False)  # fmt: skip
     assert proc.returncode in (0, 1, 2), proc.stdout[-1500:] + proc.stderr
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert state["phase"] == "done" and len(state["rounds"]) == 2
     starts = [line.split() for line in (tmp_path / "argv.jsonl").read_text().splitlines()]
     assert {(name, gpu) for name, gpu, _ in starts} == {("conservative", "0"), ("aggressive", "1")}
-    pooled = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    pooled = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
     agents = {line.split("\t")[5] for line in pooled[1:]}
     assert agents == {"conservative", "aggressive"}
     rounds = {line.split("\t")[7] for line in pooled[1:]}

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from evolve_rig import TRAIN, argv_log, git, make_agent, rig_env
+from evolve_rig import TRAIN, ae_dir, argv_log, git, make_agent, rig_env
 from support import console_script
 
 PYPROJECT = """\
@@ -56,7 +56,7 @@ def test_documented_seed_command_runs_a_competition(tmp_path: Path) -> None:
                           check=False)  # fmt: skip
     assert proc.returncode in (0, 1, 2), proc.stdout[-2000:] + proc.stderr
     tag = datetime.date.today().strftime("%b").lower() + str(datetime.date.today().day)
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert state["tag"] == tag and state["base"] == "master" and state["phase"] == "done"
     assert state["config"]["train_cmd"] == "uv run train.py"
     assert [a["gpu"] for a in state["agents"]] == ["cpu", "cpu", "cpu"]
@@ -64,5 +64,5 @@ def test_documented_seed_command_runs_a_competition(tmp_path: Path) -> None:
     assert len(argv_log(tmp_path)) >= 3 * 5 * 3 - 9  # claude was asked for every experiment
     assert git(repo, "status", "--porcelain") == ""
     assert f"autoresearch/{tag}-champion" in git(repo, "branch", "--format=%(refname:short)")
-    runs = list((repo / ".autoevolve" / "runs").glob("*/run.log"))
+    runs = list((ae_dir(repo) / "runs").glob("*/run.log"))
     assert runs and all("val_bpb:" in r.read_text() for r in runs[:5])

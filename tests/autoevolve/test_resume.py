@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from evolve_rig import git, make_repo, rig_env
+from evolve_rig import ae_dir, git, make_repo, rig_env
 from support import console_script
 
 from autoevolve.demo import write_demo_repo
@@ -26,7 +26,7 @@ def evolve(repo: Path, *args: str, env: dict[str, str] | None = None
 
 
 def state_of(repo: Path) -> dict[str, object]:
-    return json.loads((repo / ".autoevolve" / "state.json").read_text())
+    return json.loads((ae_dir(repo) / "state.json").read_text())
 
 
 def demo_repo(tmp_path: Path) -> Path:
@@ -81,7 +81,7 @@ def test_graceful_stop_closes_the_round_then_resume_finishes(tmp_path: Path) -> 
             "--experiments-per-round", "3", "--tag", "g1", *DEMO]  # fmt: skip
     proc = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    state_file = repo / ".autoevolve" / "state.json"
+    state_file = ae_dir(repo, "g1") / "state.json"
     wait_for(lambda: state_file.exists() and state_of(repo)["phase"] == "running")
     stop = evolve(repo, "stop")
     assert stop.returncode == 0 and "after round 1 closes" in stop.stdout
@@ -102,7 +102,7 @@ def test_stop_now_interrupts_and_records_the_runs(tmp_path: Path) -> None:
             "--experiments-per-round", "2", "--tag", "n1", *DEMO]  # fmt: skip
     proc = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    state_file = repo / ".autoevolve" / "state.json"
+    state_file = ae_dir(repo, "n1") / "state.json"
 
     def training() -> bool:
         if not state_file.exists():
@@ -215,7 +215,7 @@ def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
     assert "conflicts: skipped" in proc.stdout
     wt = repo / "worktrees" / "x1-b-mid"
     assert git(wt, "status", "--porcelain", "--untracked-files=no") == ""
-    events = (repo / ".autoevolve" / "events.jsonl").read_text()
+    events = (ae_dir(repo) / "events.jsonl").read_text()
     assert '"kind": "crossover_conflict"' in events
 
 

@@ -131,6 +131,8 @@ def _unchanged(repo: Repo, cand: str, before: bytes) -> None:
         (("results.tsv", "missing.log"), {}, 3, "missing.log: no such file"),
         (("missing.tsv",), {}, 3, "missing.tsv: no such file"),
         ((), {"AUTOJUDGE_ARGS": "--policy bogus"}, 4, "Invalid value for '--policy'"),
+        (("run.log", "results.tsv"), {}, 4, "looks like a run.log"),
+        (("run.log",), {}, 4, "looks like a run.log"),
     ],
 )
 def test_input_and_usage_errors_never_reset_or_record(

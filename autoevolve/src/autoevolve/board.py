@@ -6,11 +6,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from autolab_shared.errors import AutolabError
 from autolab_shared.leaderboard import leaderboard
 from autolab_shared.results import History
 
-from .layout import Layout
+from .layout import Layout, pick_tag
 from .ledger import read_or_none
+from .names import check_name
 from .statefile import State, load_state
 
 
@@ -31,12 +33,17 @@ class Standing:
     champion: bool
     runs: int = 0  # runs behind ``best``
     posterior: float | None = None  # ``best`` shrunk toward the baseline by its runs (the rank)
+    violations: int = 0
+    retired: bool = False
 
 
-def find_state(root: Path) -> tuple[Layout, State]:
-    """The layout and state of the competition in the checkout at ``root``."""
-    state = load_state(root / ".autoevolve" / "state.json")
-    return Layout(root, state.tag), state
+def find_state(root: Path, tag: str | None = None) -> tuple[Layout, State]:
+    """The layout and state of competition ``tag`` (default: the last started) at ``root``."""
+    name = check_name(pick_tag(root, tag), "tag") if (tag or pick_tag(root, None)) else ""
+    if not name:
+        raise AutolabError(f"no autoevolve run in {root} (start one, or pass --tag)")
+    layout = Layout(root, name)
+    return layout, load_state(layout.state_file, layout)
 
 
 def pooled_history(layout: Layout, state: State) -> History | None:
@@ -61,7 +68,8 @@ def standings(layout: Layout, state: State) -> list[Standing]:
                             row.experiments if row else 0, row.keeps if row else 0,
                             row.crashes if row else 0, row.best if row else None, commit,
                             row.improvement if row else None, champion,
-                            row.runs if row else 0, row.posterior if row else None))  # fmt: skip
+                            row.runs if row else 0, row.posterior if row else None,
+                            agent.violations, agent.retired))  # fmt: skip
     order = [r.agent for r in rows.values()]
     out.sort(key=lambda s: order.index(s.agent) if s.agent in order else len(order))
     return [replace(s, rank=i + 1) for i, s in enumerate(out)]
@@ -79,7 +87,8 @@ def status_doc(layout: Layout, state: State) -> dict[str, Any]:
         "agents": [{"name": a.name, "strategy": a.strategy, "gpu": a.gpu, "branch": a.branch,
                     "worktree": a.worktree, "state": a.status, "current": a.current or None,
                     "experiments_this_round": a.done, "experiments": a.total, "keeps": a.keeps,
-                    "crashes": a.crashes} for a in state.agents],
+                    "crashes": a.crashes, "violations": a.violations, "retired": a.retired}
+                   for a in state.agents],
         "history": state.rounds, "mode": state.config.mode,
         "propagate": state.config.propagate, "interrupted": state.interrupted,
     }  # fmt: skip

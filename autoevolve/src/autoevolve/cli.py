@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from autolab_shared.command import AutolabCommand, AutolabGroup, epilog, show_help
+from autolab_shared.errors import AutolabError
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.options import (
     CONTEXT_SETTINGS,
@@ -26,7 +27,7 @@ from autolab_shared.options import (
 from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
 
 from . import __version__
-from .names import UsageProblem
+from .names import UsageProblem, check_name
 
 MULTI = ("--strategies",)
 
@@ -66,7 +67,7 @@ def _reporter(output_format: str, quiet: bool, no_color: bool) -> Any:
 
 
 def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path | None = None,
-         *, resume: bool = False) -> ExitCode:  # fmt: skip
+         *, resume: bool = False, tag: str | None = None) -> ExitCode:  # fmt: skip
     """Run (or resume) a competition with signal handling, then print the leaderboard."""
     from .board import find_state, standings
     from .controller import exit_code_of, start
@@ -78,14 +79,15 @@ def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path |
     watcher = threading.Thread(target=_watch_stop, args=(cwd or Path.cwd(), stop), daemon=True)
     watcher.start()
     try:
-        state = resume_run(reporter, stop, cwd) if resume else start(opts, reporter, stop, cwd)
+        state = (resume_run(reporter, stop, cwd, tag) if resume
+                 else start(opts, reporter, stop, cwd))  # fmt: skip
     except UsageProblem as exc:
         raise click.UsageError(str(exc)) from None
     finally:
         reporter.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    layout, state = find_state(Path(state.agents[0].worktree).parents[1])
+    layout, state = find_state(Path(state.agents[0].worktree).parents[1], state.tag)
     stopped = state.phase == "stopped"
     code = ExitCode.INTERRUPTED if stopped else exit_code_of(state)
     _show_board(layout, state, standings(layout, state), output_format, quiet, no_color, code)
@@ -93,11 +95,12 @@ def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path |
 
 
 def _watch_stop(cwd: Path, stop: threading.Event) -> None:
-    """Turn ``autoevolve stop --now`` (a line in .autoevolve/stop) into the stop event."""
+    """Turn ``autoevolve stop --now`` (a line in .git/autoevolve/stop) into the stop event."""
     from .gitrepo import find_checkout
+    from .layout import home_of
 
     try:
-        flag = find_checkout(cwd).cwd / ".autoevolve" / "stop"
+        flag = home_of(find_checkout(cwd).cwd) / "stop"
     except Exception:
         return
     while not stop.wait(0.5):
@@ -201,6 +204,21 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
     show_default=True,
     help="Re-runs of each of the top two candidates before crowning.",
 )
+@click.option(
+    "--editable",
+    multiple=True,
+    metavar="GLOB",
+    help="Files agents may change (repeatable; default train.py). A commit touching any other "
+    "file is rejected (protected_path) before training.",
+)
+@click.option(
+    "--max-violations",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Turns in which an agent touched what it must not (another worktree, the pooled "
+    "results, state, refs) before it is retired.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @results_option(default=None)
 @metric_options
@@ -227,7 +245,8 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
     from .controller import StartOptions
 
     names = tuple(s for spec in strategies for s in spec.split(",") if s)
-    start = StartOptions(strategies=names, **opts)
+    editable = opts.pop("editable") or ("train.py",)
+    start = StartOptions(strategies=names, editable=tuple(editable), **opts)
     return _run(start, output_format, quiet, no_color)
 
 
@@ -255,21 +274,27 @@ def _summary(results: str, metric: str | None, direction: str | None, output_for
     return ExitCode.KEEP
 
 
-def _here() -> tuple[Any, Any]:
+def _here(tag: str | None) -> tuple[Any, Any]:
     from .board import find_state
     from .gitrepo import find_checkout
+    from .names import check_name
 
-    return find_state(find_checkout(Path.cwd()).cwd)
+    return find_state(find_checkout(Path.cwd()).cwd, check_name(tag, "tag") if tag else None)
+
+
+TAG_HELP = "Which competition (default: the one started last in this checkout)."
+tag_option = click.option("--tag", default=None, help=TAG_HELP)
 
 
 @cli.command("status", cls=AutolabCommand)
+@tag_option
 @common_options("autoevolve")
-def status_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
+def status_cmd(tag: str | None, output_format: str, quiet: bool, no_color: bool) -> ExitCode:
     """Round, phase, champion and every agent's state."""
     from .board import status_doc
     from .render import status_lines
 
-    layout, state = _here()
+    layout, state = _here(tag)
     doc = status_doc(layout, state)
     if output_format == "json":
         write_json(envelope(tool="autoevolve", tool_version=__version__, command="status",
@@ -280,32 +305,35 @@ def status_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
 
 
 @cli.command("leaderboard", cls=AutolabCommand)
+@tag_option
 @common_options("autoevolve")
-def leaderboard_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
+def leaderboard_cmd(tag: str | None, output_format: str, quiet: bool, no_color: bool) -> ExitCode:
     """Agents ranked by their best configuration (mean over its runs)."""
     from .board import standings
 
-    layout, state = _here()
+    layout, state = _here(tag)
     _show_board(layout, state, standings(layout, state), output_format, quiet, no_color,
                 ExitCode.KEEP)  # fmt: skip
     return ExitCode.KEEP
 
 
 @cli.command("resume", cls=AutolabCommand)
+@tag_option
 @common_options("autoevolve")
-def resume_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
+def resume_cmd(tag: str | None, output_format: str, quiet: bool, no_color: bool) -> ExitCode:
     """Continue a stopped or killed competition from its state and event log."""
-    return _run(None, output_format, quiet, no_color, resume=True)
+    return _run(None, output_format, quiet, no_color, resume=True, tag=tag)
 
 
 @cli.command("stop", cls=AutolabCommand)
 @click.option("--now", is_flag=True, help="Interrupt in-flight runs (they are redone on resume).")
-def stop_cmd(now: bool) -> ExitCode:
+@tag_option
+def stop_cmd(now: bool, tag: str | None) -> ExitCode:
     """Ask the running controller to stop: by default after in-flight runs and a clean round end."""
     import fcntl
     import os
 
-    layout, state = _here()
+    layout, state = _here(tag)
     fd = os.open(layout.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -329,14 +357,15 @@ def stop_cmd(now: bool) -> ExitCode:
 @cli.command("export", cls=AutolabCommand)
 @click.option("--format", "output_format", type=click.Choice(["tsv", "json"]), default="tsv",
               show_default=True)  # fmt: skip
-def export_cmd(output_format: str) -> ExitCode:
+@tag_option
+def export_cmd(output_format: str, tag: str | None) -> ExitCode:
     """Every pooled row (agent, strategy and round columns included)."""
     from autolab_shared.errors import AutolabError
 
     from .board import pooled_history
     from .render import export_rows, export_tsv
 
-    layout, state = _here()
+    layout, state = _here(tag)
     history = pooled_history(layout, state)
     if history is None:
         raise AutolabError(f"{layout.pooled}: no rows yet")
@@ -352,26 +381,46 @@ def export_cmd(output_format: str) -> ExitCode:
 @cli.command("cleanup", cls=AutolabCommand)
 @click.option("--keep-branches", is_flag=True, help="Keep the agents' working branches.")
 @click.option("--purge-archive", is_flag=True, help="Also delete refs/autoevolve/<tag>/ refs.")
-def cleanup_cmd(keep_branches: bool, purge_archive: bool) -> ExitCode:
-    """Remove worktrees and working branches; the champion branch and archive refs stay."""
-    from .cleanup import cleanup
+@click.option("--force", is_flag=True,
+              help="Also when state.json is missing or unreadable: the run's worktrees and "
+                   "branches are found from git alone.")  # fmt: skip
+@tag_option
+def cleanup_cmd(keep_branches: bool, purge_archive: bool, force: bool, tag: str | None
+                ) -> ExitCode:  # fmt: skip
+    """Archive results, remove worktrees and working branches; champion branch and refs stay."""
+    from .cleanup import agents_from_git, cleanup
     from .gitrepo import find_checkout
     from .statefile import controller_lock, save_state
 
-    layout, state = _here()
+    git = find_checkout(Path.cwd())
+    try:
+        layout, state = _here(tag)
+    except AutolabError:
+        if not force:
+            raise
+        layout, state = _forced_layout(git.cwd, tag), None
+    names = [a.name for a in state.agents] if state else agents_from_git(git, layout)
     with controller_lock(layout.lock_file):
-        for line in cleanup(
-            find_checkout(Path.cwd()),
-            layout,
-            state,
-            keep_branches=keep_branches,
-            purge_archive=purge_archive,
-        ):
+        for line in cleanup(git, layout, names, keep_branches=keep_branches,
+                            purge_archive=purge_archive):  # fmt: skip
             write_lines([line])
-        if state.phase != "done":
+        if state is not None and state.phase != "done":
             state.phase = "cleaned"
             save_state(layout.state_file, state)
+        elif state is None:
+            layout.state_file.unlink(missing_ok=True)
+            write_lines([f"dropped the unreadable state of {layout.tag}: a new run may start"])
     return ExitCode.KEEP
+
+
+def _forced_layout(root: Path, tag: str | None) -> Any:
+    """The layout ``cleanup --force`` works on when there is no usable state."""
+    from .layout import Layout, pick_tag
+
+    name = pick_tag(root, tag)
+    if not name:
+        raise UsageProblem("no competition found here: pass --tag")
+    return Layout(root, check_name(name, "tag"))
 
 
 @cli.command("demo", cls=AutolabCommand)
@@ -413,9 +462,9 @@ def next_steps(where: Path) -> str:
     judged it on; the pooled file mixes every agent's history), the leaderboard, autosteer."""
     from .board import find_state
 
-    _, state = find_state(where)
+    layout, state = find_state(where)
     holder = next((a for a in state.agents if a.name == state.champion_agent), None)
-    pooled = where / ".autoevolve" / "results.all.tsv"
+    pooled = layout.pooled
     lines = ["next: autoevolve leaderboard"]
     if holder is not None:
         lines.append(f"      autojudge --results {Path(holder.worktree) / 'results.tsv'} --all"

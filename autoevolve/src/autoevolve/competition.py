@@ -17,14 +17,18 @@ from autolab_shared.verdictrow import status_of
 
 from .agents import AgentCommand
 from .display import Reporter
+from .editable import PROTECTED_PATH, protected_changes
 from .events import EventLog
+from .gate import screen_outcome
 from .gitrepo import Git, GitError
 from .gpus import GpuPool
+from .integrity import Guard
 from .judging import Row
 from .layout import Layout
 from .ledger import read_or_none, write_row
 from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
+from .reaper import token_of
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
 from .training import RunOutcome, run_training
@@ -51,17 +55,19 @@ class Competition:
         self.state = state
         self.stop = stop
         self.events = EventLog(setup.layout.events_file)
-        self.pool = GpuPool(setup.layout.state_dir / "gpu", state.config.gpus)
+        self.pool = GpuPool(setup.layout.gpu_dir, state.config.gpus)
         self.lock = threading.RLock()
         self.classify = default_classifier()
         self._higher: bool | None = None
+        self.saved_text = ""  # state.json as last written (the guard's record of it)
+        self.guard = Guard(self)
 
     # -- bookkeeping -------------------------------------------------------------------
     def save(self) -> None:
         """Write the state atomically and refresh the display."""
         with self.lock:
             self.state.updated_at = time.time()
-            save_state(self.s.layout.state_file, self.state)
+            self.saved_text = save_state(self.s.layout.state_file, self.state)
             self.s.reporter.update(self.state)
 
     def pooled(self) -> History | None:
@@ -114,16 +120,19 @@ class Competition:
         if own:
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if pooled:
-            write_row(self.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+            with self.guard.lock:
+                self.guard.repair_pooled()
+                write_row(self.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+                self.guard.note_pooled()
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
 
     # -- training ----------------------------------------------------------------------
-    def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None
-              ) -> RunOutcome:  # fmt: skip
-        """Train ``sha`` (checked out in the agent's worktree) holding a GPU for the whole run."""
+    def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None,
+              where: Path | None = None) -> RunOutcome:  # fmt: skip
+        """Train ``sha`` (checked out in the agent's worktree, or ``where``) holding a GPU."""
         cfg = self.state.config
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
-        worktree = Path(agent.worktree) if agent else self.s.git.cwd
+        worktree = where or (Path(agent.worktree) if agent else self.s.git.cwd)
         holder = self.pool.hold(gpu) if gpu else self.pool.any()
         with holder as held:
             self.events.append("train_intent", run=run_id, gpu=held, commit=sha)
@@ -137,7 +146,9 @@ class Competition:
     def set_ref(self, ref: str, sha: str) -> None:
         """Point a ref at a commit, logged as intent then done (repeating it is harmless)."""
         self.events.append("ref_intent", ref=ref, commit=sha)
-        self.s.git.update_ref(ref, sha)
+        with self.guard.lock:
+            self.s.git.update_ref(ref, sha)
+            self.guard.note_ref(ref, sha)
         self.events.append("ref_done", ref=ref)
 
     def move(self, agent: AgentState, sha: str) -> None:
@@ -147,8 +158,8 @@ class Competition:
         self.events.append("reset_done", agent=agent.name)
 
     def spawned(self, pid: int) -> None:
-        """Note a child's process group so a resumed controller can stop it if it outlives us."""
-        self.events.append("spawn", pgid=pid)
+        """Note a child's process group (and turn token) so a resumed controller can end it."""
+        self.events.append("spawn", pgid=pid, token=token_of(pid))
 
     # -- one experiment ----------------------------------------------------------------
     def experiment(self, agent: AgentState, k: int, i: int) -> None:
@@ -180,15 +191,31 @@ class Competition:
             if queue and wt.subject(head).startswith("crossover:"):
                 queue.pop(0)
         self.save()
-        self.measure_and_conclude(agent, i)
+        if not self.reject_protected(agent, head):
+            self.measure_and_conclude(agent, i)
+
+    def reject_protected(self, agent: AgentState, head: str) -> bool:
+        """Reject (as a crash row, before any training) a commit outside ``--editable``."""
+        touched = protected_changes(self.wt(agent), agent.exp_start, head,
+                                    self.state.config.editable)  # fmt: skip
+        if not touched:
+            return False
+        files = ", ".join(touched[:5]) + (" ..." if len(touched) > 5 else "")
+        desc = f"{self.wt(agent).subject(head)} [rejected: {PROTECTED_PATH}: {files}]"[:300]
+        self.events.append("rejected", agent=agent.name, commit=head, reason=PROTECTED_PATH,
+                           files=touched)  # fmt: skip
+        self.finish_experiment(agent, ("crash", Row(self.short(head), None, None, "crash", desc)))
+        return True
 
     def measure_and_conclude(self, agent: AgentState, i: int) -> None:
         """Train the in-flight commit (resuming after its recorded re-runs) and conclude."""
         head = agent.exp_commit
         description = self.wt(agent).subject(head)
         self._set(agent, "training", description)
+        self.guard.settle(agent, head)  # no one may touch the worktree while it trains
         outcome = self.measure(agent, head, description, i)
         if outcome is None:
+            self.guard.unsettle(agent)
             return  # stopped mid-run: recorded as interrupted, redone on resume
         self.finish_experiment(agent, outcome)
 
@@ -199,7 +226,8 @@ class Competition:
         metric = self.state.config.metric
         done = retests_of(results, sha[:7], metric)
         for attempt in range(done, self.state.config.max_retests + 1):
-            outcome = self.train(agent, sha, f"{agent.name}-e{i}-a{attempt}", agent.gpu)
+            run = self.train(agent, sha, f"{agent.name}-e{i}-a{attempt}", agent.gpu)
+            outcome = self.screen(agent, sha, run)
             if outcome.crash == "interrupted":
                 self.note_interrupted(agent, "training", sha)
                 return None
@@ -219,8 +247,27 @@ class Competition:
             self.say(f"{agent.name}: {description}: {outcome.value:.6f} within noise, re-running")
         return None  # the cap was reached before an interruption: nothing left to run
 
+    def screen(self, agent: AgentState, sha: str, outcome: RunOutcome) -> RunOutcome:
+        """The plausibility gate (see plausible): one summary, too-good results reproduced."""
+        return screen_outcome(self, agent, sha, outcome)
+
+    def violation(self, suspects: list[str], found: list[str]) -> None:
+        """Log a guarded change (already put back); count it if one agent alone can have made it."""
+        self.events.append("violation", suspects=suspects, changes=found)
+        if len(suspects) != 1:
+            self.say(f"integrity: {'; '.join(found)} (put back; suspects {', '.join(suspects)})")
+            return
+        agent = self.state.agent(suspects[0])
+        with self.lock:
+            agent.violations += 1
+            agent.retired = agent.violations >= self.state.config.max_violations
+        self.say(f"{agent.name}: violation {agent.violations}: {'; '.join(found)} (put back)"
+                 f"{'; retired' if agent.retired else ''}")  # fmt: skip
+        self.save()
+
     def finish_experiment(self, agent: AgentState, final: tuple[str, Row] | None) -> None:
         """Write the final row (once), keep or reset, count it, and clear the in-flight marks."""
+        self.guard.unsettle(agent)
         if final is not None:
             status, row = final
             self.record(agent, row)
@@ -312,12 +359,14 @@ class Competition:
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
                "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
         env.update(self.commit_dates(agent.name, k, i))
+        self.guard.turn_starts(agent)
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
                          timeout=self.state.config.agent_timeout,
                          log=rdir / f"{agent.name}.agent.log", stop=self.stop,
                          on_spawn=self.spawned,
                          header=f"autoevolve: {agent.name} round {k} experiment {i} "
                                 f"{time.strftime('%Y-%m-%dT%H:%M:%S')}")  # fmt: skip
+        self.guard.turn_ends(agent)
         if done.timed_out or done.stopped:
             clear_stale_locks(self.wt(agent))  # the killed agent may have been mid-commit
         if done.returncode != 0:
@@ -336,6 +385,7 @@ class Competition:
             program_md=program.read_text("utf-8", "replace") if program.exists() else "",
             recent_rows=recent_rows(Path(agent.worktree) / "results.tsv"),
             hints=hints.read_text("utf-8") if hints.exists() else "", steering=steering,
+            editable=tuple(self.state.config.editable),
         )  # fmt: skip
         return build_prompt(parts)
 

@@ -11,20 +11,32 @@ from pathlib import Path
 from autolab_shared.errors import AutolabError
 from autolab_shared.exitcodes import ExitCode
 
-from .agents import agent_command
+from .agents import agent_command, check_installed
 from .competition import Competition, Setup
 from .display import Reporter
+from .editable import DEFAULT_EDITABLE
+from .failure import BaselineFailed, fail_run
 from .freemode import drive_free
 from .gitrepo import Git, find_checkout
 from .gpus import parse_gpus
 from .judging import final_verdict
-from .layout import Layout
+from .layout import Layout, pick_tag
 from .names import check_name, default_tag
 from .resume import reconcile
 from .rounds import baseline, close_round, mean, run_round, runs_of
-from .statefile import AgentState, Config, State, controller_lock, load_state, save_state
+from .statefile import (
+    AgentState,
+    Config,
+    State,
+    controller_lock,
+    load_state,
+    save_state,
+    write_atomic,
+)
 from .strategies import agent_names, load_strategy
 from .worktrees import ensure_excludes, ensure_worktree
+
+FINISHED = ("done", "cleaned", "failed")  # a new run with the same tag may start over these
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class StartOptions:
     seed: int = 0
     validate: int = 1
     max_retests: int = 2
+    editable: tuple[str, ...] = DEFAULT_EDITABLE
+    max_violations: int = 2
     crossover: int = 2
     mode: str = "harness"
 
@@ -69,6 +83,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         train_cmd=opts.train_cmd, timeout=opts.timeout, agent_timeout=opts.agent_timeout,
         propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
+        editable=list(opts.editable), max_violations=opts.max_violations,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip
@@ -82,7 +97,7 @@ def preflight(git: Git, layout: Layout, names: list[str]) -> None:
                            "commit or stash them first")  # fmt: skip
     if layout.state_file.exists():
         old = load_state(layout.state_file)
-        if old.phase != "done":
+        if old.phase not in FINISHED:
             raise AutolabError(f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
                                "is here: `autoevolve resume` continues it, `autoevolve cleanup` "
                                "removes it")  # fmt: skip
@@ -108,12 +123,15 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
     for name in strategies:
         check_name(name, "agent name")
     agent_cmd = agent_command(opts.agent)
+    check_installed(agent_cmd)
     with controller_lock(layout.lock_file):
         if _unfinished(layout):
             return _resume_matching(git, layout, opts, reporter, stop)
         preflight(git, layout, list(strategies))
         state = new_state(git, layout, opts)
         _archive_old_state(layout)
+        write_atomic(layout.current_file, f"{tag}\n")
+        layout.stop_file.unlink(missing_ok=True)
         ensure_excludes(git)
         git.run("branch", "--no-track", layout.champion_branch, state.base_sha)
         for agent in state.agents:
@@ -125,18 +143,19 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
         return state
 
 
-def resume(reporter: Reporter, stop: threading.Event, cwd: Path | None = None) -> State:
-    """Continue the unfinished competition in this checkout from its state and event log."""
+def resume(reporter: Reporter, stop: threading.Event, cwd: Path | None = None,
+           tag: str | None = None) -> State:  # fmt: skip
+    """Continue the unfinished competition ``tag`` (default: the last started) in this checkout."""
     git = find_checkout(cwd or Path.cwd())
-    state = load_state(git.cwd / ".autoevolve" / "state.json")
-    layout = Layout(git.cwd, state.tag)
+    layout = Layout(git.cwd, check_name(pick_tag(git.cwd, tag) or default_tag(), "tag"))
     with controller_lock(layout.lock_file):
+        write_atomic(layout.current_file, f"{layout.tag}\n")
         return _resume_locked(git, layout, reporter, stop)
 
 
 def _resume_locked(git: Git, layout: Layout, reporter: Reporter, stop: threading.Event) -> State:
-    state = load_state(layout.state_file)
-    if state.phase in ("done", "cleaned"):
+    state = load_state(layout.state_file, layout)
+    if state.phase in FINISHED:
         raise AutolabError(f"the competition {state.tag} is {state.phase}: nothing to resume")
     specs = [load_strategy(x) for x in state.config.strategies]
     strategies = dict(zip(agent_names(specs), specs, strict=True))
@@ -152,7 +171,7 @@ def _resume_locked(git: Git, layout: Layout, reporter: Reporter, stop: threading
 def _unfinished(layout: Layout) -> bool:
     if not layout.state_file.exists():
         return False
-    return load_state(layout.state_file).phase not in ("done", "cleaned")
+    return load_state(layout.state_file).phase not in FINISHED
 
 
 def _resume_matching(git: Git, layout: Layout, opts: StartOptions, reporter: Reporter,
@@ -179,7 +198,11 @@ def drive(comp: Competition) -> None:
         finish(comp)
         return
     if state.baseline_value is None:
-        baseline(comp)
+        try:
+            baseline(comp)
+        except BaselineFailed as exc:
+            fail_run(comp, exc)
+            raise
     k = max(state.round, 1)
     while k <= state.config.rounds and not comp.stop.is_set():
         closed = any(r["round"] == k for r in state.rounds)
@@ -218,11 +241,15 @@ def finish(comp: Competition) -> None:
 
 
 def _archive_old_state(layout: Layout) -> None:
-    if layout.state_file.exists():
-        old = load_state(layout.state_file)
-        for path in (layout.state_file, layout.events_file, layout.pooled):
-            if path.exists():
-                path.replace(path.with_name(f"{path.stem}.{old.tag}{path.suffix}"))
+    """Move a finished run's folder of the same tag aside to ``.previous/<tag>-<n>``."""
+    if not layout.state_dir.exists():
+        return
+    previous = layout.home / ".previous"
+    previous.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while (previous / f"{layout.tag}-{n}").exists():
+        n += 1
+    layout.state_dir.replace(previous / f"{layout.tag}-{n}")
 
 
 def exit_code_of(state: State) -> ExitCode:

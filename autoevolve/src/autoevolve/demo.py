@@ -162,7 +162,7 @@ PREPARE_PY = _lines(
     ]
 )
 
-GITIGNORE = _lines(["run.log", "results.tsv", "worktrees/", ".autoevolve/", "__pycache__/"])
+GITIGNORE = _lines(["run.log", "results.tsv", "worktrees/", "__pycache__/"])
 
 README_MD = _lines(
     [

@@ -18,13 +18,14 @@ class EventLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self.lock = threading.RLock()
+        self.lines = _raw_lines(path)  # everything in the file: the guard's record of it
         self.seq = sum(1 for _ in read_events(path))
         self.fault_at = int(os.environ.get(FAULT_ENV, "0") or 0)
 
     def append(self, kind: str, **data: Any) -> int:
         """Write one event durably and return its sequence number."""
-        with self._lock:
+        with self.lock:
             self.seq += 1
             line = json.dumps({"seq": self.seq, "t": round(time.time(), 3), "kind": kind, **data})
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,9 +33,17 @@ class EventLog:
                 out.write(line + "\n")
                 out.flush()
                 os.fsync(out.fileno())
+            self.lines.append(line + "\n")
             if self.seq == self.fault_at:
                 os.kill(os.getpid(), signal.SIGKILL)  # fault injection (tests only)
             return self.seq
+
+
+def _raw_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        return []
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:

@@ -15,9 +15,11 @@ import time
 from pathlib import Path
 
 from .competition import Competition
+from .editable import protected_changes
 from .gpus import visible_devices
 from .judging import Row
 from .ledger import read_or_none, write_row
+from .reaper import TOKEN_ENV, new_token, reap
 from .resume import snapshot_dirty
 from .rounds import close_round, mean, runs_of
 from .statefile import AgentState
@@ -44,6 +46,7 @@ class FreeAgents:
     def __init__(self, comp: Competition) -> None:
         self.comp = comp
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.tokens: dict[str, str] = {}
 
     def launch(self, agent: AgentState, k: int) -> None:
         """Start (or restart) the agent's own loop with its GPU pinned."""
@@ -60,6 +63,7 @@ class FreeAgents:
                "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k),
                "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
                **claude_bash_timeouts(comp.state.config.timeout)}  # fmt: skip
+        self.tokens[agent.name] = env[TOKEN_ENV] = new_token()
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
             comp.s.agent_cmd.for_free_mode().argv(values),
@@ -72,6 +76,7 @@ class FreeAgents:
         )
         log.close()
         comp.spawned(self.procs[agent.name].pid)
+        comp.guard.turn_starts(agent)
         comp.say(f"{agent.name}: own loop started on GPU {agent.gpu}")
 
     def alive(self, name: str) -> bool:
@@ -87,7 +92,10 @@ class FreeAgents:
     def end(self, name: str) -> None:
         """Stop one agent's session for good (it may be paused)."""
         proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        if proc.poll() is not None:
+            reap(proc.pid, self.tokens.get(name, ""))
             return
         for sig in (signal.SIGTERM, signal.SIGCONT):
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -98,6 +106,7 @@ class FreeAgents:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        reap(proc.pid, self.tokens.get(name, ""))
 
     def end_all(self) -> None:
         for name in list(self.procs):
@@ -126,7 +135,10 @@ def harvest(comp: Competition, agent: AgentState) -> int:
         row = Row(e.commit, e.value, e.memory_gb, e.raw_status or e.status, e.description)
         cells = row.cells(metric)
         extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(comp.state.round)}
-        write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+        with comp.guard.lock:
+            comp.guard.repair_pooled()
+            write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+            comp.guard.note_pooled()
         comp.say(f"{agent.name}: {e.description}: {cells[metric]} {cells['status']}")
     with comp.lock:
         agent.total = len(rows)
@@ -160,6 +172,7 @@ def run_free_round(comp: Competition, k: int, agents: FreeAgents) -> None:
             break
         if comp.stop_requested():
             break
+        comp.guard.turn_ends(None)  # every session is a suspect: logged, counted if only one
         comp.stop.wait(0.5)
     agents.signal_all(signal.SIGSTOP)  # nothing moves while the round is read
     for agent in state.agents:
@@ -214,6 +227,9 @@ def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:
             continue
         sha = comp.wt(agent).resolve(e.commit)
         if sha and comp.s.git.is_ancestor(agent.start_sha, sha):
+            if protected_changes(comp.s.git, agent.start_sha, sha, comp.state.config.editable):
+                comp.say(f"{agent.name}: keep {e.commit} changes protected files: not adopted")
+                continue
             return sha
     return None
 

@@ -1,14 +1,35 @@
-"""Where autoevolve keeps things inside a checkout, and the git ref names it uses."""
+"""Where autoevolve keeps things inside a checkout, and the git ref names it uses.
+
+The controller's own files (state, journal, pooled results, run logs) live in the git directory
+of the main checkout, ``.git/autoevolve/<tag>/``: no worktree points there, git never tracks it,
+and each tag keeps its own. Agents' worktrees are ``worktrees/<tag>-<agent>/``.
+"""
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-STATE_DIR = ".autoevolve"
+HOME_DIR = "autoevolve"  # inside the repository's common git directory
+CURRENT = "current"  # names the tag started last: the default of every subcommand
 WORKTREES_DIR = "worktrees"
-EXCLUDES = (f"/{STATE_DIR}/", f"/{WORKTREES_DIR}/")
+# worktrees, the lock appendrow leaves beside a results file, and a free-mode agent's run.log:
+# none of them may end up in an agent's `git add -A` commit (it would be a protected_path)
+EXCLUDES = (f"/{WORKTREES_DIR}/", "results.tsv.lock", "run.log")
 POOLED_EXTRA = ("agent", "strategy", "round")
+
+
+def home_of(root: Path) -> Path:
+    """``<git common dir>/autoevolve`` of the checkout at ``root``."""
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git / HOME_DIR
+    out = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=root, text=True,
+                         capture_output=True, check=False).stdout.strip()  # fmt: skip
+    common = Path(out) if out else dot_git
+    return (common if common.is_absolute() else root / common).resolve() / HOME_DIR
 
 
 @dataclass(frozen=True)
@@ -18,9 +39,23 @@ class Layout:
     root: Path
     tag: str
 
+    @cached_property
+    def home(self) -> Path:
+        """Where every tag's folder is, and the per-checkout lock and stop files."""
+        return home_of(self.root)
+
     @property
     def state_dir(self) -> Path:
-        return self.root / STATE_DIR
+        return self.home / self.tag
+
+    @property
+    def current_file(self) -> Path:
+        return self.home / CURRENT
+
+    @property
+    def archive_dir(self) -> Path:
+        """Where ``cleanup`` keeps each agent's results.tsv."""
+        return self.state_dir / "archive"
 
     @property
     def state_file(self) -> Path:
@@ -32,18 +67,19 @@ class Layout:
 
     @property
     def stop_file(self) -> Path:
-        return self.state_dir / "stop"
+        return self.home / "stop"
 
     @property
     def lock_file(self) -> Path:
-        return self.state_dir / "lock"
+        return self.home / "lock"
 
     @property
     def pooled(self) -> Path:
         return self.state_dir / "results.all.tsv"
 
-    def gpu_lock(self, gpu: str) -> Path:
-        return self.state_dir / "gpu" / f"gpu{gpu}.lock"
+    @property
+    def gpu_dir(self) -> Path:
+        return self.home / "gpu"
 
     def run_dir(self, run_id: str) -> Path:
         return self.state_dir / "runs" / run_id
@@ -72,3 +108,20 @@ class Layout:
 
     def round_tag(self, k: int, agent: str) -> str:
         return f"refs/tags/autoevolve/{self.tag}/r{k}/{agent}"
+
+
+def pick_tag(root: Path, tag: str | None) -> str:
+    """``tag`` when given, else the tag started last in this checkout (``current``)."""
+    if tag:
+        return tag
+    home = home_of(root)
+    try:
+        current = (home / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        current = ""
+    if current and (home / current / "state.json").is_file():
+        return current
+    found = sorted(p.parent.name for p in home.glob("*/state.json"))
+    if len(found) == 1:
+        return found[0]
+    return current

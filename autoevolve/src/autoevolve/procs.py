@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .reaper import TOKEN_ENV, new_token, reap
+
 GRACE_S = 5.0
 
 
@@ -31,15 +33,19 @@ def run_group(
     header: str | None = None,
 ) -> Finished:  # fmt: skip
     """Run ``argv`` (no shell) with stdout and stderr to ``log``; kill its group on timeout/stop.
-    With a ``header``, the log is appended to after that separator line instead of replaced."""
+
+    With a ``header``, the log is appended to after that separator line instead of replaced.
+    When it ends, for whatever reason, whatever it started is ended too (see reaper).
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
+    token = new_token()
     with open(log, "ab" if header is not None else "wb") as out:
         if header is not None:
             out.write(f"\n===== {header} =====\n".encode())
             out.flush()
         try:
-            proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=out,
+            proc = subprocess.Popen(list(argv), cwd=cwd, env={**env, TOKEN_ENV: token}, stdout=out,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)  # fmt: skip
         except OSError as exc:
@@ -58,9 +64,13 @@ def run_group(
                 break
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=0.05)
+        code = proc.wait()
+        strays = reap(proc.pid, token)
         if timed_out:
             out.write(f"\nautoevolve: killed after the {timeout:g} s timeout\n".encode())
-    return Finished(proc.wait(), timed_out, stopped, time.monotonic() - start)
+        if strays:
+            out.write(f"\nautoevolve: ended {len(strays)} leftover process(es)\n".encode())
+    return Finished(code, timed_out, stopped, time.monotonic() - start)
 
 
 def kill_group(proc: subprocess.Popen[bytes]) -> None:

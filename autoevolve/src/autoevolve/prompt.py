@@ -18,7 +18,10 @@ then commit it with `git commit -am "<what changed, e.g. MATRIX_LR 0.04 -> 0.05>
 Do not run the training, do not edit `results.tsv` and do not reset commits: autoevolve trains
 your commit on a pinned GPU, judges it against the noise floor and keeps or resets it.
 Where program.md below tells you to run training, log results or loop forever, autoevolve does
-that for you. Its other rules (what you may and may not change) still hold."""
+that for you. Its other rules (what you may and may not change) still hold.
+Only {editable} may change: a commit that touches any other file is rejected before training.
+Writing outside this worktree (other agents' worktrees, autoevolve's files, git refs) is undone
+and counted against you; repeated, it ends your part in the competition."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,13 @@ class PromptParts:
     recent_rows: Sequence[str]
     hints: str
     steering: str
+    editable: Sequence[str] = ("train.py",)
 
 
 def build_prompt(parts: PromptParts) -> str:
     """The whole prompt as markdown."""
-    sections = [HARNESS_RULES.format(agent=parts.agent, round=parts.round),
+    editable = ", ".join(f"`{glob}`" for glob in parts.editable)
+    sections = [HARNESS_RULES.format(agent=parts.agent, round=parts.round, editable=editable),
                 f"## Your strategy\n\n{parts.strategy.text}"]  # fmt: skip
     if parts.steering:
         sections.append(f"## What autosteer suggests\n\n{parts.steering}")

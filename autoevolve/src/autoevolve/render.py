@@ -25,6 +25,9 @@ def leaderboard_lines(state: State, rows: list[Standing]) -> list[str]:
              f"{'best':>10} {'runs':>4} {'posterior':>10} {'vs base':>10}  commit"]  # fmt: skip
     for s in rows:
         mark = " *champion" if s.champion else ""
+        if s.violations:
+            mark += f" ({s.violations} violation{'s' * (s.violations > 1)}"
+            mark += ", retired)" if s.retired else ")"
         delta = "-" if s.improvement is None else f"{s.improvement:+.6f}"
         post, commit = _num(s.posterior), s.best_commit or "-"
         lines.append(f"{s.rank:>2}  {s.agent:<22} {s.strategy:<20} {s.experiments:>4} "
@@ -47,6 +50,11 @@ def status_lines(state: State, doc: dict[str, Any]) -> list[str]:
         lines.append(
             f"  {a['name']:<22} gpu {a['gpu']:<4} {a['state']:<9} "
             f"{a['experiments']:>3} exp {a['keeps']:>3} kept  {a['current'] or ''}"
+            + (
+                f"  [{a['violations']} violation(s){', retired' if a['retired'] else ''}]"
+                if a["violations"]
+                else ""
+            )
         )
     return lines
 
@@ -62,8 +70,9 @@ def export_tsv(history: History) -> str:
 
 
 def _cell(e: Any, column: str, metric: str) -> str:
-    fixed = {"commit": e.commit, "memory_gb": _num(e.memory_gb, 1), "status": e.status,
-             "description": e.description, metric: _num(e.value)}  # fmt: skip
+    """One cell; a crash's missing numbers as the format's 0.000000 / 0.0 (it reads back)."""
+    fixed = {"commit": e.commit, "memory_gb": f"{e.memory_gb or 0.0:.1f}", "status": e.status,
+             "description": e.description, metric: f"{e.value or 0.0:.6f}"}  # fmt: skip
     return fixed[column] if column in fixed else (e.get(column) or "")
 
 

@@ -12,6 +12,7 @@ from .competition import Competition
 from .events import read_events
 from .judging import Row
 from .ledger import read_or_none, write_row
+from .reaper import reap
 from .statefile import AgentState
 from .worktrees import clear_stale_locks, ensure_worktree
 
@@ -36,6 +37,9 @@ def reconcile(comp: Competition) -> None:
 def kill_orphans(comp: Competition, events: list[dict[str, Any]]) -> None:
     """Stop agent and training processes a killed controller left running in this checkout."""
     root = str(comp.s.git.cwd.resolve())
+    for token in {e.get("token") for e in events if e.get("kind") == "spawn"} - {None, ""}:
+        if reap(None, str(token)):  # whatever still carries a dead controller's turn token
+            comp.say("stopped leftover processes of an earlier controller")
     for pgid in {e["pgid"] for e in events if e.get("kind") == "spawn"}:
         try:
             cwd = os.readlink(f"/proc/{pgid}/cwd")
@@ -84,6 +88,7 @@ def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
         if e["pooled"]:
             extra = {k: e[k] for k in ("agent", "strategy", "round")}
             write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
+    comp.guard.note_pooled()  # the rows the killed controller owed are the controller's own
 
 
 def settle_experiment(comp: Competition, agent: AgentState) -> None:

@@ -10,12 +10,14 @@ from functools import partial
 from typing import Any
 
 from autolab_shared.decision import KEEP, RETEST, STRONG_KEEP
-from autolab_shared.errors import AutolabError
 from autolab_shared.judge import Judgement, RunInput, judge
 from autolab_shared.leaderboard import BOOKKEEPING
 
 from .competition import Competition
+from .failure import baseline_failure
+from .gate import single_summary
 from .judging import Row, history_of, noise_sd
+from .plausible import clean_checkout
 from .resume import snapshot_dirty
 from .statefile import AgentState
 
@@ -71,7 +73,7 @@ def baseline(comp: Competition) -> None:
     by_agent = {r.description: r for r in rows}
     ordered = [by_agent[a.name] for a in state.agents if a.name in by_agent]
     if all(r.value is None for r in ordered):
-        raise AutolabError("the baseline crashed on every agent: see .autoevolve/runs/*/run.log")
+        raise baseline_failure(comp)
     for agent in state.agents:  # every agent's file gets every replicate, in agent order
         for row in ordered:
             desc = f"baseline ({row.description})"
@@ -113,7 +115,7 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
 
     def loop(agent: AgentState) -> None:
         per_round = state.config.experiments_per_round
-        while agent.done < per_round and time.monotonic() < deadline:
+        while agent.done < per_round and time.monotonic() < deadline and not agent.retired:
             if comp.stop.is_set() or comp.stop_requested():
                 return
             if agent.exp_commit:  # a resumed run whose training was interrupted
@@ -137,6 +139,7 @@ def close_round(comp: Competition, k: int) -> None:
     """
     state = comp.state
     state.phase = "closing"
+    comp.guard.turn_ends(None)  # anything a turn changed since the last check
     if state.round_plan is None or state.round_plan.get("round") != k:
         tips = {a.name: comp.wt(a).head() for a in state.agents}
         state.round_plan = {"round": k, "tips": tips, "champion_before": state.champion_sha}
@@ -180,7 +183,7 @@ def tip_value(comp: Competition, sha: str) -> float | None:
 def rank_candidates(comp: Competition, plan: dict[str, Any]) -> list[AgentState]:
     """Agents whose tip moved this round, best kept value first."""
     state = comp.state
-    moved = [a for a in state.agents if plan["tips"][a.name] != a.start_sha]
+    moved = [a for a in state.agents if plan["tips"][a.name] != a.start_sha and not a.retired]
     scored = [(tip_value(comp, plan["tips"][a.name]), a) for a in moved]
     ranked = sorted([(v, a) for v, a in scored if v is not None], key=lambda p: _signed(comp, p[0]))
     return [a for _, a in ranked]
@@ -198,7 +201,11 @@ def validate(comp: Competition, agents: list[AgentState], k: int, plan: dict[str
 
 
 def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int) -> None:
-    outcome = comp.train(agent, sha, f"validate-{agent.name}-{j}", None)
+    """One validation re-run, on a clean checkout of the commit (not the agent's worktree)."""
+    label = f"validate-{agent.name}-{j}"
+    with clean_checkout(comp.s.git, comp.s.layout, sha, f"r{k}-{label}") as where:
+        run = comp.train(agent, sha, label, None, where=where)
+    outcome = single_summary(run, comp.state.config.metric)
     desc = f"validate r{k}: {comp.wt(agent).subject(sha)}"
     status = "keep" if outcome.value is not None else "crash"
     comp.record(agent, Row(sha[:7], outcome.value, outcome.memory_gb, status, desc))

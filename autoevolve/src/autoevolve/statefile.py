@@ -14,6 +14,9 @@ from typing import Any
 
 from autolab_shared.errors import AutolabError
 
+from .layout import Layout
+from .names import UsageProblem, check_name
+
 STATE_VERSION = 1
 
 
@@ -43,6 +46,8 @@ class AgentState:
     attempt: int = 0  # index of the experiment in flight (or next) this round
     exp_start: str = ""  # where the in-flight experiment started ('' when none)
     exp_commit: str = ""  # the in-flight experiment's commit once the agent made one
+    violations: int = 0  # turns in which it touched what agents must not (see integrity)
+    retired: bool = False  # too many violations: it gets no more turns
 
 
 @dataclass
@@ -65,6 +70,8 @@ class Config:
     metric: str = "val_bpb"
     mode: str = "harness"
     crossover: int = 0
+    editable: list[str] = field(default_factory=lambda: ["train.py"])
+    max_violations: int = 2
 
 
 @dataclass
@@ -97,9 +104,11 @@ class State:
         return next(a for a in self.agents if a.name == name)
 
 
-def save_state(path: Path, state: State) -> None:
-    """Write ``state`` to ``path`` atomically (temp file, fsync, rename)."""
-    write_atomic(path, json.dumps(asdict(state), indent=1, sort_keys=True) + "\n")
+def save_state(path: Path, state: State) -> str:
+    """Write ``state`` to ``path`` atomically (temp file, fsync, rename); the text written."""
+    text = json.dumps(asdict(state), indent=1, sort_keys=True) + "\n"
+    write_atomic(path, text)
+    return text
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -118,8 +127,13 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def load_state(path: Path) -> State:
-    """Read a state file written by save_state."""
+def load_state(path: Path, layout: Layout | None = None) -> State:
+    """Read a state file written by save_state.
+
+    With ``layout``, each agent's branch and worktree are derived from its (checked) name and the
+    layout, never taken from the file: an agent that edits the file cannot point autoevolve at
+    a branch or a folder it did not create.
+    """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -130,7 +144,25 @@ def load_state(path: Path) -> State:
         raise AutolabError(f"{path}: state version {raw.get('version')} is not supported")
     raw["config"] = Config(**raw["config"])
     raw["agents"] = [AgentState(**a) for a in raw["agents"]]
-    return State(**raw)
+    state = State(**raw)
+    if layout is not None:
+        trusted_paths(state, layout, path)
+    return state
+
+
+def trusted_paths(state: State, layout: Layout, path: Path) -> None:
+    """Re-derive the agents' branches and worktrees from the layout (see load_state)."""
+    try:
+        if state.tag != layout.tag:
+            raise UsageProblem(f"it names tag {state.tag!r}, not {layout.tag!r}")
+        for agent in state.agents:
+            check_name(agent.name, "agent name")
+            agent.branch, agent.worktree = (
+                layout.branch(agent.name),
+                str(layout.worktree(agent.name)),
+            )
+    except UsageProblem as exc:
+        raise AutolabError(f"{path}: modified outside autoevolve ({exc})") from None
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from autolab_shared.command import AutolabCommand, epilog
 from autolab_shared.diagnostics import ParseWarning
 from autolab_shared.errors import AutolabError
 from autolab_shared.exitcodes import ExitCode
+from autolab_shared.inputkind import swapped_inputs
 from autolab_shared.inputs import load_history, load_runlog
 from autolab_shared.options import (
     CONTEXT_SETTINGS,
@@ -143,6 +144,9 @@ def cli(
         raise click.UsageError("--append needs --run and a --results file to append to")
     if audit_all and (run_log or append):
         raise click.UsageError("--all audits the history; it takes no --run or --append")
+    swapped = swapped_inputs(results, run_log)
+    if swapped:  # a reset after a judgement of swapped files would lose the experiment
+        raise click.UsageError(swapped)
     # Imported here, and only what the mode needs, so that --help, --version and a single
     # verdict start fast (numpy is needed only to judge).
     from autolab_shared.decision import Policy

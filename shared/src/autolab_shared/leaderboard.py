@@ -1,6 +1,6 @@
 """The autoevolve leaderboard: one row per agent from the pooled history of a competition.
 
-The pooled history is ``.autoevolve/results.all.tsv``: the standard results columns plus
+The pooled history is ``.git/autoevolve/<tag>/results.all.tsv``: the standard results columns plus
 ``agent``, ``strategy`` and ``round`` (``commit <metric> memory_gb status description agent
 strategy round``), read by :func:`autolab_shared.results.read_results` like any results file
 (the extra columns are in :meth:`Experiment.get`). Used by ``autojudge --html`` and autoevolve.
@@ -40,11 +40,20 @@ class LeaderRow:
 
 
 def find_pooled(*folders: str | os.PathLike[str]) -> Path | None:
-    """The first ``<folder>/.autoevolve/results.all.tsv`` that exists, or None."""
+    """The pooled file of the last competition started in the first folder that has one.
+
+    autoevolve keeps it in ``.git/autoevolve/<tag>/`` (``current`` names the tag); an older
+    ``.autoevolve/results.all.tsv`` is found too.
+    """
     for folder in folders:
-        candidate = Path(folder) / POOLED
-        if candidate.is_file():
-            return candidate
+        home = Path(folder) / ".git" / "autoevolve"
+        try:
+            tag = (home / "current").read_text(encoding="utf-8").strip()
+        except OSError:
+            tag = ""
+        for candidate in ((home / tag / POOLED.name) if tag else None, Path(folder) / POOLED):
+            if candidate is not None and candidate.is_file():
+                return candidate
     return None
 
 

@@ -1,0 +1,166 @@
+"""After every agent turn: what agents must not touch is compared with the controller's records.
+
+Guarded: the pooled results file, state.json, the event log, refs of the competition's namespace
+(archive, experiment and round refs, the champion branch) and the base branch, and the worktrees
+of agents that are not in their own turn (their HEAD and tracked files). A change is put back from
+the records (a moved ref's commit is kept under ``refs/autoevolve/<tag>/quarantine/``) and counted
+as a violation of the agent whose turn it happened in; with several agents in their turn at once
+it is logged with every suspect and counted against none. Repeated violations retire an agent.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .gitrepo import Git
+from .statefile import write_atomic
+
+if TYPE_CHECKING:
+    from .competition import Competition
+    from .statefile import AgentState
+
+
+class Guard:
+    """The controller's own copy of everything guarded, and the check that restores it."""
+
+    def __init__(self, comp: Competition) -> None:
+        self.comp = comp
+        self.lock = threading.RLock()  # held by every controller write to a guarded thing
+        self.pooled = _read(comp.s.layout.pooled)
+        self.refs = self._protected_refs()
+        self.settled: dict[str, str] = {}  # agent -> HEAD its worktree must have right now
+        self.in_turn: set[str] = set()
+        self.suspects: set[str] = set()  # agents in their turn since the last clean check
+        self.pending: list[str] = []  # changes put back between checks (reported at the next)
+
+    # -- the records ---------------------------------------------------------------------
+    def _protected_refs(self) -> dict[str, str]:
+        git, layout, state = self.comp.s.git, self.comp.s.layout, self.comp.state
+        refs = {**git.refs(f"refs/autoevolve/{layout.tag}/"),
+                **git.refs(f"refs/tags/autoevolve/{layout.tag}/")}  # fmt: skip
+        heads = {f"refs/heads/{layout.champion_branch}", f"refs/heads/{state.base}"}
+        refs.update({ref: sha for ref, sha in git.refs("refs/heads/").items() if ref in heads})
+        return refs
+
+    def note_ref(self, ref: str, sha: str | None) -> None:
+        """The controller set (or, with None, deleted) ``ref``."""
+        with self.lock:
+            if sha is None:
+                self.refs.pop(ref, None)
+            else:
+                self.refs[ref] = sha
+
+    def repair_pooled(self) -> None:
+        """Put the pooled file back before the controller appends to it (call under lock)."""
+        pooled = self.comp.s.layout.pooled
+        if _read(pooled) != self.pooled:
+            _restore(pooled, self.pooled)
+            self.pending.append(f"changed {pooled.name}")
+
+    def note_pooled(self) -> None:
+        """The controller wrote the pooled file."""
+        with self.lock:
+            self.pooled = _read(self.comp.s.layout.pooled)
+
+    def settle(self, agent: AgentState, head: str) -> None:
+        """From now on the agent's worktree must stay at ``head`` with no tracked change."""
+        with self.lock:
+            self.settled[agent.name] = head
+
+    def unsettle(self, agent: AgentState) -> None:
+        """The controller is about to change the agent's worktree itself."""
+        with self.lock:
+            self.settled.pop(agent.name, None)
+
+    def turn_starts(self, agent: AgentState) -> None:
+        with self.lock:
+            self.in_turn.add(agent.name)
+            self.suspects.add(agent.name)
+
+    # -- the check -----------------------------------------------------------------------
+    def turn_ends(self, agent: AgentState | None) -> list[str]:
+        """Check everything guarded after ``agent``'s turn; restore and count what changed."""
+        with self.lock:
+            if agent is not None:
+                self.in_turn.discard(agent.name)
+            found = [*self.pending, *self._check_files(), *self._check_refs(),
+                     *self._check_worktrees(agent)]  # fmt: skip
+            self.pending = []
+            suspects = sorted(self.suspects | ({agent.name} if agent else set()))
+            self.suspects = set(self.in_turn)
+        if found:
+            self.comp.violation(suspects, found)
+        return found
+
+    def _check_files(self) -> list[str]:
+        comp, found = self.comp, []
+        pooled = comp.s.layout.pooled
+        if _read(pooled) != self.pooled:
+            _restore(pooled, self.pooled)
+            found.append(f"changed {pooled.name}")
+        with comp.lock:
+            saved = comp.saved_text
+            if saved and _read(comp.s.layout.state_file) != saved.encode():
+                write_atomic(comp.s.layout.state_file, saved)
+                found.append("changed state.json")
+        with comp.events.lock:
+            expected = "".join(comp.events.lines).encode()
+            if _read(comp.events.path) != expected:
+                _restore(comp.events.path, expected)
+                found.append("changed events.jsonl")
+        return found
+
+    def _check_refs(self) -> list[str]:
+        git, tag = self.comp.s.git, self.comp.s.layout.tag
+        now = self._protected_refs()
+        found = []
+        for ref in sorted(set(now) | set(self.refs)):
+            want, have = self.refs.get(ref), now.get(ref)
+            if want == have:
+                continue
+            if have:
+                git.update_ref(f"refs/autoevolve/{tag}/quarantine/{have}", have)
+            if want:
+                git.update_ref(ref, want)
+            else:
+                git.run("update-ref", "-d", ref)
+            found.append(f"moved {ref}")
+        if found:  # the quarantine refs just made are the controller's own
+            self.refs = self._protected_refs()
+        return found
+
+    def _check_worktrees(self, culprit: AgentState | None) -> list[str]:
+        found = []
+        for agent in self._others(culprit):
+            head = self.settled.get(agent.name)
+            wt = Git(Path(agent.worktree))
+            if head is None or (wt.head() == head and not wt.dirty_files()):
+                continue
+            wt.run("reset", "-q", "--hard", head)
+            found.append(f"wrote into {agent.name}'s worktree")
+        return found
+
+    def _others(self, culprit: AgentState | None) -> Iterable[AgentState]:
+        return (a for a in self.comp.state.agents if culprit is None or a is not culprit)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _restore(path: Path, data: bytes) -> None:
+    if data:
+        write_atomic(path, data.decode("utf-8"))
+    else:
+        path.unlink(missing_ok=True)
+
+
+def violation_summary(found: list[str]) -> dict[str, Any]:
+    """The event fields of one violation."""
+    return {"changes": found}

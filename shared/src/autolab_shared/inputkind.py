@@ -1,0 +1,48 @@
+"""Telling a results file from a run.log by their first lines, to catch swapped arguments."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+SNIFF_BYTES = 8192
+SUMMARY_LINE = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*:\s+[-+0-9.eE]+\s*$")
+RESULTS_HEADER = re.compile(r"^\s*commit\s*\t", re.IGNORECASE)
+
+
+def _head(path: str) -> list[str]:
+    """The first non-blank lines of a regular file (never opens a FIFO or device: no hang)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return []
+        with open(path, "rb") as handle:
+            data = handle.read(SNIFF_BYTES)
+    except OSError:
+        return []
+    return [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+
+
+def looks_like_runlog(path: str) -> bool:
+    """True when ``path`` reads like a training log: no tab header, ``name: number`` lines."""
+    lines = _head(path)
+    if not lines or "\t" in lines[0]:
+        return False
+    return any(SUMMARY_LINE.match(line) for line in lines) or Path(path).suffix == ".log"
+
+
+def looks_like_results(path: str) -> bool:
+    """True when ``path`` starts with a results.tsv header (``commit<TAB>...``)."""
+    lines = _head(path)
+    return bool(lines) and bool(RESULTS_HEADER.match(lines[0]))
+
+
+def swapped_inputs(results: str, run_log: str | None) -> str | None:
+    """Why ``--results``/``--run`` look swapped (or the results file is a log), else None."""
+    if results != "-" and looks_like_runlog(results):
+        hint = " (--results and --run swapped?)" if run_log else ""
+        return f"--results {results} looks like a run.log, not a results file{hint}"
+    if run_log and run_log != "-" and looks_like_results(run_log):
+        return f"--run {run_log} looks like a results file, not a run.log (swapped with --results?)"
+    return None
