@@ -20,6 +20,7 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
 from autolab_shared.output import dumps, envelope, print_lines, write_out
 
 from . import __version__
+from .executor_options import check_executor, executor_options
 from .names import UsageProblem
 
 MULTI = ("--strategies",)
@@ -196,6 +197,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
     help="Re-runs of each of the top two candidates before crowning.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@executor_options
 @results_option(default=None)
 @metric_options
 @common_options("autoevolve")
@@ -220,6 +222,7 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
         return ExitCode.KEEP
     from .controller import StartOptions
 
+    check_executor(opts)
     names = tuple(s for spec in strategies for s in spec.split(",") if s)
     start = StartOptions(strategies=names, **opts)
     return _run(start, output_format, quiet, no_color)

@@ -8,6 +8,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from autolab_shared.classify import default_classifier
 from autolab_shared.decision import RETEST
@@ -18,6 +19,8 @@ from autolab_shared.verdictrow import status_of
 from .agents import AgentCommand
 from .display import Reporter
 from .events import EventLog
+from .executor import Placement, TrainJob
+from .executor_choice import make_executor
 from .gitrepo import Git, GitError
 from .gpus import GpuPool
 from .judging import Row
@@ -27,7 +30,7 @@ from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
-from .training import RunOutcome, run_training
+from .training import RunOutcome
 from .worktrees import clear_stale_locks, commit_leftovers, reset_to
 
 
@@ -51,6 +54,8 @@ class Competition:
         self.stop = stop
         self.events = EventLog(setup.layout.events_file)
         self.pool = GpuPool(setup.layout.state_dir / "gpu", state.config.gpus)
+        self.executor = make_executor(state.config, self.pool, setup.git, self.spawned,
+                                      self.executor_event)  # fmt: skip
         self.lock = threading.RLock()
         self.classify = default_classifier()
         self._higher: bool | None = None
@@ -119,19 +124,30 @@ class Competition:
     # -- training ----------------------------------------------------------------------
     def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None
               ) -> RunOutcome:  # fmt: skip
-        """Train ``sha`` (checked out in the agent's worktree) holding a GPU for the whole run."""
+        """Train ``sha`` (checked out in the agent's worktree) on the executor; wait for it."""
         cfg = self.state.config
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = Path(agent.worktree) if agent else self.s.git.cwd
-        holder = self.pool.hold(gpu) if gpu else self.pool.any()
-        with holder as held:
-            self.events.append("train_intent", run=run_id, gpu=held, commit=sha)
-            outcome = run_training(worktree, cfg.train_cmd, gpu=held, timeout=cfg.timeout,
-                                   log=self.s.layout.run_dir(run_id) / "run.log", run_id=run_id,
-                                   metric=cfg.metric, stop=self.stop,
-                                   on_spawn=self.spawned)  # fmt: skip
-        self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash)
+        job = TrainJob(run_id, sha, worktree, self.s.layout.run_dir(run_id) / "run.log",
+                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, cfg.gpu_type)  # fmt: skip
+        if self.executor.name != "local":
+            self.events.append("train_submitted", run=run_id, commit=sha,
+                               executor=self.executor.name)  # fmt: skip
+        outcome = self.executor.run(job, self.stop, on_start=self.started)
+        self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash,
+                           **({"node": outcome.node} if outcome.node else {}))  # fmt: skip
         return outcome
+
+    def executor_event(self, kind: str, data: dict[str, Any]) -> None:
+        """Journal and show what the executor reports (a node lost or taken out)."""
+        self.events.append(kind, **data)
+        self.say(f"{kind}: " + ", ".join(f"{k}={v}" for k, v in data.items()))
+
+    def started(self, job: TrainJob, where: Placement) -> None:
+        """A training got its GPU: journal it (the node too when it is not this machine)."""
+        extra = {"node": where.node, "gpu_type": where.gpu_type} if where.node != "local" else {}
+        self.events.append("train_intent", run=job.run_id, gpu=where.gpu, commit=job.commit,
+                           **extra)  # fmt: skip
 
     def set_ref(self, ref: str, sha: str) -> None:
         """Point a ref at a commit, logged as intent then done (repeating it is harmless)."""

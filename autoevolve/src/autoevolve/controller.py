@@ -48,6 +48,10 @@ class StartOptions:
     max_retests: int = 2
     crossover: int = 2
     mode: str = "harness"
+    executor: str = "local"
+    ray_address: str = ""
+    setup_cmd: str = ""
+    gpu_type: str = ""
 
 
 def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
@@ -69,6 +73,8 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         train_cmd=opts.train_cmd, timeout=opts.timeout, agent_timeout=opts.agent_timeout,
         propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
+        executor=opts.executor, ray_address=opts.ray_address, setup_cmd=opts.setup_cmd,
+        gpu_type=opts.gpu_type,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip

@@ -65,6 +65,10 @@ class Config:
     metric: str = "val_bpb"
     mode: str = "harness"
     crossover: int = 0
+    executor: str = "local"  # local | ray (where trainings run)
+    ray_address: str = ""  # '' starts a local Ray instance; 'auto' or ray://host:10001
+    setup_cmd: str = ""  # run once per node before its first training (ray)
+    gpu_type: str = ""  # accelerator type trainings run on ('' any)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 from autolab_shared.runlog import parse_runlog
 
 from .gpus import visible_devices
-from .procs import run_group
+from .procs import Finished, run_group
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class RunOutcome:
     seconds: float
     gpu: str
     log: str
+    node: str = ""  # where it ran ('' on this machine)
+    gpu_type: str = ""  # the node's accelerator type ('' unknown)
 
 
 def train_argv(train_cmd: str) -> list[str]:
@@ -47,16 +49,24 @@ def run_training(
                  "AUTOEVOLVE_RUN_ID": run_id}  # fmt: skip
     done = run_group(train_argv(train_cmd), cwd=worktree, env=child_env, timeout=timeout,
                      log=log, stop=stop, on_spawn=on_spawn)  # fmt: skip
+    return outcome_of(done, log, run_id=run_id, gpu=gpu, timeout=timeout, metric=metric)
+
+
+def outcome_of(done: Finished, log: Path, *, run_id: str, gpu: str, timeout: float,
+               metric: str, node: str = "", gpu_type: str = "") -> RunOutcome:  # fmt: skip
+    """What a finished training produced, from how it ended and its run.log."""
     parsed = parse_runlog(log.read_bytes(), str(log), metric=metric)
     value = parsed.metric()
+    where = {"node": node, "gpu_type": gpu_type}
     if done.timed_out:
         return RunOutcome(run_id, None, None, "timeout", f"over the {timeout:g} s limit",
-                          done.seconds, gpu, str(log))  # fmt: skip
+                          done.seconds, gpu, str(log), **where)  # fmt: skip
     if done.stopped:
         return RunOutcome(run_id, None, None, "interrupted", "stopped by autoevolve",
-                          done.seconds, gpu, str(log))  # fmt: skip
+                          done.seconds, gpu, str(log), **where)  # fmt: skip
     if parsed.crash is not None or value is None or done.returncode != 0:
         kind = parsed.crash.kind if parsed.crash else "crash"
         detail = parsed.crash.detail if parsed.crash else f"exit code {done.returncode}"
-        return RunOutcome(run_id, None, None, kind, detail, done.seconds, gpu, str(log))
-    return RunOutcome(run_id, value, parsed.memory_gb, None, "", done.seconds, gpu, str(log))
+        return RunOutcome(run_id, None, None, kind, detail, done.seconds, gpu, str(log), **where)
+    return RunOutcome(run_id, value, parsed.memory_gb, None, "", done.seconds, gpu, str(log),
+                      **where)  # fmt: skip

@@ -1,0 +1,185 @@
+"""autoevolve --executor ray on a real multi-node Ray cluster (ray.cluster_utils, fake GPUs)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ray_cluster import start_cluster, trainings, write_wrapper
+from support import console_script
+
+from autoevolve.demo import write_demo_repo
+
+ray = pytest.importorskip("ray")
+pytestmark = [pytest.mark.ray, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+SETUP = (f"{sys.executable} -c \"import os; open(os.environ['RAY_TEST_SETUP'], 'a')"
+         f".write(os.environ['AUTOEVOLVE_NODE'] + chr(10))\"")  # fmt: skip
+ARGS = ["--strategies", "conservative", "random", "--rounds", "1",
+        "--experiments-per-round", "2", "--validate", "1", "--agent", "mock",
+        "--executor", "ray", "-q"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("ray")
+    os.environ["RAY_TEST_SETUP"] = str(root / "setup.log")
+    os.environ["DEMO_RUN_SECONDS"] = "0.2"
+    yield from start_cluster(root)
+
+
+def log_root() -> Path:
+    return Path(os.environ["RAY_TEST_LOG"]).parent
+
+
+def evolve(repo: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([console_script("autoevolve"), *args], cwd=repo, env=dict(os.environ),
+                          capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+
+
+def events(repo: Path) -> list[dict[str, Any]]:
+    path = repo / ".autoevolve" / "events.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def pooled_rows(repo: Path) -> list[tuple[str, ...]]:
+    """The pooled rows without the node columns, sorted (agents finish in any order)."""
+    lines = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    return sorted(tuple(line.split("\t")[:6]) for line in lines[1:])
+
+
+@pytest.fixture(scope="module")
+def finished(cluster: Any, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:  # fmt: skip
+    """One competition of two mock agents on the 2-node x 2-GPU cluster, with a setup step."""
+    repo = tmp_path_factory.mktemp("run") / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    before = len(trainings(log_root()))
+    train = write_wrapper(log_root())
+    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--train-cmd", train,
+                  "--setup-cmd", SETUP, "--tag", "ray1")  # fmt: skip
+    return repo, proc, trainings(log_root())[before:]
+
+
+def test_competition_finishes_on_the_cluster(finished: Any) -> None:
+    repo, proc, runs = finished
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    assert state["phase"] == "done" and state["config"]["executor"] == "ray"
+    done = [e for e in events(repo) if e["kind"] == "train_done"]
+    assert len(runs) == len(done) >= 2 + 2 * 2  # baselines, experiments (and validations)
+
+
+def test_each_training_has_its_own_folder_and_one_gpu(finished: Any) -> None:
+    repo, _, runs = finished
+    folders = [r["cwd"] for r in runs]
+    assert len(set(folders)) == len(folders)
+    assert not any(f.startswith(str(repo.parent)) for f in folders)
+    assert all(r["cuda"] in ("0", "1") for r in runs)
+    for (node, gpu), group in itertools.groupby(
+        sorted(runs, key=lambda r: (r["node"], r["cuda"])), key=lambda r: (r["node"], r["cuda"])
+    ):
+        spans = sorted((r["start"], r["end"]) for r in group)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"two trainings overlapped on {node} GPU {gpu}"
+
+
+def test_setup_ran_once_per_node(finished: Any) -> None:
+    _, _, runs = finished
+    lines = Path(os.environ["RAY_TEST_SETUP"]).read_text().splitlines()
+    assert sorted(lines) == sorted({r["node"] for r in runs})
+
+
+def test_events_and_logs_name_the_node(finished: Any) -> None:
+    repo, _, runs = finished
+    evs = events(repo)
+    started = [e for e in evs if e["kind"] == "train_intent"]
+    assert len([e for e in evs if e["kind"] == "train_submitted"]) == len(started) == len(runs)
+    assert {e["node"] for e in started} == {r["node"] for r in runs}
+    assert {e["gpu_type"] for e in started} <= {"H100", "H200"}
+    for e in started:  # run.log was streamed back into the head's per-run folder
+        log = repo / ".autoevolve" / "runs" / e["run"] / "run.log"
+        assert "val_bpb:" in log.read_text()
+
+
+def test_gpu_type_keeps_trainings_on_that_kind(cluster: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    args = ["--strategies", "conservative", "--rounds", "1", "--experiments-per-round", "1",
+            "--validate", "0", "--agent", "mock", "--executor", "ray", "-q"]  # fmt: skip
+    proc = evolve(repo, *args, "--ray-address", cluster.address, "--gpu-type", "H200",
+                  "--train-cmd", write_wrapper(log_root()), "--tag", "ray2")  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    started = [e for e in events(repo) if e["kind"] == "train_intent"]
+    assert started and {e["gpu_type"] for e in started} == {"H200"}
+
+
+@pytest.mark.parametrize("kind", ["train_submitted", "train_intent", "train_done", "row_done"])
+def test_head_killed_then_resumed_matches_an_uninterrupted_run(
+    cluster: Any, finished: Any, tmp_path: Path, kind: str
+) -> None:
+    seq = kill_point(events(finished[0]), kind)
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
+    try:
+        train = write_wrapper(log_root())
+        killed = evolve(repo, *ARGS, "--ray-address", cluster.address, "--train-cmd", train,
+                        "--setup-cmd", SETUP, "--tag", "ray1")  # fmt: skip
+    finally:
+        os.environ.pop("AUTOEVOLVE_FAULT_AT")
+    assert killed.returncode == -signal.SIGKILL
+    assert events(repo)[-1]["kind"] == kind
+    out = evolve(repo, "resume", "-q")
+    assert out.returncode in (0, 1, 2), out.stderr
+    assert pooled_rows(repo) == pooled_rows(finished[0])
+
+
+def kill_point(evs: list[dict[str, Any]], kind: str) -> int:
+    """The sequence number of the first ``kind`` event of an experiment's training."""
+    run = next(e["run"] for e in evs if e["kind"] == "train_submitted" and "-e0-" in e["run"])
+    first = next(e["seq"] for e in evs if e["kind"] == "train_submitted" and e["run"] == run)
+    return int(next(e["seq"] for e in evs if e["kind"] == kind and e["seq"] >= first))
+
+
+def test_node_lost_mid_training_is_retried_elsewhere(cluster: Any, tmp_path: Path) -> None:
+    from autoevolve.executor import TrainJob
+    from autoevolve.executor_ray import RayExecutor
+    from autoevolve.gitrepo import Git
+
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    os.environ["RAY_TEST_SLOW_ONCE"] = str(tmp_path / "slow-once")
+    notes: list[tuple[str, dict[str, Any]]] = []
+    git = Git(repo)
+    ray.init(address=cluster.address)
+    try:
+        ex = RayExecutor(git, address=cluster.address, notify=lambda k, d: notes.append((k, d)))
+        job = TrainJob("r1-lost", git.head(), repo, tmp_path / "run.log",
+                       write_wrapper(log_root()), timeout=120)  # fmt: skip
+        ticket = ex.submit(job)
+        deadline = time.monotonic() + 60
+        while ticket.placement is None and time.monotonic() < deadline:
+            ex.poll(ticket)
+            time.sleep(0.1)
+        assert ticket.placement is not None
+        victim = ticket.data["where"]["node_id"]
+        node = next(n for n in cluster.worker_nodes if n.node_id == victim)
+        threading.Timer(1.0, cluster.remove_node, args=(node,)).start()
+        outcome = ex.collect(ticket)
+    finally:
+        ray.shutdown()
+        os.environ.pop("RAY_TEST_SLOW_ONCE")
+    assert [k for k, _ in notes] == ["node_lost"]
+    assert outcome.crash is None and outcome.value is not None
+    assert outcome.node != notes[0][1]["node"]
