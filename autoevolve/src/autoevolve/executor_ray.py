@@ -89,7 +89,7 @@ class RayExecutor(Executor):
         options: dict[str, Any] = {"num_gpus": 1, "num_cpus": 0}
         if job.gpu_type:
             options["accelerator_type"] = job.gpu_type
-        strategy = self._avoid_excluded()
+        strategy = self._avoid_excluded(job.gpu_type)
         if strategy is not None:
             options["scheduling_strategy"] = strategy
         actor = self.actor_class.options(**options).remote()
@@ -98,7 +98,7 @@ class RayExecutor(Executor):
         ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
         ticket.placement = None
 
-    def _avoid_excluded(self) -> Any:
+    def _avoid_excluded(self, gpu_type: str) -> Any:
         """Pin to a live node that is not excluded, once some node was taken out."""
         if not self.excluded:
             return None
@@ -110,6 +110,7 @@ class RayExecutor(Executor):
             if n.get("Alive")
             and n.get("Resources", {}).get("GPU", 0) > 0
             and n["NodeID"] not in self.excluded
+            and (not gpu_type or f"accelerator_type:{gpu_type}" in n.get("Resources", {}))
         ]
         if not good:
             raise _NoNodes()
@@ -182,9 +183,7 @@ class RayExecutor(Executor):
         self._retry(ticket, "setup_failed", why, count=False)
 
     def _lost(self, ticket: Ticket, exc: BaseException) -> None:
-        where = ticket.data.get("where") or {}
-        if where.get("node_id"):
-            self.excluded.add(str(where["node_id"]))
+        where = ticket.data.get("where") or {}  # a dead node gets no more work: no need to pin
         self.notify("node_lost", {"run": ticket.job.run_id, "node": where.get("node", ""),
                                   "attempt": ticket.data["attempt"]})  # fmt: skip
         with open(ticket.job.log, "ab") as out:
