@@ -53,6 +53,19 @@ def test_each_cli_pins_the_shared_library_exactly(tool: str) -> None:
 
 
 @pytest.mark.parametrize("tool", CLIS)
+def test_distribution_names_are_not_the_unrelated_pypi_projects(tool: str) -> None:
+    # autojudge/autosteer/autoevolve on PyPI are another project with other exit codes
+    assert _project(tool)["name"] == f"autolab-{tool[4:]}"
+
+
+def test_core_dependencies_are_only_what_a_user_path_imports() -> None:
+    deps = {folder: " ".join(_project(folder)["dependencies"]) for folder in MEMBERS}  # type: ignore[arg-type]
+    assert not any("pandas" in d or "gitpython" in d for d in deps.values()), deps
+    extras = _project("shared")["optional-dependencies"]
+    assert any(d.startswith("pandas") for d in extras["pandas"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("tool", CLIS)
 def test_each_cli_has_a_console_script_and_main_module(tool: str) -> None:
     assert _project(tool)["scripts"] == {tool: f"{tool}.cli:main"}
     assert (REPO_ROOT / tool / "src" / tool / "__main__.py").is_file()
@@ -77,7 +90,7 @@ def test_top_level_layout() -> None:
         "LICENSE",
     }
     allowed = required | {".ci", "examples", "benchmarks", "docs", "uv.lock", ".gitignore", ".git"}
-    allowed |= {"templates", "skills", "AGENTS.md"}
+    allowed |= {"templates", "skills", "AGENTS.md", "dev.py", "dist", "build"}  # + ignored outputs
     present = {p.name for p in REPO_ROOT.iterdir()}
     tracked_extra = {n for n in present - allowed if not n.startswith(".")}
     assert required <= present

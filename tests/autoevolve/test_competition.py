@@ -206,3 +206,22 @@ def test_json_outputs_match_the_schemas(finished: Done) -> None:
         jsonschema.validate(doc, json.loads((schemas / "envelope.v1.json").read_text()))
         jsonschema.validate(doc["data"], json.loads((schemas / f"{schema}.v1.json").read_text()))
         assert doc["command"] == args[0]
+
+
+def test_agent_logs_keep_every_call_of_a_round(finished: Done) -> None:
+    _, repo, _ = finished
+    logs = sorted((repo / ".autoevolve").rglob("*.agent.log"))
+    assert logs
+    for log in logs:
+        text = log.read_text()
+        calls = [line for line in text.splitlines() if line.startswith("===== autoevolve: ")]
+        assert len(calls) >= 3, (log, text[:300])  # three experiments per round, one file
+        numbers = [int(c.split(" experiment ")[1].split()[0]) for c in calls]
+        assert numbers == sorted(set(numbers)), calls  # one block per call, in order
+
+
+def test_free_mode_lets_claude_bash_run_a_whole_training() -> None:
+    from autoevolve.freemode import claude_bash_timeouts
+
+    env = claude_bash_timeouts(600.0)
+    assert env == {"BASH_DEFAULT_TIMEOUT_MS": "660000", "BASH_MAX_TIMEOUT_MS": "660000"}

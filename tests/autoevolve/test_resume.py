@@ -176,14 +176,15 @@ def test_propagate_ring_takes_the_better_neighbour(tmp_path: Path) -> None:
     assert heads["b-mid"] == tips["a-best"]  # a is better than b
 
 
-def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
+def fixed_agents(tmp_path: Path, targets: dict[str, str], names: tuple[str, str]) -> list[str]:
+    """An agent that sets ``X`` to its target (by the agent name's first letter; ``Y`` moves
+    when X is there already), and one strategy file per agent name."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     script = bindir / "fixed-agent"
     script.write_text(f"""#!{sys.executable}
 import os, re, subprocess
-target = {{"a": "1.9", "b": "1.5"}}[os.environ["AUTOEVOLVE_AGENT"][0]]
+target = {targets!r}[os.environ["AUTOEVOLVE_AGENT"][0]]
 src = open("train.py").read()
 new = re.sub(r"^X = .*$", "X = " + target, src, count=1, flags=re.M)
 if new == src:
@@ -193,10 +194,16 @@ subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
 """)
     script.chmod(0o755)
     mds = []
-    for name in ("a-best", "b-mid"):
+    for name in names:
         md = tmp_path / f"{name}.md"
         md.write_text("Move X.\n")
         mds.append(str(md))
+    return mds
+
+
+def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    mds = fixed_agents(tmp_path, {"a": "1.9", "b": "1.5"}, ("a-best", "b-mid"))
     proc = evolve(repo, "--strategies", *mds, "--rounds", "2", "--experiments-per-round", "1",
                   "--gpus", "none", "--agent", "fixed-agent {prompt_file}", "--train-cmd",
                   TRAIN_CMD, "--tag", "x1", "--crossover", "1", env=rig_env(tmp_path))  # fmt: skip
@@ -210,3 +217,15 @@ subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
     assert git(wt, "status", "--porcelain", "--untracked-files=no") == ""
     events = (repo / ".autoevolve" / "events.jsonl").read_text()
     assert '"kind": "crossover_conflict"' in events
+
+
+def test_without_validation_the_clearly_better_candidate_is_crowned(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    mds = fixed_agents(tmp_path, {"a": "2.0", "b": "1.1"}, ("a-big", "b-small"))
+    proc = evolve(repo, "--strategies", *mds, "--rounds", "1", "--experiments-per-round", "1",
+                  "--gpus", "none", "--agent", "fixed-agent {prompt_file}", "--train-cmd",
+                  TRAIN_CMD, "--tag", "v0", "--validate", "0", env=rig_env(tmp_path))  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    state = state_of(repo)
+    assert state["rounds"][0]["winner"] == "a-big", proc.stdout  # type: ignore[index]
+    assert "a-big" in proc.stdout and "P(better)" in proc.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support import EXAMPLES, REAL_RESULTS, real_files
+from support import EXAMPLES, REAL_RESULTS, console_script, real_files
 
 from autojudge import report as report_module
 from autojudge.cli import cli
@@ -170,7 +170,7 @@ def test_missing_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
     proc = _without_matplotlib(tmp_path, "--results", str(RESULTS), "--all", "--plot", str(plot))
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
-    assert "pip install 'autojudge[plot]'" in proc.stderr
+    assert "pip install 'autolab-judge[plot]'" in proc.stderr
     assert proc.stdout == "" and not plot.exists()
 
 
@@ -180,7 +180,7 @@ def test_html_without_matplotlib_still_renders_with_a_note(tmp_path: Path) -> No
                                str(html))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     page = html.read_text(encoding="utf-8")
-    assert "No charts" in page and "autojudge[plot]" in page and "<img" not in page
+    assert "No charts" in page and "autolab-judge[plot]" in page and "<img" not in page
     assert 'id="audit"' in page and 'id="categories"' in page
 
 
@@ -188,3 +188,27 @@ def test_all_text_output_has_a_sparkline() -> None:
     code, out = _run("--results", str(RESULTS), "--all")
     line = out.splitlines()[1]
     assert code == 0 and any(ch in line for ch in "▁▂▃▄▅▆▇█") and "gap = crash" in line
+
+
+def test_rerun_advice_for_an_unknown_commit_is_a_usable_instruction() -> None:
+    rows = "".join(f"n/a\t{1.0 - 0.001 * i:.6f}\t40.0\tkeep\tstep {i}\n" for i in range(6))
+    proc = subprocess.run([console_script("autojudge"), "--results", "-", "--all"],
+                          input="commit\tval_bpb\tmemory_gb\tstatus\tdescription\n" + rows,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert "git checkout n/a" not in proc.stdout
+    assert "re-runs of the final commit" in proc.stdout
+    assert "has no commit hash in the file ('n/a')" in proc.stdout
+
+
+def test_report_summary_counts_match_the_chart_title(tmp_path: Path) -> None:
+    from autolab_shared.progress import night_counts
+    from autolab_shared.results import read_results
+
+    html = tmp_path / "r.html"
+    proc = subprocess.run([console_script("autojudge"), "--results", str(RESULTS), "--all", "-q",
+                           "--html", str(html)], capture_output=True, text=True, timeout=120,
+                          check=False)  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    counts = night_counts(read_results(RESULTS))
+    assert f"{counts.kept} / {counts.discarded} / {counts.crashed}" in html.read_text()

@@ -72,7 +72,8 @@ def test_version_names_tool_shared_library_and_python(tool: str) -> None:
     result = CliRunner().invoke(_cli(tool), ["--version"])
     version = importlib.import_module(tool).__version__
     assert result.exit_code == 0
-    assert result.output.startswith(f"{tool} {version} (autolab-shared {version}, Python ")
+    dist = f"autolab-{tool[4:]}"
+    assert result.output.startswith(f"{tool} {version} ({dist}, autolab-shared {version}, Python ")
 
 
 @pytest.mark.parametrize("tool", TOOLS)

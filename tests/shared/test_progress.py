@@ -165,3 +165,43 @@ def test_find_pooled(tmp_path: Path) -> None:
     pooled.parent.mkdir()
     pooled.write_text(POOLED, encoding="utf-8")
     assert find_pooled(tmp_path / "nowhere", tmp_path) == pooled
+
+
+def test_night_counts_are_the_one_source_of_chart_and_report_counts() -> None:
+    from autolab_shared.progress import night_counts
+
+    history = parse_results(NIGHT)
+    counts = night_counts(history)
+    kept = sum(kept_flags(history.experiments, history.direction))
+    assert (counts.experiments, counts.kept, counts.crashed) == (9, kept, 1)
+    assert counts.kept + counts.discarded + counts.crashed == counts.experiments
+    assert progress(history, audit(history)).counts == counts
+
+
+def test_robust_range_is_not_stretched_by_one_outlier_but_keeps_the_frontier() -> None:
+    from autolab_shared.progress import robust_range
+
+    values = [0.98 + 0.001 * i for i in range(20)] + [3.2]  # one diverged run
+    lo, hi = robust_range(values)
+    assert lo < 0.98 and 0.999 < hi < 1.05
+    assert robust_range(values, keep=[3.2])[1] > 3.2  # a frontier point is never cut off
+    assert robust_range([1.0]) == pytest.approx((0.999, 1.001))
+
+
+def test_leaderboard_ranks_by_posterior_so_one_lucky_run_does_not_lead() -> None:
+    pooled = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\tagent\n" + "".join(
+        f"{c}\t{v}\t40.0\t{s}\t{d}\t{a}\n"
+        for c, v, s, d, a in [
+            ("base000", 1.000, "keep", "baseline (a)", "a"),
+            ("base000", 1.004, "keep", "baseline (b)", "b"),
+            ("aaaaaaa", 0.9970, "keep", "lucky once", "a"),
+            ("bbbbbbb", 0.9972, "keep", "solid", "b"),
+            ("bbbbbbb", 0.9975, "keep", "validate r1: solid", "b"),
+            ("bbbbbbb", 0.9969, "keep", "validate r1: solid", "b"),
+        ]
+    )
+    rows = leaderboard(parse_results(pooled))
+    assert [r.agent for r in rows][:2] == ["b", "a"]
+    assert (rows[0].runs, rows[1].runs) == (3, 1)
+    assert rows[1].best == pytest.approx(0.997) and rows[1].best < rows[0].best  # raw: a leads
+    assert rows[1].posterior > rows[0].posterior  # shrunk toward the baseline: b leads

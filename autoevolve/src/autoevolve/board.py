@@ -29,6 +29,8 @@ class Standing:
     best_commit: str
     improvement: float | None  # best − baseline (negative = better for a lower-is-better metric)
     champion: bool
+    runs: int = 0  # runs behind ``best``
+    posterior: float | None = None  # ``best`` shrunk toward the baseline by its runs (the rank)
 
 
 def find_state(root: Path) -> tuple[Layout, State]:
@@ -52,11 +54,14 @@ def standings(layout: Layout, state: State) -> list[Standing]:
     for agent in state.agents:
         row = rows.get(agent.name)
         commit = row.best_commit or "" if row else ""
-        champion = bool(state.champion_agent) and commit == state.champion_sha[:7]
+        # the agent whose tip was crowned last holds the champion (its best row may be another
+        # configuration: everyone adopts the champion, so commits alone do not say whose it is)
+        champion = bool(state.champion_agent) and agent.name == state.champion_agent
         out.append(Standing(0, agent.name, agent.strategy, agent.gpu,
                             row.experiments if row else 0, row.keeps if row else 0,
                             row.crashes if row else 0, row.best if row else None, commit,
-                            row.improvement if row else None, champion))  # fmt: skip
+                            row.improvement if row else None, champion,
+                            row.runs if row else 0, row.posterior if row else None))  # fmt: skip
     order = [r.agent for r in rows.values()]
     out.sort(key=lambda s: order.index(s.agent) if s.agent in order else len(order))
     return [replace(s, rank=i + 1) for i, s in enumerate(out)]

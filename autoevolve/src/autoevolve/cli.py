@@ -409,10 +409,24 @@ def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, ru
                         agent_timeout=60, tag="demo", seed=seed)  # fmt: skip
     code = _run(opts, output_format, quiet, no_color, cwd=where)
     if output_format != "json" and not quiet:
-        pooled = where / ".autoevolve" / "results.all.tsv"
-        click.echo(f"\ndemo repo: {where}\nnext: autojudge --results {pooled} --all\n"
-                   f"      autosteer --results {pooled}")  # fmt: skip
+        click.echo(f"\ndemo repo: {where}\n" + next_steps(where))
     return code
+
+
+def next_steps(where: Path) -> str:
+    """What to run after a competition: an audit of the champion's own lineage (the rows autoevolve
+    judged it on; the pooled file mixes every agent's history), the leaderboard, autosteer."""
+    from .board import find_state
+
+    _, state = find_state(where)
+    holder = next((a for a in state.agents if a.name == state.champion_agent), None)
+    pooled = where / ".autoevolve" / "results.all.tsv"
+    lines = ["next: autoevolve leaderboard"]
+    if holder is not None:
+        lines.append(f"      autojudge --results {Path(holder.worktree) / 'results.tsv'} --all"
+                     f"   # the champion's lineage ({holder.name})")  # fmt: skip
+    lines.append(f"      autosteer --results {pooled}")
+    return "\n".join(lines)
 
 
 def main() -> None:

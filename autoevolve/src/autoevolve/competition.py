@@ -31,6 +31,7 @@ from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
 from .training import RunOutcome
+from .transplant import transplant_commit
 from .worktrees import clear_stale_locks, commit_leftovers, reset_to
 
 
@@ -260,28 +261,43 @@ class Competition:
         )
 
     def cherry_pick(self, agent: AgentState, k: int, i: int) -> bool:
-        """Apply the next cross-over pick as this experiment; False (reported) on a conflict."""
+        """Apply the next cross-over pick as this experiment: ``git cherry-pick`` when it applies
+        cleanly, else change by change (:mod:`.transplant`); False (reported) when nothing does."""
         wt = self.wt(agent)
         sha = self.state.crossover[agent.name][0]
         source = self.s.git.subject(sha)
         self._set(agent, "thinking", f"cherry-pick {sha[:7]}")
+        message = f"crossover: {source} (from {sha[:7]})"
         try:
             wt.run("cherry-pick", "--no-commit", sha, identity=True)
-            message = f"crossover: {source} (from {sha[:7]})"
-            wt.run("commit", "-q", "--no-verify", "-m", message, identity=True,
-                   env=self.commit_dates("pick", agent.name, k, i))  # fmt: skip
-            return True
         except GitError as exc:
+            wt.run("cherry-pick", "--abort", check=False)
             wt.run("cherry-pick", "--quit", check=False)
-            self.move(agent, agent.exp_start)
-            with self.lock:
-                self.state.crossover[agent.name].pop(0)
-                if self.state.rounds:
-                    self.state.rounds[-1].setdefault("conflicts", []).append(sha[:7])
-            self.events.append("crossover_conflict", agent=agent.name, commit=sha, error=str(exc))
-            self.say(f"{agent.name}: cross-over {sha[:7]} ({source}) conflicts: skipped")
-            self.finish_experiment(agent, None)
-            return False
+            reset_to(wt, agent.exp_start)
+            carried = transplant_commit(wt, sha)
+            if not carried.applied:
+                return self._crossover_failed(agent, sha, source, f"{exc}; {carried.summary()}")
+            wt.run("add", "--", *carried.files)
+            message += f" [transplanted: {carried.summary()}]"
+            self.events.append("crossover_transplant", agent=agent.name, commit=sha,
+                               report=carried.summary())  # fmt: skip
+            self.say(f"{agent.name}: cross-over {sha[:7]} transplanted: {carried.summary()}")
+        if wt.ok("diff", "--cached", "--quiet"):
+            return self._crossover_failed(agent, sha, source, "already in the champion")
+        wt.run("commit", "-q", "--no-verify", "-m", message, identity=True,
+               env=self.commit_dates("pick", agent.name, k, i))  # fmt: skip
+        return True
+
+    def _crossover_failed(self, agent: AgentState, sha: str, source: str, why: str) -> bool:
+        self.move(agent, agent.exp_start)
+        with self.lock:
+            self.state.crossover[agent.name].pop(0)
+            if self.state.rounds:
+                self.state.rounds[-1].setdefault("conflicts", []).append(sha[:7])
+        self.events.append("crossover_conflict", agent=agent.name, commit=sha, error=why)
+        self.say(f"{agent.name}: cross-over {sha[:7]} ({source}) conflicts: skipped")
+        self.finish_experiment(agent, None)
+        return False
 
     def note_interrupted(self, agent: AgentState, phase: str, commit: str) -> None:
         """Record an interrupted agent or training run (it is redone, never silently dropped)."""
@@ -315,7 +331,9 @@ class Competition:
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
                          timeout=self.state.config.agent_timeout,
                          log=rdir / f"{agent.name}.agent.log", stop=self.stop,
-                         on_spawn=self.spawned)  # fmt: skip
+                         on_spawn=self.spawned,
+                         header=f"autoevolve: {agent.name} round {k} experiment {i} "
+                                f"{time.strftime('%Y-%m-%dT%H:%M:%S')}")  # fmt: skip
         if done.timed_out or done.stopped:
             clear_stale_locks(self.wt(agent))  # the killed agent may have been mid-commit
         if done.returncode != 0:

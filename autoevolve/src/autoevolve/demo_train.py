@@ -143,8 +143,9 @@ def check_memory(k: Mapping[str, float], s: Mapping[str, float]) -> float:
     vram, capacity = peak_vram_mb(k, s), SIM["vram_capacity_mb"]
     if vram > capacity:
         raise OutOfMemoryError(
-            f"CUDA out of memory. Tried to allocate {(vram - capacity) / 1024:.2f} GiB."
-            f" GPU 0 has a total capacity of {capacity / 1024:.2f} GiB"
+            "[simulated by the autoevolve demo; no GPU was used] CUDA out of memory. Tried to"
+            f" allocate {(vram - capacity) / 1024:.2f} GiB. The simulated GPU 0 has a total"
+            f" capacity of {capacity / 1024:.2f} GiB"
         )
     return vram
 

@@ -13,7 +13,7 @@ from .names import UsageProblem
 from .statefile import Config
 
 EXECUTORS = ("local", "ray")
-RAY_INSTALL = 'the ray executor needs Ray: pip install "autoevolve[ray]"'
+RAY_INSTALL = 'the ray executor needs Ray: pip install "autolab-evolve[ray]"'
 
 
 def require_ray() -> None:

@@ -17,7 +17,7 @@ def executor_options(func: F) -> F:
                      show_default=True,
                      help='Where trainings run: this machine, one per GPU (local), or a Ray '
                           'cluster, one per GPU of any node (ray; pip install '
-                          '"autoevolve[ray]").'),
+                          '"autolab-evolve[ray]").'),
         click.option("--ray-address", default="", metavar="ADDRESS",
                      help="The Ray cluster: auto, ray://host:10001, host:6379; unset starts "
                           "a local Ray instance."),

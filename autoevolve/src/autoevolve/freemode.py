@@ -31,6 +31,13 @@ as it says, and do not stop. Every {minutes} minutes autoevolve may move your br
 configuration found by any agent; when that happens you are restarted from there."""
 
 
+def claude_bash_timeouts(train_timeout: float) -> dict[str, str]:
+    """Claude Code's Bash tool stops a command after 120 s by default; a free-mode agent runs
+    whole trainings through it, so allow the training timeout plus a minute (milliseconds)."""
+    ms = str(int((train_timeout + 60) * 1000))
+    return {"BASH_DEFAULT_TIMEOUT_MS": ms, "BASH_MAX_TIMEOUT_MS": ms}
+
+
 class FreeAgents:
     """The long-running agent sessions of free mode, one process group each."""
 
@@ -51,7 +58,8 @@ class FreeAgents:
                   "seed": str(comp.seed_for(agent.name, k, "free"))}  # fmt: skip
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": visible_devices(agent.gpu),
                "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k),
-               "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
+               "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
+               **claude_bash_timeouts(comp.state.config.timeout)}  # fmt: skip
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
             comp.s.agent_cmd.for_free_mode().argv(values),

@@ -85,7 +85,8 @@ def profile_of(strategy: str) -> Profile:
 
 
 def make_rng(strategy: str, seed: int, content: bytes, hints: bytes = b"") -> random.Random:
-    """A generator seeded from the strategy, seed, file and hints bytes (stable across runs)."""
+    """A generator seeded from the strategy, seed, the file's knob settings (``content``: an edit
+    elsewhere in the file does not change it) and hints bytes (stable across runs)."""
     digest = hashlib.sha256(f"{strategy}\0{seed}\0".encode())
     for part in (content, b"\0", hints):
         digest.update(part)
@@ -131,7 +132,10 @@ def plan(
     """The changes one experiment makes: knobs, directions and step factors."""
     count = rng.randint(*profile.count)
     chosen = {k.name: k for k in _pick(knobs, count, profile, rng)}
-    directions = {name: _up(name, profile, rng) for name in chosen}
+    # a knob the hints name moves the way that helped, whether drawn or hinted
+    directions = {
+        name: hints[name] if name in hints else _up(name, profile, rng) for name in chosen
+    }
     hinted = [k for k in knobs if k.name in hints]
     if hinted and rng.random() < HINT_PROBABILITY:
         knob = rng.choice(hinted)
@@ -223,7 +227,8 @@ def run(strategy: str, seed: int, file: Path, prefix: str, hints_file: Path | No
     knobs = find_knobs(text)
     if not knobs:
         raise AgentError(f"no UPPER_CASE numeric constant (NAME = number) in {file}")
-    rng = make_rng(strategy, seed, original, hints)
+    settings = "\n".join(f"{k.name}={k.literal}" for k in knobs).encode()
+    rng = make_rng(strategy, seed, settings, hints)
     changes = plan(knobs, profile_of(strategy), rng, read_hints(hints.decode("utf-8", "replace")))
     description = ", ".join(change.describe() for change in changes)
     message = description if not prefix else f"{prefix.rstrip()} {description}"

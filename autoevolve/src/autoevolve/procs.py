@@ -28,11 +28,16 @@ class Finished:
 def run_group(
     argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, log: Path,
     stop: threading.Event | None = None, on_spawn: Callable[[int], None] | None = None,
+    header: str | None = None,
 ) -> Finished:  # fmt: skip
-    """Run ``argv`` (no shell) with stdout and stderr to ``log``; kill its group on timeout/stop."""
+    """Run ``argv`` (no shell) with stdout and stderr to ``log``; kill its group on timeout/stop.
+    With a ``header``, the log is appended to after that separator line instead of replaced."""
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    with open(log, "wb") as out:
+    with open(log, "ab" if header is not None else "wb") as out:
+        if header is not None:
+            out.write(f"\n===== {header} =====\n".encode())
+            out.flush()
         try:
             proc = subprocess.Popen(list(argv), cwd=cwd, env=dict(env), stdout=out,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

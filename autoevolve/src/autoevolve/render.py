@@ -22,13 +22,16 @@ def leaderboard_lines(state: State, rows: list[Standing]) -> list[str]:
     lines = [f"Leaderboard {state.tag} (round {state.round}/{state.config.rounds}, {state.phase}); "
              f"baseline {_num(state.baseline_value)}",
              f"{'#':>2}  {'agent':<22} {'strategy':<20} {'exp':>4} {'keep':>4} {'crash':>5} "
-             f"{'best':>10} {'vs base':>10}  commit"]  # fmt: skip
+             f"{'best':>10} {'runs':>4} {'posterior':>10} {'vs base':>10}  commit"]  # fmt: skip
     for s in rows:
         mark = " *champion" if s.champion else ""
         delta = "-" if s.improvement is None else f"{s.improvement:+.6f}"
+        post, commit = _num(s.posterior), s.best_commit or "-"
         lines.append(f"{s.rank:>2}  {s.agent:<22} {s.strategy:<20} {s.experiments:>4} "
-                     f"{s.keeps:>4} {s.crashes:>5} {_num(s.best):>10} {delta:>10}  "
-                     f"{s.best_commit or '-'}{mark}")  # fmt: skip
+                     f"{s.keeps:>4} {s.crashes:>5} {_num(s.best):>10} {s.runs:>4} "
+                     f"{post:>10} {delta:>10}  {commit}{mark}")  # fmt: skip
+    lines.append("ranked by the posterior mean: a best measured once is shrunk toward the baseline "
+                 "more than one measured several times")  # fmt: skip
     return lines
 
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from autolab_shared.decision import KEEP, STRONG_KEEP
+from autolab_shared.decision import KEEP, RETEST, STRONG_KEEP
 from autolab_shared.errors import AutolabError
-from autolab_shared.judge import RunInput, judge
+from autolab_shared.judge import Judgement, RunInput, judge
 from autolab_shared.leaderboard import BOOKKEEPING
 
 from .competition import Competition
@@ -163,7 +163,9 @@ def finish_round(comp: Competition, plan: dict[str, Any], k: int) -> None:
     if not any(r["round"] == k for r in state.rounds):
         state.rounds.append({"round": k, "winner": plan["winner"], "champion": state.champion_sha,
                              "value": state.champion_value, "picks": plan.get("picks", {}),
-                             "conflicts": [], "tips": plan["tips"]})  # fmt: skip
+                             "conflicts": [], "tips": plan["tips"],
+                             "unvalidated": plan.get("unvalidated"),
+                             "passed_over": plan.get("passed_over", [])})  # fmt: skip
     state.crossover = {name: list(shas) for name, shas in plan.get("picks", {}).items()}
     state.round_plan = None
     comp.events.append("round_done", round=k, champion=state.champion_sha)
@@ -205,29 +207,61 @@ def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int) -> No
 
 def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]
            ) -> str | None:  # fmt: skip
-    """The first candidate (best mean first) that autojudge calls a KEEP against the champion."""
-    state = comp.state
+    """The best candidate (best mean first) that autojudge calls a keep against the champion.
+
+    Each candidate is judged as ``autojudge --results <pooled> --run <its last run>`` would,
+    on every pooled run (so the noise floor and the prior are the competition's), with the
+    champion as the incumbent. Without a validation budget (``--validate 0``) a retest can
+    never be settled: the best candidate is then crowned when it is more likely better than
+    not, and the round says it is unvalidated. A better-ranked candidate passed over for a
+    worse one is named, with its verdict.
+    """
     champion = plan["champion_before"]
-    champ_rows = runs_of(comp, champion)
-    ranked = sorted(agents, key=lambda a: _signed(comp, tip_value(comp, plan["tips"][a.name])))
-    for agent in ranked:
+    verdicts: list[tuple[AgentState, Judgement]] = []
+    for agent in sorted(agents, key=lambda a: _signed(comp, tip_value(comp, plan["tips"][a.name]))):
         sha = plan["tips"][agent.name]
-        cand = runs_of(comp, sha)
-        if not cand or not comp.s.git.is_ancestor(champion, sha):
-            continue
-        before = [Row(r.commit, r.value, r.memory_gb, "keep", r.description) for r in champ_rows]
-        before += [Row(r.commit, r.value, r.memory_gb, "retest", r.description) for r in cand[:-1]]
-        last = cand[-1]
-        verdict = judge(
-            history_of(before, state.config.metric),
-            RunInput(last.value, last.memory_gb, last.commit, last.description),
-        )
-        comp.say(f"round {k}: {agent.name} {sha[:7]} mean {mean(cand):.6f} vs champion "
-                 f"{mean(champ_rows) or 0.0:.6f}: {verdict.verdict}")  # fmt: skip
-        if verdict.verdict in WIN:
-            return agent.name
-    comp.say(f"round {k}: no candidate beat the champion beyond noise")
-    return None
+        if runs_of(comp, sha) and comp.s.git.is_ancestor(champion, sha):
+            verdicts.append((agent, judge_candidate(comp, sha, champion)))
+    for agent, verdict in verdicts:
+        sha = plan["tips"][agent.name]
+        comp.say(f"round {k}: {agent.name} {sha[:7]} mean {tip_value(comp, sha):.6f} vs "
+                 f"champion {tip_value(comp, champion) or 0.0:.6f}: {verdict.verdict} "
+                 f"(P(better) {verdict.assessment.p_improve:.2f})")  # fmt: skip
+    winner = next(((a, v) for a, v in verdicts if v.verdict in WIN), None)
+    if winner is None and verdicts and comp.state.config.validate == 0:
+        best, verdict = verdicts[0]
+        if verdict.verdict == RETEST and verdict.assessment.p_improve > 0.5:
+            plan["unvalidated"] = best.name
+            comp.say(f"round {k}: crowning {best.name} unvalidated (--validate 0: its retest "
+                     f"cannot run; P(better) {verdict.assessment.p_improve:.2f})")  # fmt: skip
+            return best.name
+    if winner is None:
+        comp.say(f"round {k}: no candidate beat the champion beyond noise")
+        return None
+    for agent, verdict in verdicts:
+        if agent is winner[0]:
+            break
+        plan.setdefault("passed_over", []).append(agent.name)
+        comp.say(f"round {k}: {agent.name} has the better mean but is {verdict.verdict} "
+                 f"against the champion (P(better) {verdict.assessment.p_improve:.2f}); "
+                 f"{winner[0].name} is a {winner[1].verdict}")  # fmt: skip
+    return winner[0].name
+
+
+def judge_candidate(comp: Competition, sha: str, champion: str) -> Judgement:
+    """autojudge's judgement of ``sha``'s last run: every pooled run is history (the champion's
+    as keeps, the rest as discards, the candidate's earlier runs as its replicates)."""
+    history = comp.pooled()
+    rows = history.experiments if history else ()
+    cand = runs_of(comp, sha)
+    before = [Row(e.commit, e.value, e.memory_gb,
+                  "keep" if e.commit == champion[:7] else "discard", e.description)
+              for e in rows if e.commit != sha[:7]]  # fmt: skip
+    before += [Row(r.commit, r.value, r.memory_gb, "retest", r.description) for r in cand[:-1]]
+    last = cand[-1]
+    direction = "max" if comp.higher_is_better() else "min"
+    return judge(history_of(before, comp.state.config.metric, direction),
+                 RunInput(last.value, last.memory_gb, last.commit, last.description))  # fmt: skip
 
 
 def crown(comp: Competition, plan: dict[str, Any], k: int) -> None:

@@ -68,7 +68,7 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
     "plot_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the progress chart (PNG) of the history. Needs autojudge[plot].",
+    help="Write the progress chart (PNG) of the history. Needs autolab-judge[plot].",
 )
 @click.option(
     "--plot-pareto",

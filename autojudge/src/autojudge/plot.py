@@ -1,6 +1,6 @@
 """The progress and Pareto charts as PNG bytes, drawn with matplotlib's Agg canvas.
 
-matplotlib is the optional ``plot`` extra (``pip install 'autojudge[plot]'``) and is imported
+matplotlib is the optional ``plot`` extra (``pip install 'autolab-judge[plot]'``) and is imported
 only here, only when a chart is asked for. The data comes from :mod:`autolab_shared.progress`.
 """
 
@@ -21,6 +21,7 @@ from autolab_shared.progress import (
     kept_flags,
     memory_front,
     memory_points,
+    robust_range,
     view_range,
 )
 from autolab_shared.results import History
@@ -33,7 +34,7 @@ SIZE_IN = (14.0, 7.0)
 DPI = 100  # so a chart is 1400 x 700 pixels
 GREY, GREEN, LINE, LABEL = "#cccccc", "#2ecc71", "#27ae60", "#1a7a3a"
 DOUBT, DOUBT_LABEL, CRASH = "#e67e22", "#a04000", "#d62728"
-INSTALL_HINT = "pip install 'autojudge[plot]'"
+INSTALL_HINT = "pip install 'autolab-judge[plot]'"
 
 
 class PlotUnavailable(AutolabError):
@@ -104,12 +105,18 @@ def progress_png(data: Progress) -> bytes:
         ax.annotate(_short(p.description), (p.index, p.value), textcoords="offset points",
                     xytext=(6, 6), fontsize=8.0, color=LABEL if p.believed else DOUBT_LABEL,
                     alpha=0.9, rotation=30, ha="left", va="bottom")  # fmt: skip
-    crashes = [p.index for p in data.points if p.value is None]
-    if crashes:
-        ax.scatter(crashes, [0.01] * len(crashes), transform=ax.get_xaxis_transform(), marker="x",
-                   c=CRASH, s=30, zorder=5, clip_on=False, label="Crash")  # fmt: skip
-    _frame(ax, data, len(kept))
+    _crash_strip(ax, [p.index for p in data.points if p.value is None])
+    _frame(ax, data)
     return _png(fig)
+
+
+def _crash_strip(ax: Axes, crashes: list[int]) -> None:
+    """Crashes have no value: mark them in a strip above the plot, off the value axis, where
+    they cannot be read as records (the bottom edge is the best value when lower is better)."""
+    if crashes:
+        ax.scatter(crashes, [1.025] * len(crashes), transform=ax.get_xaxis_transform(),
+                   marker="x", c=CRASH, s=30, zorder=5, clip_on=False,
+                   label=f"Crash ({len(crashes)}, no value: drawn above the plot)")  # fmt: skip
 
 
 def _running_best(ax: Axes, data: Progress) -> None:
@@ -125,11 +132,13 @@ def _running_best(ax: Axes, data: Progress) -> None:
                     label="± noise floor (1 sd)")  # fmt: skip
 
 
-def _frame(ax: Axes, data: Progress, kept: int) -> None:
+def _frame(ax: Axes, data: Progress) -> None:
     from matplotlib.ticker import MaxNLocator
 
-    n = len(data.points)
-    ax.set_title(f"Autoresearch Progress: {n} Experiments, {kept} Kept Improvements", fontsize=14)
+    n, c = len(data.points), data.counts
+    ax.set_title(f"Autoresearch Progress: {c.experiments} experiments, {c.kept} kept "
+                 f"(baseline included), {c.discarded} discarded, {c.crashed} crashed",
+                 fontsize=14, pad=18)  # fmt: skip
     xlabel = "Experiment #"
     ax.set_ylabel(f"{data.metric} ({_better_word(data.direction)})", fontsize=12)
     ax.grid(True, alpha=0.2)
@@ -159,26 +168,59 @@ def pareto_png(history: History) -> bytes:
     kept = {str(e.index) for e, k in zip(history.experiments,
                                           kept_flags(history.experiments, history.direction),
                                           strict=True) if k}  # fmt: skip
+    span = robust_range([p.value for p in points], [p.value for p in front]) if points else None
+    inside = [p for p in points if span is None or span[0] <= p.value <= span[1]]
     for label, style in (("Discarded", {"c": GREY, "s": 14}),
                          ("Kept", {"c": GREEN, "s": 40, "edgecolors": "black",
                                    "linewidths": 0.5})):  # fmt: skip
-        chosen = [p for p in points if (p.key in kept) == (label == "Kept")]
+        chosen = [p for p in inside if (p.key in kept) == (label == "Kept")]
         _memory_scatter(ax, chosen, label=label, zorder=3, **style)
-    if front:
-        ax.step([p.memory_gb for p in front], [p.value for p in front], where="post", color=LINE,
-                linewidth=2, zorder=2, label=f"Pareto frontier ({len(front)})")  # fmt: skip
-        ax.scatter([p.memory_gb for p in front], [p.value for p in front], s=90, zorder=4,
-                   facecolors="none", edgecolors="black", linewidths=1.0)  # fmt: skip
-        for p in front:
-            text = _short(history.experiments[int(p.key)].description, 30)
-            ax.annotate(text, (p.memory_gb, p.value), textcoords="offset points", xytext=(6, 4),
-                        fontsize=8.0, color=LABEL)  # fmt: skip
+    if front and span is not None:
+        _frontier(ax, history, front)
+        _off_scale(ax, [p for p in points if p not in inside], span)
+        ax.set_ylim(*span)
         ax.legend(loc="best", fontsize=9)
     else:
         ax.text(0.5, 0.5, "no experiment has both a metric value and a memory figure",
                 transform=ax.transAxes, ha="center", fontsize=12, color="#666666")  # fmt: skip
-    ax.set_title(f"{history.metric} vs memory: {len(points)} measured experiments", fontsize=14)
+    ax.set_title(f"{history.metric} vs memory: {len(points)} of "
+                 f"{len(history.experiments)} experiments have both", fontsize=14)  # fmt: skip
     ax.set_xlabel("peak memory (GB)", fontsize=12)
     ax.set_ylabel(f"{history.metric} ({_better_word(history.direction)})", fontsize=12)
     ax.grid(True, alpha=0.2)
     return _png(fig)
+
+
+def _frontier(ax: Axes, history: History, front: Sequence[Point]) -> None:
+    """The frontier as a step line; its points numbered on the chart, described in a key below
+    the axes (descriptions side by side overlap; numbers do not)."""
+    xs, ys = [p.memory_gb for p in front], [p.value for p in front]
+    ax.step(xs, ys, where="post", color=LINE, linewidth=2, zorder=2,
+            label=f"Pareto frontier ({len(front)})")  # fmt: skip
+    ax.scatter(xs, ys, s=90, zorder=4, facecolors="none", edgecolors="black", linewidths=1.0)
+    key = []
+    for n, p in enumerate(front, start=1):
+        ax.annotate(str(n), (p.memory_gb, p.value), textcoords="offset points", xytext=(7, 5),
+                    fontsize=9, fontweight="bold", color=LABEL)  # fmt: skip
+        exp = history.experiments[int(p.key)]
+        key.append(f"{n}: #{exp.index} {_short(exp.description, 40)}")
+    columns = [key[i : i + 4] for i in range(0, len(key), 4)][:4]
+    text = "\n".join("    ".join(row) for row in _transpose(columns))
+    ax.text(0.0, -0.12, text, transform=ax.transAxes, va="top", fontsize=8, color=LABEL,
+            family="monospace")  # fmt: skip
+
+
+def _transpose(columns: list[list[str]]) -> list[list[str]]:
+    depth = max((len(c) for c in columns), default=0)
+    return [[c[i] if i < len(c) else "" for c in columns] for i in range(depth)]
+
+
+def _off_scale(ax: Axes, off: Sequence[Point], span: tuple[float, float]) -> None:
+    """Points beyond the robust range: a triangle at the edge they lie past, counted."""
+    above = [p for p in off if p.value > span[1]]
+    below = [p for p in off if p.value < span[0]]
+    for marker, edge, beyond in (("^", span[1], above), ("v", span[0], below)):
+        if beyond:
+            ax.scatter([p.memory_gb for p in beyond], [edge] * len(beyond), marker=marker, c=DOUBT,
+                       s=40, zorder=5, clip_on=False,
+                       label=f"{len(beyond)} off the scale (value beyond this edge)")  # fmt: skip

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
+from autolab_shared.commits import is_commit_hash
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.metrics import MAX
 from autolab_shared.output import dumps, envelope, print_lines, write_out
@@ -98,10 +99,16 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
 def _rerun_advice(audit: Audit) -> list[str]:
     if audit.noise.source != "default" or audit.best is None:
         return []
-    commit = audit.best.first.commit or "<best commit>"
+    best = audit.best.first
+    commit = best.commit if is_commit_hash(best.commit) else ""
+    checkout = f"  git checkout {commit}" if commit else (
+        f"  # experiment {best.index} ({best.description[:50]!r}) has no commit hash in the file"
+        f" ({best.commit or 'empty'!r}): check out the code it ran by hand, commit it, and use"
+        " that hash below")  # fmt: skip
+    commit = commit or "<its commit>"
     return [
         f"no replicates: an honest audit needs about {AUDIT_RERUNS} re-runs of the final commit:",
-        f"  git checkout {commit}",
+        checkout,
         f"  for i in $(seq {AUDIT_RERUNS}); do uv run train.py > run.log 2>&1;"
         f" autojudge --results results.tsv --run run.log --commit {commit} --append; done",
     ]

@@ -17,6 +17,7 @@ from string import Template
 from autolab_shared.audit import Audit, AuditRow
 from autolab_shared.leaderboard import LeaderRow
 from autolab_shared.metrics import MAX
+from autolab_shared.progress import night_counts
 from autolab_shared.results import Experiment, History
 from autolab_shared.steer import SteerReport
 
@@ -67,12 +68,12 @@ def _table(headers: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]],
 
 
 def _summary(history: History, audit: Audit) -> str:
-    counts = history.counts()
+    counts = night_counts(history)  # the progress chart's title uses the same counts
     best = history.best()
     pairs = [
-        ("Experiments", str(len(history.experiments))),
-        ("Keeps / discards / crashes",
-         f"{counts['keep']} / {counts['discard']} / {counts['crash']}"),
+        ("Experiments", str(counts.experiments)),
+        ("Kept (baseline included) / discarded / crashed",
+         f"{counts.kept} / {counts.discarded} / {counts.crashed}"),
         ("Baseline", _config_text(audit.baseline.first if audit.baseline else None)),
         ("Best kept row", _config_text(best)),
         ("Final incumbent (audit)", _config_text(audit.best.first if audit.best else None)),

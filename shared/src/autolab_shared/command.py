@@ -16,6 +16,7 @@ import click
 
 from .errors import AutolabError, InputError
 from .exitcodes import ExitCode, exit_code_table
+from .options import version_of
 from .output import dumps, envelope, error_entry, silence, write_out
 
 DEBUG_ENV = "AUTOLAB_DEBUG"
@@ -45,21 +46,12 @@ def _error_envelope(ctx: click.Context, exc: AutolabError) -> None:
     code = "input_error" if isinstance(exc, InputError) else "error"
     doc = envelope(
         tool=tool,
-        tool_version=_tool_version(tool),
+        tool_version=version_of(tool),
         command=ctx.info_name or tool,
         exit_code=ExitCode.INPUT_ERROR,
         errors=[error_entry(code, message, path, line)],
     )
     write_out(dumps(doc))
-
-
-def _tool_version(dist: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class _ExitCodeMixin:

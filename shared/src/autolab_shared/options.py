@@ -13,7 +13,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _version_of(dist: str) -> str:
+# The console scripts keep their names; their distributions are named apart from the unrelated
+# autojudge/autosteer/autoevolve 1.x projects on PyPI (docs/coming-from-1x.md).
+DISTRIBUTIONS = {"autojudge": "autolab-judge", "autosteer": "autolab-steer",
+                 "autoevolve": "autolab-evolve"}  # fmt: skip
+
+
+def version_of(tool: str) -> str:
+    """The installed version of a tool's distribution (or of any distribution), or 'unknown'."""
+    dist = DISTRIBUTIONS.get(tool, tool)
     # imported here: importlib.metadata costs more start-up time than the rest of this module
     from importlib.metadata import PackageNotFoundError, version
 
@@ -23,12 +31,11 @@ def _version_of(dist: str) -> str:
         return "unknown"
 
 
-def version_message(dist: str) -> str:
-    """``autojudge 0.1.0 (autolab-shared 0.1.0, Python 3.11.7)``: what a bug report needs."""
-    shared = _version_of("autolab-shared")
-    return (
-        f"{dist} {_version_of(dist)} (autolab-shared {shared}, Python {platform.python_version()})"
-    )
+def version_message(tool: str) -> str:
+    """``autojudge 0.1.0 (autolab-judge, autolab-shared 0.1.0, Python 3.11.7)``: for bug reports."""
+    dist, shared = DISTRIBUTIONS.get(tool, tool), version_of("autolab-shared")
+    python = platform.python_version()
+    return f"{tool} {version_of(tool)} ({dist}, autolab-shared {shared}, Python {python})"
 
 
 def version_option(dist: str) -> Callable[[F], F]:

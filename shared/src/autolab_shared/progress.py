@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy
+
 from .audit import Audit
 from .metrics import MAX
 from .pareto import Point, pareto_front
@@ -34,6 +36,25 @@ class ProgressPoint:
 
 
 @dataclass(frozen=True)
+class NightCounts:
+    """How many experiments the night ran, kept, discarded and crashed: the one source of every
+    count a chart title, a report or a summary shows (the baseline counts as kept)."""
+
+    experiments: int
+    kept: int
+    discarded: int
+    crashed: int
+
+
+def night_counts(history: History) -> NightCounts:
+    """The counts of :class:`NightCounts`, kept as :func:`kept_flags` decides."""
+    flags = kept_flags(history.experiments, history.direction)
+    crashed = sum(e.value is None for e in history.experiments)
+    kept = sum(flags)
+    return NightCounts(len(flags), kept, len(flags) - kept - crashed, crashed)
+
+
+@dataclass(frozen=True)
 class Progress:
     """Everything the progress chart draws, in metric units."""
 
@@ -44,6 +65,7 @@ class Progress:
     band_low: tuple[float | None, ...]
     band_high: tuple[float | None, ...]
     baseline: float | None
+    counts: NightCounts
 
     @property
     def final_best(self) -> float | None:
@@ -128,7 +150,7 @@ def progress(history: History, audit: Audit) -> Progress:
     low, high = noise_band(best, audit.noise.sigma, audit.scale)
     baseline = next((e.value for e in exps if e.value is not None), None)
     return Progress(history.metric, history.direction, points, tuple(best), tuple(low),
-                    tuple(high), baseline)  # fmt: skip
+                    tuple(high), baseline, night_counts(history))  # fmt: skip
 
 
 def view_range(data: Progress) -> tuple[float, float] | None:
@@ -141,6 +163,20 @@ def view_range(data: Progress) -> tuple[float, float] | None:
         return None
     lo, hi = min(ends), max(ends)
     margin = 0.15 * (hi - lo) or 0.001 * abs(hi) or 1.0
+    return lo - margin, hi + margin
+
+
+def robust_range(values: Sequence[float], keep: Sequence[float] = ()) -> tuple[float, float]:
+    """An axis range that one outlier cannot stretch: Tukey's far fences (quartiles ± 3 IQR),
+    widened to hold every value of ``keep`` (e.g. the Pareto frontier), plus a 10 % margin."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("robust_range needs at least one value")
+    q1, q3 = (float(q) for q in numpy.quantile(ordered, [0.25, 0.75]))
+    fence = 3.0 * (q3 - q1)
+    inside = [v for v in ordered if q1 - fence <= v <= q3 + fence] if fence > 0 else ordered
+    lo, hi = min([*inside, *keep]), max([*inside, *keep])
+    margin = 0.10 * (hi - lo) or 0.001 * abs(hi) or 1.0
     return lo - margin, hi + margin
 
 
