@@ -21,7 +21,11 @@ from support import console_script
 from autoevolve.demo import write_demo_repo
 
 ray = pytest.importorskip("ray")
-pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = [
+    pytest.mark.ray,
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
 
 SETUP = (f"{sys.executable} -c \"import os; open(os.environ['RAY_TEST_SETUP'], 'a')"
          f".write(os.environ['AUTOEVOLVE_NODE'] + chr(10))\"")  # fmt: skip
