@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support import console_script
 
 from autoevolve.cli import cli
+from autoevolve.demo import write_demo_repo
 from autoevolve.executor import LocalExecutor, Placement, TrainJob
 from autoevolve.gpus import GpuPool
 
@@ -73,3 +81,58 @@ def test_executor_ray_without_ray_is_a_usage_error(monkeypatch: pytest.MonkeyPat
 def test_ray_options_need_the_ray_executor(option: list[str]) -> None:
     out = CliRunner().invoke(cli, ["--strategies", "conservative", *option])
     assert out.exit_code == 4 and "need --executor ray" in out.output
+
+
+def test_status_lists_the_trainings_in_flight(tmp_path: Path) -> None:
+    import jsonschema
+
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0)
+    env = {**os.environ, "DEMO_RUN_SECONDS": "30"}
+    args = [
+        "--strategies",
+        "conservative",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--agent",
+        "mock",
+        "--gpus",
+        "3",
+        "--train-cmd",
+        f"{sys.executable} train.py",
+        "-q",
+    ]
+    proc = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        doc = wait_for_training(repo)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    schema = Path(__file__).resolve().parents[2] / "docs" / "schema" / "evolve-status.v1.json"
+    jsonschema.validate(doc["data"], json.loads(schema.read_text()))
+    [run] = doc["data"]["trainings"]
+    assert doc["data"]["executor"] == "local"
+    assert (run["agent"], run["node"], run["gpu"], run["executor"]) == (
+        "conservative",
+        "local",
+        "3",
+        "local",
+    )
+    assert run["run"].startswith("r0-baseline") and run["elapsed_s"] >= 0
+
+
+def wait_for_training(repo: Path) -> dict[str, Any]:
+    """`autoevolve status --format json` once it shows a training in flight."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        out = subprocess.run([console_script("autoevolve"), "status", "--format", "json"],
+                             cwd=repo, capture_output=True, text=True, check=False)  # fmt: skip
+        if out.returncode == 0:
+            doc: dict[str, Any] = json.loads(out.stdout)
+            if doc["data"]["trainings"]:
+                return doc
+        time.sleep(0.3)
+    raise AssertionError("no training showed up in status")

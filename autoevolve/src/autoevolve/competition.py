@@ -55,6 +55,7 @@ class Competition:
         self.stop = stop
         self.events = EventLog(setup.layout.events_file)
         self.pool = GpuPool(setup.layout.state_dir / "gpu", state.config.gpus)
+        state.trainings.clear()  # a starting controller has nothing in flight yet
         self.executor = make_executor(state.config, self.pool, setup.git, self.spawned,
                                       self.executor_event)  # fmt: skip
         self.lock = threading.RLock()
@@ -130,11 +131,14 @@ class Competition:
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = Path(agent.worktree) if agent else self.s.git.cwd
         job = TrainJob(run_id, sha, worktree, self.s.layout.run_dir(run_id) / "run.log",
-                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, cfg.gpu_type)  # fmt: skip
+                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, cfg.gpu_type,
+                       agent.name if agent else "")  # fmt: skip
         if self.executor.name != "local":
             self.events.append("train_submitted", run=run_id, commit=sha,
                                executor=self.executor.name)  # fmt: skip
         outcome = self.executor.run(job, self.stop, on_start=self.started)
+        with self.lock:
+            self.state.trainings.pop(run_id, None)
         self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash,
                            **({"node": outcome.node} if outcome.node else {}))  # fmt: skip
         return outcome
@@ -149,6 +153,13 @@ class Competition:
         extra = {"node": where.node, "gpu_type": where.gpu_type} if where.node != "local" else {}
         self.events.append("train_intent", run=job.run_id, gpu=where.gpu, commit=job.commit,
                            **extra)  # fmt: skip
+        with self.lock:
+            self.state.trainings[job.run_id] = {
+                "run": job.run_id, "agent": job.agent or None, "commit": job.commit[:7],
+                "executor": self.executor.name, "node": where.node, "gpu": where.gpu,
+                "gpu_type": where.gpu_type or None, "started_at": round(time.time(), 3),
+            }  # fmt: skip
+        self.save()
 
     def set_ref(self, ref: str, sha: str) -> None:
         """Point a ref at a commit, logged as intent then done (repeating it is harmless)."""

@@ -32,6 +32,7 @@ class TrainJob:
     metric: str = "val_bpb"
     gpu: str | None = None  # a local GPU slot to hold; None: whichever frees first
     gpu_type: str = ""  # an accelerator type to run on ('' any)
+    agent: str = ""  # whose training it is ('' for the baseline of the base checkout)
 
 
 @dataclass(frozen=True)

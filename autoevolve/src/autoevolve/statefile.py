@@ -90,6 +90,7 @@ class State:
     round_plan: dict[str, Any] | None = None  # the round end being carried out (write-ahead)
     interrupted: list[dict[str, Any]] = field(default_factory=list)
     crossover: dict[str, list[str]] = field(default_factory=dict)  # agent -> commits to pick
+    trainings: dict[str, dict[str, Any]] = field(default_factory=dict)  # in flight: run -> where
     exit_code: int | None = None
     verdict: str = ""
     started_at: float = 0.0
