@@ -119,7 +119,7 @@ def test_events_and_logs_name_the_node(finished: Any) -> None:
     started = [e for e in evs if e["kind"] == "train_intent"]
     assert len([e for e in evs if e["kind"] == "train_submitted"]) == len(started) == len(runs)
     assert {e["node"] for e in started} == {r["node"] for r in runs}
-    assert {e["gpu_type"] for e in started} <= {"H100", "H200"}
+    assert {e["gpu_type"] for e in started} == {"H100"}  # screening on the most numerous kind
     for e in started:  # run.log was streamed back into the head's per-run folder
         log = repo / ".autoevolve" / "runs" / e["run"] / "run.log"
         assert "val_bpb:" in log.read_text()
@@ -151,6 +151,26 @@ def single(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactor
                   write_wrapper(log_root()))  # fmt: skip
     assert proc.returncode in (0, 1, 2), proc.stderr
     return repo
+
+
+def test_validate_on_reruns_candidates_and_champion_on_that_kind(
+    cluster: Any, pristine: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "demo"
+    shutil.copytree(pristine, repo)
+    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--gpu-type", "H100",
+                  "--validate-on", "H200", "--train-cmd", write_wrapper(log_root()),
+                  "--tag", "ray4")  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    started = [e for e in events(repo) if e["kind"] == "train_intent"]
+    kinds = {e["run"]: e["gpu_type"] for e in started}
+    validations = [r for r in kinds if "-validate-" in r]
+    assert validations and any("validate-champion" in r for r in validations)
+    assert {kinds[r] for r in validations} == {"H200"}
+    assert {k for r, k in kinds.items() if r not in validations} == {"H100"}
+    header, *rows = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    assert header.split("\t")[-2:] == ["node", "gpu_type"]
+    assert all(row.split("\t")[-1] in ("H100", "H200") for row in rows)
 
 
 @pytest.mark.parametrize("kind", ["train_submitted", "train_intent", "train_done", "row_done"])

@@ -58,6 +58,7 @@ class Competition:
         state.trainings.clear()  # a starting controller has nothing in flight yet
         self.executor = make_executor(state.config, self.pool, setup.git, self.spawned,
                                       self.executor_event)  # fmt: skip
+        self.pick_screen_type()
         self.lock = threading.RLock()
         self.classify = default_classifier()
         self._higher: bool | None = None
@@ -116,6 +117,8 @@ class Competition:
         metric = self.state.config.metric
         cells = row.cells(metric)
         extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(self.state.round)}
+        if self.executor.name != "local":  # where it ran: replicates are compared by type
+            extra.update(node=row.node, gpu_type=row.gpu_type)
         self.events.append("row_intent", cells=cells, pooled=pooled, own=own, **extra)
         if own:
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
@@ -124,14 +127,14 @@ class Competition:
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
 
     # -- training ----------------------------------------------------------------------
-    def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None
-              ) -> RunOutcome:  # fmt: skip
+    def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None,
+              gpu_type: str | None = None) -> RunOutcome:  # fmt: skip
         """Train ``sha`` (checked out in the agent's worktree) on the executor; wait for it."""
         cfg = self.state.config
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = Path(agent.worktree) if agent else self.s.git.cwd
         job = TrainJob(run_id, sha, worktree, self.s.layout.run_dir(run_id) / "run.log",
-                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, cfg.gpu_type,
+                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, gpu_type or cfg.gpu_type,
                        agent.name if agent else "")  # fmt: skip
         if self.executor.name != "local":
             self.events.append("train_submitted", run=run_id, commit=sha,
@@ -142,6 +145,18 @@ class Competition:
         self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash,
                            **({"node": outcome.node} if outcome.node else {}))  # fmt: skip
         return outcome
+
+    def pick_screen_type(self) -> None:
+        """On a cluster with several GPU kinds and no --gpu-type, screen on the most numerous
+        (other than --validate-on's): runs of different kinds are never replicates."""
+        cfg = self.state.config
+        kinds = self.executor.gpu_types()
+        if cfg.gpu_type or len(kinds) < 2:
+            return
+        others = {k: n for k, n in kinds.items() if k != cfg.validate_on} or kinds
+        cfg.gpu_type = max(sorted(others), key=lambda k: others[k])
+        self.say(f"the cluster has {', '.join(sorted(kinds))} GPUs: screening on {cfg.gpu_type} "
+                 "(--gpu-type picks another)")  # fmt: skip
 
     def executor_event(self, kind: str, data: dict[str, Any]) -> None:
         """Journal and show what the executor reports (a node lost or taken out)."""
@@ -230,9 +245,10 @@ class Competition:
             if outcome.crash == "interrupted":
                 self.note_interrupted(agent, "training", sha)
                 return None
+            where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
             if outcome.value is None:
                 crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
-                return "crash", Row(self.short(sha), None, None, "crash", crash)
+                return "crash", Row(self.short(sha), None, None, "crash", crash, **where)
             self._set(agent, "judging", description)
             cand = RunInput(outcome.value, outcome.memory_gb, self.short(sha), description)
             verdict = judge(read_results(results, metric=metric), cand).verdict
@@ -240,9 +256,9 @@ class Competition:
             if verdict != RETEST or attempt == self.state.config.max_retests:
                 status = "discard" if verdict == RETEST else status
                 return status, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
-                                   description)  # fmt: skip
+                                   description, **where)  # fmt: skip
             self.record(agent, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
-                                   description))  # fmt: skip
+                                   description, **where))  # fmt: skip
             self.say(f"{agent.name}: {description}: {outcome.value:.6f} within noise, re-running")
         return None  # the cap was reached before an interruption: nothing left to run
 

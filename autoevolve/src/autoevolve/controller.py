@@ -52,6 +52,7 @@ class StartOptions:
     ray_address: str = ""
     setup_cmd: str = ""
     gpu_type: str = ""
+    validate_on: str = ""
 
 
 def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
@@ -74,7 +75,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
         executor=opts.executor, ray_address=opts.ray_address, setup_cmd=opts.setup_cmd,
-        gpu_type=opts.gpu_type,
+        gpu_type=opts.gpu_type, validate_on=opts.validate_on,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip

@@ -96,6 +96,10 @@ class Executor:
         """The trainings submitted and not yet collected."""
         return []
 
+    def gpu_types(self) -> dict[str, float]:
+        """GPUs per accelerator type where trainings may run ({} when the type is unknown)."""
+        return {}
+
     def close(self) -> None:
         """Release whatever the executor holds (connections, threads)."""
 

@@ -11,7 +11,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def executor_options(func: F) -> F:
-    """Add --executor, --ray-address, --setup-cmd and --gpu-type to a command."""
+    """Add --executor, --ray-address, --setup-cmd, --gpu-type and --validate-on to a command."""
     options = [
         click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
                      show_default=True,
@@ -26,6 +26,10 @@ def executor_options(func: F) -> F:
                           'prepare.py" (ray; a node whose setup fails is taken out).'),
         click.option("--gpu-type", default="", metavar="NAME",
                      help="Train only on nodes with this Ray accelerator type (e.g. H100)."),
+        click.option("--validate-on", default="", metavar="NAME",
+                     help="Re-run the champion candidates (and the champion) on this accelerator "
+                          "type and judge them on those runs only: screen on --gpu-type, "
+                          "validate on another kind."),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -42,5 +46,7 @@ def check_executor(opts: dict[str, Any]) -> None:
             require_ray()
         except UsageProblem as exc:
             raise click.UsageError(str(exc)) from None
-    elif opts.get("ray_address") or opts.get("setup_cmd") or opts.get("gpu_type"):
-        raise click.UsageError("--ray-address, --setup-cmd and --gpu-type need --executor ray")
+    elif any(opts.get(k) for k in ("ray_address", "setup_cmd", "gpu_type", "validate_on")):
+        raise click.UsageError(
+            "--ray-address, --setup-cmd, --gpu-type and --validate-on need --executor ray"
+        )

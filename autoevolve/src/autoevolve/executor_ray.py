@@ -236,6 +236,16 @@ class RayExecutor(Executor):
         with self._lock:
             return list(self._open.values())
 
+    def gpu_types(self) -> dict[str, float]:
+        kinds: dict[str, float] = {}
+        for node in self.ray.nodes():
+            resources = node.get("Resources", {}) if node.get("Alive") else {}
+            for key in resources:
+                if key.startswith("accelerator_type:"):
+                    kind = key.split(":", 1)[1]
+                    kinds[kind] = kinds.get(kind, 0.0) + float(resources.get("GPU", 0.0))
+        return kinds
+
     def close(self) -> None:
         for ticket in self.in_flight():
             self.cancel(ticket)

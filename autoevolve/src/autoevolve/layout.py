@@ -9,6 +9,7 @@ STATE_DIR = ".autoevolve"
 WORKTREES_DIR = "worktrees"
 EXCLUDES = (f"/{STATE_DIR}/", f"/{WORKTREES_DIR}/")
 POOLED_EXTRA = ("agent", "strategy", "round")
+PLACEMENT = ("node", "gpu_type")  # pooled columns of runs on a cluster (where each one ran)
 
 
 @dataclass(frozen=True)

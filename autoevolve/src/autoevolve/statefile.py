@@ -69,6 +69,7 @@ class Config:
     ray_address: str = ""  # '' starts a local Ray instance; 'auto' or ray://host:10001
     setup_cmd: str = ""  # run once per node before its first training (ray)
     gpu_type: str = ""  # accelerator type trainings run on ('' any)
+    validate_on: str = ""  # accelerator type the champion candidates are re-run on ('' same)
 
 
 @dataclass
