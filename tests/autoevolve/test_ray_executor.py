@@ -245,3 +245,32 @@ def wait_started(ex: Any, ticket: Any) -> None:
         ex.poll(ticket)
         time.sleep(0.1)
     assert ticket.placement is not None
+
+
+def test_a_node_whose_setup_fails_is_taken_out(cluster: Any, tmp_path: Path) -> None:
+    from autoevolve.executor import TrainJob
+    from autoevolve.executor_ray import RayExecutor
+    from autoevolve.gitrepo import Git
+
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    script = tmp_path / "setup.py"  # fails the first time it runs, on whichever node that is
+    flag = tmp_path / "setup-failed-once"
+    script.write_text(f"import os, sys\nif not os.path.exists({str(flag)!r}):\n"
+                      f"    open({str(flag)!r}, 'w').close()\n    sys.exit(5)\n")  # fmt: skip
+    setup = f"{sys.executable} {script}"
+    notes: list[tuple[str, dict[str, Any]]] = []
+    git = Git(repo)
+    ray.init(address=cluster.address)
+    try:
+        ex = RayExecutor(git, address=cluster.address, setup_cmd=setup,
+                         notify=lambda k, d: notes.append((k, d)))  # fmt: skip
+        job = TrainJob("r1-setup", git.head(), repo, tmp_path / "run.log",
+                       write_wrapper(log_root()), timeout=120, gpu_type="H100")  # fmt: skip
+        outcome = ex.collect(ex.submit(job))
+    finally:
+        ray.shutdown()
+    assert [k for k, _ in notes] == ["node_out"]
+    assert "exited 5" in notes[0][1]["reason"]
+    assert outcome.crash is None and outcome.value is not None
+    assert outcome.node != notes[0][1]["node"] and outcome.gpu_type == "H100"

@@ -7,7 +7,6 @@ lost (then reports the crash class ``node_lost``), and takes a node whose setup 
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 import threading
 import time
@@ -24,6 +23,7 @@ from .training import RunOutcome, outcome_of
 
 Notify = Callable[[str, dict[str, Any]], None]
 RETRIES = 1  # a training whose node is lost runs once more elsewhere
+IDLE_S = 30.0  # an actor with no training for this long gives its GPU back to the cluster
 CALL_TIMEOUT_S = 60.0
 
 
@@ -58,6 +58,7 @@ class RayExecutor(Executor):
         self.actor_class = remote_class()
         self.archives: dict[str, Any] = {}
         self.excluded: set[str] = set()  # nodes taken out (setup failed, lost)
+        self.idle: list[tuple[Any, dict[str, str], float]] = []  # actor, where, since
         self._open: dict[int, Ticket] = {}
         self._lock = threading.Lock()
 
@@ -92,11 +93,27 @@ class RayExecutor(Executor):
         strategy = self._avoid_excluded(job.gpu_type)
         if strategy is not None:
             options["scheduling_strategy"] = strategy
-        actor = self.actor_class.options(**options).remote()
+        actor = self._take_idle(job.gpu_type) or self.actor_class.options(**options).remote()
         spec = {"run_id": job.run_id, "train_cmd": job.train_cmd, "timeout": job.timeout,
                 "setup_cmd": self.setup_cmd, "env": {}}  # fmt: skip
         ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
         ticket.placement = None
+
+    def _take_idle(self, gpu_type: str) -> Any:
+        """An idle actor (holding a GPU of ``gpu_type`` on a good node), or None."""
+        with self._lock:
+            now = time.monotonic()
+            for actor, _, _ in [i for i in self.idle if now - i[2] > IDLE_S]:
+                self.ray.kill(actor)
+            self.idle = [i for i in self.idle if now - i[2] <= IDLE_S]
+            for item in self.idle:
+                actor, where, _ = item
+                if (not gpu_type or where["gpu_type"] == gpu_type) and (
+                    where["node_id"] not in self.excluded
+                ):
+                    self.idle.remove(item)
+                    return actor
+        return None
 
     def _avoid_excluded(self, gpu_type: str) -> Any:
         """Pin to a live node that is not excluded, once some node was taken out."""
@@ -135,6 +152,7 @@ class RayExecutor(Executor):
         if ticket.placement is None:
             ready, _ = self.ray.wait([ticket.data["start"]], timeout=0)
             if not ready:
+                self._swap_for_idle(ticket)
                 return False
             self._started(ticket, self.ray.get(ready[0], timeout=CALL_TIMEOUT_S))
         offset = int(str(ticket.data["offset"]))
@@ -166,20 +184,40 @@ class RayExecutor(Executor):
                                     gpu_type=where.gpu_type)  # fmt: skip
         self._release(ticket)
 
-    def _release(self, ticket: Ticket) -> None:
-        actor = ticket.data.get("actor")
-        if actor is not None:
-            with contextlib.suppress(self.ray.exceptions.RayError):
-                self.ray.get(actor.cleanup.remote(), timeout=CALL_TIMEOUT_S)
+    def _swap_for_idle(self, ticket: Ticket) -> None:
+        """A training still waiting for a new actor takes one that went idle meanwhile (its
+        GPU would otherwise stay held while this one waits for a GPU)."""
+        actor = self._take_idle(ticket.job.gpu_type)
+        if actor is None:
+            return
+        self.ray.kill(ticket.data["actor"])
+        job = ticket.job
+        spec = {"run_id": job.run_id, "train_cmd": job.train_cmd, "timeout": job.timeout,
+                "setup_cmd": self.setup_cmd, "env": {}}  # fmt: skip
+        ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
+
+    def _release(self, ticket: Ticket, reuse: bool = True) -> None:
+        """Clean the worker's folder; keep the actor for the next training when it is sound."""
+        actor, where = ticket.data.get("actor"), ticket.data.get("where")
+        if actor is None:
+            return
+        ticket.data["actor"] = None
+        try:
+            self.ray.get(actor.cleanup.remote(), timeout=CALL_TIMEOUT_S)
+        except self.ray.exceptions.RayError:
+            reuse = False
+        if reuse and where and where["node_id"] not in self.excluded:
+            with self._lock:
+                self.idle.append((actor, where, time.monotonic()))
+        else:
             self.ray.kill(actor)
-            ticket.data["actor"] = None
 
     def _setup_failed(self, ticket: Ticket, why: str) -> None:
         where = ticket.data.get("where") or {}
         node_id = str(where.get("node_id", ""))
         self.excluded.add(node_id)
         self.notify("node_out", {"node": where.get("node", ""), "reason": why[:300]})
-        self._release(ticket)
+        self._release(ticket, reuse=False)
         self._retry(ticket, "setup_failed", why, count=False)
 
     def _lost(self, ticket: Ticket, exc: BaseException) -> None:
@@ -249,6 +287,10 @@ class RayExecutor(Executor):
     def close(self) -> None:
         for ticket in self.in_flight():
             self.cancel(ticket)
+        with self._lock:
+            for actor, _, _ in self.idle:
+                self.ray.kill(actor)
+            self.idle.clear()
 
 
 class _NoNodes(Exception):

@@ -88,17 +88,25 @@ def node_gpu_type(node_id: str) -> str:
 
 
 class TrainingWorker:
-    """One training on one GPU of one node (a Ray actor; see ``remote_class``)."""
+    """Trainings one after another on one GPU of one node (a Ray actor; see ``remote_class``).
+
+    The head reuses an actor for its next training (no new worker process to start); every
+    training still gets a fresh folder.
+    """
 
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.result: dict[str, Any] | None = None
-        self.dir = Path(tempfile.mkdtemp(prefix="autoevolve-run-"))
+        self.dir = Path(tempfile.gettempdir())
         self.log = self.dir / "run.log"
 
     def start(self, archive: bytes, job: dict[str, Any]) -> dict[str, str]:
         """Begin the training in a thread; return where it runs (node, GPU ids, type)."""
         import ray
+
+        self.stop, self.result = threading.Event(), None
+        self.dir = Path(tempfile.mkdtemp(prefix="autoevolve-run-"))
+        self.log = self.dir / "run.log"
 
         node_id = ray.get_runtime_context().get_node_id()
         gpus = ",".join(str(g) for g in ray.get_gpu_ids())
