@@ -27,6 +27,8 @@ except FileNotFoundError:
 slow = left > 0
 if slow:
     open(flag, "w").write(str(left - 1))
+    with open(flag + ".pids", "a") as pids:
+        pids.write(f"{os.getpid()}\\n")
 env = dict(os.environ, DEMO_RUN_SECONDS="30" if slow else os.environ.get("DEMO_RUN_SECONDS", "0"))
 code = subprocess.call([sys.executable, "train.py"], env=env)
 with open(os.environ["RAY_TEST_LOG"], "a") as log:

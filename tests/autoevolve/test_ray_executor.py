@@ -235,8 +235,24 @@ def test_a_lost_node_is_retried_once_elsewhere_then_a_node_lost_crash(
         ray.shutdown()
     assert [k for k, _ in notes] == ["node_lost", "node_lost"]
     assert notes[0][1]["node"] != notes[1][1]["node"]
+    pids = [int(p) for p in (log_root() / "slow.pids").read_text().split()]
+    assert len(pids) == 2 and all(gone(pid) for pid in pids)  # no orphan keeps its GPU
     assert outcome.crash == "node_lost" and outcome.value is None
     assert "lost" in (tmp_path / "run.log").read_text()
+
+
+def gone(pid: int, timeout: float = 10.0) -> bool:
+    """True once process ``pid`` has ended (the guard ends a dead actor's training)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":  # ended, not yet reaped by whoever adopted it
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def wait_started(ex: Any, ticket: Any) -> None:

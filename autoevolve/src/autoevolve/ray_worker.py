@@ -15,6 +15,7 @@ import os
 import shlex
 import shutil
 import socket
+import sys
 import tarfile
 import tempfile
 import threading
@@ -128,7 +129,8 @@ class TrainingWorker:
                     self.log.write_text(f"autoevolve: {why}\n", encoding="utf-8")
                     self.result = {"setup_failed": why}
                     return
-            done = run_group(shlex.split(job["train_cmd"]), cwd=code, env=env,
+            guard = [sys.executable, "-m", "autoevolve.ray_guard", "--"]  # dies with the actor
+            done = run_group([*guard, *shlex.split(job["train_cmd"])], cwd=code, env=env,
                              timeout=job["timeout"], log=self.log, stop=self.stop)  # fmt: skip
             self.result = asdict(done)
         except Exception as exc:  # reported to the head as a crash, never lost
