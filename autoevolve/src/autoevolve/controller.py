@@ -115,6 +115,10 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
     for name in strategies:
         check_name(name, "agent name")
     agent_cmd = agent_command(opts.agent)
+    if opts.executor == "ray":  # reach the cluster before anything is created
+        from .executor_ray import preflight as ray_preflight
+
+        ray_preflight(opts.ray_address)
     with controller_lock(layout.lock_file):
         if _unfinished(layout):
             return _resume_matching(git, layout, opts, reporter, stop)

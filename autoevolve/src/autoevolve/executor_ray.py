@@ -27,6 +27,18 @@ IDLE_S = 30.0  # an actor with no training for this long gives its GPU back to t
 CALL_TIMEOUT_S = 60.0
 
 
+def preflight(address: str) -> None:
+    """Before a competition changes anything: reach the cluster, and refuse a GPU-less local Ray."""
+    import ray
+
+    connect(address)
+    nodes = ray.nodes()  # type: ignore[no-untyped-call]
+    gpus = sum(n.get("Resources", {}).get("GPU", 0) for n in nodes if n.get("Alive"))
+    if not gpus and not address:
+        raise AutolabError("the local Ray instance sees no GPU: start Ray on GPU machines "
+                           "and pass --ray-address (see docs/ray.md)")  # fmt: skip
+
+
 def connect(address: str) -> None:
     """Join the Ray cluster at ``address`` ('' starts a local Ray instance)."""
     import ray
@@ -34,7 +46,7 @@ def connect(address: str) -> None:
     if ray.is_initialized():
         return
     try:
-        ray.init(address=address or None, namespace="autoevolve", log_to_driver=False,
+        ray.init(address=address or "local", namespace="autoevolve", log_to_driver=False,
                  configure_logging=False)  # fmt: skip
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = address or "a new local instance"
@@ -59,6 +71,7 @@ class RayExecutor(Executor):
         self.archives: dict[str, Any] = {}
         self.excluded: set[str] = set()  # nodes taken out (setup failed, lost)
         self.idle: list[tuple[Any, dict[str, str], float]] = []  # actor, where, since
+        self._check_gpus(address)
         self._open: dict[int, Ticket] = {}
         self._lock = threading.Lock()
 
@@ -273,6 +286,13 @@ class RayExecutor(Executor):
     def in_flight(self) -> list[Ticket]:
         with self._lock:
             return list(self._open.values())
+
+    def _check_gpus(self, address: str) -> None:
+        """A Ray without GPUs would leave every training waiting: say so (or refuse)."""
+        gpus = sum(n.get("Resources", {}).get("GPU", 0) for n in self.ray.nodes() if n.get("Alive"))
+        if gpus:
+            return
+        self.notify("no_gpus", {"address": address, "note": "trainings wait for a GPU node"})
 
     def gpu_types(self) -> dict[str, float]:
         kinds: dict[str, float] = {}
