@@ -46,9 +46,12 @@ judge() {  # shellcheck disable=SC2086  # AUTOJUDGE_ARGS is split into words on 
 report=$(judge)
 code=$?
 if [ -n "$report" ]; then printf '%s\n' "$report"; fi
-if [ -n "$GITHUB_STEP_SUMMARY" ]; then
-  printf '### autojudge (%s, exit %s)\n\n```\n%s\n```\n' "$mode" "$code" "$report" \
-    >>"$GITHUB_STEP_SUMMARY"
+if [ -n "$GITHUB_STEP_SUMMARY" ]; then  # a fence longer than any run of backticks in the data
+  fence=$(printf '%s\n' "$report" | awk '{ while (match($0, /`+/)) {
+      if (RLENGTH > n) n = RLENGTH; $0 = substr($0, RSTART + RLENGTH) } }
+    END { n = n < 3 ? 3 : n + 1; while (n-- > 0) f = f "`"; print f }')
+  printf '### autojudge (%s, exit %s)\n\n%s\n%s\n%s\n' "$mode" "$code" "$fence" "$report" \
+    "$fence" >>"$GITHUB_STEP_SUMMARY"
 fi
 first=$(printf '%s\n' "$report" | head -n 1)
 case $code in

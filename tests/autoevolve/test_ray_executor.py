@@ -24,6 +24,7 @@ ray = pytest.importorskip("ray")
 pytestmark = [
     pytest.mark.ray,
     pytest.mark.slow,
+    pytest.mark.xdist_group("ray"),  # one cluster: with -n, run these on one worker (loadgroup)
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 

@@ -13,8 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autolab_shared.appendrow import append_row, format_row
+from autolab_shared.diagnostics import ParseWarning
 from autolab_shared.errors import InputError
 from autolab_shared.results import read_results
 
@@ -80,7 +83,7 @@ def test_new_file_gets_the_header(tmp_path: Path) -> None:
     line = append_row(path, ROW)
     assert line == "e4f5a6b\t0.993200\t44.2\tkeep\tincrease LR to 0.04"
     assert path.read_text() == STANDARD_HEADER + line + "\n"
-    assert (tmp_path / "results.tsv.lock").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv"]  # no lock file
 
 
 def test_empty_file_gets_the_header(tmp_path: Path) -> None:
@@ -148,7 +151,9 @@ def test_missing_final_newline_is_added(tmp_path: Path) -> None:
 
 def test_half_written_last_line_is_not_glued_to(tmp_path: Path) -> None:
     path = _write(tmp_path / "results.tsv", BASE + "deadbee\t0.99")
-    append_row(path, ROW)
+    warnings: list[ParseWarning] = []
+    append_row(path, ROW, warnings=warnings)
+    assert [w.code for w in warnings] == ["torn_line"] and "deadbee" in warnings[0].reason
     lines = path.read_text().split("\n")
     assert lines[-3:] == ["deadbee\t0.99", "e4f5a6b\t0.993200\t44.2\tkeep\tincrease LR to 0.04", ""]
     history = read_results(path)
@@ -208,27 +213,70 @@ def test_no_temp_files_left_behind(tmp_path: Path) -> None:
     path = _write(tmp_path / "results.tsv", BASE)
     for _ in range(3):
         append_row(path, ROW)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv", "results.tsv.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv"]
+
+
+def test_append_is_in_place_same_inode_mode_and_hard_links(tmp_path: Path) -> None:
+    path = _write(tmp_path / "results.tsv", BASE)
+    path.chmod(0o604)
+    link = tmp_path / "link.tsv"
+    os.link(path, link)
+    before = path.stat()
+    append_row(path, ROW)
+    after = path.stat()
+    assert (after.st_ino, after.st_uid, after.st_gid) == (
+        before.st_ino,
+        before.st_uid,
+        before.st_gid,
+    )
+    assert stat.S_IMODE(after.st_mode) == 0o604
+    assert (
+        link.read_bytes()
+        == path.read_bytes()
+        == (
+            BASE
+            + format_row(("commit", "val_bpb", "memory_gb", "status", "description"), ROW)
+            + "\n"
+        ).encode()
+    )
+
+
+def test_the_row_is_one_write_then_fsync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path / "results.tsv", BASE)
+    calls: list[tuple[str, object]] = []
+    real_write, real_fsync = os.write, os.fsync
+
+    def write(fd: int, data: bytes) -> int:
+        calls.append(("write", bytes(data)))
+        return real_write(fd, data)
+
+    def fsync(fd: int) -> None:
+        calls.append(("fsync", fd))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "fsync", fsync)
+    line = append_row(path, ROW)
+    assert [name for name, _ in calls] == ["write", "fsync"]
+    assert calls[0][1] == (line + "\n").encode()
 
 
 # -- failures -----------------------------------------------------------------------------
 
 
-def test_failed_replace_leaves_file_identical(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_short_write_is_cut_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(tmp_path / "results.tsv", BASE)
     before = path.read_bytes()
+    real_write = os.write
 
-    def broken(src: object, dst: object) -> None:
-        raise OSError(28, "No space left on device")
+    def short(fd: int, data: bytes) -> int:
+        return real_write(fd, data[:7])  # the disk filled up after 7 bytes
 
-    monkeypatch.setattr(os, "replace", broken)
+    monkeypatch.setattr(os, "write", short)
     with pytest.raises(InputError, match=r"results\.tsv") as info:
         append_row(path, ROW)
-    assert "No space left" in str(info.value)
+    assert "short write" in str(info.value)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv", "results.tsv.lock"]
 
 
 def test_failed_fsync_leaves_file_identical(
@@ -244,25 +292,30 @@ def test_failed_fsync_leaves_file_identical(
     with pytest.raises(InputError, match="cannot write"):
         append_row(path, ROW)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv", "results.tsv.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.tsv"]
 
 
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores permissions"
 )
-def test_unwritable_directory_leaves_file_identical(tmp_path: Path) -> None:
+def test_unwritable_file_leaves_it_identical(tmp_path: Path) -> None:
+    path = _write(tmp_path / "results.tsv", BASE)
+    path.chmod(0o444)
+    with pytest.raises(InputError, match=r"results\.tsv"):
+        append_row(path, ROW)
+    assert path.read_bytes() == BASE.encode()
+
+
+def test_read_only_folder_is_no_obstacle(tmp_path: Path) -> None:
     folder = tmp_path / "runs"
     folder.mkdir()
     path = _write(folder / "results.tsv", BASE)
-    (folder / "results.tsv.lock").touch()
-    before = path.read_bytes()
     folder.chmod(0o500)
     try:
-        with pytest.raises(InputError, match=r"results\.tsv"):
-            append_row(path, ROW)
+        append_row(path, ROW)
     finally:
         folder.chmod(0o700)
-    assert path.read_bytes() == before
+    assert len(read_results(path)) == 2
 
 
 def test_directory_is_an_error(tmp_path: Path) -> None:
@@ -273,7 +326,7 @@ def test_directory_is_an_error(tmp_path: Path) -> None:
 
 def test_lock_timeout(tmp_path: Path) -> None:
     path = _write(tmp_path / "results.tsv", BASE)
-    with open(str(path) + ".lock", "a") as holder:
+    with open(path, "a") as holder:
         fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
         started = time.monotonic()
         with pytest.raises(InputError, match="could not lock"):
@@ -363,3 +416,33 @@ def test_concurrent_writers_never_lose_or_interleave_rows(tmp_path: Path) -> Non
     history = read_results(path)
     assert len(history) == 200
     assert {w.code for w in history.warnings} <= {"direction_conflict"}  # interleaved values
+
+
+# -- property: exactly one line added, the old bytes untouched ------------------------------
+
+existing = st.one_of(
+    st.just(""),
+    st.lists(st.text(alphabet=st.sampled_from("abc019.\t \r\x1b"), max_size=30), max_size=6).map(
+        lambda lines: BASE + "\n".join(lines)
+    ),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=existing, description=st.text(max_size=40))
+def test_append_adds_one_line_and_keeps_every_old_byte(
+    tmp_path: Path, before: str, description: str
+) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_bytes(before.encode())
+    warnings: list[ParseWarning] = []
+    line = append_row(path, {**ROW, "description": description}, warnings=warnings)
+    after = path.read_bytes().decode()
+    assert after.startswith(before) and after.endswith(line + "\n")
+    added = after[len(before) :]
+    torn = bool(before) and not before.endswith(("\n", "\r"))
+    assert added.count("\n") == (1 if before else 2) + torn
+    assert [w.code for w in warnings] == (["torn_line"] if torn else [])
+    path.unlink()

@@ -21,6 +21,7 @@ from autolab_shared.output import (
     print_lines,
     to_jsonable,
 )
+from autolab_shared.safetext import safe_line
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def test_print_lines_without_a_terminal_writes_what_rich_writes(lines: list[str]
     out = io.StringIO()  # no terminal: the plain path
     with contextlib.redirect_stdout(out):
         print_lines(lines)
-    assert out.getvalue() == _through_rich(lines)
+    assert out.getvalue() == _through_rich([safe_line(line) for line in lines])
 
 
 def test_print_lines_with_a_tab_or_forced_colour_goes_through_rich(monkeypatch) -> None:  # type: ignore[no-untyped-def]

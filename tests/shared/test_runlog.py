@@ -141,8 +141,9 @@ def test_parse_value(text: str, value: object) -> None:
 def test_parse_value_nan_and_huge_integers() -> None:
     nan = parse_value("nan")
     assert isinstance(nan, float) and math.isnan(nan)
-    huge = "9" * 5000  # longer than int() accepts
-    assert parse_value(huge) == huge
+    huge = "9" * 5000  # longer than int() accepts: a float, infinite like 1e400
+    assert parse_value(huge) == math.inf
+    assert parse_value("9" * 16) == int("9" * 16) and parse_value("9" * 17) == float("9" * 17)
 
 
 def test_crlf_log() -> None:

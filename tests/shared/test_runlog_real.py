@@ -162,3 +162,37 @@ def test_metric_option_changes_the_default_metric(real_runlogs_dir: Path) -> Non
     )
     assert run.metric() == 0.929877
     assert "metric_missing" not in {w.code for w in run.warnings}
+
+
+@pytest.mark.parametrize(
+    ("record", "mib"),
+    [
+        ("2026-03-17_NaiveBaseline__train.log", 10184),
+        ("2026-03-25_ValCalib_GPTQ_XSA_BigramHash3072__train_seed314.log", 22858),
+        ("2026-03-25_ValCalib_GPTQ_XSA_BigramHash3072__train_seed999.log", 22847),
+    ],
+)
+def test_parameter_golf_peak_memory_line_is_the_memory(
+    real_runlogs_dir: Path, record: str, mib: int
+) -> None:
+    """Issue 12: 'peak memory allocated: 22847 MiB' is read as memory (MiB / 1024 = GB)."""
+    run = read_runlog(real_runlogs_dir / (PG + record))
+    assert run.memory_mb == mib and run.memory_gb == pytest.approx(mib / 1024)
+    assert "summary_blocks" not in {w.code for w in run.warnings}  # several final_* lines
+
+
+@pytest.mark.parametrize("path", real_params(REAL_RUNLOGS))
+def test_every_real_log_through_autojudge(path: Path, tmp_path: Path) -> None:
+    """The installed autojudge on each real log: a verdict, a crash, or exit 3 naming the metric."""
+    from scriptrun import BASE, autojudge
+
+    (tmp_path / "results.tsv").write_text(BASE)
+    proc = autojudge(tmp_path, "--run", str(path), "--commit", "abcdef1", "-q")
+    want = EXPECTED[path.name]
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    if want.kind is not None:
+        assert proc.returncode == 1 and proc.stdout.startswith("CRASH")
+    elif want.metric == "val_bpb":
+        assert proc.returncode in (0, 1, 2) and f"{want.value:.6f}"[:6] in proc.stdout
+    else:  # a summary without val_bpb: exit 3 saying what the log has
+        assert proc.returncode == 3 and "pass --metric" in proc.stderr

@@ -83,3 +83,24 @@ def test_errors_are_not_verdicts(
     got, out = _branch(tmp_path, "0.950000").sh(GATE, *args, **env)
     assert got == code, out
     assert "ci-gate: error: " in out
+
+
+def test_data_can_neither_close_the_summary_fence_nor_issue_workflow_commands(
+    tmp_path: Path,
+) -> None:
+    repo = _branch(tmp_path, "0.950000")
+    text = (repo.path / "results.tsv").read_text(encoding="utf-8")
+    hostile = "x ```` y\n::error title=pwned::from data\n```\n# Injected heading"
+    (repo.path / "results.tsv").write_text(text.replace("experiment 8", hostile), encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    code, out = repo.sh(GATE, "results.tsv", "all", GITHUB_ACTIONS="true",
+                        GITHUB_STEP_SUMMARY=str(summary))  # fmt: skip
+    assert code == 0, out
+    assert "pwned" in out  # the data is shown ...
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::error")]
+    lines = summary.read_text(encoding="utf-8").splitlines()
+    fence = lines[2]
+    assert set(fence) == {"`"} and len(fence) >= 5  # longer than the data's ````
+    body = lines[3 : lines.index(fence, 3)]
+    assert lines[-1] == fence and any("pwned" in line for line in body)
+    assert not any(line.startswith("`" * len(fence)) for line in body)

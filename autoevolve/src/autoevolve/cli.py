@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from autolab_shared.command import AutolabCommand, AutolabGroup, epilog
+from autolab_shared.command import AutolabCommand, AutolabGroup, epilog, show_help
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
-from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
 
 from . import __version__
 from .executor_options import check_executor, executor_options
@@ -113,7 +113,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
                 "verdict": state.verdict or None, "standings": standings_json(rows)}  # fmt: skip
         doc = envelope(tool="autoevolve", tool_version=__version__, command="leaderboard",
                        exit_code=code, data=data)  # fmt: skip
-        write_out(dumps(doc))
+        write_json(doc)
     elif not quiet:
         lines = leaderboard_lines(state, rows)
         print_lines([*lines, *([f"verdict: {state.verdict}"] if state.verdict else [])],
@@ -218,7 +218,7 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
     if results is not None:
         return _summary(results, metric, direction, output_format, quiet, no_color)
     if not strategies:
-        click.echo(ctx.get_help())
+        show_help(ctx)
         return ExitCode.KEEP
     from .controller import StartOptions
 
@@ -244,9 +244,9 @@ def _summary(results: str, metric: str | None, direction: str | None, output_for
         doc = envelope(tool="autoevolve", tool_version=__version__, command="summary",
                        exit_code=ExitCode.KEEP, data=summary_json(summary),
                        warnings=[w.to_dict() for w in summary.warnings])  # fmt: skip
-        write_out(dumps(doc))
+        write_json(doc)
     elif quiet:
-        write_out(quiet_summary(summary))
+        write_lines([quiet_summary(summary)])
     else:
         print_lines([*summary_lines(summary), *warning_lines(summary.warnings)], no_color=no_color)
     return ExitCode.KEEP
@@ -269,8 +269,8 @@ def status_cmd(output_format: str, quiet: bool, no_color: bool) -> ExitCode:
     layout, state = _here()
     doc = status_doc(layout, state)
     if output_format == "json":
-        write_out(dumps(envelope(tool="autoevolve", tool_version=__version__, command="status",
-                                 exit_code=ExitCode.KEEP, data=doc)))  # fmt: skip
+        write_json(envelope(tool="autoevolve", tool_version=__version__, command="status",
+                            exit_code=ExitCode.KEEP, data=doc))  # fmt: skip
     elif not quiet:
         print_lines(status_lines(state, doc), no_color=no_color)
     return ExitCode.KEEP
@@ -312,14 +312,14 @@ def stop_cmd(now: bool) -> ExitCode:
     finally:
         os.close(fd)
     if not running:
-        click.echo(f"no controller is running ({state.tag} is {state.phase}); "
-                   "`autoevolve resume` continues an unfinished run")  # fmt: skip
+        write_lines([f"no controller is running ({state.tag} is {state.phase}); "
+                     "`autoevolve resume` continues an unfinished run"])  # fmt: skip
         return ExitCode.KEEP
     from .statefile import write_atomic
 
     write_atomic(layout.stop_file, "now\n" if now else "graceful\n")
     when = "now (in-flight runs are interrupted)" if now else f"after round {state.round} closes"
-    click.echo(f"stop requested: the controller stops {when}")
+    write_lines([f"stop requested: the controller stops {when}"])
     return ExitCode.KEEP
 
 
@@ -338,17 +338,9 @@ def export_cmd(output_format: str) -> ExitCode:
     if history is None:
         raise AutolabError(f"{layout.pooled}: no rows yet")
     if output_format == "json":
-        write_out(
-            dumps(
-                envelope(
-                    tool="autoevolve",
-                    tool_version=__version__,
-                    command="export",
-                    exit_code=ExitCode.KEEP,
-                    data={"rows": export_rows(history)},
-                )
-            )
-        )
+        rows = {"rows": export_rows(history)}
+        write_json(envelope(tool="autoevolve", tool_version=__version__, command="export",
+                            exit_code=ExitCode.KEEP, data=rows))  # fmt: skip
     else:
         write_out(export_tsv(history))
     return ExitCode.KEEP
@@ -372,7 +364,7 @@ def cleanup_cmd(keep_branches: bool, purge_archive: bool) -> ExitCode:
             keep_branches=keep_branches,
             purge_archive=purge_archive,
         ):
-            click.echo(line)
+            write_lines([line])
         if state.phase != "done":
             state.phase = "cleaned"
             save_state(layout.state_file, state)
@@ -409,7 +401,7 @@ def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, ru
                         agent_timeout=60, tag="demo", seed=seed)  # fmt: skip
     code = _run(opts, output_format, quiet, no_color, cwd=where)
     if output_format != "json" and not quiet:
-        click.echo(f"\ndemo repo: {where}\n" + next_steps(where))
+        write_lines(["", f"demo repo: {where}", *next_steps(where).splitlines()])
     return code
 
 

@@ -1,7 +1,12 @@
-"""Progress output: a live rich table on a terminal, plain timestamped lines when piped."""
+"""Progress output: a live rich table on a terminal, plain timestamped lines when piped.
+
+Every string here may come from data (descriptions, agent names, agent output): it is made
+visible-safe (``safetext``) and handed to rich as ``Text``, so markup in it is never read.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -11,6 +16,11 @@ from typing import IO, Protocol
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
+
+from autolab_shared.errors import OutputError
+from autolab_shared.output import PipeSafeStream
+from autolab_shared.safetext import safe_line, visible
 
 from .board import in_flight
 from .statefile import State
@@ -28,15 +38,16 @@ class LineReporter:
     """One line per event, for logs and pipes."""
 
     def __init__(self, stream: IO[str] | None = None, quiet: bool = False) -> None:
-        self.stream = stream or sys.stdout
+        self.stream = PipeSafeStream(stream or sys.stdout)  # a reader that left is not an error
         self.quiet = quiet
         self._lock = threading.Lock()
 
     def event(self, text: str) -> None:
         if self.quiet:
             return
-        with self._lock:
-            self.stream.write(f"[{time.strftime('%H:%M:%S')}] {text}\n")
+        line = safe_line(f"[{time.strftime('%H:%M:%S')}] {visible(text)}") + "\n"
+        with self._lock, contextlib.suppress(OutputError):  # progress lost, never the run
+            self.stream.write(line)
             self.stream.flush()
 
     def update(self, state: State) -> None:
@@ -50,7 +61,7 @@ class LiveReporter:
     """A table of agents redrawn in place, with the latest events under it."""
 
     def __init__(self, console: Console) -> None:
-        self._events: deque[str] = deque(maxlen=8)
+        self._events: deque[Text] = deque(maxlen=8)
         self._state: State | None = None
         self._lock = threading.Lock()
         self._live = Live(self._render(), console=console, refresh_per_second=4,
@@ -59,7 +70,7 @@ class LiveReporter:
 
     def event(self, text: str) -> None:
         with self._lock:
-            self._events.append(f"{time.strftime('%H:%M:%S')} {text}")
+            self._events.append(event_text(f"{time.strftime('%H:%M:%S')} {text}"))
 
     def update(self, state: State) -> None:
         with self._lock:
@@ -83,14 +94,15 @@ def agent_table(state: State | None) -> Table:
             f"champion {state.champion_value if state.champion_value is not None else '-'}"
         )
     )
-    table = Table(title=title, title_justify="left")
+    table = Table(title=event_text(title), title_justify="left")
     for column in ("agent", "strategy", "GPU", "exp", "keeps", "best", "state", "training"):
         table.add_column(column)
     for a in state.agents if state else ():
         best = "-" if a.best_value is None else f"{a.best_value:.6f}"
         exp = f"{a.done}/{state.config.experiments_per_round}" if state else ""
-        table.add_row(a.name, a.strategy, a.gpu, exp, str(a.keeps), best,
-                      f"{a.status} {a.current}"[:60], where_text(state, a.name))  # fmt: skip
+        cells = (a.name, a.strategy, a.gpu, exp, str(a.keeps), best,
+                 f"{a.status} {visible(a.current)}"[:60], where_text(state, a.name))  # fmt: skip
+        table.add_row(*(event_text(c) for c in cells))
     return table
 
 
@@ -99,3 +111,8 @@ def where_text(state: State | None, agent: str) -> str:
     runs = [t for t in in_flight(state) if t["agent"] == agent] if state else []
     return ", ".join(f"{'' if t['node'] == 'local' else t['node'] + ' '}gpu{t['gpu']} "
                      f"{t['elapsed_s']:.0f}s" for t in runs)  # fmt: skip
+
+
+def event_text(text: str) -> Text:
+    """Data as rich Text: controls escaped, markup never interpreted."""
+    return Text(visible(text))

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from autolab_shared.command import AutolabCommand, epilog
+from autolab_shared.diagnostics import ParseWarning
+from autolab_shared.errors import AutolabError
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.inputs import load_history, load_runlog
-from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
+from autolab_shared.options import (
+    CONTEXT_SETTINGS,
+    FiniteFloat,
+    common_options,
+    metric_options,
+    results_option,
+)
+from autolab_shared.output import warn_line
+
+if TYPE_CHECKING:
+    from autolab_shared.decision import Policy
+    from autolab_shared.results import History
+
+    from .extras import Extras
 
 
 @click.command("autojudge", cls=AutolabCommand, context_settings=CONTEXT_SETTINGS, epilog=epilog())
@@ -16,9 +33,9 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
     "--run",
     "--run-log",
     "run_log",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=click.Path(allow_dash=True, readable=False),
     default=None,
-    help="run.log of the candidate (its summary block is read).",
+    help="run.log of the candidate (its summary block is read, from the end of a large log).",
 )
 @click.option(
     "--commit", default=None, help="Candidate's commit. Default: git rev-parse --short HEAD."
@@ -32,7 +49,7 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
 @click.option("--all", "audit_all", is_flag=True, help="Audit the whole history instead.")
 @click.option(
     "--noise",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(),
     default=None,
     help="Known noise floor (sd of one run, metric units).",
 )
@@ -52,13 +69,13 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
 )
 @click.option(
     "--max-memory-gb",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(),
     default=None,
     help="Hard memory cap: a candidate above it is discarded.",
 )
 @click.option(
     "--memory-rate",
-    type=click.FloatRange(min=0),
+    type=FiniteFloat(),
     default=0.01,
     show_default=True,
     help="Relative metric gain required per relative memory growth.",
@@ -66,21 +83,21 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
 @click.option(
     "--plot",
     "plot_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     default=None,
     help="Write the progress chart (PNG) of the history. Needs autolab-judge[plot].",
 )
 @click.option(
     "--plot-pareto",
     "pareto_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     default=None,
     help="Write the metric-vs-memory chart with the Pareto frontier (PNG).",
 )
 @click.option(
     "--html",
     "html_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(dir_okay=False, readable=False),
     default=None,
     help="Write a self-contained HTML report of the history.",
 )
@@ -120,12 +137,13 @@ def cli(
     from autolab_shared.decision import Policy
 
     from . import render, render_audit
-    from .candidate import append_verdict, run_input
     from .extras import Extras, write_extras
 
     extras = Extras(plot=plot_path, pareto=pareto_path, html=html_path)
+    _check_paths(extras, results, run_log, append)
     extras.check()
     history = load_history(results, metric=metric, direction=direction)
+    _check_noise(noise, history)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:
         report = audit(history, window=window or 0, noise=noise, policy=rules)
@@ -134,18 +152,73 @@ def cli(
         return render_audit.audit_output(report, history, output_format, quiet, no_color)
     from autolab_shared.judge import JudgeOptions, judge
 
+    from .candidate import append_verdict, cut_retest, run_input
+
     log = load_runlog(run_log, metric=history.metric) if run_log else None
-    run = run_input(log, commit, description) if log is not None else None
+    run = run_input(log, commit, description, results) if log is not None else None
     options = JudgeOptions(window=5 if window is None else window, noise=noise, policy=rules)
     judgement = judge(history, run, options)
-    if append:
-        append_verdict(results, judgement, history.metric)
+    if log is not None:
+        judgement = cut_retest(judgement, log)
+    notes: list[ParseWarning] = []
+    if append and run is not None:
+        append_verdict(results, judgement, run, history.metric, notes)
     if extras.wanted:
+        _extras_after(extras, append, results, metric, direction, window, noise, rules, quiet,
+                      history, notes)  # fmt: skip
+    for note in notes:
+        warn_line("autojudge", str(note))  # a torn line quotes data: made terminal-safe
+    warnings = [*history.warnings, *(log.warnings if log is not None else ()), *notes]
+    return render.verdict_output(judgement, output_format, quiet, no_color, warnings)
+
+
+def _check_noise(noise: float | None, history: History) -> None:
+    """--noise is the sd of one run: one larger than the metric itself is a usage error."""
+    import statistics
+
+    values = [abs(e.value) for e in history.experiments if e.value is not None]
+    typical = statistics.median(values) if values else 0.0
+    if noise is not None and typical > 0 and noise > typical:
+        raise click.UsageError(
+            f"--noise {noise:g} is larger than the metric itself (median {typical:g});"
+            " give the sd of one run in metric units"
+        )
+
+
+def _check_paths(extras: Extras, results: str, run_log: str | None, append: bool) -> None:
+    """Every output path is checked before anything is written (a clash with an input: exit 4)."""
+    from autolab_shared.outputpaths import OutputClash, check_outputs
+
+    inputs = {"--results": results, "--run": run_log}
+    outputs = {"--plot": extras.plot, "--plot-pareto": extras.pareto, "--html": extras.html}
+    try:
+        if append:  # --append writes into --results: run.log must not be that file
+            check_outputs({"--results": results}, {"--run": run_log}, replaced=False)
+        check_outputs(outputs, inputs)
+    except OutputClash as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _extras_after(
+    extras: Extras, append: bool, results: str, metric: str | None, direction: str | None,
+    window: int | None, noise: float | None, rules: Policy, quiet: bool, history: History,
+    notes: list[ParseWarning],
+) -> None:  # fmt: skip
+    """Draw the charts and report; after --append a failure is a warning, not a failed run."""
+    from autolab_shared.audit import audit
+
+    from .extras import write_extras
+
+    try:
         drawn = load_history(results, metric=metric, direction=direction) if append else history
         full = audit(drawn, window=window or 0, noise=noise, policy=rules)
         write_extras(extras, drawn, full, quiet)
-    warnings = [*history.warnings, *(log.warnings if log is not None else ())]
-    return render.verdict_output(judgement, output_format, quiet, no_color, warnings)
+    except Exception as exc:  # after the row is written, nothing may report the run as failed
+        if not append:
+            raise
+        why = str(exc) if isinstance(exc, AutolabError) else repr(exc)
+        reason = f"the row was appended, but the charts/report were not written: {why}"
+        notes.append(ParseWarning(results, None, "extras_failed", reason))
 
 
 def main() -> None:

@@ -7,13 +7,13 @@ cannot be drawn (matplotlib missing) stops the run before any work is done.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-
-import click
 
 from autolab_shared.atomicwrite import write_atomic
 from autolab_shared.audit import Audit
 from autolab_shared.errors import InputError
+from autolab_shared.output import write_lines
 from autolab_shared.results import History
 
 
@@ -82,4 +82,4 @@ def write_extras(extras: Extras, history: History, audit: Audit, quiet: bool) ->
     for path, content in out:
         write_atomic(path, content)
         if not quiet:
-            click.echo(f"autojudge: wrote {path}", err=True)
+            write_lines([f"autojudge: wrote {path}"], sys.stderr)

@@ -11,7 +11,7 @@ from autolab_shared.diagnostics import ParseWarning
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.judge import Judgement
 from autolab_shared.noise import NoiseFloor
-from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.output import envelope, print_lines, write_json, write_lines
 
 from . import __version__
 
@@ -24,6 +24,8 @@ REASONS = {
     "memory_penalty": "memory growth priced in (--memory-rate)",
     "non_inferior": "a simplification that is not worse (non-inferiority)",
     "baseline": "the baseline: nothing to compare with yet",
+    "runlog_cut": "run.log's last summary is cut mid-line; an earlier complete one was judged:"
+    " re-run it",
 }
 STYLE = {"STRONG_KEEP": "bold green", "KEEP": "green", "MARGINAL": "yellow", "RETEST": "yellow",
          "DISCARD": "red", "CRASH": "bold red"}  # fmt: skip
@@ -151,9 +153,9 @@ def verdict_output(
         doc = envelope(tool="autojudge", tool_version=__version__, command="judge",
                        exit_code=code, data=verdict_data(j),
                        warnings=[w.to_dict() for w in warnings])  # fmt: skip
-        write_out(dumps(doc))
+        write_json(doc)
     elif quiet:
-        write_out(quiet_line(j))
+        write_lines([quiet_line(j)])
     else:
         print_lines(verdict_lines(j) + _warning_summary(warnings), no_color=no_color,
                     style=STYLE.get(j.verdict))  # fmt: skip

@@ -9,7 +9,7 @@ from autolab_shared.audit import AUDIT_RERUNS, Audit, AuditRow
 from autolab_shared.commits import is_commit_hash
 from autolab_shared.exitcodes import ExitCode
 from autolab_shared.metrics import MAX
-from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.output import envelope, print_lines, write_json, write_out
 from autolab_shared.results import History
 from autolab_shared.sparkline import sparkline
 
@@ -152,7 +152,7 @@ def audit_output(audit: Audit, history: History, fmt: str, quiet: bool, no_color
         doc = envelope(tool="autojudge", tool_version=__version__, command="audit",
                        exit_code=code, data=audit_data(audit, history),
                        warnings=[w.to_dict() for w in history.warnings])  # fmt: skip
-        write_out(dumps(doc))
+        write_json(doc)
     elif quiet:
         keeps = [r for r in audit.rows if r.kept and r.assessment is not None]
         eb = sum(r.survives_eb for r in keeps)

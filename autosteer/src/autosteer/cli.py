@@ -31,7 +31,7 @@ from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_opti
 @click.option(
     "--taxonomy",
     "taxonomy_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(readable=False),
     default=None,
     help='TOML file that extends (or with mode = "replace" replaces) the categories.',
 )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autolab_shared.exitcodes import ExitCode
-from autolab_shared.output import dumps, envelope, print_lines, write_out
+from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
 from autolab_shared.results import History
 from autolab_shared.steer import SteerReport
 
@@ -102,14 +102,14 @@ def output(
     code = report.exit_code
     if fmt == "json":
         warnings = [w.to_dict() for h in histories for w in h.warnings]
-        write_out(dumps(envelope(tool="autosteer", tool_version=__version__, command="steer",
-                                 exit_code=code, data=json_data(report, histories),
-                                 warnings=warnings)))  # fmt: skip
+        write_json(envelope(tool="autosteer", tool_version=__version__, command="steer",
+                            exit_code=code, data=json_data(report, histories),
+                            warnings=warnings))  # fmt: skip
     elif fmt == "prompt":
-        write_out("\n".join(prompt_lines(report)))
+        write_lines(prompt_lines(report))
     elif quiet:
         first = report.suggestions[0].text if report.suggestions else report.headline
-        write_out(f"{report.regime}: {first}")
+        write_lines([f"{report.regime}: {first}"])
     else:
         print_lines(text_lines(report), no_color=no_color)
     return code

@@ -1,11 +1,14 @@
-"""Append one row to a results file atomically, under an exclusive lock (``autojudge --append``).
+"""Append one row to a results file in place, under an advisory lock (``autojudge --append``).
 
-Writers serialise on ``fcntl.flock`` of a sidecar ``<path>.lock`` (created when needed and
-never removed, so every writer locks the same inode). The new content is written to a temporary
-file in the same directory, fsynced and ``os.replace``-d over the original, so a reader sees
-either the old file or the new one, never a half-written row, and a failure leaves the original
-untouched. Only writers that use this module are serialised: a plain ``>>`` from another
-program while a row is being appended here can be lost.
+The file is opened for appending and locked (``fcntl.flock`` on the file itself, so no lock
+file is left behind and no other user's lock file can block anyone); its bytes are read under
+the lock, and the new row goes in with one ``write`` of the whole line, then ``fsync``. The
+file keeps its inode (hard links hold), owner and mode. A write that fails part-way is cut back
+to the old size, so the file is the old one or the old one plus the complete row. Only writers
+that lock are serialised: a plain ``>>`` from another program can interleave.
+
+A last line without a line end (a writer that died mid-line) is never merged with the new row:
+the row starts on its own line and the torn line is reported as a ``torn_line`` warning.
 
 Values are matched to the file's header case-insensitively and by role aliases: the metric
 (``val_bpb``, ``bpb``, ``metric_value``, the ``metric=`` name, else the file's known metric
@@ -17,14 +20,13 @@ column such as ``val_loss``), memory (any memory column; ``memory_gb`` given for
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
-import stat
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from .atomicwrite import write_atomic
 from .cellvalues import is_number
 from .columns import (
     COMMIT_NAMES,
@@ -34,9 +36,11 @@ from .columns import (
     make_schema,
     normalise_name,
 )
+from .crashes import clip
+from .diagnostics import ParseWarning
 from .errors import InputError
 from .metrics import direction_for, is_metric_candidate, is_validation_metric
-from .textio import decode
+from .textio import MAX_INPUT_BYTES, decode, describe_size, file_kind, pread
 
 if sys.platform == "win32":  # pragma: no cover - best effort; autolab is tested on POSIX
     import msvcrt
@@ -156,81 +160,136 @@ def append_row(
     default_columns: Sequence[str] = STANDARD,
     timeout: float = 30.0,
     metric: str | None = None,
+    warnings: list[ParseWarning] | None = None,
 ) -> str:
-    """Append one row to a results file atomically under ``<path>.lock``; returns the row written.
+    """Append one row in place under a lock on the file; returns the row written.
 
-    A missing or empty file gets the ``default_columns`` header first. Errors raise InputError.
+    A missing or empty file gets the ``default_columns`` header first. Errors raise InputError;
+    warnings (a torn last line) go to ``warnings`` when given.
     """
     name = os.fspath(path)
-    target = os.path.realpath(name)
-    with _locked(name, target + ".lock", timeout):
-        data, mode = _read(name, target)
-        content, row = _new_content(name, data, values, default_columns, metric)
-        write_atomic(target, content, name=name, mode=mode)
+    fd, created = _open(name)
+    try:
+        _lock(fd, name, timeout)
+        size = os.fstat(fd).st_size
+        data = _read_all(fd, name, size)
+        addition, row, torn = _addition(name, data or None, values, default_columns, metric)
+        _write_all(fd, name, addition, size)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+    if created:
+        _sync_directory(os.path.dirname(os.path.realpath(name)))
+    if torn is not None and warnings is not None:
+        reason = clip(f"the last line had no line end (a writer cut off?); kept as is: {torn}")
+        warnings.append(ParseWarning(name, None, "torn_line", reason))
     return row
 
 
-@contextlib.contextmanager
-def _locked(name: str, lock_path: str, timeout: float) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_path`` (polling until ``timeout`` seconds pass)."""
+def _open(name: str) -> tuple[int, bool]:
+    """A read-write, append-only descriptor of the regular file ``name`` (created if missing)."""
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as exc:
-        raise InputError(name, f"could not lock {lock_path}: {exc.strerror or exc}") from None
-    try:
-        deadline = time.monotonic() + timeout
-        delay = 0.001
-        while not _acquire(fd, name, lock_path):
-            if time.monotonic() >= deadline:
-                raise InputError(
-                    name, f"could not lock {lock_path} within {timeout:g} s (another writer)"
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-def _acquire(fd: int, name: str, lock_path: str) -> bool:
-    try:
-        return _try_lock(fd)
-    except OSError as exc:
-        raise InputError(name, f"could not lock {lock_path}: {exc.strerror or exc}") from None
-
-
-def _read(name: str, target: str) -> tuple[bytes | None, int | None]:
-    """The file's bytes and permission bits, or (None, None) when it does not exist."""
-    try:
-        with open(target, "rb") as fh:
-            mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
-            return fh.read(), mode
+        existing = file_kind(os.stat(name).st_mode)
     except FileNotFoundError:
-        return None, None
+        existing = None
+    except OSError as exc:
+        raise InputError(name, f"cannot open: {exc.strerror or exc}") from None
+    if existing is not None:
+        raise InputError(name, f"is {existing}, not a regular file; no row appended")
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    try:
+        before = os.path.exists(name)
+        fd = os.open(name, flags | getattr(os, "O_NONBLOCK", 0), 0o666)
     except IsADirectoryError:
         raise InputError(name, "is a directory, not a file") from None
     except OSError as exc:
+        raise InputError(name, f"cannot open for appending: {exc.strerror or exc}") from None
+    kind = file_kind(os.fstat(fd).st_mode)
+    if kind is not None:
+        os.close(fd)
+        raise InputError(name, f"is {kind}, not a regular file; no row appended")
+    return fd, not before
+
+
+def _lock(fd: int, name: str, timeout: float) -> None:
+    """Take the exclusive lock on ``fd``, polling until ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while not _acquire(fd, name):
+        if time.monotonic() >= deadline:
+            raise InputError(name, f"could not lock it within {timeout:g} s (another writer)")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+
+
+def _acquire(fd: int, name: str) -> bool:
+    try:
+        return _try_lock(fd)
+    except OSError as exc:
+        raise InputError(name, f"could not lock it: {exc.strerror or exc}") from None
+
+
+def _read_all(fd: int, name: str, size: int) -> bytes:
+    """The file's bytes, read under the lock."""
+    if size > MAX_INPUT_BYTES:
+        raise InputError(name, f"is {describe_size(size)}, over the input limit; no row appended")
+    chunks: list[bytes] = []
+    offset = 0
+    try:
+        while offset < size:
+            chunk = pread(fd, size - offset, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+    except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
+    return b"".join(chunks)
 
 
-def _new_content(
+def _write_all(fd: int, name: str, addition: bytes, size: int) -> None:
+    """One ``write`` of ``addition``, then fsync; a failure cuts the file back to ``size``."""
+    try:
+        written = os.write(fd, addition)
+        if written != len(addition):
+            raise OSError(errno.ENOSPC, f"short write ({written} of {len(addition)} bytes)")
+        os.fsync(fd)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        raise InputError(name, f"cannot write: {exc.strerror or exc}; no row appended") from None
+
+
+def _sync_directory(directory: str) -> None:
+    """Make a newly created file's directory entry durable (best effort)."""
+    if os.name == "nt":  # pragma: no cover
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory or ".", os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _addition(
     name: str,
     data: bytes | None,
     values: Mapping[str, str],
     default_columns: Sequence[str],
     metric: str | None,
-) -> tuple[bytes, str]:
-    """The whole new file content and the row appended.
+) -> tuple[bytes, str, str | None]:
+    """The bytes to append, the row, and the torn last line when there is one.
 
     The header is the first non-blank line (kept as is); a first line whose second field is a
-    number means a header-less file, read as ``default_columns``. An unterminated last line
-    (complete, or half-written by a crashed writer) is ended first: the row never glues to it.
+    number means a header-less file, read as ``default_columns``.
     """
     decoded = None if data is None else decode(data, name)
     if data is None or decoded is None or not decoded.text.strip():
         header = "\t".join(sanitise(column) for column in default_columns)
         row = format_row(default_columns, values, metric=metric)
-        return f"{header}\n{row}\n".encode(), row
+        prefix = "\n" if data and not data.endswith((b"\n", b"\r")) else ""
+        return f"{prefix}{header}\n{row}\n".encode(), row, None
     text = decoded.text
     first, end = _first_line(text)
     cells = first.split("\t")
@@ -243,8 +302,9 @@ def _new_content(
         while len(columns) > 1 and not columns[-1]:
             columns.pop()
     row = format_row(columns, values, metric=metric)
-    tail = ("" if text.endswith(("\n", "\r")) else end) + row + end
-    return data + tail.encode(decoded.encoding, errors="replace"), row
+    torn = None if text.endswith(("\n", "\r")) else text.rsplit("\n", 1)[-1]
+    tail = ("" if torn is None else end) + row + end
+    return tail.encode(decoded.encoding, errors="replace"), row, torn
 
 
 def _first_line(text: str) -> tuple[str, str]:

@@ -19,9 +19,12 @@ NO_VALUE_MARKERS: frozenset[str] = frozenset(
      "invalid", "timeout", "error"}
 )  # fmt: skip
 
+MAX_MAGNITUDE = 1e15
+"""Larger numbers are no measurement (and would overflow the statistics): a bad value."""
+
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _PLAIN = re.compile(_NUM)
-_SHORT = re.compile(r"-?\d{1,20}(?:\.\d{0,20})?")  # plain, finite, nothing to strip
+_SHORT = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")  # plain, in range, nothing to strip
 _DECORATED = re.compile(
     rf"(?P<pre>~|≈|approx\.?)?\s*(?P<num>{_NUM})\s*(?P<unit>%|k|K|s|ms|x|×)?", re.IGNORECASE
 )
@@ -37,7 +40,7 @@ class CellValue:
 
 
 def parse_cell(cell: str) -> CellValue:
-    """Read a metric-like cell; never raises. Infinite or NaN numbers give no value."""
+    """Read a metric-like cell; never raises. NaN, infinite or huge numbers give no value."""
     if _SHORT.fullmatch(cell):
         return CellValue(float(cell), NUMBER)
     text = cell.strip()
@@ -56,7 +59,12 @@ def parse_cell(cell: str) -> CellValue:
 
 
 def _finite(number: float, kind: str) -> CellValue:
-    return CellValue(number, kind) if math.isfinite(number) else CellValue(None, BAD)
+    return CellValue(number, kind) if in_range(number) else CellValue(None, BAD)
+
+
+def in_range(number: float) -> bool:
+    """Finite and at most :data:`MAX_MAGNITUDE` in size."""
+    return math.isfinite(number) and abs(number) <= MAX_MAGNITUDE
 
 
 def is_number(cell: str) -> bool:

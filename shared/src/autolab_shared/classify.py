@@ -4,32 +4,58 @@ The first rule of the taxonomy whose patterns match wins. Rules run on the chang
 description first (:func:`change_part`), then on the whole description; when neither matches
 the category is ``other``. Text is lower-cased and ``_`` read as a space before matching, so
 ``MATRIX_LR`` and "matrix lr" look the same. Results are cached per description.
+
+A change part that lists several settings (``A + B``, ``A, B and C``, ``X=1 Y=2``) is split
+into items (:func:`change_items`) and each item classified on its own; the list is tagged
+``multi_change`` and gets its main change or ``combination`` (see :mod:`.listing`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from .listing import (
+    MULTI_CHANGE,
+    Item,
+    base_word,
+    change_items,
+    count_settings,
+    main_category,
+    main_items,
+    may_list,
+    setting_key,
+    without_asides,
+)
 from .taxonomy import OTHER, Taxonomy, compile_pattern, load_taxonomy, prepare_pattern
 
 CHANGE, FULL, NONE = "change", "full", "none"
+# Only the first MAX_CHARS characters of a description are read: the change is stated at its
+# start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
+MAX_CHARS = 4000
 
 # Leading labels that name the run rather than the change: "gpu0:", "agent2:", "exp12",
 # "exp3_", "[Phase1:Adam]", "Hypothesis:".
 _PREFIX = re.compile(
-    r"^(?:(?:gpu|agent|worker|node|exp(?:eriment)?|run|trial|iter(?:ation)?)\s*[#_-]?\d+[a-z]?"
+    r"(?:(?:gpu|agent|worker|node|exp(?:eriment)?|run|trial|iter(?:ation)?)\s*[#_-]?\d+[a-z]?"
     r"(?:\s*[:.)\]_-]\s*|\s+|$)"
     r"|\[[^\]\n]{0,60}\]\s*"
     r"|(?:single\s+)?hypothesis\s*:\s*"
+    r"|issue\s*#\d{1,9}\s*:\s*"
     r"|(?:after|on|at|with|given|since|now that|once)\s[^,;:\n]{0,200}?,\s+)",
     re.IGNORECASE,
 )
+_MAX_LABELS = 16
+# A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
+_AFTER_LABEL = re.compile(r": | — | – | - ")
+COMBINATION = "combination"
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
     r"| (?:on|at|with|after|over|instead of|replacing|replaces|will|because|so that|which) "
+    r"| (?:while )?(?:keeping|holding) "
     r"""| to (?![\d.+\-"'(]|2\*\*)""",
     re.IGNORECASE,
 )
@@ -49,15 +75,25 @@ def change_part(description: str) -> str:
     return text or description.strip()
 
 
+def _parts(text: str) -> tuple[str, str]:
+    """The change part of `text`, and the same read without asides in parentheses."""
+    part = change_part(text)
+    return part, change_part(without_asides(text)) if " (" in text else part
+
+
 def strip_labels(description: str) -> str:
     """The description without leading run labels ("gpu0:", "exp3_", "[Phase1:Adam]",
     "Hypothesis:") and without a leading context clause ("after X improved, ...")."""
     text = description.strip()
-    while True:
-        m = _PREFIX.match(text)
-        if m is None or m.end() == 0:
-            return text
-        text = text[m.end() :].lstrip()
+    pos = 0
+    for _ in range(_MAX_LABELS):  # bounded: no real description has more labels
+        m = _PREFIX.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return text[pos:]
 
 
 def normalise(text: str) -> str:
@@ -108,7 +144,8 @@ class Classifier:
             for group in _compile_rule(patterns)
         )
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
-        self._cached = lru_cache(maxsize=cache_size)(self._classify)
+        self._cached = lru_cache(maxsize=cache_size)(self._tagged)
+        self._item = lru_cache(maxsize=1 << 16)(self._first)  # items recur across rows
 
     def __call__(self, description: str) -> Classification:
         return self._cached(description)
@@ -117,17 +154,113 @@ class Classifier:
         """Just the category name."""
         return self._cached(description).category
 
+    def read_history(
+        self, descriptions: Sequence[str], kept: Sequence[bool]
+    ) -> list[Classification]:
+        """Each description in history order, classified as a call does, except that the
+        items of a list already in force (set the same way by an earlier kept row) are its
+        base, not its change: after "SWA" was kept, "SWA + LR2=4e-4" is a learning-rate
+        change, and after "N_BLOCKS=6 BS=8" was, "N_BLOCKS=6 BS=8 WD=0" is regularization."""
+        in_force: dict[str, str] = {}
+        out = []
+        for description, keep in zip(descriptions, kept, strict=True):
+            items = change_items(_parts(description[:MAX_CHARS])[1], description)
+            out.append(self._against(self(description), items, in_force))
+            if keep:
+                in_force.update(setting_key(item.text) for item in items)
+        return out
+
+    def _against(
+        self, found: Classification, items: list[Item], in_force: dict[str, str]
+    ) -> Classification:
+        """`found` re-read without the items already in force (unchanged when none or all are)."""
+        if len(items) < 2:
+            return found
+        new = [i for i in items if in_force.get(setting_key(i.text)[0]) != setting_key(i.text)[1]]
+        if not new or len(new) == len(items):
+            return found
+        if len(new) > 1:
+            return self._classify_list(new, found.tags) or found
+        first = self._item(normalise(new[0].text))
+        if first is None:
+            return found
+        return Classification(first[0], found.tags, first[2], CHANGE, first[1])
+
+    def _tagged(self, description: str) -> Classification:
+        """The classification; a combination is always a multi_change."""
+        found = self._classify(description[:MAX_CHARS])
+        if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        return found
+
     def _classify(self, description: str) -> Classification:
-        part = normalise(change_part(description))
-        tags = self._tag(part)
-        found, on = self._first(part), CHANGE
-        if found is None:
-            full = normalise(description)
-            found, on = (self._first(full), FULL) if full != part else (None, NONE)
-        if found is None:
+        raw, bare = _parts(description)
+        tags = self._tag(normalise(bare))
+        found = self._classify_part(description, tags, (raw, bare))
+        if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
+            found = self._after_label(description, raw, tags, found)
+        if found is not None:
+            return found
+        full = normalise(description)
+        first = self._first(full) if full != normalise(raw) else None
+        if first is None:
             return Classification(OTHER, tags, "", NONE)
+        category, pattern, matched = first
+        return Classification(category, tags, matched, FULL, pattern)
+
+    def _after_label(
+        self, description: str, raw: str, tags: tuple[str, ...], found: Classification | None
+    ) -> Classification | None:
+        """The change stated after a label that names none ("raw sweep: latent_dim=24") or
+        the list after a combination word ("combo — warmdown 0.6 + matrix LR 0.05")."""
+        m = _AFTER_LABEL.search(strip_labels(description))
+        if m is None or change_part(m.string[: m.start()]) != raw:
+            return found
+        after = self._classify_part(m.string[m.end() :], tags)
+        if found is None:  # after a dash only a list: a single name there is a result
+            listed = after is not None and MULTI_CHANGE in after.tags
+            return after if m.group(0) == ": " or listed else None
+        if after is not None and MULTI_CHANGE in after.tags:
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        return found
+
+    def _classify_part(
+        self, text: str, tags: tuple[str, ...], parts: tuple[str, str] | None = None
+    ) -> Classification | None:
+        """The category of the change part of `text`, as one change or as a list; `parts`
+        are `text`'s change part with and without asides when already known."""
+        whole, part = parts if parts is not None else _parts(text)
+        if may_list(part):
+            items = change_items(part, text)
+            if len(items) > 1:
+                listed = self._classify_list(items, tags)
+                if listed is not None:
+                    return listed
+            if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than
+                whole = " ".join(item.text for item in items)  # X alone)": Y, tried on X
+                tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
+        found = self._first(normalise(whole))
+        if found is None:
+            return None
         category, pattern, matched = found
-        return Classification(category, tags, matched, on, pattern)
+        return Classification(category, tags, matched, CHANGE, pattern)
+
+    def _classify_list(self, items: list[Item], tags: tuple[str, ...]) -> Classification | None:
+        """A list of settings: the main change's category, or ``combination``; None when it
+        is no list (fewer than two settings, or no item matches a rule)."""
+        texts = [normalise(item.text) for item in items]
+        found = [self._item(text) for text in texts]
+        if all(f is None for f in found) or count_settings(items, found) < 2:
+            return None
+        describes = texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32": a config
+        if MULTI_CHANGE not in tags and not describes:
+            tags = (*tags, MULTI_CHANGE)
+        pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])
+        category = main_category([f[0] for f, _ in pairs], [t for _, t in pairs])
+        main = next((f for f, _ in pairs if f[0] == category), None)
+        if main is None:  # several kinds: what each item matched
+            return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
+        return Classification(category, tags, main[2], CHANGE, main[1])
 
     def _first(self, text: str) -> tuple[str, str, str] | None:
         """The first rule that matches, the pattern that matched and the text it matched."""

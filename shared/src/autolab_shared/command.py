@@ -17,7 +17,17 @@ import click
 from .errors import AutolabError, InputError
 from .exitcodes import ExitCode, exit_code_table
 from .options import version_of
-from .output import dumps, envelope, error_entry, silence, write_out
+from .output import (
+    envelope,
+    error_entry,
+    json_requested,
+    json_written,
+    reset_json_written,
+    silence,
+    write_json,
+)
+from .safetext import safe_line, visible
+from .streams import prepare_streams
 
 DEBUG_ENV = "AUTOLAB_DEBUG"
 
@@ -27,43 +37,108 @@ def epilog() -> str:
     return "\b\nExit codes:\n" + exit_code_table()
 
 
-def fail_line(prog: str, message: str) -> None:
-    """One line on stderr: ``prog: error: message``."""
-    with contextlib.suppress(BrokenPipeError):
-        click.echo(f"{prog}: error: {message}", err=True)
+_reported: list[dict[str, Any]] = []  # this run's errors, for the JSON envelope
 
 
-def _json_requested(ctx: click.Context) -> bool:
-    return ctx.params.get("output_format") == "json"
+def fail_line(
+    prog: str, message: str, code: str = "error", path: str | None = None, line: int | None = None
+) -> None:
+    """``prog: error: message`` on stderr, terminal-safe; kept for the --format json envelope."""
+    _reported.append(error_entry(code, message, path, line))
+    with contextlib.suppress(BrokenPipeError, ValueError, OSError):
+        sys.stderr.write(safe_line(f"{prog}: error: {visible(message)}") + "\n")
+        sys.stderr.flush()
 
 
-def _error_envelope(ctx: click.Context, exc: AutolabError) -> None:
-    """With --format json, errors are also reported as a JSON envelope on stdout."""
-    tool = ctx.find_root().info_name or "autolab"
-    path = getattr(exc, "path", None)
-    line = getattr(exc, "line", None)
-    message = getattr(exc, "message", str(exc))
-    code = "input_error" if isinstance(exc, InputError) else "error"
-    doc = envelope(
-        tool=tool,
-        tool_version=version_of(tool),
-        command=ctx.info_name or tool,
-        exit_code=ExitCode.INPUT_ERROR,
-        errors=[error_entry(code, message, path, line)],
-    )
-    write_out(dumps(doc))
+def json_wanted(args: Sequence[str]) -> bool:
+    """Whether a command line asks for ``--format json`` (read before click parses it)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.lower() == "--format=json":
+            return True
+        if arg == "--format" and i + 1 < len(args) and args[i + 1].lower() == "json":
+            return True
+    return False
+
+
+def _command_name(command: click.Command, args: Sequence[str]) -> str:
+    """What ran, for an error envelope: the subcommand named, else the tool's own command."""
+    if isinstance(command, click.Group):
+        named = [a for a in args if a in command.commands]
+        if named:
+            return named[0]
+        return "summary" if any(a.startswith("--results") for a in args) else "run"
+    if any(a == "--all" for a in args):
+        return "audit"
+    return (command.name or "autolab").removeprefix("auto")
+
+
+def _error_envelope(prog: str, command: str, code: ExitCode) -> None:
+    """The JSON envelope of a run that ended in an error, unless one was already written."""
+    if json_written():
+        return
+    errors = _reported or [error_entry("error", f"exit {int(code)}")]
+    doc = envelope(tool=prog, tool_version=version_of(prog), command=command,
+                   exit_code=code, errors=errors)  # fmt: skip
+    write_json(doc)
+
+
+def show_help(ctx: click.Context) -> None:
+    """Print the help text, or with --format json an envelope holding it."""
+    text = ctx.get_help()
+    if json_requested():
+        tool = ctx.find_root().info_name or "autolab"
+        write_json(envelope(tool=tool, tool_version=version_of(tool), command="help",
+                            exit_code=ExitCode.KEEP, data={"help": text}))  # fmt: skip
+    else:
+        click.echo(text, color=ctx.color)
+
+
+def _help_callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        show_help(ctx)
+        ctx.exit()
+
+
+def refuse_blank(ctx: click.Context) -> None:
+    """A usage error (exit 4) for an option given an empty or blank value: no silent default."""
+    from click.core import ParameterSource
+
+    given = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name is None:
+            continue
+        if ctx.get_parameter_source(param.name) not in given:
+            continue
+        value = ctx.params.get(param.name)
+        values = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            name = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+            raise click.UsageError(f"{name} needs a value; it was given an empty one", ctx)
 
 
 class _ExitCodeMixin:
-    """Shared main()/invoke() overrides for commands and groups."""
+    """Shared main()/invoke()/parse_args() overrides for commands and groups."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
+        refuse_blank(ctx)
+        return rest
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _help_callback
+        return option
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
         except AutolabError as exc:
-            fail_line(ctx.find_root().info_name or "autolab", str(exc))
-            if _json_requested(ctx):
-                _error_envelope(ctx, exc)
+            code = "input_error" if isinstance(exc, InputError) else "error"
+            fail_line(ctx.find_root().info_name or "autolab", str(exc), code,
+                      getattr(exc, "path", None), getattr(exc, "line", None))  # fmt: skip
             return ExitCode.INPUT_ERROR
 
     def main(
@@ -74,9 +149,15 @@ class _ExitCodeMixin:
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        prepare_streams()
+        argv = list(sys.argv[1:] if args is None else args)
+        reset_json_written(json_wanted(argv))
+        _reported.clear()
         name = prog_name or getattr(self, "name", None) or "autolab"
         base_main: Callable[..., Any] = super().main  # type: ignore[misc]
         code = run_mapped(lambda: base_main(args, prog_name, complete_var, False, **extra), name)
+        if code in _ERROR_CODES and json_wanted(argv):
+            _error_envelope(name, _command_name(self, argv), code)  # type: ignore[arg-type]
         flush_stdout()
         if standalone_mode:
             sys.exit(int(code))
@@ -101,11 +182,14 @@ class _ExitCodeMixin:
             raise SystemExit(int(ExitCode.USAGE_ERROR)) from None
 
 
+_ERROR_CODES = (ExitCode.INPUT_ERROR, ExitCode.USAGE_ERROR, ExitCode.INTERRUPTED)
+
+
 def flush_stdout() -> None:
     """Flush stdout, swallowing a broken pipe."""
     try:
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
+    except (OSError, ValueError):
         silence(sys.stdout)
 
 
@@ -115,17 +199,18 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
         rv = call()
     except click.UsageError as exc:
         hint = f" (try '{prog} --help')"
-        fail_line(prog, exc.format_message() + hint)
+        fail_line(prog, exc.format_message() + hint, "usage_error")
         return ExitCode.USAGE_ERROR
     except click.ClickException as exc:
-        fail_line(prog, exc.format_message())
+        fail_line(prog, exc.format_message(), "input_error")
         return ExitCode.INPUT_ERROR
     except click.exceptions.Exit as exc:  # --help, --version
         return _as_exit_code(exc.exit_code)
     except click.Abort:
-        fail_line(prog, "interrupted")
+        fail_line(prog, "interrupted", "interrupted")
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
+        fail_line(prog, "interrupted", "interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         silence(sys.stdout)
@@ -133,7 +218,8 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
     except Exception as exc:  # a traceback must never read as a verdict
         if os.environ.get(DEBUG_ENV):
             raise
-        fail_line(prog, f"internal error: {exc!r} (set {DEBUG_ENV}=1 for a traceback)")
+        fail_line(prog, f"internal error: {exc!r} (set {DEBUG_ENV}=1 for a traceback)",
+                  "internal_error")  # fmt: skip
         return ExitCode.INPUT_ERROR
     return _as_exit_code(rv)
 

@@ -16,3 +16,7 @@ class InputError(AutolabError):
         self.message = message
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+
+class OutputError(AutolabError):
+    """Standard output cannot be written (a full disk, an I/O error): the result is lost."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -9,6 +10,23 @@ from typing import Any, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+LARGEST = 1e15
+"""The largest number an option takes (larger would overflow the statistics)."""
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in ``[min, LARGEST]``: ``nan`` and ``inf`` are usage errors (exit 4)."""
+
+    def __init__(self, min: float = 0.0, max: float = LARGEST) -> None:
+        super().__init__(min=min, max=max)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -43,7 +61,16 @@ def version_option(dist: str) -> Callable[[F], F]:
 
     def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
         if value and not ctx.resilient_parsing:
-            click.echo(version_message(dist))
+            from .output import envelope, json_requested, write_json, write_lines
+
+            if json_requested():
+                data = {"version": version_of(dist), "distribution": DISTRIBUTIONS.get(dist, dist),
+                        "shared_version": version_of("autolab-shared"),
+                        "python": platform.python_version()}  # fmt: skip
+                write_json(envelope(tool=dist, tool_version=data["version"], command="version",
+                                    exit_code=0, data=data))  # fmt: skip
+            else:
+                write_lines([version_message(dist)])
             ctx.exit()
 
     return click.option(
@@ -62,7 +89,7 @@ def results_option(
     return click.option(
         "--results",
         "results",
-        type=click.Path(dir_okay=True, allow_dash=True),
+        type=click.Path(dir_okay=True, allow_dash=True, readable=False),
         default=(default,) if multiple and default else default,
         multiple=multiple,
         show_default=True,

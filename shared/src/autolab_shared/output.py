@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import enum
 import json
@@ -11,6 +12,10 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
+
+from .errors import OutputError
+from .safetext import json_safe, safe_line, safe_text, visible
+from .streams import unicode_capable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -29,10 +34,56 @@ def silence(stream: IO[str]) -> None:
 
 
 def write_out(text: str, stream: IO[str] | None = None) -> None:
-    """Write a result to stdout (one trailing newline); a reader that went away is not an error."""
+    """Write a result to stdout (one trailing newline); a reader that went away is not an error.
+
+    Every line is made terminal-safe first (``safetext.safe_text``): data cannot emit control
+    sequences or start a line with ``::``.
+    """
     safe = PipeSafeStream(stream if stream is not None else sys.stdout)
+    text = safe_text(text)
     safe.write(text if text.endswith("\n") or not text else text + "\n")
     safe.flush()
+
+
+_json_written = False
+_json_requested = False
+
+
+def write_json(document: Any, stream: IO[str] | None = None) -> None:
+    """Write one JSON document (an envelope) to stdout and remember that one was written."""
+    global _json_written
+    _json_written = True
+    target = stream if stream is not None else sys.stdout
+    write_out(dumps(document, ascii_only=not unicode_capable(target)), stream)
+
+
+def reset_json_written(requested: bool = False) -> None:
+    """Forget earlier envelopes (each CLI run in one process starts afresh); ``requested``:
+    this run's command line asks for --format json (read before click parses it)."""
+    global _json_written, _json_requested
+    _json_written, _json_requested = False, requested
+
+
+def json_requested() -> bool:
+    """Whether this run asked for --format json, for output made before the options are parsed
+    (--help, --version)."""
+    return _json_requested
+
+
+def json_written() -> bool:
+    """Whether this process already wrote its JSON envelope (errors then add none)."""
+    return _json_written
+
+
+def write_lines(lines: Sequence[str], stream: IO[str] | None = None) -> None:
+    """Write lines to stdout, each made safe on its own (a newline inside one is escaped)."""
+    write_out("".join(safe_line(line) + "\n" for line in lines), stream)
+
+
+def warn_line(prog: str, message: str) -> None:
+    """``prog: warning: message`` on stderr, terminal-safe (a message may quote data)."""
+    with contextlib.suppress(OutputError):
+        write_lines([f"{prog}: warning: {visible(message)}"], sys.stderr)
 
 
 class PipeSafeStream:
@@ -48,6 +99,8 @@ class PipeSafeStream:
                 self._stream.write(text)
             except BrokenPipeError:
                 self._on_broken()
+            except OSError as exc:
+                self._failed(exc)
         return len(text)
 
     def flush(self) -> None:
@@ -56,6 +109,13 @@ class PipeSafeStream:
                 self._stream.flush()
             except BrokenPipeError:
                 self._on_broken()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Any other write error (a full disk): the output is lost, which is an error."""
+        self._on_broken()
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
 
     def _on_broken(self) -> None:
         self.broken = True
@@ -114,11 +174,17 @@ def to_jsonable(value: Any) -> Any:
     return str(value)
 
 
-def dumps(value: Any) -> str:
-    """Strict JSON (NaN and infinities become null), sorted keys, two-space indent."""
-    return json.dumps(
-        to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=False
+def dumps(value: Any, *, ascii_only: bool = False) -> str:
+    """Strict JSON (NaN and infinities become null), sorted keys, two-space indent.
+
+    Characters JSON would leave raw but a terminal obeys (DEL, C1, bidi overrides) are
+    written as ``\\uXXXX`` escapes; the parsed data is unchanged. ``ascii_only`` escapes
+    every non-ASCII character (for a stream that cannot encode them).
+    """
+    text = json.dumps(
+        to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=ascii_only
     )
+    return json_safe(text)
 
 
 def envelope(
@@ -157,7 +223,9 @@ def print_lines(lines: Sequence[str], *, no_color: bool = False, style: str | No
 
     Where rich would style nothing (stdout is no terminal, no colour forced), the lines are
     written as rich writes them, without importing rich (a third of autosteer's start-up).
+    Each line is made terminal-safe first (``safetext.safe_line``); markup is never read.
     """
+    lines = [safe_line(line) for line in lines]
     if _unstyled(lines):
         try:
             write_out("".join(line.translate(_RICH_STRIPS) + "\n" for line in lines))

@@ -32,7 +32,7 @@ _RULE_CHARS = frozenset("-=#*~_|+ \t")
 _RULE_START = re.compile(r"(?:-{3,}|={3,})")
 _COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
 # A cell that is surely a finite number (is_number() is True for it), between tabs.
-_PLAIN_CELL = re.compile(r"(?:^|\t)-?\d{1,20}(?:\.\d{0,20})?(?=\t|$)")
+_PLAIN_CELL = re.compile(r"(?:^|\t)-?\d{1,15}(?:\.\d{0,20})?(?=\t|$)")
 _MAX_JOIN = 40  # physical lines one multi-line cell may span
 _SAMPLE = 50  # rows looked at to name the columns of a header-less file
 

@@ -1,0 +1,105 @@
+"""The change classifier on the held-out labelled set: accuracy per category, tag recall/precision.
+
+    uv run python benchmarks/classifier_heldout.py [--split held-out|dev|all] [--errors]
+
+Reads tests/fixtures/steer_labels_heldout.tsv (hand-labelled descriptions from real files
+that tests/fixtures/steer_labels.tsv does not use; split by file, see
+tests/shared/test_classify_heldout.py) and prints, for the chosen split:
+
+* overall accuracy, then per true category: rows, right, recall, and the precision of the
+  classifier's calls of that category;
+* recall and precision of the `multi_change` and `simplification` tags;
+* the accuracy when each file is read as a history (`Classifier.read_history`: items of a
+  list that an earlier kept row set the same way are its base), when --data is present;
+* the accuracy on tests/fixtures/steer_labels.tsv (the older set) for comparison;
+* with --errors, the rows it gets wrong (never look at these for the held-out split while
+  changing the rules: that is what makes it held out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import Counter
+from pathlib import Path
+
+from autolab_shared.classify import Classifier
+from autolab_shared.results import read_results
+from autolab_shared.status import KEEP
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
+OLD_FIXTURE = ROOT / "tests" / "fixtures" / "steer_labels.tsv"
+TAGS = ("multi_change", "simplification")
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def per_category(rows: list[dict[str, str]], got: list[str]) -> None:
+    truth = Counter(r["category"] for r in rows)
+    right = Counter(r["category"] for r, g in zip(rows, got, strict=True) if g == r["category"])
+    called = Counter(got)
+    total = sum(right.values())
+    print(f"accuracy {total}/{len(rows)} = {total / len(rows):.1%}")
+    print(f"  {'category':<15} {'rows':>4} {'right':>5} {'recall':>7} {'precision':>9}")
+    for name, n in sorted(truth.items(), key=lambda kv: (-kv[1], kv[0])):
+        precision = right[name] / called[name] if called[name] else float("nan")
+        print(f"  {name:<15} {n:>4} {right[name]:>5} {right[name] / n:>7.0%} {precision:>9.0%}")
+
+
+def tag_scores(rows: list[dict[str, str]], tags: list[tuple[str, ...]]) -> None:
+    print(f"  {'tag':<15} {'labelled':>8} {'tagged':>6} {'recall':>7} {'precision':>9}")
+    for tag in TAGS:
+        want = [tag in r["tags"].split(",") for r in rows]
+        have = [tag in t for t in tags]
+        hits = sum(w and h for w, h in zip(want, have, strict=True))
+        recall = hits / max(sum(want), 1)
+        precision = hits / max(sum(have), 1)
+        print(f"  {tag:<15} {sum(want):>8} {sum(have):>6} {recall:>7.0%} {precision:>9.0%}")
+
+
+def with_history(classifier: Classifier, rows: list[dict[str, str]], data: Path) -> None:
+    """Accuracy when every file is read in order with `read_history`."""
+    if not data.is_dir():
+        print(f"{data} is absent: no history figure")
+        return
+    right = 0
+    for name in sorted({r["file"] for r in rows}):
+        experiments = read_results(data / name).experiments
+        found = classifier.read_history(
+            [e.description.strip() for e in experiments], [e.status == KEEP for e in experiments]
+        )
+        by_line = {e.line: f.category for e, f in zip(experiments, found, strict=True)}
+        right += sum(by_line[int(r["line"])] == r["category"] for r in rows if r["file"] == name)
+    print(f"read as histories: accuracy {right}/{len(rows)} = {right / len(rows):.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("held-out", "dev", "all"), default="held-out")
+    parser.add_argument("--errors", action="store_true", help="list the rows it gets wrong")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "real")
+    args = parser.parse_args()
+    classifier = Classifier()
+    rows = [r for r in read(FIXTURE) if args.split in ("all", r["split"])]
+    found = [classifier(r["description"]) for r in rows]
+    files = len({r["file"] for r in rows})
+    print(f"{FIXTURE.name}, split {args.split}: {len(rows)} rows from {files} files")
+    per_category(rows, [f.category for f in found])
+    tag_scores(rows, [f.tags for f in found])
+    with_history(classifier, rows, args.data)
+    old = read(OLD_FIXTURE)
+    right = sum(classifier.category(r["description"]) == r["category"] for r in old)
+    print(f"{OLD_FIXTURE.name}: {right}/{len(old)} = {right / len(old):.1%}")
+    if args.errors:
+        print("wrong (label <- classifier):")
+        for row, f in zip(rows, found, strict=True):
+            if f.category != row["category"]:
+                print(f"  {row['category']:>14} <- {f.category:<14} {row['description'][:100]}")
+
+
+if __name__ == "__main__":
+    main()

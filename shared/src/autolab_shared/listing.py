@@ -1,0 +1,257 @@
+"""Descriptions that list several settings: split into items, and the main change of a list.
+
+``"N_BLOCKS=6 BS=8 + GRAD_CLIP=3.0"``, ``"depth 12, matrix LR 0.03"``, ``"LR 3e-3 and
+warmdown 0.3"`` are lists. The classifier classifies each item on its own; this module says
+what the items are, how many separate settings they make, and which category names the
+list (docs/classifier.md gives the rules with examples).
+
+Everything here runs in linear time on any text: splitting uses ``str`` methods and regular
+expressions whose quantifiers are bounded or cannot overlap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+MULTI_CHANGE = "multi_change"
+BASELINE = "baseline"
+COMBINATION = "combination"
+MODEL_SCALE = "model_scale"
+OTHER = "other"
+
+# " + ", "+ ", " +" and " plus " always separate items; ", ", "; ", " & ", " and ", " / "
+# only when every piece they make reads as a setting (has a number or "="), so that
+# "attention and FFN pre-norm" or "sigmoid affinities, expert bias" stay one change.
+_PLUS = re.compile(r" ?\+ | \+| plus ", re.IGNORECASE)
+_COMMA = re.compile(r", |; ?| & | and | / ", re.IGNORECASE)
+_MAY_LIST = re.compile(r"[+,;&=/]| and | plus ", re.IGNORECASE)
+# One `KNOB=value` token: a name, "=", a value.
+_ASSIGNMENT = re.compile(r"[A-Za-z][\w.\-]{0,40}=[^=\s]{1,40}")
+# Names of a parameter of the thing named just before ("EMA decay=0.999", "torch.compile
+# mode=max-autotune"): such a token stays with the words before it.
+_PARAMETER_OF = frozenset(
+    {"decay", "start", "mode", "size", "alpha", "beta", "gamma", "delta", "interval"}
+    | {"weight", "scale", "std", "factor", "temperature", "p", "k"}
+)
+# A piece of a list that reports a result rather than a setting: "31.5M params", "~291 steps".
+_RESULT = re.compile(r"~?\d[\d.,]{0,20}[kmbKMB]? (?:params|parameters|steps|tokens|tok/s)\b")
+# A short aside in parentheses after a space: "min-SNR (gamma=5) + BS=16".
+_ASIDE = re.compile(r"\s\([^()\n]{0,200}\)")
+# Words that say an item changes something ("remove X", "higher LR", "depth 8->12").
+_CHANGE_WORD = re.compile(
+    r"->|→|\b(?:to|from|no|not|add\w*|remov\w*|disabl\w*|enabl\w*|drop\w*|increas\w*|"
+    r"decreas\w*|reduc\w*|rais\w*|lower\w*|halv\w*|doubl\w*|more|fewer|less|bigger|"
+    r"smaller|larger|wider|narrower|deeper|shallower|higher|longer|shorter|switch\w*|"
+    r"replac\w*|use|using|try|tun\w*|swap\w*|instead|only|without)\b"
+)
+# LR values and schedule settings are often re-tuned along with a change of the model, its
+# batch or its data (STRUCTURAL): beside such a change they are not the main change.
+RETUNES = ("lr_schedule", "learning_rate", "regularization")
+STRUCTURAL = frozenset(
+    {"model_scale", "architecture", "attention", "activation", "normalization", "positional"}
+    | {"batch_size", "data", "efficiency"}
+)
+# An attention item that only sizes the heads ("N_HEADS=16", "head_dim 64") is part of a
+# model-size change when the list changes the model's size too.
+_HEAD_SIZE = re.compile(r"\b(?:n ?heads?|num heads|n kv heads?|head ?dim|d head|heads?)\b")
+
+# Items past the first MAX_ITEMS are not looked at (no real change lists more settings).
+MAX_ITEMS = 16
+MAX_WORDS = 64
+
+Match = tuple[str, str, str]  # category, pattern, matched text (Classifier._first)
+
+
+class Item(NamedTuple):
+    """One item of a list; `joined` when only a space parts it from the item before."""
+
+    text: str
+    joined: bool = False
+
+
+def change_items(part: str, description: str = "") -> list[Item]:
+    """The items a change part lists, in order; one item when it lists one.
+
+    `part` is the change part as written (``_`` kept, so ``N_BLOCKS=6`` is one token). An
+    item named as the base ("... worse than x0_lambda alone" in `description`) is dropped.
+
+    >>> [i.text for i in change_items("N_BLOCKS=6 BS=8 + GRAD_CLIP=3.0")]
+    ['N_BLOCKS=6', 'BS=8', 'GRAD_CLIP=3.0']
+    >>> [i.text for i in change_items("depth 12, matrix LR 0.03 and warmdown 0.4")]
+    ['depth 12', 'matrix LR 0.03', 'warmdown 0.4']
+    """
+    if not may_list(part):  # the common case: one change, nothing to split
+        return [Item(part)]
+    items: list[Item] = []
+    for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
+        pieces = _pieces(chunk)
+        for piece in pieces:
+            texts = _assignments_apart(piece)
+            items += [Item(text, joined=n > 0) for n, text in enumerate(texts)]
+    items = [item for item in items if any(ch.isalpha() for ch in item.text)][:MAX_ITEMS]
+    base = base_word(description)
+    if base and len(items) > 1:
+        items = [item for item in items if not item.text.lower().startswith(base)] or items
+    return items
+
+
+def may_list(part: str) -> bool:
+    """False when `part` has no separator or ``=`` at all, so cannot list several settings."""
+    return _MAY_LIST.search(part) is not None
+
+
+def _pieces(chunk: str) -> list[str]:
+    """`chunk` split at ", ", "; ", " & ", " and ", " / " when every piece is a setting, else
+    whole; either way only up to the first piece that reports a result ("31.5M params")."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for n, m in enumerate(_COMMA.finditer(chunk)):
+        if n >= 4 * MAX_ITEMS or len(spans) >= MAX_ITEMS:
+            break
+        if chunk.count("(", start, m.start()) > chunk.count(")", start, m.start()):
+            continue  # inside parentheses: "ADAM_BETAS=(0.9, 0.95)" is one value
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(chunk)))
+    for n in range(1, len(spans)):
+        if _RESULT.match(chunk[spans[n][0] : spans[n][1]].strip()):
+            spans = spans[:n]
+            break
+    texts = [chunk[a:b] for a, b in spans]
+    if len(texts) > 1 and all(is_setting(text) for text in texts):
+        return texts
+    return [chunk[: spans[-1][1]]]
+
+
+def _assignments_apart(chunk: str) -> list[str]:
+    """`KNOB=value` tokens as items of their own, the words between them as one item."""
+    out: list[str] = []
+    words: list[str] = []
+    for token in chunk.split(maxsplit=MAX_WORDS)[:MAX_WORDS]:
+        name = token.split("=", 1)[0].lower()
+        if out and out[-1].count("(") > out[-1].count(")") and not words:
+            out[-1] += " " + token  # the rest of "ADAM_BETAS=(0.9, 0.95)"
+        elif _ASSIGNMENT.fullmatch(token) and not (words and name in _PARAMETER_OF):
+            if words:
+                out.append(" ".join(words))
+                words = []
+            out.append(token)
+        else:
+            words.append(token)
+    if words:
+        out.append(" ".join(words))
+    return out
+
+
+def base_word(description: str) -> str:
+    """The word before "alone" in "... than X alone" / "over X alone", lower-cased, or ""."""
+    if "alone" not in description:  # the common case, checked cheaply
+        return ""
+    text = description.lower()
+    at = text.find(" alone")
+    if at <= 0:
+        return ""
+    words = text[:at].split()
+    if len(words) < 2 or words[-2] not in ("than", "over", "vs", "to"):
+        return ""
+    return words[-1].split("=")[0].strip("(")
+
+
+def without_asides(text: str) -> str:
+    """`text` without short parenthesised asides (" (gamma=5)"): details of the item before
+    them, not items of their own."""
+    return _ASIDE.sub("", text)
+
+
+def is_setting(item: str) -> bool:
+    """True for an item that reads as a setting even when no rule names it: ``KNOB=value``
+    or words with a number ("1-hour training", "400 restarts")."""
+    return "=" in item or any(ch.isdigit() for ch in item)
+
+
+def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
+    """How many separate settings the items are. Words and a ``KNOB=value`` side by side
+    that name the same thing count once: "WD=0 no weight decay", "gradient clipping
+    max_norm=1.0" (`found` is each item's rule match, or None)."""
+    count = 0
+    for i, item in enumerate(items):
+        count += not (i > 0 and item.joined and _same_setting(items, found, i))
+    return count
+
+
+def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) -> bool:
+    before, now = items[i - 1].text, items[i].text
+    if ("=" in before) == ("=" in now):
+        return False
+    words = now if "=" in before else before
+    if any(ch.isdigit() for ch in words):
+        return False
+    a, b = found[i - 1], found[i]
+    return a is None or b is None or a[0] == b[0]
+
+
+def is_bare(item: str) -> bool:
+    """True for an item that names a setting without a value or a change word ("SiLU",
+    "SWA"); "matrix LR 0.06", "remove logit cap", "depth 8->12" are not bare."""
+    return not is_setting(item) and _CHANGE_WORD.search(item) is None
+
+
+def main_items(pairs: list[tuple[Match, str]]) -> list[tuple[Match, str]]:
+    """The (match, text) items of a list that make its change: the baseline items when there
+    are any ("baseline DEPTH=8 batch=32"); else those that are not bare (see :func:`is_bare`)
+    (in "SiLU + matrix LR 0.06" the bare "SiLU" names the base the change was tried on)."""
+    if any(f[0] == BASELINE for f, _ in pairs):
+        return [(f, t) for f, t in pairs if f[0] == BASELINE]
+    if any(_states_value(t) for _, t in pairs):  # "4 layers + embedding_lr=0.8": the size
+        sized = [(f, t) for f, t in pairs if f[0] == MODEL_SCALE and _names_only(t)]
+        pairs = [pair for pair in pairs if pair not in sized] or pairs  # is the base
+    return [(f, t) for f, t in pairs if not is_bare(t)] or pairs
+
+
+def _states_value(item: str) -> bool:
+    return "=" in item or "->" in item or "→" in item
+
+
+def _names_only(item: str) -> bool:
+    """A size named without a change ("4 layers", "9L"): no "=", arrow or change word."""
+    return not _states_value(item) and _CHANGE_WORD.search(item) is None
+
+
+def is_head_size(item: str) -> bool:
+    """True for an item that sets a head count or head size (normalised text)."""
+    return _HEAD_SIZE.search(item) is not None
+
+
+def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
+    """The category of a list whose main items have `categories` (and `texts`, normalised).
+
+    Baseline wins (a re-run of a configuration); head sizes beside a model-size change are
+    part of it; LR values and schedule settings beside a structural change are its retune
+    (a model-size change with its LR retuned is ``model_scale``); one category left is the
+    main change, several are ``combination``.
+    """
+    if BASELINE in categories:
+        return BASELINE
+    if MODEL_SCALE in categories and texts:
+        categories = [
+            MODEL_SCALE if c == "attention" and is_head_size(t) else c
+            for c, t in zip(categories, texts, strict=True)
+        ]
+    named = [c for c in categories if c not in (OTHER, COMBINATION)]
+    if COMBINATION in categories and len(set(named)) != 1:
+        return COMBINATION
+    if any(c in STRUCTURAL for c in named):
+        named = [c for c in named if c not in RETUNES]
+    kinds = list(dict.fromkeys(named))
+    if len(kinds) == 1:
+        return kinds[0]
+    return COMBINATION if kinds else OTHER
+
+
+def setting_key(item: str) -> tuple[str, str]:
+    """What an item sets and how, normalised: ``("n blocks", "n blocks=6")`` for
+    ``N_BLOCKS=6``; an item without ``=`` ("swa", "depth 12") is its own key."""
+    text = item.lower().replace("_", " ").strip(" ,")
+    return (text.split("=", 1)[0].strip(), text) if "=" in text else (text, text)

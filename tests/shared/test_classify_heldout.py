@@ -1,0 +1,204 @@
+"""The classifier on descriptions it was not written against, and in linear time on any text.
+
+tests/fixtures/steer_labels_heldout.tsv holds descriptions from 12 real results files that
+steer_labels.tsv does not use, each labelled by reading it (never by running the classifier),
+with its file and line as provenance. Columns: file, line, description, category, tags
+(comma-separated: multi_change, simplification) and split. The split is by file, chosen once
+with random.Random(13) over the files (the pull-48/pull-75 family is always dev: the same runs
+are in steer_labels.tsv); rules were tuned on `dev` only. Labelling conventions are those of
+steer_labels.tsv plus, for lists of settings (docs/classifier.md):
+
+* `multi_change` when the change part names two or more separate settings or changes
+  ("A + B", "X=1 Y=2", "LR 3e-3 and warmdown 0.3"), a base named beside the change included;
+  a configuration a baseline merely describes, details in parentheses and derived values
+  ("N_HEADS=6 (d_head=64)") do not count;
+* the category of a list is its main change: a model-size or batch change with its LR or
+  schedule retuned is that change; a list with no dominant change is `combination`; re-runs
+  of a listed configuration are `baseline`.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import REPO_ROOT
+
+from autolab_shared.classify import Classifier, change_part, strip_labels
+from autolab_shared.listing import change_items
+from autolab_shared.results import read_results
+
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
+OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
+REAL = REPO_ROOT.parent / "shared" / "data" / "real"
+# Floors just under what is reached (accuracy, multi_change recall, precision; figures from
+# benchmarks/classifier_heldout.py); the issue's targets are TARGET_*, which
+# test_issue_targets_on_held_out records as not yet met.
+FLOORS = {"dev": (0.74, 0.90, 0.90), "held-out": (0.75, 0.75, 0.65)}
+TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
+
+
+def _rows(path: object = FIXTURE) -> list[dict[str, str]]:
+    with open(str(path), encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _scores(split: str) -> tuple[float, float, float]:
+    """Accuracy, multi_change recall and precision of the built-in classifier on `split`."""
+    classifier = Classifier()
+    rows = [r for r in _rows() if r["split"] == split]
+    right, counts = 0, Counter[str]()
+    for row in rows:
+        found = classifier(row["description"])
+        right += found.category == row["category"]
+        want, got = "multi_change" in row["tags"].split(","), "multi_change" in found.tags
+        counts["tp" if want and got else "fn" if want else "fp" if got else "tn"] += 1
+    recall = counts["tp"] / max(counts["tp"] + counts["fn"], 1)
+    precision = counts["tp"] / max(counts["tp"] + counts["fp"], 1)
+    return right / len(rows), recall, precision
+
+
+def test_fixture_is_new_labelled_and_split_by_file() -> None:
+    rows = _rows()
+    assert len(rows) >= 150
+    old = {r["description"] for r in _rows(OLD_FIXTURE)}
+    assert not old & {r["description"] for r in rows}
+    assert not {r["file"] for r in _rows(OLD_FIXTURE)} & {r["file"] for r in rows}
+    held = [r for r in rows if r["split"] == "held-out"]
+    assert len(rows) / 4 <= len(held) <= len(rows) * 0.4
+    split_of = {(r["file"], r["split"]) for r in rows}
+    assert len(split_of) == len({r["file"] for r in rows})  # one split per file
+    assert {r["split"] for r in rows} == {"dev", "held-out"}
+    for row in rows:
+        assert row["line"].isdigit() and row["description"].strip()
+        assert set(filter(None, row["tags"].split(","))) <= {"multi_change", "simplification"}
+    assert sum("multi_change" in r["tags"] for r in held) >= 20
+
+
+def test_fixture_descriptions_are_those_of_the_real_files() -> None:
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    by_file: dict[str, dict[int, str]] = {}
+    for row in _rows():
+        if row["file"] not in by_file:
+            history = read_results(REAL / row["file"])
+            by_file[row["file"]] = {e.line: e.description.strip() for e in history.experiments}
+        assert by_file[row["file"]][int(row["line"])] == row["description"]
+
+
+@pytest.mark.parametrize("split", ["dev", "held-out"])
+def test_accuracy_and_multi_change_tag_hold_their_floor(split: str) -> None:
+    accuracy, recall, precision = _scores(split)
+    floor_accuracy, floor_recall, floor_precision = FLOORS[split]
+    assert accuracy >= floor_accuracy, f"{split} accuracy {accuracy:.3f}"
+    assert recall >= floor_recall, f"{split} multi_change recall {recall:.2f}"
+    assert precision >= floor_precision, f"{split} multi_change precision {precision:.2f}"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13 targets not reached yet on the held-out part")
+def test_issue_targets_on_held_out() -> None:
+    accuracy, recall, precision = _scores("held-out")
+    assert accuracy >= TARGET_ACCURACY
+    assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
+
+
+# ---------------------------------------------------------------------------- linear time
+
+# 50 KB of hostile text must classify in milliseconds (issue 13); the bound leaves room for a
+# loaded CI machine while a quadratic regex (seconds at this size) would still fail it.
+BOUND_S = 0.25
+HOSTILE = (
+    "KNOB=" * 10000,
+    "x=1 " * 12500,
+    "a" * 50000,
+    "(" * 50000,
+    " (" * 25000,
+    "on x, " * 8000,
+    "gpu0: " * 8000,
+    "1+" * 25000,
+    "a + " * 12500,
+    "depth 8 and " * 4000,
+    "x0_lambda alone " * 3000,
+    "lr 0.1, " * 6000,
+    "(a, " * 12500,
+    "X=(1 " * 10000,
+)
+
+
+def _timed(text: str) -> float:
+    classifier = Classifier(cache_size=1)
+    start = time.perf_counter()
+    classifier(text)
+    change_part(text)
+    strip_labels(text)
+    change_items(text, text)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=lambda t: repr(t[:12]))
+def test_hostile_descriptions_classify_in_linear_time(text: str) -> None:
+    assert len(text) >= 48000
+    assert _timed(text) < BOUND_S
+
+
+FRAGMENTS = st.sampled_from(
+    ["KNOB=", "x=1 ", "=", " + ", "+", ", ", " and ", "(", ")", " (", "lr ", "0.1", "->",
+     "—", " - ", ": ", "gpu0:", "exp3_", "[", "]", "baseline ", "alone ", "than ", "depth ",
+     "N_BLOCKS=6 ", "a", " ", "\t", "_", "é", "2**19 ", "524K "]
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(FRAGMENTS, min_size=1, max_size=8), st.integers(min_value=2000, max_value=12000))
+def test_long_random_text_classifies_in_linear_time(parts: list[str], repeat: int) -> None:
+    text = ("".join(parts) * repeat)[:50000]
+    assert _timed(text) < BOUND_S
+
+
+# ---------------------------------------------------------------------------- histories
+
+
+def test_a_history_tells_the_base_of_a_list_from_its_change() -> None:
+    descriptions = [
+        "baseline",
+        "N_BLOCKS=6 BS=8",
+        "N_BLOCKS=6 BS=8 + GRAD_CLIP=3.0",
+        "N_BLOCKS=6 BS=8 WD=0",
+        "GRAD_CLIP=3.0 + WD=0",
+    ]
+    classifier = Classifier()
+    alone = [classifier(d).category for d in descriptions]
+    assert alone[2:] == ["combination", "combination", "combination"]
+    read = classifier.read_history(descriptions, [True, True, False, False, False])
+    assert [f.category for f in read] == [
+        "baseline",
+        "combination",  # nothing in force yet: both settings are new
+        "optimizer",  # N_BLOCKS=6 BS=8 was kept: the clip is the change
+        "regularization",
+        "combination",  # the clip was never kept: still two changes
+    ]
+    assert all("multi_change" in f.tags for f in read[1:])  # the row still lists several
+    not_kept = classifier.read_history(descriptions, [False] * len(descriptions))
+    assert [f.category for f in not_kept] == alone
+
+
+def test_reading_the_labelled_files_as_histories_does_not_lose_accuracy() -> None:
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    classifier = Classifier()
+    rows = _rows()
+    alone = history = 0
+    for name in sorted({r["file"] for r in rows}):
+        experiments = read_results(REAL / name).experiments
+        found = classifier.read_history(
+            [e.description.strip() for e in experiments], [e.status == "keep" for e in experiments]
+        )
+        by_line = {e.line: f.category for e, f in zip(experiments, found, strict=True)}
+        for row in (r for r in rows if r["file"] == name):
+            history += by_line[int(row["line"])] == row["category"]
+            alone += classifier(row["description"]).category == row["category"]
+    assert history >= alone
