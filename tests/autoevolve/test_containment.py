@@ -134,6 +134,14 @@ def test_an_agents_children_do_not_outlive_its_turn(tmp_path: Path) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
+def _agent_spawns(repo: Path) -> int:
+    """Spawn events journaled after the first experiment started (the agents' turns)."""
+    path = ae_dir(repo, "k1") / "events.jsonl"
+    kinds = [json.loads(line).get("kind") for line in path.read_text().splitlines() if line]
+    first = kinds.index("experiment_intent") if "experiment_intent" in kinds else len(kinds)
+    return kinds[first:].count("spawn")
+
+
 def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     pids_file = tmp_path / "pids"
@@ -146,9 +154,13 @@ def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path
                              env={**env, "HOSTILE_LINGER": "60"})  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while not (pids_file.exists() and len(pids_file.read_text().split()) >= 2):
+        while not (
+            pids_file.exists()
+            and len(pids_file.read_text().split()) >= 2
+            and _agent_spawns(repo) * 2 >= len(pids_file.read_text().split())
+        ):
             assert time.monotonic() < deadline and first.poll() is None
-            time.sleep(0.1)
+            time.sleep(0.1)  # until every agent that wrote pids is journaled (a loaded machine)
         first.kill()  # SIGKILL: no chance to end its agents
         first.wait()
         pids = [int(p) for p in pids_file.read_text().split()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -91,4 +92,12 @@ def status_doc(layout: Layout, state: State) -> dict[str, Any]:
                    for a in state.agents],
         "history": state.rounds, "mode": state.config.mode,
         "propagate": state.config.propagate, "interrupted": state.interrupted,
+        "executor": state.config.executor, "trainings": in_flight(state),
     }  # fmt: skip
+
+
+def in_flight(state: State, now: float | None = None) -> list[dict[str, Any]]:
+    """The trainings running now: run, agent, commit, node, GPU, type and elapsed seconds."""
+    now = time.time() if now is None else now
+    runs = sorted(state.trainings.values(), key=lambda t: (t["started_at"], t["run"]))
+    return [{**t, "elapsed_s": round(max(0.0, now - t["started_at"]), 1)} for t in runs]

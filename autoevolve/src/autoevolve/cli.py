@@ -27,6 +27,7 @@ from autolab_shared.options import (
 from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
 
 from . import __version__
+from .executor_options import check_executor, executor_options
 from .names import UsageProblem, check_name
 
 MULTI = ("--strategies",)
@@ -220,6 +221,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
     "results, state, refs) before it is retired.",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@executor_options
 @results_option(default=None)
 @metric_options
 @common_options("autoevolve")
@@ -244,6 +246,7 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
         return ExitCode.KEEP
     from .controller import StartOptions
 
+    check_executor(opts)
     names = tuple(s for spec in strategies for s in spec.split(",") if s)
     editable = opts.pop("editable") or ("train.py",)
     start = StartOptions(strategies=names, editable=tuple(editable), **opts)

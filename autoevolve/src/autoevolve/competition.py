@@ -8,6 +8,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from autolab_shared.classify import default_classifier
 from autolab_shared.decision import RETEST
@@ -19,6 +20,8 @@ from .agents import AgentCommand
 from .display import Reporter
 from .editable import PROTECTED_PATH, protected_changes
 from .events import EventLog
+from .executor import Placement, TrainJob
+from .executor_choice import make_executor
 from .gate import screen_outcome
 from .gitrepo import Git, GitError
 from .gpus import GpuPool
@@ -31,7 +34,7 @@ from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .reaper import token_of
 from .statefile import AgentState, State, save_state
 from .strategies import Strategy
-from .training import RunOutcome, run_training
+from .training import RunOutcome
 from .transplant import transplant_commit
 from .worktrees import clear_stale_locks, commit_leftovers, reset_to
 
@@ -56,6 +59,10 @@ class Competition:
         self.stop = stop
         self.events = EventLog(setup.layout.events_file)
         self.pool = GpuPool(setup.layout.gpu_dir, state.config.gpus)
+        state.trainings.clear()  # a starting controller has nothing in flight yet
+        self.executor = make_executor(state.config, self.pool, setup.git, self.spawned,
+                                      self.executor_event)  # fmt: skip
+        self.pick_screen_type()
         self.lock = threading.RLock()
         self.classify = default_classifier()
         self._higher: bool | None = None
@@ -116,6 +123,8 @@ class Competition:
         metric = self.state.config.metric
         cells = row.cells(metric)
         extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(self.state.round)}
+        if self.executor.name != "local":  # where it ran: replicates are compared by type
+            extra.update(node=row.node, gpu_type=row.gpu_type)
         self.events.append("row_intent", cells=cells, pooled=pooled, own=own, **extra)
         if own:
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
@@ -128,20 +137,54 @@ class Competition:
 
     # -- training ----------------------------------------------------------------------
     def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None,
-              where: Path | None = None) -> RunOutcome:  # fmt: skip
-        """Train ``sha`` (checked out in the agent's worktree, or ``where``) holding a GPU."""
+              gpu_type: str | None = None, where: Path | None = None) -> RunOutcome:  # fmt: skip
+        """Train ``sha`` (checked out in the agent's worktree, or ``where``) on the executor;
+        wait for it."""
         cfg = self.state.config
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = where or (Path(agent.worktree) if agent else self.s.git.cwd)
-        holder = self.pool.hold(gpu) if gpu else self.pool.any()
-        with holder as held:
-            self.events.append("train_intent", run=run_id, gpu=held, commit=sha)
-            outcome = run_training(worktree, cfg.train_cmd, gpu=held, timeout=cfg.timeout,
-                                   log=self.s.layout.run_dir(run_id) / "run.log", run_id=run_id,
-                                   metric=cfg.metric, stop=self.stop,
-                                   on_spawn=self.spawned)  # fmt: skip
-        self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash)
+        job = TrainJob(run_id, sha, worktree, self.s.layout.run_dir(run_id) / "run.log",
+                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, gpu_type or cfg.gpu_type,
+                       agent.name if agent else "")  # fmt: skip
+        if self.executor.name != "local":
+            self.events.append("train_submitted", run=run_id, commit=sha,
+                               executor=self.executor.name)  # fmt: skip
+        outcome = self.executor.run(job, self.stop, on_start=self.started)
+        with self.lock:
+            self.state.trainings.pop(run_id, None)
+        self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash,
+                           **({"node": outcome.node} if outcome.node else {}))  # fmt: skip
         return outcome
+
+    def pick_screen_type(self) -> None:
+        """On a cluster with several GPU kinds and no --gpu-type, screen on the most numerous
+        (other than --validate-on's): runs of different kinds are never replicates."""
+        cfg = self.state.config
+        kinds = self.executor.gpu_types()
+        if cfg.gpu_type or len(kinds) < 2:
+            return
+        others = {k: n for k, n in kinds.items() if k != cfg.validate_on} or kinds
+        cfg.gpu_type = max(sorted(others), key=lambda k: others[k])
+        self.say(f"the cluster has {', '.join(sorted(kinds))} GPUs: screening on {cfg.gpu_type} "
+                 "(--gpu-type picks another)")  # fmt: skip
+
+    def executor_event(self, kind: str, data: dict[str, Any]) -> None:
+        """Journal and show what the executor reports (a node lost or taken out)."""
+        self.events.append(kind, **data)
+        self.say(f"{kind}: " + ", ".join(f"{k}={v}" for k, v in data.items()))
+
+    def started(self, job: TrainJob, where: Placement) -> None:
+        """A training got its GPU: journal it (the node too when it is not this machine)."""
+        extra = {"node": where.node, "gpu_type": where.gpu_type} if where.node != "local" else {}
+        self.events.append("train_intent", run=job.run_id, gpu=where.gpu, commit=job.commit,
+                           **extra)  # fmt: skip
+        with self.lock:
+            self.state.trainings[job.run_id] = {
+                "run": job.run_id, "agent": job.agent or None, "commit": job.commit[:7],
+                "executor": self.executor.name, "node": where.node, "gpu": where.gpu,
+                "gpu_type": where.gpu_type or None, "started_at": round(time.time(), 3),
+            }  # fmt: skip
+        self.save()
 
     def set_ref(self, ref: str, sha: str) -> None:
         """Point a ref at a commit, logged as intent then done (repeating it is harmless)."""
@@ -231,9 +274,10 @@ class Competition:
             if outcome.crash == "interrupted":
                 self.note_interrupted(agent, "training", sha)
                 return None
+            where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
             if outcome.value is None:
                 crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
-                return "crash", Row(self.short(sha), None, None, "crash", crash)
+                return "crash", Row(self.short(sha), None, None, "crash", crash, **where)
             self._set(agent, "judging", description)
             cand = RunInput(outcome.value, outcome.memory_gb, self.short(sha), description)
             verdict = judge(read_results(results, metric=metric), cand).verdict
@@ -241,9 +285,9 @@ class Competition:
             if verdict != RETEST or attempt == self.state.config.max_retests:
                 status = "discard" if verdict == RETEST else status
                 return status, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
-                                   description)  # fmt: skip
+                                   description, **where)  # fmt: skip
             self.record(agent, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
-                                   description))  # fmt: skip
+                                   description, **where))  # fmt: skip
             self.say(f"{agent.name}: {description}: {outcome.value:.6f} within noise, re-running")
         return None  # the cap was reached before an interruption: nothing left to run
 

@@ -62,6 +62,11 @@ class StartOptions:
     max_violations: int = 2
     crossover: int = 2
     mode: str = "harness"
+    executor: str = "local"
+    ray_address: str = ""
+    setup_cmd: str = ""
+    gpu_type: str = ""
+    validate_on: str = ""
 
 
 def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
@@ -84,6 +89,8 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
         editable=list(opts.editable), max_violations=opts.max_violations,
+        executor=opts.executor, ray_address=opts.ray_address, setup_cmd=opts.setup_cmd,
+        gpu_type=opts.gpu_type, validate_on=opts.validate_on,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip
@@ -124,6 +131,10 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
         check_name(name, "agent name")
     agent_cmd = agent_command(opts.agent)
     check_installed(agent_cmd)
+    if opts.executor == "ray":  # reach the cluster before anything is created
+        from .executor_ray import preflight as ray_preflight
+
+        ray_preflight(opts.ray_address)
     with controller_lock(layout.lock_file):
         if _unfinished(layout):
             return _resume_matching(git, layout, opts, reporter, stop)

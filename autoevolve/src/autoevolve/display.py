@@ -22,6 +22,7 @@ from autolab_shared.errors import OutputError
 from autolab_shared.output import PipeSafeStream
 from autolab_shared.safetext import safe_line, visible
 
+from .board import in_flight
 from .statefile import State
 
 
@@ -94,15 +95,22 @@ def agent_table(state: State | None) -> Table:
         )
     )
     table = Table(title=event_text(title), title_justify="left")
-    for column in ("agent", "strategy", "GPU", "exp", "keeps", "best", "state"):
+    for column in ("agent", "strategy", "GPU", "exp", "keeps", "best", "state", "training"):
         table.add_column(column)
     for a in state.agents if state else ():
         best = "-" if a.best_value is None else f"{a.best_value:.6f}"
         exp = f"{a.done}/{state.config.experiments_per_round}" if state else ""
         cells = (a.name, a.strategy, a.gpu, exp, str(a.keeps), best,
-                 f"{a.status} {visible(a.current)}"[:60])  # fmt: skip
+                 f"{a.status} {visible(a.current)}"[:60], where_text(state, a.name))  # fmt: skip
         table.add_row(*(event_text(c) for c in cells))
     return table
+
+
+def where_text(state: State | None, agent: str) -> str:
+    """The agent's trainings in flight: node, GPU and elapsed time, e.g. 'n1:ab12 gpu3 41s'."""
+    runs = [t for t in in_flight(state) if t["agent"] == agent] if state else []
+    return ", ".join(f"{'' if t['node'] == 'local' else t['node'] + ' '}gpu{t['gpu']} "
+                     f"{t['elapsed_s']:.0f}s" for t in runs)  # fmt: skip
 
 
 def event_text(text: str) -> Text:

@@ -24,6 +24,8 @@ class Row:
     memory_gb: float | None
     status: str
     description: str
+    node: str = ""  # where it ran (Ray executor; '' on this machine)
+    gpu_type: str = ""
 
     def cells(self, metric: str) -> dict[str, str]:
         """The row's cells keyed by column name (crashes as 0.000000 / 0.0)."""

@@ -19,6 +19,7 @@ WORKTREES_DIR = "worktrees"
 # none of them may end up in an agent's `git add -A` commit (it would be a protected_path)
 EXCLUDES = (f"/{WORKTREES_DIR}/", "results.tsv.lock", "run.log")
 POOLED_EXTRA = ("agent", "strategy", "round")
+PLACEMENT = ("node", "gpu_type")  # pooled columns of runs on a cluster (where each one ran)
 
 
 def home_of(root: Path) -> Path:

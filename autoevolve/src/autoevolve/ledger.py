@@ -10,7 +10,7 @@ from autolab_shared.columns import STANDARD
 from autolab_shared.errors import AutolabError
 from autolab_shared.results import History, read_results
 
-from .layout import POOLED_EXTRA
+from .layout import PLACEMENT, POOLED_EXTRA
 
 
 def read_or_none(path: Path, metric: str | None = None) -> History | None:
@@ -39,5 +39,6 @@ def write_row(path: Path, cells: Mapping[str, str], metric: str, *, pooled: bool
     """Append the row unless an identical one is there already (so a repeat is harmless)."""
     if has_row(path, cells, metric):
         return
-    columns = (*STANDARD, *POOLED_EXTRA) if pooled else STANDARD
+    placed = tuple(k for k in PLACEMENT if k in cells)
+    columns = (*STANDARD, *POOLED_EXTRA, *placed) if pooled else STANDARD
     append_row(path, cells, default_columns=columns, metric=metric)

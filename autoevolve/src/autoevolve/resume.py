@@ -11,6 +11,7 @@ from typing import Any
 from .competition import Competition
 from .events import read_events
 from .judging import Row
+from .layout import PLACEMENT
 from .ledger import read_or_none, write_row
 from .reaper import reap
 from .statefile import AgentState
@@ -86,7 +87,7 @@ def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
         if e.get("own", True):
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if e["pooled"]:
-            extra = {k: e[k] for k in ("agent", "strategy", "round")}
+            extra = {k: e[k] for k in ("agent", "strategy", "round", *PLACEMENT) if k in e}
             write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
     comp.guard.note_pooled()  # the rows the killed controller owed are the controller's own
 

@@ -43,12 +43,13 @@ def parallel(jobs: list[Callable[[], None]]) -> None:
         raise errors[0]
 
 
-def runs_of(comp: Competition, sha: str) -> list[Row]:
-    """Every pooled row that measured commit ``sha`` with a value."""
+def runs_of(comp: Competition, sha: str, gpu_type: str | None = None) -> list[Row]:
+    """Every pooled row that measured commit ``sha`` with a value (on ``gpu_type`` if given)."""
     history = comp.pooled()
     return [Row(e.commit, e.value, e.memory_gb, e.status, e.description)
             for e in (history.experiments if history else ())
-            if e.value is not None and e.commit == sha[:7] and e.status != "crash"]  # fmt: skip
+            if e.value is not None and e.commit == sha[:7] and e.status != "crash"
+            and (gpu_type is None or e.get("gpu_type") == gpu_type)]  # fmt: skip
 
 
 def mean(rows: list[Row]) -> float | None:
@@ -89,7 +90,15 @@ def _baseline_run(comp: Competition, agent: AgentState) -> None:
     """One baseline training, written to the pooled file only (agent files follow in order)."""
     out = comp.train(agent, comp.state.base_sha, f"baseline-{agent.name}", agent.gpu)
     status = "keep" if out.value is not None else "crash"
-    row = Row(comp.state.base_sha[:7], out.value, out.memory_gb, status, f"baseline ({agent.name})")
+    row = Row(
+        comp.state.base_sha[:7],
+        out.value,
+        out.memory_gb,
+        status,
+        f"baseline ({agent.name})",
+        out.node,
+        out.gpu_type,
+    )
     comp.record(agent, row, own=False)
 
 
@@ -190,26 +199,42 @@ def rank_candidates(comp: Competition, plan: dict[str, Any]) -> list[AgentState]
 
 
 def validate(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]) -> None:
-    """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count."""
+    """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count.
+
+    With ``--validate-on TYPE`` the re-runs (at least one) go to that accelerator type, and the
+    champion is re-run there too, so that the verdict compares runs of one type only.
+    """
     jobs: list[Callable[[], None]] = []
+    on = comp.state.config.validate_on or None
+    count = max(comp.state.config.validate, 1) if on else comp.state.config.validate
     for agent in agents:
         sha = plan["tips"][agent.name]
-        have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha))
-        for j in range(have, comp.state.config.validate):
+        have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha, on))
+        for j in range(have, count):
             jobs.append(partial(_rerun, comp, agent, sha, k, j))
+    champion = plan["champion_before"]
+    if on and agents:
+        for j in range(len(runs_of(comp, champion, on)), count):
+            jobs.append(partial(_rerun, comp, agents[0], champion, k, j, champion=True))
     parallel(jobs)
 
 
-def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int) -> None:
+def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
+           champion: bool = False) -> None:  # fmt: skip
     """One validation re-run, on a clean checkout of the commit (not the agent's worktree)."""
-    label = f"validate-{agent.name}-{j}"
+    on = comp.state.config.validate_on or None
+    label = f"validate-champion-{j}" if champion else f"validate-{agent.name}-{j}"
     with clean_checkout(comp.s.git, comp.s.layout, sha, f"r{k}-{label}") as where:
-        run = comp.train(agent, sha, label, None, where=where)
+        run = comp.train(agent, sha, label, None, gpu_type=on, where=where)
     outcome = single_summary(run, comp.state.config.metric)
-    desc = f"validate r{k}: {comp.wt(agent).subject(sha)}"
+    subject = comp.s.git.subject(sha) if champion else comp.wt(agent).subject(sha)
+    desc = f"validate r{k}: {'champion ' if champion else ''}{subject}"
     status = "keep" if outcome.value is not None else "crash"
-    comp.record(agent, Row(sha[:7], outcome.value, outcome.memory_gb, status, desc))
-    comp.say(f"validate {agent.name} {sha[:7]}: {outcome.value}")
+    row = Row(sha[:7], outcome.value, outcome.memory_gb, status, desc, outcome.node,
+              outcome.gpu_type)  # fmt: skip
+    comp.record(agent, row, own=not champion)
+    comp.say(f"validate {'champion' if champion else agent.name} {sha[:7]}"
+             f"{' on ' + on if on else ''}: {outcome.value}")  # fmt: skip
 
 
 def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]
@@ -224,11 +249,12 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, 
     worse one is named, with its verdict.
     """
     champion = plan["champion_before"]
+    on = comp.state.config.validate_on or None  # judge on the validation type's runs only
     verdicts: list[tuple[AgentState, Judgement]] = []
     for agent in sorted(agents, key=lambda a: _signed(comp, tip_value(comp, plan["tips"][a.name]))):
         sha = plan["tips"][agent.name]
-        if runs_of(comp, sha) and comp.s.git.is_ancestor(champion, sha):
-            verdicts.append((agent, judge_candidate(comp, sha, champion)))
+        if runs_of(comp, sha, on) and comp.s.git.is_ancestor(champion, sha):
+            verdicts.append((agent, judge_candidate(comp, sha, champion, on)))
     for agent, verdict in verdicts:
         sha = plan["tips"][agent.name]
         comp.say(f"round {k}: {agent.name} {sha[:7]} mean {tip_value(comp, sha):.6f} vs "
@@ -255,12 +281,15 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, 
     return winner[0].name
 
 
-def judge_candidate(comp: Competition, sha: str, champion: str) -> Judgement:
+def judge_candidate(comp: Competition, sha: str, champion: str, gpu_type: str | None = None
+                    ) -> Judgement:  # fmt: skip
     """autojudge's judgement of ``sha``'s last run: every pooled run is history (the champion's
-    as keeps, the rest as discards, the candidate's earlier runs as its replicates)."""
+    as keeps, the rest as discards, the candidate's earlier runs as its replicates); with
+    ``gpu_type`` only the runs on that accelerator type."""
     history = comp.pooled()
-    rows = history.experiments if history else ()
-    cand = runs_of(comp, sha)
+    rows = [e for e in (history.experiments if history else ())
+            if gpu_type is None or e.get("gpu_type") == gpu_type]  # fmt: skip
+    cand = runs_of(comp, sha, gpu_type)
     before = [Row(e.commit, e.value, e.memory_gb,
                   "keep" if e.commit == champion[:7] else "discard", e.description)
               for e in rows if e.commit != sha[:7]]  # fmt: skip

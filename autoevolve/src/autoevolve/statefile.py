@@ -72,6 +72,11 @@ class Config:
     crossover: int = 0
     editable: list[str] = field(default_factory=lambda: ["train.py"])
     max_violations: int = 2
+    executor: str = "local"  # local | ray (where trainings run)
+    ray_address: str = ""  # '' starts a local Ray instance; 'auto' or ray://host:10001
+    setup_cmd: str = ""  # run once per node before its first training (ray)
+    gpu_type: str = ""  # accelerator type trainings run on ('' any)
+    validate_on: str = ""  # accelerator type the champion candidates are re-run on ('' same)
 
 
 @dataclass
@@ -93,6 +98,7 @@ class State:
     round_plan: dict[str, Any] | None = None  # the round end being carried out (write-ahead)
     interrupted: list[dict[str, Any]] = field(default_factory=list)
     crossover: dict[str, list[str]] = field(default_factory=dict)  # agent -> commits to pick
+    trainings: dict[str, dict[str, Any]] = field(default_factory=dict)  # in flight: run -> where
     exit_code: int | None = None
     verdict: str = ""
     started_at: float = 0.0

@@ -13,7 +13,7 @@ from autolab_shared.errors import InputError
 from autolab_shared.runlog import read_runlog
 
 from .gpus import visible_devices
-from .procs import run_group
+from .procs import Finished, run_group
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class RunOutcome:
     seconds: float
     gpu: str
     log: str
+    node: str = ""  # where it ran ('' on this machine)
+    gpu_type: str = ""  # the node's accelerator type ('' unknown)
 
 
 def train_argv(train_cmd: str) -> list[str]:
@@ -48,20 +50,28 @@ def run_training(
                  "AUTOEVOLVE_RUN_ID": run_id}  # fmt: skip
     done = run_group(train_argv(train_cmd), cwd=worktree, env=child_env, timeout=timeout,
                      log=log, stop=stop, on_spawn=on_spawn)  # fmt: skip
+    return outcome_of(done, log, run_id=run_id, gpu=gpu, timeout=timeout, metric=metric)
+
+
+def outcome_of(done: Finished, log: Path, *, run_id: str, gpu: str, timeout: float,
+               metric: str, node: str = "", gpu_type: str = "") -> RunOutcome:  # fmt: skip
+    """What a finished training produced, from how it ended and its run.log."""
+    where = {"node": node, "gpu_type": gpu_type}
     if done.timed_out:
         return RunOutcome(run_id, None, None, "timeout", f"over the {timeout:g} s limit",
-                          done.seconds, gpu, str(log))  # fmt: skip
+                          done.seconds, gpu, str(log), **where)  # fmt: skip
     if done.stopped:
         return RunOutcome(run_id, None, None, "interrupted", "stopped by autoevolve",
-                          done.seconds, gpu, str(log))  # fmt: skip
+                          done.seconds, gpu, str(log), **where)  # fmt: skip
     try:  # read from its tail: a training log can be hundreds of MB
         parsed = read_runlog(log, metric=metric)
     except InputError as exc:
         return RunOutcome(run_id, None, None, "crash", f"run.log unreadable: {exc.message}",
-                          done.seconds, gpu, str(log))  # fmt: skip
+                          done.seconds, gpu, str(log), **where)  # fmt: skip
     value = parsed.metric()
     if parsed.crash is not None or value is None or done.returncode != 0:
         kind = parsed.crash.kind if parsed.crash else "crash"
         detail = parsed.crash.detail if parsed.crash else f"exit code {done.returncode}"
-        return RunOutcome(run_id, None, None, kind, detail, done.seconds, gpu, str(log))
-    return RunOutcome(run_id, value, parsed.memory_gb, None, "", done.seconds, gpu, str(log))
+        return RunOutcome(run_id, None, None, kind, detail, done.seconds, gpu, str(log), **where)
+    return RunOutcome(run_id, value, parsed.memory_gb, None, "", done.seconds, gpu, str(log),
+                      **where)  # fmt: skip

@@ -1,0 +1,317 @@
+"""The Ray executor: each training runs in a one-GPU actor somewhere on a Ray cluster.
+
+The head ships the commit as a ``git archive`` through Ray's object store, streams run.log
+back into its per-run folder while the training runs, retries once elsewhere when a node is
+lost (then reports the crash class ``node_lost``), and takes a node whose setup failed out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from autolab_shared.errors import AutolabError
+
+from .executor import Executor, Placement, StartHook, Ticket, TrainJob
+from .gitrepo import Git
+from .procs import Finished
+from .ray_worker import remote_class
+from .training import RunOutcome, outcome_of
+
+Notify = Callable[[str, dict[str, Any]], None]
+RETRIES = 1  # a training whose node is lost runs once more elsewhere
+IDLE_S = 30.0  # an actor with no training for this long gives its GPU back to the cluster
+CALL_TIMEOUT_S = 60.0
+
+
+def preflight(address: str) -> None:
+    """Before a competition changes anything: reach the cluster, and refuse a GPU-less local Ray."""
+    import ray
+
+    connect(address)
+    nodes = ray.nodes()  # type: ignore[no-untyped-call]
+    gpus = sum(n.get("Resources", {}).get("GPU", 0) for n in nodes if n.get("Alive"))
+    if not gpus and not address:
+        raise AutolabError("the local Ray instance sees no GPU: start Ray on GPU machines "
+                           "and pass --ray-address (see docs/ray.md)")  # fmt: skip
+
+
+def connect(address: str) -> None:
+    """Join the Ray cluster at ``address`` ('' starts a local Ray instance)."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address or "local", namespace="autoevolve", log_to_driver=False,
+                 configure_logging=False)  # fmt: skip
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = address or "a new local instance"
+        raise AutolabError(f"cannot reach the Ray cluster at {where}: {exc}") from None
+
+
+class RayExecutor(Executor):
+    """Trainings as Ray actors holding one GPU each (``num_gpus=1``)."""
+
+    name = "ray"
+
+    def __init__(self, repo: Git, *, address: str = "", setup_cmd: str = "",
+                 notify: Notify | None = None) -> None:  # fmt: skip
+        import ray
+
+        connect(address)
+        self.ray: Any = ray
+        self.repo = repo
+        self.setup_cmd = setup_cmd
+        self.notify = notify or (lambda kind, data: None)
+        self.actor_class = remote_class()
+        self.archives: dict[str, Any] = {}
+        self.excluded: set[str] = set()  # nodes taken out (setup failed, lost)
+        self.idle: list[tuple[Any, dict[str, str], float]] = []  # actor, where, since
+        self._check_gpus(address)
+        self._open: dict[int, Ticket] = {}
+        self._lock = threading.Lock()
+
+    # -- shipping ----------------------------------------------------------------------
+    def archive(self, commit: str) -> Any:
+        """The commit's tree as a tar in the object store (made once per commit)."""
+        with self._lock:
+            if commit not in self.archives:
+                argv = ["git", "archive", "--format=tar", commit]
+                tar = subprocess.run(argv, cwd=self.repo.cwd, capture_output=True, check=False)
+                if tar.returncode != 0:
+                    raise AutolabError(f"git archive {commit[:7]} failed: {tar.stderr.decode()}")
+                self.archives[commit] = self.ray.put(tar.stdout)
+            return self.archives[commit]
+
+    # -- the interface -----------------------------------------------------------------
+    def submit(self, job: TrainJob, on_start: StartHook | None = None) -> Ticket:
+        ticket = Ticket(job)
+        ticket.data.update(attempt=0, offset=0, on_start=on_start)
+        job.log.parent.mkdir(parents=True, exist_ok=True)
+        job.log.write_bytes(b"")
+        self._launch(ticket)
+        with self._lock:
+            self._open[id(ticket)] = ticket
+        return ticket
+
+    def _launch(self, ticket: Ticket) -> None:
+        job = ticket.job
+        options: dict[str, Any] = {"num_gpus": 1, "num_cpus": 0}
+        if job.gpu_type:
+            options["accelerator_type"] = job.gpu_type
+        strategy = self._avoid_excluded(job.gpu_type)
+        if strategy is not None:
+            options["scheduling_strategy"] = strategy
+        actor = self._take_idle(job.gpu_type) or self.actor_class.options(**options).remote()
+        spec = {"run_id": job.run_id, "train_cmd": job.train_cmd, "timeout": job.timeout,
+                "setup_cmd": self.setup_cmd, "env": {}}  # fmt: skip
+        ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
+        ticket.placement = None
+
+    def _take_idle(self, gpu_type: str) -> Any:
+        """An idle actor (holding a GPU of ``gpu_type`` on a good node), or None."""
+        with self._lock:
+            now = time.monotonic()
+            for actor, _, _ in [i for i in self.idle if now - i[2] > IDLE_S]:
+                self.ray.kill(actor)
+            self.idle = [i for i in self.idle if now - i[2] <= IDLE_S]
+            for item in self.idle:
+                actor, where, _ = item
+                if (not gpu_type or where["gpu_type"] == gpu_type) and (
+                    where["node_id"] not in self.excluded
+                ):
+                    self.idle.remove(item)
+                    return actor
+        return None
+
+    def _avoid_excluded(self, gpu_type: str) -> Any:
+        """Pin to a live node that is not excluded, once some node was taken out."""
+        if not self.excluded:
+            return None
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        good = [
+            n["NodeID"]
+            for n in self.ray.nodes()
+            if n.get("Alive")
+            and n.get("Resources", {}).get("GPU", 0) > 0
+            and n["NodeID"] not in self.excluded
+            and (not gpu_type or f"accelerator_type:{gpu_type}" in n.get("Resources", {}))
+        ]
+        if not good:
+            raise _NoNodes()
+        pick = good[int(time.monotonic() * 1000) % len(good)]
+        return NodeAffinitySchedulingStrategy(node_id=pick, soft=False)
+
+    def poll(self, ticket: Ticket) -> bool:
+        if ticket.outcome is not None:
+            return True
+        try:
+            return self._poll(ticket)
+        except _NoNodes:
+            self._give_up(ticket, "setup_failed", "no node left whose setup succeeded")
+        except self.ray.exceptions.GetTimeoutError:
+            return False
+        except self.ray.exceptions.RayError as exc:
+            self._lost(ticket, exc)
+        return ticket.outcome is not None
+
+    def _poll(self, ticket: Ticket) -> bool:
+        actor = ticket.data["actor"]
+        if ticket.placement is None:
+            ready, _ = self.ray.wait([ticket.data["start"]], timeout=0)
+            if not ready:
+                self._swap_for_idle(ticket)
+                return False
+            self._started(ticket, self.ray.get(ready[0], timeout=CALL_TIMEOUT_S))
+        offset = int(str(ticket.data["offset"]))
+        chunk, result = self.ray.get(actor.poll.remote(offset), timeout=CALL_TIMEOUT_S)
+        if chunk:
+            with open(ticket.job.log, "ab") as out:
+                out.write(chunk)
+            ticket.data["offset"] = offset + len(chunk)
+        if result is None:
+            return False
+        if "setup_failed" in result:
+            self._setup_failed(ticket, result["setup_failed"])
+            return ticket.outcome is not None
+        self._finish(ticket, Finished(**result))
+        return True
+
+    def _started(self, ticket: Ticket, where: dict[str, str]) -> None:
+        ticket.data["where"] = where
+        ticket.started_at = time.time()
+        ticket.placement = Placement(where["node"], where["gpu"], where["gpu_type"])
+        hook = ticket.data.get("on_start")
+        if callable(hook):
+            hook(ticket.job, ticket.placement)
+
+    def _finish(self, ticket: Ticket, done: Finished) -> None:
+        job, where = ticket.job, ticket.placement or Placement("", "")
+        ticket.outcome = outcome_of(done, job.log, run_id=job.run_id, gpu=where.gpu,
+                                    timeout=job.timeout, metric=job.metric, node=where.node,
+                                    gpu_type=where.gpu_type)  # fmt: skip
+        self._release(ticket)
+
+    def _swap_for_idle(self, ticket: Ticket) -> None:
+        """A training still waiting for a new actor takes one that went idle meanwhile (its
+        GPU would otherwise stay held while this one waits for a GPU)."""
+        actor = self._take_idle(ticket.job.gpu_type)
+        if actor is None:
+            return
+        self.ray.kill(ticket.data["actor"])
+        job = ticket.job
+        spec = {"run_id": job.run_id, "train_cmd": job.train_cmd, "timeout": job.timeout,
+                "setup_cmd": self.setup_cmd, "env": {}}  # fmt: skip
+        ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
+
+    def _release(self, ticket: Ticket, reuse: bool = True) -> None:
+        """Clean the worker's folder; keep the actor for the next training when it is sound."""
+        actor, where = ticket.data.get("actor"), ticket.data.get("where")
+        if actor is None:
+            return
+        ticket.data["actor"] = None
+        try:
+            self.ray.get(actor.cleanup.remote(), timeout=CALL_TIMEOUT_S)
+        except self.ray.exceptions.RayError:
+            reuse = False
+        if reuse and where and where["node_id"] not in self.excluded:
+            with self._lock:
+                self.idle.append((actor, where, time.monotonic()))
+        else:
+            self.ray.kill(actor)
+
+    def _setup_failed(self, ticket: Ticket, why: str) -> None:
+        where = ticket.data.get("where") or {}
+        node_id = str(where.get("node_id", ""))
+        self.excluded.add(node_id)
+        self.notify("node_out", {"node": where.get("node", ""), "reason": why[:300]})
+        self._release(ticket, reuse=False)
+        self._retry(ticket, "setup_failed", why, count=False)
+
+    def _lost(self, ticket: Ticket, exc: BaseException) -> None:
+        where = ticket.data.get("where") or {}  # a dead node gets no more work: no need to pin
+        self.notify("node_lost", {"run": ticket.job.run_id, "node": where.get("node", ""),
+                                  "attempt": ticket.data["attempt"]})  # fmt: skip
+        with open(ticket.job.log, "ab") as out:
+            out.write(f"\nautoevolve: node {where.get('node', '?')} lost: "
+                      f"{type(exc).__name__}\n".encode())  # fmt: skip
+        self._retry(ticket, "node_lost", f"node {where.get('node', '?')} lost twice")
+
+    def _retry(self, ticket: Ticket, crash: str, detail: str, *, count: bool = True) -> None:
+        attempt = int(str(ticket.data["attempt"]))
+        if count and attempt >= RETRIES:
+            self._give_up(ticket, crash, detail)
+            return
+        ticket.data["attempt"] = attempt + int(count)
+        ticket.data["offset"] = 0
+        ticket.job.log.write_bytes(b"")
+        try:
+            self._launch(ticket)
+        except _NoNodes:
+            self._give_up(ticket, crash, "no node left to run on")
+
+    def _give_up(self, ticket: Ticket, crash: str, detail: str) -> None:
+        job, where = ticket.job, ticket.placement or Placement("", "")
+        seconds = time.time() - ticket.started_at
+        ticket.outcome = RunOutcome(job.run_id, None, None, crash, detail, seconds, where.gpu,
+                                    str(job.log), where.node, where.gpu_type)  # fmt: skip
+
+    def cancel(self, ticket: Ticket) -> None:
+        actor = ticket.data.get("actor")
+        if actor is None or ticket.outcome is not None:
+            return
+        if ticket.placement is None:  # never started: nothing to stop but the actor
+            self.ray.kill(actor)
+            ticket.data["actor"] = None
+            self._give_up(ticket, "interrupted", "stopped by autoevolve")
+            return
+        try:
+            self.ray.get(actor.cancel.remote(), timeout=CALL_TIMEOUT_S)
+        except self.ray.exceptions.RayError:
+            self._give_up(ticket, "interrupted", "stopped by autoevolve")
+
+    def collect(self, ticket: Ticket) -> RunOutcome:
+        while not self.poll(ticket):
+            time.sleep(0.2)
+        with self._lock:
+            self._open.pop(id(ticket), None)
+        assert ticket.outcome is not None
+        return ticket.outcome
+
+    def in_flight(self) -> list[Ticket]:
+        with self._lock:
+            return list(self._open.values())
+
+    def _check_gpus(self, address: str) -> None:
+        """A Ray without GPUs would leave every training waiting: say so (or refuse)."""
+        gpus = sum(n.get("Resources", {}).get("GPU", 0) for n in self.ray.nodes() if n.get("Alive"))
+        if gpus:
+            return
+        self.notify("no_gpus", {"address": address, "note": "trainings wait for a GPU node"})
+
+    def gpu_types(self) -> dict[str, float]:
+        kinds: dict[str, float] = {}
+        for node in self.ray.nodes():
+            resources = node.get("Resources", {}) if node.get("Alive") else {}
+            for key in resources:
+                if key.startswith("accelerator_type:"):
+                    kind = key.split(":", 1)[1]
+                    kinds[kind] = kinds.get(kind, 0.0) + float(resources.get("GPU", 0.0))
+        return kinds
+
+    def close(self) -> None:
+        for ticket in self.in_flight():
+            self.cancel(ticket)
+        with self._lock:
+            for actor, _, _ in self.idle:
+                self.ray.kill(actor)
+            self.idle.clear()
+
+
+class _NoNodes(Exception):
+    """Every node with GPUs was taken out."""

@@ -1,0 +1,293 @@
+"""autoevolve --executor ray on a real multi-node Ray cluster (ray.cluster_utils, fake GPUs)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ray_cluster import NODE, start_cluster, trainings, write_wrapper
+from support import console_script
+
+from autoevolve.demo import write_demo_repo
+
+ray = pytest.importorskip("ray")
+pytestmark = [
+    pytest.mark.ray,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("ray"),  # one cluster: with -n, run these on one worker (loadgroup)
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+]
+
+SETUP = (f"{sys.executable} -c \"import os; open(os.environ['RAY_TEST_SETUP'], 'a')"
+         f".write(os.environ['AUTOEVOLVE_NODE'] + chr(10))\"")  # fmt: skip
+ARGS = ["--strategies", "conservative", "random", "--rounds", "1",
+        "--experiments-per-round", "2", "--validate", "1", "--agent", "mock",
+        "--executor", "ray", "-q"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    root = tmp_path_factory.mktemp("ray")
+    os.environ["RAY_TEST_SETUP"] = str(root / "setup.log")
+    os.environ["DEMO_RUN_SECONDS"] = "0.2"
+    os.environ["DEMO_NOISE_SEED"] = "7"  # the nodes' trainings inherit it from their raylet
+    yield from start_cluster(root)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo repo copied for each competition, so that they all start from one commit."""
+    repo = tmp_path_factory.mktemp("pristine") / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    return repo
+
+
+def log_root() -> Path:
+    return Path(os.environ["RAY_TEST_LOG"]).parent
+
+
+def evolve(repo: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([console_script("autoevolve"), *args], cwd=repo, env=dict(os.environ),
+                          capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+
+
+def events(repo: Path) -> list[dict[str, Any]]:
+    path = repo / ".autoevolve" / "events.jsonl"
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def pooled_rows(repo: Path) -> list[tuple[str, ...]]:
+    """The pooled rows without the node columns, sorted (agents finish in any order)."""
+    lines = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    return sorted(tuple(line.split("\t")[:6]) for line in lines[1:])
+
+
+@pytest.fixture(scope="module")
+def finished(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:  # fmt: skip
+    """One competition of two mock agents on the 2-node x 2-GPU cluster, with a setup step."""
+    repo = tmp_path_factory.mktemp("run") / "demo"
+    shutil.copytree(pristine, repo)
+    before = len(trainings(log_root()))
+    train = write_wrapper(log_root())
+    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--train-cmd", train,
+                  "--setup-cmd", SETUP, "--tag", "ray1")  # fmt: skip
+    return repo, proc, trainings(log_root())[before:]
+
+
+def test_competition_finishes_on_the_cluster(finished: Any) -> None:
+    repo, proc, runs = finished
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    assert state["phase"] == "done" and state["config"]["executor"] == "ray"
+    done = [e for e in events(repo) if e["kind"] == "train_done"]
+    assert len(runs) == len(done) >= 2 + 2 * 2  # baselines, experiments (and validations)
+
+
+def test_each_training_has_its_own_folder_and_one_gpu(finished: Any) -> None:
+    repo, _, runs = finished
+    folders = [r["cwd"] for r in runs]
+    assert len(set(folders)) == len(folders)
+    assert not any(f.startswith(str(repo.parent)) for f in folders)
+    assert all(r["cuda"] in ("0", "1") for r in runs)
+    for (node, gpu), group in itertools.groupby(
+        sorted(runs, key=lambda r: (r["node"], r["cuda"])), key=lambda r: (r["node"], r["cuda"])
+    ):
+        spans = sorted((r["start"], r["end"]) for r in group)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"two trainings overlapped on {node} GPU {gpu}"
+
+
+def test_setup_ran_once_per_node(finished: Any) -> None:
+    _, _, runs = finished
+    lines = Path(os.environ["RAY_TEST_SETUP"]).read_text().splitlines()
+    assert sorted(lines) == sorted({r["node"] for r in runs})
+
+
+def test_events_and_logs_name_the_node(finished: Any) -> None:
+    repo, _, runs = finished
+    evs = events(repo)
+    started = [e for e in evs if e["kind"] == "train_intent"]
+    assert len([e for e in evs if e["kind"] == "train_submitted"]) == len(started) == len(runs)
+    assert {e["node"] for e in started} == {r["node"] for r in runs}
+    assert {e["gpu_type"] for e in started} == {"H100"}  # screening on the most numerous kind
+    for e in started:  # run.log was streamed back into the head's per-run folder
+        log = repo / ".autoevolve" / "runs" / e["run"] / "run.log"
+        assert "val_bpb:" in log.read_text()
+
+
+def test_gpu_type_keeps_trainings_on_that_kind(cluster: Any, tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    args = ["--strategies", "conservative", "--rounds", "1", "--experiments-per-round", "1",
+            "--validate", "0", "--agent", "mock", "--executor", "ray", "-q"]  # fmt: skip
+    proc = evolve(repo, *args, "--ray-address", cluster.address, "--gpu-type", "H200",
+                  "--train-cmd", write_wrapper(log_root()), "--tag", "ray2")  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    started = [e for e in events(repo) if e["kind"] == "train_intent"]
+    assert started and {e["gpu_type"] for e in started} == {"H200"}
+
+
+ONE = ["--strategies", "conservative", "--rounds", "1", "--experiments-per-round", "2",
+       "--validate", "1", "--agent", "mock", "--executor", "ray", "-q",
+       "--tag", "ray3"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def single(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted one-agent competition (its events come in one order every time)."""
+    repo = tmp_path_factory.mktemp("single") / "demo"
+    shutil.copytree(pristine, repo)
+    proc = evolve(repo, *ONE, "--ray-address", cluster.address, "--train-cmd",
+                  write_wrapper(log_root()))  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    return repo
+
+
+def test_validate_on_reruns_candidates_and_champion_on_that_kind(
+    cluster: Any, pristine: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "demo"
+    shutil.copytree(pristine, repo)
+    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--gpu-type", "H100",
+                  "--validate-on", "H200", "--train-cmd", write_wrapper(log_root()),
+                  "--tag", "ray4")  # fmt: skip
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    started = [e for e in events(repo) if e["kind"] == "train_intent"]
+    kinds = {e["run"]: e["gpu_type"] for e in started}
+    validations = [r for r in kinds if "-validate-" in r]
+    assert validations and any("validate-champion" in r for r in validations)
+    assert {kinds[r] for r in validations} == {"H200"}
+    assert {k for r, k in kinds.items() if r not in validations} == {"H100"}
+    header, *rows = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    assert header.split("\t")[-2:] == ["node", "gpu_type"]
+    assert all(row.split("\t")[-1] in ("H100", "H200") for row in rows)
+
+
+@pytest.mark.parametrize("kind", ["train_submitted", "train_intent", "train_done", "row_done"])
+def test_head_killed_then_resumed_matches_an_uninterrupted_run(
+    cluster: Any, single: Path, pristine: Path, tmp_path: Path, kind: str
+) -> None:
+    seq = kill_point(events(single), kind)
+    repo = tmp_path / "demo"
+    shutil.copytree(pristine, repo)
+    os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
+    try:
+        killed = evolve(repo, *ONE, "--ray-address", cluster.address, "--train-cmd",
+                        write_wrapper(log_root()))  # fmt: skip
+    finally:
+        os.environ.pop("AUTOEVOLVE_FAULT_AT")
+    assert killed.returncode == -signal.SIGKILL
+    assert events(repo)[-1]["kind"] == kind
+    out = evolve(repo, "resume", "-q")
+    assert out.returncode in (0, 1, 2), out.stderr
+    assert pooled_rows(repo) == pooled_rows(single)
+    state, reference = (json.loads((r / ".autoevolve" / "state.json").read_text())
+                        for r in (repo, single))  # fmt: skip
+    assert state["champion_sha"] == reference["champion_sha"]
+
+
+def kill_point(evs: list[dict[str, Any]], kind: str) -> int:
+    """The sequence number of the first ``kind`` event of an experiment's training."""
+    run = next(e["run"] for e in evs if e["kind"] == "train_submitted" and "-e0-" in e["run"])
+    first = next(e["seq"] for e in evs if e["kind"] == "train_submitted" and e["run"] == run)
+    return int(next(e["seq"] for e in evs if e["kind"] == kind and e["seq"] >= first))
+
+
+def test_a_lost_node_is_retried_once_elsewhere_then_a_node_lost_crash(
+    cluster: Any, tmp_path: Path
+) -> None:
+    from autoevolve.executor import TrainJob
+    from autoevolve.executor_ray import RayExecutor
+    from autoevolve.gitrepo import Git
+
+    spares = [cluster.add_node(**NODE, num_gpus=1, resources={"accelerator_type:SPARE": 1})
+              for _ in range(2)]  # fmt: skip
+    cluster.wait_for_nodes()
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    (log_root() / "slow").write_text("2")
+    notes: list[tuple[str, dict[str, Any]]] = []
+    git = Git(repo)
+    ray.init(address=cluster.address)
+    try:
+        ex = RayExecutor(git, address=cluster.address, notify=lambda k, d: notes.append((k, d)))
+        job = TrainJob("r1-lost", git.head(), repo, tmp_path / "run.log",
+                       write_wrapper(log_root()), timeout=120, gpu_type="SPARE")  # fmt: skip
+        ticket = ex.submit(job)
+        for _ in spares:
+            wait_started(ex, ticket)
+            victim = ticket.data["where"]["node_id"]
+            cluster.remove_node(next(n for n in spares if n.node_id == victim))
+            while ex.poll(ticket) is False and ticket.placement is not None:
+                time.sleep(0.1)  # until the loss is seen and the training resubmitted
+        outcome = ex.collect(ticket)
+    finally:
+        ray.shutdown()
+    assert [k for k, _ in notes] == ["node_lost", "node_lost"]
+    assert notes[0][1]["node"] != notes[1][1]["node"]
+    pids = [int(p) for p in (log_root() / "slow.pids").read_text().split()]
+    assert len(pids) == 2 and all(gone(pid) for pid in pids)  # no orphan keeps its GPU
+    assert outcome.crash == "node_lost" and outcome.value is None
+    assert "lost" in (tmp_path / "run.log").read_text()
+
+
+def gone(pid: int, timeout: float = 10.0) -> bool:
+    """True once process ``pid`` has ended (the guard ends a dead actor's training)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":  # ended, not yet reaped by whoever adopted it
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def wait_started(ex: Any, ticket: Any) -> None:
+    deadline = time.monotonic() + 60
+    while ticket.placement is None and time.monotonic() < deadline:
+        ex.poll(ticket)
+        time.sleep(0.1)
+    assert ticket.placement is not None
+
+
+def test_a_node_whose_setup_fails_is_taken_out(cluster: Any, tmp_path: Path) -> None:
+    from autoevolve.executor import TrainJob
+    from autoevolve.executor_ray import RayExecutor
+    from autoevolve.gitrepo import Git
+
+    repo = tmp_path / "demo"
+    write_demo_repo(repo, run_seconds=0.2)
+    script = tmp_path / "setup.py"  # fails the first time it runs, on whichever node that is
+    flag = tmp_path / "setup-failed-once"
+    script.write_text(f"import os, sys\nif not os.path.exists({str(flag)!r}):\n"
+                      f"    open({str(flag)!r}, 'w').close()\n    sys.exit(5)\n")  # fmt: skip
+    setup = f"{sys.executable} {script}"
+    notes: list[tuple[str, dict[str, Any]]] = []
+    git = Git(repo)
+    ray.init(address=cluster.address)
+    try:
+        ex = RayExecutor(git, address=cluster.address, setup_cmd=setup,
+                         notify=lambda k, d: notes.append((k, d)))  # fmt: skip
+        job = TrainJob("r1-setup", git.head(), repo, tmp_path / "run.log",
+                       write_wrapper(log_root()), timeout=120, gpu_type="H100")  # fmt: skip
+        outcome = ex.collect(ex.submit(job))
+    finally:
+        ray.shutdown()
+    assert [k for k, _ in notes] == ["node_out"]
+    assert "exited 5" in notes[0][1]["reason"]
+    assert outcome.crash is None and outcome.value is not None
+    assert outcome.node != notes[0][1]["node"] and outcome.gpu_type == "H100"
