@@ -49,7 +49,8 @@ def competition(repo: Path, args: argparse.Namespace, extra: list[str]) -> dict[
 
 
 def figures(repo: Path) -> dict[str, Any]:
-    evs = [json.loads(x) for x in (repo / ".autoevolve" / "events.jsonl").read_text().splitlines()]
+    home = repo / ".git" / "autoevolve" / "bench"  # the controller's files of tag "bench"
+    evs = [json.loads(x) for x in (home / "events.jsonl").read_text().splitlines()]
     t0 = next(e["t"] for e in evs if e["kind"] == "start")
     t1 = next(e["t"] for e in evs if e["kind"] == "finish")
     begun = {e["run"]: e["t"] for e in evs if e["kind"] == "train_intent"}
@@ -57,7 +58,7 @@ def figures(repo: Path) -> dict[str, Any]:
     submitted = {e["run"] for e in evs if e["kind"] == "train_submitted"}
     busy = sum(t - begun[r] for r, (t, _) in done.items() if r in begun)
     lost = len(submitted - set(done)) + sum(c == "node_lost" for _, c in done.values())
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((home / "state.json").read_text())
     source = subprocess.run(["git", "show", f"{state['champion_sha']}:train.py"], cwd=repo,
                             capture_output=True, text=True, check=True).stdout  # fmt: skip
     return {"wall": t1 - t0, "busy_s": busy, "trainings": len(done), "lost": lost,

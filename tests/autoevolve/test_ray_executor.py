@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from evolve_rig import ae_dir
 from ray_cluster import NODE, start_cluster, trainings, write_wrapper
 from support import console_script
 
@@ -62,13 +63,13 @@ def evolve(repo: Path, *args: str, timeout: float = 240) -> subprocess.Completed
 
 
 def events(repo: Path) -> list[dict[str, Any]]:
-    path = repo / ".autoevolve" / "events.jsonl"
+    path = ae_dir(repo) / "events.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines()]
 
 
 def pooled_rows(repo: Path) -> list[tuple[str, ...]]:
     """The pooled rows without the node columns, sorted (agents finish in any order)."""
-    lines = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    lines = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
     return sorted(tuple(line.split("\t")[:6]) for line in lines[1:])
 
 
@@ -88,7 +89,7 @@ def finished(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFact
 def test_competition_finishes_on_the_cluster(finished: Any) -> None:
     repo, proc, runs = finished
     assert proc.returncode in (0, 1, 2), proc.stderr
-    state = json.loads((repo / ".autoevolve" / "state.json").read_text())
+    state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert state["phase"] == "done" and state["config"]["executor"] == "ray"
     done = [e for e in events(repo) if e["kind"] == "train_done"]
     assert len(runs) == len(done) >= 2 + 2 * 2  # baselines, experiments (and validations)
@@ -122,7 +123,7 @@ def test_events_and_logs_name_the_node(finished: Any) -> None:
     assert {e["node"] for e in started} == {r["node"] for r in runs}
     assert {e["gpu_type"] for e in started} == {"H100"}  # screening on the most numerous kind
     for e in started:  # run.log was streamed back into the head's per-run folder
-        log = repo / ".autoevolve" / "runs" / e["run"] / "run.log"
+        log = ae_dir(repo) / "runs" / e["run"] / "run.log"
         assert "val_bpb:" in log.read_text()
 
 
@@ -169,7 +170,7 @@ def test_validate_on_reruns_candidates_and_champion_on_that_kind(
     assert validations and any("validate-champion" in r for r in validations)
     assert {kinds[r] for r in validations} == {"H200"}
     assert {k for r, k in kinds.items() if r not in validations} == {"H100"}
-    header, *rows = (repo / ".autoevolve" / "results.all.tsv").read_text().splitlines()
+    header, *rows = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
     assert header.split("\t")[-2:] == ["node", "gpu_type"]
     assert all(row.split("\t")[-1] in ("H100", "H200") for row in rows)
 
@@ -192,7 +193,7 @@ def test_head_killed_then_resumed_matches_an_uninterrupted_run(
     out = evolve(repo, "resume", "-q")
     assert out.returncode in (0, 1, 2), out.stderr
     assert pooled_rows(repo) == pooled_rows(single)
-    state, reference = (json.loads((r / ".autoevolve" / "state.json").read_text())
+    state, reference = (json.loads((ae_dir(r) / "state.json").read_text())
                         for r in (repo, single))  # fmt: skip
     assert state["champion_sha"] == reference["champion_sha"]
 
