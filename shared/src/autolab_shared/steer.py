@@ -160,7 +160,7 @@ def _regime(
     rows: Sequence[StepRow], mode: str, noise: NoiseFloor | None = None
 ) -> tuple[str, str, str, str]:
     """progressing / stuck / inconclusive with its reason, and the mode to use with its reason
-    (steer.md §6): ``auto`` exploits only at a high keep rate, or to fix crashes."""
+    (docs/steering.md §3): ``auto`` exploits only at a high keep rate, or to fix crashes."""
     recent = rows[-RECENT:]
     streak = next((i for i, r in enumerate(reversed(rows)) if r.kept), len(rows))
     last = rows[-PLATEAU:]
