@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from autolab_shared.audit import audit
-from autolab_shared.errors import InputError
-from autolab_shared.results import read_results
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.results import read_results
+from autolab_shared.stats.audit import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = "karpathy__autoresearch__branch-exp-H100-mar8__results.tsv"

@@ -22,9 +22,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from autolab_shared.classify import Classifier
-from autolab_shared.knobs import parse_knobs
-from autolab_shared.results import read_results
+from autolab_shared.parsing.results import read_results
+from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.knobs import parse_knobs
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "steer_labels.tsv"

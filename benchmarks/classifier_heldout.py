@@ -29,9 +29,9 @@ import csv
 from collections import Counter
 from pathlib import Path
 
-from autolab_shared.classify import Classifier
-from autolab_shared.results import read_results
-from autolab_shared.status import KEEP
+from autolab_shared.parsing.results import read_results
+from autolab_shared.parsing.status import KEEP
+from autolab_shared.steering.classify import Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"

@@ -16,8 +16,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from autolab_shared.results import parse_results, read_results
-from autolab_shared.runlog import read_runlog
+from autolab_shared.parsing.results import parse_results, read_results
+from autolab_shared.parsing.runlog import read_runlog
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ RESULTS = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\na1b2c3d\t0.998\t44.0
 READ = (
     "import resource, sys, time\n"
     "t = time.perf_counter()\n"
-    "from autolab_shared.runlog import read_runlog\n"
+    "from autolab_shared.parsing.runlog import read_runlog\n"
     "run = read_runlog(sys.argv[1])\n"
     "took = time.perf_counter() - t\n"
     "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"

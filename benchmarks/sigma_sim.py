@@ -29,12 +29,12 @@ from pathlib import Path
 
 from scipy.stats import chi2
 
-from autolab_shared.errors import InputError
-from autolab_shared.noise import history_noise, pooled_noise
-from autolab_shared.nullnoise import consecutive_deltas, empirical_null
-from autolab_shared.replicates import group_configs, replicate_groups
-from autolab_shared.results import parse_results, read_results
-from autolab_shared.scale import scale_for
+from autolab_shared.core.errors import InputError
+from autolab_shared.core.scale import scale_for
+from autolab_shared.parsing.replicates import group_configs, replicate_groups
+from autolab_shared.parsing.results import parse_results, read_results
+from autolab_shared.stats.noise import history_noise, pooled_noise
+from autolab_shared.stats.nullnoise import consecutive_deltas, empirical_null
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 SIGMAS = (0.0005, 0.001, 0.002)

@@ -11,7 +11,7 @@ between rules are paired.
 Rules:
   greedy            keep iff the observed value is below the best observed so far (autoresearch)
   public            the published tool's rule as described in docs/stats.md §8
-  autojudge         the ONLINE loop driven by ``autolab_shared.decision.assess`` (optimize)
+  autojudge         the ONLINE loop driven by ``autolab_shared.stats.decision.assess`` (optimize)
   autojudge_strict  the same with ``Policy(name="strict")``
   oracle            keep iff the true effect is negative
 
@@ -24,7 +24,7 @@ The "Issue 12 targets" table: gap closed = (greedy − autojudge)/(greedy − or
 true value (pooled over histories), false keeps and true gains kept per history, ECE of the
 confidence (= P(better)) of each candidate's final assessment.
 The audit (``--audit``) writes every greedy history as a results.tsv text, appends 4 reruns of the
-final commit, and runs the real ``autolab_shared.audit.audit`` on ``parse_results`` of it.
+final commit, and runs the real ``autolab_shared.stats.audit.audit`` on ``parse_results`` of it.
 
 Run from the repository root: ``uv run python benchmarks/simulate.py --help``.
 """
@@ -43,8 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from autolab_shared.audit import audit as audit_history
-from autolab_shared.decision import (
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.stats.audit import audit as audit_history
+from autolab_shared.stats.decision import (
     KEEP,
     MARGINAL,
     RETEST,
@@ -54,10 +55,9 @@ from autolab_shared.decision import (
     Policy,
     assess,
 )
-from autolab_shared.incumbent import after_candidate, start
-from autolab_shared.noise import NoiseFloor, history_noise, min_replicate_df
-from autolab_shared.prior import GRID_STEP, EffectPrior
-from autolab_shared.results import parse_results
+from autolab_shared.stats.incumbent import after_candidate, start
+from autolab_shared.stats.noise import NoiseFloor, history_noise, min_replicate_df
+from autolab_shared.stats.prior import GRID_STEP, EffectPrior
 
 BASE = 1.0
 P_HARM, HARM_MU, HARM_SD = 0.70, 0.003, 0.003
@@ -701,7 +701,7 @@ def report(cells: list[Cell], args: argparse.Namespace, seconds: float) -> str:
         parts += [
             "",
             f"### Audit of the greedy histories ({AUDIT_RERUNS} reruns of the final"
-            " commit, `autolab_shared.audit.audit`, q = 0.10)",
+            " commit, `autolab_shared.stats.audit.audit`, q = 0.10)",
             "",
             audit_table(cells),
         ]
@@ -728,7 +728,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--audit",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="audit the greedy histories with autolab_shared.audit (default on)",
+        help="audit the greedy histories with autolab_shared.stats.audit (default on)",
     )
     ap.add_argument(
         "--window",

@@ -30,10 +30,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from autolab_shared.bandit import pick
-from autolab_shared.noise import SIGMA0, NoiseFloor, pooled_noise
-from autolab_shared.steer import regime_of
-from autolab_shared.steerdata import StepRow
+from autolab_shared.stats.noise import SIGMA0, NoiseFloor, pooled_noise
+from autolab_shared.steering.bandit import pick
+from autolab_shared.steering.steer import regime_of
+from autolab_shared.steering.steerdata import StepRow
 
 K = 12
 REPLICATE_EVERY = 20

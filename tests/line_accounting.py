@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from autolab_shared.results import History
+from autolab_shared.parsing.results import History
 
 
 def line_problems(history: History) -> list[str]:

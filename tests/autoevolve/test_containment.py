@@ -17,6 +17,8 @@ from pathlib import Path
 from evolve_rig import ae_dir, git, make_repo, rig_env
 from support import console_script
 
+from autoevolve.reaper import token_of
+
 HOSTILE = Path(__file__).with_name("hostile.py")
 AGENT = f"{sys.executable} {HOSTILE} {{worktree}} {{prompt_file}}"
 
@@ -134,12 +136,12 @@ def test_an_agents_children_do_not_outlive_its_turn(tmp_path: Path) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _agent_spawns(repo: Path) -> int:
-    """Spawn events journaled after the first experiment started (the agents' turns)."""
+def _journaled(repo: Path, pids: list[int]) -> bool:
+    """True when every pid's turn token is in a spawn event (what a resumed controller reaps)."""
     path = ae_dir(repo, "k1") / "events.jsonl"
-    kinds = [json.loads(line).get("kind") for line in path.read_text().splitlines() if line]
-    first = kinds.index("experiment_intent") if "experiment_intent" in kinds else len(kinds)
-    return kinds[first:].count("spawn")
+    events = [json.loads(line) for line in path.read_text().splitlines() if line]
+    tokens = {e.get("token") for e in events if e.get("kind") == "spawn"}
+    return all(token_of(pid) in tokens for pid in pids)
 
 
 def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path) -> None:
@@ -157,7 +159,7 @@ def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path
         while not (
             pids_file.exists()
             and len(pids_file.read_text().split()) >= 2
-            and _agent_spawns(repo) * 2 >= len(pids_file.read_text().split())
+            and _journaled(repo, [int(p) for p in pids_file.read_text().split()])
         ):
             assert time.monotonic() < deadline and first.poll() is None
             time.sleep(0.1)  # until every agent that wrote pids is journaled (a loaded machine)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autoevolve.demo import DEMO_KNOBS, find_knobs, read_knobs, true_value, write_demo_repo
-from autolab_shared.runlog import STANDARD_KEYS, RunLog, parse_runlog
+from autolab_shared.parsing.runlog import STANDARD_KEYS, RunLog, parse_runlog
 
 
 def set_knobs(text: str, values: Mapping[str, float | int]) -> str:

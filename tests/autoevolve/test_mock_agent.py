@@ -21,7 +21,7 @@ from autoevolve.mock_agent import (
     read_hints,
     step,
 )
-from autolab_shared.knobs import parse_knobs
+from autolab_shared.steering.knobs import parse_knobs
 
 CHANGE = r"([A-Z][A-Z0-9_]*) ([^\s,]+) -> ([^\s,]+)"
 MESSAGE = re.compile(rf"^{CHANGE}(?:, {CHANGE})*$")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from support import REAL_RESULTS
 
 from autojudge.cli import cli
-from autolab_shared.decision import EXIT_CODES, LABELS, P_MARGINAL, Policy, label_for
+from autolab_shared.stats.decision import EXIT_CODES, LABELS, P_MARGINAL, Policy, label_for
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 BASE = HEADER + (

@@ -124,8 +124,8 @@ def test_failing_report_after_append_is_a_warning_not_a_failed_run(
     """The row is in the file: the exit code stays the verdict's and a warning says so."""
     from autojudge import extras
     from autojudge.cli import cli
-    from autolab_shared.decision import EXIT_CODES
-    from autolab_shared.errors import InputError
+    from autolab_shared.core.errors import InputError
+    from autolab_shared.stats.decision import EXIT_CODES
 
     def broken(target: str, content: bytes, **_: object) -> None:
         raise InputError(target, "cannot write: No space left on device")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from support import REAL_RESULTS, real_params
 
-from autolab_shared.audit import audit
-from autolab_shared.errors import InputError
-from autolab_shared.judge import judge
-from autolab_shared.results import read_results
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.results import read_results
+from autolab_shared.stats.audit import audit
+from autolab_shared.stats.judge import judge
 
 
 @pytest.mark.real_data

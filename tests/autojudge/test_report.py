@@ -202,8 +202,8 @@ def test_rerun_advice_for_an_unknown_commit_is_a_usable_instruction() -> None:
 
 
 def test_report_summary_counts_match_the_chart_title(tmp_path: Path) -> None:
-    from autolab_shared.progress import night_counts
-    from autolab_shared.results import read_results
+    from autolab_shared.parsing.results import read_results
+    from autolab_shared.report.progress import night_counts
 
     html = tmp_path / "r.html"
     proc = subprocess.run([console_script("autojudge"), "--results", str(RESULTS), "--all", "-q",

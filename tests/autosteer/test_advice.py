@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import REAL_RESULTS
 
-from autolab_shared.gitknobs import diff_knob_changes
-from autolab_shared.ideas import values_equal
-from autolab_shared.inputs import load_history
-from autolab_shared.knobs import parse_knobs
-from autolab_shared.steer import SteerOptions, steer
+from autolab_shared.files.inputs import load_history
+from autolab_shared.steering.gitknobs import diff_knob_changes
+from autolab_shared.steering.ideas import values_equal
+from autolab_shared.steering.knobs import parse_knobs
+from autolab_shared.steering.steer import SteerOptions, steer
 from autosteer.cli import cli
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"

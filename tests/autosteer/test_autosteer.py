@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from support import EXAMPLES, console_script
 
-from autolab_shared.taxonomy import load_taxonomy
+from autolab_shared.steering.taxonomy import load_taxonomy
 from autosteer.cli import cli
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"

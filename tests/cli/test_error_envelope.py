@@ -111,13 +111,13 @@ def test_an_interrupt_prints_an_envelope(tmp_path: Path) -> None:
 
 
 def test_an_internal_error_prints_an_envelope(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import autolab_shared.judge
+    import autolab_shared.stats.judge
     from autojudge.cli import cli
 
     def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(autolab_shared.judge, "judge", broken)
+    monkeypatch.setattr(autolab_shared.stats.judge, "judge", broken)
     path = tmp_path / "results.tsv"
     path.write_text(RESULTS, encoding="utf-8")
     result = CliRunner().invoke(cli, ["--results", str(path), "--format", "json"])

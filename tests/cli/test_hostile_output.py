@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from support import console_script
 
-from autolab_shared.safetext import is_safe, safe_line, visible
+from autolab_shared.cli.safetext import is_safe, safe_line, visible
 
 HOSTILE = [
     "\x1b]0;pwned\x07retitled",
@@ -159,7 +159,7 @@ def test_autoevolve_live_table_and_events_escape_data() -> None:
 
 
 def test_warning_lines_on_stderr_are_inert(capsys) -> None:  # type: ignore[no-untyped-def]
-    from autolab_shared.output import warn_line
+    from autolab_shared.cli.output import warn_line
 
     warn_line("autojudge", "torn line 'x\x1b]0;t\x07\n::error::y' kept")
     err = capsys.readouterr().err

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from support import TOOLS, console_script
 
-from autolab_shared.exitcodes import ExitCode
+from autolab_shared.core.exitcodes import ExitCode
 
 STANDARD = (
     "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.appendrow import append_row, format_row
-from autolab_shared.diagnostics import ParseWarning
-from autolab_shared.errors import InputError
-from autolab_shared.results import read_results
+from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.errors import InputError
+from autolab_shared.files.appendrow import append_row, format_row
+from autolab_shared.parsing.results import read_results
 
 STANDARD_HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 BASE = STANDARD_HEADER + "a1b2c3d\t0.997900\t44.0\tkeep\tbaseline\n"
@@ -341,7 +341,7 @@ def test_lock_timeout(tmp_path: Path) -> None:
 WRITER = textwrap.dedent(
     """
     import os, sys, time
-    from autolab_shared.appendrow import append_row
+    from autolab_shared.files.appendrow import append_row
     path, worker, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     while not os.path.exists(go):
         time.sleep(0.001)
@@ -359,8 +359,8 @@ WRITER = textwrap.dedent(
 READER = textwrap.dedent(
     """
     import json, os, sys
-    from autolab_shared.errors import InputError
-    from autolab_shared.textio import read_bytes
+    from autolab_shared.core.errors import InputError
+    from autolab_shared.parsing.textio import read_bytes
     path, stop = sys.argv[1], sys.argv[2]
     reads = bad = 0
     examples = []

@@ -26,9 +26,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import REPO_ROOT
 
-from autolab_shared.classify import Classifier, change_part, classify, strip_labels
-from autolab_shared.errors import InputError
-from autolab_shared.taxonomy import (
+from autolab_shared.core.errors import InputError
+from autolab_shared.steering.classify import Classifier, change_part, classify, strip_labels
+from autolab_shared.steering.taxonomy import (
     BASELINE,
     OTHER,
     Category,

@@ -45,9 +45,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import REPO_ROOT
 
-from autolab_shared.classify import Classifier, change_part, strip_labels
-from autolab_shared.listing import change_items
-from autolab_shared.results import read_results
+from autolab_shared.parsing.results import read_results
+from autolab_shared.steering.classify import Classifier, change_part, strip_labels
+from autolab_shared.steering.listing import change_items
 
 TUNING = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
 HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"

@@ -6,10 +6,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from autolab_shared.command import AutolabCommand, AutolabGroup
-from autolab_shared.errors import InputError
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.options import format_option
+from autolab_shared.cli.command import AutolabCommand, AutolabGroup
+from autolab_shared.cli.options import format_option
+from autolab_shared.core.errors import InputError
+from autolab_shared.core.exitcodes import ExitCode
 
 
 def _command(action: str) -> click.Command:

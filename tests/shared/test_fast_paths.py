@@ -18,19 +18,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import REAL_RESULTS, REPO_ROOT, real_params
 
-from autolab_shared.bandit import arm_stats
-from autolab_shared.cellvalues import parse_cell
-from autolab_shared.classify import Classifier, strip_labels
-from autolab_shared.errors import InputError
-from autolab_shared.forkmap import can_fork, map_in_halves
-from autolab_shared.ideas import _STOP as _TOKEN_STOP
-from autolab_shared.ideas import _core, description_tokens, tried_from
-from autolab_shared.knobs import ALIASES, _simple, parse_knobs
-from autolab_shared.replicates import group_configs
-from autolab_shared.results import parse_results
-from autolab_shared.steerdata import StepRow, describe, noise_of, steering_rows
-from autolab_shared.textio import decode, read_bytes
-from autolab_shared.tsvlines import scan
+from autolab_shared.core.errors import InputError
+from autolab_shared.files.forkmap import can_fork, map_in_halves
+from autolab_shared.parsing.cellvalues import parse_cell
+from autolab_shared.parsing.replicates import group_configs
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.parsing.textio import decode, read_bytes
+from autolab_shared.parsing.tsvlines import scan
+from autolab_shared.steering.bandit import arm_stats
+from autolab_shared.steering.classify import Classifier, strip_labels
+from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
+from autolab_shared.steering.ideas import _core, description_tokens, tried_from
+from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
+from autolab_shared.steering.steerdata import StepRow, describe, noise_of, steering_rows
 
 BENCHMARKS = REPO_ROOT / "benchmarks"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"

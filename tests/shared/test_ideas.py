@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autolab_shared.errors import InputError
-from autolab_shared.ideas import (
+from autolab_shared.core.errors import InputError
+from autolab_shared.steering.ideas import (
     CATEGORIES,
     DEFAULTS,
     RISKS,
@@ -29,7 +29,7 @@ from autolab_shared.ideas import (
     value_neighbours,
     values_equal,
 )
-from autolab_shared.knobvalue import readings as parse_number
+from autolab_shared.steering.knobvalue import readings as parse_number
 
 IDEAS = load_ideas()
 BY_ID = {idea.id: idea for idea in IDEAS}

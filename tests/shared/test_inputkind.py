@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import REAL_RESULTS, REAL_RUNLOGS, real_params
 
-from autolab_shared.inputkind import looks_like_results, looks_like_runlog, swapped_inputs
+from autolab_shared.parsing.inputkind import looks_like_results, looks_like_runlog, swapped_inputs
 
 WORDS = st.text(st.characters(whitelist_categories=("L", "N"), max_codepoint=127), min_size=1,
                 max_size=12)  # fmt: skip

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import REPO_ROOT
 
-from autolab_shared.knobs import KnobChange, normalise_knob, parse_knobs, parse_value
+from autolab_shared.steering.knobs import KnobChange, normalise_knob, parse_knobs, parse_value
 
 Triple = tuple[str, "str | None", str]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autolab_shared.ideas import values_equal
-from autolab_shared.knobs import KnobChange, parse_knobs
-from autolab_shared.knobstate import KnobState, knob_state
+from autolab_shared.steering.ideas import values_equal
+from autolab_shared.steering.knobs import KnobChange, parse_knobs
+from autolab_shared.steering.knobstate import KnobState, knob_state
 
 
 def _state(rows: list[tuple[str, bool]]) -> KnobState:

@@ -9,9 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autolab_shared.ideas import values_equal
-from autolab_shared.knobs import parse_value as knobs_parse_value
-from autolab_shared.knobvalue import TOLERANCE, is_abbreviated, parse_value, readings, same_number
+from autolab_shared.steering.ideas import values_equal
+from autolab_shared.steering.knobs import parse_value as knobs_parse_value
+from autolab_shared.steering.knobvalue import (
+    TOLERANCE,
+    is_abbreviated,
+    parse_value,
+    readings,
+    same_number,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.listing import (
+from autolab_shared.steering.listing import (
     MAX_ITEMS,
     Item,
     base_word,

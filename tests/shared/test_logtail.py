@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.errors import InputError
-from autolab_shared.logtail import read_stream_tail, read_tail
-from autolab_shared.runlog import parse_runlog, tail_runlog
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.logtail import read_stream_tail, read_tail
+from autolab_shared.parsing.runlog import parse_runlog, tail_runlog
 
 FAST = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -8,11 +8,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared import chain, prior
-from autolab_shared.judge import judge
-from autolab_shared.replicates import group_configs
-from autolab_shared.results import parse_results
-from autolab_shared.scale import scale_for
+from autolab_shared.core.scale import scale_for
+from autolab_shared.parsing.replicates import group_configs
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.stats import chain, prior
+from autolab_shared.stats.judge import judge
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import console_script
 
-from autolab_shared.declared import split_declared
-from autolab_shared.results import History, parse_results
+from autolab_shared.parsing.declared import split_declared
+from autolab_shared.parsing.results import History, parse_results
 
 PROPS = settings(max_examples=150, deadline=None)
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autolab_shared.metricalias import ALIASES, canonical, find_alias
+from autolab_shared.parsing.metricalias import ALIASES, canonical, find_alias
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.noise import history_noise
-from autolab_shared.nullnoise import MIN_PAIRS, consecutive_deltas, empirical_null
-from autolab_shared.replicates import group_configs, replicate_groups
-from autolab_shared.results import parse_results
-from autolab_shared.scale import scale_for
-from autolab_shared.steerdata import noise_of
+from autolab_shared.core.scale import scale_for
+from autolab_shared.parsing.replicates import group_configs, replicate_groups
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.stats.noise import history_noise
+from autolab_shared.stats.nullnoise import MIN_PAIRS, consecutive_deltas, empirical_null
+from autolab_shared.steering.steerdata import noise_of
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.exitcodes import ExitCode, exit_code_table
-from autolab_shared.output import (
+from autolab_shared.cli.output import (
     PipeSafeStream,
     dumps,
     envelope,
@@ -21,7 +20,8 @@ from autolab_shared.output import (
     print_lines,
     to_jsonable,
 )
-from autolab_shared.safetext import safe_line
+from autolab_shared.cli.safetext import safe_line
+from autolab_shared.core.exitcodes import ExitCode, exit_code_table
 
 
 @dataclass(frozen=True)

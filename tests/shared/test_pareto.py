@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.pareto import (
+from autolab_shared.stats.pareto import (
     DOMINATED,
     EFFICIENT,
     Point,

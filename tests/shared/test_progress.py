@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from autolab_shared.audit import audit
-from autolab_shared.leaderboard import find_pooled, first_baseline, leaderboard
-from autolab_shared.progress import (
+from autolab_shared.core.scale import Scale
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.report.leaderboard import find_pooled, first_baseline, leaderboard
+from autolab_shared.report.progress import (
     kept_flags,
     memory_front,
     noise_band,
@@ -18,9 +19,8 @@ from autolab_shared.progress import (
     unbelieved_keeps,
     view_range,
 )
-from autolab_shared.results import parse_results
-from autolab_shared.scale import Scale
-from autolab_shared.sparkline import BARS, sparkline
+from autolab_shared.report.sparkline import BARS, sparkline
+from autolab_shared.stats.audit import audit
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 NIGHT = HEADER + (
@@ -168,7 +168,7 @@ def test_find_pooled(tmp_path: Path) -> None:
 
 
 def test_night_counts_are_the_one_source_of_chart_and_report_counts() -> None:
-    from autolab_shared.progress import night_counts
+    from autolab_shared.report.progress import night_counts
 
     history = parse_results(NIGHT)
     counts = night_counts(history)
@@ -179,7 +179,7 @@ def test_night_counts_are_the_one_source_of_chart_and_report_counts() -> None:
 
 
 def test_robust_range_is_not_stretched_by_one_outlier_but_keeps_the_frontier() -> None:
-    from autolab_shared.progress import robust_range
+    from autolab_shared.report.progress import robust_range
 
     values = [0.98 + 0.001 * i for i in range(20)] + [3.2]  # one diverged run
     lo, hi = robust_range(values)

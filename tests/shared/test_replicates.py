@@ -5,14 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.replicates import (
+from autolab_shared.parsing.replicates import (
     candidate_key,
     change_of,
     replicate_keys,
     reused_commits,
     says_repeat,
 )
-from autolab_shared.results import parse_results
+from autolab_shared.parsing.results import parse_results
 
 PROPS = settings(max_examples=200, deadline=None)
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"

@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 from line_accounting import assert_lines_accounted, line_problems
 
-from autolab_shared.diagnostics import ParseWarning
-from autolab_shared.errors import InputError
-from autolab_shared.results import Experiment, History, parse_results, read_results, to_dataframe
+from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.results import (
+    Experiment,
+    History,
+    parse_results,
+    read_results,
+    to_dataframe,
+)
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 STANDARD = HEADER + (
@@ -559,8 +565,9 @@ def test_to_dataframe() -> None:
 
 def test_import_does_not_load_heavy_modules() -> None:
     code = (
-        "import sys, autolab_shared.results, autolab_shared.status, autolab_shared.metrics, "
-        "autolab_shared.commits\n"
+        "import sys, autolab_shared.parsing.results, autolab_shared.parsing.status, "
+        "autolab_shared.parsing.metrics, "
+        "autolab_shared.parsing.commits\n"
         "heavy = [m for m in ('pandas', 'scipy', 'click', 'rich') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

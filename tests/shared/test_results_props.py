@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from line_accounting import assert_lines_accounted
 
-from autolab_shared.errors import InputError
-from autolab_shared.results import History, parse_results
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.results import History, parse_results
 
 PROPS = settings(max_examples=150, deadline=None)
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"

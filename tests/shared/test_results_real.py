@@ -14,7 +14,7 @@ import pytest
 from line_accounting import assert_lines_accounted
 from support import REAL_RESULTS, real_params
 
-from autolab_shared.results import History, read_results
+from autolab_shared.parsing.results import History, read_results
 
 pytestmark = pytest.mark.real_data
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autolab_shared.errors import InputError
-from autolab_shared.runlog import (
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.runlog import (
     CRASH_KINDS,
     STANDARD_KEYS,
     CrashInfo,
@@ -457,7 +457,7 @@ def test_warnings_carry_the_path() -> None:
 
 def test_import_leaves_heavy_modules_out() -> None:
     code = (
-        "import sys, autolab_shared.runlog\n"
+        "import sys, autolab_shared.parsing.runlog\n"
         "heavy = [m for m in ('pandas', 'scipy', 'click', 'rich') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -7,7 +7,7 @@ import codecs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.runlog import CRASH_KINDS, RunLog, parse_runlog
+from autolab_shared.parsing.runlog import CRASH_KINDS, RunLog, parse_runlog
 
 FAST = settings(max_examples=150, deadline=None)
 

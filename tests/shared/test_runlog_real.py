@@ -9,7 +9,7 @@ from typing import NamedTuple
 import pytest
 from support import REAL_RUNLOGS, real_files, real_params
 
-from autolab_shared.runlog import STANDARD_KEYS, read_runlog
+from autolab_shared.parsing.runlog import STANDARD_KEYS, read_runlog
 
 pytestmark = pytest.mark.real_data
 

@@ -7,8 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autolab_shared.safetext import is_safe, json_safe, safe_line, safe_text, visible
-from autolab_shared.streams import to_ascii
+from autolab_shared.cli.safetext import is_safe, json_safe, safe_line, safe_text, visible
+from autolab_shared.cli.streams import to_ascii
 
 HOSTILE = st.text(st.characters(codec=None), max_size=80) | st.sampled_from(
     ["\x1b]0;t\x07", "a\rb", "\u202eab", "  ::error::x", "\x9b31m", "x\u2028y", "\tx\t"]

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from autolab_shared.audit import benjamini_hochberg
-from autolab_shared.decision import Candidate, Context, Policy, assess
-from autolab_shared.incumbent import Incumbent, after_candidate, confirm
-from autolab_shared.noise import SIGMA0, given_noise, min_replicate_df, pooled_noise
-from autolab_shared.prior import EffectPrior
-from autolab_shared.scale import Scale, scale_for
+from autolab_shared.core.scale import Scale, scale_for
+from autolab_shared.stats.audit import benjamini_hochberg
+from autolab_shared.stats.decision import Candidate, Context, Policy, assess
+from autolab_shared.stats.incumbent import Incumbent, after_candidate, confirm
+from autolab_shared.stats.noise import SIGMA0, given_noise, min_replicate_df, pooled_noise
+from autolab_shared.stats.prior import EffectPrior
 
 
 def test_pooled_noise_matches_the_formula() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autolab_shared.cellvalues import (
+from autolab_shared.parsing.cellvalues import (
     BAD,
     EMPTY,
     LENIENT,
@@ -15,8 +15,8 @@ from autolab_shared.cellvalues import (
     is_number,
     parse_cell,
 )
-from autolab_shared.commits import is_commit_hash
-from autolab_shared.metrics import (
+from autolab_shared.parsing.commits import is_commit_hash
+from autolab_shared.parsing.metrics import (
     ColumnStats,
     choose_metric,
     direction_for,
@@ -25,7 +25,7 @@ from autolab_shared.metrics import (
     normalise_direction,
     trend_direction,
 )
-from autolab_shared.status import (
+from autolab_shared.parsing.status import (
     CRASH,
     DISCARD,
     KEEP,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autolab_shared.errors import InputError
-from autolab_shared.textio import decode, read_text
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.textio import decode, read_text
 
 TEXT = "commit\tval_bpb\nabc1234\t0.99 → café\n"
 
@@ -63,7 +63,7 @@ def test_unicode_round_trip(text: str, encoding: str) -> None:
 def test_stream_over_the_limit_is_an_input_error() -> None:
     import io
 
-    from autolab_shared.textio import read_stream
+    from autolab_shared.parsing.textio import read_stream
 
     assert read_stream(io.BytesIO(b"x" * 10), "<stdin>", limit=10) == b"x" * 10
     with pytest.raises(InputError, match="limit"):
@@ -71,7 +71,7 @@ def test_stream_over_the_limit_is_an_input_error() -> None:
 
 
 def test_file_over_the_limit_is_an_input_error(tmp_path: Path) -> None:
-    from autolab_shared.textio import read_bytes
+    from autolab_shared.parsing.textio import read_bytes
 
     path = tmp_path / "results.tsv"
     path.write_bytes(b"x" * 11)

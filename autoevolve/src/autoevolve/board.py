@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from autolab_shared.errors import AutolabError
-from autolab_shared.leaderboard import leaderboard
-from autolab_shared.results import History
+from autolab_shared.core.errors import AutolabError
+from autolab_shared.parsing.results import History
+from autolab_shared.report.leaderboard import leaderboard
 
 from .layout import Layout, pick_tag
 from .ledger import read_or_none

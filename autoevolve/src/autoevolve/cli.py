@@ -14,17 +14,17 @@ from typing import Any
 
 import click
 
-from autolab_shared.command import AutolabCommand, AutolabGroup, epilog, show_help
-from autolab_shared.errors import AutolabError
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.options import (
+from autolab_shared.cli.command import AutolabCommand, AutolabGroup, epilog, show_help
+from autolab_shared.cli.options import (
     CONTEXT_SETTINGS,
     FiniteFloat,
     common_options,
     metric_options,
     results_option,
 )
-from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
+from autolab_shared.cli.output import envelope, print_lines, write_json, write_lines, write_out
+from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.exitcodes import ExitCode
 
 from . import __version__
 from .executor_options import check_executor, executor_options
@@ -61,7 +61,7 @@ def _reporter(output_format: str, quiet: bool, no_color: bool) -> Any:
     from .display import LineReporter, LiveReporter
 
     if output_format == "text" and not quiet and sys.stdout.isatty():
-        from autolab_shared.output import make_console
+        from autolab_shared.cli.output import make_console
 
         return LiveReporter(make_console(no_color=no_color))
     return LineReporter(sys.stderr if output_format == "json" else sys.stdout, quiet=quiet)
@@ -255,8 +255,8 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
 
 def _summary(results: str, metric: str | None, direction: str | None, output_format: str,
              quiet: bool, no_color: bool) -> ExitCode:  # fmt: skip
-    from autolab_shared.inputs import load_history
-    from autolab_shared.summary import (
+    from autolab_shared.files.inputs import load_history
+    from autolab_shared.parsing.summary import (
         quiet_summary,  # fmt: skip
         summarize,
         summary_json,
@@ -363,7 +363,7 @@ def stop_cmd(now: bool, tag: str | None) -> ExitCode:
 @tag_option
 def export_cmd(output_format: str, tag: str | None) -> ExitCode:
     """Every pooled row (agent, strategy and round columns included)."""
-    from autolab_shared.errors import AutolabError
+    from autolab_shared.core.errors import AutolabError
 
     from .board import pooled_history
     from .render import export_rows, export_tsv

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autolab_shared.classify import default_classifier
-from autolab_shared.decision import RETEST
-from autolab_shared.judge import RunInput, judge
-from autolab_shared.results import History, read_results
-from autolab_shared.verdictrow import status_of
+from autolab_shared.parsing.results import History, read_results
+from autolab_shared.stats.decision import RETEST
+from autolab_shared.stats.judge import RunInput, judge
+from autolab_shared.stats.verdictrow import status_of
+from autolab_shared.steering.classify import default_classifier
 
 from .agents import AgentCommand
 from .display import Reporter

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.errors import AutolabError
-from autolab_shared.exitcodes import ExitCode
+from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.exitcodes import ExitCode
 
 from .agents import agent_command, check_installed
 from .competition import Competition, Setup

@@ -18,9 +18,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from autolab_shared.errors import OutputError
-from autolab_shared.output import PipeSafeStream
-from autolab_shared.safetext import safe_line, visible
+from autolab_shared.cli.output import PipeSafeStream
+from autolab_shared.cli.safetext import safe_line, visible
+from autolab_shared.core.errors import OutputError
 
 from .board import in_flight
 from .statefile import State

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from autolab_shared.errors import AutolabError
+from autolab_shared.core.errors import AutolabError
 
 # Ray (>= 2.47) re-launches workers through `uv run` when the driver ran under `uv run`; that
 # builds a fresh environment without Ray or autoevolve. Workers use each node's own install.

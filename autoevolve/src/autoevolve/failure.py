@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autolab_shared.errors import AutolabError
+from autolab_shared.core.errors import AutolabError
 
 from .cleanup import cleanup
 from .competition import Competition

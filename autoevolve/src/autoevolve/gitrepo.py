@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.errors import AutolabError
+from autolab_shared.core.errors import AutolabError
 
 GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_EDITOR": "true", "LC_ALL": "C"}
 IDENTITY = ("-c", "user.name=autoevolve", "-c", "user.email=autoevolve@localhost")

@@ -121,15 +121,17 @@ class Guard:
             want, have = self.refs.get(ref), now.get(ref)
             if want == have:
                 continue
-            if have:
-                git.update_ref(f"refs/autoevolve/{tag}/quarantine/{have}", have)
+            if have:  # the quarantine ref is the controller's own
+                aside = f"refs/autoevolve/{tag}/quarantine/{have}"
+                git.update_ref(aside, have)
+                self.refs[aside] = have
             if want:
                 git.update_ref(ref, want)
             else:
                 git.run("update-ref", "-d", ref)
             found.append(f"moved {ref}")
-        if found:  # the quarantine refs just made are the controller's own
-            self.refs = self._protected_refs()
+        # never re-read the refs as the new record here: an agent still in its turn may be
+        # moving another one right now (a re-read once recorded its moved base branch as good)
         return found
 
     def _check_worktrees(self, culprit: AgentState | None) -> list[str]:

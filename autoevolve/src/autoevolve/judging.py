@@ -6,13 +6,13 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autolab_shared.appendrow import sanitise
-from autolab_shared.audit import audit
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.noise import pooled_noise
-from autolab_shared.replicates import group_configs, replicate_groups
-from autolab_shared.results import History, parse_results
-from autolab_shared.scale import scale_for
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.scale import scale_for
+from autolab_shared.files.appendrow import sanitise
+from autolab_shared.parsing.replicates import group_configs, replicate_groups
+from autolab_shared.parsing.results import History, parse_results
+from autolab_shared.stats.audit import audit
+from autolab_shared.stats.noise import pooled_noise
 
 
 @dataclass(frozen=True)

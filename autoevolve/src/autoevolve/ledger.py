@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from autolab_shared.appendrow import append_row
-from autolab_shared.columns import STANDARD
-from autolab_shared.errors import AutolabError
-from autolab_shared.results import History, read_results
+from autolab_shared.core.errors import AutolabError
+from autolab_shared.files.appendrow import append_row
+from autolab_shared.parsing.columns import STANDARD
+from autolab_shared.parsing.results import History, read_results
 
 from .layout import PLACEMENT, POOLED_EXTRA
 

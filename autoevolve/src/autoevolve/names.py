@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from autolab_shared.errors import AutolabError
+from autolab_shared.core.errors import AutolabError
 
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.steer import SteerOptions, SteerReport, steer
+from autolab_shared.steering.steer import SteerOptions, SteerReport, steer
 
 from .ledger import read_or_none
 from .strategies import Strategy

@@ -7,7 +7,7 @@ import io
 from dataclasses import asdict
 from typing import Any
 
-from autolab_shared.results import History
+from autolab_shared.parsing.results import History
 
 from .board import Standing
 from .statefile import State

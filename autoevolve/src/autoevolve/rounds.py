@@ -9,9 +9,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from autolab_shared.decision import KEEP, RETEST, STRONG_KEEP
-from autolab_shared.judge import Judgement, RunInput, judge
-from autolab_shared.leaderboard import BOOKKEEPING
+from autolab_shared.report.leaderboard import BOOKKEEPING
+from autolab_shared.stats.decision import KEEP, RETEST, STRONG_KEEP
+from autolab_shared.stats.judge import Judgement, RunInput, judge
 
 from .competition import Competition
 from .failure import baseline_failure

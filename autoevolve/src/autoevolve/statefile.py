@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autolab_shared.errors import AutolabError
+from autolab_shared.core.errors import AutolabError
 
 from .layout import Layout
 from .names import UsageProblem, check_name

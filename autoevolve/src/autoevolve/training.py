@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from autolab_shared.errors import InputError
-from autolab_shared.runlog import read_runlog
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.runlog import read_runlog
 
 from .gpus import visible_devices
 from .procs import Finished, run_group

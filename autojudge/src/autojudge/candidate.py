@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from autolab_shared.appendrow import append_row
-from autolab_shared.decision import CRASH, RETEST
-from autolab_shared.diagnostics import ParseWarning
-from autolab_shared.gitinfo import head_commit
-from autolab_shared.judge import Judgement, RunInput
-from autolab_shared.replicates import latest_description
-from autolab_shared.results import History
-from autolab_shared.runlog import RunLog
-from autolab_shared.runvalue import measured_value
-from autolab_shared.verdictrow import verdict_row
+from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.files.appendrow import append_row
+from autolab_shared.files.gitinfo import head_commit
+from autolab_shared.parsing.replicates import latest_description
+from autolab_shared.parsing.results import History
+from autolab_shared.parsing.runlog import RunLog
+from autolab_shared.parsing.runvalue import measured_value
+from autolab_shared.stats.decision import CRASH, RETEST
+from autolab_shared.stats.judge import Judgement, RunInput
+from autolab_shared.stats.verdictrow import verdict_row
 
 
 def run_input(

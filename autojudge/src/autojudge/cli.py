@@ -6,24 +6,24 @@ from typing import TYPE_CHECKING
 
 import click
 
-from autolab_shared.command import AutolabCommand, epilog
-from autolab_shared.diagnostics import ParseWarning
-from autolab_shared.errors import AutolabError
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.inputkind import swapped_inputs
-from autolab_shared.inputs import load_history, load_runlog
-from autolab_shared.options import (
+from autolab_shared.cli.command import AutolabCommand, epilog
+from autolab_shared.cli.options import (
     CONTEXT_SETTINGS,
     FiniteFloat,
     common_options,
     metric_options,
     results_option,
 )
-from autolab_shared.output import warn_line
+from autolab_shared.cli.output import warn_line
+from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.files.inputs import load_history, load_runlog
+from autolab_shared.parsing.inputkind import swapped_inputs
 
 if TYPE_CHECKING:
-    from autolab_shared.decision import Policy
-    from autolab_shared.results import History
+    from autolab_shared.parsing.results import History
+    from autolab_shared.stats.decision import Policy
 
     from .extras import Extras
 
@@ -149,7 +149,7 @@ def cli(
         raise click.UsageError(swapped)
     # Imported here, and only what the mode needs, so that --help, --version and a single
     # verdict start fast (numpy is needed only to judge).
-    from autolab_shared.decision import Policy
+    from autolab_shared.stats.decision import Policy
 
     from .extras import Extras, write_extras
 
@@ -160,7 +160,7 @@ def cli(
     _check_noise(noise, history)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:
-        from autolab_shared.audit import audit
+        from autolab_shared.stats.audit import audit
 
         from . import render_audit
 
@@ -168,7 +168,7 @@ def cli(
         if extras.wanted:
             write_extras(extras, history, report, quiet)
         return render_audit.audit_output(report, history, output_format, quiet, no_color)
-    from autolab_shared.judge import JudgeOptions, judge
+    from autolab_shared.stats.judge import JudgeOptions, judge
 
     from . import render
 
@@ -213,7 +213,7 @@ def _check_noise(noise: float | None, history: History) -> None:
 
 def _check_paths(extras: Extras, results: str, run_log: str | None, append: bool) -> None:
     """Every output path is checked before anything is written (a clash with an input: exit 4)."""
-    from autolab_shared.outputpaths import OutputClash, check_outputs
+    from autolab_shared.files.outputpaths import OutputClash, check_outputs
 
     inputs = {"--results": results, "--run": run_log}
     outputs = {"--plot": extras.plot, "--plot-pareto": extras.pareto, "--html": extras.html}
@@ -231,7 +231,7 @@ def _extras_after(
     notes: list[ParseWarning],
 ) -> None:  # fmt: skip
     """Draw the charts and report; after --append a failure is a warning, not a failed run."""
-    from autolab_shared.audit import audit
+    from autolab_shared.stats.audit import audit
 
     from .extras import write_extras
 

@@ -11,13 +11,13 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from autolab_shared.atomicwrite import write_atomic
-from autolab_shared.errors import InputError
-from autolab_shared.output import write_lines
+from autolab_shared.cli.output import write_lines
+from autolab_shared.core.errors import InputError
+from autolab_shared.files.atomicwrite import write_atomic
 
 if TYPE_CHECKING:
-    from autolab_shared.audit import Audit
-    from autolab_shared.results import History
+    from autolab_shared.parsing.results import History
+    from autolab_shared.stats.audit import Audit
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Extras:
 
 
 def _charts(history: History, audit: Audit) -> tuple[bytes, bytes]:
-    from autolab_shared.progress import progress
+    from autolab_shared.report.progress import progress
 
     from .plot import pareto_png, progress_png
 
@@ -50,9 +50,9 @@ def _charts(history: History, audit: Audit) -> tuple[bytes, bytes]:
 
 
 def _html(history: History, audit: Audit, charts: tuple[bytes, bytes] | None) -> bytes:
-    from autolab_shared.leaderboard import find_pooled, leaderboard
-    from autolab_shared.results import read_results
-    from autolab_shared.steer import steer
+    from autolab_shared.parsing.results import read_results
+    from autolab_shared.report.leaderboard import find_pooled, leaderboard
+    from autolab_shared.steering.steer import steer
 
     from .plot import PlotUnavailable
     from .report import Charts, Leaderboard, report_html

@@ -1,7 +1,8 @@
 """The progress and Pareto charts as PNG bytes, drawn with matplotlib's Agg canvas.
 
 matplotlib is the optional ``plot`` extra (``pip install 'autolab-judge[plot]'``) and is imported
-only here, only when a chart is asked for. The data comes from :mod:`autolab_shared.progress`.
+only here, only when a chart is asked for.
+The data comes from :mod:`autolab_shared.report.progress`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from autolab_shared.errors import AutolabError
-from autolab_shared.metrics import MAX
-from autolab_shared.pareto import Point
-from autolab_shared.progress import (
+from autolab_shared.core.errors import AutolabError
+from autolab_shared.parsing.metrics import MAX
+from autolab_shared.parsing.results import History
+from autolab_shared.report.progress import (
     Progress,
     ProgressPoint,
     kept_flags,
@@ -24,7 +25,7 @@ from autolab_shared.progress import (
     robust_range,
     view_range,
 )
-from autolab_shared.results import History
+from autolab_shared.stats.pareto import Point
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -6,12 +6,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from autolab_shared.decision import Assessment
-from autolab_shared.diagnostics import ParseWarning
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.judge import Judgement
-from autolab_shared.noise import NoiseFloor
-from autolab_shared.output import envelope, print_lines, write_json, write_lines
+from autolab_shared.cli.output import envelope, print_lines, write_json, write_lines
+from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.stats.decision import Assessment
+from autolab_shared.stats.judge import Judgement
+from autolab_shared.stats.noise import NoiseFloor
 
 from . import __version__
 

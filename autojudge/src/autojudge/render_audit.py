@@ -6,13 +6,13 @@ import math
 import shlex
 from typing import Any
 
-from autolab_shared.audit import AUDIT_RERUNS, P_NIGHT_NONE, P_NIGHT_REAL, Audit, AuditRow
-from autolab_shared.commits import is_commit_hash
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.metrics import MAX
-from autolab_shared.output import envelope, print_lines, write_json, write_out
-from autolab_shared.results import History
-from autolab_shared.sparkline import sparkline
+from autolab_shared.cli.output import envelope, print_lines, write_json, write_out
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.parsing.commits import is_commit_hash
+from autolab_shared.parsing.metrics import MAX
+from autolab_shared.parsing.results import History
+from autolab_shared.report.sparkline import sparkline
+from autolab_shared.stats.audit import AUDIT_RERUNS, P_NIGHT_NONE, P_NIGHT_REAL, Audit, AuditRow
 
 from . import __version__
 from .render import noise_source

@@ -14,12 +14,12 @@ from html import escape
 from importlib.resources import files
 from string import Template
 
-from autolab_shared.audit import Audit, AuditRow
-from autolab_shared.leaderboard import LeaderRow
-from autolab_shared.metrics import MAX
-from autolab_shared.progress import night_counts
-from autolab_shared.results import Experiment, History
-from autolab_shared.steer import SteerReport
+from autolab_shared.parsing.metrics import MAX
+from autolab_shared.parsing.results import Experiment, History
+from autolab_shared.report.leaderboard import LeaderRow
+from autolab_shared.report.progress import night_counts
+from autolab_shared.stats.audit import Audit, AuditRow
+from autolab_shared.steering.steer import SteerReport
 
 from . import __version__
 from .render import noise_source

@@ -1,4 +1,5 @@
-"""autosteer command line: read options, call autolab_shared.steer, render, return an exit code."""
+"""autosteer command line: read options, call autolab_shared.steering.steer, render, return
+an exit code."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import gc
 
 import click
 
-from autolab_shared.command import AutolabCommand, epilog
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.inputs import load_history
-from autolab_shared.options import CONTEXT_SETTINGS, common_options, metric_options, results_option
+from autolab_shared.cli.command import AutolabCommand, epilog
+from autolab_shared.cli.options import (
+    CONTEXT_SETTINGS,
+    common_options,
+    metric_options,
+    results_option,
+)
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.files.inputs import load_history
 
 
 @click.command("autosteer", cls=AutolabCommand, context_settings=CONTEXT_SETTINGS, epilog=epilog())
@@ -79,7 +85,7 @@ def cli(
     Exit code: 0 progressing (keep going), 1 stuck (change direction), 2 inconclusive
     (too little history, or recent keeps within the noise floor: re-run before steering).
     """
-    from autolab_shared.taxonomy import load_taxonomy, taxonomy_toml
+    from autolab_shared.steering.taxonomy import load_taxonomy, taxonomy_toml
 
     from . import render
 
@@ -93,12 +99,12 @@ def cli(
     unknown = [p for p in pending if p not in known]
     if unknown:
         raise click.UsageError(f"unknown --pending category {unknown[0]!r}; see --show-taxonomy")
-    from autolab_shared.steer import SteerOptions, steer
+    from autolab_shared.steering.steer import SteerOptions, steer
 
     histories = [load_history(p, metric=metric, direction=direction) for p in results]
     git = None
     if git_repo is not None:
-        from autolab_shared.gitknobs import git_knob_changes
+        from autolab_shared.steering.gitknobs import git_knob_changes
 
         git = git_knob_changes(git_repo, [e.commit for h in histories for e in h.experiments])
     opts = SteerOptions(mode=mode, window=window, suggestions=num_suggestions, seed=seed,

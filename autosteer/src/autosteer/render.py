@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autolab_shared.exitcodes import ExitCode
-from autolab_shared.output import envelope, print_lines, write_json, write_lines, write_out
-from autolab_shared.results import History
-from autolab_shared.steer import CategoryRow, SteerReport
+from autolab_shared.cli.output import envelope, print_lines, write_json, write_lines, write_out
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.parsing.results import History
+from autolab_shared.steering.steer import CategoryRow, SteerReport
 
 from . import __version__
 

@@ -1,0 +1,3 @@
+"""The click plumbing of the three CLIs: commands, shared options, output envelopes, safe text,
+streams.
+"""

@@ -1,0 +1,3 @@
+"""The words every other wing uses: errors, exit codes, per-line diagnostics, array types and the
+working scale.
+"""

@@ -1,0 +1,3 @@
+"""Touching the file system, processes and git safely: appends, atomic writes, inputs, output
+checks.
+"""

@@ -1,0 +1,1 @@
+"""Reading results files and run.logs into typed records."""

@@ -1,0 +1,236 @@
+"""Replicates: rows that measured one configuration, pooled into a :class:`Config`.
+
+Rows are replicates when they share a git hash *and* describe the same change: the same
+description (case, spacing and trailing ``(...)``/``[...]`` notes aside), an empty one, or one
+that says near its start that it repeats a run (re-run, seed, repeat, verify, validate,
+reproduce, replicate, ``run 3``, a numbered ``baseline 2``), or that names
+``rerun-of:<hash>``. Rows that share a hash but describe different changes are separate
+experiments (agents that never commit, or that log the parent's hash): see
+:func:`reused_commits`. Commits that are not hashes (``baseline``, ``-``) never pool.
+numpy is imported only to build value arrays, so reading a history without replicates (as
+autosteer often does) never loads it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from autolab_shared.core.scale import Scale
+from autolab_shared.parsing.commits import is_commit_hash
+from autolab_shared.parsing.status import DISCARD, KEEP
+
+if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
+    from autolab_shared.parsing.results import Experiment
+
+_RERUN_OF = re.compile(r"\bre-?run[-_ ]of[:= ]\s*([0-9a-fA-F]{7,40})\b", re.I)
+_REPEAT = re.compile(
+    r"\b(re-?run\w*|re-?ran|seeds?|repeat\w*|verif(?:y|ie[sd]|ying)|validat(?:e[sd]?|ing)"
+    r"|reproduc\w*|replicat\w*|run ?#?\d{1,3})\b",
+    re.I,
+)
+REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
+_NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
+_SPACE = re.compile(r"[\s_]+")
+_COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
+
+
+class Row(Protocol):
+    """What grouping reads of a row: its commit cell and its description."""
+
+    @property
+    def commit(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+
+
+def change_of(description: str) -> str:
+    """The change a description names: lower case, spacing folded, trailing notes dropped."""
+    text = description.strip().lower()
+    while (stripped := _NOTE.sub("", text)) != text:
+        text = stripped
+    text = _SPACE.sub(" ", text).strip(" .;:,-")
+    counted = _COUNTED.fullmatch(text)
+    return counted.group(1) if counted else text
+
+
+def says_repeat(description: str) -> bool:
+    """True when a description says, near its start, that it repeats a run (rerun, seed, ...).
+
+    Later words are more often the change itself ("... verify roundtrip exact", "... validation").
+    """
+    return _REPEAT.search(description[:REPEAT_SPAN]) is not None
+
+
+class _Keys:
+    """Assigns replicate keys row by row: one key per (hash, change), in file order."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}  # hash -> raw description of its first row
+        self.changes: dict[str, dict[str, str]] = {}  # hash -> change -> key (once reused)
+        self.last: dict[str, str] = {}  # hash -> key of its latest row
+        self.reused: dict[str, int] = {}  # hash -> distinct changes logged under it
+
+    def key(self, commit: str, description: str, row: int) -> str:
+        found = _RERUN_OF.search(description) if "run" in description.lower() else None
+        if found:
+            target = found.group(1).lower()
+            return self.last.get(target, target)
+        if not is_commit_hash(commit):
+            return f"#row{row}"
+        sha = commit.lower()
+        if sha not in self.first:
+            self.first[sha] = description
+            self.last[sha] = sha
+            return sha
+        if description == self.first[sha] and sha not in self.changes:
+            self.last[sha] = sha
+            return sha  # the common case: an identical description, nothing to normalise
+        key = self._known(sha, description)
+        self.last[sha] = key
+        return key
+
+    def _known(self, sha: str, description: str) -> str:
+        changes = self.changes.setdefault(sha, {change_of(self.first[sha]): sha})
+        change = change_of(description)
+        if change in changes:
+            return changes[change]
+        if not change or says_repeat(description):
+            return self.last[sha]
+        key = f"{sha}~{len(changes) + 1}"
+        changes[change] = key
+        self.reused[sha] = len(changes)
+        return key
+
+
+_LAST: list[tuple[Sequence[Row], list[str]]] = []  # the last rows seen: keys are asked twice
+
+
+def replicate_keys(rows: Sequence[Row]) -> list[str]:
+    """The configuration each row measured (rows with equal keys are replicates)."""
+    last = _LAST[0] if _LAST else None  # one read: other threads may replace it
+    if last is not None and last[0] is rows:
+        return last[1]
+    keys = _Keys()
+    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    if isinstance(rows, tuple):  # immutable: safe to remember
+        _LAST[:] = [(rows, found)]
+    return found
+
+
+def candidate_key(rows: Sequence[Row], commit: str, description: str) -> str:
+    """The key a new row (commit, description) would get after ``rows``."""
+    keys = _Keys()
+    for i, r in enumerate(rows):
+        keys.key(r.commit, r.description, i)
+    commit = commit.strip()
+    return keys.key(commit, description, len(rows)) if is_commit_hash(commit) else "#candidate"
+
+
+def latest_description(rows: Sequence[Row], commit: str) -> str | None:
+    """The description of the latest row logged under hash ``commit``, or None."""
+    sha = commit.strip().lower()
+    if not is_commit_hash(sha):
+        return None
+    return next((r.description for r in reversed(rows) if r.commit.lower() == sha), None)
+
+
+def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
+    """Hashes under which rows describe more than one change: hash -> number of changes."""
+    keys = _Keys()
+    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    if isinstance(rows, tuple):
+        _LAST[:] = [(rows, found)]
+    return keys.reused
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration: every row that measured it, in file order."""
+
+    key: str
+    rows: tuple[Experiment, ...]
+
+    @property
+    def first(self) -> Experiment:
+        return self.rows[0]
+
+    @property
+    def valued(self) -> tuple[Experiment, ...]:
+        """Rows with a metric value (not crashes)."""
+        found: tuple[Experiment, ...] | None = self.__dict__.get("_valued")
+        if found is None:
+            found = self.__dict__["_valued"] = tuple(r for r in self.rows if r.value is not None)
+        return found
+
+    @property
+    def memory_gb(self) -> float | None:
+        """The largest peak memory recorded for it."""
+        mems = [r.memory_gb for r in self.valued if r.memory_gb is not None]
+        return max(mems) if mems else None
+
+    @property
+    def label(self) -> bool | None:
+        """True if any row kept it, False if a row discarded it, None when no row says."""
+        if "_label" not in self.__dict__:
+            statuses = {r.status for r in self.valued}
+            label = True if KEEP in statuses else False if DISCARD in statuses else None
+            self.__dict__["_label"] = label
+        found: bool | None = self.__dict__["_label"]
+        return found
+
+    def x(self, scale: Scale) -> FloatArray:
+        """Its values on the working scale (computed once per scale; do not modify)."""
+        return self._on(scale)[1]
+
+    def mean_x(self, scale: Scale) -> float:
+        """The mean of its working values (NaN for a crash)."""
+        mean: float = self._on(scale)[2]
+        return mean
+
+    def _on(self, scale: Scale) -> tuple[Scale, FloatArray, float]:
+        """(scale, values, mean) on the working scale, kept for the last scale asked."""
+        cached: tuple[Scale, FloatArray, float] | None = self.__dict__.get("_x")
+        if cached is None or (cached[0] is not scale and cached[0] != scale):
+            import numpy as np  # here, not at the top: see the module docstring
+
+            xs = [scale.to_x(r.value) for r in self.valued if r.value is not None]
+            arr = np.array(xs)
+            arr.flags.writeable = False  # shared by every caller
+            cached = (scale, arr, sum(xs) / len(xs) if xs else math.nan)
+            self.__dict__["_x"] = cached
+        return cached
+
+
+def group_configs(experiments: Sequence[Experiment], min_rows: int = 1) -> list[Config]:
+    """Pool rows by replicate key, ordered by first appearance (those of `min_rows` or more)."""
+    rows: dict[str, list[Experiment]] = {}
+    for exp, key in zip(experiments, replicate_keys(experiments), strict=True):
+        rows.setdefault(key, []).append(exp)
+    return [Config(key, tuple(group)) for key, group in rows.items() if len(group) >= min_rows]
+
+
+def replicate_groups(
+    configs: Sequence[Config], scale: Scale, candidate: tuple[str, int, list[float]] | None = None
+) -> list[list[float]]:
+    """Working values of every configuration measured twice or more, ordered by its last row.
+
+    ``candidate`` (key, position, values) replaces that configuration's values, or adds them
+    at ``position`` when the key is new (runs not yet written as rows).
+    """
+    groups: list[tuple[int, list[float]]] = []
+    for config in configs:
+        if candidate is not None and config.key == candidate[0]:
+            x = candidate[2]
+        elif len(config.rows) < 2:
+            continue  # one row measures one value at most: no replicate group
+        else:
+            x = list(config.x(scale))
+        groups.append((config.rows[-1].index, x))
+    if candidate is not None and candidate[0] not in {c.key for c in configs}:
+        groups.append((candidate[1], candidate[2]))
+    return [g for _, g in sorted(groups, key=lambda t: t[0]) if len(g) >= 2]

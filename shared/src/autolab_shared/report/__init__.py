@@ -1,0 +1,1 @@
+"""What a chart, a sparkline or a leaderboard shows, as plain data."""

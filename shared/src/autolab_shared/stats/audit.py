@@ -1,0 +1,211 @@
+"""Audit a whole history: a verdict for every experiment and the keeps that survive FDR control.
+
+Frequentist: one-sided p_i = Φ(d_i/s_i) for H0 "no improvement" over all judged rows (not only
+keeps, which would be post-selection), Benjamini–Hochberg at q. Bayesian: local fdr
+1 − P(improvement) from the empirical-Bayes prior with s_i inflated by √(df/(df−2)) for the
+uncertainty in σ̂; the largest set of keeps whose mean lfdr ≤ q.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from autolab_shared.core.arrays import FloatArray
+from autolab_shared.core.scale import Scale, scale_for
+from autolab_shared.parsing.replicates import Config, group_configs, replicate_groups
+from autolab_shared.parsing.results import History
+from autolab_shared.stats.chain import ChainState, effect_span, fit_prior, replay, step
+from autolab_shared.stats.decision import (
+    CRASH,
+    EXIT_CODES,
+    Assessment,
+    Candidate,
+    Context,
+    Policy,
+    assess,
+)
+from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
+from autolab_shared.stats.nullnoise import consecutive_deltas
+from autolab_shared.stats.prior import EffectPrior
+
+BASELINE = "BASELINE"
+FDR_Q = 0.10
+AUDIT_RERUNS = 4
+P_NIGHT_REAL = 0.95  # night's verdict REAL IMPROVEMENT (exit 0) at or above
+P_NIGHT_NONE = 0.50  # NO REAL IMPROVEMENT (exit 1) at or below; NOT ENOUGH SIGNAL (2) between
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One configuration as judged at its time, with its FDR standing."""
+
+    config: Config
+    assessment: Assessment | None  # None for the baseline and crashes
+    kept: bool
+    p_value: float | None
+    lfdr: float | None
+    survives_bh: bool
+    survives_eb: bool
+
+    @property
+    def verdict(self) -> str:
+        """The label: the assessment's, or BASELINE / CRASH."""
+        if self.assessment is not None:
+            return self.assessment.verdict
+        return CRASH if not self.config.valued else BASELINE
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code the single call would have given: 0 for the baseline, 1 for a crash."""
+        if self.assessment is not None:
+            return int(self.assessment.exit_code)
+        return int(EXIT_CODES[CRASH]) if not self.config.valued else 0
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The whole-history audit."""
+
+    rows: tuple[AuditRow, ...]
+    noise: NoiseFloor
+    scale: Scale
+    baseline: Config | None
+    best: Config | None
+    improvement: float | None  # best mean − baseline mean, metric units (negative = better for min)
+    improvement_ci90: tuple[float, float] | None
+    p_real: float | None  # P(the final incumbent beats the baseline)
+    exit_verdict: int  # 0 real improvement, 1 none, 2 not enough signal
+    q: float
+
+    @property
+    def raw_improvement(self) -> float | None:
+        """Best kept value in the file − the baseline's first value (what the user sees)."""
+        if self.baseline is None or self.best_raw is None:
+            return None
+        first = self.baseline.valued[0].value
+        return None if first is None else self.best_raw - first
+
+    best_raw: float | None = None  # the best value of a kept row, as written in the file
+
+
+def benjamini_hochberg(p: FloatArray, q: float) -> FloatArray:
+    """Boolean mask of hypotheses rejected by BH at level q."""
+    m = p.size
+    if m == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(p)
+    passed = p[order] <= q * np.arange(1, m + 1) / m
+    k = int(np.max(np.flatnonzero(passed))) + 1 if passed.any() else 0
+    mask = np.zeros(m, dtype=bool)
+    mask[order[:k]] = True
+    return mask
+
+
+def _phi(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def audit(history: History, *, window: int = 0, noise: float | None = None, q: float = FDR_Q,
+          policy: Policy | None = None) -> Audit:  # fmt: skip
+    """Replay the whole history, judging every configuration against its incumbent."""
+    configs = group_configs(history.experiments)
+    values = [e.value for e in history.experiments if e.value is not None]
+    scale = scale_for(values, history.direction)
+    deltas = consecutive_deltas(history.experiments, scale)
+    floor = _noise(configs, scale, values, deltas, window, noise)
+    sigma2 = floor.sigma**2
+    span = effect_span(configs, scale)
+    first = replay(configs, scale, EffectPrior.default_prior(span=span), sigma2)
+    prior = fit_prior(first, sigma2, max(0.5 * floor.sigma, 1e-9), span)
+    pol = replace(policy or Policy(), min_df=0)
+    rows, state = _judge_all(configs, scale, prior, floor, pol)
+    rows = _fdr(rows, prior, floor, q)
+    return _conclude(rows, state, scale, floor, q)
+
+
+def _noise(configs: list[Config], scale: Scale, values: list[float], deltas: list[float],
+           window: int, noise: float | None) -> NoiseFloor:  # fmt: skip
+    if noise is not None:
+        return given_relative(noise, values, scale.log)
+    return history_noise(replicate_groups(configs, scale), deltas, window=window)
+
+
+def _judge_all(configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor,
+               policy: Policy) -> tuple[list[AuditRow], ChainState]:  # fmt: skip
+    state = ChainState()
+    rows = []
+    for config in configs:
+        x = config.x(scale)
+        assessment = None
+        if state.incumbent is not None and x.size:
+            inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
+            ctx = Context(
+                prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate
+            )
+            assessment = assess(Candidate(tuple(x), config.memory_gb), ctx, policy)
+        kept_before = len(state.kept)
+        step(state, config, scale, prior, floor.sigma**2)
+        kept = len(state.kept) > kept_before
+        rows.append(AuditRow(config, assessment, kept, None, None, False, False))
+    return rows, state
+
+
+def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) -> list[AuditRow]:
+    judged = [i for i, r in enumerate(rows) if r.assessment is not None]
+    if not judged:
+        return rows
+    d = np.array([rows[i].assessment.delta for i in judged])  # type: ignore[union-attr]
+    s = np.array([rows[i].assessment.delta_sd for i in judged])  # type: ignore[union-attr]
+    p = np.array([_phi(di / si) if si > 0 else float(di >= 0) for di, si in zip(d, s, strict=True)])
+    bh = benjamini_hochberg(p, q)
+    inflate = math.sqrt(floor.df / (floor.df - 2)) if floor.df > 2 else 2.0
+    s_eb = s * (1.0 if floor.known else inflate)
+    lfdr = np.array([1 - float(prior.posterior(di, si)[prior.grid < 0].sum())
+                     for di, si in zip(d, s_eb, strict=True)])  # fmt: skip
+    eb = _bayes_fdr_set([rows[i].kept for i in judged], lfdr, q)
+    out = list(rows)
+    for k, i in enumerate(judged):
+        out[i] = replace(rows[i], p_value=float(p[k]), lfdr=float(lfdr[k]),
+                         survives_bh=bool(bh[k] and rows[i].kept),
+                         survives_eb=bool(eb[k]))  # fmt: skip
+    return out
+
+
+def _bayes_fdr_set(kept: list[bool], lfdr: FloatArray, q: float) -> FloatArray:
+    """The largest set of keeps, taken in increasing lfdr, whose mean lfdr stays ≤ q."""
+    idx = np.array([i for i, k in enumerate(kept) if k], dtype=int)
+    chosen = np.zeros(lfdr.size, dtype=bool)
+    if idx.size == 0:
+        return chosen
+    order = idx[np.argsort(lfdr[idx])]
+    running = np.cumsum(lfdr[order]) / np.arange(1, order.size + 1)
+    ok = np.flatnonzero(running <= q)
+    if ok.size:
+        chosen[order[: int(ok.max()) + 1]] = True
+    return chosen
+
+
+def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: NoiseFloor,
+              q: float) -> Audit:  # fmt: skip
+    baseline = next((r.config for r in rows if r.config.x(scale).size), None)
+    inc, best = state.incumbent, state.incumbent_config
+    raw = state.best_raw.value if state.best_raw is not None else None
+    if inc is None or baseline is None or best is None or best is baseline:
+        return Audit(tuple(rows), floor, scale, baseline, best, None, None, None, 1, q, raw)
+    xb = baseline.x(scale)
+    diff = inc.mean - float(xb.mean())
+    sd = math.sqrt(inc.var + floor.sigma**2 / xb.size)
+    p_real = _phi(-diff / sd) if sd > 0 else float(diff < 0)
+    lo, hi = diff - 1.645 * sd, diff + 1.645 * sd
+    at = float(xb.mean())
+    ci = tuple(sorted((scale.delta_y(lo, at), scale.delta_y(hi, at))))
+    return Audit(tuple(rows), floor, scale, baseline, best, scale.delta_y(diff, at),
+                 (ci[0], ci[1]), p_real, night_verdict(p_real), q, raw)  # fmt: skip
+
+
+def night_verdict(p_real: float) -> int:
+    """Exit code of the night from P(final incumbent beats the baseline): 0, 1 or 2."""
+    return 0 if p_real >= P_NIGHT_REAL else 1 if p_real <= P_NIGHT_NONE else 2

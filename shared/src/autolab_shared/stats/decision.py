@@ -1,0 +1,255 @@
+"""Turn the posterior of one candidate's effect into a verdict.
+
+``confidence`` is P(δ < 0 | data): the posterior probability that the candidate is truly
+better than the incumbent. The label is a function of that probability (or, when the user
+priced memory or asked for ``strict``, of P(δ < −required gain)), through the one table
+:data:`LABELS`; every label has one exit code (:data:`EXIT_CODES`). docs/stats.md explains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from autolab_shared.core.arrays import FloatArray
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.stats.incumbent import Incumbent
+from autolab_shared.stats.noise import NoiseFloor
+from autolab_shared.stats.prior import EffectPrior
+from autolab_shared.stats.value import fresh_slot_value, retest_interval
+
+STRONG_KEEP = "STRONG_KEEP"
+KEEP = "KEEP"
+MARGINAL = "MARGINAL"
+RETEST = "RETEST"
+DISCARD = "DISCARD"
+CRASH = "CRASH"
+VERDICTS = (STRONG_KEEP, KEEP, MARGINAL, RETEST, DISCARD, CRASH)
+
+P_STRONG = 0.99  # STRONG_KEEP at or above
+P_KEEP = 0.80  # KEEP at or above
+P_MARGINAL = 0.50  # MARGINAL (a keep) at or above, once no re-run is affordable
+P_RETEST = 0.20  # RETEST at or above (below P_KEEP) while a re-run is affordable
+NON_INFERIOR = 0.90  # a simplification with P(not worse by 0.5 σ̂) at or above: KEEP
+
+# (label, exit code, rule on P = P(truly better), or on P(gain ≥ required) when one is set)
+LABELS = (
+    ("STRONG_KEEP", 0, f"P >= {P_STRONG}"),
+    ("KEEP", 0, f"{P_KEEP} <= P < {P_STRONG}"),
+    (
+        "RETEST",
+        2,
+        f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of"
+        " the incumbent, or where one more run is worth more than a fresh idea (EVSI); runs <= 2",
+    ),
+    ("MARGINAL", 0, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
+    ("DISCARD", 1, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
+    ("CRASH", 1, "the run produced no metric value"),
+)
+
+EXIT_CODES = {
+    STRONG_KEEP: ExitCode.KEEP,
+    KEEP: ExitCode.KEEP,
+    MARGINAL: ExitCode.KEEP,
+    RETEST: ExitCode.RETEST,
+    DISCARD: ExitCode.DISCARD,
+    CRASH: ExitCode.DISCARD,
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Decision settings: ``optimize`` (default) or ``strict``, retests, memory."""
+
+    name: str = "optimize"
+    strict_sigmas: float = 0.5
+    max_retests: int = 2
+    evsi_kappa: float = 1.0  # a re-run must be worth this many fresh ideas (0: always affordable)
+    retest_z: float = 1.0  # a first run within this many sd of the incumbent: one re-run
+    p_strong: float = P_STRONG
+    p_keep: float = P_KEEP
+    p_marginal: float = P_MARGINAL
+    p_retest: float = P_RETEST
+    max_memory_gb: float | None = None
+    memory_rate: float = 0.0  # relative gain required per relative memory growth (0: unpriced)
+    min_df: int = 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What is judged: its runs on the working scale, memory, and whether it simplifies."""
+
+    runs: tuple[float, ...]
+    memory_gb: float | None = None
+    simplification: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the history says when the candidate is judged."""
+
+    prior: EffectPrior
+    incumbent: Incumbent
+    noise: NoiseFloor
+    incumbent_memory_gb: float | None = None
+    crash_rate: float = 0.05
+    retest_rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A verdict with its evidence (working scale: negative delta = better)."""
+
+    verdict: str
+    p_improve: float
+    expected_gain: float
+    delta: float
+    delta_sd: float
+    ci90: tuple[float, float]
+    z: float
+    n_runs: int
+    evsi: float | None
+    slot_value: float | None
+    reasons: tuple[str, ...]
+    next_action: str | None
+    required_gain: float = 0.0  # relative gain the verdict asked for (memory price, strict margin)
+    p_required: float = math.nan  # P(gain ≥ required_gain): the probability the label used
+    memory_growth: float | None = None  # relative memory growth over the incumbent
+    memory_cap_gb: float | None = None  # the --max-memory-gb budget the verdict checked
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 keep, 1 discard/crash, 2 retest."""
+        return EXIT_CODES[self.verdict]
+
+
+def crash_assessment(reason: str) -> Assessment:
+    """The verdict for a candidate that produced no value."""
+    nan = math.nan
+    return Assessment(CRASH, 0.0, nan, nan, nan, (nan, nan), nan, 0, None, None, (reason,), None)
+
+
+def _interval(post: FloatArray, grid: FloatArray, level: float = 0.90) -> tuple[float, float]:
+    cdf = np.cumsum(post)
+    lo = float(grid[min(int(np.searchsorted(cdf, (1 - level) / 2)), grid.size - 1)])
+    hi = float(grid[min(int(np.searchsorted(cdf, (1 + level) / 2)), grid.size - 1)])
+    return lo, hi
+
+
+def memory_growth(cand: Candidate, ctx: Context) -> float | None:
+    """Relative peak-memory growth of the candidate over the incumbent (None when unknown)."""
+    if cand.memory_gb is None or not ctx.incumbent_memory_gb:
+        return None
+    return (cand.memory_gb - ctx.incumbent_memory_gb) / ctx.incumbent_memory_gb
+
+
+def required_gain(cand: Candidate, ctx: Context, policy: Policy) -> float:
+    """The relative gain a keep needs: the memory price plus the strict margin."""
+    growth = memory_growth(cand, ctx)
+    price = policy.memory_rate * max(0.0, growth) if growth is not None else 0.0
+    margin = policy.strict_sigmas * ctx.noise.sigma if policy.name == "strict" else 0.0
+    return price + margin
+
+
+def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
+    """Judge one candidate against the incumbent."""
+    n = len(cand.runs)
+    d = float(np.mean(cand.runs)) - ctx.incumbent.mean
+    s = math.sqrt(ctx.noise.sigma**2 / n + ctx.incumbent.var)
+    post = ctx.prior.posterior(d, s)
+    grid = ctx.prior.grid
+    p = min(1.0, float(post[grid < 0].sum()))
+    need = required_gain(cand, ctx, policy)
+    p_need = min(1.0, float(post[grid < -need].sum())) if need > 0 else p
+    mean = float(post @ grid)
+    z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
+    verdict, reasons, action = _decide(cand, ctx, policy, post, p, p_need)
+    return Assessment(
+        verdict=verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
+        ci90=_interval(post, grid), z=z, n_runs=n, evsi=None, slot_value=None,
+        reasons=reasons, next_action=action, required_gain=need, p_required=p_need,
+        memory_growth=memory_growth(cand, ctx), memory_cap_gb=policy.max_memory_gb,
+    )  # fmt: skip
+
+
+def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
+    """The z = delta/sd range where a re-run is affordable: retests left, and one more run worth
+    more than a fresh idea (EVSI), or a first run within ``retest_z`` sd of the incumbent."""
+    n, sigma2 = len(cand.runs), ctx.noise.sigma**2
+    if n - 1 >= policy.max_retests or sigma2 <= 0:
+        return None
+    if policy.evsi_kappa <= 0:
+        return (-math.inf, math.inf)
+    slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var)
+    slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
+    span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot)
+    if n == 1 and policy.retest_z > 0:  # within the noise floor: the hull keeps it one interval
+        lo, hi = span if span is not None else (-policy.retest_z, policy.retest_z)
+        span = (min(lo, -policy.retest_z), max(hi, policy.retest_z))
+    return span
+
+
+def retest_zone(
+    span: tuple[float, float] | None, prob_at: Callable[[float], float], policy: Policy
+) -> tuple[float, float] | None:
+    """The z span as a range of P: [P at its worse end, P at its better end), widened to reach
+    P_MARGINAL, so that the labels stay ordered along P (and so along the measured value)."""
+    if span is None:
+        return None
+    lo = max(policy.p_retest, prob_at(span[1]) if math.isfinite(span[1]) else 0.0)
+    hi = max(policy.p_marginal, prob_at(span[0]) if math.isfinite(span[0]) else 1.0)
+    return lo, min(hi, policy.p_keep)
+
+
+def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> str:
+    """The label a probability of being better earns (the table :data:`LABELS`); ``zone`` is
+    the range of P where a re-run is affordable (:func:`retest_zone`)."""
+    if p >= policy.p_strong:
+        return STRONG_KEEP
+    if p >= policy.p_keep:
+        return KEEP
+    if zone is not None and zone[0] <= p < zone[1]:
+        return RETEST
+    if p >= policy.p_marginal and policy.name != "strict":
+        return MARGINAL
+    return DISCARD
+
+
+def _decide(
+    cand: Candidate,
+    ctx: Context,
+    policy: Policy,
+    post: FloatArray,
+    p: float,
+    p_need: float,
+) -> tuple[str, tuple[str, ...], str | None]:
+    if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
+        return DISCARD, ("memory",), None
+    banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
+    span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
+    s = math.sqrt(ctx.noise.sigma**2 / len(cand.runs) + ctx.incumbent.var)
+    grid = ctx.prior.grid
+
+    def prob(need: float) -> Callable[[float], float]:
+        return lambda zz: float(ctx.prior.posterior(zz * s, s)[grid < -need].sum())
+
+    need = required_gain(cand, ctx, policy)
+    label = label_for(p_need, zone=retest_zone(span, prob(need), policy), policy=policy)
+    plain = label_for(p, zone=retest_zone(span, prob(0.0), policy), policy=policy)
+    priced = p_need < p and label != plain
+    extra: tuple[str, ...] = ("memory_penalty",) if priced and policy.memory_rate > 0 else ()
+    if label in (MARGINAL, RETEST) and cand.simplification:
+        p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
+        if p_ok >= NON_INFERIOR and p_need >= policy.p_marginal:
+            return KEEP, ("non_inferior", *extra), None
+    if label == RETEST:
+        why = ("within_noise", "calibrate") if ctx.noise.source == "default" else ("within_noise",)
+        return RETEST, (*why, *extra), "rerun_candidate"
+    if label == DISCARD:
+        return DISCARD, ("no_expected_gain", *extra), None
+    if len(cand.runs) == 1 and ctx.noise.replicate_df < policy.min_df:
+        return label, ("expected_gain", *extra, "calibrate"), "rerun_to_calibrate"
+    return label, ("expected_gain", *extra), None

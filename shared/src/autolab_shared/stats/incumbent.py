@@ -1,0 +1,61 @@
+"""The incumbent as a posterior N(m, v) on the working scale, updated by every run.
+
+Kept runs update it through the shrunken effect; discarded runs are partial replicates of it
+(ignoring them would condition on the discard events, a selection bias). This removes the
+winner's curse of "best observed value" reporting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autolab_shared.core.arrays import FloatArray
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    """Posterior mean and variance of the incumbent's true working value."""
+
+    mean: float
+    var: float
+    key: str = ""
+
+    @property
+    def sd(self) -> float:
+        """Posterior sd."""
+        return float(np.sqrt(self.var))
+
+
+def start(runs: FloatArray, sigma2: float, key: str = "") -> Incumbent:
+    """The baseline: the mean of its runs, variance σ²/n."""
+    return Incumbent(float(np.mean(runs)), sigma2 / len(runs), key)
+
+
+def after_candidate(
+    inc: Incumbent,
+    post: FloatArray,
+    grid: FloatArray,
+    xbar: float,
+    n: int,
+    sigma2: float,
+    *,
+    kept: bool,
+    key: str = "",
+) -> Incumbent:
+    """Update with a candidate's n runs (mean xbar) given the posterior over its effect."""
+    wa, wb = 1.0 / max(inc.var, 1e-18), n / max(sigma2, 1e-18)
+    if kept:
+        mk = (wa * (inc.mean + grid) + wb * xbar) / (wa + wb)
+    else:
+        mk = (wa * inc.mean + wb * (xbar - grid)) / (wa + wb)
+    mean = float(post @ mk)
+    var = 1.0 / (wa + wb) + float(post @ (mk**2)) - mean**2
+    return Incumbent(mean, max(var, 1e-18), key if kept else inc.key)
+
+
+def confirm(inc: Incumbent, y: float, sigma2: float) -> Incumbent:
+    """A plain Gaussian update with one more run of the incumbent itself."""
+    var = 1.0 / (1.0 / max(inc.var, 1e-18) + 1.0 / max(sigma2, 1e-18))
+    return Incumbent(var * (inc.mean / max(inc.var, 1e-18) + y / max(sigma2, 1e-18)), var, inc.key)

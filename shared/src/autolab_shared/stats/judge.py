@@ -1,0 +1,282 @@
+"""Judge one candidate against a history: the library entry point behind ``autojudge``.
+
+The verdict never reads the candidate's own status word: the candidate's rows are taken out
+of the chain, pooled, and judged against the incumbent the chain had before them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from autolab_shared.core.errors import InputError
+from autolab_shared.core.scale import Scale, scale_for
+from autolab_shared.parsing.replicates import (
+    Config,
+    candidate_key,
+    group_configs,
+    replicate_groups,
+    replicate_keys,
+)
+from autolab_shared.parsing.results import Experiment, History
+from autolab_shared.stats.chain import ChainState, effect_span, fit_prior, recent, replay
+from autolab_shared.stats.decision import (
+    KEEP,
+    RETEST,
+    Assessment,
+    Candidate,
+    Context,
+    Policy,
+    assess,
+    crash_assessment,
+)
+from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise, min_replicate_df
+from autolab_shared.stats.nullnoise import consecutive_deltas
+from autolab_shared.stats.pareto import Point, dominating
+from autolab_shared.stats.prior import EffectPrior
+
+SIMPLIFICATION = re.compile(
+    r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b", re.I
+)
+STREAK_WARN = 10
+PLATEAU_WINDOW = 30
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """A candidate that is not (yet) a row: usually the run.log just produced."""
+
+    value: float | None
+    memory_gb: float | None
+    commit: str = ""
+    description: str = ""
+    crash: str | None = None  # crash class when the run produced no value
+    crash_detail: str = ""
+
+
+@dataclass(frozen=True)
+class JudgeOptions:
+    """--window, --noise (metric units) and the decision policy."""
+
+    window: int = 5
+    noise: float | None = None
+    policy: Policy = field(default_factory=Policy)
+
+
+@dataclass(frozen=True)
+class IncumbentView:
+    """The configuration the candidate was compared with, in metric units."""
+
+    commit: str
+    description: str
+    line: int
+    mean: float
+    sd: float
+    raw_best: float | None
+    memory_gb: float | None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Everything autojudge reports about one candidate."""
+
+    name: str
+    commit: str
+    description: str
+    metric: str
+    direction: str
+    assessment: Assessment
+    value: float | None
+    runs: int
+    memory_gb: float | None
+    incumbent: IncumbentView | None
+    delta: float | None
+    noise: NoiseFloor
+    noise_metric: float
+    pareto: str | None
+    dominated_by: tuple[str, ...]
+    crash: str | None
+    crash_detail: str
+    warnings: tuple[str, ...]
+    prior: EffectPrior
+
+    @property
+    def verdict(self) -> str:
+        return self.assessment.verdict
+
+
+def judge(
+    history: History, run: RunInput | None = None, options: JudgeOptions | None = None
+) -> Judgement:
+    """Judge the run (or, without one, the history's last row) against the rows before it."""
+    opts = options or JudgeOptions()
+    exps = history.experiments
+    if run is None and not exps:
+        raise InputError(history.path, "no experiments to judge (the file has no rows)")
+    configs = group_configs(exps)
+    key, cand_rows = _candidate_rows(exps, configs, run)
+    first = cand_rows[0].index if cand_rows else len(exps)
+    before = [c for c in configs if c.key != key and c.first.index < first]
+    values = [e.value for e in exps if e.value is not None]
+    if run is not None and run.value is not None:
+        values.append(run.value)
+    scale = scale_for(values, history.direction)
+    x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
+    if run is not None and run.value is not None:
+        x_cand.append(scale.to_x(run.value))
+    keys = replicate_keys(exps)[:first]
+    pairs = [(e, k) for e, k in zip(exps[:first], keys, strict=True) if k != key]
+    deltas = consecutive_deltas([e for e, _ in pairs], scale, [k for _, k in pairs])
+    noise = _noise(configs, len(exps), key, x_cand, scale, values, deltas, opts)
+    return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
+
+
+def _candidate_rows(
+    exps: tuple[Experiment, ...], configs: list[Config], run: RunInput | None
+) -> tuple[str, list[Experiment]]:
+    """The candidate's key and its rows already in the file (same commit and same change)."""
+    if run is None:
+        config = next(c for c in configs if c.rows[-1] is exps[-1])
+        return config.key, list(config.rows)
+    key = candidate_key(exps, run.commit, run.description)
+    return key, next((list(c.rows) for c in configs if c.key == key), [])
+
+
+def _noise(
+    configs: list[Config], n_rows: int, key: str, x_cand: list[float], scale: Scale,
+    values: list[float], deltas: list[float], opts: JudgeOptions,
+) -> NoiseFloor:  # fmt: skip
+    if opts.noise is not None:
+        return given_relative(opts.noise, values, scale.log)
+    groups = replicate_groups(configs, scale, (key, n_rows, x_cand))
+    return history_noise(groups, deltas, window=opts.window)
+
+
+def _judge(
+    history: History, run: RunInput | None, opts: JudgeOptions, key: str,
+    cand_rows: list[Experiment], before: list[Config], scale: Scale,
+    x_cand: list[float], noise: NoiseFloor,
+) -> Judgement:  # fmt: skip
+    sigma2 = noise.sigma**2
+    smooth = max(0.5 * noise.sigma, 1e-9)
+    span = effect_span(before, scale, x_cand)
+    before = recent(before, scale)
+    first = replay(before, scale, EffectPrior.default_prior(span=span), sigma2)
+    prior = fit_prior(first, sigma2, smooth, span)
+    state = replay(before, scale, prior, sigma2)
+    crash, detail = _crash_of(run, x_cand)
+    memory = _memory(cand_rows, run)
+    n_exp = len(history.experiments) + (1 if run is not None else 0)
+    policy = replace(opts.policy, min_df=max(opts.policy.min_df, min_replicate_df(n_exp)))
+    if crash is not None:
+        assessment = crash_assessment(crash)
+    elif state.incumbent is None:
+        assessment = _baseline(len(x_cand), noise, policy)
+    else:
+        desc = run.description if run is not None else cand_rows[-1].description
+        cand = Candidate(tuple(x_cand), memory, bool(SIMPLIFICATION.search(desc or "")))
+        inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
+        ctx = Context(prior, state.incumbent, noise, inc_mem, state.crash_rate, state.retest_rate)
+        assessment = assess(cand, ctx, policy)
+    return _assemble(history, run, cand_rows, scale, x_cand, noise, state, prior, assessment,
+                     crash, detail, memory)  # fmt: skip
+
+
+def _crash_of(run: RunInput | None, x_cand: list[float]) -> tuple[str | None, str]:
+    if run is not None and (run.crash is not None or run.value is None):
+        return run.crash or "no_value", run.crash_detail
+    if not x_cand:
+        return "crash", "the candidate row has no metric value"
+    return None, ""
+
+
+def _memory(cand_rows: list[Experiment], run: RunInput | None) -> float | None:
+    mems = [e.memory_gb for e in cand_rows if e.memory_gb is not None and e.value is not None]
+    if run is not None and run.memory_gb is not None:
+        mems.append(run.memory_gb)
+    return max(mems) if mems else None
+
+
+def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
+    """The first configuration has nothing to beat; it needs a replicate for σ̂."""
+    nan = math.nan
+    needs_rerun = n < 2 and not noise.known and noise.replicate_df < policy.min_df
+    verdict, reason = (RETEST, "calibrate") if needs_rerun else (KEEP, "baseline")
+    action = "rerun_candidate" if needs_rerun else None
+    return Assessment(
+        verdict, nan, nan, nan, nan, (nan, nan), nan, n, None, None, (reason,), action
+    )
+
+
+def _assemble(
+    history: History, run: RunInput | None, cand_rows: list[Experiment], scale: Scale,
+    x_cand: list[float], noise: NoiseFloor, state: ChainState, prior: EffectPrior,
+    assessment: Assessment, crash: str | None, detail: str, memory: float | None,
+) -> Judgement:  # fmt: skip
+    inc = state.incumbent
+    at = inc.mean if inc is not None else (sum(x_cand) / len(x_cand) if x_cand else 0.0)
+    value = scale.to_y(sum(x_cand) / len(x_cand)) if x_cand and crash is None else None
+    delta = None
+    if inc is not None and value is not None:
+        delta = scale.delta_y(sum(x_cand) / len(x_cand) - inc.mean, inc.mean)
+    source = cand_rows[-1] if cand_rows else None
+    commit = run.commit if run is not None else (source.commit if source else "")
+    desc = run.description if run is not None else (source.description if source else "")
+    number = len(history.experiments) + 1 if run is not None else history.experiments[-1].index + 1
+    status, above = _pareto(state, scale, value, memory, history.direction, commit)
+    return Judgement(
+        name=f"experiment_{number:03d}", commit=commit, description=desc,
+        metric=history.metric, direction=history.direction, assessment=assessment,
+        value=value, runs=len(x_cand) if crash is None else 0, memory_gb=memory,
+        incumbent=_incumbent_view(state, scale), delta=delta, noise=noise,
+        noise_metric=scale.spread_y(noise.sigma, at), pareto=status, dominated_by=above,
+        crash=crash, crash_detail=detail, warnings=_warnings(state, noise), prior=prior,
+    )  # fmt: skip
+
+
+def _incumbent_view(state: ChainState, scale: Scale) -> IncumbentView | None:
+    inc, config = state.incumbent, state.incumbent_config
+    if inc is None or config is None:
+        return None
+    raw = state.best_raw.value if state.best_raw is not None else None
+    return IncumbentView(
+        commit=config.first.commit, description=config.first.description, line=config.first.line,
+        mean=scale.to_y(inc.mean), sd=scale.spread_y(inc.sd, inc.mean), raw_best=raw,
+        memory_gb=config.memory_gb,
+    )  # fmt: skip
+
+
+def _pareto(
+    state: ChainState, scale: Scale, value: float | None, memory: float | None,
+    direction: str, commit: str,
+) -> tuple[str | None, tuple[str, ...]]:  # fmt: skip
+    if value is None or memory is None:
+        return None, ()
+    others = []
+    for config in state.kept:
+        x, mem = config.x(scale), config.memory_gb
+        if x.size and mem is not None:
+            others.append(
+                Point(config.first.commit or config.key, scale.to_y(float(x.mean())), mem)
+            )
+    above = dominating(Point(commit or "candidate", value, memory), others, direction)
+    return ("DOMINATED" if above else "EFFICIENT"), tuple(p.key for p in above)
+
+
+def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:
+    out = []
+    if state.since_keep >= STREAK_WARN:
+        out.append(f"streak: {state.since_keep} experiments since the last keep; change direction")
+    if len(state.means) > PLATEAU_WINDOW:
+        gain = state.means[-PLATEAU_WINDOW - 1] - state.means[-1]
+        if gain < noise.sigma:
+            out.append(
+                f"plateau: the last {PLATEAU_WINDOW} experiments moved the incumbent by"
+                f" {gain * 100:.3f}% (less than one noise sd)"
+            )
+    if noise.note and noise.source != "default":
+        out.append(f"noise: {noise.note}")
+    if noise.outliers:
+        out.append(f"noise: {len(noise.outliers)} replicate run(s) look like outliers (|z| > 5)")
+    return tuple(out)

@@ -1,0 +1,84 @@
+"""The noise floor of a history without replicates: an empirical null (Efron 2004, 2010 ch. 6).
+
+Between two keeps every row is the same incumbent plus one change, so the difference of two
+consecutive non-kept rows is (δ_i − δ_j) + (ε_i − ε_j): pure noise N(0, 2σ²) when both changes
+did nothing, wider when they did. Assumption (stated in every output): the central peak of
+those differences is made of near-null changes. Central matching on the middle half (the MAD,
+Rousseeuw & Croux 1993) then gives σ̂ = 1.4826·MAD/√2, robust to real effects in the tails.
+Exact zeros (logging duplicates, not runs) are left out. Pure Python: no numpy import.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autolab_shared.core.scale import Scale
+from autolab_shared.parsing.replicates import replicate_keys
+from autolab_shared.parsing.results import Experiment
+from autolab_shared.parsing.status import DISCARD, KEEP
+
+MIN_PAIRS = 10
+MAX_ZERO_SHARE = 0.5
+MAD_TO_SD = 1.4826
+# Variance of the MAD-based σ̂ is about 1.36 σ²/n for independent normal data (37 % efficiency,
+# df ≈ 0.37·n); consecutive differences overlap, which the simulation (benchmarks/sigma_sim.py)
+# puts at about half that information.
+DF_PER_PAIR = 0.37 * 0.5
+ESTIMATOR = "empirical null: 1.4826*MAD/sqrt(2) of differences of consecutive non-kept rows"
+
+
+@dataclass(frozen=True)
+class NullNoise:
+    """σ̂ from the central peak of the history's deltas, and on how many differences."""
+
+    sigma: float
+    pairs: int
+    zeros: int
+
+    @property
+    def df(self) -> float:
+        """Effective degrees of freedom (its weight when pooled with replicates)."""
+        return DF_PER_PAIR * self.pairs
+
+
+def consecutive_deltas(
+    experiments: Sequence[Experiment], scale: Scale, keys: Sequence[str] | None = None
+) -> list[float]:
+    """Differences of consecutive non-kept first runs between keeps, on the working scale.
+
+    A row counts as kept by its status word, or greedily (better than every earlier value)
+    when it has none; repeat runs of one configuration and crashes are skipped.
+    """
+    seen: set[str] = set()
+    out: list[float] = []
+    last: float | None = None
+    best = math.inf
+    for exp, key in zip(experiments, keys or replicate_keys(experiments), strict=True):
+        if exp.value is None or key in seen:
+            continue
+        seen.add(key)
+        x = scale.to_x(exp.value)
+        kept = exp.status == KEEP if exp.status in (KEEP, DISCARD) else x < best
+        if kept:
+            best, last = min(best, x), None
+            continue
+        if last is not None:
+            out.append(x - last)
+        last = x
+    return out
+
+
+def empirical_null(deltas: Sequence[float]) -> NullNoise | None:
+    """σ̂ by central matching, or None when there is no usable central peak."""
+    nonzero = [d for d in deltas if d != 0.0]
+    zeros = len(deltas) - len(nonzero)
+    if len(nonzero) < MIN_PAIRS or zeros > MAX_ZERO_SHARE * len(deltas):
+        return None
+    centre = statistics.median(nonzero)
+    mad = statistics.median(abs(d - centre) for d in nonzero)
+    if not mad > 0:
+        return None
+    return NullNoise(MAD_TO_SD * mad / math.sqrt(2.0), len(nonzero), zeros)

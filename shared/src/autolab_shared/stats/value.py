@@ -1,0 +1,83 @@
+"""Value of information: is one more run of this candidate worth more than a fresh idea?"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autolab_shared.core.arrays import FloatArray
+from autolab_shared.stats.prior import EffectPrior
+
+
+def evsi_one_more_run(
+    prior: EffectPrior, post: FloatArray, d: float, n: int, sigma2: float, v: float
+) -> float:
+    """Expected gain from deciding after one more run minus the gain of deciding now."""
+    grid = prior.grid
+    rho = v / (v + sigma2 / n)
+    var_u = v * (sigma2 / n) / (v + sigma2 / n)
+    m_k = (n * d + grid + (d - grid) * rho) / (n + 1)
+    sd = math.sqrt(var_u + sigma2) / (n + 1)
+    se_next = math.sqrt(sigma2 / (n + 1) + v)
+    centre = float(post @ m_k)
+    spread = math.sqrt(max(float(post @ (m_k**2)) - centre**2, 0.0))
+    dg = np.linspace(centre - 6 * (sd + spread), centre + 6 * (sd + spread), 81).astype(np.float64)
+    dens = (post[None, :] * np.exp(-0.5 * ((dg[:, None] - m_k[None, :]) / sd) ** 2)).sum(axis=1)
+    dens /= dens.sum()
+    v_next = float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se_next)))
+    v_now = max(0.0, -float(post @ grid))
+    return v_next - v_now
+
+
+_SLOTS: dict[tuple[int, float, float], float] = {}
+
+
+def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
+    """Expected gain of a fresh candidate (memoised on the prior and the rounded variances)."""
+    key = (hash(prior.weights.tobytes()), float(f"{sigma2:.3g}"), float(f"{v:.2g}"))
+    if key not in _SLOTS:
+        if len(_SLOTS) > 4096:
+            _SLOTS.clear()
+        _SLOTS[key] = _fresh_slot_value(prior, sigma2, v)
+    return _SLOTS[key]
+
+
+def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
+    """Expected gain of spending one run on a fresh candidate decided after one run."""
+    se = math.sqrt(sigma2 + v)
+    w, grid = prior.weights, prior.grid
+    mu = float(w @ grid)
+    sd = math.sqrt(max(float(w @ grid**2) - mu**2, 0.0) + se**2)
+    dg = np.linspace(mu - 6 * sd, mu + 6 * sd, 161).astype(np.float64)
+    dens = (w[None, :] * np.exp(-0.5 * ((dg[:, None] - grid[None, :]) / se) ** 2)).sum(axis=1)
+    dens /= dens.sum()
+    return float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se)))
+
+
+RETEST_Z = np.linspace(-4.0, 4.0, 17)  # deltas, in units of their sd, where EVSI is evaluated
+_INTERVALS: dict[tuple[int, int, float, float, float], tuple[float, float] | None] = {}
+
+
+def retest_interval(
+    prior: EffectPrior, n: int, sigma2: float, v: float, slot: float
+) -> tuple[float, float] | None:
+    """The z = delta/sd range in which one more run is worth more than ``slot`` (a fresh idea).
+
+    The hull of the z values on :data:`RETEST_Z` where the EVSI exceeds the slot value, so that
+    a better measured value never moves a candidate from RETEST back to a worse label. Memoised
+    on the prior's weights and the rounded variances (an audit asks thousands of times).
+    """
+    weights = hash(prior.weights.tobytes())  # a refitted prior is another prior
+    key = (weights, n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"))
+    if key not in _INTERVALS:
+        if len(_INTERVALS) > 4096:
+            _INTERVALS.clear()
+        s = math.sqrt(sigma2 / n + v)
+        worth = [
+            float(z)
+            for z in RETEST_Z
+            if evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v) > slot
+        ]
+        _INTERVALS[key] = (min(worth), max(worth)) if worth else None
+    return _INTERVALS[key]

@@ -1,0 +1,1 @@
+"""Categories, knob values, the idea catalogue and the bandit behind autosteer."""

@@ -1,0 +1,347 @@
+"""Classify an experiment description into a taxonomy category, with tags.
+
+The first rule of the taxonomy whose patterns match wins. Rules run on the change part of the
+description first (:func:`change_part`), then on the whole description; when neither matches
+the category is ``other``. Text is lower-cased and ``_`` read as a space before matching, so
+``MATRIX_LR`` and "matrix lr" look the same. Results are cached per description.
+
+A change part that lists several settings (``A + B``, ``A, B and C``, ``X=1 Y=2``) is split
+into items (:func:`change_items`) and each item classified on its own; the list is tagged
+``multi_change`` and gets its main change or ``combination`` (see :mod:`.listing`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from autolab_shared.steering.listing import (
+    MULTI_CHANGE,
+    Item,
+    base_word,
+    change_items,
+    count_settings,
+    is_head_size,
+    main_category,
+    main_items,
+    may_list,
+    setting_key,
+    sizes_model,
+    without_asides,
+)
+from autolab_shared.steering.taxonomy import (
+    OTHER,
+    Taxonomy,
+    compile_pattern,
+    load_taxonomy,
+    prepare_pattern,
+)
+
+CHANGE, FULL, NONE = "change", "full", "none"
+ATTENTION, MODEL_SCALE = "attention", "model_scale"
+# Only the first MAX_CHARS characters of a description are read: the change is stated at its
+# start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
+MAX_CHARS = 4000
+
+# Leading labels that name the run rather than the change: "gpu0:", "agent2:", "exp12",
+# "exp3_", "[Phase1:Adam]", "Hypothesis:".
+_PREFIX = re.compile(
+    r"(?:(?:gpu|agent|worker|node|exp(?:eriment)?|run|trial|iter(?:ation)?)\s*[#_-]?\d+[a-z]?"
+    r"(?:\s*[:.)\]_-]\s*|\s+|$)"
+    r"|\[[^\]\n]{0,60}\]\s*"
+    r"|(?:single\s+)?hypothesis\s*:\s*"
+    r"|issue\s*#\d{1,9}\s*:\s*"
+    r"|(?:after|on|at|with|given|since|now that|once)\s[^,;:\n]{0,200}?,\s+)",
+    re.IGNORECASE,
+)
+_MAX_LABELS = 16
+# A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
+_AFTER_LABEL = re.compile(r": | — | – | - ")
+COMBINATION = "combination"
+# Where the change part ends and the reasons, results or the base it was tried on begin.
+_CUT = re.compile(
+    r"\(hypothesis| \(| — | – | - |: |; | \| "
+    r"| (?:on|at|with|for|after|over|instead of|replacing|replaces|will|because|so that|which) "
+    r"| (?:while )?(?:keeping|holding) "
+    r"""| to (?![\d.+\-"'(]|2\*\*)""",
+    re.IGNORECASE,
+)
+
+
+def change_part(description: str) -> str:
+    """The change itself: run labels dropped, cut before reasons and results (docs/classifier.md).
+
+    >>> change_part("agent1: Embedding LR 0.6→0.8 (worse) — regressed")
+    'Embedding LR 0.6→0.8'
+    """
+    text = strip_labels(description)
+    cut = _CUT.search(text, 1)
+    if cut is not None:
+        text = text[: cut.start()]
+    text = text.strip(" \t,.;:-—–")
+    return text or description.strip()
+
+
+def _parts(text: str) -> tuple[str, str]:
+    """The change part of `text`, and the same read without asides in parentheses."""
+    part = change_part(text)
+    return part, change_part(without_asides(text)) if " (" in text else part
+
+
+def strip_labels(description: str) -> str:
+    """The description without leading run labels ("gpu0:", "exp3_", "[Phase1:Adam]",
+    "Hypothesis:") and without a leading context clause ("after X improved, ...")."""
+    text = description.strip()
+    pos = 0
+    for _ in range(_MAX_LABELS):  # bounded: no real description has more labels
+        m = _PREFIX.match(text, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return text[pos:]
+
+
+def normalise(text: str) -> str:
+    """What patterns see: lower case, ``_`` as a space."""
+    return text.lower().replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The category of one description, its tags, and why.
+
+    `matched` is the text the winning pattern matched and `pattern` that pattern; `on` says
+    where: ``change`` (the change part), ``full`` (the whole description) or ``none`` (other).
+    """
+
+    category: str
+    tags: tuple[str, ...]
+    matched: str
+    on: str
+    pattern: str = ""
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Patterns of one rule searched as one alternation; `each` names the one that matched."""
+
+    any_of: re.Pattern[str]
+    each: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+class Classifier:
+    """Callable description -> :class:`Classification` for one taxonomy (built-in if None).
+
+    Each rule's patterns are searched as one or a few alternations (see `_compile_rule`), and
+    results are cached per description (`cache_size` entries, least recently used dropped).
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, cache_size: int = 1 << 18) -> None:
+        self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+        self._checks = tuple(
+            (rule.category, group)
+            for rule in self.taxonomy.rules
+            for group in _compile_rule(rule.patterns)
+        )
+        self._tags = tuple(
+            (name, group)
+            for name, patterns in self.taxonomy.tags.items()
+            for group in _compile_rule(patterns)
+        )
+        self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
+        self._cached = lru_cache(maxsize=cache_size)(self._tagged)
+        self._item = lru_cache(maxsize=1 << 16)(self._first)  # items recur across rows
+
+    def __call__(self, description: str) -> Classification:
+        return self._cached(description)
+
+    def category(self, description: str) -> str:
+        """Just the category name."""
+        return self._cached(description).category
+
+    def read_history(
+        self, descriptions: Sequence[str], kept: Sequence[bool]
+    ) -> list[Classification]:
+        """Each description in history order, classified as a call does, except that the
+        items of a list already in force (set the same way by an earlier kept row) are its
+        base, not its change: after "SWA" was kept, "SWA + LR2=4e-4" is a learning-rate
+        change, and after "N_BLOCKS=6 BS=8" was, "N_BLOCKS=6 BS=8 WD=0" is regularization."""
+        in_force: dict[str, str] = {}
+        out = []
+        for description, keep in zip(descriptions, kept, strict=True):
+            items = change_items(_parts(description[:MAX_CHARS])[1], description)
+            out.append(self._against(self(description), items, in_force))
+            if keep:
+                in_force.update(setting_key(item.text) for item in items)
+        return out
+
+    def _against(
+        self, found: Classification, items: list[Item], in_force: dict[str, str]
+    ) -> Classification:
+        """`found` re-read without the items already in force (unchanged when none or all are)."""
+        if len(items) < 2:
+            return found
+        new = [i for i in items if in_force.get(setting_key(i.text)[0]) != setting_key(i.text)[1]]
+        if not new or len(new) == len(items):
+            return found
+        if len(new) > 1:
+            return self._classify_list(new, found.tags) or found
+        first = self._item(normalise(new[0].text))
+        if first is None:
+            return found
+        return Classification(first[0], found.tags, first[2], CHANGE, first[1])
+
+    def _tagged(self, description: str) -> Classification:
+        """The classification; a combination is always a multi_change."""
+        found = self._classify(description[:MAX_CHARS])
+        if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        return found
+
+    def _classify(self, description: str) -> Classification:
+        raw, bare = _parts(description)
+        tags = self._tag(normalise(bare))
+        found = self._classify_part(description, tags, (raw, bare))
+        if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
+            found = self._after_label(description, raw, tags, found)
+        if found is not None:
+            return found
+        full = normalise(description)
+        first = self._first(full) if full != normalise(raw) else None
+        if first is None:
+            return Classification(OTHER, tags, "", NONE)
+        category, pattern, matched = first
+        return Classification(category, tags, matched, FULL, pattern)
+
+    def _after_label(
+        self, description: str, raw: str, tags: tuple[str, ...], found: Classification | None
+    ) -> Classification | None:
+        """The change stated after a label that names none ("raw sweep: latent_dim=24") or
+        the list after a combination word ("combo — warmdown 0.6 + matrix LR 0.05")."""
+        m = _AFTER_LABEL.search(strip_labels(description))
+        if m is None or change_part(m.string[: m.start()]) != raw:
+            return found
+        after = self._classify_part(m.string[m.end() :], tags)
+        if found is None:  # after a dash only a list: a single name there is a result
+            listed = after is not None and MULTI_CHANGE in after.tags
+            return after if m.group(0) == ": " or listed else None
+        if after is not None and MULTI_CHANGE in after.tags:
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        return found
+
+    def _classify_part(
+        self, text: str, tags: tuple[str, ...], parts: tuple[str, str] | None = None
+    ) -> Classification | None:
+        """The category of the change part of `text`, as one change or as a list; `parts`
+        are `text`'s change part with and without asides when already known."""
+        whole, part = parts if parts is not None else _parts(text)
+        if may_list(part):
+            items = change_items(part, text)
+            if len(items) > 1:
+                listed = self._classify_list(items, tags)
+                if listed is not None:
+                    return listed
+            if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than
+                whole = " ".join(item.text for item in items)  # X alone)": Y, tried on X
+                tags = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
+        text = normalise(whole)
+        found = self._first(text)
+        if found is None:
+            return None
+        category, pattern, matched = found
+        if category == ATTENTION and is_head_size(text) and sizes_model(text):
+            category = MODEL_SCALE  # "depth 12 width 768 head_dim 64": one size change
+        return Classification(category, tags, matched, CHANGE, pattern)
+
+    def _classify_list(self, items: list[Item], tags: tuple[str, ...]) -> Classification | None:
+        """A list of settings: the main change's category, or ``combination``; None when it
+        is no list (fewer than two settings, or no item matches a rule)."""
+        texts = [normalise(item.text) for item in items]
+        found = [self._item(text) for text in texts]
+        if all(f is None for f in found) or count_settings(items, found) < 2:
+            return None
+        describes = texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32": a config
+        if MULTI_CHANGE not in tags and not describes:
+            tags = (*tags, MULTI_CHANGE)
+        pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])
+        category = main_category([f[0] for f, _ in pairs], [t for _, t in pairs])
+        main = next((f for f, _ in pairs if f[0] == category), None)
+        if main is None:  # several kinds: what each item matched
+            return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
+        return Classification(category, tags, main[2], CHANGE, main[1])
+
+    def _first(self, text: str) -> tuple[str, str, str] | None:
+        """The first rule that matches, the pattern that matched and the text it matched."""
+        for category, search, group in self._searches:
+            m = search(text)
+            if m is not None:
+                return category, *_which(group, text, m)
+        return None
+
+    def _tag(self, text: str) -> tuple[str, ...]:
+        found: list[str] = []
+        for name, group in self._tags:
+            if name not in found and group.any_of.search(text) is not None:
+                found.append(name)
+        return tuple(found)
+
+
+def _which(group: _Group, text: str, m: re.Match[str]) -> tuple[str, str]:
+    """The pattern of `group` that matched where its alternation did, and the text matched."""
+    for pattern, compiled in group.each:
+        found = compiled.match(text, m.start())
+        if found is not None:
+            return pattern, found.group(0)
+    return "", m.group(0)  # not reached: some pattern matches where the alternation did
+
+
+# "\bword..." is searched as "w(?<=\bw)ord...": the same matches, but an alternation whose
+# branches all start with a literal character lets the regex engine skip ahead quickly.
+_BOUNDARY_LITERAL = re.compile(r"\\b([a-z0-9 ])(?![?*+{])")
+_LITERAL = re.compile(r"[a-z0-9 ](?![?*+{])")
+
+
+def _kind(pattern: str) -> str:
+    if _BOUNDARY_LITERAL.match(pattern) or _LITERAL.match(pattern):
+        return "literal"
+    return "\\b" if pattern.startswith("\\b") else "^" if pattern.startswith("^") else ""
+
+
+def _searched(pattern: str) -> str:
+    m = _BOUNDARY_LITERAL.match(pattern)
+    if m is None:
+        return pattern
+    return f"{m.group(1)}(?<=\\b{m.group(1)}){pattern[m.end() :]}"
+
+
+def _compile_rule(patterns: tuple[str, ...]) -> tuple[_Group, ...]:
+    """The patterns in groups by how they start (a literal after \\b or alone, another \\b,
+    ^, anything else): Python's regex engine scans a uniform alternation of literal-led
+    branches several times faster than a mixed one."""
+    kinds: dict[str, list[str]] = {"literal": [], "\\b": [], "^": [], "": []}
+    for pattern in patterns:
+        compile_pattern(pattern)  # names the bad pattern, if any
+        kinds[_kind(prepare_pattern(pattern))].append(pattern)
+    groups = []
+    for members in kinds.values():
+        if members:
+            prepared = [prepare_pattern(p) for p in members]
+            any_of = re.compile("|".join(f"(?:{_searched(p)})" for p in prepared))
+            each = tuple((p, re.compile(q)) for p, q in zip(members, prepared, strict=True))
+            groups.append(_Group(any_of, each))
+    return tuple(groups)
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> Classifier:
+    """A shared classifier for the built-in taxonomy."""
+    return Classifier()
+
+
+def classify(description: str) -> Classification:
+    """Classify with the built-in taxonomy."""
+    return default_classifier()(description)

@@ -1,0 +1,416 @@
+"""Where the next experiment should go: category table, regime and suggestions.
+
+The library entry point behind ``autosteer``: :func:`steer` takes parsed histories and
+returns a :class:`SteerReport`; rendering is the CLI's job.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.parsing.results import History
+from autolab_shared.stats.noise import NoiseFloor
+from autolab_shared.steering.bandit import pick
+from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.ideas import (
+    DEFAULTS,
+    Idea,
+    load_ideas,
+    tried_from,
+    untried,
+    values_equal,
+)
+from autolab_shared.steering.knobs import KnobChange, parse_knobs
+from autolab_shared.steering.knobstate import KnobState, knob_state
+from autolab_shared.steering.knobvalue import relative_step
+from autolab_shared.steering.steerdata import StepRow, describe, noise_of, steering_rows
+from autolab_shared.steering.taxonomy import Taxonomy, load_taxonomy
+
+RECENT = 10
+STUCK_STREAK = 10
+PLATEAU = 20
+MIN_HISTORY = 10
+EXPLOIT_RATE = 0.3  # auto exploits at this keep rate (last PLATEAU experiments) or more
+EXPLORE_RATE = 0.1  # and explores below this one
+PRIOR_TRIES = 4.0  # weight of the history's keep rate and gain in a category's posterior
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """One line of the category table: counts over the report window, and over the whole
+    history (`*_all`), which alone decides what was tried."""
+
+    name: str
+    tried: int
+    kept: int
+    real: int
+    crashed: int
+    median_gain: float | None  # relative, of the window's keeps
+    label: str  # EXPLOIT | NEUTRAL | AVOID | EXPLORE
+    evidence: str
+    score: float
+    tried_all: int = 0
+    kept_all: int = 0
+    median_delta: float | None = None  # metric units, of the window's keeps
+    median_gain_all: float | None = None  # relative, of every keep
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One thing to try next, with its reason in one line."""
+
+    category: str
+    text: str
+    why: str
+    idea: str | None = None
+    knob: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class SteerReport:
+    """Everything autosteer says about a set of histories."""
+
+    window: int
+    rows: int
+    categories: tuple[CategoryRow, ...]
+    regime: str  # progressing | stuck | inconclusive
+    regime_reason: str
+    mode: str  # the mode actually used
+    mode_reason: str
+    suggestions: tuple[Suggestion, ...]
+    angles: tuple[str, ...]
+    headline: str
+    noise: NoiseFloor
+    other_examples: tuple[str, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 progressing, 1 stuck, 2 inconclusive."""
+        return {"progressing": ExitCode.KEEP, "stuck": ExitCode.DISCARD}.get(
+            self.regime, ExitCode.RETEST
+        )
+
+
+@dataclass(frozen=True)
+class SteerOptions:
+    """Settings of one autosteer run."""
+
+    mode: str = "auto"
+    window: int = 50
+    suggestions: int = 3
+    seed: int | None = None
+    pending: tuple[str, ...] = ()
+    taxonomy: Taxonomy | None = None
+    ideas: tuple[Idea, ...] | None = None
+    git_changes: Mapping[str, tuple[KnobChange, ...]] | None = None  # commit -> its diff's
+
+
+def steer(histories: Sequence[History], options: SteerOptions | None = None) -> SteerReport:
+    """Analyse the histories and suggest what to try next."""
+    opts = options or SteerOptions()
+    taxonomy = opts.taxonomy or load_taxonomy()
+    classifier = Classifier(taxonomy)
+    noise = noise_of(histories)
+    facts = describe([e.description for h in histories for e in h.experiments], classifier)
+    rows = _with_git(steering_rows(histories, classifier, noise, facts), opts.git_changes)
+    arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
+    regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
+    rng = random.Random(opts.seed)
+    picks = pick(rows, arms, mode, max(opts.suggestions, 1), rng, opts.pending)
+    table = _table(rows[-opts.window :] if opts.window else rows, rows, arms, picks)
+    catalogue = opts.ideas if opts.ideas is not None else load_ideas()
+    tokens = [f.tokens for f in facts]
+    state = knob_state((r.knobs, r.kept) for r in rows)
+    suggestions = _suggest(rows, picks, catalogue, (regime, reason), opts.suggestions, tokens,
+                           state)  # fmt: skip
+    top = picks[0][0]
+    angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
+    others = tuple(r.description for r in rows if r.category == "other")[-5:]
+    return SteerReport(
+        window=opts.window, rows=len(rows), categories=table, regime=regime,
+        regime_reason=reason, mode=mode, mode_reason=why_mode, suggestions=tuple(suggestions),
+        angles=tuple(angles), headline=_headline(top, table), noise=noise, other_examples=others,
+    )  # fmt: skip
+
+
+def _with_git(
+    rows: list[StepRow], git: Mapping[str, tuple[KnobChange, ...]] | None
+) -> list[StepRow]:
+    """Rows whose commit's diff changed knobs carry those changes first (`--git`)."""
+    if not git:
+        return rows
+    out = []
+    for r in rows:
+        changes = git.get(r.commit.removesuffix("-dirty"), ())  # keyed by the bare hash
+        out.append(replace(r, knobs=(*changes, *r.knobs)) if changes else r)
+    return out
+
+
+def regime_of(
+    rows: Sequence[StepRow], mode: str = "auto", noise: NoiseFloor | None = None
+) -> tuple[str, str, str]:
+    """(regime, reason, mode to use): ``auto`` becomes exploit, explore or stays balanced."""
+    return _regime(rows, mode, noise)[:3]
+
+
+def _noise_words(noise: NoiseFloor | None) -> str:
+    if noise is None:
+        return "the noise floor"
+    return f"the noise floor ({noise.sigma:.2%}, {_noise_source(noise)})"
+
+
+def _noise_source(noise: NoiseFloor) -> str:
+    """Where σ̂ came from, in words: replicates, the history's empirical null, both, or neither."""
+    if noise.source in ("default", "given"):
+        return (
+            "assumed: no replicates and no usable history" if noise.source == "default" else "given"
+        )
+    parts = [f"{noise.groups} replicate group(s)"] if noise.groups else []
+    if noise.null is not None and "history" in noise.source:
+        parts.append(f"the empirical null of {noise.null.pairs} consecutive differences")
+    return "from " + " and ".join(parts or ["the history"])
+
+
+def _regime(
+    rows: Sequence[StepRow], mode: str, noise: NoiseFloor | None = None
+) -> tuple[str, str, str, str]:
+    """progressing / stuck / inconclusive with its reason, and the mode to use with its reason
+    (docs/steering.md §3): ``auto`` exploits only at a high keep rate, or to fix crashes."""
+    recent = rows[-RECENT:]
+    streak = next((i for i, r in enumerate(reversed(rows)) if r.kept), len(rows))
+    last = rows[-PLATEAU:]
+    crash_rate = sum(r.crashed for r in recent) / max(len(recent), 1)
+    keep_rate = sum(r.kept for r in last) / max(len(last), 1)
+    rate = f"{keep_rate:.0%} kept in the last {len(last)}"
+    if len(rows) < MIN_HISTORY:
+        regime = ("inconclusive", f"only {len(rows)} experiments: too little history")
+        return (*regime, *_mode(mode, "explore", "too little history to exploit"))
+    if crash_rate > 0.5:
+        regime = ("stuck", f"{crash_rate:.0%} of the last {len(recent)} crashed: fix or revert")
+        why = "most recent runs crash: stay next to the last working configuration"
+        return (*regime, *_mode(mode, "exploit", why))
+    if streak >= STUCK_STREAK:
+        regime = ("stuck", f"{streak} experiments since the last keep: change direction")
+        return (*regime, *_mode(mode, "explore", f"no keep in the last {streak}"))
+    if len(rows) >= PLATEAU and not any(r.success for r in last):
+        kept = sum(r.kept for r in last)
+        if kept:
+            reason = f"{kept} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}"
+            return ("inconclusive", reason, *_balanced(mode, keep_rate, rate))
+        regime = ("stuck", f"plateau: no gain beyond {_noise_words(noise)} in the last {PLATEAU}")
+        return (*regime, *_mode(mode, "explore", "plateau"))
+    return ("progressing", rate, *_balanced(mode, keep_rate, rate))
+
+
+def _balanced(mode: str, keep_rate: float, rate: str) -> tuple[str, str]:
+    """Exploit at a keep rate of EXPLOIT_RATE or more, explore below EXPLORE_RATE, else sample
+    the categories by their posteriors (``auto``)."""
+    if keep_rate >= EXPLOIT_RATE:
+        return _mode(mode, "exploit", f"{rate} (>= {EXPLOIT_RATE:.0%})")
+    if keep_rate < EXPLORE_RATE:
+        return _mode(mode, "explore", f"{rate} (< {EXPLORE_RATE:.0%}): widen the search")
+    return _mode(mode, "auto", f"{rate}, between {EXPLORE_RATE:.0%} and {EXPLOIT_RATE:.0%}:"
+                 " categories drawn by their posterior expected gain")  # fmt: skip
+
+
+def _mode(asked: str, chosen: str, why: str) -> tuple[str, str]:
+    if asked != "auto":
+        return asked, "as asked"
+    return chosen, f"auto: {why}"
+
+
+def _label(
+    tried: int, kept: int, crashed: int, gains: Sequence[float], base: tuple[float, float | None]
+) -> tuple[str, str]:
+    """EXPLORE (too few tries), AVOID, EXPLOIT or NEUTRAL from the posterior keep rate (shrunk
+    toward the history's rate `base[0]`) times the median gain of keeps (shrunk toward the
+    history's `base[1]`), compared with the history's; the evidence in words."""
+    rate, gain = base
+    if tried < 3:
+        return "EXPLORE", f"only {tried} tried"
+    if crashed / tried > 0.5 and kept / tried < rate:
+        return "AVOID", f"{crashed} of {tried} crashed, {kept} kept"
+    post = (kept + PRIOR_TRIES * rate) / (tried + PRIOR_TRIES)
+    ratio = post / rate if rate > 0 else 1.0
+    words = f"{kept}/{tried} kept vs {rate:.0%} overall, posterior {post:.0%}"
+    if gain is not None and gain > 0:
+        mine = (PRIOR_TRIES * gain + sum(gains)) / (PRIOR_TRIES + len(gains))
+        ratio = max(ratio * mine / gain, 0.0)
+        words += (f", x{ratio:.1f} the average gain per try" if mine > 0
+                  else ", its keeps lose ground on average")  # fmt: skip
+    if kept >= 2 and post > rate and ratio >= 1.3:
+        return "EXPLOIT", words
+    if tried >= 5 and kept / tried < rate and ratio < 0.6:
+        return "AVOID", words
+    return "NEUTRAL", words
+
+
+def _keeps(rows: Sequence[StepRow]) -> list[StepRow]:
+    return [r for r in rows if r.improved]
+
+
+def _table(
+    window: Sequence[StepRow], rows: Sequence[StepRow], arms: Sequence[str],
+    picks: Sequence[tuple[str, float]],
+) -> tuple[CategoryRow, ...]:  # fmt: skip
+    score = dict(picks)
+    names = {*arms, "other"}
+    counted = [r for r in rows if r.category in names]
+    base_rate = sum(r.kept for r in counted) / max(len(counted), 1)
+    all_gains = [r.gain for r in _keeps(counted)]
+    base = (base_rate, statistics.median(all_gains) if all_gains else None)
+    in_window, in_all = _by_category(window), _by_category(counted)
+    out = []
+    for name in [*arms, "other"]:
+        mine, every = in_window.get(name, []), in_all.get(name, [])
+        if not every and name not in score:
+            continue
+        keeps = _keeps(mine)
+        gains = [r.gain for r in keeps]
+        kept = sum(r.kept for r in mine)
+        crashed = sum(r.crashed for r in mine)
+        label, evidence = _label(len(mine), kept, crashed, gains, base)
+        if label == "EXPLORE" and len(every) > len(mine):
+            evidence += f" in the window, {len(every)} in all"
+        gains_all = [r.gain for r in _keeps(every)]
+        out.append(CategoryRow(
+            name, len(mine), kept, sum(r.success for r in mine), crashed, _median(gains),
+            label, evidence, score.get(name, 0.0), len(every), sum(r.kept for r in every),
+            _median([r.delta for r in keeps]), _median(gains_all)))  # fmt: skip
+    return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
+
+
+def _by_category(rows: Sequence[StepRow]) -> dict[str, list[StepRow]]:
+    out: dict[str, list[StepRow]] = {}
+    for row in rows:
+        out.setdefault(row.category, []).append(row)
+    return out
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _headline(top: str, table: Sequence[CategoryRow]) -> str:
+    row = next((c for c in table if c.name == top), None)
+    name = top.replace("_", " ")
+    if row is None or row.tried_all == 0:
+        return f"{name} (not tried yet)"
+    if row.tried == 0:
+        return f"{name} (not tried in the window; {row.tried_all} tried in all)"
+    if row.label == "EXPLOIT":
+        return f"{name} variations (keeps above the average)"
+    if row.label == "EXPLORE":
+        return f"{name} (under-explored)"
+    return f"{name} (best expected gain per experiment)"
+
+
+def _suggest(
+    rows: Sequence[StepRow], picks: Sequence[tuple[str, float]], catalogue: Sequence[Idea],
+    regime: tuple[str, str], k: int, tokens: Sequence[frozenset[str]] | None,
+    state: KnobState,
+) -> list[Suggestion]:  # fmt: skip
+    pairs = dict.fromkeys((c.knob, v) for r in rows for c in r.knobs for v in (c.old, c.new))
+    distinct = None if tokens is None else dict.fromkeys(tokens)  # the index keeps one of each
+    tried = tried_from([r.description for r in rows], [(k, v) for k, v in pairs if v], distinct)
+    out = _regime_suggestions(rows, *regime)
+    used: set[str] = set()
+    knobs_used: set[str] = set()
+    for category, _ in picks:
+        if len(out) >= k:
+            break
+        knob = _knob_suggestion(rows, category, state, knobs_used)
+        if knob is not None:
+            knobs_used.add(knob.knob or "")
+            out.append(knob)
+            continue
+        for idea in untried(catalogue, tried, category):
+            if idea.id in used or not _fits(idea, state):
+                continue
+            used.add(idea.id)
+            out.append(_from_idea(idea, state))
+            break
+    if len(out) < k:  # the picked categories ran dry: the best remaining ideas of any
+        rest = [i for i in untried(catalogue, tried) if i.id not in used and _fits(i, state)]
+        out += [_from_idea(i, state) for i in rest[: k - len(out)]]
+    return out[:k]
+
+
+def _fits(idea: Idea, state: KnobState) -> bool:
+    """Whether an idea is new: its knob value is neither tried nor against the evidence, no
+    more than half the changes its text names are in force already, and not all were tried."""
+    knob, value = idea.knob, idea.value
+    if knob and value and (state.is_tried(knob, value) or state.against_evidence(knob, value)):
+        return False
+    changes = parse_knobs(idea.text)
+    if not changes:
+        return True
+    if 2 * sum(state.in_force(c.knob, c.new) for c in changes) >= len(changes):
+        return False
+    return not all(state.is_tried(c.knob, c.new) for c in changes)
+
+
+def _from_idea(idea: Idea, state: KnobState) -> Suggestion:
+    """A catalogue idea, restated from the incumbent's value when the history moved its knob."""
+    text = idea.text
+    if idea.knob is not None and idea.value is not None:
+        now = state.current.get(idea.knob)
+        if now is not None and not values_equal(now, DEFAULTS.get(idea.knob, "")):
+            text = f"{idea.knob} {now} -> {idea.value} (catalogue: {idea.text})"
+    return Suggestion(idea.category, text, idea.why, idea.id, idea.knob, idea.value)
+
+
+def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> list[Suggestion]:
+    if regime != "stuck":
+        return []
+    near = [r for r in rows[-PLATEAU:] if r.near_miss]
+    if len(near) >= 2:
+        names = ", ".join(
+            f"{r.commit or '#' + str(r.position)} ({r.description[:40]})" for r in near[-3:]
+        )
+        why = f"{reason}; {len(near)} near-misses within the noise floor"
+        return [Suggestion("combination", f"combine the near-misses: {names}", why)]
+    return [Suggestion("simplification", "remove or simplify one component (an ablation)",
+                       f"{reason}; no near-misses to combine")]  # fmt: skip
+
+
+def _knob_suggestion(
+    rows: Sequence[StepRow], category: str, state: KnobState, skip: set[str]
+) -> Suggestion | None:
+    """The next value of a knob kept in this category (newest keep first), one step from its
+    value in the best configuration, where no tried value lies on the way."""
+    seen = set(skip)
+    for row in reversed(rows):
+        if row.category != category or not row.kept or not row.knobs:
+            continue
+        for change in row.knobs:
+            if change.knob in seen:
+                continue
+            seen.add(change.knob)  # each knob once: its state does not depend on the row
+            now = state.value(change.knob) or change.new
+            nxt = state.next_values(change.knob)
+            if nxt:
+                return Suggestion(category, f"{change.knob} {now} -> {nxt[0]}",
+                                  _knob_why(change.knob, now, nxt, state), None, change.knob,
+                                  nxt[0])  # fmt: skip
+    return None
+
+
+def _knob_why(knob: str, now: str, nxt: Sequence[str], state: KnobState) -> str:
+    others = [v for v in dict.fromkeys(state.tried.get(knob, ())) if not values_equal(v, now)]
+    shown = ", ".join(others[:4]) + (f" and {len(others) - 4} more" if len(others) > 4 else "")
+    kept = state.last_kept.get(knob)
+    how = f" (kept {kept.old} -> {kept.new})" if kept is not None and kept.old else ""
+    note = f"; also tried {shown}" if others else ""
+    step = relative_step(now, nxt[0])
+    way = "" if step is None else (" up" if step > 0 else " down")
+    again = relative_step(kept.old, kept.new) if kept is not None else None
+    same = again is not None and step is not None and (again > 0) == (step > 0)
+    direction = ", the kept direction" if same else ""
+    return (f"{knob} is {now} in the best configuration{how}{note}; {nxt[0]} is one step{way}"
+            f"{direction}, with nothing tried on the way")  # fmt: skip

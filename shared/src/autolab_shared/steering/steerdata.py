@@ -1,0 +1,147 @@
+"""Experiments in steering terms: category, tags, knobs, and whether a keep was real.
+
+A keep counts as a success only when it improved the best kept value of its agent by more
+than the noise floor (`noise.history_noise`, the σ̂ autojudge uses), so lucky noise keeps do not
+steer the search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+from autolab_shared.core.scale import scale_for
+from autolab_shared.files.forkmap import MINIMUM, map_in_halves
+from autolab_shared.parsing.replicates import group_configs, replicate_groups
+from autolab_shared.parsing.results import History
+from autolab_shared.parsing.status import CRASH, KEEP
+from autolab_shared.stats.noise import NoiseFloor, history_noise
+from autolab_shared.stats.nullnoise import consecutive_deltas
+from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.ideas import description_tokens
+from autolab_shared.steering.knobs import KnobChange, parse_knobs
+
+NEAR_MISS_SIGMAS = 2.0
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """One experiment as the bandit sees it."""
+
+    position: int
+    agent: str
+    category: str
+    tags: tuple[str, ...]
+    status: str
+    description: str
+    gain: float  # relative improvement over the agent's best kept value so far (log scale)
+    success: bool  # kept and gain beyond the noise floor
+    near_miss: bool  # not kept, within NEAR_MISS_SIGMAS noise sd of the best
+    knobs: tuple[KnobChange, ...]
+    commit: str
+    delta: float = 0.0  # a keep's improvement over the agent's best so far, metric units
+    improved: bool = False  # a keep measured against an earlier keep (not the agent's first)
+
+    @property
+    def crashed(self) -> bool:
+        return self.status == CRASH
+
+    @property
+    def kept(self) -> bool:
+        return self.status == KEEP
+
+
+def agent_name(history: History) -> str:
+    """The file's name without its extension, used when rows carry no agent column."""
+    name = history.path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def noise_of(histories: Sequence[History]) -> NoiseFloor:
+    """σ̂ of every history: replicate groups pooled with the empirical null of the histories'
+    consecutive deltas (relative, log scale; `noise.history_noise`, the estimate autojudge uses)."""
+    groups: list[list[float]] = []
+    deltas: list[float] = []
+    for history in histories:
+        values = [e.value for e in history.experiments if e.value is not None]
+        scale = scale_for(values, history.direction)
+        # a configuration of one row is never a replicate group: do not build those
+        groups += replicate_groups(group_configs(history.experiments, min_rows=2), scale)
+        deltas += consecutive_deltas(history.experiments, scale)
+    return history_noise(groups, deltas, window=0)
+
+
+class Facts(NamedTuple):
+    """What one description says, read once: category and tags, knob changes, tokens."""
+
+    category: str
+    tags: tuple[str, ...]
+    knobs: tuple[KnobChange, ...]
+    tokens: frozenset[str]  # ideas.description_tokens, for the tried-idea index
+
+
+def describe(
+    descriptions: Sequence[str], classifier: Classifier, minimum: int = MINIMUM
+) -> list[Facts]:
+    """The facts of each description; a list of `minimum` or more is read on two processes
+    (`forkmap.map_in_halves`), with the same result."""
+    return map_in_halves(partial(_facts, classifier), descriptions, minimum)
+
+
+def _facts(classifier: Classifier, descriptions: Sequence[str]) -> list[Facts]:
+    out = []
+    for text in descriptions:
+        found = classifier(text)
+        out.append(Facts(found.category, found.tags, parse_knobs(text), description_tokens(text)))
+    return out
+
+
+def steering_rows(
+    histories: Sequence[History],
+    classifier: Classifier,
+    noise: NoiseFloor,
+    facts: Sequence[Facts] | None = None,
+) -> list[StepRow]:
+    """Every experiment of every history, in order, with its category and success (`facts`:
+    those of every description in that order, when already read with `describe`)."""
+    if facts is None:
+        texts = [e.description for history in histories for e in history.experiments]
+        facts = describe(texts, classifier)
+    rows: list[StepRow] = []
+    for history in histories:
+        mine = facts[len(rows) : len(rows) + len(history.experiments)]
+        rows.extend(_rows_of(history, mine, noise.sigma, len(rows)))
+    return rows
+
+
+def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int) -> list[StepRow]:
+    values = [e.value for e in history.experiments if e.value is not None]
+    scale = scale_for(values, history.direction)
+    sign, log = scale.sign, scale.log  # scale.to_x, inlined
+    default_agent = agent_name(history)
+    best: dict[str, float] = {}
+    best_y: dict[str, float] = {}
+    out = []
+    for i, (exp, found) in enumerate(zip(history.experiments, facts, strict=True)):
+        agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
+        y = exp.value
+        x = None if y is None else sign * (math.log(y) if log else y)
+        ref = best.get(agent)
+        gain = 0.0 if x is None or ref is None else ref - x
+        kept = exp.status == KEEP and x is not None
+        success = kept and ref is not None and gain > sigma
+        near = (
+            not kept and x is not None and ref is not None and abs(gain) <= NEAR_MISS_SIGMAS * sigma
+        )
+        delta = sign * (best_y[agent] - y) if kept and ref is not None else 0.0  # type: ignore[operator]
+        if kept and (ref is None or x < ref):  # type: ignore[operator]
+            best[agent] = x  # type: ignore[assignment]
+            best_y[agent] = y  # type: ignore[assignment]
+        out.append(StepRow(offset + i, agent, found.category, found.tags, exp.status,
+                           exp.description, gain if kept else 0.0, success, near,
+                           found.knobs, exp.commit, delta,
+                           kept and ref is not None))  # fmt: skip
+    return out
