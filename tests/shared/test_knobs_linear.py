@@ -17,7 +17,7 @@ from support import console_script
 
 from autolab_shared.classify import Classifier
 from autolab_shared.gitknobs import diff_knob_changes
-from autolab_shared.ideas import description_tokens
+from autolab_shared.ideas import _forms, description_tokens
 from autolab_shared.knobs import _FILLER, _MAX_WORDS, _STOP, _phrase_before, parse_knobs
 from autolab_shared.knobvalue import readings
 
@@ -42,6 +42,8 @@ HOSTILE = (
     "to " * 16000 + "lr=1",
     "a: 1 " * 10000,
     "matrix_lr 0.04 -> 0.05, " * 2000,
+    "(" + "a" * 49999,
+    "gpu0: (" + "a " * 25000,
 )
 
 
@@ -112,6 +114,15 @@ def test_long_random_text_parses_in_linear_time(parts: list[str], repeat: int) -
 def test_parse_knobs_never_raises_on_long_arbitrary_text(text: str) -> None:
     for change in parse_knobs(text):
         assert change.knob and change.new and change.raw
+
+
+def test_idea_texts_lose_old_values_and_remarks_in_linear_time() -> None:
+    for text in ("a" * 50000, "(" + "a" * 49999, "'" + "a." * 25000):
+        assert _seconds(lambda text=text: _forms(text)) < BOUND_S
+    assert _forms("lr 0.04 -> 0.05 (a remark)") == {
+        frozenset({"lr", "0.04", "0.05"}),
+        frozenset({"lr", "0.05"}),
+    }
 
 
 # ---------------------------------------------------------------------------- phrase reader
