@@ -134,7 +134,9 @@ def example(uv: list[str], _options: argparse.Namespace) -> int:
 
 def test(uv: list[str], options: argparse.Namespace) -> int:
     """Lint, types and the tests not marked slow; with --slow only the slow tests."""
-    pytest = ["pytest", "--durations=5", *options.pytest_args]
+    # tests run in parallel (pytest-xdist), one group per worker: the Ray cluster tests share one
+    workers = str(min(4, os.cpu_count() or 1))
+    pytest = ["pytest", "--durations=5", "-n", workers, "--dist", "loadgroup", *options.pytest_args]
     steps = [
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],

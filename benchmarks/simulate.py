@@ -1,6 +1,6 @@
 """Decision-rule simulation: the real autojudge decision code on autoresearch loops, known truth.
 
-Model (stats.md §4.1). Lower val_bpb is better; the baseline's true value is 1.0. Each candidate
+Model (docs/stats.md §8). Lower val_bpb is better; the baseline's true value is 1.0. Each candidate
 has a true effect on the incumbent it is tried on: 70 % harmful N(+0.003, 0.003), 20 % exactly 0,
 10 % −Exp(mean 0.002). 5 % of candidates crash (they cost one run and are never kept). A run of
 code with true value μ is observed as μ + σ·N(0, 1). The budget N counts every run: baseline,
@@ -10,7 +10,7 @@ between rules are paired.
 
 Rules:
   greedy            keep iff the observed value is below the best observed so far (autoresearch)
-  public            the published tool's rule as described in stats.md §4.1
+  public            the published tool's rule as described in docs/stats.md §8
   autojudge         the ONLINE loop driven by ``autolab_shared.decision.assess`` (optimize)
   autojudge_strict  the same with ``Policy(name="strict")``
   oracle            keep iff the true effect is negative
@@ -77,7 +77,7 @@ RULES = ("greedy", "public", "autojudge", "autojudge_strict", "oracle")
 WINDOW = 0
 # The autojudge rules and their library policies. ``autojudge_strict_margin`` is a diagnostic
 # (not run by default): strict's 0.5 σ̂ margin without the library's extra P ≥ 0.80 condition,
-# i.e. the ``proposal_strict`` that the design note simulated.
+# i.e. the ``proposal_strict`` of the first design simulation (benchmarks/README.md).
 POLICIES: dict[str, dict[str, Any]] = {
     "autojudge": {"name": "optimize"},
     "autojudge_strict": {"name": "strict"},
@@ -609,7 +609,7 @@ def _check(ok: bool) -> str:
 
 
 def criteria_table(cells: list[Cell], rules: Sequence[str]) -> str:
-    """The acceptance criteria of stats.md, checked on this run (autojudge = optimize)."""
+    """The acceptance criteria of docs/stats.md §8, checked on this run (autojudge = optimize)."""
     if "autojudge" not in rules:
         return ""
     lines = ["| N | σ | criterion | value | met |", "|---|---|---|---|---|"]

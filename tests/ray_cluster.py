@@ -12,6 +12,7 @@ from typing import Any
 # Ray would advertise the machine's outward address, which sandboxes may not route back to
 # itself: keep every node (and the drivers the tests start) on the loopback address.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")  # tests run under `uv run` (dev.py)
 
 MB = 1024**2
 NODE = {"num_cpus": 1, "object_store_memory": 80 * MB, "node_ip_address": "127.0.0.1"}

@@ -154,12 +154,16 @@ def test_karpathy_h100_night(mode: str) -> None:
             assert not any(values_equal(s["value"], v) for v in seen), (s, seen)
 
 
-def test_git_diffs_give_the_incumbents_knob_values(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", ["", "-dirty"])
+def test_git_diffs_give_the_incumbents_knob_values(tmp_path: Path, suffix: str) -> None:
     repo = Repo(tmp_path / "repo")
     repo.commit("MATRIX_LR = 0.04\nDEPTH = 8  # layers\n", "knobs")
     base = repo.head()
     vague = repo.commit("MATRIX_LR = 0.05\nDEPTH = 8  # layers\n", "tune the optimizer")
-    rows = [(base, 1.0, "keep", "baseline"), (vague, 0.99, "keep", "tune the optimizer a bit")]
+    rows = [
+        (base, 1.0, "keep", "baseline"),
+        (vague + suffix, 0.99, "keep", "tune the optimizer a bit"),
+    ]
     rows += [(f"{i:07x}", 0.995, "discard", f"softcap 15 to {16 + i}") for i in range(10)]
     path = tmp_path / "r.tsv"
     path.write_text(HEADER + "".join(f"{c}\t{v}\t44.0\t{s}\t{d}\n" for c, v, s, d in rows))

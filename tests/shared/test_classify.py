@@ -2,7 +2,7 @@
 
 The accuracy test reads tests/fixtures/steer_labels.tsv: descriptions from real GPT-pretraining
 histories in ../shared/data/real, each labelled by reading it before the classifier existed.
-Labelling conventions (steer.md §5 definitions):
+Labelling conventions (categories: docs/steering.md §1, docs/classifier.md):
 
 * the category is the kind of change the row makes: the LR of any parameter group is
   learning_rate, its weight decay regularization, its init initialization;

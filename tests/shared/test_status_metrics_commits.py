@@ -36,7 +36,7 @@ from autolab_shared.status import (
     status_key,
 )
 
-# Every distinct status cell listed in formats.md, with the decision taken for it.
+# Every distinct status cell seen in the real files (docs/formats.md), with its decision.
 FORMATS_MD_STATUS_WORDS = {
     "keep": KEEP, "discard": DISCARD, "crash": CRASH,
     "baseline": KEEP, "BASELINE": KEEP, "best": KEEP, "BEST": KEEP, "NEW_BEST": KEEP,

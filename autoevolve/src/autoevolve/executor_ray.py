@@ -7,6 +7,7 @@ lost (then reports the crash class ``node_lost``), and takes a node whose setup 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -14,6 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from autolab_shared.errors import AutolabError
+
+# Ray (>= 2.47) re-launches workers through `uv run` when the driver ran under `uv run`; that
+# builds a fresh environment without Ray or autoevolve. Workers use each node's own install.
+os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
 
 from .executor import Executor, Placement, StartHook, Ticket, TrainJob
 from .gitrepo import Git

@@ -1,4 +1,4 @@
-"""Discounted Thompson sampling over experiment categories (steer.md §6).
+"""Discounted Thompson sampling over experiment categories (docs/steering.md §4).
 
 Per category c, with discount γ on older experiments: n_c (tries), s_c (real keeps) and G_c
 (summed relative gain of real keeps). Keep probability p_c ~ Beta(1 + s_c, 3 + n_c − s_c);
@@ -19,7 +19,7 @@ from .steerdata import StepRow
 ALPHA0 = 1.0
 BETA0 = 3.0
 KAPPA = 2.0
-DEFAULT_GAIN = 0.0031  # median relative gain of a real keep in steer.md's 476-row corpus
+DEFAULT_GAIN = 0.0031  # median relative gain of a keep in 13 public histories (docs/steering.md)
 GAMMA = {"auto": 0.95, "exploit": 0.98, "explore": 0.9, "random": 0.95}
 
 
@@ -75,7 +75,7 @@ def _weighted(rows: Sequence[StepRow], gamma: float) -> list[tuple[StepRow, floa
 
 
 def median_gain(rows: Sequence[StepRow]) -> float:
-    """Median relative gain of real keeps (the steer.md corpus value without any)."""
+    """Median relative gain of real keeps (DEFAULT_GAIN, the public-corpus value, without any)."""
     gains = [r.gain for r in rows if r.success]
     return statistics.median(gains) if gains else DEFAULT_GAIN
 

@@ -65,7 +65,7 @@ _CUT = re.compile(
 
 
 def change_part(description: str) -> str:
-    """The change itself: run labels dropped, cut before reasons and results (steer.md §5.1).
+    """The change itself: run labels dropped, cut before reasons and results (docs/classifier.md).
 
     >>> change_part("agent1: Embedding LR 0.6→0.8 (worse) — regressed")
     'Embedding LR 0.6→0.8'

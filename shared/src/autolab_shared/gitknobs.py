@@ -2,7 +2,7 @@
 
 Descriptions can be vague ("tune the schedule"); the diff is not. Only upper-case module-level
 assignments (``MATRIX_LR = 0.04``, Karpathy's hyperparameter block) are read, one
-``git show`` per kept commit whose cell is a commit hash (`commits.is_commit_hash`).
+``git show`` per distinct commit cell that is a hash (`commits.is_commit_hash`), kept or not.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Status words of results files, normalised to ``keep``, ``discard``, ``crash`` or ``unknown``.
 
-The vocabulary below covers every status cell seen in the real files (see formats.md). Words are
+The vocabulary below covers every status cell seen in the real files (docs/formats.md). Words are
 compared after :func:`status_key`: lower case, a trailing ``(...)``/``:...`` remark dropped,
 spaces and hyphens turned into ``_`` and punctuation such as ``✔`` or ``!`` stripped.
 """

@@ -137,7 +137,11 @@ def _with_git(
     """Rows whose commit's diff changed knobs carry those changes first (`--git`)."""
     if not git:
         return rows
-    return [replace(r, knobs=(*git[r.commit], *r.knobs)) if r.commit in git else r for r in rows]
+    out = []
+    for r in rows:
+        changes = git.get(r.commit.removesuffix("-dirty"), ())  # keyed by the bare hash
+        out.append(replace(r, knobs=(*changes, *r.knobs)) if changes else r)
+    return out
 
 
 def regime_of(
@@ -150,17 +154,26 @@ def regime_of(
 def _noise_words(noise: NoiseFloor | None) -> str:
     if noise is None:
         return "the noise floor"
-    where = {"default": "assumed, no replicates", "given": "given"}.get(
-        noise.source, f"from {noise.groups} replicate groups"
-    )
-    return f"the noise floor ({noise.sigma:.2%}, {where})"
+    return f"the noise floor ({noise.sigma:.2%}, {_noise_source(noise)})"
+
+
+def _noise_source(noise: NoiseFloor) -> str:
+    """Where σ̂ came from, in words: replicates, the history's empirical null, both, or neither."""
+    if noise.source in ("default", "given"):
+        return (
+            "assumed: no replicates and no usable history" if noise.source == "default" else "given"
+        )
+    parts = [f"{noise.groups} replicate group(s)"] if noise.groups else []
+    if noise.null is not None and "history" in noise.source:
+        parts.append(f"the empirical null of {noise.null.pairs} consecutive differences")
+    return "from " + " and ".join(parts or ["the history"])
 
 
 def _regime(
     rows: Sequence[StepRow], mode: str, noise: NoiseFloor | None = None
 ) -> tuple[str, str, str, str]:
     """progressing / stuck / inconclusive with its reason, and the mode to use with its reason
-    (steer.md §6): ``auto`` exploits only at a high keep rate, or to fix crashes."""
+    (docs/steering.md §3): ``auto`` exploits only at a high keep rate, or to fix crashes."""
     recent = rows[-RECENT:]
     streak = next((i for i, r in enumerate(reversed(rows)) if r.kept), len(rows))
     last = rows[-PLATEAU:]
@@ -180,8 +193,7 @@ def _regime(
     if len(rows) >= PLATEAU and not any(r.success for r in last):
         kept = sum(r.kept for r in last)
         if kept:
-            reason = (f"{kept} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}:"
-                      " re-run them before steering")  # fmt: skip
+            reason = f"{kept} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}"
             return ("inconclusive", reason, *_balanced(mode, keep_rate, rate))
         regime = ("stuck", f"plateau: no gain beyond {_noise_words(noise)} in the last {PLATEAU}")
         return (*regime, *_mode(mode, "explore", "plateau"))
