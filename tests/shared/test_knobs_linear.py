@@ -188,5 +188,5 @@ def test_autosteer_reads_a_history_of_hostile_descriptions_in_seconds(tmp_path: 
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert '"categories"' in proc.stdout
-    # 17 descriptions of 50 KB: a quadratic reader needs minutes, a linear one well under one
+    # 19 descriptions of 50 KB: a quadratic reader needs minutes, a linear one well under one
     assert time.perf_counter() - start < 15
