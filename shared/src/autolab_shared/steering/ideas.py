@@ -332,11 +332,13 @@ def is_noop(idea: Idea) -> bool:
 _STOP = frozenset(
     {"a", "an", "the", "to", "from", "of", "by", "and", "with", "in", "on", "for", "ratio", "frac"}
 )
-_OLD_VALUE = re.compile(r"[\"']?[\w.*^%/]+[\"']?\s*(?:->|→)\s*")
+# Linear: a value starts only where a run of its characters does (a run is scanned once), and
+# a remark's parentheses hold no others, so the look-ahead and the body each stop at the next one.
+_OLD_VALUE = re.compile(r"[\"']?(?<![\w.*^%/])[\w.*^%/]+[\"']?\s*(?:->|→)\s*")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?|\.\d+|[a-z]+")
 _AGENT = re.compile(r"^\s*(?:gpu|agent|exp)\d+\s*:\s*")
 _TAIL = re.compile(r"\(hypothesis| — | – | - ")
-_REMARK = re.compile(r"\([^()]*[a-z][^()]*\)")
+_REMARK = re.compile(r"\((?=[^()a-z]*[a-z])[^()]*\)")
 
 
 def _core(text: str) -> str:

@@ -40,7 +40,7 @@ _EQ_RE = re.compile(rf"(?<=[\w\])])\s*=\s*(?P<new>{_VALUE})", _FLAGS)
 _COLON_RE = re.compile(rf"(?<=[a-z\d])\s*:\s*(?P<new>{_NUMERIC})", _FLAGS)
 _TO_RE = re.compile(rf"\bto\s+(?P<new>{_NUMERIC})", _FLAGS)
 _PERCENT_RE = re.compile(
-    r"(?<![\w.])(?P<new>\d+(?:\.\d+)?)\s*(?:%|\s+percent\b)\s+(?P<knob>[a-z][a-z ]{1,30})", _FLAGS
+    r"(?<![\w.])(?P<new>\d+(?:\.\d+)?)(?:\s*%|\s+percent\b)\s+(?P<knob>[a-z][a-z ]{1,30})", _FLAGS
 )
 _BARE_RE = re.compile(rf"(?<![\w.^*/=:-])(?P<new>{_NUM})(?![\w./]|-\w)", _FLAGS)
 
@@ -53,7 +53,7 @@ _CUT_RE = re.compile(
     r"\(?\bhypothesis\b| — | – | - | \| |: val\b|; val\b|\. (?=[A-Z])|\b(?:result|evidence):",
     _FLAGS,
 )
-_TOKEN_END = re.compile(r"([a-z][\w\-²]*)\s*$", _FLAGS)
+_LETTER_RE = re.compile(r"[a-z]", _FLAGS)  # with IGNORECASE also "ı", "ſ", "K" (Kelvin)
 _ALNUM_RE = re.compile(r"[a-z0-9]+")
 _DIGIT_RE = re.compile(r"\d")
 _PERCENT_WORD_RE = re.compile(r"\s+percent$", _FLAGS)
@@ -183,6 +183,9 @@ _QUALIFIER_WORDS: Mapping[str, tuple[str, ...]] = {
 _QUALIFIERS: Mapping[str, str] = {
     word: group for group, words in _QUALIFIER_WORDS.items() for word in words
 }
+# The most words (as `_ALNUM_RE` splits them) in a qualifier and in a knob alias.
+_QUALIFIER_WORDS_MAX = max(len(_ALNUM_RE.findall(word)) for word in _QUALIFIERS)
+_ALIAS_WORDS = max(len(_ALNUM_RE.findall(alias)) for alias in ALIASES)
 
 # (qualifier, knob) -> train.py name, where it is not simply "<qualifier>_<knob stem>".
 _COMPOSED: Mapping[tuple[str, str], str] = {
@@ -260,17 +263,23 @@ def _resolve(text: str, *, drop: bool = True) -> tuple[str, bool]:
     With `drop`, leading words that are neither qualifiers nor knob words are dropped
     ("baseline RTX4070 DEVICE_BATCH_SIZE"), unless they make it another knob ("eval batch")."""
     tokens = text.lower().replace("²", "2").split()
-    while tokens and tokens[0] in _STOP:
-        tokens = tokens[1:]
-    words = _ALNUM_RE.findall(" ".join(tokens))
+    first = 0
+    while first < len(tokens) and tokens[first] in _STOP:
+        first += 1
+    words = _ALNUM_RE.findall(" ".join(tokens[first:]))
     raw = "_".join(words)
-    for i in range(len(words)):
+    # no alias has more than _ALIAS_WORDS words: a longer tail is no alias
+    for i in range(max(len(words) - _ALIAS_WORDS, 0), len(words)):
         base = ALIASES.get("_".join(words[i:]))
         if base is None:
             continue
-        for j in range(i + 1):
+        composed = _compose(words[:i], base)
+        if composed is not None:
+            return composed, True
+        # a prefix longer than any qualifier composes as the whole one does (None)
+        for j in range(max(i - _QUALIFIER_WORDS_MAX, 1), i + 1):
             composed = _compose(words[j:i], base)
-            if composed is not None and (j == 0 or (drop and _droppable(words[:j]))):
+            if composed is not None and drop and _droppable(words[:j]):
                 return composed, True
         return raw, False
     return raw, False
@@ -285,7 +294,7 @@ def _compose(prefix: list[str], base: str) -> str | None:
     if not prefix:
         return base
     qualifier = None
-    for i in range(len(prefix)):
+    for i in range(max(len(prefix) - _QUALIFIER_WORDS_MAX, 0), len(prefix)):
         qualifier = _QUALIFIERS.get("_".join(prefix[i:]))
         if qualifier is not None:
             break
@@ -297,38 +306,56 @@ def _compose(prefix: list[str], base: str) -> str | None:
 
 
 def _phrase_before(text: str, end: int) -> tuple[str, int]:
-    """The knob phrase that ends at `end` (trailing ':', '=', 'from' skipped) and its start."""
-    s = text[:end].rstrip()
-    last = s[-1:]
+    """The knob phrase that ends at `end` (trailing ':', '=', 'from' skipped) and its start.
+    Reads back from `end` by index, only as far as the phrase goes: linear in what it reads,
+    not in the text before it (a 50 KB description has thousands of values)."""
+    e = _rstrip_end(text, end)
+    last = text[e - 1] if e else ""
     if last and not (last.isalnum() or last in "_-²:="):
-        return "", len(s)  # no word ends here ("#12"): _TOKEN_END cannot match
-    return _phrase_ending(s)
-
-
-@lru_cache(maxsize=1 << 12)
-def _phrase_ending(s: str) -> tuple[str, int]:
-    """`_phrase_before` for text that ends where the value starts, without trailing spaces."""
-    s = s[:-1].rstrip() if s.endswith((":", "=")) else s
-    lower = s.lower()
-    if lower.endswith(" from") or lower == "from":
-        s = s[:-4].rstrip()
+        return "", e  # no word ends here ("#12")
+    if last in (":", "="):
+        e = _rstrip_end(text, e - 1)
+    if text[max(e - 4, 0) : e].lower() == "from" and (e == 4 or (e > 4 and text[e - 5] == " ")):
+        e = _rstrip_end(text, e - 4)
     words: list[str] = []
-    start = len(s)
+    start = e
     while len(words) < _MAX_WORDS:
-        # `s` ends in no whitespace, so a match lies after its last space: search from there
-        m = _TOKEN_END.search(s, s.rfind(" ") + 1)
-        if m is None:
+        begin = _word_start(text, e)
+        if begin is None:
             break
-        word = m.group(1)
+        word = text[begin:e]
         lower = word.lower()
         if lower in _STOP:
             break
         if lower not in _FILLER:
             words.append(word)
-            start = m.start(1)
-        s = s[: m.start(1)].rstrip()
+            start = begin
+        e = _rstrip_end(text, begin)
     words.reverse()
     return " ".join(words), start
+
+
+def _rstrip_end(text: str, end: int) -> int:
+    """Where `text[:end].rstrip()` ends."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _word_start(text: str, end: int) -> int | None:
+    """Start of the word (a letter, then letters, digits, '_', '-', '²') that ends at `end`:
+    the first letter of the run of such characters before `end`; None when it has none."""
+    begin = end
+    while begin > 0 and _is_word_char(text[begin - 1]):
+        begin -= 1
+    for i in range(begin, end):
+        if _LETTER_RE.match(text, i):
+            return i
+    return None
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char in "_-²"
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -435,16 +462,19 @@ def _forms_in(text: str) -> list[tuple[re.Pattern[str], bool, bool]]:
 def _parse(text: str, *, strict: bool) -> tuple[KnobChange, ...]:
     """Changes in `text`; `strict` (parenthesised asides) keeps known knobs only."""
     found: list[tuple[int, KnobChange]] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # spans of the changes read, sorted, disjoint
     for regex, needs_known, one_word in _forms_in(text):
+        added: list[tuple[int, int]] = []
+        free = _Free(taken)
         for m in regex.finditer(text):
-            start, end = m.span()
-            if taken and any(start < b and a < end for a, b in taken):
+            if not free(*m.span()):
                 continue  # overlaps a change already read
             change = _change(text, m, needs_known or strict, one_word)
             if change is not None:
-                found.append((start, change))
-                taken.append((start, end))
+                found.append((m.start(), change))
+                added.append(m.span())
+        if added:  # one form's matches never overlap each other
+            taken = sorted(taken + added)
     if "%" in text or "percent" in text.lower():
         found += _percent(text, taken)
     if len(found) < 2:
@@ -457,6 +487,22 @@ def _parse(text: str, *, strict: bool) -> tuple[KnobChange, ...]:
             seen.add(key)
             out.append(change)
     return tuple(out)
+
+
+class _Free:
+    """Whether a span overlaps none of sorted disjoint `spans`, asked for spans in increasing
+    order of start (as `finditer` gives them): amortised constant time per question."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = spans
+        self._next = 0  # the first span that may end after the starts still to come
+
+    def __call__(self, start: int, end: int) -> bool:
+        spans, i = self._spans, self._next
+        while i < len(spans) and spans[i][1] <= start:
+            i += 1
+        self._next = i
+        return i == len(spans) or spans[i][0] >= end
 
 
 def _change(text: str, m: re.Match[str], needs_known: bool, one_word: bool) -> KnobChange | None:
@@ -500,8 +546,9 @@ def _knob_of(phrase: str, start: int, *, last_word: bool) -> tuple[str, bool, in
 def _percent(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, KnobChange]]:
     """A known knob after a percentage: "5% warmup", "3 percent lr warmup"."""
     out = []
+    free = _Free(taken)
     for m in _PERCENT_RE.finditer(text):
-        if any(m.start() < b and a < m.end() for a, b in taken):
+        if not free(*m.span()):
             continue
         words = m["knob"].split()
         for n in range(min(len(words), _MAX_WORDS), 0, -1):

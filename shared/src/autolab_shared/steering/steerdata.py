@@ -92,11 +92,12 @@ def describe(
 
 
 def _facts(classifier: Classifier, descriptions: Sequence[str]) -> list[Facts]:
-    out = []
-    for text in descriptions:
-        found = classifier(text)
-        out.append(Facts(found.category, found.tags, parse_knobs(text), description_tokens(text)))
-    return out
+    # One reader at a time over all descriptions: interleaving the three (each with its own
+    # regexes and cache) cost about a fifth more CPU on 100,000 rows.
+    found = [classifier(text) for text in descriptions]
+    knobs = [parse_knobs(text) for text in descriptions]
+    tokens = [description_tokens(text) for text in descriptions]
+    return [Facts(f.category, f.tags, k, t) for f, k, t in zip(found, knobs, tokens, strict=True)]
 
 
 def steering_rows(
