@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import console_script
 
-from autolab_shared.classify import Classifier
-from autolab_shared.gitknobs import diff_knob_changes
-from autolab_shared.ideas import _forms, description_tokens
-from autolab_shared.knobs import _FILLER, _MAX_WORDS, _STOP, _phrase_before, parse_knobs
-from autolab_shared.knobvalue import readings
+from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.gitknobs import diff_knob_changes
+from autolab_shared.steering.ideas import _forms, description_tokens
+from autolab_shared.steering.knobs import _FILLER, _MAX_WORDS, _STOP, _phrase_before, parse_knobs
+from autolab_shared.steering.knobvalue import readings
 
 # A quadratic reader takes seconds on 50 KB (the first two took 29 s and 2 s); the bound leaves
 # room for a loaded CI machine.
