@@ -93,11 +93,13 @@ POLICIES: dict[str, dict[str, Any]] = {
         "p_marginal": 0.50,
     },
     "autojudge_p50": {"name": "optimize", "p_marginal": 0.50},  # today's rules, keep from 0.50
+    "autojudge_df8": {"name": "optimize", "retest_z_df": 8.0},  # within-1-sd re-run up to 8 df
     "autojudge_evsi_only": {"name": "optimize", "retest_z": 0.0},
     "autojudge_k0": {"name": "optimize", "evsi_kappa": 0.0},
     "autojudge_known": {"name": "optimize", "_known": True},  # the true σ given: σ̂'s ceiling
 }
-# diagnostics beyond RULES: the first issue-12 rules, MARGINAL from 0.50, EVSI re-runs only,
+# diagnostics beyond RULES: the first issue-12 rules, MARGINAL from 0.50, the within-1-sd
+# re-run up to 8 df, EVSI re-runs only,
 # every band candidate re-run, the true σ given
 ALL_RULES = (*RULES, *(r for r in POLICIES if r not in RULES))
 
