@@ -56,7 +56,7 @@ from autolab_shared.stats.decision import (
     assess,
 )
 from autolab_shared.stats.incumbent import after_candidate, start
-from autolab_shared.stats.noise import NoiseFloor, history_noise, min_replicate_df
+from autolab_shared.stats.noise import NoiseFloor, given_noise, history_noise, min_replicate_df
 from autolab_shared.stats.prior import GRID_STEP, EffectPrior
 
 BASE = 1.0
@@ -82,11 +82,26 @@ POLICIES: dict[str, dict[str, Any]] = {
     "autojudge": {"name": "optimize"},
     "autojudge_strict": {"name": "strict"},
     "autojudge_strict_margin": {"name": "strict", "p_keep": 0.0},
+    # the first issue-12 rules (measured 2026-12-04 before the re-run/noise tuning): a re-run
+    # for every first run within 1 sd, EVSI against a whole fresh idea, σ̂ not widened, keep
+    # from P = 0.50
+    "autojudge_before": {
+        "name": "optimize",
+        "evsi_kappa": 1.0,
+        "retest_z_df": math.inf,
+        "noise_df_cap": 1.0,
+        "p_marginal": 0.50,
+    },
+    "autojudge_p50": {"name": "optimize", "p_marginal": 0.50},  # today's rules, keep from 0.50
+    "autojudge_df8": {"name": "optimize", "retest_z_df": 8.0},  # within-1-sd re-run up to 8 df
     "autojudge_evsi_only": {"name": "optimize", "retest_z": 0.0},
     "autojudge_k0": {"name": "optimize", "evsi_kappa": 0.0},
+    "autojudge_known": {"name": "optimize", "_known": True},  # the true σ given: σ̂'s ceiling
 }
-# diagnostics: EVSI retests only (no within-noise re-run), every band candidate re-run
-ALL_RULES = (*RULES, "autojudge_strict_margin", "autojudge_evsi_only", "autojudge_k0")
+# diagnostics beyond RULES: the first issue-12 rules, MARGINAL from 0.50, the within-1-sd
+# re-run up to 8 df, EVSI re-runs only,
+# every band candidate re-run, the true σ given
+ALL_RULES = (*RULES, *(r for r in POLICIES if r not in RULES))
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,12 +308,18 @@ class _NullDeltas:
 def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record:
     """Baseline twice, then assess → (retest → assess)* → keep/discard for every candidate."""
     rec = Record()
+    policy_kw = dict(policy_kw)
+    known = policy_kw.pop("_known", False)
+
+    def noise_of(groups: list[list[float]], deltas: list[float]) -> NoiseFloor:
+        return given_noise(s.sigma) if known else history_noise(groups, deltas, window=WINDOW)
+
     policy = Policy(**policy_kw, min_df=min_replicate_df(n_budget))
     out_of_budget = replace(policy, max_retests=0, min_df=0)  # decide now: no run left
     base = [math.log(s.y(BASE, 0, r)) for r in range(BASELINE_RUNS)]
     groups: list[list[float]] = [base]  # replicate groups on the working scale
     nulls = _NullDeltas()  # differences of consecutive non-kept first runs (the CLI's null)
-    noise = history_noise(groups, nulls.deltas, window=WINDOW)
+    noise = noise_of(groups, nulls.deltas)
     inc = start(np.asarray(base), noise.sigma**2)
     prior = EffectPrior.default_prior()
     data = _PriorData()
@@ -316,8 +337,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         retest_rate = rec.extra_runs / max(finished, 1)
         while True:
             # as the CLI does, the candidate's own replicates count towards σ̂ once it has two
-            floor = noise if len(runs) < 2 else history_noise([*groups, runs], nulls.deltas,
-                                                              window=WINDOW)  # fmt: skip
+            floor = noise if len(runs) < 2 else noise_of([*groups, runs], nulls.deltas)
             ctx = Context(prior, inc, floor, None, crash_rate, retest_rate)
             a = assess(Candidate(tuple(runs)), ctx, policy if t < n_budget else out_of_budget)
             if a.verdict != RETEST:
@@ -339,7 +359,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         nulls.add(runs[0], kept)
         if n >= 2:
             groups.append(runs)
-        noise = history_noise(groups, nulls.deltas, window=WINDOW)
+        noise = noise_of(groups, nulls.deltas)
         if kept:
             mu = mu_c
         finished += 1

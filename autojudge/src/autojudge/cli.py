@@ -133,7 +133,7 @@ def cli(
     \b
     confidence = P(better): the posterior probability that the candidate is truly better
     than the incumbent. Labels (exit code): STRONG_KEEP P >= 0.99 (0), KEEP P >= 0.80 (0),
-    RETEST 0.20 <= P < 0.80 while a re-run is affordable (2), MARGINAL 0.50 <= P < 0.80
+    RETEST 0.20 <= P < 0.80 while a re-run is affordable (2), MARGINAL 0.55 <= P < 0.80
     once none is (0), DISCARD otherwise (1), CRASH no value (1). docs/stats.md has the math.
     --plot, --plot-pareto and --html draw the whole history (with --append, after the row
     is written); they combine with every mode and do not change the exit code.

@@ -16,8 +16,8 @@ from autolab_shared.stats.noise import NoiseFloor
 from . import __version__
 
 REASONS = {
-    "expected_gain": "more likely better than the incumbent than not",
-    "no_expected_gain": "not likely enough to be better than the incumbent (P(better) < 0.50,"
+    "expected_gain": "likely better than the incumbent (P(better) >= 0.55)",
+    "no_expected_gain": "not likely enough to be better than the incumbent (P(better) < 0.55,"
     " or no re-run affordable)",
     "evsi": "delta within noise -> not enough signal",
     "within_noise": "within the noise floor of the incumbent: re-run it before deciding",

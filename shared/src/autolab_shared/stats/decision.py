@@ -31,7 +31,7 @@ VERDICTS = (STRONG_KEEP, KEEP, MARGINAL, RETEST, DISCARD, CRASH)
 
 P_STRONG = 0.99  # STRONG_KEEP at or above
 P_KEEP = 0.80  # KEEP at or above
-P_MARGINAL = 0.50  # MARGINAL (a keep) at or above, once no re-run is affordable
+P_MARGINAL = 0.55  # MARGINAL (a keep) at or above, once no re-run is affordable (never < 0.50)
 P_RETEST = 0.20  # RETEST at or above (below P_KEEP) while a re-run is affordable
 NON_INFERIOR = 0.90  # a simplification with P(not worse by 0.5 σ̂) at or above: KEEP
 
@@ -42,8 +42,9 @@ LABELS = (
     (
         "RETEST",
         2,
-        f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of"
-        " the incumbent, or where one more run is worth more than a fresh idea (EVSI); runs <= 2",
+        f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of the"
+        " incumbent while the noise floor rests on < 4 replicate df, or where one more run is"
+        " worth more than half a fresh idea (EVSI); runs <= 2",
     ),
     ("MARGINAL", 0, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
     ("DISCARD", 1, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
@@ -67,8 +68,9 @@ class Policy:
     name: str = "optimize"
     strict_sigmas: float = 0.5
     max_retests: int = 2
-    evsi_kappa: float = 1.0  # a re-run must be worth this many fresh ideas (0: always affordable)
-    retest_z: float = 1.0  # a first run within this many sd of the incumbent: one re-run
+    evsi_kappa: float = 0.5  # a re-run must be worth this many fresh ideas (0: always affordable)
+    retest_z: float = 1.0  # a first run within this many sd of the incumbent: one re-run ...
+    retest_z_df: float = 4.0  # ... while σ̂ rests on fewer replicate df than this
     p_strong: float = P_STRONG
     p_keep: float = P_KEEP
     p_marginal: float = P_MARGINAL
@@ -76,6 +78,7 @@ class Policy:
     max_memory_gb: float | None = None
     memory_rate: float = 0.0  # relative gain required per relative memory growth (0: unpriced)
     min_df: int = 2
+    noise_df_cap: float = 1.5  # σ̂² widened by df/(df−2), at most this factor (1: off)
 
 
 @dataclass(frozen=True)
@@ -154,11 +157,20 @@ def required_gain(cand: Candidate, ctx: Context, policy: Policy) -> float:
     return price + margin
 
 
+def noise_var(ctx: Context, policy: Policy) -> float:
+    """σ̂² widened by df/(df−2) (a Student-t variance, at most ``noise_df_cap``×) for the
+    uncertainty of σ̂ itself; a known (given) σ is not widened."""
+    df, cap = ctx.noise.df, max(1.0, policy.noise_df_cap)
+    if ctx.noise.known or not math.isfinite(df):
+        return ctx.noise.sigma**2
+    return ctx.noise.sigma**2 * min(cap, df / (df - 2.0) if df > 2.0 else cap)
+
+
 def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     """Judge one candidate against the incumbent."""
     n = len(cand.runs)
     d = float(np.mean(cand.runs)) - ctx.incumbent.mean
-    s = math.sqrt(ctx.noise.sigma**2 / n + ctx.incumbent.var)
+    s = math.sqrt(noise_var(ctx, policy) / n + ctx.incumbent.var)
     post = ctx.prior.posterior(d, s)
     grid = ctx.prior.grid
     p = min(1.0, float(post[grid < 0].sum()))
@@ -186,7 +198,8 @@ def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, 
     slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var)
     slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
     span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot)
-    if n == 1 and policy.retest_z > 0:  # within the noise floor: the hull keeps it one interval
+    uncertain = ctx.noise.replicate_df < policy.retest_z_df  # a re-run also measures σ
+    if n == 1 and policy.retest_z > 0 and uncertain:  # the hull keeps it one interval
         lo, hi = span if span is not None else (-policy.retest_z, policy.retest_z)
         span = (min(lo, -policy.retest_z), max(hi, policy.retest_z))
     return span
@@ -230,7 +243,7 @@ def _decide(
         return DISCARD, ("memory",), None
     banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
     span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
-    s = math.sqrt(ctx.noise.sigma**2 / len(cand.runs) + ctx.incumbent.var)
+    s = math.sqrt(noise_var(ctx, policy) / len(cand.runs) + ctx.incumbent.var)
     grid = ctx.prior.grid
 
     def prob(need: float) -> Callable[[float], float]:

@@ -1,0 +1,73 @@
+"""The re-run zone and the noise floor's own uncertainty in ``decision.assess``."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autolab_shared.stats.decision import (
+    DISCARD,
+    EXIT_CODES,
+    P_MARGINAL,
+    RETEST,
+    Candidate,
+    Context,
+    Policy,
+    assess,
+    noise_var,
+)
+from autolab_shared.stats.incumbent import start
+from autolab_shared.stats.noise import NoiseFloor, given_noise
+from autolab_shared.stats.prior import EffectPrior
+
+SIGMA = 0.001
+
+
+def _floor(df: float) -> NoiseFloor:
+    return NoiseFloor(SIGMA, df, "replicates", "test", 2, 2 + int(df), total_df=df)
+
+
+def _ctx(noise: NoiseFloor) -> Context:
+    return Context(EffectPrior.default_prior(), start(np.zeros(4), SIGMA**2), noise)
+
+
+@pytest.mark.parametrize(("df", "factor"), [(1.0, 1.5), (3.0, 1.5), (6.0, 1.5), (10.0, 1.25)])
+def test_sigma_is_widened_by_its_own_uncertainty(df: float, factor: float) -> None:
+    assert noise_var(_ctx(_floor(df)), Policy()) == pytest.approx(factor * SIGMA**2)
+    assert noise_var(_ctx(_floor(df)), Policy(noise_df_cap=1.0)) == pytest.approx(SIGMA**2)
+
+
+def test_a_given_noise_is_not_widened() -> None:
+    assert noise_var(_ctx(given_noise(SIGMA)), Policy()) == pytest.approx(SIGMA**2)
+
+
+def test_few_replicate_df_make_a_single_run_less_conclusive() -> None:
+    cand = Candidate((-2.5 * SIGMA,))
+    few, many = (
+        assess(cand, _ctx(_floor(2.0)), Policy()),
+        assess(cand, _ctx(_floor(50.0)), Policy()),
+    )
+    assert 0.5 < few.p_improve < many.p_improve
+
+
+def test_within_noise_rerun_while_sigma_is_uncertain_only() -> None:
+    """A first run within 1 sd is a RETEST while σ̂ rests on < 4 replicate df (a re-run also
+    measures the noise); afterwards only the value of one more run decides."""
+    cand = Candidate((-0.3 * SIGMA,))
+    uncertain = assess(cand, _ctx(_floor(2.0)), Policy())
+    assert (uncertain.verdict, uncertain.next_action) == (RETEST, "rerun_candidate")
+    settled = assess(cand, _ctx(_floor(40.0)), Policy(evsi_kappa=math.inf))
+    assert settled.verdict == DISCARD  # P < 0.55 and no re-run worth a fresh idea
+    assert settled.p_improve < P_MARGINAL
+
+
+def test_no_keep_below_the_marginal_floor_along_a_sweep() -> None:
+    ctx = _ctx(_floor(2.0))
+    seen = []
+    for k in range(60):
+        a = assess(Candidate((SIGMA * (2.0 - 0.1 * k),)), ctx, Policy())
+        assert int(EXIT_CODES[a.verdict]) != 0 or a.p_improve >= P_MARGINAL >= 0.5
+        seen.append(a.p_improve)
+    assert seen == sorted(seen)
