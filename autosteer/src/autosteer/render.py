@@ -67,7 +67,7 @@ def text_lines(report: SteerReport) -> list[str]:
     lines += [
         "",
         f"Regime: {REGIME_WORDS[report.regime]} ({report.regime_reason})",
-        f"Mode: {report.mode} ({report.mode_reason})",
+        f"Mode: {_mode_words(report)}",
     ]
     lines.append(f"Suggested next: {report.headline}")
     if report.angles:
@@ -82,11 +82,19 @@ def text_lines(report: SteerReport) -> list[str]:
     return lines
 
 
+def _mode_words(report: SteerReport) -> str:
+    """``auto (why)`` rather than ``auto (auto: why)`` when auto kept the balanced draw."""
+    reason = report.mode_reason
+    if report.mode == "auto":
+        reason = reason.removeprefix("auto: ")
+    return f"{report.mode} ({reason})"
+
+
 def prompt_lines(report: SteerReport) -> list[str]:
     """A short markdown block an agent can take as its next instruction."""
     lines = ["## Next experiment (autosteer)", "",
              f"State: {REGIME_WORDS[report.regime]} ({report.regime_reason}).",
-             f"Mode: {report.mode} ({report.mode_reason}).",
+             f"Mode: {_mode_words(report)}.",
              f"Direction: {report.headline}."]  # fmt: skip
     if report.angles:
         lines.append(f"Angles: {', '.join(report.angles)}.")
