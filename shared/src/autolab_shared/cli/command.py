@@ -92,7 +92,7 @@ def show_help(ctx: click.Context) -> None:
     if json_requested():
         tool = ctx.find_root().info_name or "autolab"
         write_json(envelope(tool=tool, tool_version=version_of(tool), command="help",
-                            exit_code=ExitCode.KEEP, data={"help": text}))  # fmt: skip
+                            exit_code=ExitCode.OK, data={"help": text}))  # fmt: skip
     else:
         click.echo(text, color=ctx.color)
 
@@ -228,7 +228,7 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
 
 def _as_exit_code(rv: Any) -> ExitCode:
     if rv is None:
-        return ExitCode.KEEP
+        return ExitCode.OK
     try:
         return ExitCode(int(rv))
     except (TypeError, ValueError):
