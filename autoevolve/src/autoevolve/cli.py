@@ -82,8 +82,6 @@ def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path |
     try:
         state = (resume_run(reporter, stop, cwd, tag) if resume
                  else start(opts, reporter, stop, cwd))  # fmt: skip
-    except UsageProblem as exc:
-        raise click.UsageError(str(exc)) from None
     finally:
         reporter.close()
         for sig, handler in previous.items():
