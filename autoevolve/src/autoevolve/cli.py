@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -57,57 +55,16 @@ def spread_multi(args: Sequence[str], commands: set[str]) -> list[str]:
     return out
 
 
-def _reporter(output_format: str, quiet: bool, no_color: bool) -> Any:
-    from .display import LineReporter, LiveReporter
-
-    if output_format == "text" and not quiet and sys.stdout.isatty():
-        from autolab_shared.cli.output import make_console
-
-        return LiveReporter(make_console(no_color=no_color))
-    return LineReporter(sys.stderr if output_format == "json" else sys.stdout, quiet=quiet)
-
-
 def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path | None = None,
          *, resume: bool = False, tag: str | None = None) -> ExitCode:  # fmt: skip
-    """Run (or resume) a competition with signal handling, then print the leaderboard."""
-    from .board import find_state, standings
-    from .controller import exit_code_of, start
-    from .controller import resume as resume_run
+    """Run (or resume) a competition in the foreground, then print the leaderboard."""
+    from .board import standings
+    from .session import make_reporter, run_competition
 
-    stop = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
-    reporter = _reporter(output_format, quiet, no_color)
-    watcher = threading.Thread(target=_watch_stop, args=(cwd or Path.cwd(), stop), daemon=True)
-    watcher.start()
-    try:
-        state = (resume_run(reporter, stop, cwd, tag) if resume
-                 else start(opts, reporter, stop, cwd))  # fmt: skip
-    finally:
-        reporter.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    layout, state = find_state(Path(state.agents[0].worktree).parents[1], state.tag)
-    stopped = state.phase == "stopped"
-    code = ExitCode.INTERRUPTED if stopped else exit_code_of(state)
+    reporter = make_reporter(output_format, quiet, no_color)
+    layout, state, code = run_competition(opts, reporter, cwd, resume=resume, tag=tag)
     _show_board(layout, state, standings(layout, state), output_format, quiet, no_color, code)
     return code
-
-
-def _watch_stop(cwd: Path, stop: threading.Event) -> None:
-    """Turn ``autoevolve stop --now`` (a line in .git/autoevolve/stop) into the stop event."""
-    from .gitrepo import find_checkout
-    from .layout import home_of
-
-    try:
-        flag = home_of(find_checkout(cwd).cwd) / "stop"
-    except Exception:
-        return
-    while not stop.wait(0.5):
-        try:
-            if flag.read_text(encoding="utf-8").strip() == "now":
-                stop.set()
-        except OSError:
-            continue
 
 
 def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: bool,
@@ -331,19 +288,10 @@ def resume_cmd(tag: str | None, output_format: str, quiet: bool, no_color: bool)
 @tag_option
 def stop_cmd(now: bool, tag: str | None) -> ExitCode:
     """Ask the running controller to stop: by default after in-flight runs and a clean round end."""
-    import fcntl
-    import os
+    from .statefile import controller_running
 
     layout, state = _here(tag)
-    fd = os.open(layout.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        running = False
-    except BlockingIOError:
-        running = True
-    finally:
-        os.close(fd)
-    if not running:
+    if not controller_running(layout.lock_file):
         write_lines([f"no controller is running ({state.tag} is {state.phase}); "
                      "`autoevolve resume` continues an unfinished run"])  # fmt: skip
         return ExitCode.OK

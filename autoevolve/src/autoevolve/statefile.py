@@ -179,3 +179,18 @@ def controller_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def controller_running(path: Path) -> bool:
+    """True while a controller holds the lock at ``path`` (a probe: the lock is not kept)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
