@@ -27,6 +27,7 @@ from autolab_shared.core.exitcodes import ExitCode
 from . import __version__
 from .executor_options import check_executor, executor_options
 from .names import UsageProblem, check_name
+from .startoptions import DEFAULTS
 
 MULTI = ("--strategies",)
 
@@ -91,35 +92,40 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
               help="One agent per strategy (space-separated): conservative aggressive random "
                    "architecture-first hyperparams-first optimizer-first regularization-first "
                    "efficiency-first radical, or a markdown file.")  # fmt: skip
-@click.option("--rounds", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--rounds", type=click.IntRange(1), default=DEFAULTS.rounds, show_default=True)
 @click.option(
     "--agent",
     "agent",
-    default="claude",
+    default=DEFAULTS.agent,
     show_default=True,
     help='claude, codex, mock, or a command template such as "my-agent {prompt_file}" '
     "(placeholders {prompt} {prompt_file} {worktree}; run without a shell).",
 )
-@click.option("--gpus", default="auto", show_default=True, help="0,1,2 | auto | none")
-@click.option("--experiments-per-round", type=click.IntRange(1), default=5, show_default=True)
+@click.option("--gpus", default=DEFAULTS.gpus, show_default=True, help="0,1,2 | auto | none")
+@click.option(
+    "--experiments-per-round",
+    type=click.IntRange(1),
+    default=DEFAULTS.experiments_per_round,
+    show_default=True,
+)
 @click.option(
     "--round-minutes",
     type=FiniteFloat(min_open=True),
     default=None,
     help="Close a round after M minutes even if experiments remain.",
 )
-@click.option("--train-cmd", default="uv run train.py", show_default=True)
+@click.option("--train-cmd", default=DEFAULTS.train_cmd, show_default=True)
 @click.option(
     "--timeout",
     type=FiniteFloat(min_open=True),
-    default=600.0,
+    default=DEFAULTS.timeout,
     show_default=True,
     help="Seconds; a longer training run is a failure.",
 )
 @click.option(
     "--agent-timeout",
     type=FiniteFloat(min_open=True),
-    default=1800.0,
+    default=DEFAULTS.agent_timeout,
     show_default=True,
     help="Seconds an agent may take to propose one commit.",
 )
@@ -132,7 +138,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--propagate",
     type=click.Choice(["all", "bottom-half", "ring", "none"]),
-    default="all",
+    default=DEFAULTS.propagate,
     show_default=True,
     help="Who adopts at a round end: everyone the champion (all), the worse half "
     "(bottom-half), each agent its neighbour's better best (ring), or nobody.",
@@ -140,7 +146,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--crossover",
     type=click.IntRange(0),
-    default=2,
+    default=DEFAULTS.crossover,
     show_default=True,
     help="Best kept changes (and near-misses) of non-winners cherry-picked onto the "
     "champion as the next round's first experiments (with --propagate all); 0 = off.",
@@ -148,7 +154,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--mode",
     type=click.Choice(["harness", "free"]),
-    default="harness",
+    default=DEFAULTS.mode,
     show_default=True,
     help="harness: autoevolve trains and judges each commit; free: each agent runs "
     "program.md's own loop and autoevolve only watches and propagates.",
@@ -156,7 +162,7 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--validate",
     type=click.IntRange(0),
-    default=1,
+    default=DEFAULTS.validate,
     show_default=True,
     help="Re-runs of each of the top two candidates before crowning.",
 )
@@ -170,12 +176,12 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @click.option(
     "--max-violations",
     type=click.IntRange(1),
-    default=2,
+    default=DEFAULTS.max_violations,
     show_default=True,
     help="Turns in which an agent touched what it must not (another worktree, the pooled "
     "results, state, refs) before it is retired.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @executor_options
 @results_option(default=None)
 @metric_options
@@ -199,11 +205,11 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
     if not strategies:
         show_help(ctx)
         return ExitCode.OK
-    from .controller import StartOptions
+    from .startoptions import StartOptions
 
     check_executor(opts)
     names = tuple(s for spec in strategies for s in spec.split(",") if s)
-    editable = opts.pop("editable") or ("train.py",)
+    editable = opts.pop("editable") or DEFAULTS.editable
     start = StartOptions(strategies=names, editable=tuple(editable), **opts)
     return _run(start, output_format, quiet, no_color)
 
@@ -388,8 +394,8 @@ def _forced_layout(root: Path, tag: str | None) -> Any:
 def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, run_seconds: float,
              seed: int, output_format: str, quiet: bool, no_color: bool) -> ExitCode:  # fmt: skip
     """Three mock agents compete for 2 rounds on a throwaway CPU-only repo (under a minute)."""
-    from .controller import StartOptions
     from .demo import write_demo_repo
+    from .startoptions import StartOptions
 
     where = directory or Path(tempfile.mkdtemp(prefix="autoevolve-demo-"))
     if where.exists() and any(where.iterdir()):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from autolab_shared.core.errors import AutolabError
@@ -14,7 +13,6 @@ from autolab_shared.core.exitcodes import ExitCode
 from .agents import agent_command, check_installed
 from .competition import Competition, Setup
 from .display import Reporter
-from .editable import DEFAULT_EDITABLE
 from .failure import BaselineFailed, fail_run
 from .freemode import drive_free
 from .gitrepo import Git, find_checkout
@@ -24,6 +22,7 @@ from .layout import Layout, pick_tag
 from .names import check_name, default_tag
 from .resume import reconcile
 from .rounds import baseline, close_round, mean, run_round, runs_of
+from .startoptions import StartOptions
 from .statefile import (
     AgentState,
     Config,
@@ -37,36 +36,6 @@ from .strategies import agent_names, load_strategy
 from .worktrees import ensure_excludes, ensure_worktree
 
 FINISHED = ("done", "cleaned", "failed")  # a new run with the same tag may start over these
-
-
-@dataclass(frozen=True)
-class StartOptions:
-    """What the seed command was given."""
-
-    strategies: tuple[str, ...]
-    agent: str = "claude"
-    gpus: str = "auto"
-    rounds: int = 3
-    experiments_per_round: int = 5
-    round_minutes: float | None = None
-    train_cmd: str = "uv run train.py"
-    timeout: float = 600.0
-    agent_timeout: float = 1800.0
-    tag: str | None = None
-    base: str | None = None
-    propagate: str = "all"
-    seed: int = 0
-    validate: int = 1
-    max_retests: int = 2
-    editable: tuple[str, ...] = DEFAULT_EDITABLE
-    max_violations: int = 2
-    crossover: int = 2
-    mode: str = "harness"
-    executor: str = "local"
-    ray_address: str = ""
-    setup_cmd: str = ""
-    gpu_type: str = ""
-    validate_on: str = ""
 
 
 def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:

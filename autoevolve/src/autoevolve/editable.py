@@ -7,7 +7,6 @@ from fnmatch import fnmatchcase
 
 from .gitrepo import Git
 
-DEFAULT_EDITABLE = ("train.py",)  # the autoresearch layout: everything else is read-only
 PROTECTED_PATH = "protected_path"
 
 
