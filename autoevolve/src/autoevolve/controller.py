@@ -67,6 +67,7 @@ class StartOptions:
     setup_cmd: str = ""
     gpu_type: str = ""
     validate_on: str = ""
+    parallel: int = 1
 
 
 def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
@@ -90,7 +91,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
         editable=list(opts.editable), max_violations=opts.max_violations,
         executor=opts.executor, ray_address=opts.ray_address, setup_cmd=opts.setup_cmd,
-        gpu_type=opts.gpu_type, validate_on=opts.validate_on,
+        gpu_type=opts.gpu_type, validate_on=opts.validate_on, parallel=opts.parallel,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip
