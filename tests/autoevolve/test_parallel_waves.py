@@ -40,10 +40,11 @@ def run_evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.Comple
                           text=True, timeout=240, check=False)  # fmt: skip
 
 
-def common(tag: str, agent: str) -> list[str]:
-    return ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "2", "--gpus", "0,1,2,3", "--agent", agent,
-            "--train-cmd", TRAIN_CMD, "--tag", tag, "--parallel", "3"]  # fmt: skip
+def common(tag: str, agent: str, turns: int = 2, strategies: tuple[str, ...] = ("conservative",
+           "random")) -> list[str]:  # fmt: skip
+    return ["--strategies", *strategies, "--rounds", "1", "--experiments-per-round", str(turns),
+            "--gpus", "0,1,2,3", "--agent", agent, "--train-cmd", TRAIN_CMD, "--tag", tag,
+            "--parallel", "3"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,7 @@ def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
     exe = bindir / "sneaky"
     exe.write_text(f"#!{sys.executable}\n{SNEAKY}")
     exe.chmod(0o755)
-    args = [*common("w2", "sneaky {prompt_file}"), "--experiments-per-round", "1"]
+    args = common("w2", "sneaky {prompt_file}", turns=1)
     proc = run_evolve(repo, rig_env(tmp_path), *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
     own = [r for r in rows(ae_dir(repo) / "results.all.tsv")
@@ -128,3 +129,45 @@ def test_the_prompt_offers_k_commits() -> None:
     assert "exactly ONE experimental change" in one and "up to" not in one
     assert "up to 3 experimental changes" in three and "exactly ONE" not in three
     assert "Only `train.py` may change" in three
+
+
+def first_seq(repo: Path, kind: str, tag: str) -> int:
+    """The sequence number of the first ``kind`` event of a wave variant."""
+    text = (ae_dir(repo, tag) / "events.jsonl").read_text()
+    base = str(state_of(repo, tag)["base_sha"])[:7]
+    for event in map(json.loads, text.splitlines()):
+        run = str(event.get("run", "")) + str(event.get("commit", ""))
+        variant = "-e0-v" in run or (kind == "row_done" and event.get("commit") != base)
+        if event["kind"] == kind and variant:
+            return int(event["seq"])
+    raise AssertionError(f"no {kind} event")
+
+
+def state_of(repo: Path, tag: str) -> dict[str, object]:
+    return dict(json.loads((ae_dir(repo, tag) / "state.json").read_text()))
+
+
+@pytest.mark.parametrize("kind", ["train_done", "row_done"])
+def test_a_wave_killed_midway_resumes_without_losing_or_doubling_rows(
+    tmp_path: Path, kind: str
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    clean, repo = make_repo(tmp_path / "a"), make_repo(tmp_path / "b")
+    env = {**rig_env(tmp_path), "RIG_SLEEP": "0.5"}
+    one = ("conservative",)
+    assert run_evolve(clean, env, *common("k0", "mock", 1, one)).returncode in (0, 1, 2)
+    seq = first_seq(clean, kind, "k0")  # killed right after the first variant's event
+    killed = run_evolve(repo, {**env, "AUTOEVOLVE_FAULT_AT": str(seq)},
+                        *common("k1", "mock", 1, one))  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    resumed = run_evolve(repo, env, "resume")
+    assert resumed.returncode in (0, 1, 2), resumed.stderr
+    pooled = [r for r in rows(ae_dir(repo, "k1") / "results.all.tsv")
+              if not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
+    want = [r for r in rows(ae_dir(clean, "k0") / "results.all.tsv")
+            if not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
+    assert len(want) == 3  # the same variants, each once, in order, with the same verdicts
+    assert [(r["description"], r["status"]) for r in pooled] == [
+        (r["description"], r["status"]) for r in want
+    ]

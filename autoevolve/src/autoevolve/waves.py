@@ -19,6 +19,7 @@ from autolab_shared.stats.verdictrow import status_of
 
 from .editable import PROTECTED_PATH, protected_changes
 from .judging import Row
+from .ledger import read_or_none
 from .plausible import clean_checkout
 from .statefile import AgentState
 from .training import RunOutcome
@@ -27,40 +28,59 @@ if TYPE_CHECKING:
     from .competition import Competition
 
 
-def wave_commits(comp: Competition, agent: AgentState) -> list[str]:
+FINAL = ("keep", "discard", "crash")
+
+
+def wave_commits(comp: Competition, agent: AgentState, tip: str = "HEAD") -> list[str]:
     """The agent's new commits since the turn started, oldest first (at most --parallel)."""
     out = comp.wt(agent).run("rev-list", "--reverse", "--first-parent",
-                             f"{agent.exp_start}..HEAD")  # fmt: skip
+                             f"{agent.exp_start}..{tip}")  # fmt: skip
     commits = out.split()
     limit = comp.state.config.parallel
-    if len(commits) > limit:
+    if len(commits) > limit and tip == "HEAD":
         comp.say(f"{agent.name}: made {len(commits)} commits, only the first {limit} are trained")
     return commits[:limit]
 
 
-def run_wave(comp: Competition, agent: AgentState, i: int) -> None:
-    """Train every commit of this turn at once, judge them in order and keep the best."""
-    commits = wave_commits(comp, agent)
+def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = False) -> None:
+    """Train every commit of this turn at once, judge them in order and keep the best; resumed,
+    the rows written before the stop are kept and only the rest are trained."""
+    commits = wave_commits(comp, agent, agent.exp_commit if resumed else "HEAD")
     for sha in commits:
         comp.set_ref(comp.s.layout.exp_ref(sha), sha)
     with comp.lock:
         agent.exp_commit = commits[-1]
     comp.save()
-    rejected = {sha: _rejection(comp, agent, sha) for sha in commits}
-    trainable = [sha for sha in commits if not rejected[sha]]
-    comp._set(agent, "training", f"{len(trainable)} variants")
+    written = written_rows(comp, agent) if resumed else {}
+    rejected = {sha: _rejection(comp, agent, sha) for sha in commits if sha[:7] not in written}
+    trainable = [sha for sha in rejected if not rejected[sha]]
+    subjects = [comp.wt(agent).subject(sha) for sha in trainable]
+    comp._set(agent, "training", "; ".join(subjects))
     comp.guard.settle(agent, comp.wt(agent).head())
     outcomes = train_all(comp, agent, trainable, i)
     if comp.stop.is_set() or any(o.crash == "interrupted" for o in outcomes.values()):
         comp.guard.unsettle(agent)
         comp.note_interrupted(agent, "training", commits[-1])
-        return  # a resume redoes this experiment
+        return  # a resume redoes the variants without a row
     finals = []
     for sha in commits:  # in order: a kept variant is the incumbent the next one is judged by
-        final = rejected[sha] or judge_variant(comp, agent, sha, outcomes[sha])
-        conclude(comp, agent, final)
+        final = written.get(sha[:7])
+        if final is None:
+            final = rejected[sha] or judge_variant(comp, agent, sha, outcomes[sha])
+            conclude(comp, agent, final)
         finals.append(final)
     finish_wave(comp, agent, commits, finals)
+
+
+def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[str, Row]]:
+    """Final rows of this turn's variants already in the agent's results.tsv (by short commit)."""
+    history = read_or_none(Path(agent.worktree) / "results.tsv", comp.state.config.metric)
+    found: dict[str, tuple[str, Row]] = {}
+    for e in history.experiments if history else ():
+        if e.raw_status in FINAL:
+            row = Row(e.commit, e.value, e.memory_gb, e.raw_status, e.description)
+            found[e.commit] = e.raw_status, row
+    return found
 
 
 def _rejection(comp: Competition, agent: AgentState, sha: str) -> tuple[str, Row] | None:
