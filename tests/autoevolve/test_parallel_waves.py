@@ -71,6 +71,8 @@ def test_three_rows_per_turn(finished: Done) -> None:
         own = [r for r in pooled if r["agent"] == agent["name"]
                and not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
         assert len(own) == 6, own  # 2 turns x 3 variants, every one a row
+        stacked = [r["description"] for r in own if "[stacked on " in r["description"]]
+        assert len(stacked) == 4  # the 2nd and 3rd of each turn name the variants below them
         assert len({r["commit"] for r in own}) == 6
         assert agent["total"] == 6
 

@@ -52,7 +52,9 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
         agent.exp_commit = commits[-1]
     comp.save()
     written = written_rows(comp, agent) if resumed else {}
-    rejected = {sha: _rejection(comp, agent, sha) for sha in commits if sha[:7] not in written}
+    names = {sha: describe(comp, agent, commits, j) for j, sha in enumerate(commits)}
+    rejected = {sha: _rejection(comp, agent, sha, names[sha]) for sha in commits
+                if sha[:7] not in written}  # fmt: skip
     trainable = [sha for sha in rejected if not rejected[sha]]
     subjects = [comp.wt(agent).subject(sha) for sha in trainable]
     comp._set(agent, "training", "; ".join(subjects))
@@ -66,7 +68,7 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     for sha in commits:  # in order: a kept variant is the incumbent the next one is judged by
         final = written.get(sha[:7])
         if final is None:
-            final = rejected[sha] or judge_variant(comp, agent, sha, outcomes[sha])
+            final = rejected[sha] or judge_variant(comp, agent, sha, names[sha], outcomes[sha])
             conclude(comp, agent, final)
         finals.append(final)
     finish_wave(comp, agent, commits, finals)
@@ -83,14 +85,22 @@ def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[str, R
     return found
 
 
-def _rejection(comp: Competition, agent: AgentState, sha: str) -> tuple[str, Row] | None:
+def describe(comp: Competition, agent: AgentState, commits: list[str], j: int) -> str:
+    """The row description of variant ``j``: its subject, and the variants it stands on."""
+    subject = comp.wt(agent).subject(commits[j])
+    if j == 0:
+        return subject
+    return f"{subject} [stacked on {', '.join(comp.short(c) for c in commits[:j])}]"
+
+
+def _rejection(comp: Competition, agent: AgentState, sha: str, description: str
+               ) -> tuple[str, Row] | None:  # fmt: skip
     """A crash row for a variant that changes a file outside ``--editable`` (never trained)."""
-    wt = comp.wt(agent)
-    touched = protected_changes(wt, agent.exp_start, sha, comp.state.config.editable)
+    touched = protected_changes(comp.wt(agent), agent.exp_start, sha, comp.state.config.editable)
     if not touched:
         return None
     files = ", ".join(touched[:5]) + (" ..." if len(touched) > 5 else "")
-    desc = f"{wt.subject(sha)} [rejected: {PROTECTED_PATH}: {files}]"[:300]
+    desc = f"{description} [rejected: {PROTECTED_PATH}: {files}]"[:300]
     comp.events.append("rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH,
                        files=touched)  # fmt: skip
     return "crash", Row(comp.short(sha), None, None, "crash", desc)
@@ -122,10 +132,9 @@ def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
     return outcomes
 
 
-def judge_variant(comp: Competition, agent: AgentState, sha: str, outcome: RunOutcome
-                  ) -> tuple[str, Row]:  # fmt: skip
+def judge_variant(comp: Competition, agent: AgentState, sha: str, description: str,
+                  outcome: RunOutcome) -> tuple[str, Row]:  # fmt: skip
     """Judge one trained variant against the agent's results so far."""
-    description = comp.wt(agent).subject(sha)
     where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
     if outcome.value is None:
         crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
