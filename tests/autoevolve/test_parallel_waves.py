@@ -104,13 +104,33 @@ def test_branch_ends_at_a_kept_variant_or_the_start(finished: Done) -> None:
         assert tip[:7] in kept or at_start, (tip, kept)
 
 
-def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path)
-    bindir = tmp_path / "bin"
+def sneaky_repo(root: Path) -> Path:
+    """The rig repo, with the three-commit stand-in agent on PATH."""
+    repo = make_repo(root)
+    bindir = root / "bin"
     bindir.mkdir()
     exe = bindir / "sneaky"
     exe.write_text(f"#!{sys.executable}\n{SNEAKY}")
     exe.chmod(0o755)
+    return repo
+
+
+def test_commits_beyond_k_keep_a_ref_but_are_not_trained(tmp_path: Path) -> None:
+    repo = sneaky_repo(tmp_path)
+    args = [*common("w3", "sneaky {prompt_file}", 1, ("random",)), "--parallel", "2"]
+    proc = run_evolve(repo, rig_env(tmp_path), *args)
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert "made 3 commits; only the first 2 are trained" in proc.stdout + proc.stderr
+    own = [r["description"] for r in rows(ae_dir(repo) / "results.all.tsv")
+           if r["description"].startswith("variant")]  # fmt: skip
+    assert [d.split(":")[0] for d in own] == ["variant 0", "variant 1"]
+    refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/w3/exp/")
+    subjects = [git(repo, "log", "-1", "--format=%s", sha) for sha in refs.split()]
+    assert "variant 2: Y" in subjects  # the untrained third commit is not lost
+
+
+def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
+    repo = sneaky_repo(tmp_path)
     args = common("w2", "sneaky {prompt_file}", turns=1)
     proc = run_evolve(repo, rig_env(tmp_path), *args)
     assert proc.returncode in (0, 1, 2), proc.stderr

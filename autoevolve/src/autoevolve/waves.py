@@ -32,22 +32,22 @@ FINAL = ("keep", "discard", "crash")
 
 
 def wave_commits(comp: Competition, agent: AgentState, tip: str = "HEAD") -> list[str]:
-    """The agent's new commits since the turn started, oldest first (at most --parallel)."""
+    """The agent's new commits since the turn started, oldest first."""
     out = comp.wt(agent).run("rev-list", "--reverse", "--first-parent",
                              f"{agent.exp_start}..{tip}")  # fmt: skip
-    commits = out.split()
-    limit = comp.state.config.parallel
-    if len(commits) > limit and tip == "HEAD":
-        comp.say(f"{agent.name}: made {len(commits)} commits, only the first {limit} are trained")
-    return commits[:limit]
+    return out.split()
 
 
 def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = False) -> None:
     """Train every commit of this turn at once, judge them in order and keep the best; resumed,
     the rows written before the stop are kept and only the rest are trained."""
-    commits = wave_commits(comp, agent, agent.exp_commit if resumed else "HEAD")
-    for sha in commits:
+    made = wave_commits(comp, agent, agent.exp_commit if resumed else "HEAD")
+    for sha in made:  # every commit keeps a ref, the untrained extras too
         comp.set_ref(comp.s.layout.exp_ref(sha), sha)
+    commits = made[: comp.state.config.parallel]
+    if len(made) > len(commits):
+        comp.say(f"{agent.name}: made {len(made)} commits; only the first {len(commits)} "
+                 "are trained (--parallel)")  # fmt: skip
     with comp.lock:
         agent.exp_commit = commits[-1]
     comp.save()
