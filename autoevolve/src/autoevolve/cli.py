@@ -82,8 +82,6 @@ def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path |
     try:
         state = (resume_run(reporter, stop, cwd, tag) if resume
                  else start(opts, reporter, stop, cwd))  # fmt: skip
-    except UsageProblem as exc:
-        raise click.UsageError(str(exc)) from None
     finally:
         reporter.close()
         for sig, handler in previous.items():
@@ -251,7 +249,7 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
         return _summary(results, metric, direction, output_format, quiet, no_color)
     if not strategies:
         show_help(ctx)
-        return ExitCode.KEEP
+        return ExitCode.OK
     from .controller import StartOptions
 
     check_executor(opts)
@@ -275,14 +273,14 @@ def _summary(results: str, metric: str | None, direction: str | None, output_for
     summary = summarize(load_history(results, metric=metric, direction=direction))
     if output_format == "json":
         doc = envelope(tool="autoevolve", tool_version=__version__, command="summary",
-                       exit_code=ExitCode.KEEP, data=summary_json(summary),
+                       exit_code=ExitCode.OK, data=summary_json(summary),
                        warnings=[w.to_dict() for w in summary.warnings])  # fmt: skip
         write_json(doc)
     elif quiet:
         write_lines([quiet_summary(summary)])
     else:
         print_lines([*summary_lines(summary), *warning_lines(summary.warnings)], no_color=no_color)
-    return ExitCode.KEEP
+    return ExitCode.OK
 
 
 def _here(tag: str | None) -> tuple[Any, Any]:
@@ -309,10 +307,10 @@ def status_cmd(tag: str | None, output_format: str, quiet: bool, no_color: bool)
     doc = status_doc(layout, state)
     if output_format == "json":
         write_json(envelope(tool="autoevolve", tool_version=__version__, command="status",
-                            exit_code=ExitCode.KEEP, data=doc))  # fmt: skip
+                            exit_code=ExitCode.OK, data=doc))  # fmt: skip
     elif not quiet:
         print_lines(status_lines(state, doc), no_color=no_color)
-    return ExitCode.KEEP
+    return ExitCode.OK
 
 
 @cli.command("leaderboard", cls=AutolabCommand)
@@ -324,8 +322,8 @@ def leaderboard_cmd(tag: str | None, output_format: str, quiet: bool, no_color: 
 
     layout, state = _here(tag)
     _show_board(layout, state, standings(layout, state), output_format, quiet, no_color,
-                ExitCode.KEEP)  # fmt: skip
-    return ExitCode.KEEP
+                ExitCode.OK)  # fmt: skip
+    return ExitCode.OK
 
 
 @cli.command("resume", cls=AutolabCommand)
@@ -356,13 +354,13 @@ def stop_cmd(now: bool, tag: str | None) -> ExitCode:
     if not running:
         write_lines([f"no controller is running ({state.tag} is {state.phase}); "
                      "`autoevolve resume` continues an unfinished run"])  # fmt: skip
-        return ExitCode.KEEP
+        return ExitCode.OK
     from .statefile import write_atomic
 
     write_atomic(layout.stop_file, "now\n" if now else "graceful\n")
     when = "now (in-flight runs are interrupted)" if now else f"after round {state.round} closes"
     write_lines([f"stop requested: the controller stops {when}"])
-    return ExitCode.KEEP
+    return ExitCode.OK
 
 
 @cli.command("export", cls=AutolabCommand)
@@ -383,10 +381,10 @@ def export_cmd(output_format: str, tag: str | None) -> ExitCode:
     if output_format == "json":
         rows = {"rows": export_rows(history)}
         write_json(envelope(tool="autoevolve", tool_version=__version__, command="export",
-                            exit_code=ExitCode.KEEP, data=rows))  # fmt: skip
+                            exit_code=ExitCode.OK, data=rows))  # fmt: skip
     else:
         write_out(export_tsv(history))
-    return ExitCode.KEEP
+    return ExitCode.OK
 
 
 @cli.command("cleanup", cls=AutolabCommand)
@@ -421,7 +419,7 @@ def cleanup_cmd(keep_branches: bool, purge_archive: bool, force: bool, tag: str 
         elif state is None:
             layout.state_file.unlink(missing_ok=True)
             write_lines([f"dropped the unreadable state of {layout.tag}: a new run may start"])
-    return ExitCode.KEEP
+    return ExitCode.OK
 
 
 def _forced_layout(root: Path, tag: str | None) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.scale import scale_for
-from autolab_shared.files.appendrow import sanitise
+from autolab_shared.files.appendrow import format_row, sanitise
 from autolab_shared.parsing.replicates import group_configs, replicate_groups
 from autolab_shared.parsing.results import History, parse_results
 from autolab_shared.stats.audit import audit
@@ -40,11 +40,9 @@ class Row:
 
 def history_of(rows: Sequence[Row], metric: str, direction: str | None = None) -> History:
     """A History parsed from rows, exactly as a results.tsv holding them would parse."""
-    lines = ["\t".join(("commit", metric, "memory_gb", "status", "description"))]
-    for row in rows:
-        cells = row.cells(metric)
-        lines.append("\t".join(cells[k] for k in ("commit", metric, "memory_gb", "status",
-                                                   "description")))  # fmt: skip
+    columns = ("commit", metric, "memory_gb", "status", "description")
+    lines = ["\t".join(columns)]
+    lines += [format_row(columns, row.cells(metric), metric=metric) for row in rows]
     return parse_results("\n".join(lines) + "\n", "<autoevolve>", metric=metric,
                          direction=direction)  # fmt: skip
 

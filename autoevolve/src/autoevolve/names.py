@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.errors import UsageProblem
+
+__all__ = ["UsageProblem", "check_name"]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
-
-
-class UsageProblem(AutolabError):
-    """A bad option value (reported with the usage exit code)."""
 
 
 def check_name(value: str, what: str) -> str:

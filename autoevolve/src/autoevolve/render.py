@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import asdict
 from typing import Any
 
+from autolab_shared.files.appendrow import format_row
 from autolab_shared.parsing.results import History
 
 from .board import Standing
@@ -60,13 +59,12 @@ def status_lines(state: State, doc: dict[str, Any]) -> list[str]:
 
 
 def export_tsv(history: History) -> str:
-    """The pooled rows as TSV (the file's own columns)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(history.columns)
+    """The pooled rows as TSV (the file's own columns), written as ``--append`` writes a row."""
+    lines = ["\t".join(history.columns)]
     for e in history.experiments:
-        writer.writerow([_cell(e, c, history.metric) for c in history.columns])
-    return out.getvalue()
+        cells = {c: _cell(e, c, history.metric) for c in history.columns}
+        lines.append(format_row(history.columns, cells, metric=history.metric))
+    return "\n".join(lines) + "\n"
 
 
 def _cell(e: Any, column: str, metric: str) -> str:

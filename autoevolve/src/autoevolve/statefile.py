@@ -6,13 +6,13 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
+from autolab_shared.files.atomicwrite import write_atomic as atomic_write
 
 from .layout import Layout
 from .names import UsageProblem, check_name
@@ -119,19 +119,10 @@ def save_state(path: Path, state: State) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix."""
+    """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix (the
+    library's one atomic writer: temp file, fsync, rename, directory fsync)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(str(path), text.encode("utf-8"))
 
 
 def load_state(path: Path, layout: Layout | None = None) -> State:

@@ -92,7 +92,7 @@ def cli(
     taxonomy = load_taxonomy(taxonomy_path)
     if show_taxonomy:
         render.write(taxonomy_toml(taxonomy))
-        return ExitCode.KEEP
+        return ExitCode.OK
     if list(results).count("-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
     known = {c.name for c in taxonomy.categories}

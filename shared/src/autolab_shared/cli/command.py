@@ -26,7 +26,7 @@ from autolab_shared.cli.output import (
 )
 from autolab_shared.cli.safetext import safe_line, visible
 from autolab_shared.cli.streams import prepare_streams
-from autolab_shared.core.errors import AutolabError, InputError
+from autolab_shared.core.errors import AutolabError, InputError, UsageProblem
 from autolab_shared.core.exitcodes import ExitCode, exit_code_table
 
 DEBUG_ENV = "AUTOLAB_DEBUG"
@@ -92,7 +92,7 @@ def show_help(ctx: click.Context) -> None:
     if json_requested():
         tool = ctx.find_root().info_name or "autolab"
         write_json(envelope(tool=tool, tool_version=version_of(tool), command="help",
-                            exit_code=ExitCode.KEEP, data={"help": text}))  # fmt: skip
+                            exit_code=ExitCode.OK, data={"help": text}))  # fmt: skip
     else:
         click.echo(text, color=ctx.color)
 
@@ -137,6 +137,8 @@ class _ExitCodeMixin:
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)  # type: ignore[misc]
+        except UsageProblem as exc:  # exit 4, like click's own usage errors
+            raise click.UsageError(str(exc), ctx=ctx) from None
         except AutolabError as exc:
             code = "input_error" if isinstance(exc, InputError) else "error"
             fail_line(ctx.find_root().info_name or "autolab", str(exc), code,
@@ -228,7 +230,7 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
 
 def _as_exit_code(rv: Any) -> ExitCode:
     if rv is None:
-        return ExitCode.KEEP
+        return ExitCode.OK
     try:
         return ExitCode(int(rv))
     except (TypeError, ValueError):

@@ -1,10 +1,15 @@
-"""Typed errors raised by the library; CLIs turn them into exit code 3."""
+"""Typed errors raised by the library and the CLIs' own modules; ``cli.command`` maps them for
+all three CLIs: UsageProblem to exit 4, every other AutolabError to exit 3."""
 
 from __future__ import annotations
 
 
 class AutolabError(Exception):
     """Base class of every error the library raises on purpose."""
+
+
+class UsageProblem(AutolabError):
+    """The command line asks for something that cannot be done (a bad option value): exit 4."""
 
 
 class InputError(AutolabError):

@@ -9,6 +9,7 @@ class ExitCode(IntEnum):
     """Process exit codes: 0-2 are answers, 3 and up are trouble."""
 
     KEEP = 0
+    OK = 0  # alias of 0 for commands that give no verdict (help, status, export, ...)
     DISCARD = 1
     RETEST = 2
     INPUT_ERROR = 3
@@ -17,7 +18,8 @@ class ExitCode(IntEnum):
 
 
 MEANINGS: dict[ExitCode, str] = {
-    ExitCode.KEEP: "keep (P(better) >= 0.5; autosteer: progressing; autoevolve: champion won)",
+    ExitCode.KEEP: "keep (P(better) >= 0.5; autosteer: progressing; autoevolve: champion won);"
+    " success of a command without a verdict (help, status, export)",
     ExitCode.DISCARD: "discard (or crash; autosteer: stuck; autoevolve: no improvement)",
     ExitCode.RETEST: "retest (within noise, not enough signal: re-run before deciding)",
     ExitCode.INPUT_ERROR: "input or internal error (missing/unusable file, bug)",

@@ -178,11 +178,11 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     p_need = min(1.0, float(post[grid < -need].sum())) if need > 0 else p
     mean = float(post @ grid)
     z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
-    verdict, reasons, action = _decide(cand, ctx, policy, post, p, p_need)
+    decided = _decide(cand, ctx, policy, post, p, p_need)
     return Assessment(
-        verdict=verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
+        verdict=decided.verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
         ci90=_interval(post, grid), z=z, n_runs=n, evsi=None, slot_value=None,
-        reasons=reasons, next_action=action, required_gain=need, p_required=p_need,
+        reasons=decided.reasons, next_action=decided.action, required_gain=need, p_required=p_need,
         memory_growth=memory_growth(cand, ctx), memory_cap_gb=policy.max_memory_gb,
     )  # fmt: skip
 
@@ -231,6 +231,15 @@ def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> 
     return DISCARD
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What the rules decided: the label, its reason codes and the next action (if any)."""
+
+    verdict: str
+    reasons: tuple[str, ...]
+    action: str | None = None
+
+
 def _decide(
     cand: Candidate,
     ctx: Context,
@@ -238,9 +247,9 @@ def _decide(
     post: FloatArray,
     p: float,
     p_need: float,
-) -> tuple[str, tuple[str, ...], str | None]:
+) -> Decided:
     if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
-        return DISCARD, ("memory",), None
+        return Decided(DISCARD, ("memory",), None)
     banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
     span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
     s = math.sqrt(noise_var(ctx, policy) / len(cand.runs) + ctx.incumbent.var)
@@ -257,12 +266,12 @@ def _decide(
     if label in (MARGINAL, RETEST) and cand.simplification:
         p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
         if p_ok >= NON_INFERIOR and p_need >= policy.p_marginal:
-            return KEEP, ("non_inferior", *extra), None
+            return Decided(KEEP, ("non_inferior", *extra), None)
     if label == RETEST:
         why = ("within_noise", "calibrate") if ctx.noise.source == "default" else ("within_noise",)
-        return RETEST, (*why, *extra), "rerun_candidate"
+        return Decided(RETEST, (*why, *extra), "rerun_candidate")
     if label == DISCARD:
-        return DISCARD, ("no_expected_gain", *extra), None
+        return Decided(DISCARD, ("no_expected_gain", *extra), None)
     if len(cand.runs) == 1 and ctx.noise.replicate_df < policy.min_df:
-        return label, ("expected_gain", *extra, "calibrate"), "rerun_to_calibrate"
-    return label, ("expected_gain", *extra), None
+        return Decided(label, ("expected_gain", *extra, "calibrate"), "rerun_to_calibrate")
+    return Decided(label, ("expected_gain", *extra), None)
