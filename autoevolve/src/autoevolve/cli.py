@@ -181,6 +181,14 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
     help="Turns in which an agent touched what it must not (another worktree, the pooled "
     "results, state, refs) before it is retired.",
 )
+@click.option(
+    "--parallel",
+    type=click.IntRange(1),
+    default=DEFAULTS.parallel,
+    show_default=True,
+    help="Commits each agent may make per turn (one change each, stacked); they train at once "
+    "on free GPUs and are judged in order before the agent's next turn.",
+)
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @executor_options
 @results_option(default=None)

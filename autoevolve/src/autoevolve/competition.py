@@ -36,6 +36,7 @@ from .statefile import AgentState, State, save_state
 from .strategies import Strategy
 from .training import RunOutcome
 from .transplant import transplant_commit
+from .waves import run_wave
 from .worktrees import clear_stale_locks, commit_leftovers, reset_to
 
 
@@ -227,6 +228,10 @@ class Competition:
             self.say(f"{agent.name}: made no commit (experiment {i + 1} skipped)")
             self.finish_experiment(agent, None)
             return
+        if self.state.config.parallel > 1:
+            self._pop_crossover(agent, head)
+            run_wave(self, agent, i)
+            return
         self.set_ref(self.s.layout.exp_ref(head), head)
         with self.lock:
             agent.exp_commit = head
@@ -236,6 +241,12 @@ class Competition:
         self.save()
         if not self.reject_protected(agent, head):
             self.measure_and_conclude(agent, i)
+
+    def _pop_crossover(self, agent: AgentState, head: str) -> None:
+        queue = self.state.crossover.get(agent.name)
+        if queue and self.wt(agent).subject(head).startswith("crossover:"):
+            with self.lock:
+                queue.pop(0)
 
     def reject_protected(self, agent: AgentState, head: str) -> bool:
         """Reject (as a crash row, before any training) a commit outside ``--editable``."""
@@ -401,7 +412,8 @@ class Competition:
                   "agent": agent.name, "strategy": agent.strategy, "round": str(k),
                   "seed": str(seed)}  # fmt: skip
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
-               "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file)}  # fmt: skip
+               "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
+               "AUTOEVOLVE_PARALLEL": str(self.state.config.parallel)}  # fmt: skip
         env.update(self.commit_dates(agent.name, k, i))
         self.guard.turn_starts(agent)
         done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
@@ -429,7 +441,7 @@ class Competition:
             program_md=program.read_text("utf-8", "replace") if program.exists() else "",
             recent_rows=recent_rows(Path(agent.worktree) / "results.tsv"),
             hints=hints.read_text("utf-8") if hints.exists() else "", steering=steering,
-            editable=tuple(self.state.config.editable),
+            editable=tuple(self.state.config.editable), parallel=self.state.config.parallel,
         )  # fmt: skip
         return build_prompt(parts)
 

@@ -59,7 +59,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
         max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
         editable=list(opts.editable), max_violations=opts.max_violations,
         executor=opts.executor, ray_address=opts.ray_address, setup_cmd=opts.setup_cmd,
-        gpu_type=opts.gpu_type, validate_on=opts.validate_on,
+        gpu_type=opts.gpu_type, validate_on=opts.validate_on, parallel=opts.parallel,
     )  # fmt: skip
     return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
                  champion_sha=base_sha, started_at=time.time())  # fmt: skip

@@ -249,14 +249,26 @@ def run(strategy: str, seed: int, file: Path, prefix: str, hints_file: Path | No
 @click.option("--file", "file", default="train.py", show_default=True, help="File to edit.")
 @click.option("--message-prefix", default="", help="Text put before the commit description.")
 @click.option("--hints", "hints", default=None, help="File of `KNOB old -> new` lines that won.")
-def main(strategy: str, seed: int, file: str, message_prefix: str, hints: str | None) -> None:
-    """Nudge train.py's numeric constants by strategy and commit the change."""
-    try:
-        message = run(strategy, seed, Path(file), message_prefix, Path(hints) if hints else None)
-    except AgentError as exc:
-        click.echo(f"mock_agent: {exc}", err=True)
-        sys.exit(1)
-    click.echo(message)
+@click.option(
+    "--variants",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    envvar="AUTOEVOLVE_PARALLEL",
+    help="Commits to make, one change each (stacked).",
+)
+def main(strategy: str, seed: int, file: str, message_prefix: str, hints: str | None,
+         variants: int) -> None:  # fmt: skip
+    """Nudge train.py's numeric constants by strategy and commit the change (``--variants``
+    times, each on top of the last)."""
+    for j in range(variants):
+        try:
+            message = run(strategy, seed + j, Path(file), message_prefix,
+                          Path(hints) if hints else None)  # fmt: skip
+        except AgentError as exc:
+            click.echo(f"mock_agent: {exc}", err=True)
+            sys.exit(1)
+        click.echo(message)
 
 
 if __name__ == "__main__":

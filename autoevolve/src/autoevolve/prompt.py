@@ -36,12 +36,31 @@ class PromptParts:
     hints: str
     steering: str
     editable: Sequence[str] = ("train.py",)
+    parallel: int = 1  # commits the agent may make this turn (--parallel)
+
+
+WAVE_RULES = """\
+Your job for this turn: make up to {k} experimental changes to `train.py` in this directory, ONE
+change per commit (`git commit -am "<what changed>"` after each), then exit. Each commit builds
+on the one before it; autoevolve trains all of them at once (each with the commits before it),
+judges them in order and keeps the branch at the last kept one (or resets it). Commits after the
+first {k} are not trained."""
+
+
+def rules(parts: PromptParts, editable: str) -> str:
+    """The harness rules, with the several-commits turn of ``--parallel`` when it is above 1."""
+    text = HARNESS_RULES.format(agent=parts.agent, round=parts.round, editable=editable)
+    if parts.parallel <= 1:
+        return text
+    one = text.index("Your job for this turn:")
+    end = text.index("\n", text.index("and exit.", one))
+    return text[:one] + WAVE_RULES.format(k=parts.parallel) + text[end:]
 
 
 def build_prompt(parts: PromptParts) -> str:
     """The whole prompt as markdown."""
     editable = ", ".join(f"`{glob}`" for glob in parts.editable)
-    sections = [HARNESS_RULES.format(agent=parts.agent, round=parts.round, editable=editable),
+    sections = [rules(parts, editable),
                 f"## Your strategy\n\n{parts.strategy.text}"]  # fmt: skip
     if parts.steering:
         sections.append(f"## What autosteer suggests\n\n{parts.steering}")

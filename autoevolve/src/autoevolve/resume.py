@@ -98,7 +98,7 @@ def settle_experiment(comp: Competition, agent: AgentState) -> None:
         return
     wt = comp.wt(agent)
     if agent.exp_commit:
-        final = final_row(comp, agent)
+        final = final_row(comp, agent) if comp.state.config.parallel == 1 else None
         if final is not None:
             comp.finish_experiment(agent, final)
             return

@@ -20,6 +20,7 @@ from .judging import Row, history_of, noise_sd
 from .plausible import clean_checkout
 from .resume import snapshot_dirty
 from .statefile import AgentState
+from .waves import run_wave
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
 
@@ -128,7 +129,10 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
             if comp.stop.is_set() or comp.stop_requested():
                 return
             if agent.exp_commit:  # a resumed run whose training was interrupted
-                comp.measure_and_conclude(agent, agent.attempt)
+                if state.config.parallel > 1:
+                    run_wave(comp, agent, agent.attempt, resumed=True)
+                else:
+                    comp.measure_and_conclude(agent, agent.attempt)
                 continue
             comp.experiment(agent, k, agent.attempt)
             if agent.attempt >= 3 * per_round:

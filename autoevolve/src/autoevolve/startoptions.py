@@ -36,6 +36,7 @@ class StartOptions:
     setup_cmd: str = ""
     gpu_type: str = ""
     validate_on: str = ""
+    parallel: int = 1
 
 
 DEFAULTS = StartOptions(strategies=())

@@ -77,6 +77,7 @@ class Config:
     setup_cmd: str = ""  # run once per node before its first training (ray)
     gpu_type: str = ""  # accelerator type trainings run on ('' any)
     validate_on: str = ""  # accelerator type the champion candidates are re-run on ('' same)
+    parallel: int = 1  # commits an agent may make per turn, trained at once (--parallel)
 
 
 @dataclass

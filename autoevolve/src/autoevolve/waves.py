@@ -1,0 +1,179 @@
+"""Parallel waves (``--parallel K``): up to K commits from one agent turn, trained at once.
+
+The agent commits its variants one on top of the other; each commit is trained as it stands (with
+the commits before it) in its own clean checkout, on whichever GPU frees first. They are judged in
+order against the agent's results (a kept one becomes the incumbent of the next); the branch ends
+at the last kept commit, or back at the turn's start.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from autolab_shared.parsing.results import read_results
+from autolab_shared.stats.decision import RETEST
+from autolab_shared.stats.judge import RunInput, judge
+from autolab_shared.stats.verdictrow import status_of
+
+from .editable import PROTECTED_PATH, protected_changes
+from .judging import Row
+from .ledger import read_or_none
+from .plausible import clean_checkout
+from .statefile import AgentState
+from .training import RunOutcome
+
+if TYPE_CHECKING:
+    from .competition import Competition
+
+
+FINAL = ("keep", "discard", "crash")
+
+
+def wave_commits(comp: Competition, agent: AgentState, tip: str = "HEAD") -> list[str]:
+    """The agent's new commits since the turn started, oldest first."""
+    out = comp.wt(agent).run("rev-list", "--reverse", "--first-parent",
+                             f"{agent.exp_start}..{tip}")  # fmt: skip
+    return out.split()
+
+
+def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = False) -> None:
+    """Train every commit of this turn at once, judge them in order and keep the best; resumed,
+    the rows written before the stop are kept and only the rest are trained."""
+    made = wave_commits(comp, agent, agent.exp_commit if resumed else "HEAD")
+    for sha in made:  # every commit keeps a ref, the untrained extras too
+        comp.set_ref(comp.s.layout.exp_ref(sha), sha)
+    commits = made[: comp.state.config.parallel]
+    if len(made) > len(commits):
+        comp.say(f"{agent.name}: made {len(made)} commits; only the first {len(commits)} "
+                 "are trained (--parallel)")  # fmt: skip
+    with comp.lock:
+        agent.exp_commit = commits[-1]
+    comp.save()
+    written = written_rows(comp, agent) if resumed else {}
+    names = {sha: describe(comp, agent, commits, j) for j, sha in enumerate(commits)}
+    rejected = {sha: _rejection(comp, agent, sha, names[sha]) for sha in commits
+                if sha[:7] not in written}  # fmt: skip
+    trainable = [sha for sha in rejected if not rejected[sha]]
+    subjects = [comp.wt(agent).subject(sha) for sha in trainable]
+    comp._set(agent, "training", "; ".join(subjects))
+    comp.guard.settle(agent, comp.wt(agent).head())
+    outcomes = train_all(comp, agent, trainable, i)
+    if comp.stop.is_set() or any(o.crash == "interrupted" for o in outcomes.values()):
+        comp.guard.unsettle(agent)
+        comp.note_interrupted(agent, "training", commits[-1])
+        return  # a resume redoes the variants without a row
+    finals = []
+    for sha in commits:  # in order: a kept variant is the incumbent the next one is judged by
+        final = written.get(sha[:7])
+        if final is None:
+            final = rejected[sha] or judge_variant(comp, agent, sha, names[sha], outcomes[sha])
+            conclude(comp, agent, final)
+        finals.append(final)
+    finish_wave(comp, agent, commits, finals)
+
+
+def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[str, Row]]:
+    """Final rows of this turn's variants already in the agent's results.tsv (by short commit)."""
+    history = read_or_none(Path(agent.worktree) / "results.tsv", comp.state.config.metric)
+    found: dict[str, tuple[str, Row]] = {}
+    for e in history.experiments if history else ():
+        if e.raw_status in FINAL:
+            row = Row(e.commit, e.value, e.memory_gb, e.raw_status, e.description)
+            found[e.commit] = e.raw_status, row
+    return found
+
+
+def describe(comp: Competition, agent: AgentState, commits: list[str], j: int) -> str:
+    """The row description of variant ``j``: its subject, and the variants it stands on."""
+    subject = comp.wt(agent).subject(commits[j])
+    if j == 0:
+        return subject
+    return f"{subject} [stacked on {', '.join(comp.short(c) for c in commits[:j])}]"
+
+
+def _rejection(comp: Competition, agent: AgentState, sha: str, description: str
+               ) -> tuple[str, Row] | None:  # fmt: skip
+    """A crash row for a variant that changes a file outside ``--editable`` (never trained)."""
+    touched = protected_changes(comp.wt(agent), agent.exp_start, sha, comp.state.config.editable)
+    if not touched:
+        return None
+    files = ", ".join(touched[:5]) + (" ..." if len(touched) > 5 else "")
+    desc = f"{description} [rejected: {PROTECTED_PATH}: {files}]"[:300]
+    comp.events.append("rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH,
+                       files=touched)  # fmt: skip
+    return "crash", Row(comp.short(sha), None, None, "crash", desc)
+
+
+def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
+              ) -> dict[str, RunOutcome]:  # fmt: skip
+    """Train each commit in its own clean checkout, all at once (the executor queues for GPUs)."""
+    outcomes: dict[str, RunOutcome] = {}
+    errors: list[BaseException] = []
+
+    def one(j: int, sha: str) -> None:
+        try:
+            label = f"{agent.name}-e{i}-v{j}"
+            with clean_checkout(comp.s.git, comp.s.layout, sha, label) as where:
+                run = comp.train(agent, sha, label, None, where=where)
+            outcomes[sha] = comp.screen(agent, sha, run)
+        except BaseException as exc:  # re-raised below, on the controller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(j, sha), daemon=True)
+               for j, sha in enumerate(commits)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return outcomes
+
+
+def judge_variant(comp: Competition, agent: AgentState, sha: str, description: str,
+                  outcome: RunOutcome) -> tuple[str, Row]:  # fmt: skip
+    """Judge one trained variant against the agent's results so far."""
+    where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
+    if outcome.value is None:
+        crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
+        final = "crash", Row(comp.short(sha), None, None, "crash", crash, **where)
+    else:
+        results = Path(agent.worktree) / "results.tsv"
+        cand = RunInput(outcome.value, outcome.memory_gb, comp.short(sha), description)
+        verdict = judge(read_results(results, metric=comp.state.config.metric), cand).verdict
+        status = "discard" if verdict == RETEST else status_of(verdict)  # no re-runs in a wave
+        final = status, Row(comp.short(sha), outcome.value, outcome.memory_gb, status,
+                            description, **where)  # fmt: skip
+    return final
+
+
+def conclude(comp: Competition, agent: AgentState, final: tuple[str, Row]) -> None:
+    """Write one variant's row (once, to the agent's results and the pooled file) and say it."""
+    status, row = final
+    comp.record(agent, row)
+    value = "-" if row.value is None else f"{row.value:.6f}"
+    comp.say(f"{agent.name}: {row.description}: {value} {status}")
+
+
+def finish_wave(comp: Competition, agent: AgentState, commits: list[str],
+                finals: list[tuple[str, Row]]) -> None:  # fmt: skip
+    """Move the branch to the last kept variant (or the start), count the rows, go idle."""
+    comp.guard.unsettle(agent)
+    kept = [(sha, row) for sha, (status, row) in zip(commits, finals, strict=True)
+            if status == "keep"]  # fmt: skip
+    comp.move(agent, kept[-1][0] if kept else agent.exp_start)
+    with comp.lock:
+        agent.done += 1
+        agent.total += len(finals)
+        agent.crashes += sum(status == "crash" for status, _ in finals)
+        agent.keeps += len(kept)
+        if kept:
+            agent.best_value, agent.best_sha = kept[-1][1].value, kept[-1][0]
+        agent.exp_start = agent.exp_commit = ""
+        agent.attempt += 1
+        agent.status, agent.current = "idle", ""
+    comp.save()
+    comp.events.append("experiment_done", agent=agent.name,
+                       status="keep" if kept else "discard", variants=len(finals))  # fmt: skip
