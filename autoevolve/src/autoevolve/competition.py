@@ -250,16 +250,24 @@ class Competition:
 
     def reject_protected(self, agent: AgentState, head: str) -> bool:
         """Reject (as a crash row, before any training) a commit outside ``--editable``."""
-        touched = protected_changes(self.wt(agent), agent.exp_start, head,
+        row = self.protected_row(agent, head, self.wt(agent).subject(head))
+        if row is None:
+            return False
+        self.finish_experiment(agent, ("crash", row))
+        return True
+
+    def protected_row(self, agent: AgentState, sha: str, description: str) -> Row | None:
+        """The crash row (journaled as ``rejected``) of a commit that changes a file outside
+        ``--editable`` since the experiment started, or None when it changes none."""
+        touched = protected_changes(self.wt(agent), agent.exp_start, sha,
                                     self.state.config.editable)  # fmt: skip
         if not touched:
-            return False
+            return None
         files = ", ".join(touched[:5]) + (" ..." if len(touched) > 5 else "")
-        desc = f"{self.wt(agent).subject(head)} [rejected: {PROTECTED_PATH}: {files}]"[:300]
-        self.events.append("rejected", agent=agent.name, commit=head, reason=PROTECTED_PATH,
+        desc = f"{description} [rejected: {PROTECTED_PATH}: {files}]"[:300]
+        self.events.append("rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH,
                            files=touched)  # fmt: skip
-        self.finish_experiment(agent, ("crash", Row(self.short(head), None, None, "crash", desc)))
-        return True
+        return Row(self.short(sha), None, None, "crash", desc)
 
     def measure_and_conclude(self, agent: AgentState, i: int) -> None:
         """Train the in-flight commit (resuming after its recorded re-runs) and conclude."""

@@ -17,7 +17,6 @@ from autolab_shared.stats.decision import RETEST
 from autolab_shared.stats.judge import RunInput, judge
 from autolab_shared.stats.verdictrow import status_of
 
-from .editable import PROTECTED_PATH, protected_changes
 from .judging import Row
 from .ledger import read_or_none
 from .plausible import clean_checkout
@@ -96,14 +95,8 @@ def describe(comp: Competition, agent: AgentState, commits: list[str], j: int) -
 def _rejection(comp: Competition, agent: AgentState, sha: str, description: str
                ) -> tuple[str, Row] | None:  # fmt: skip
     """A crash row for a variant that changes a file outside ``--editable`` (never trained)."""
-    touched = protected_changes(comp.wt(agent), agent.exp_start, sha, comp.state.config.editable)
-    if not touched:
-        return None
-    files = ", ".join(touched[:5]) + (" ..." if len(touched) > 5 else "")
-    desc = f"{description} [rejected: {PROTECTED_PATH}: {files}]"[:300]
-    comp.events.append("rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH,
-                       files=touched)  # fmt: skip
-    return "crash", Row(comp.short(sha), None, None, "crash", desc)
+    row = comp.protected_row(agent, sha, description)
+    return None if row is None else ("crash", row)
 
 
 def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
