@@ -31,6 +31,7 @@ from autolab_shared.steering.listing import (
     sizes_model,
     without_asides,
 )
+from autolab_shared.steering.prefilter import GroupFilter, group_keys
 from autolab_shared.steering.taxonomy import (
     OTHER,
     Taxonomy,
@@ -140,7 +141,9 @@ class Classifier:
     results are cached per description (`cache_size` entries, least recently used dropped).
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, cache_size: int = 1 << 18) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy | None = None, cache_size: int = 1 << 18, prefilter: bool = True
+    ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
         self._checks = tuple(
             (rule.category, group)
@@ -153,6 +156,8 @@ class Classifier:
             for group in _compile_rule(patterns)
         )
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
+        keys = [group_keys((c.pattern for _, c in g.each), g.any_of.flags) for _, g in self._checks]
+        self._filter = GroupFilter(keys if prefilter else [None] * len(keys))
         self._cached = lru_cache(maxsize=cache_size)(self._tagged)
         self._item = lru_cache(maxsize=1 << 16)(self._first)  # items recur across rows
 
@@ -275,11 +280,17 @@ class Classifier:
         return Classification(category, tags, main[2], CHANGE, main[1])
 
     def _first(self, text: str) -> tuple[str, str, str] | None:
-        """The first rule that matches, the pattern that matched and the text it matched."""
-        for category, search, group in self._searches:
+        """The first rule that matches, the pattern that matched and the text it matched
+        (rule groups that cannot match `text` are skipped: `prefilter`)."""
+        bits = self._filter.candidates(text)
+        searches = self._searches
+        while bits:
+            low = bits & -bits
+            category, search, group = searches[low.bit_length() - 1]
             m = search(text)
             if m is not None:
                 return category, *_which(group, text, m)
+            bits ^= low
         return None
 
     def _tag(self, text: str) -> tuple[str, ...]:

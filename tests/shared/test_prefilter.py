@@ -1,0 +1,138 @@
+"""The classifier's rule-group prefilter skips only groups that cannot match: classification
+with it equals classification without it, on real, labelled, benchmark and generated text."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import REAL_RESULTS, REPO_ROOT
+
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.prefilter import GroupFilter, group_keys, pattern_key
+from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy, prepare_pattern
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+FILTERED = Classifier()
+PLAIN = Classifier(prefilter=False)
+PATTERNS = [
+    prepare_pattern(p)
+    for rule in load_taxonomy().rules
+    for p in rule.patterns
+    if pattern_key(prepare_pattern(p)) is not None
+]
+# Words of the taxonomy's patterns and odd characters, so generated text hits many rules.
+VOCAB = sorted(
+    {w for p in PATTERNS for w in re.findall(r"[a-z0-9]{2,}", p)}
+    | {" ", "_", "-", "->", "→", " (", ")", ": ", " + ", "=", ".", "#1", "é", "ſ", "K", "İ"}
+)
+TEXTS = st.lists(st.sampled_from(VOCAB), max_size=12).map("".join) | st.text(max_size=40)
+
+
+def _same(descriptions: list[str]) -> None:
+    for text in descriptions:
+        assert FILTERED(text) == PLAIN(text), text
+    kept = [i % 3 == 0 for i in range(len(descriptions))]
+    assert FILTERED.read_history(descriptions, kept) == PLAIN.read_history(descriptions, kept)
+
+
+def _real_descriptions() -> list[str]:
+    texts: list[str] = []
+    for path in sorted(REAL_RESULTS.iterdir()) if REAL_RESULTS.is_dir() else []:
+        try:
+            history = parse_results(read_bytes(str(path)), path.name)
+            texts += [e.description for e in history.experiments]
+        except InputError:  # not a results file
+            continue
+    return texts
+
+
+def test_prefilter_keeps_every_real_classification() -> None:
+    texts = _real_descriptions()
+    if not texts:
+        pytest.skip(f"real data folder {REAL_RESULTS} is absent")
+    _same(texts)
+
+
+@pytest.mark.parametrize("name", ["steer_labels.tsv", "steer_labels_heldout.tsv",
+                                  "steer_labels_heldout2.tsv"])  # fmt: skip
+def test_prefilter_keeps_every_labelled_classification(name: str) -> None:
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as f:
+        cells = [cell for row in csv.reader(f, delimiter="\t") for cell in row]
+    assert len(cells) > 100
+    _same(cells)
+
+
+def test_prefilter_keeps_the_benchmark_classifications() -> None:
+    path = REPO_ROOT / "benchmarks" / "steer_speed.py"
+    spec = importlib.util.spec_from_file_location("steer_speed", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _same(module.synthetic_descriptions(3000))
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_prefilter_keeps_the_classification_of_generated_text(text: str) -> None:
+    assert FILTERED(text) == PLAIN(text)
+    assert FILTERED(text.lower()) == PLAIN(text.lower())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(PATTERNS), TEXTS)
+def test_a_pattern_matches_only_where_a_word_starts_with_its_key(pattern: str, text: str) -> None:
+    key = pattern_key(pattern)
+    assert key is not None
+    if re.search(pattern, text) is not None:
+        assert any(word.startswith(key) for word in re.findall(r"\w+", text))
+        assert GroupFilter([frozenset({key})]).candidates(text) == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key"),
+    [(r"\bseeds?\b", "see"), (r"\blr\b", "lr"), (r"\bz[- ]?loss", "z"), (r"\bab{2}", "a"),
+     (r"\bwarm ?down", "war"), (r"\bx0", "x0"), (r"\bfoo(?:a|b)", "foo"), (r"\bfo[|]o", "fo"),
+     (r"\bfo[]|]o", "fo"), (r"\bfo(?#a|b)o", "fo"), (r"\bfoo|bar", None),
+     (r"\bfoo(?#a(b)|bar", None), (r"\bf[)]|bar", None), (r"\bfo\|o|x", None),
+     (r"\bs?x", None), (r"^baseline", None), (r"b(?<=\db)locks?", None), (r"\b[ab]x", None),
+     (r"\bX", None), (r"(?i)\bx", None)],
+)  # fmt: skip
+def test_pattern_key(pattern: str, key: str | None) -> None:
+    assert pattern_key(pattern) == key
+
+
+def test_a_group_with_a_pattern_without_key_or_odd_flags_is_always_searched() -> None:
+    assert group_keys([r"\bfoo", r"\bbar"], 0) == frozenset({"foo", "bar"})
+    assert group_keys([r"\bfoo", r"^bar"], 0) is None
+    assert group_keys([r"\bfoo"], re.IGNORECASE) is None
+    found = GroupFilter([frozenset({"foo"}), None, frozenset({"ba", "x"})])
+    assert found.candidates("nothing here") == 0b010
+    assert found.candidates("(foo) xy") == 0b111
+    assert found.candidates("é-bar") == 0b110  # a word after a non-ASCII character
+    assert found.candidates("ébar") == 0b010  # "bar" does not start a word here
+
+
+def test_a_user_taxonomy_with_alternations_classifies_the_same() -> None:
+    toml = """
+mode = "replace"
+[[category]]
+name = "odd"
+patterns = ['\\bfoo|bar', '\\bqux(?#a(b)|zed']
+[[category]]
+name = "plain"
+patterns = ['\\bbar', '\\bzed']
+"""
+    taxonomy = parse_taxonomy(toml, "user.toml")
+    filtered, plain = Classifier(taxonomy), Classifier(taxonomy, prefilter=False)
+    for text in ["xbar", "zed", "bar", "foo", "qux zed", "nothing"]:
+        assert filtered(text) == plain(text)
+    assert filtered("xbar").category == "odd"
+    assert filtered("zed").category == "odd"
