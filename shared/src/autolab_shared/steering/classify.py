@@ -13,8 +13,8 @@ into items (:func:`change_items`) and each item classified on its own; the list 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from autolab_shared.steering.listing import (
@@ -31,7 +31,7 @@ from autolab_shared.steering.listing import (
     sizes_model,
     without_asides,
 )
-from autolab_shared.steering.prefilter import GroupFilter, group_keys
+from autolab_shared.steering.prefilter import GroupFilter, group_keys, pattern_key
 from autolab_shared.steering.taxonomy import (
     OTHER,
     Taxonomy,
@@ -132,6 +132,8 @@ class _Group:
 
     any_of: re.Pattern[str]
     each: tuple[tuple[str, re.Pattern[str]], ...]
+    # the members that can match where a text has this first character (`prefilter` keys)
+    by_first: Mapping[str, tuple[tuple[str, re.Pattern[str]], ...]] = field(default_factory=dict)
 
 
 class Classifier:
@@ -156,8 +158,11 @@ class Classifier:
             for group in _compile_rule(patterns)
         )
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
-        keys = [group_keys((c.pattern for _, c in g.each), g.any_of.flags) for _, g in self._checks]
+        # one filter for the rule groups, then the tag groups (bits from len(self._checks) on)
+        groups = [g for _, g in (*self._checks, *self._tags)]
+        keys = [group_keys((c.pattern for _, c in g.each), g.any_of.flags) for g in groups]
         self._filter = GroupFilter(keys if prefilter else [None] * len(keys))
+        self._last: tuple[str, int] = ("", self._filter.candidates(""))
         self._cached = lru_cache(maxsize=cache_size)(self._tagged)
         self._item = lru_cache(maxsize=1 << 16)(self._first)  # items recur across rows
 
@@ -282,8 +287,8 @@ class Classifier:
     def _first(self, text: str) -> tuple[str, str, str] | None:
         """The first rule that matches, the pattern that matched and the text it matched
         (rule groups that cannot match `text` are skipped: `prefilter`)."""
-        bits = self._filter.candidates(text)
         searches = self._searches
+        bits = self._candidates(text) & ((1 << len(searches)) - 1)
         while bits:
             low = bits & -bits
             category, search, group = searches[low.bit_length() - 1]
@@ -295,15 +300,26 @@ class Classifier:
 
     def _tag(self, text: str) -> tuple[str, ...]:
         found: list[str] = []
+        bits = self._candidates(text) >> len(self._searches)
         for name, group in self._tags:
-            if name not in found and group.any_of.search(text) is not None:
+            if bits & 1 and name not in found and group.any_of.search(text) is not None:
                 found.append(name)
+            bits >>= 1
         return tuple(found)
+
+    def _candidates(self, text: str) -> int:
+        """The groups that may match `text` (`prefilter`), remembered for the last text."""
+        last, bits = self._last
+        if text != last:
+            bits = self._filter.candidates(text)
+            self._last = (text, bits)
+        return bits
 
 
 def _which(group: _Group, text: str, m: re.Match[str]) -> tuple[str, str]:
     """The pattern of `group` that matched where its alternation did, and the text matched."""
-    for pattern, compiled in group.each:
+    start = m.start()
+    for pattern, compiled in group.by_first.get(text[start : start + 1], group.each):
         found = compiled.match(text, m.start())
         if found is not None:
             return pattern, found.group(0)
@@ -343,8 +359,20 @@ def _compile_rule(patterns: tuple[str, ...]) -> tuple[_Group, ...]:
             prepared = [prepare_pattern(p) for p in members]
             any_of = re.compile("|".join(f"(?:{_searched(p)})" for p in prepared))
             each = tuple((p, re.compile(q)) for p, q in zip(members, prepared, strict=True))
-            groups.append(_Group(any_of, each))
+            groups.append(_Group(any_of, each, _by_first(each)))
     return tuple(groups)
+
+
+def _by_first(
+    each: tuple[tuple[str, re.Pattern[str]], ...],
+) -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+    """For each first character of a key, the members (in order) that can match where a
+    text has it: those with that key's first character and those without a key."""
+    keys = [pattern_key(compiled.pattern) for _, compiled in each]
+    return {
+        first: tuple(m for m, key in zip(each, keys, strict=True) if key is None or key[0] == first)
+        for first in {key[0] for key in keys if key is not None}
+    }
 
 
 @lru_cache(maxsize=1)

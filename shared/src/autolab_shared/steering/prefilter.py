@@ -31,7 +31,7 @@ _MAX_WORDS = 1 << 16  # the cache of word -> groups is emptied when it grows pas
 def pattern_key(pattern: str) -> str | None:
     """The key of a pattern as matched (`taxonomy.prepare_pattern`), or None when it has none."""
     m = _RUN.match(pattern)
-    if m is None or _has_top_level_bar(pattern):
+    if m is None or _has_top_level_bar(pattern) or re.compile(pattern).flags & _OTHER_MEANING:
         return None
     run = m.group(1)
     if pattern[m.end() : m.end() + 1] in tuple(_QUANTIFIER):  # "seeds?": the s is optional
