@@ -237,6 +237,11 @@ def test_description_tokens_equal_the_plain_loop(text: str) -> None:
     assert description_tokens(text) == _tokens_by_the_loop(text)
 
 
+def test_description_tokens_equal_the_plain_loop_on_real_and_benchmark_descriptions() -> None:
+    texts = _real_descriptions() + _label_descriptions() + _benchmark_descriptions(3000)
+    assert [description_tokens(t) for t in texts] == [_tokens_by_the_loop(t) for t in texts]
+
+
 # ---------------------------------------------------------------------------- knob fast path
 
 

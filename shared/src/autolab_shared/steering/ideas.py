@@ -355,9 +355,24 @@ def _core(text: str) -> str:
 
 def description_tokens(text: str) -> frozenset[str]:
     """Normalised tokens for near-duplicate detection ("0.050" and "0.05" are one token)."""
-    # a token is a word of a-z or a number (\d matches every Unicode digit)
-    tokens = {t if "a" <= t[0] <= "z" else _number_token(t) for t in _TOKEN.findall(_core(text))}
-    return frozenset(tokens - _STOP)
+    # a token is a word of a-z or a number (\d matches every Unicode digit); a stop word's
+    # form is "" and filtered out
+    return frozenset(filter(None, map(_FORMS.__getitem__, _TOKEN.findall(_core(text)))))
+
+
+class _TokenForms(dict[str, str]):
+    """token -> its form in a token set (`_number_token` for a number, "" for a stop word),
+    filled on first look-up; emptied when it grows past 2**16 entries."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= 1 << 16:
+            self.clear()
+        form = "" if token in _STOP else token if "a" <= token[0] <= "z" else _number_token(token)
+        self[token] = form
+        return form
+
+
+_FORMS = _TokenForms()
 
 
 @lru_cache(maxsize=1 << 14)

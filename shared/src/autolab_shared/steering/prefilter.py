@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import reduce
-from operator import or_
+from operator import itemgetter, or_
 from typing import Any
 
 KEY_CHARS = 3  # keys are the first 1 to 3 characters of a word
@@ -25,7 +25,8 @@ _OTHER_MEANING = re.IGNORECASE | re.ASCII | re.LOCALE | re.VERBOSE
 _ASCII_NON_WORD = bytes(
     b if chr(b).isascii() and (chr(b).isalnum() or b == ord("_")) else ord(" ") for b in range(256)
 )
-_MAX_WORDS = 1 << 16  # the cache of word -> groups is emptied when it grows past this
+_HEAD = itemgetter(slice(KEY_CHARS))  # a word's first KEY_CHARS characters
+_MAX_HEADS = 1 << 16  # the cache of word heads -> groups is emptied when it grows past this
 
 
 def pattern_key(pattern: str) -> str | None:
@@ -94,22 +95,22 @@ def _set_end(pattern: str, start: int) -> int:
     return i
 
 
-class _WordBits(dict[Any, int]):
-    """word -> the bits of the groups with a key that starts it, filled on first look-up
-    (words and keys both str, or both ASCII bytes)."""
+class _HeadBits(dict[Any, int]):
+    """The first KEY_CHARS characters of a word -> the bits of the groups with a key that
+    starts it, filled on first look-up (heads and keys both str, or both ASCII bytes)."""
 
-    def __init__(self, by_key: dict[Any, int], lengths: Sequence[int]) -> None:
+    def __init__(self, by_key: dict[Any, int]) -> None:
         super().__init__()
         self._by_key = by_key
-        self._lengths = lengths
+        self._lengths = sorted({len(k) for k in by_key})
 
-    def __missing__(self, word: Any) -> int:
-        if len(self) >= _MAX_WORDS:
+    def __missing__(self, head: Any) -> int:
+        if len(self) >= _MAX_HEADS:
             self.clear()
         bits = 0
         for n in self._lengths:
-            bits |= self._by_key.get(word[:n], 0)
-        self[word] = bits
+            bits |= self._by_key.get(head[:n], 0)
+        self[head] = bits
         return bits
 
 
@@ -123,13 +124,14 @@ class GroupFilter:
         for i, group in enumerate(keys):
             for key in group or ():
                 by_key[key] = by_key.get(key, 0) | (1 << i)
-        lengths = sorted({len(k) for k in by_key})
-        self._bits = _WordBits(by_key, lengths)
-        self._ascii_bits = _WordBits({k.encode(): b for k, b in by_key.items()}, lengths)
+        self._bits = _HeadBits(by_key)
+        self._ascii_bits = _HeadBits({k.encode(): b for k, b in by_key.items()})
 
     def candidates(self, text: str) -> int:
         """The bits of the groups that may match `text`."""
         if text.isascii():  # the words: ASCII non-word characters made spaces, then split
             words = text.encode().translate(_ASCII_NON_WORD).split()
-            return reduce(or_, map(self._ascii_bits.__getitem__, words), self.always)
-        return reduce(or_, map(self._bits.__getitem__, _WORD.findall(text)), self.always)
+            heads = map(_HEAD, words)
+            return reduce(or_, map(self._ascii_bits.__getitem__, heads), self.always)
+        heads = map(_HEAD, _WORD.findall(text))
+        return reduce(or_, map(self._bits.__getitem__, heads), self.always)
