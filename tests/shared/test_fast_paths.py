@@ -10,6 +10,7 @@ import os
 import random
 import re
 import signal
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from autolab_shared.parsing.replicates import group_configs
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.parsing.textio import decode, read_bytes
 from autolab_shared.parsing.tsvlines import scan
-from autolab_shared.steering.bandit import arm_stats
+from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
 from autolab_shared.steering.classify import Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.steering.ideas import _core, description_tokens, tried_from
@@ -208,6 +209,45 @@ def test_arm_stats_equal_the_formula_where_old_weights_are_zero(gamma: float) ->
     for arm in arms:
         got = [found[arm].n, found[arm].s, found[arm].gain, found[arm].crashes]
         assert [repr(v) for v in got] == [repr(v) for v in expected[arm]]
+
+
+def _pick_by_arm_stats(
+    rows: Sequence[StepRow], arms: Sequence[str], mode: str, k: int, rng: random.Random,
+    pending: Sequence[str],
+) -> list[tuple[str, float]]:  # fmt: skip
+    """bandit.pick as first written: arm_stats from the rows for every pick."""
+    gamma = GAMMA.get(mode, 0.95)
+    g_bar = median_gain(rows)
+    chosen: list[tuple[str, float]] = []
+    virtual, candidates = list(pending), list(arms)
+    if mode == "random":
+        tried = arm_stats(rows, arms, gamma)
+        cut = statistics.median([s.n for s in tried.values()]) if tried else 0.0
+        candidates = [a for a in arms if tried[a].n <= cut] or list(arms)
+    if mode == "exploit":
+        stats = arm_stats(rows, arms, gamma)
+        candidates = [a for a in arms if stats[a].s > 0] or list(arms)
+    for _ in range(k):
+        stats = arm_stats(rows, candidates, gamma, virtual)
+        ranked = sorted(scores(stats, mode, rng, g_bar).items(), key=lambda t: (-t[1], t[0]))
+        chosen.append(ranked[0])
+        virtual.append(ranked[0][0])
+    return chosen
+
+
+@pytest.mark.parametrize("mode", ["auto", "exploit", "explore", "random"])
+def test_pick_sums_the_rows_once_with_the_same_picks(mode: str) -> None:
+    rng = random.Random(6)
+    arms = ["a", "b", "c", "d", "e"]
+    for n in [0, 3, 500]:
+        rows = [
+            StepRow(i, "x", rng.choice([*arms, "other"]), (), rng.choice(["keep", "discard"]),
+                    "", rng.random() / 50, rng.random() < 0.3, False, (), "")
+            for i in range(n)
+        ]  # fmt: skip
+        for seed, pending in [(1, ()), (2, ("b",)), (3, ("a", "a", "zz"))]:
+            found = pick(rows, arms, mode, 4, random.Random(seed), pending)
+            assert found == _pick_by_arm_stats(rows, arms, mode, 4, random.Random(seed), pending)
 
 
 @pytest.mark.skipif(not can_fork(), reason="runs serially here")

@@ -46,6 +46,11 @@ def arm_stats(
     rows: Sequence[StepRow], arms: Sequence[str], gamma: float, pending: Sequence[str] = ()
 ) -> dict[str, ArmStats]:
     """Discounted counts per arm; each pending experiment is a virtual loss (one more try)."""
+    return _with_pending(_sums(rows, arms, gamma), arms, pending)
+
+
+def _sums(rows: Sequence[StepRow], arms: Sequence[str], gamma: float) -> dict[str, list[float]]:
+    """Discounted tries, real keeps, gains of real keeps and crashes of each arm."""
     acc = {a: [0.0, 0.0, 0.0, 0.0] for a in arms}
     for row, w in _weighted(rows, gamma):
         if row.category not in acc:
@@ -55,6 +60,14 @@ def arm_stats(
         a[1] += w * row.success
         a[2] += w * (row.gain if row.success else 0.0)
         a[3] += w * row.crashed
+    return acc
+
+
+def _with_pending(
+    sums: dict[str, list[float]], arms: Sequence[str], pending: Sequence[str]
+) -> dict[str, ArmStats]:
+    """The stats of `arms` (in their order) from `sums`, each pending one tried once more."""
+    acc = {a: list(sums[a]) for a in arms}
     for name in pending:
         if name in acc:
             acc[name][0] += 1.0
@@ -109,15 +122,16 @@ def pick(
     chosen: list[tuple[str, float]] = []
     virtual = list(pending)
     candidates = list(arms)
+    sums = _sums(rows, arms, gamma)  # the rows' part of every arm_stats below, summed once
     if mode == "random":
-        tried = arm_stats(rows, arms, gamma)
+        tried = _with_pending(sums, arms, ())
         cut = statistics.median([s.n for s in tried.values()]) if tried else 0.0
         candidates = [a for a in arms if tried[a].n <= cut] or list(arms)
     if mode == "exploit":
-        stats = arm_stats(rows, arms, gamma)
+        stats = _with_pending(sums, arms, ())
         candidates = [a for a in arms if stats[a].s > 0] or list(arms)
     for _ in range(max(k, 0)):
-        stats = arm_stats(rows, candidates, gamma, virtual)
+        stats = _with_pending(sums, candidates, virtual)
         ranked = sorted(scores(stats, mode, rng, g_bar).items(), key=lambda t: (-t[1], t[0]))
         name, score = ranked[0]
         chosen.append((name, score))
