@@ -29,7 +29,7 @@ from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
 from autolab_shared.steering.classify import Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
-from autolab_shared.steering.ideas import _core, description_tokens, tried_from
+from autolab_shared.steering.ideas import _core, _plain_integer, description_tokens, tried_from
 from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
 from autolab_shared.steering.steerdata import StepRow, describe, noise_of, steering_rows
 
@@ -275,6 +275,15 @@ def _tokens_by_the_loop(text: str) -> frozenset[str]:
 @given(st.text(max_size=60) | st.from_regex(r"(gpu1: )?[a-z ]{0,9}[0-9٣.e-]{1,8}( to \.5)?"))
 def test_description_tokens_equal_the_plain_loop(text: str) -> None:
     assert description_tokens(text) == _tokens_by_the_loop(text)
+
+
+@PROPS
+@given(st.integers(0, 10**12).map(str) | st.from_regex(r"[0-9٣]{1,12}", fullmatch=True))
+def test_a_plain_integer_token_is_its_own_number_form(token: str) -> None:
+    if _plain_integer(token):
+        assert format(float(token), ".10g") == token
+    else:
+        assert token[0] in "0٣" or len(token) > 10 or not token.isascii()
 
 
 def test_description_tokens_equal_the_plain_loop_on_real_and_benchmark_descriptions() -> None:

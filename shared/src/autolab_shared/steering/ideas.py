@@ -367,12 +367,22 @@ class _TokenForms(dict[str, str]):
     def __missing__(self, token: str) -> str:
         if len(self) >= 1 << 16:
             self.clear()
-        form = "" if token in _STOP else token if "a" <= token[0] <= "z" else _number_token(token)
+        if token in _STOP:
+            form = ""
+        elif "a" <= token[0] <= "z" or _plain_integer(token):
+            form = token
+        else:
+            form = _number_token(token)
         self[token] = form
         return form
 
 
 _FORMS = _TokenForms()
+
+
+def _plain_integer(token: str) -> bool:
+    """An ASCII integer of 1 to 10 digits without a leading zero: its own `_number_token`."""
+    return token.isascii() and token.isdigit() and token[0] != "0" and len(token) <= 10
 
 
 @lru_cache(maxsize=1 << 14)
