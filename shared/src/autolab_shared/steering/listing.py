@@ -57,9 +57,9 @@ STRUCTURAL = frozenset(
 # Beside two or more throughput settings (GPU layers, threads, KV-cache type, context of an
 # inference engine), a batch size is one more of them: "n_gpu=16, batch=128/64, q8_0 KV".
 THROUGHPUT_SIDE = frozenset({"batch_size"})
-# A row that lists at least RECORD_ITEMS settings side by side (commas, no "+", no change
+# A row that lists RECORD_ITEMS or more settings side by side (commas, no "+", no change
 # word) records the configuration it ran, as sweeps do: not several changes.
-RECORD_ITEMS = 4
+RECORD_ITEMS = 5
 # An attention item that only sizes the heads ("N_HEADS=16", "head_dim 64") is part of a
 # model-size change when the list changes the model's size too.
 _HEAD_SIZE = re.compile(r"\b(?:n ?heads?|num heads|n kv heads?|head ?dim|d head|heads?)\b")
