@@ -20,6 +20,12 @@ category, tags (comma-separated: multi_change, simplification) and split.
   were committed before the classifier was run on them; no rule has been changed since its
   figures were measured. None of its files is language-model training: every such file is
   used by a set above. Only `multi_change` is labelled there and in TUNING2.
+* tests/fixtures/steer_labels_heldout_nn.tsv (77 rows, 9 files) are NN_ROWS: network-training
+  rows in no set above, drawn from the files of steer_labels.tsv and TUNING (all of them
+  network training) that hold at least 5 such descriptions, shuffled with
+  random.Random(1315), up to 10 rows each, until 80 rows (or the files ran out). Labelled
+  and committed before the classifier was run on them and never tuned on, but the rules
+  were written on other rows of the same files: a weaker held-out figure.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -62,18 +68,20 @@ from autolab_shared.steering.listing import change_items
 TUNING = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
 TUNING2 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"
 HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout3.tsv"
+NN_ROWS = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn.tsv"
 OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
 # benchmarks/classifier_heldout.py: tuning 82.8 %, 0.92, 0.93; tuning2 78.0 %, 0.65, 0.87;
-# held-out 54.4 %, 0.33, 0.75). The issue's targets are TARGET_*, which
-# test_issue_targets_on_held_out records as unmet.
+# held-out 54.4 %, 0.33, 0.75; nn-rows 71.4 %, 0.69, 0.74). The issue's targets are
+# TARGET_*, which test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.81, 0.90, 0.90),
     "tuning2": (0.76, 0.62, 0.84),
     "held-out": (0.52, 0.31, 0.72),
+    "nn-rows": (0.69, 0.65, 0.70),
 }
-SETS = {"tuning": TUNING, "tuning2": TUNING2, "held-out": HELD_OUT}
+SETS = {"tuning": TUNING, "tuning2": TUNING2, "held-out": HELD_OUT, "nn-rows": NN_ROWS}
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
 
@@ -133,22 +141,28 @@ def test_drawn_sets_use_files_no_earlier_set_uses(path: object, others: tuple[ob
 
 
 def _seeded_draw(
-    used: list[dict[str, str]], seed: int, per_file: int, total: int, suffixes: tuple[str, ...]
+    used: list[dict[str, str]],
+    seed: int,
+    per_file: int,
+    total: int,
+    suffixes: tuple[str, ...] = (".tsv",),
+    among: set[str] | None = None,
 ) -> list[tuple[str, int]]:
-    """(file, line) of a seeded draw: real files none of `used` comes from with at least 8
-    descriptions in none of them, shuffled, up to `per_file` rows each until `total`."""
+    """(file, line) of a seeded draw: the real files none of `used` comes from (or the files
+    `among`) with at least 8 (5) descriptions in none of `used`, shuffled, up to `per_file`
+    rows each until `total`."""
     seen = {r["description"].strip() for r in used}
     files = {r["file"] for r in used}
     pool: dict[str, list[tuple[int, str]]] = {}
     for path in sorted(p for p in REAL.iterdir() if p.suffix in suffixes):
-        if path.name in files:
+        if (path.name in files) if among is None else (path.name not in among):
             continue
         rows = []
         for e in read_results(path).experiments:
             if e.description.strip() and e.description.strip() not in seen:
                 seen.add(e.description.strip())
                 rows.append((e.line, e.description.strip()))
-        if len(rows) >= 8:
+        if len(rows) >= (8 if among is None else 5):
             pool[path.name] = rows
     names = sorted(pool)
     rng = random.Random(seed)
@@ -171,6 +185,19 @@ def test_drawn_rows_are_the_seeded_samples() -> None:
     assert drawn2 == [(r["file"], int(r["line"])) for r in _rows(TUNING2)]
     drawn3 = _seeded_draw(earlier + _rows(TUNING2), 1313, 15, 150, (".tsv", ".csv"))
     assert drawn3 == [(r["file"], int(r["line"])) for r in _rows(HELD_OUT)]
+    every = earlier + _rows(TUNING2) + _rows(HELD_OUT)
+    drawn_nn = _seeded_draw(every, 1315, 10, 80, among={r["file"] for r in earlier})
+    assert drawn_nn == [(r["file"], int(r["line"])) for r in _rows(NN_ROWS)]
+
+
+def test_nn_rows_are_new_rows_of_network_training_files() -> None:
+    rows = _rows(NN_ROWS)
+    earlier = _rows(TUNING) + _rows(OLD_FIXTURE)
+    others = earlier + _rows(TUNING2) + _rows(HELD_OUT)
+    assert len(rows) >= 70 and {r["file"] for r in rows} <= {r["file"] for r in earlier}
+    assert not {r["description"] for r in others} & {r["description"] for r in rows}
+    assert len({r["description"] for r in rows}) == len(rows)
+    _check_rows(rows)
 
 
 @pytest.mark.parametrize("path", list(SETS.values()), ids=list(SETS))
