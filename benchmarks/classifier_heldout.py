@@ -3,8 +3,8 @@
     uv run python benchmarks/classifier_heldout.py [--set held-out|nn-rows|tuning|tuning2]
         [--errors]
 
-Labelled sets of real descriptions from files that tests/fixtures/steer_labels.tsv does not
-use (see tests/shared/test_classify_heldout.py):
+Labelled sets of real descriptions that tests/fixtures/steer_labels.tsv does not hold (see
+tests/shared/test_classify_heldout.py):
 
 * held-out: tests/fixtures/steer_labels_heldout3.tsv, 158 rows from 11 files no other set
   uses, labelled before the classifier was run on them and never used to change the rules
@@ -17,7 +17,8 @@ use (see tests/shared/test_classify_heldout.py):
   holds, labelled blind and never used to change the rules, but from files whose other rows
   the rules were written on (every network-training file is in a set).
 
-For the chosen set (default: held-out, then the tuning set's summary) it prints:
+For the chosen set and those after it in the order held-out, nn-rows, tuning2, tuning (the
+default is held-out, so all four; tuning alone with --set tuning) it prints:
 
 * overall accuracy, then per true category: rows, right, recall, and the precision of the
   classifier's calls of that category; accuracy per file;
