@@ -134,21 +134,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "real")
     args = parser.parse_args()
     classifier = Classifier()
-    if args.set == "held-out":
-        report(HELD_OUT, "all", classifier, args)
+    order = {"held-out": HELD_OUT, "nn-rows": NN_ROWS, "tuning2": TUNING2, "tuning": TUNING}
+    names = list(order)[list(order).index(args.set) :]
+    errors = args.errors
+    for name in names:  # --errors for the chosen set only
+        args.errors = errors and name == args.set
+        report(order[name], args.split if name == "tuning" else "all", classifier, args)
         print()
-        args.errors = False
-    if args.set in ("held-out", "nn-rows"):
-        report(NN_ROWS, "all", classifier, args)
-        print()
-        args.errors = False
-    if args.set != "tuning":
-        report(TUNING2, "all", classifier, args)
-        print()
-        args.errors = args.errors and args.set == "tuning2"
-    if args.set != "tuning2":
-        report(TUNING, args.split, classifier, args)
-    print()
     old = read(OLD_FIXTURE)
     right = sum(classifier.category(r["description"]) == r["category"] for r in old)
     print(f"{OLD_FIXTURE.name}: {right}/{len(old)} = {right / len(old):.1%}")
