@@ -259,8 +259,9 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
 
     Baseline wins (a re-run of a configuration); head sizes beside a model-size change are
     part of it; LR values and schedule settings beside a structural change are its retune
-    (a model-size change with its LR retuned is ``model_scale``); one category left is the
-    main change, several are ``combination``.
+    (a model-size change with its LR retuned is ``model_scale``); a batch size beside two or
+    more throughput settings is one of them (``efficiency``); one category left is the main
+    change, several are ``combination``.
     """
     if BASELINE in categories:
         return BASELINE
