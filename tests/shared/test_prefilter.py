@@ -26,7 +26,7 @@ PATTERNS = [
     prepare_pattern(p)
     for rule in load_taxonomy().rules
     for p in rule.patterns
-    if pattern_key(prepare_pattern(p)) is not None
+    if pattern_key(re.compile(prepare_pattern(p))) is not None
 ]
 # Words of the taxonomy's patterns and odd characters, so generated text hits many rules.
 VOCAB = sorted(
@@ -89,7 +89,7 @@ def test_prefilter_keeps_the_classification_of_generated_text(text: str) -> None
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(PATTERNS), TEXTS)
 def test_a_pattern_matches_only_where_a_word_starts_with_its_key(pattern: str, text: str) -> None:
-    key = pattern_key(pattern)
+    key = pattern_key(re.compile(pattern))
     assert key is not None
     if re.search(pattern, text) is not None:
         assert any(word.startswith(key) for word in re.findall(r"\w+", text))
@@ -106,13 +106,13 @@ def test_a_pattern_matches_only_where_a_word_starts_with_its_key(pattern: str, t
      (r"\bX", None), (r"(?i)\bx", None)],
 )  # fmt: skip
 def test_pattern_key(pattern: str, key: str | None) -> None:
-    assert pattern_key(pattern) == key
+    assert pattern_key(re.compile(pattern)) == key
 
 
 def test_a_group_with_a_pattern_without_key_or_odd_flags_is_always_searched() -> None:
-    assert group_keys([r"\bfoo", r"\bbar"], 0) == frozenset({"foo", "bar"})
-    assert group_keys([r"\bfoo", r"^bar"], 0) is None
-    assert group_keys([r"\bfoo"], re.IGNORECASE) is None
+    assert group_keys(["foo", "bar", "foo"], 0) == frozenset({"foo", "bar"})
+    assert group_keys(["foo", None], 0) is None
+    assert group_keys(["foo"], re.IGNORECASE) is None
     found = GroupFilter([frozenset({"foo"}), None, frozenset({"ba", "x"})])
     assert found.candidates("nothing here") == 0b010
     assert found.candidates("(foo) xy") == 0b111

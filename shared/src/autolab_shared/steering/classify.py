@@ -134,6 +134,7 @@ class _Group:
 
     any_of: re.Pattern[str]
     each: tuple[tuple[str, re.Pattern[str]], ...]
+    keys: tuple[str | None, ...] = ()  # each member's `prefilter.pattern_key`
     # the members that can match where a text has this first character (`prefilter` keys)
     by_first: Mapping[str, tuple[tuple[str, re.Pattern[str]], ...]] = field(default_factory=dict)
 
@@ -162,7 +163,7 @@ class Classifier:
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
         # one filter for the rule groups, then the tag groups (bits from len(self._checks) on)
         groups = [g for _, g in (*self._checks, *self._tags)]
-        keys = [group_keys((c.pattern for _, c in g.each), g.any_of.flags) for g in groups]
+        keys = [group_keys(g.keys, g.any_of.flags) for g in groups]
         self._filter = GroupFilter(keys if prefilter else [None] * len(keys))
         self._last: tuple[str, int] = ("", self._filter.candidates(""))
         self._cached = lru_cache(maxsize=cache_size)(self._tagged)
@@ -364,16 +365,16 @@ def _compile_rule(patterns: tuple[str, ...]) -> tuple[_Group, ...]:
             prepared = [prepare_pattern(p) for p in members]
             any_of = re.compile("|".join(f"(?:{_searched(p)})" for p in prepared))
             each = tuple((p, re.compile(q)) for p, q in zip(members, prepared, strict=True))
-            groups.append(_Group(any_of, each, _by_first(each)))
+            keys = tuple(pattern_key(compiled) for _, compiled in each)
+            groups.append(_Group(any_of, each, keys, _by_first(each, keys)))
     return tuple(groups)
 
 
 def _by_first(
-    each: tuple[tuple[str, re.Pattern[str]], ...],
+    each: tuple[tuple[str, re.Pattern[str]], ...], keys: tuple[str | None, ...]
 ) -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
     """For each first character of a key, the members (in order) that can match where a
     text has it: those with that key's first character and those without a key."""
-    keys = [pattern_key(compiled.pattern) for _, compiled in each]
     return {
         first: tuple(m for m, key in zip(each, keys, strict=True) if key is None or key[0] == first)
         for first in {key[0] for key in keys if key is not None}

@@ -29,28 +29,28 @@ _HEAD = itemgetter(slice(KEY_CHARS))  # a word's first KEY_CHARS characters
 _MAX_HEADS = 1 << 16  # the cache of word heads -> groups is emptied when it grows past this
 
 
-def pattern_key(pattern: str) -> str | None:
-    """The key of a pattern as matched (`taxonomy.prepare_pattern`), or None when it has none."""
-    m = _RUN.match(pattern)
-    if m is None or _has_top_level_bar(pattern) or re.compile(pattern).flags & _OTHER_MEANING:
+def pattern_key(pattern: re.Pattern[str]) -> str | None:
+    """The key of a compiled pattern (its text as matched: `taxonomy.prepare_pattern`), or
+    None when it has none."""
+    text = pattern.pattern
+    m = _RUN.match(text)
+    if m is None or pattern.flags & _OTHER_MEANING or _has_top_level_bar(text):
         return None
     run = m.group(1)
-    if pattern[m.end() : m.end() + 1] in tuple(_QUANTIFIER):  # "seeds?": the s is optional
+    if text[m.end() : m.end() + 1] in tuple(_QUANTIFIER):  # "seeds?": the s is optional
         run = run[:-1]
     return run[:KEY_CHARS] or None
 
 
-def group_keys(patterns: Iterable[str], flags: int) -> frozenset[str] | None:
-    """The keys of a group's patterns, or None when some pattern has none (always search)."""
-    if flags & _OTHER_MEANING:
-        return None
-    keys = set()
-    for pattern in patterns:
-        key = pattern_key(pattern)
-        if key is None:
+def group_keys(keys: Iterable[str | None], flags: int) -> frozenset[str] | None:
+    """The keys of a group searched as one alternation with `flags`, from its patterns'
+    keys; None (always search) when some pattern has none."""
+    found = set()
+    for key in keys:
+        if key is None or flags & _OTHER_MEANING:
             return None
-        keys.add(key)
-    return frozenset(keys)
+        found.add(key)
+    return frozenset(found)
 
 
 def _has_top_level_bar(pattern: str) -> bool:
