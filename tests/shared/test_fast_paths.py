@@ -4,6 +4,7 @@ two-process map, description facts, replicate grouping and the bandit's zero wei
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import math
 import os
@@ -168,9 +169,12 @@ def test_steering_rows_from_two_processes_equal_serial_ones() -> None:
     noise = noise_of([history])
     texts = [e.description for e in history.experiments]
     serial = describe(texts, CLASSIFIER, minimum=10**9)
-    assert steering_rows([history], CLASSIFIER, noise) == steering_rows(
-        [history], CLASSIFIER, noise, serial
-    )
+    rows = steering_rows([history], CLASSIFIER, noise)
+    assert rows == steering_rows([history], CLASSIFIER, noise, serial)
+    names = [f.name for f in dataclasses.fields(StepRow)]
+    for row in rows:  # built without StepRow's __init__: the same as built with it
+        assert list(vars(row)) == names
+        assert row == StepRow(**vars(row)) and repr(row) == repr(StepRow(**vars(row)))
     assert tried_from(texts, []) == tried_from([], [], [f.tokens for f in serial])
 
 

@@ -126,6 +126,7 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
     best: dict[str, float] = {}
     best_y: dict[str, float] = {}
     out = []
+    new, put = object.__new__, object.__setattr__
     for i, (exp, found) in enumerate(zip(history.experiments, facts, strict=True)):
         agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
         y = exp.value
@@ -141,8 +142,13 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
         if kept and (ref is None or x < ref):  # type: ignore[operator]
             best[agent] = x  # type: ignore[assignment]
             best_y[agent] = y  # type: ignore[assignment]
-        out.append(StepRow(offset + i, agent, found.category, found.tags, exp.status,
-                           exp.description, gain if kept else 0.0, success, near,
-                           found.knobs, exp.commit, delta,
-                           kept and ref is not None))  # fmt: skip
+        row = new(StepRow)  # StepRow(...) without the frozen __init__ (about 2x faster)
+        put(row, "__dict__", {
+            "position": offset + i, "agent": agent, "category": found.category,
+            "tags": found.tags, "status": exp.status, "description": exp.description,
+            "gain": gain if kept else 0.0, "success": success, "near_miss": near,
+            "knobs": found.knobs, "commit": exp.commit, "delta": delta,
+            "improved": kept and ref is not None,
+        })  # fmt: skip
+        out.append(row)
     return out
