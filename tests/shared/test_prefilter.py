@@ -16,18 +16,29 @@ from autolab_shared.core.errors import InputError
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.parsing.textio import read_bytes
 from autolab_shared.steering.classify import Classifier
-from autolab_shared.steering.prefilter import GroupFilter, group_keys, pattern_key
-from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy, prepare_pattern
+from autolab_shared.steering.prefilter import (
+    GroupFilter,
+    group_trigger,
+    pattern_key,
+    pattern_needle,
+)
+from autolab_shared.steering.taxonomy import Rule, load_taxonomy, parse_taxonomy, prepare_pattern
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 FILTERED = Classifier()
 PLAIN = Classifier(prefilter=False)
-PATTERNS = [
-    prepare_pattern(p)
-    for rule in load_taxonomy().rules
+COMPILED = [
+    re.compile(prepare_pattern(p))
+    for rules in (load_taxonomy().rules, [Rule(n, p) for n, p in load_taxonomy().tags.items()])
+    for rule in rules
     for p in rule.patterns
-    if pattern_key(re.compile(prepare_pattern(p))) is not None
 ]
+PATTERNS = [p.pattern for p in COMPILED if pattern_key(p) is not None]
+NEEDLED = [p for p in COMPILED if pattern_key(p) is None and pattern_needle(p) is not None]
+# Odd patterns a user taxonomy may hold: escapes with arguments, sets, comments, quantifiers.
+ODD = [r"\x41\x42cd", r"\u00e9ab", r"\N{LATIN SMALL LETTER A} b", r"a{2,3}bc", r"(a)\1 23",
+       r"fo[o]ba\.r", r"ab(?=c)?de", r"x(?#a(b)yz", r"ab+cd", r"[)]ab(?<=b)cd", r"\d{2}ab",
+       r"(?:x|y)z1", r"a\Bbc", r"a(?!b)cd", r"^ab c", r"ab$"]  # fmt: skip
 # Words of the taxonomy's patterns and odd characters, so generated text hits many rules.
 VOCAB = sorted(
     {w for p in PATTERNS for w in re.findall(r"[a-z0-9]{2,}", p)}
@@ -102,22 +113,50 @@ def test_a_pattern_matches_only_where_a_word_starts_with_its_key(pattern: str, t
      (r"\bwarm ?down", "war"), (r"\bx0", "x0"), (r"\bfoo(?:a|b)", "foo"), (r"\bfo[|]o", "fo"),
      (r"\bfo[]|]o", "fo"), (r"\bfo(?#a|b)o", "fo"), (r"\bfoo|bar", None),
      (r"\bfoo(?#a(b)|bar", None), (r"\bf[)]|bar", None), (r"\bfo\|o|x", None),
-     (r"\bs?x", None), (r"^baseline", None), (r"b(?<=\db)locks?", None), (r"\b[ab]x", None),
+     (r"\bs?x", None), (r"^baseline", "bas"), (r"^(?:a)b", None), (r"b(?<=\db)locks?", None),
+     (r"\b[ab]x", None),
      (r"\bX", None), (r"(?i)\bx", None)],
 )  # fmt: skip
 def test_pattern_key(pattern: str, key: str | None) -> None:
     assert pattern_key(re.compile(pattern)) == key
 
 
-def test_a_group_with_a_pattern_without_key_or_odd_flags_is_always_searched() -> None:
-    assert group_keys(["foo", "bar", "foo"], 0) == frozenset({"foo", "bar"})
-    assert group_keys(["foo", None], 0) is None
-    assert group_keys(["foo"], re.IGNORECASE) is None
-    found = GroupFilter([frozenset({"foo"}), None, frozenset({"ba", "x"})])
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_pattern_matches_only_where_it_holds_its_needle(data: st.DataObject) -> None:
+    pattern = re.compile(data.draw(st.sampled_from([p.pattern for p in NEEDLED] + ODD)))
+    text = data.draw(st.from_regex(pattern) | TEXTS)
+    needle = pattern_needle(pattern)
+    if needle is not None and pattern.search(text) is not None:
+        assert needle in text
+        assert GroupFilter([(frozenset(), frozenset({needle}))]).candidates(text) == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needle"),
+    [(r"b(?<=\db)its?\b", "bit"), (r"^(?:[\w.+-]+ ){0,3}baseline\b", "baseline"),
+     (r"^(?:re-?)?run ?\d+\b", "run"), (r"0(?<==0)(?:\.0+)?(?![.\d])", "0"),
+     (r"a{2,3}bc", "bc"), (r"\x41\x42cd", None), (r"\N{LATIN SMALL LETTER A} b", " b"),
+     (r"(a)\1 23", " 23"), (r"ab(?=c)?de", "ab"), (r"x(?#a(b)yz", "yz"), (r"a|bc", None),
+     (r"(?i)abc", None), (r"[ab]", None)],
+)  # fmt: skip
+def test_pattern_needle(pattern: str, needle: str | None) -> None:
+    assert pattern_needle(re.compile(pattern)) == needle
+
+
+def test_a_group_with_a_pattern_without_key_or_needle_or_odd_flags_is_always_searched() -> None:
+    three = [re.compile(p) for p in (r"\bfoo", r"b(?<=\db)ar", r"\bfoo")]
+    keys = ["foo", None, "foo"]
+    assert group_trigger(three, keys, 0) == (frozenset({"foo"}), frozenset({"bar"}))
+    assert group_trigger([re.compile(r"\bfoo"), re.compile("[ab]")], ["foo", None], 0) is None
+    assert group_trigger(three, keys, re.IGNORECASE) is None
+    found = GroupFilter([(frozenset({"foo"}), frozenset()), None,
+                         (frozenset({"ba", "x"}), frozenset({"zz"}))])  # fmt: skip
     assert found.candidates("nothing here") == 0b010
     assert found.candidates("(foo) xy") == 0b111
     assert found.candidates("é-bar") == 0b110  # a word after a non-ASCII character
     assert found.candidates("ébar") == 0b010  # "bar" does not start a word here
+    assert found.candidates("azzb") == 0b110  # a needle anywhere
 
 
 def test_a_user_taxonomy_with_alternations_classifies_the_same() -> None:
@@ -125,14 +164,14 @@ def test_a_user_taxonomy_with_alternations_classifies_the_same() -> None:
 mode = "replace"
 [[category]]
 name = "odd"
-patterns = ['\\bfoo|bar', '\\bqux(?#a(b)|zed']
+patterns = ['\\bfoo|bar', '\\bqux(?#a(b)|zed', 'x(?<=\\dx)yz|zed']
 [[category]]
 name = "plain"
 patterns = ['\\bbar', '\\bzed']
 """
     taxonomy = parse_taxonomy(toml, "user.toml")
     filtered, plain = Classifier(taxonomy), Classifier(taxonomy, prefilter=False)
-    for text in ["xbar", "zed", "bar", "foo", "qux zed", "nothing"]:
+    for text in ["xbar", "zed", "bar", "foo", "qux zed", "nothing", "1xyz", "xyz"]:
         assert filtered(text) == plain(text)
     assert filtered("xbar").category == "odd"
     assert filtered("zed").category == "odd"

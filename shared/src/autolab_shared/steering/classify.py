@@ -32,7 +32,7 @@ from autolab_shared.steering.listing import (
     sizes_model,
     without_asides,
 )
-from autolab_shared.steering.prefilter import GroupFilter, group_keys, pattern_key
+from autolab_shared.steering.prefilter import GroupFilter, group_trigger, pattern_key
 from autolab_shared.steering.taxonomy import (
     OTHER,
     Taxonomy,
@@ -163,8 +163,8 @@ class Classifier:
         self._searches = tuple((category, g.any_of.search, g) for category, g in self._checks)
         # one filter for the rule groups, then the tag groups (bits from len(self._checks) on)
         groups = [g for _, g in (*self._checks, *self._tags)]
-        keys = [group_keys(g.keys, g.any_of.flags) for g in groups]
-        self._filter = GroupFilter(keys if prefilter else [None] * len(keys))
+        triggers = [group_trigger([c for _, c in g.each], g.keys, g.any_of.flags) for g in groups]
+        self._filter = GroupFilter(triggers if prefilter else [None] * len(triggers))
         self._last: tuple[str, int] = ("", self._filter.candidates(""))
         self._cached = lru_cache(maxsize=cache_size)(self._tagged)
         self._item = lru_cache(maxsize=1 << 16)(self._first)  # items recur across rows
