@@ -136,6 +136,24 @@ def test_map_in_halves_computes_a_failed_childs_half_itself() -> None:
     assert len(map_in_halves(_unpicklable, items, minimum=10)) == 100
 
 
+@pytest.mark.parametrize("minimum", [10, 10**6])  # with a child (where one can run), without
+def test_map_in_halves_calls_meanwhile_once_in_the_parent(minimum: int) -> None:
+    calls: list[int] = []
+    found = map_in_halves(_squares, list(range(100)), minimum, lambda: calls.append(os.getpid()))
+    assert found == _squares(list(range(100))) and calls == [PARENT]
+
+
+@pytest.mark.skipif(not can_fork(), reason="runs serially here")
+def test_map_in_halves_stops_the_child_when_meanwhile_fails() -> None:
+    def fails() -> None:
+        raise ValueError("meanwhile fails")
+
+    with pytest.raises(ValueError, match="meanwhile fails"):
+        map_in_halves(_squares, list(range(100)), 10, fails)
+    with pytest.raises(ChildProcessError):  # the child was reaped: no child is left
+        os.waitpid(-1, os.WNOHANG)
+
+
 def _fails_in_parent(items: Sequence[int]) -> list[int]:
     if os.getpid() == PARENT:
         raise ValueError("parent fails")

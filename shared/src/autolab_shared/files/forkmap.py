@@ -23,14 +23,23 @@ MINIMUM = 20_000  # below this, starting a process costs more than it saves
 
 
 def map_in_halves(
-    fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], minimum: int = MINIMUM
+    fn: Callable[[Sequence[T]], list[R]],
+    items: Sequence[T],
+    minimum: int = MINIMUM,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[R]:
-    """``fn(items)``, with the second half computed by a forked child where that can help."""
+    """``fn(items)``, with the second half computed by a forked child where that can help;
+    `meanwhile` (other work of the caller) is called in the parent while the child runs, or
+    first when no child runs."""
     if len(items) < max(minimum, 2) or not can_fork():
+        if meanwhile is not None:
+            meanwhile()
         return fn(items)
     half = len(items) // 2
     child = _start(fn, items[half:])
     try:
+        if meanwhile is not None:
+            meanwhile()
         first = fn(items[:half])
     except BaseException:
         _discard(child)

@@ -115,8 +115,10 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     opts = options or SteerOptions()
     taxonomy = opts.taxonomy or load_taxonomy()
     classifier = Classifier(taxonomy)
-    noise = noise_of(histories)
-    facts = describe([e.description for h in histories for e in h.experiments], classifier)
+    texts = [e.description for h in histories for e in h.experiments]
+    floors: list[NoiseFloor] = []  # the noise floor, computed while a child reads descriptions
+    facts = describe(texts, classifier, meanwhile=lambda: floors.append(noise_of(histories)))
+    noise = floors[0]
     rows = _with_git(steering_rows(histories, classifier, noise, facts), opts.git_changes)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)

@@ -8,7 +8,7 @@ steer the search.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -84,11 +84,15 @@ class Facts(NamedTuple):
 
 
 def describe(
-    descriptions: Sequence[str], classifier: Classifier, minimum: int = MINIMUM
+    descriptions: Sequence[str],
+    classifier: Classifier,
+    minimum: int = MINIMUM,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Facts]:
     """The facts of each description; a list of `minimum` or more is read on two processes
-    (`forkmap.map_in_halves`), with the same result."""
-    return map_in_halves(partial(_facts, classifier), descriptions, minimum)
+    (`forkmap.map_in_halves`, which calls `meanwhile` while the child reads), with the same
+    result."""
+    return map_in_halves(partial(_facts, classifier), descriptions, minimum, meanwhile)
 
 
 def _facts(classifier: Classifier, descriptions: Sequence[str]) -> list[Facts]:
