@@ -317,7 +317,9 @@ def _suggest(
     regime: tuple[str, str], k: int, tokens: Sequence[frozenset[str]] | None,
     state: KnobState,
 ) -> list[Suggestion]:  # fmt: skip
-    pairs = dict.fromkeys((c.knob, v) for r in rows for c in r.knobs for v in (c.old, c.new))
+    # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
+    knobs = {id(r.knobs): r.knobs for r in rows if r.knobs}.values()
+    pairs = dict.fromkeys((c.knob, v) for changes in knobs for c in changes for v in (c.old, c.new))
     distinct = None if tokens is None else dict.fromkeys(tokens)  # the index keeps one of each
     tried = tried_from([r.description for r in rows], [(k, v) for k, v in pairs if v], distinct)
     out = _regime_suggestions(rows, *regime)
