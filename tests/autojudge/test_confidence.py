@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from support import REAL_RESULTS
 
 from autojudge.cli import cli
-from autolab_shared.stats.decision import EXIT_CODES, LABELS, P_MARGINAL, Policy, label_for
+from autolab_shared.core.vocabulary import Verdict
+from autolab_shared.stats.decision import LABELS, P_MARGINAL, VERDICTS, Policy, label_for
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 BASE = HEADER + (
@@ -35,8 +36,9 @@ def _run(*args: str) -> tuple[int, dict[str, object], str]:
     return result.exit_code, doc["data"], text
 
 
-def test_every_label_has_one_exit_code_and_the_table_says_so() -> None:
-    assert {label: code for label, code, _ in LABELS} == {k: int(v) for k, v in EXIT_CODES.items()}
+def test_every_label_has_one_rule_in_the_table() -> None:
+    labels = [label for label, _ in LABELS]
+    assert sorted(labels) == sorted(VERDICTS) and len(set(labels)) == len(labels)
 
 
 @pytest.mark.parametrize("zone", [None, (0.2, 0.5), (0.2, 0.8), (0.35, 0.6)])
@@ -44,7 +46,7 @@ def test_no_label_exits_0_below_one_half(zone: tuple[float, float] | None) -> No
     for k in range(101):
         p = k / 100
         label = label_for(p, zone=zone, policy=Policy())
-        assert (int(EXIT_CODES[label]) == 0) <= (p >= P_MARGINAL), (p, label)
+        assert (int(label.exit_code) == 0) <= (p >= P_MARGINAL), (p, label)
 
 
 def test_a_better_value_never_gets_a_worse_verdict(tmp_path: Path) -> None:
@@ -96,7 +98,7 @@ def test_audit_rows_carry_the_exit_code_of_their_label(tmp_path: Path) -> None:
     path.write_text(BASE + "e000005\t0.990000\t44.1\tkeep\tx\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--results", str(path), "--all", "--format", "json"])
     rows = json.loads(result.stdout)["data"]["experiments"]
-    codes = {label: int(code) for label, code in EXIT_CODES.items()} | {"BASELINE": 0}
+    codes = {str(label): int(label.exit_code) for label in Verdict}
     assert all(r["exit_code"] == codes[r["verdict"]] for r in rows)
     assert all(r["exit_code"] != 0 or r["confidence"] is None or r["confidence"] >= 0.5
                for r in rows)  # fmt: skip

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.scale import scale_for
+from autolab_shared.core.vocabulary import Status
 from autolab_shared.files.appendrow import format_row, sanitise
 from autolab_shared.parsing.replicates import group_configs, replicate_groups
 from autolab_shared.parsing.results import History, parse_results
 from autolab_shared.stats.audit import audit
 from autolab_shared.stats.noise import pooled_noise
+
+FINAL = (Status.KEEP, Status.DISCARD, Status.CRASH)  # the statuses that conclude an experiment
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Row:
     commit: str
     value: float | None
     memory_gb: float | None
-    status: str
+    status: str  # a Status word, or in free mode the agent's own
     description: str
     node: str = ""  # where it ran (Ray executor; '' on this machine)
     gpu_type: str = ""
@@ -64,7 +67,7 @@ def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,
 
 
 def _kept(row: Row) -> Row:
-    return Row(row.commit, row.value, row.memory_gb, "keep", row.description)
+    return Row(row.commit, row.value, row.memory_gb, Status.KEEP, row.description)
 
 
 def noise_sd(history: History) -> float:

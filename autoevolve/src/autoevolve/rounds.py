@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from autolab_shared.core.vocabulary import Status
 from autolab_shared.report.leaderboard import BOOKKEEPING
 from autolab_shared.stats.decision import KEEP, RETEST, STRONG_KEEP
 from autolab_shared.stats.judge import Judgement, RunInput, judge
@@ -49,7 +50,7 @@ def runs_of(comp: Competition, sha: str, gpu_type: str | None = None) -> list[Ro
     history = comp.pooled()
     return [Row(e.commit, e.value, e.memory_gb, e.status, e.description)
             for e in (history.experiments if history else ())
-            if e.value is not None and e.commit == sha[:7] and e.status != "crash"
+            if e.value is not None and e.commit == sha[:7] and e.status != Status.CRASH
             and (gpu_type is None or e.get("gpu_type") == gpu_type)]  # fmt: skip
 
 
@@ -90,7 +91,7 @@ def baseline(comp: Competition) -> None:
 def _baseline_run(comp: Competition, agent: AgentState) -> None:
     """One baseline training, written to the pooled file only (agent files follow in order)."""
     out = comp.train(agent, comp.state.base_sha, f"baseline-{agent.name}", agent.gpu)
-    status = "keep" if out.value is not None else "crash"
+    status = Status.KEEP if out.value is not None else Status.CRASH
     row = Row(
         comp.state.base_sha[:7],
         out.value,
@@ -233,7 +234,7 @@ def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
     outcome = single_summary(run, comp.state.config.metric)
     subject = comp.s.git.subject(sha) if champion else comp.wt(agent).subject(sha)
     desc = f"validate r{k}: {'champion ' if champion else ''}{subject}"
-    status = "keep" if outcome.value is not None else "crash"
+    status = Status.KEEP if outcome.value is not None else Status.CRASH
     row = Row(sha[:7], outcome.value, outcome.memory_gb, status, desc, outcome.node,
               outcome.gpu_type)  # fmt: skip
     comp.record(agent, row, own=not champion)
@@ -295,9 +296,9 @@ def judge_candidate(comp: Competition, sha: str, champion: str, gpu_type: str | 
             if gpu_type is None or e.get("gpu_type") == gpu_type]  # fmt: skip
     cand = runs_of(comp, sha, gpu_type)
     before = [Row(e.commit, e.value, e.memory_gb,
-                  "keep" if e.commit == champion[:7] else "discard", e.description)
+                  Status.KEEP if e.commit == champion[:7] else Status.DISCARD, e.description)
               for e in rows if e.commit != sha[:7]]  # fmt: skip
-    before += [Row(r.commit, r.value, r.memory_gb, "retest", r.description) for r in cand[:-1]]
+    before += [Row(r.commit, r.value, r.memory_gb, Status.RETEST, r.description) for r in cand[:-1]]
     last = cand[-1]
     direction = "max" if comp.higher_is_better() else "min"
     return judge(history_of(before, comp.state.config.metric, direction),
@@ -354,7 +355,9 @@ def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
             snapshot_dirty(comp, agent)  # a free-mode agent may be paused mid-edit
             comp.move(agent, sha)
         memory = next((r.memory_gb for r in runs_of(comp, sha) if r.memory_gb), None)
-        comp.record(agent, Row(sha[:7], tip_value(comp, sha), memory, "keep", desc), pooled=False)
+        comp.record(
+            agent, Row(sha[:7], tip_value(comp, sha), memory, Status.KEEP, desc), pooled=False
+        )
         comp.events.append("adopt_done", round=k, agent=name, commit=sha)
 
 
@@ -372,7 +375,7 @@ def crossover_picks(comp: Competition, k: int, plan: dict[str, Any]) -> dict[str
     sigma = noise_sd(history)
     found = [e for e in history.experiments if e.get("round") == str(k) and e.value is not None
              and e.get("agent") != winner and not e.description.startswith(BOOKKEEPING)
-             and (e.status == "keep" or (e.status == "discard"
+             and (e.status == Status.KEEP or (e.status == Status.DISCARD
                                          and abs(e.value - champ) <= sigma))]  # fmt: skip
     found.sort(key=lambda e: _signed(comp, e.value))
     shas = list(dict.fromkeys(_full_sha(comp, e.commit) for e in found))[:count]
@@ -393,7 +396,7 @@ def write_hints(comp: Competition, k: int) -> None:
     history = comp.pooled()
     if history is None:
         return
-    keeps = [e for e in history.experiments if e.status == "keep" and e.value is not None
+    keeps = [e for e in history.experiments if e.status == Status.KEEP and e.value is not None
              and e.get("round") == str(k)
              and not e.description.startswith(("validate", "baseline"))]  # fmt: skip
     keeps.sort(key=lambda e: _signed(comp, e.value))

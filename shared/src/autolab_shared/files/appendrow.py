@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.parsing.cellvalues import is_number
 from autolab_shared.parsing.columns import (
     COMMIT_NAMES,
@@ -188,7 +189,7 @@ def append_row(
         os.close(fd)  # closing the descriptor releases the lock
     if torn is not None and warnings is not None:
         reason = clip(f"the last line had no line end (a writer cut off?); kept as is: {torn}")
-        warnings.append(ParseWarning(name, None, "torn_line", reason))
+        warnings.append(ParseWarning(name, None, WarningCode.TORN_LINE, reason))
     return row
 
 

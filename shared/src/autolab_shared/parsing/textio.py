@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.vocabulary import WarningCode
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF8, "utf-8", "UTF-8 byte-order mark removed"),
@@ -177,12 +178,14 @@ def decode(data: bytes, path: str = "<bytes>") -> DecodedText:
     for bom, encoding, reason in _BOMS:
         if data.startswith(bom):
             text = data[len(bom) :].decode(encoding, errors="replace")
-            warnings.append(ParseWarning(path, None, "bom", reason))
+            warnings.append(ParseWarning(path, None, WarningCode.BOM, reason))
             return DecodedText(_strip_nul(text, path, warnings), encoding, tuple(warnings))
     guess = _utf16_without_bom(data)
     if guess is not None:
         text = data.decode(guess, errors="replace")
-        warnings.append(ParseWarning(path, None, "encoding", f"decoded as {guess} (no BOM)"))
+        warnings.append(
+            ParseWarning(path, None, WarningCode.ENCODING, f"decoded as {guess} (no BOM)")
+        )
         return DecodedText(_strip_nul(text, path, warnings), guess, tuple(warnings))
     try:
         text = data.decode("utf-8")
@@ -194,7 +197,7 @@ def decode(data: bytes, path: str = "<bytes>") -> DecodedText:
             ParseWarning(
                 path,
                 None,
-                "encoding",
+                WarningCode.ENCODING,
                 f"not valid UTF-8 (byte {exc.start}); decoded as {encoding}",
             )
         )
@@ -215,7 +218,9 @@ def _strip_nul(text: str, path: str, warnings: list[ParseWarning]) -> str:
     text = text.removeprefix("\ufeff")
     if "\x00" not in text:
         return text
-    warnings.append(ParseWarning(path, None, "nul", f"removed {text.count(chr(0))} NUL characters"))
+    warnings.append(
+        ParseWarning(path, None, WarningCode.NUL, f"removed {text.count(chr(0))} NUL characters")
+    )
     return text.replace("\x00", "")
 
 
