@@ -6,7 +6,7 @@ import os
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -388,7 +388,8 @@ class Competition:
         with self.lock:
             self.state.crossover[agent.name].pop(0)
             if self.state.rounds:
-                self.state.rounds[-1].setdefault("conflicts", []).append(sha[:7])
+                last = self.state.rounds[-1]
+                self.state.rounds[-1] = replace(last, conflicts=(*last.conflicts, sha[:7]))
         self.events.append("crossover_conflict", agent=agent.name, commit=sha, error=why)
         self.say(f"{agent.name}: cross-over {sha[:7]} ({source}) conflicts: skipped")
         self.finish_experiment(agent, None)

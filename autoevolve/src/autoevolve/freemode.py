@@ -197,7 +197,7 @@ def drive_free(comp: Competition) -> bool:
     agents = FreeAgents(comp)
     try:
         for k in range(max(state.round, 1), state.config.rounds + 1):
-            if any(r["round"] == k for r in state.rounds):
+            if any(r.round == k for r in state.rounds):
                 continue
             run_free_round(comp, k, agents)
             if state.baseline_value is None:
