@@ -72,6 +72,7 @@ def test_members_are_their_strings_on_the_wire(enum: type[Enum]) -> None:
         assert member == member.value and f"{member}" == str(member) == member.value
         assert json.dumps({"k": member}) == json.dumps({"k": member.value})
         assert enum(member.value) is member
+        assert {member: True}.get(member.value) and member.value in {member}  # same hash
 
 
 def test_status_words_and_crash_kinds_stay_within_the_vocabulary() -> None:

@@ -23,7 +23,16 @@ else:  # pragma: no cover - Python 3.10
             return format(str(self.value), spec)
 
 
-class Verdict(StrEnum):
+class ExitCoded:
+    """What every verdict has: its exit code, from the one table :data:`EXIT_CODES`."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The process exit code this verdict gives."""
+        return EXIT_CODES[self]
+
+
+class Verdict(ExitCoded, StrEnum):
     """autojudge's label of one candidate (docs/stats.md §5); BASELINE only in ``--all``."""
 
     STRONG_KEEP = "STRONG_KEEP"
@@ -34,40 +43,25 @@ class Verdict(StrEnum):
     CRASH = "CRASH"
     BASELINE = "BASELINE"
 
-    @property
-    def exit_code(self) -> ExitCode:
-        """The process exit code this verdict gives (:data:`EXIT_CODES`)."""
-        return EXIT_CODES[self]
 
-
-class NightVerdict(StrEnum):
+class NightVerdict(ExitCoded, StrEnum):
     """autojudge ``--all``: did the night improve on its baseline."""
 
     IMPROVEMENT = "improvement"
     NO_IMPROVEMENT = "no_improvement"
     NOT_ENOUGH_SIGNAL = "not_enough_signal"
 
-    @property
-    def exit_code(self) -> ExitCode:
-        """The process exit code this verdict gives (:data:`EXIT_CODES`)."""
-        return EXIT_CODES[self]
 
-
-class Regime(StrEnum):
+class Regime(ExitCoded, StrEnum):
     """autosteer's verdict on a history: keep going, change direction, or re-run first."""
 
     PROGRESSING = "progressing"
     STUCK = "stuck"
     INCONCLUSIVE = "inconclusive"
 
-    @property
-    def exit_code(self) -> ExitCode:
-        """The process exit code this verdict gives (:data:`EXIT_CODES`)."""
-        return EXIT_CODES[self]
-
 
 # The one table from verdicts to exit codes (README "Exit codes", docs/stats.md §5).
-EXIT_CODES: Mapping[Verdict | NightVerdict | Regime, ExitCode] = {
+EXIT_CODES: Mapping[ExitCoded, ExitCode] = {
     Verdict.STRONG_KEEP: ExitCode.KEEP,
     Verdict.KEEP: ExitCode.KEEP,
     Verdict.MARGINAL: ExitCode.KEEP,
