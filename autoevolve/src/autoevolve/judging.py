@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.scale import scale_for
 from autolab_shared.core.vocabulary import Status
-from autolab_shared.files.appendrow import format_row, sanitise
+from autolab_shared.files.appendrow import format_row, row_cells
 from autolab_shared.parsing.replicates import group_configs, replicate_groups
 from autolab_shared.parsing.results import History, parse_results
 from autolab_shared.stats.audit import audit
@@ -32,13 +32,9 @@ class Row:
 
     def cells(self, metric: str) -> dict[str, str]:
         """The row's cells keyed by column name (crashes as 0.000000 / 0.0)."""
-        return {
-            "commit": self.commit,
-            metric: f"{self.value or 0.0:.6f}",
-            "memory_gb": f"{self.memory_gb or 0.0:.1f}",
-            "status": self.status,
-            "description": sanitise(self.description),
-        }
+        return row_cells(
+            self.commit, metric, self.value, self.memory_gb, self.status, self.description
+        )
 
 
 def history_of(rows: Sequence[Row], metric: str, direction: str | None = None) -> History:

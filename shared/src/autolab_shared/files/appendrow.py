@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.vocabulary import WarningCode
+from autolab_shared.files.outputpaths import irregular_kind
 from autolab_shared.parsing.cellvalues import is_number
 from autolab_shared.parsing.columns import (
     COMMIT_NAMES,
@@ -84,6 +85,30 @@ _MEMORY = "memory"
 def sanitise(value: str) -> str:
     """A cell value on one line: tabs, newlines, CRs (and other line breaks) become spaces."""
     return _BREAKS.sub(" ", value)
+
+
+def format_value(value: float | None) -> str:
+    """A metric cell as autoresearch writes it: six decimals, a crash as ``0.000000``."""
+    return f"{value or 0.0:.6f}"
+
+
+def row_cells(
+    commit: str,
+    metric: str,
+    value: float | None,
+    memory_gb: float | None,
+    status: str,
+    description: str,
+) -> dict[str, str]:
+    """The cells of one results row keyed by column name (a crash as ``0.000000`` / ``0.0``):
+    the one place a row's values are written out."""
+    return {
+        "commit": commit,
+        metric: format_value(value),
+        "memory_gb": f"{memory_gb or 0.0:.1f}",
+        "status": status,
+        "description": sanitise(description),
+    }
 
 
 def format_row(
@@ -222,12 +247,7 @@ def _create_whole(name: str, content: bytes) -> bool:
 
 def _open(name: str) -> int:
     """A read-write, append-only descriptor of the regular file ``name`` (created if missing)."""
-    try:
-        existing = file_kind(os.stat(name).st_mode)
-    except FileNotFoundError:
-        existing = None
-    except OSError as exc:
-        raise InputError(name, f"cannot open: {exc.strerror or exc}") from None
+    existing = irregular_kind(name, "cannot open")
     if existing is not None:
         raise InputError(name, f"is {existing}, not a regular file; no row appended")
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
