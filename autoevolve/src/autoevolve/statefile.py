@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.filelock import try_lock
 from autolab_shared.files.atomicwrite import write_atomic as atomic_write
 
 from .layout import Layout
@@ -181,9 +181,7 @@ def controller_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(fd):
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             raise Busy(f"another autoevolve controller (pid {other}) is running in this "
                        "checkout; wait for it or run `autoevolve stop`") from None  # fmt: skip
@@ -201,9 +199,6 @@ def controller_running(path: Path) -> bool:
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
+        return not try_lock(fd)
     finally:
         os.close(fd)

@@ -28,12 +28,12 @@ import contextlib
 import errno
 import os
 import re
-import sys
 import time
 from collections.abc import Mapping, Sequence
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.filelock import wait_lock
 from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.files.outputpaths import irregular_kind
 from autolab_shared.parsing.cellvalues import is_number
@@ -48,27 +48,6 @@ from autolab_shared.parsing.columns import (
 from autolab_shared.parsing.crashes import clip
 from autolab_shared.parsing.metrics import direction_for, is_metric_candidate, is_validation_metric
 from autolab_shared.parsing.textio import MAX_INPUT_BYTES, decode, describe_size, file_kind, pread
-
-if sys.platform == "win32":  # pragma: no cover - best effort; autolab is tested on POSIX
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
 
 _BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\n|\r|$)")
@@ -266,20 +245,12 @@ def _open(name: str) -> int:
 
 def _lock(fd: int, name: str, timeout: float) -> None:
     """Take the exclusive lock on ``fd``, polling until ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    delay = 0.001
-    while not _acquire(fd, name):
-        if time.monotonic() >= deadline:
-            raise InputError(name, f"could not lock it within {timeout:g} s (another writer)")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-
-
-def _acquire(fd: int, name: str) -> bool:
     try:
-        return _try_lock(fd)
+        taken = wait_lock(fd, timeout)
     except OSError as exc:
         raise InputError(name, f"could not lock it: {exc.strerror or exc}") from None
+    if not taken:
+        raise InputError(name, f"could not lock it within {timeout:g} s (another writer)")
 
 
 def _read_all(fd: int, name: str, size: int) -> bytes:

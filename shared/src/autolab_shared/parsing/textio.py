@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import stat
-import time
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.filelock import wait_lock
 from autolab_shared.core.vocabulary import WarningCode
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
@@ -113,21 +114,8 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
 def _shared_lock(fd: int, wait: float = 5.0) -> None:
     """Wait (up to ``wait`` s) for a shared lock, so a row being appended is read whole or not at
     all (``autojudge --append`` writes under the exclusive lock); read anyway when none comes."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no advisory locks to honour
-        return
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.002)
-        except OSError:  # locks not supported here (some network file systems)
-            return
+    with contextlib.suppress(OSError):  # locks not supported here (some network file systems)
+        wait_lock(fd, wait, shared=True)
 
 
 def _read_at_most(fd: int, name: str, limit: int) -> bytes:
