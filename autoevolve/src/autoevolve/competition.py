@@ -18,6 +18,7 @@ from autolab_shared.stats.verdictrow import status_of
 from autolab_shared.steering.classify import default_classifier
 
 from .agents import AgentCommand
+from .board import pooled_history
 from .display import Reporter
 from .editable import PROTECTED_PATH, protected_changes
 from .events import EventLog
@@ -81,7 +82,7 @@ class Competition:
 
     def pooled(self) -> History | None:
         """The pooled results.all.tsv, or None before its first row."""
-        return read_or_none(self.s.layout.pooled, self.state.config.metric)
+        return pooled_history(self.s.layout, self.state)
 
     def higher_is_better(self) -> bool:
         """The direction, read once from the pooled results (lower is better until then)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,28 +21,10 @@ from .plausible import clean_checkout
 from .resume import snapshot_dirty
 from .roundplan import RoundPlan, RoundRecord
 from .statefile import AgentState
+from .threads import parallel
 from .waves import run_wave
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
-
-
-def parallel(jobs: list[Callable[[], None]]) -> None:
-    """Run the jobs in threads and wait for all; the first exception is re-raised."""
-    errors: list[BaseException] = []
-
-    def wrap(job: Callable[[], None]) -> None:
-        try:
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(j,), daemon=True) for j in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def runs_of(comp: Competition, sha: str, gpu_type: str | None = None) -> list[Row]:

@@ -8,7 +8,7 @@ at the last kept commit, or back at the turn's start.
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from .judging import FINAL, Row
 from .ledger import read_or_none
 from .plausible import clean_checkout
 from .statefile import AgentState
+from .threads import parallel
 from .training import RunOutcome
 
 if TYPE_CHECKING:
@@ -101,25 +102,14 @@ def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
               ) -> dict[str, RunOutcome]:  # fmt: skip
     """Train each commit in its own clean checkout, all at once (the executor queues for GPUs)."""
     outcomes: dict[str, RunOutcome] = {}
-    errors: list[BaseException] = []
 
     def one(j: int, sha: str) -> None:
-        try:
-            label = f"{agent.name}-e{i}-v{j}"
-            with clean_checkout(comp.s.git, comp.s.layout, sha, label) as where:
-                run = comp.train(agent, sha, label, None, where=where)
-            outcomes[sha] = comp.screen(agent, sha, run)
-        except BaseException as exc:  # re-raised below, on the controller's thread
-            errors.append(exc)
+        label = f"{agent.name}-e{i}-v{j}"
+        with clean_checkout(comp.s.git, comp.s.layout, sha, label) as where:
+            run = comp.train(agent, sha, label, None, where=where)
+        outcomes[sha] = comp.screen(agent, sha, run)
 
-    threads = [threading.Thread(target=one, args=(j, sha), daemon=True)
-               for j, sha in enumerate(commits)]  # fmt: skip
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    parallel([partial(one, j, sha) for j, sha in enumerate(commits)])
     return outcomes
 
 
