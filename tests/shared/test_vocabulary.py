@@ -16,6 +16,7 @@ from autolab_shared.core.exitcodes import MEANINGS, ExitCode
 from autolab_shared.core.vocabulary import (
     EXIT_CODES,
     CrashKind,
+    ErrorCode,
     NextAction,
     NightVerdict,
     Reason,
@@ -37,6 +38,7 @@ ALL_ENUMS: tuple[type[Enum], ...] = (
     *VERDICT_ENUMS,
     Status,
     CrashKind,
+    ErrorCode,
     Reason,
     NextAction,
     WarningCode,
@@ -160,3 +162,9 @@ def test_the_results_docstring_lists_only_real_codes() -> None:
     listed = re.findall(r"^\* ((?:``\w+``(?:, )?)+) —", results.__doc__ or "", re.M)
     codes = {c for item in listed for c in re.findall(r"``(\w+)``", item)}
     assert codes and codes <= {c.value for c in WarningCode}
+
+
+def test_every_error_code_is_documented_with_its_exit() -> None:
+    text = (REPO_ROOT / "docs/json-schema.md").read_text(encoding="utf-8")
+    for code in ErrorCode:
+        assert re.search(rf"`{code}` \([^)]*exit \d+\)", text), code

@@ -127,6 +127,16 @@ class NextAction(StrEnum):
     RERUN_TO_CALIBRATE = "rerun_to_calibrate"
 
 
+class ErrorCode(StrEnum):
+    """The ``code`` of an entry in a JSON envelope's ``errors`` (docs/json-schema.md)."""
+
+    USAGE_ERROR = "usage_error"  # exit 4
+    INPUT_ERROR = "input_error"  # exit 3: unusable input
+    INTERNAL_ERROR = "internal_error"  # exit 3: a bug
+    ERROR = "error"  # exit 3: another failure
+    INTERRUPTED = "interrupted"  # exit 130
+
+
 class WarningCode(StrEnum):
     """The stable ``code`` of a parse warning (listed in parsing/results.py and docs/runlog.md)."""
 
