@@ -34,7 +34,7 @@ from autolab_shared.stats.decision import (
 )
 from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise, min_replicate_df
 from autolab_shared.stats.nullnoise import consecutive_deltas
-from autolab_shared.stats.pareto import Point, dominating
+from autolab_shared.stats.pareto import DOMINATED, EFFICIENT, Point, dominating
 from autolab_shared.stats.prior import EffectPrior
 
 SIMPLIFICATION = re.compile(
@@ -262,7 +262,7 @@ def _pareto(
                 Point(config.first.commit or config.key, scale.to_y(float(x.mean())), mem)
             )
     above = dominating(Point(commit or "candidate", value, memory), others, direction)
-    return ("DOMINATED" if above else "EFFICIENT"), tuple(p.key for p in above)
+    return (DOMINATED if above else EFFICIENT), tuple(p.key for p in above)
 
 
 def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:
