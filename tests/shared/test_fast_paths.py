@@ -32,7 +32,7 @@ from autolab_shared.steering.classify import Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.steering.ideas import _core, _plain_integer, description_tokens, tried_from
 from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
-from autolab_shared.steering.steerdata import StepRow, describe, noise_of, steering_rows
+from autolab_shared.steering.steerdata import Facts, StepRow, describe, noise_of, steering_rows
 
 BENCHMARKS = REPO_ROOT / "benchmarks"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -98,6 +98,7 @@ def test_describe_on_two_processes_equals_serial_facts_on_real_descriptions() ->
         pytest.skip(f"real data folder {REAL_RESULTS} is absent")
     facts = describe(texts, CLASSIFIER, minimum=2)
     assert [tuple(f) for f in facts] == _facts_serially(texts)
+    assert all(type(f) is Facts and f == Facts(*f) and f.tokens is f[3] for f in facts)
 
 
 @settings(max_examples=25, deadline=None)
