@@ -30,7 +30,18 @@ from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
 from autolab_shared.steering.classify import Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
-from autolab_shared.steering.ideas import _core, _plain_integer, description_tokens, tried_from
+from autolab_shared.steering.ideas import (
+    JACCARD_MIN,
+    _core,
+    _expand,
+    _forms,
+    _plain_integer,
+    description_tokens,
+    jaccard,
+    load_ideas,
+    tried_from,
+    untried,
+)
 from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
 from autolab_shared.steering.steerdata import Facts, StepRow, describe, noise_of, steering_rows
 
@@ -195,6 +206,26 @@ def test_steering_rows_from_two_processes_equal_serial_ones() -> None:
         assert list(vars(row)) == names
         assert row == StepRow(**vars(row)) and repr(row) == repr(StepRow(**vars(row)))
     assert tried_from(texts, []) == tried_from([], [], [f.tokens for f in serial])
+
+
+def _near_by_scan(tokens: frozenset[str], sets: Sequence[frozenset[str]]) -> bool:
+    return any(jaccard(tokens, other) >= JACCARD_MIN for other in sets)
+
+
+def test_the_token_index_finds_what_a_scan_finds_on_real_and_benchmark_histories() -> None:
+    texts = _real_descriptions() + _benchmark_descriptions(3000) + [i.text for i in load_ideas()]
+    sets = [description_tokens(t) for t in texts]
+    tried = tried_from([], [], sets)
+    forms = [form for idea in load_ideas() for form in _forms(idea.text)]
+    # asked one by one (each new word indexed when asked), then the whole catalogue at once
+    assert [tried._token_index.near(f) for f in forms] == [_near_by_scan(f, sets) for f in forms]
+    primed = tried_from([], [], sets)
+    assert [i.id for i in untried(load_ideas(), primed)] == [
+        i.id for i in sorted(load_ideas(), key=lambda i: -i.score)
+        if not (i.knob is not None and i.value is not None
+                and primed._knob_index.tried(_expand(i.knob, i.value)))
+        and not any(_near_by_scan(f, sets) for f in _forms(i.text))
+    ]  # fmt: skip
 
 
 def test_noise_groups_only_configurations_of_two_rows_or_more() -> None:

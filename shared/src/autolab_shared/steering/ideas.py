@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -443,18 +442,27 @@ class _KnobIndex:
 
 
 class _TokenIndex:
-    """Distinct description token sets and, per token, the numbers of the sets holding it,
-    for `is_tried`."""
+    """Distinct description token sets and, per token asked about, the numbers of the sets
+    holding it, for `is_tried`."""
 
-    __slots__ = ("postings", "sets")
+    __slots__ = ("indexed", "postings", "sets")
 
     def __init__(self, descriptions: Iterable[frozenset[str]]) -> None:
         self.sets = tuple(dict.fromkeys(descriptions))
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for n, tokens in enumerate(self.sets):
-            for token in tokens:
-                postings[token].append(n)
-        self.postings: dict[str, list[int]] = dict(postings)
+        self.postings: dict[str, list[int]] = {}
+        self.indexed: set[str] = set()  # the tokens whose postings are complete
+
+    def index(self, tokens: Iterable[str]) -> None:
+        """Complete the postings of `tokens`: one pass over the sets for those not indexed
+        yet (the postings of the words of a whole catalogue take one pass, not one per idea)."""
+        new = set(tokens) - self.indexed
+        if not new:
+            return
+        postings = self.postings
+        for n, tokens_of_n in enumerate(self.sets):
+            for token in tokens_of_n & new:
+                postings.setdefault(token, []).append(n)
+        self.indexed |= new
 
     def near(self, tokens: frozenset[str]) -> bool:
         """Whether some set has Jaccard >= JACCARD_MIN with `tokens`. Such a set shares at
@@ -466,6 +474,7 @@ class _TokenIndex:
             return JACCARD_MIN <= 0 and any(
                 jaccard(tokens, other) >= JACCARD_MIN for other in self.sets
             )
+        self.index(tokens)
         rarest = sorted(tokens, key=lambda token: len(self.postings.get(token, ())))
         found: set[int] = set()
         for token in rarest[: len(tokens) - need + 1]:
@@ -484,6 +493,8 @@ def _forms(text: str) -> set[frozenset[str]]:
 
 def untried(ideas: Iterable[Idea], tried: Tried, category: str | None = None) -> list[Idea]:
     """Ideas not tried yet (optionally of one category), best expected_gain/risk first."""
+    ideas = tuple(ideas)  # the words of every idea indexed in one pass over the history
+    tried._token_index.index(t for idea in ideas for form in _forms(idea.text) for t in form)
     keep = [i for i in ideas if category in (None, i.category) and not is_tried(i, tried)]
     return sorted(keep, key=lambda idea: -idea.score)
 
