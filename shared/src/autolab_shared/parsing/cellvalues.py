@@ -24,7 +24,8 @@ MAX_MAGNITUDE = 1e15
 
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _PLAIN = re.compile(_NUM)
-_SHORT = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")  # plain, in range, nothing to strip
+PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")
+"""A cell that is surely a finite number in range with nothing to strip (``float`` reads it)."""
 _DECORATED = re.compile(
     rf"(?P<pre>~|≈|approx\.?)?\s*(?P<num>{_NUM})\s*(?P<unit>%|k|K|s|ms|x|×)?", re.IGNORECASE
 )
@@ -41,7 +42,7 @@ class CellValue:
 
 def parse_cell(cell: str) -> CellValue:
     """Read a metric-like cell; never raises. NaN, infinite or huge numbers give no value."""
-    if _SHORT.fullmatch(cell):
+    if PLAIN_NUMBER.fullmatch(cell):
         return CellValue(float(cell), NUMBER)
     text = cell.strip()
     if not text:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from autolab_shared.core.diagnostics import ParseWarning
-from autolab_shared.parsing.cellvalues import is_datetime, is_number
+from autolab_shared.parsing.cellvalues import PLAIN_NUMBER, is_datetime, is_number
 from autolab_shared.parsing.columns import (
     Schema,
     assumed_schema,
@@ -33,15 +34,14 @@ _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 _RULE_CHARS = frozenset("-=#*~_|+ \t")
 _RULE_START = re.compile(r"(?:-{3,}|={3,})")
 _COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
-# A cell that is surely a finite number (is_number() is True for it), between tabs.
-_PLAIN_CELL = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")
 _PADDED = re.compile(r"\s\t|\t\s|\s$")  # a cell with space around it: strip the cells
+# ASCII whitespace other than space, tab and line ends: where absent, `in` tests find padding.
+_ODD_SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f"
 _MAX_JOIN = 40  # physical lines one multi-line cell may span
 _SAMPLE = 50  # rows looked at to name the columns of a header-less file
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One data row: its physical line range, one cell per header column, unnamed extras."""
 
     line: int
@@ -70,7 +70,7 @@ class _Row:
     end_line: int
     cells: list[str]
     schema: int
-    overflow: list[tuple[str, str]] = field(default_factory=list)
+    overflow: Sequence[tuple[str, str]] = ()
 
 
 def split_lines(text: str) -> list[str]:
@@ -145,6 +145,7 @@ class _Scanner:
         self.fast = fast
         self.lines = split_lines(text)
         self.ends_with_newline = text.endswith(("\n", "\r"))
+        self.odd_spaces = any(ch in text for ch in _ODD_SPACES)
         self.mode = TAB
         self.schemas: list[Schema] = []
         self.rows: list[_Row] = []
@@ -164,9 +165,11 @@ class _Scanner:
                     break
             i = self._step(i)
         cells = [tuple(r.cells) for r in self.rows]
-        self._flag_duplicates(cells)
+        if len(set(cells)) < len(cells):  # only rows with equal cells can be duplicates
+            self._flag_duplicates(cells)
+        new = tuple.__new__  # Record(...) without the Python-level __new__: many rows
         records = tuple(
-            Record(r.line, r.end_line, c, tuple(r.overflow), r.schema)
+            new(Record, (r.line, r.end_line, c, tuple(r.overflow), r.schema))
             for r, c in zip(self.rows, cells, strict=True)
         )
         return Scan(
@@ -285,17 +288,29 @@ class _Scanner:
     # -- data -------------------------------------------------------------------------
     def _plain_rows(self, i: int) -> int:
         """Add the well-formed tab rows from line `i` on, as `_step` would; return the first
-        line that is not one (it needs `_step`)."""
+        line that is not one (it needs `_step`). A row is surely one of the current schema when
+        it has the header's width, starts with no space or banner character and has a plain
+        number (second, usually), so it is neither a banner nor a header."""
         lines, schema = self.lines, self.schemas[-1]
         width, index, rows = schema.width, len(self.schemas) - 1, self.rows
-        start = i
-        while i < len(lines):
+        plain, padded, columns = PLAIN_NUMBER.fullmatch, _PADDED.search, _COLUMNS_LINE.match
+        quick = not self.odd_spaces  # padding is a space next to a tab on an ASCII line
+        start, end = i, len(lines)
+        while i < end:
             line = lines[i]
             cells = line.split("\t")
-            if len(cells) != width or not _is_plain_row(line, cells):
+            if len(cells) != width or not line:
+                break
+            first = line[0]
+            if first in "-=#" or first.isspace() or (first in "cC" and columns(line)):
+                break
+            if not ((width > 1 and plain(cells[1])) or any(map(plain, cells))):
                 break
             i += 1
-            if _PADDED.search(line):
+            if quick and line.isascii():
+                if " \t" in line or "\t " in line or line[-1] == " ":
+                    cells = [cell.strip() for cell in cells]
+            elif padded(line):
                 cells = [cell.strip() for cell in cells]
             rows.append(_Row(i, i, cells, index))
         if i > start:
@@ -331,8 +346,8 @@ class _Scanner:
     def _add_row(
         self, first: int, last: int, cells: Sequence[str], overflow: Sequence[tuple[str, str]] = ()
     ) -> None:
-        row = _Row(first, last, [cell.strip() for cell in cells], len(self.schemas) - 1)
-        row.overflow.extend(overflow)
+        cells = [cell.strip() for cell in cells]
+        row = _Row(first, last, cells, len(self.schemas) - 1, list(overflow))
         self.rows.append(row)
         self.open_row = row
 
@@ -425,18 +440,6 @@ class _Scanner:
                 self.warn(
                     row.line, "duplicate_row", f"same fields as the row at line {first}; both kept"
                 )
-
-
-def _is_plain_row(line: str, cells: Sequence[str]) -> bool:
-    """A line that is surely a data row of the current schema: it starts with no space or
-    banner character and a cell is a plain number (so it is neither a banner nor a header)."""
-    if not line or line[0] in "-=#" or line[0].isspace():
-        return False
-    if line[0] in "cC" and _COLUMNS_LINE.match(line):
-        return False
-    if len(cells) > 1 and _PLAIN_CELL.fullmatch(cells[1]):  # the metric's usual place
-        return True
-    return any(map(_PLAIN_CELL.fullmatch, cells))
 
 
 def _rstrip_empty(cells: Sequence[str]) -> list[str]:

@@ -1,0 +1,107 @@
+"""The parser's fast paths (plain tab lines, plain rows, the experiment constructor) give what
+the line-by-line path gives: the same history, experiments and warnings, on any lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import REAL_RESULTS, real_params
+
+from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.results import Experiment, History, _experiment, parse_results
+from autolab_shared.parsing.textio import read_bytes
+
+PROPS = settings(max_examples=300, deadline=None)
+
+HEADERS = [
+    "commit\tval_bpb\tmemory_gb\tstatus\tdescription",
+    "commit\tval_bpb\tmemory_gb\tstatus\tdescription\tnotes",
+    "commit\tval_bpb\tstatus\tdescription",
+    "commit\tmetric\tpeak_vram_mb\tstatus\tdescription",
+    "val_bpb\tdescription",
+]
+COMMITS = ["a1b2c3d", "A1B2C3D", "a1b2c3d-dirty", "baseline", "-", "", "#12", " a1b2c3d"]
+VALUES = ["0.991000", "1", "-0.5", "0", "0.000000", "1e-3", "~0.99", "68.6%", "nan", "NA", "",
+          " 0.98", "0.98 ", "1234567890123456", "x", "0.", "٣.5", "1.0\u00a0"]  # fmt: skip
+MEMORIES = ["44.0", "0.0", "0", "", "45123", "n/a", " 44.0", "44.0\x0b", "12.5GB"]
+STATUSES = ["keep", "discard", "crash", "KEEP", "kept", "pending", "weird", "", "keep ", "FAIL"]
+DESCRIPTIONS = ["base", "lr 0.04 -> 0.05", "rerun", "seed 2", "", "x\ty", "a  b", "→ unicode",
+                "end ", "end\x0b", "nbsp\u00a0", " padded ", "columns: x", "trailing\t",
+                "\t\t"]  # fmt: skip
+
+
+def _cells() -> st.SearchStrategy[str]:
+    cell = st.sampled_from(COMMITS + VALUES + MEMORIES + STATUSES + DESCRIPTIONS)
+    return st.lists(cell, min_size=1, max_size=7).map("\t".join)
+
+
+ROW = st.builds(
+    "{}\t{}\t{}\t{}\t{}".format,
+    st.sampled_from(COMMITS),
+    st.sampled_from(VALUES),
+    st.sampled_from(MEMORIES),
+    st.sampled_from(STATUSES),
+    st.sampled_from(DESCRIPTIONS),
+)
+ODD = st.sampled_from(["", "---", "# score: lower is better", "=== run 2 ===", "Columns: a\tb",
+                       "more text", "\x0c", " \t", *HEADERS])  # fmt: skip
+LINES = st.lists(ROW | ROW | _cells() | ODD | st.text(max_size=30), min_size=1, max_size=30)
+ENDS = st.sampled_from(["\n", "\r\n", ""])
+
+
+def _parse(text: str, fast: bool) -> History | str:
+    try:
+        return parse_results(text, "f.tsv", fast=fast)
+    except InputError as exc:
+        return str(exc)
+
+
+@PROPS
+@given(st.sampled_from(HEADERS), LINES, ENDS)
+def test_fast_paths_read_any_lines_as_the_line_by_line_path(
+    header: str, lines: list[str], end: str
+) -> None:
+    text = "\n".join([header, *lines]) + end
+    assert _parse(text, fast=True) == _parse(text, fast=False)
+
+
+@PROPS
+@given(st.lists(ROW, min_size=1, max_size=40), ENDS)
+def test_fast_paths_read_well_formed_rows_as_the_line_by_line_path(
+    rows: list[str], end: str
+) -> None:
+    text = "\n".join([HEADERS[0], *rows]) + end
+    fast = _parse(text, fast=True)
+    assert fast == _parse(text, fast=False)
+    assert isinstance(fast, History) and fast.warnings == _parse(text, fast=False).warnings
+
+
+@pytest.mark.parametrize("path", real_params(REAL_RESULTS))
+def test_fast_paths_read_every_real_file_as_the_line_by_line_path(path: Path) -> None:
+    data = read_bytes(str(path))
+    try:
+        slow = parse_results(data, str(path), fast=False)
+    except InputError:
+        with pytest.raises(InputError):
+            parse_results(data, str(path))
+        return
+    assert parse_results(data, str(path)) == slow
+
+
+@given(
+    st.integers(0, 10**6), st.integers(1, 10**6), st.text(max_size=9),
+    st.none() | st.floats(allow_nan=False), st.none() | st.floats(allow_nan=False),
+    st.sampled_from(["keep", "discard", "crash", "unknown"]), st.text(max_size=9),
+    st.text(max_size=9), st.lists(st.tuples(st.text(max_size=3), st.text(max_size=3))),
+)  # fmt: skip
+def test_the_fast_constructor_builds_the_experiment_the_class_builds(
+    index: int, line: int, commit: str, value: float | None, memory: float | None,
+    status: str, raw: str, description: str, extra: list[tuple[str, str]],
+) -> None:  # fmt: skip
+    args = (index, line, line + 1, commit, value, memory, status, raw, description, tuple(extra))
+    made, plain = _experiment(*args), Experiment(*args)
+    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
+    assert vars(made) == vars(plain) and list(vars(made)) == list(vars(plain))
