@@ -1,9 +1,11 @@
-"""The parser's fast paths (plain tab lines, plain rows, the experiment constructor) give what
-the line-by-line path gives: the same history, experiments and warnings, on any lines."""
+"""The parser's fast paths (plain tab lines, plain rows, the experiment constructor, replicate
+keys, configurations) give what the plain paths give: the same history, experiments, warnings
+and keys, on any lines."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from support import REAL_RESULTS, real_params
 
 from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.replicates import Config, _Keys, group_configs, replicate_keys
 from autolab_shared.parsing.results import Experiment, History, _experiment, parse_results
 from autolab_shared.parsing.textio import read_bytes
 
@@ -105,3 +108,36 @@ def test_the_fast_constructor_builds_the_experiment_the_class_builds(
     made, plain = _experiment(*args), Experiment(*args)
     assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
     assert vars(made) == vars(plain) and list(vars(made)) == list(vars(plain))
+
+
+class _Row(NamedTuple):
+    commit: str
+    description: str
+
+
+KEY_COMMITS = ["abc1234", "ABC1234", "abc1234-dirty", "def5678", "baseline", "-", "HEAD", ""]
+KEY_DESCRIPTIONS = ["lr 0.04 to 0.05", "GeLU", "GeLU (again)", "rerun", "Re-Run 2", "seed 3", "",
+                    "rerun-of:abc1234", "RERUN-OF:def5678 x", "baseline 2", "verify GeLU",
+                    "brunch"]  # fmt: skip
+
+
+@PROPS
+@given(st.lists(st.tuples(st.sampled_from(KEY_COMMITS), st.sampled_from(KEY_DESCRIPTIONS))))
+def test_keys_of_all_rows_at_once_are_the_keys_row_by_row(pairs: list[tuple[str, str]]) -> None:
+    rows = [_Row(c, d) for c, d in pairs]
+    at_once, one_by_one = _Keys(), _Keys()
+    found = at_once.all(rows)
+    assert found == [one_by_one.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    assert at_once.reused == one_by_one.reused and at_once.last == one_by_one.last
+
+
+def test_grouped_configurations_equal_configurations_built_by_the_class() -> None:
+    text = "\n".join([HEADERS[0], *[f"{i % 7:07x}\t0.99{i}\t44.0\tkeep\tx{i % 3}"
+                                    for i in range(60)]]) + "\n"  # fmt: skip
+    history = parse_results(text, "f.tsv")
+    keys = replicate_keys(history.experiments)
+    configs = group_configs(history.experiments)
+    expected = {k: tuple(e for e, key in zip(history.experiments, keys, strict=True) if key == k)
+                for k in dict.fromkeys(keys)}  # fmt: skip
+    assert configs == [Config(k, rows) for k, rows in expected.items()]
+    assert [hash(c) for c in configs] == [hash(Config(k, r)) for k, r in expected.items()]

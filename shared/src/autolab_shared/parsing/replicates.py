@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from autolab_shared.core.scale import Scale
-from autolab_shared.parsing.commits import is_commit_hash
+from autolab_shared.parsing.commits import COMMIT_HASH, is_commit_hash
 from autolab_shared.parsing.status import DISCARD, KEEP
 
 if TYPE_CHECKING:
@@ -94,6 +94,23 @@ class _Keys:
         self.last[sha] = key
         return key
 
+    def all(self, rows: Sequence[Row]) -> list[str]:
+        """`key` of every row in order; a hash met for the first time, in a description that
+        does not say "run", is keyed inline (most rows of a long history)."""
+        out: list[str] = []
+        first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
+        for row, r in enumerate(rows):
+            commit, description = r.commit, r.description
+            if "run" not in description.lower() and hashlike(commit):
+                sha = commit.lower()
+                if sha not in first:
+                    first[sha] = description
+                    last[sha] = sha
+                    out.append(sha)
+                    continue
+            out.append(self.key(commit, description, row))
+        return out
+
     def _known(self, sha: str, description: str) -> str:
         changes = self.changes.setdefault(sha, {change_of(self.first[sha]): sha})
         change = change_of(description)
@@ -115,8 +132,7 @@ def replicate_keys(rows: Sequence[Row]) -> list[str]:
     last = _LAST[0] if _LAST else None  # one read: other threads may replace it
     if last is not None and last[0] is rows:
         return last[1]
-    keys = _Keys()
-    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    found = _Keys().all(rows)
     if isinstance(rows, tuple):  # immutable: safe to remember
         _LAST[:] = [(rows, found)]
     return found
@@ -142,7 +158,7 @@ def latest_description(rows: Sequence[Row], commit: str) -> str | None:
 def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     """Hashes under which rows describe more than one change: hash -> number of changes."""
     keys = _Keys()
-    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    found = keys.all(rows)
     if isinstance(rows, tuple):
         _LAST[:] = [(rows, found)]
     return keys.reused
@@ -210,8 +226,19 @@ def group_configs(experiments: Sequence[Experiment], min_rows: int = 1) -> list[
     """Pool rows by replicate key, ordered by first appearance (those of `min_rows` or more)."""
     rows: dict[str, list[Experiment]] = {}
     for exp, key in zip(experiments, replicate_keys(experiments), strict=True):
-        rows.setdefault(key, []).append(exp)
-    return [Config(key, tuple(group)) for key, group in rows.items() if len(group) >= min_rows]
+        group = rows.get(key)
+        if group is None:
+            rows[key] = [exp]
+        else:
+            group.append(exp)
+    new, put = object.__new__, object.__setattr__  # Config(...) without the frozen __init__
+    out = []
+    for key, group in rows.items():
+        if len(group) >= min_rows:
+            config = new(Config)
+            put(config, "__dict__", {"key": key, "rows": tuple(group)})
+            out.append(config)
+    return out
 
 
 def replicate_groups(

@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.gcpause import paused_gc
 from autolab_shared.parsing.cellvalues import BAD, LENIENT, PERCENT, PLAIN_NUMBER, parse_cell
 from autolab_shared.parsing.columns import Schema, normalise_name
 from autolab_shared.parsing.commits import is_commit_hash
@@ -217,6 +218,13 @@ def parse_results(
 ) -> History:
     """Parse the text or bytes of a results file (see the module docstring for the rules).
     `fast` reads plain lines and rows on the fast paths (same result; False for tests)."""
+    with paused_gc():
+        return _parse(data, path, metric, direction, fast)
+
+
+def _parse(
+    data: str | bytes, path: str, metric: str | None, direction: str | None, fast: bool
+) -> History:
     text, warnings = _decode(data, path)
     if not text.strip():
         raise InputError(path, "empty file")

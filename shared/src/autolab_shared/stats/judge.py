@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.gcpause import paused_gc
 from autolab_shared.core.scale import Scale, scale_for
 from autolab_shared.parsing.replicates import (
     Config,
@@ -110,6 +111,13 @@ def judge(
     history: History, run: RunInput | None = None, options: JudgeOptions | None = None
 ) -> Judgement:
     """Judge the run (or, without one, the history's last row) against the rows before it."""
+    with paused_gc():  # it builds an object per configuration and makes no cycles
+        return _judge_history(history, run, options)
+
+
+def _judge_history(
+    history: History, run: RunInput | None, options: JudgeOptions | None
+) -> Judgement:
     opts = options or JudgeOptions()
     exps = history.experiments
     if run is None and not exps:
