@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,8 +15,9 @@ from support import REAL_RESULTS, real_params
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.parsing.replicates import Config, _Keys, group_configs, replicate_keys
-from autolab_shared.parsing.results import Experiment, History, _experiment, parse_results
+from autolab_shared.parsing.results import Experiment, History, parse_results
 from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.stats.noise import _median
 
 PROPS = settings(max_examples=300, deadline=None)
 
@@ -94,20 +96,14 @@ def test_fast_paths_read_every_real_file_as_the_line_by_line_path(path: Path) ->
     assert parse_results(data, str(path)) == slow
 
 
-@given(
-    st.integers(0, 10**6), st.integers(1, 10**6), st.text(max_size=9),
-    st.none() | st.floats(allow_nan=False), st.none() | st.floats(allow_nan=False),
-    st.sampled_from(["keep", "discard", "crash", "unknown"]), st.text(max_size=9),
-    st.text(max_size=9), st.lists(st.tuples(st.text(max_size=3), st.text(max_size=3))),
-)  # fmt: skip
-def test_the_fast_constructor_builds_the_experiment_the_class_builds(
-    index: int, line: int, commit: str, value: float | None, memory: float | None,
-    status: str, raw: str, description: str, extra: list[tuple[str, str]],
-) -> None:  # fmt: skip
-    args = (index, line, line + 1, commit, value, memory, status, raw, description, tuple(extra))
-    made, plain = _experiment(*args), Experiment(*args)
-    assert made == plain and hash(made) == hash(plain) and repr(made) == repr(plain)
-    assert vars(made) == vars(plain) and list(vars(made)) == list(vars(plain))
+@PROPS
+@given(st.lists(ROW, min_size=1, max_size=40))
+def test_experiments_of_the_fast_path_are_built_as_the_class_builds_them(rows: list[str]) -> None:
+    text = "\n".join([HEADERS[0], *rows]) + "\n"
+    fast, slow = parse_results(text, fast=True), parse_results(text, fast=False)
+    for made, plain in zip(fast.experiments, slow.experiments, strict=True):
+        assert type(made) is Experiment and hash(made) == hash(plain) and repr(made) == repr(plain)
+        assert list(vars(made).items()) == list(vars(plain).items())
 
 
 class _Row(NamedTuple):
@@ -141,3 +137,10 @@ def test_grouped_configurations_equal_configurations_built_by_the_class() -> Non
                 for k in dict.fromkeys(keys)}  # fmt: skip
     assert configs == [Config(k, rows) for k, rows in expected.items()]
     assert [hash(c) for c in configs] == [hash(Config(k, r)) for k, r in expected.items()]
+
+
+@PROPS
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40))
+def test_the_median_without_numpy_ma_is_numpys_median(values: list[float]) -> None:
+    array = np.asarray(values)
+    assert repr(_median(array)) == repr(float(np.median(array)))

@@ -202,11 +202,13 @@ def cli(
 
 def _check_noise(noise: float | None, history: History) -> None:
     """--noise is the sd of one run: one larger than the metric itself is a usage error."""
+    if noise is None:
+        return
     import statistics
 
     values = [abs(e.value) for e in history.experiments if e.value is not None]
     typical = statistics.median(values) if values else 0.0
-    if noise is not None and typical > 0 and noise > typical:
+    if typical > 0 and noise > typical:
         raise click.UsageError(
             f"--noise {noise:g} is larger than the metric itself (median {typical:g});"
             " give the sd of one run in metric units"

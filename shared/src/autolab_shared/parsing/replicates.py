@@ -250,14 +250,15 @@ def replicate_groups(
     at ``position`` when the key is new (runs not yet written as rows).
     """
     groups: list[tuple[int, list[float]]] = []
+    new_key = candidate is not None
     for config in configs:
         if candidate is not None and config.key == candidate[0]:
-            x = candidate[2]
+            x, new_key = candidate[2], False
         elif len(config.rows) < 2:
             continue  # one row measures one value at most: no replicate group
         else:
             x = list(config.x(scale))
         groups.append((config.rows[-1].index, x))
-    if candidate is not None and candidate[0] not in {c.key for c in configs}:
+    if candidate is not None and new_key:
         groups.append((candidate[1], candidate[2]))
     return [g for _, g in sorted(groups, key=lambda t: t[0]) if len(g) >= 2]

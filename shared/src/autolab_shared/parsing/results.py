@@ -184,22 +184,6 @@ class History:
         return None if best is None else best[1]
 
 
-def _experiment(
-    index: int, line: int, end_line: int, commit: str, value: float | None,
-    memory_gb: float | None, status: str, raw_status: str, description: str,
-    extra: tuple[tuple[str, str], ...],
-) -> Experiment:  # fmt: skip
-    """``Experiment(...)`` without the frozen ``__init__``'s one ``object.__setattr__`` per
-    field (twice as fast; a history has up to 10^5 rows). Equal to the one it builds."""
-    made = object.__new__(Experiment)
-    object.__setattr__(made, "__dict__", {
-        "index": index, "line": line, "end_line": end_line, "commit": commit, "value": value,
-        "memory_gb": memory_gb, "status": status, "raw_status": raw_status,
-        "description": description, "extra": extra,
-    })  # fmt: skip
-    return made
-
-
 def read_results(
     path: str | os.PathLike[str], *, metric: str | None = None, direction: str | None = None
 ) -> History:
@@ -295,35 +279,45 @@ class _RowReader:
         self.warnings.append(ParseWarning(self.path, line, code, reason))
 
     def read_all(self, records: Sequence[Record], *, fast: bool = True) -> tuple[Experiment, ...]:
-        """Every record as an experiment, in order; `fast` reads the plain rows (a status word
-        met before, a plain number, a memory that is not 0: no warning) inline, as `read` would."""
-        if not fast:
-            return tuple(self.read(i, record) for i, record in enumerate(records))
+        """Every record as an experiment, in order; `fast` reads the plain rows of a file with
+        one header inline (see `_plain_rows`), as `read` would."""
+        layout = self.layouts[0]
+        if fast and len(self.layouts) == 1 and None not in (layout.metric, layout.status):
+            return tuple(self._plain_rows(records, layout))
+        return tuple(self.read(i, record) for i, record in enumerate(records))
+
+    def _plain_rows(self, records: Sequence[Record], layout: _Layout) -> list[Experiment]:
+        """`read` inlined for rows with a status word met before, a plain number and a memory
+        that is not 0 (no warning, nothing to repair); the other rows go through `read`."""
         out: list[Experiment] = []
-        statuses, layouts = self.statuses, self.layouts
-        plain, new = PLAIN_NUMBER.fullmatch, _experiment
+        statuses, memories, plain = self.statuses, self.memories, PLAIN_NUMBER.fullmatch
+        at_metric, at_status, at_memory = layout.metric, layout.status, layout.memory
+        at_commit, at_description, extras = layout.commit, layout.description, layout.extra
+        new, put, scale = object.__new__, object.__setattr__, layout.memory_scale
         for index, record in enumerate(records):
-            layout, cells = layouts[record.schema], record.cells
-            if layout.metric is None or layout.status is None:
-                out.append(self.read(index, record))
-                continue
-            raw_status, cell = cells[layout.status], cells[layout.metric]
+            cells = record.cells
+            raw_status, cell = cells[at_status], cells[at_metric]  # type: ignore[index]
             status = statuses.get(raw_status)
-            memory = self._memory(cells[layout.memory] if layout.memory is not None else "")
+            memory_cell = cells[at_memory] if at_memory is not None else ""
+            memory = memories[memory_cell] if memory_cell in memories else self._memory(memory_cell)
             if status is None or status == UNKNOWN or memory == 0.0 or not plain(cell):
                 out.append(self.read(index, record))  # a zero or a new word: the full path
                 continue
-            value = None if status == CRASH else float(cell)
             extra = record.overflow
-            if layout.extra:
-                extra = (*[(n, cells[k]) for k, n in layout.extra], *extra)
-            out.append(new(index, record.line, record.end_line,
-                           cells[layout.commit] if layout.commit is not None else "", value,
-                           None if memory is None else memory * layout.memory_scale, status,
-                           raw_status,
-                           cells[layout.description] if layout.description is not None else "",
-                           extra))  # fmt: skip
-        return tuple(out)
+            if extras:
+                extra = (*[(n, cells[k]) for k, n in extras], *extra)
+            made = new(Experiment)  # Experiment(...) without the frozen __init__ (2x faster)
+            put(made, "__dict__", {
+                "index": index, "line": record.line, "end_line": record.end_line,
+                "commit": cells[at_commit] if at_commit is not None else "",
+                "value": None if status == CRASH else float(cell),
+                "memory_gb": None if memory is None else memory * scale, "status": status,
+                "raw_status": raw_status,
+                "description": cells[at_description] if at_description is not None else "",
+                "extra": extra,
+            })  # fmt: skip
+            out.append(made)
+        return out
 
     def read(self, index: int, record: Record) -> Experiment:
         layout, cells = self.layouts[record.schema], record.cells

@@ -75,7 +75,7 @@ class _Row:
 
 def split_lines(text: str) -> list[str]:
     """Physical lines, split at CRLF, LF or a bare CR; a final line end adds no empty line."""
-    lines = _LINE_BREAK.split(text)
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -148,10 +148,10 @@ class _Scanner:
         self.odd_spaces = any(ch in text for ch in _ODD_SPACES)
         self.mode = TAB
         self.schemas: list[Schema] = []
-        self.rows: list[_Row] = []
+        self.rows: list[_Row | Record] = []  # plain rows are final at once: Records
         self.header_lines: list[int] = []
         self.warnings: list[ParseWarning] = []
-        self.open_row: _Row | None = None
+        self.open_row: _Row | Record | None = None  # the last row, while lines may continue it
         self.known: frozenset[str] = frozenset()  # every column name met so far
         self.comments: list[tuple[int, str]] = []
         self._note_line_ends(text)
@@ -164,14 +164,9 @@ class _Scanner:
                 if i == len(self.lines):
                     break
             i = self._step(i)
-        cells = [tuple(r.cells) for r in self.rows]
-        if len(set(cells)) < len(cells):  # only rows with equal cells can be duplicates
-            self._flag_duplicates(cells)
-        new = tuple.__new__  # Record(...) without the Python-level __new__: many rows
-        records = tuple(
-            new(Record, (r.line, r.end_line, c, tuple(r.overflow), r.schema))
-            for r, c in zip(self.rows, cells, strict=True)
-        )
+        records = tuple(r if isinstance(r, Record) else _record(r) for r in self.rows)
+        if len({r.cells for r in records}) < len(records):  # else no two rows are the same
+            self._flag_duplicates(records)
         return Scan(
             tuple(self.schemas),
             records,
@@ -295,7 +290,7 @@ class _Scanner:
         width, index, rows = schema.width, len(self.schemas) - 1, self.rows
         plain, padded, columns = PLAIN_NUMBER.fullmatch, _PADDED.search, _COLUMNS_LINE.match
         quick = not self.odd_spaces  # padding is a space next to a tab on an ASCII line
-        start, end = i, len(lines)
+        start, end, new = i, len(lines), tuple.__new__  # Record(...) without its Python __new__
         while i < end:
             line = lines[i]
             cells = line.split("\t")
@@ -312,7 +307,7 @@ class _Scanner:
                     cells = [cell.strip() for cell in cells]
             elif padded(line):
                 cells = [cell.strip() for cell in cells]
-            rows.append(_Row(i, i, cells, index))
+            rows.append(new(Record, (i, i, tuple(cells), (), index)))
         if i > start:
             self.open_row = rows[-1]
         return i
@@ -388,7 +383,7 @@ class _Scanner:
             self._add_row(number, number, cells + [""] * (width - len(cells)))
             return i + 1
         if self.open_row is not None:
-            self._continue(self.open_row, number, self.lines[i])
+            self._continue(self._reopen(), number, self.lines[i])
             return i + 1
         self.warn(
             number,
@@ -419,6 +414,14 @@ class _Scanner:
             self.warn(k, "continuation", f"line continues a cell of the row at line {i + 1}")
         return j + 1
 
+    def _reopen(self) -> _Row:
+        """The open (last) row, made editable again if it was read as a plain row."""
+        row = self.rows[-1]
+        if isinstance(row, Record):
+            row = _Row(row.line, row.end_line, list(row.cells), row.schema, list(row.overflow))
+            self.rows[-1] = self.open_row = row
+        return row
+
     def _continue(self, row: _Row, number: int, line: str) -> None:
         schema = self.schemas[row.schema]
         target = schema.description if schema.description is not None else schema.width - 1
@@ -431,15 +434,21 @@ class _Scanner:
             f"folded into the {schema.names[target]} of the row at line {row.line}",
         )
 
-    def _flag_duplicates(self, cells: Sequence[tuple[str, ...]]) -> None:
+    def _flag_duplicates(self, records: Sequence[Record]) -> None:
         seen: dict[tuple[object, ...], int] = {}
-        for row, row_cells in zip(self.rows, cells, strict=True):
-            key = (row.schema, row_cells, tuple(row.overflow))
+        for row in records:
+            key = (row.schema, row.cells, row.overflow)
             first = seen.setdefault(key, row.line)
             if first != row.line:
                 self.warn(
                     row.line, "duplicate_row", f"same fields as the row at line {first}; both kept"
                 )
+
+
+def _record(row: _Row) -> Record:
+    """The final record of a row (``tuple.__new__``: Record's own __new__ is Python code)."""
+    return tuple.__new__(Record, (row.line, row.end_line, tuple(row.cells), tuple(row.overflow),
+                                  row.schema))  # fmt: skip
 
 
 def _rstrip_empty(cells: Sequence[str]) -> list[str]:

@@ -125,7 +125,7 @@ def _judge_history(
     configs = group_configs(exps)
     key, cand_rows = _candidate_rows(exps, configs, run)
     first = cand_rows[0].index if cand_rows else len(exps)
-    before = [c for c in configs if c.key != key and c.first.index < first]
+    before = [c for c in configs if c.key != key and c.rows[0].index < first]
     values = [e.value for e in exps if e.value is not None]
     if run is not None and run.value is not None:
         values.append(run.value)
