@@ -1,10 +1,12 @@
 """The parser's fast paths (plain tab lines, plain rows, the experiment constructor, replicate
 keys, configurations) give what the plain paths give: the same history, experiments, warnings
-and keys, on any lines."""
+and keys, on any lines; and the stand-ins for slow imports (np.median, statistics.median,
+Path.suffix) give what they stand in for."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import statistics
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 import numpy as np
@@ -14,10 +16,12 @@ from hypothesis import strategies as st
 from support import REAL_RESULTS, real_params
 
 from autolab_shared.core.errors import InputError
+from autolab_shared.parsing.inputkind import _suffix
 from autolab_shared.parsing.replicates import Config, _Keys, group_configs, replicate_keys
 from autolab_shared.parsing.results import Experiment, History, parse_results
 from autolab_shared.parsing.textio import read_bytes
 from autolab_shared.stats.noise import _median
+from autolab_shared.stats.nullnoise import _median as null_median
 
 PROPS = settings(max_examples=300, deadline=None)
 
@@ -144,3 +148,30 @@ def test_grouped_configurations_equal_configurations_built_by_the_class() -> Non
 def test_the_median_without_numpy_ma_is_numpys_median(values: list[float]) -> None:
     array = np.asarray(values)
     assert repr(_median(array)) == repr(float(np.median(array)))
+
+
+@PROPS
+@given(st.lists(st.sampled_from(["a", "b.log", ".log", "..log", "x.", "log", ".", "c.tsv"]),
+                min_size=1, max_size=4).map("/".join))  # fmt: skip
+def test_the_suffix_without_pathlib_is_pathlibs(path: str) -> None:
+    if not path.endswith(("/", "/.", "/..")) and path not in (".", ".."):  # a file's path
+        assert _suffix(path) == PurePosixPath(path).suffix
+
+
+@PROPS
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40))
+def test_the_median_without_statistics_is_statistics_median(values: list[float]) -> None:
+    assert repr(null_median(values)) == repr(statistics.median(values))
+
+
+@PROPS
+@given(st.lists(st.tuples(st.sampled_from(["keep", "discard", "crash", "weird"]), st.booleans()),
+                min_size=1, max_size=6))  # fmt: skip
+def test_a_configurations_label_is_read_from_its_valued_rows(rows: list[tuple[str, bool]]) -> None:
+    text = "".join(f"abc1234\t{'0.99' if valued else 'nan'}\t44.0\t{status}\tx\n"
+                   for status, valued in rows)  # fmt: skip
+    history = parse_results(HEADERS[0] + "\n" + text, "f.tsv")
+    (config,) = group_configs(history.experiments)
+    statuses = {e.status for e in config.valued}
+    expected = True if "keep" in statuses else False if "discard" in statuses else None
+    assert config.label == expected

@@ -193,8 +193,12 @@ class Config:
     def label(self) -> bool | None:
         """True if any row kept it, False if a row discarded it, None when no row says."""
         if "_label" not in self.__dict__:
-            statuses = {r.status for r in self.valued}
-            label = True if KEEP in statuses else False if DISCARD in statuses else None
+            label = None
+            for r in self.rows:  # a keep decides; a discard unless a keep follows
+                if r.value is not None and r.status in (KEEP, DISCARD):
+                    label = r.status == KEEP
+                    if label:
+                        break
             self.__dict__["_label"] = label
         found: bool | None = self.__dict__["_label"]
         return found
