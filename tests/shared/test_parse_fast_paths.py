@@ -6,6 +6,7 @@ Path.suffix) give what they stand in for."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import fields, replace
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -16,12 +17,14 @@ from hypothesis import strategies as st
 from support import REAL_RESULTS, real_params
 
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.scale import scale_for
 from autolab_shared.parsing.inputkind import _suffix
 from autolab_shared.parsing.replicates import Config, _Keys, group_configs, replicate_keys
 from autolab_shared.parsing.results import Experiment, History, parse_results
 from autolab_shared.parsing.textio import read_bytes
 from autolab_shared.stats.noise import _median
 from autolab_shared.stats.nullnoise import _median as null_median
+from autolab_shared.stats.nullnoise import consecutive_deltas
 
 PROPS = settings(max_examples=300, deadline=None)
 
@@ -175,3 +178,28 @@ def test_a_configurations_label_is_read_from_its_valued_rows(rows: list[tuple[st
     statuses = {e.status for e in config.valued}
     expected = True if "keep" in statuses else False if "discard" in statuses else None
     assert config.label == expected
+
+
+@PROPS
+@given(st.lists(ROW, min_size=1, max_size=40))
+def test_deltas_that_skip_a_key_are_the_deltas_of_the_rows_without_it(rows: list[str]) -> None:
+    exps = parse_results("\n".join([HEADERS[0], *rows]) + "\n", "f.tsv").experiments
+    keys = replicate_keys(exps)
+    values = [e.value for e in exps if e.value is not None]
+    scale = scale_for(values, "min")
+    for skip in dict.fromkeys(keys):
+        kept = [(e, k) for e, k in zip(exps, keys, strict=True) if k != skip]
+        expected = consecutive_deltas([e for e, _ in kept], scale, [k for _, k in kept])
+        assert consecutive_deltas(exps, scale, keys, skip=skip) == expected
+
+
+def test_the_hand_written_inits_set_every_field_in_order() -> None:
+    args = (3, 5, 6, "abc1234", 0.99, 44.0, "keep", "KEEP", "lr up", (("seed", "1"),))
+    made = Experiment(*args)
+    names = [f.name for f in fields(Experiment)]
+    assert list(vars(made).items()) == list(zip(names, args, strict=True))
+    assert replace(made, value=0.5) == Experiment(*args[:4], 0.5, *args[5:])
+    config = Config("abc1234", (made,))
+    assert vars(config) == {f.name: getattr(config, f.name) for f in fields(Config)}
+    same = Config(key="abc1234", rows=(made,))
+    assert config == same and hash(config) == hash(same)

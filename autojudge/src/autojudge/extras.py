@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from autolab_shared.cli.output import write_lines
 from autolab_shared.core.errors import InputError
+from autolab_shared.files.atomicwrite import write_atomic
 
 if TYPE_CHECKING:
     from autolab_shared.parsing.results import History
@@ -73,8 +74,6 @@ def _html(history: History, audit: Audit, charts: tuple[bytes, bytes] | None) ->
 
 def write_extras(extras: Extras, history: History, audit: Audit, quiet: bool) -> None:
     """Render every asked-for output, then write each one atomically."""
-    from autolab_shared.files.atomicwrite import write_atomic  # not on a plain verdict's path
-
     charts = _charts(history, audit) if extras.plot or extras.pareto else None
     out: list[tuple[str, bytes]] = []
     if extras.plot and charts:

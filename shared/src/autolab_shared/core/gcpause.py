@@ -19,10 +19,3 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def settle() -> None:
-    """Leave everything alive now out of later collections (``gc.freeze``): for a command that
-    keeps what it has read until it exits. Not for long-lived processes (frozen cycles are
-    never freed)."""
-    gc.freeze()

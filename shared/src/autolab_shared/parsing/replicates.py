@@ -171,6 +171,13 @@ class Config:
     key: str
     rows: tuple[Experiment, ...]
 
+    def __init__(self, key: str, rows: tuple[Experiment, ...]) -> None:
+        """The dataclass's own __init__ (kept by @dataclass), without a frozen setattr per
+        field: a long history has 10^5 configurations, and the cached values below go into
+        the same instance dict."""
+        fields = self.__dict__
+        fields["key"], fields["rows"] = key, rows
+
     @property
     def first(self) -> Experiment:
         return self.rows[0]
@@ -235,14 +242,7 @@ def group_configs(experiments: Sequence[Experiment], min_rows: int = 1) -> list[
             rows[key] = [exp]
         else:
             group.append(exp)
-    new, put = object.__new__, object.__setattr__  # Config(...) without the frozen __init__
-    out = []
-    for key, group in rows.items():
-        if len(group) >= min_rows:
-            config = new(Config)
-            put(config, "__dict__", {"key": key, "rows": tuple(group)})
-            out.append(config)
-    return out
+    return [Config(key, tuple(group)) for key, group in rows.items() if len(group) >= min_rows]
 
 
 def replicate_groups(

@@ -112,6 +112,19 @@ class Experiment:
     description: str
     extra: tuple[tuple[str, str], ...]
 
+    def __init__(
+        self, index: int, line: int, end_line: int, commit: str, value: float | None,
+        memory_gb: float | None, status: str, raw_status: str, description: str,
+        extra: tuple[tuple[str, str], ...],
+    ) -> None:  # fmt: skip
+        """The dataclass's own __init__ (kept by @dataclass), three times faster: the fields go
+        straight into the instance dict instead of one frozen setattr each (10^5 rows)."""
+        fields = self.__dict__
+        fields["index"], fields["line"], fields["end_line"] = index, line, end_line
+        fields["commit"], fields["value"], fields["memory_gb"] = commit, value, memory_gb
+        fields["status"], fields["raw_status"] = status, raw_status
+        fields["description"], fields["extra"] = description, extra
+
     @property
     def is_hash(self) -> bool:
         """True when the commit cell is a git hash (and not a label such as ``baseline``)."""
@@ -293,7 +306,7 @@ class _RowReader:
         statuses, memories, plain = self.statuses, self.memories, PLAIN_NUMBER.fullmatch
         at_metric, at_status, at_memory = layout.metric, layout.status, layout.memory
         at_commit, at_description, extras = layout.commit, layout.description, layout.extra
-        new, put, scale = object.__new__, object.__setattr__, layout.memory_scale
+        scale = layout.memory_scale
         for index, record in enumerate(records):
             cells = record.cells
             raw_status, cell = cells[at_status], cells[at_metric]  # type: ignore[index]
@@ -306,17 +319,12 @@ class _RowReader:
             extra = record.overflow
             if extras:
                 extra = (*[(n, cells[k]) for k, n in extras], *extra)
-            made = new(Experiment)  # Experiment(...) without the frozen __init__ (2x faster)
-            put(made, "__dict__", {
-                "index": index, "line": record.line, "end_line": record.end_line,
-                "commit": cells[at_commit] if at_commit is not None else "",
-                "value": None if status == CRASH else float(cell),
-                "memory_gb": None if memory is None else memory * scale, "status": status,
-                "raw_status": raw_status,
-                "description": cells[at_description] if at_description is not None else "",
-                "extra": extra,
-            })  # fmt: skip
-            out.append(made)
+            out.append(Experiment(index, record.line, record.end_line,
+                                  cells[at_commit] if at_commit is not None else "",
+                                  None if status == CRASH else float(cell),
+                                  None if memory is None else memory * scale, status, raw_status,
+                                  cells[at_description] if at_description is not None else "",
+                                  extra))  # fmt: skip
         return out
 
     def read(self, index: int, record: Record) -> Experiment:

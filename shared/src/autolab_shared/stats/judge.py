@@ -133,9 +133,7 @@ def _judge_history(
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    keys = replicate_keys(exps)[:first]
-    pairs = [(e, k) for e, k in zip(exps[:first], keys, strict=True) if k != key]
-    deltas = consecutive_deltas([e for e, _ in pairs], scale, [k for _, k in pairs])
+    deltas = consecutive_deltas(exps[:first], scale, replicate_keys(exps)[:first], skip=key)
     noise = _noise(configs, len(exps), key, x_cand, scale, values, deltas, opts)
     return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
 
@@ -145,7 +143,7 @@ def _candidate_rows(
 ) -> tuple[str, list[Experiment]]:
     """The candidate's key and its rows already in the file (same commit and same change)."""
     if run is None:
-        config = next(c for c in configs if c.rows[-1] is exps[-1])
+        config = next(c for c in reversed(configs) if c.rows[-1] is exps[-1])
         return config.key, list(config.rows)
     key = candidate_key(exps, run.commit, run.description)
     return key, next((list(c.rows) for c in configs if c.key == key), [])

@@ -44,12 +44,14 @@ class NullNoise:
 
 
 def consecutive_deltas(
-    experiments: Sequence[Experiment], scale: Scale, keys: Sequence[str] | None = None
-) -> list[float]:
+    experiments: Sequence[Experiment], scale: Scale, keys: Sequence[str] | None = None,
+    skip: str | None = None,
+) -> list[float]:  # fmt: skip
     """Differences of consecutive non-kept first runs between keeps, on the working scale.
 
     A row counts as kept by its status word, or greedily (better than every earlier value)
-    when it has none; repeat runs of one configuration and crashes are skipped.
+    when it has none; repeat runs of one configuration and crashes are skipped, and so are the
+    rows of replicate key `skip` (as if they were not in the history).
     """
     seen: set[str] = set()
     out: list[float] = []
@@ -58,7 +60,7 @@ def consecutive_deltas(
     sign, log = scale.sign, scale.log  # scale.to_x inlined: one call per row is a third
     for exp, key in zip(experiments, keys or replicate_keys(experiments), strict=True):
         value = exp.value
-        if value is None or key in seen:
+        if value is None or key in seen or key == skip:
             continue
         seen.add(key)
         x = sign * (math.log(value) if log else value)
