@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -252,6 +253,9 @@ def _extras_after(
 
 def main() -> None:
     """Console-script entry point. A run is short and makes next to no reference cycles: the
-    cyclic collector stays off (it would walk every parsed row again and again)."""
+    cyclic collector stays off (it would walk every parsed row again and again). numpy's
+    OpenBLAS gets one thread unless the user chose: its idle worker threads spin, which cost
+    more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with paused_gc():
         cli.main(prog_name="autojudge")
