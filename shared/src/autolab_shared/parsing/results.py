@@ -308,7 +308,7 @@ class _RowReader:
         at_commit, at_description, extras = layout.commit, layout.description, layout.extra
         scale = layout.memory_scale
         for index, record in enumerate(records):
-            cells = record.cells
+            line, end_line, cells, overflow, _ = record  # faster than four attribute reads
             raw_status, cell = cells[at_status], cells[at_metric]  # type: ignore[index]
             status = statuses.get(raw_status)
             memory_cell = cells[at_memory] if at_memory is not None else ""
@@ -316,10 +316,10 @@ class _RowReader:
             if status is None or status == UNKNOWN or memory == 0.0 or not plain(cell):
                 out.append(self.read(index, record))  # a zero or a new word: the full path
                 continue
-            extra = record.overflow
+            extra = overflow
             if extras:
                 extra = (*[(n, cells[k]) for k, n in extras], *extra)
-            out.append(Experiment(index, record.line, record.end_line,
+            out.append(Experiment(index, line, end_line,
                                   cells[at_commit] if at_commit is not None else "",
                                   None if status == CRASH else float(cell),
                                   None if memory is None else memory * scale, status, raw_status,
