@@ -324,14 +324,19 @@ def lists_loosely(part: str) -> bool:
     return _glued_settings(part) or _prose_items(part)
 
 
+_COMPOUND = re.compile(r"[^\W\d_]{1,30}(?:-[^\W\d_]{1,30}){1,6}")  # "wire-before-refund"
+
+
 def _prose_items(part: str) -> bool:
-    """Two or more comma-parted pieces of 2 to 6 words each, no parentheses, none a result."""
+    """Two or more comma-parted pieces of 2 to 6 words (or one hyphenated compound) each, no
+    parentheses, none a result."""
     if ", " not in part or "(" in part or "=" in part:
         return False
     pieces = part.split(", ", MAX_ITEMS)
     low, high = PROSE_ITEM_WORDS
     return all(
-        low <= len(p.split(None, high)) <= high and not _PROSE_RESULT.search(p.lower())
+        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(p) is not None)
+        and not _PROSE_RESULT.search(p.lower())
         for p in pieces
     )
 
