@@ -228,7 +228,7 @@ class Classifier:
     def _learned(self, found: Classification, description: str) -> Classification:
         """An `other` named by the learned fallback when it is confident (`.fallback`)."""
         guess = fallback_guess(description, self.taxonomy.names)
-        if guess is None:
+        if guess is None or guess[0] == OTHER:
             return found
         return replace(found, category=guess[0], matched=f"p={guess[1]:.2f}", on=LEARNED)
 
