@@ -149,11 +149,11 @@ class Classifier:
         self,
         taxonomy: Taxonomy | None = None,
         cache_size: int = 1 << 18,
-        fallback: bool | None = None,
+        fallback: bool = True,
     ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-        # the learned fallback names `other` rows; by default only for the built-in taxonomy
-        self.fallback = taxonomy is None if fallback is None else fallback
+        # the learned fallback names rows no rule matches, with categories of the taxonomy only
+        self.fallback = fallback
         self._checks = tuple(
             (rule.category, group)
             for rule in self.taxonomy.rules
