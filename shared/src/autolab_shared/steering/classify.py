@@ -212,18 +212,9 @@ class Classifier:
         found = self._classify(description[:MAX_CHARS])
         if found.on == NONE and self.fallback:  # no rule matched
             found = self._learned(found, description)
-        if MULTI_CHANGE not in found.tags and self._loose_list(description[:MAX_CHARS]):
-            found = replace(found, tags=(*found.tags, MULTI_CHANGE))
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
             return replace(found, tags=(*found.tags, MULTI_CHANGE))
         return found
-
-    @staticmethod
-    def _loose_list(description: str) -> bool:
-        """A list the item split leaves whole (`lists_loosely`); most rows fail the cheap test."""
-        return ("+" in description or ", " in description) and lists_loosely(
-            change_part(description)
-        )
 
     def _learned(self, found: Classification, description: str) -> Classification:
         """An `other` named by the learned fallback when it is confident (`.fallback`)."""
@@ -235,6 +226,8 @@ class Classifier:
     def _classify(self, description: str) -> Classification:
         raw, bare = _parts(description)
         tags = self._tag(normalise(bare))
+        if MULTI_CHANGE not in tags and lists_loosely(raw):  # a list the item split leaves whole
+            tags = (*tags, MULTI_CHANGE)
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)

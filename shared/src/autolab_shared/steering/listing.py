@@ -321,7 +321,7 @@ _PROSE_RESULT = re.compile(r"\d|\b(?:worse|better|same|improv\w*|regress\w*|slow
 def lists_loosely(part: str) -> bool:
     """True when the change part `part` lists several changes in a way the item split leaves
     whole: short prose items parted by ", ", or settings glued by "+"."""
-    return _glued_settings(part) or _prose_items(part)
+    return ("+" in part or ", " in part) and (_glued_settings(part) or _prose_items(part))
 
 
 _COMPOUND = re.compile(r"[^\W\d_]{1,30}(?:-[^\W\d_]{1,30}){1,6}")  # "wire-before-refund"
