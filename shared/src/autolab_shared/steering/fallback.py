@@ -13,7 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import pairwise
@@ -37,13 +37,30 @@ def features(description: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Model:
-    """Log priors and per-feature log likelihoods of each category; `threshold` is the
-    posterior a guess needs."""
+    """Log priors of each category, the feature counts and their smoothing (`alpha`,
+    `log_norm` per category); `threshold` is the posterior a guess needs. A feature's log
+    likelihoods are worked out the first time a description has it."""
 
     categories: tuple[str, ...]
     log_prior: tuple[float, ...]
-    log_like: Mapping[str, tuple[float, ...]]
+    counts: Mapping[str, Mapping[str, object]]
+    alpha: float
+    log_norm: tuple[float, ...]
     threshold: float
+    _rows: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def _row(self, feature: str) -> tuple[float, ...] | None:
+        row = self._rows.get(feature)
+        if row is None:
+            per = self.counts.get(feature)
+            if per is None:  # a feature no category saw says nothing
+                return None
+            row = tuple(
+                math.log(int(str(per.get(c, 0))) + self.alpha) - norm
+                for c, norm in zip(self.categories, self.log_norm, strict=True)
+            )
+            self._rows[feature] = row
+        return row
 
     def posterior(self, description: str) -> list[tuple[str, float]]:
         """Every category with its posterior probability, most likely first; [] when fewer
@@ -51,8 +68,8 @@ class Model:
         scores = list(self.log_prior)
         known = 0
         for feature in features(description):
-            row = self.log_like.get(feature)
-            if row is not None:  # a feature no category saw says nothing
+            row = self._row(feature)
+            if row is not None:
                 scores = [s + v for s, v in zip(scores, row, strict=True)]
                 known += feature.startswith("w:") and feature[2:].isalpha()
         if known < MIN_WORDS:
@@ -96,26 +113,20 @@ def train(
 def from_stored(stored: Mapping[str, object]) -> Model:
     """The model of a stored form (see `train`)."""
     docs = _int_map(stored["docs"])
-    counts = {f: _int_map(c) for f, c in _mapping(stored["counts"]).items()}
+    counts = _mapping(stored["counts"])
     alpha = float(str(stored["alpha"]))
     categories = tuple(sorted(docs))
     totals = dict.fromkeys(categories, 0)
     for per in counts.values():
-        for category, n in per.items():
-            totals[category] += n
-    denominators = [math.log(totals[c] + alpha * len(counts)) for c in categories]
+        for category, n in _mapping(per).items():
+            totals[category] += int(str(n))
     n_docs = sum(docs.values())
-    log_like = {
-        f: tuple(
-            math.log(per.get(c, 0) + alpha) - d
-            for c, d in zip(categories, denominators, strict=True)
-        )
-        for f, per in counts.items()
-    }
     return Model(
         categories,
         tuple(math.log(docs[c] / n_docs) for c in categories),
-        log_like,
+        {f: _mapping(per) for f, per in counts.items()},
+        alpha,
+        tuple(math.log(totals[c] + alpha * len(counts)) for c in categories),
         float(str(stored["threshold"])),
     )
 
