@@ -3,7 +3,7 @@
     uv run python benchmarks/train_fallback.py [--write] [--threshold P]
 
 Rows: tests/fixtures/steer_labels.tsv, steer_labels_heldout.tsv, _heldout2, _heldout3 and
-_heldout_nn (never steer_labels_heldout4.tsv, the held-out set). Prints leave-one-file-out
+_heldout_nn (never steer_labels_heldout4.tsv or _heldout_nn2, the held-out sets). Prints leave-one-file-out
 accuracy (each file's rows predicted by a model trained on the other files) of the model
 alone, of the rules alone, and of the rules with the fallback on their `other` rows at several
 thresholds; --write stores the model trained on all rows, with --threshold (default 0.9), as

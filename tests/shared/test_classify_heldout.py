@@ -96,14 +96,16 @@ TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
 # benchmarks/classifier_heldout.py: tuning 82.8 %, 0.92, 0.93; tuning2 79.3 %, 0.80, 0.86;
-# tuning3 84.2 %, 0.62, 0.85; nn-rows 72.7 %, 0.83, 0.96; held-out 71.6 %, 0.68, 0.83). The
-# issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
+# tuning3 84.2 %, 0.62, 0.85; nn-rows 72.7 %, 0.83, 0.96; held-out 71.6 %, 0.68, 0.83;
+# nn-held-out 73.3 %, 0.67, 0.71). The issue's targets are TARGET_*, which
+# test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.81, 0.90, 0.90),
     "tuning2": (0.77, 0.77, 0.83),
     "tuning3": (0.82, 0.60, 0.82),
     "nn-rows": (0.70, 0.80, 0.90),
     "held-out": (0.69, 0.64, 0.78),
+    "nn-held-out": (0.71, 0.62, 0.66),
 }
 SETS = {
     "tuning": TUNING,
@@ -111,6 +113,7 @@ SETS = {
     "tuning3": TUNING3,
     "nn-rows": NN_ROWS,
     "held-out": HELD_OUT4,
+    "nn-held-out": NN_HELD_OUT,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -317,10 +320,12 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT4 (71.6 %, multi_change 0.68 / 0.83 when last measured)."""
-    accuracy, recall, precision = _scores("held-out")
-    assert accuracy >= TARGET_ACCURACY
-    assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
+    """Issue 13's targets on HELD_OUT4 and NN_HELD_OUT (71.6 %, multi_change 0.68 / 0.83 and
+    73.3 %, 0.67 / 0.71 when last measured)."""
+    for name in ("held-out", "nn-held-out"):
+        accuracy, recall, precision = _scores(name)
+        assert accuracy >= TARGET_ACCURACY
+        assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
 
 
 # ---------------------------------------------------------------------------- linear time
