@@ -68,6 +68,14 @@ def in_range(number: float) -> bool:
     return math.isfinite(number) and abs(number) <= MAX_MAGNITUDE
 
 
+def why_bad(cell: str) -> str:
+    """Why a BAD cell has no value: out of range (a huge or infinite number) or not a number."""
+    match = _DECORATED.fullmatch(cell.strip())
+    if match is not None and not in_range(float(match["num"])):
+        return f"is out of range (more than {MAX_MAGNITUDE:g} in size)"
+    return "is not a number"
+
+
 def is_number(cell: str) -> bool:
     """True when the cell reads as a number, leniently (``68.6%`` and ``~0.5`` count)."""
     return parse_cell(cell).value is not None

@@ -46,7 +46,7 @@ Warning codes (``ParseWarning.code``):
 * ``short_row`` — too few fields; the missing ones left empty
 * ``half_written`` — a last line without line end and with too few fields; ignored
 * ``duplicate_row`` — the same fields as an earlier row; both kept
-* ``bad_value`` — a metric cell that is not a number; the row counts as a crash
+* ``bad_value`` — a metric cell that is not a number (or is out of range); the row counts as a crash
 * ``crash_inferred`` — a keep-like status without a metric value; counted as a crash
 * ``zero_metric`` — metric and memory both 0 under a non-crash status; value ignored
 * ``lenient_value`` — a decorated number read leniently (``~0.51``, ``151K``, ``12s``)
@@ -72,7 +72,14 @@ from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.gcpause import paused_gc
 from autolab_shared.core.vocabulary import Status, WarningCode
-from autolab_shared.parsing.cellvalues import BAD, LENIENT, PERCENT, PLAIN_NUMBER, parse_cell
+from autolab_shared.parsing.cellvalues import (
+    BAD,
+    LENIENT,
+    PERCENT,
+    PLAIN_NUMBER,
+    parse_cell,
+    why_bad,
+)
 from autolab_shared.parsing.columns import Schema, normalise_name
 from autolab_shared.parsing.commits import is_commit_hash
 from autolab_shared.parsing.metricchoice import (
@@ -387,9 +394,8 @@ class _RowReader:
         name = self.choice.name
         if parsed.value is None:
             if parsed.kind == BAD:
-                self.warn(
-                    record.line, WarningCode.BAD_VALUE, f"{name} '{_clip(cell)}' is not a number"
-                )
+                why = why_bad(cell)
+                self.warn(record.line, WarningCode.BAD_VALUE, f"{name} '{_clip(cell)}' {why}")
             if status == KEEP:
                 self.warn(
                     record.line,
