@@ -4,6 +4,9 @@ an exit code."""
 from __future__ import annotations
 
 import gc
+import os
+import sys
+from typing import NoReturn
 
 import click
 
@@ -118,4 +121,22 @@ def main() -> None:
     # A short-lived process that builds many small, long-lived objects and almost no cyclic
     # garbage: the cycle collector would only re-scan the live ones (about 8 % of the time).
     gc.disable()
-    cli.main(prog_name="autosteer")
+    try:
+        cli.main(prog_name="autosteer")
+    except SystemExit as exc:
+        if not isinstance(exc.code, int):
+            raise
+        _leave(exc.code)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with `code` once stdout and stderr are flushed, without freeing every object of the
+    history one by one at shutdown (about 0.1 s on 100,000 rows; nothing else is pending: no
+    files open, no atexit work). Where a flush fails, the normal shutdown handles it."""
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except Exception:
+        raise SystemExit(code) from None
+    os._exit(code)
