@@ -56,7 +56,13 @@ from autolab_shared.stats.decision import (
     assess,
 )
 from autolab_shared.stats.incumbent import after_candidate, start
-from autolab_shared.stats.noise import NoiseFloor, given_noise, history_noise, min_replicate_df
+from autolab_shared.stats.noise import (
+    NoiseFloor,
+    given_noise,
+    history_noise,
+    min_replicate_df,
+    pooled_noise,
+)
 from autolab_shared.stats.prior import GRID_STEP, EffectPrior
 
 BASE = 1.0
@@ -78,6 +84,7 @@ WINDOW = 0
 # The autojudge rules and their library policies. ``autojudge_strict_margin`` is a diagnostic
 # (not run by default): strict's 0.5 σ̂ margin without the library's extra P ≥ 0.80 condition,
 # i.e. the ``proposal_strict`` of the first design simulation (benchmarks/README.md).
+NOFLOOR: dict[str, Any] = {"name": "optimize", "evsi_floor": False, "evsi_kappa": 0.5}
 POLICIES: dict[str, dict[str, Any]] = {
     "autojudge": {"name": "optimize"},
     "autojudge_strict": {"name": "strict"},
@@ -91,12 +98,25 @@ POLICIES: dict[str, dict[str, Any]] = {
         "retest_z_df": math.inf,
         "noise_df_cap": 1.0,
         "p_marginal": 0.50,
+        "evsi_floor": False,
     },
-    "autojudge_p50": {"name": "optimize", "p_marginal": 0.50},  # today's rules, keep from 0.50
-    "autojudge_df8": {"name": "optimize", "retest_z_df": 8.0},  # within-1-sd re-run up to 8 df
-    "autojudge_evsi_only": {"name": "optimize", "retest_z": 0.0},
-    "autojudge_k0": {"name": "optimize", "evsi_kappa": 0.0},
-    "autojudge_known": {"name": "optimize", "_known": True},  # the true σ given: σ̂'s ceiling
+    # the rules before the keep floor entered the value of information (2026-12-04 morning):
+    # a re-run when one-step EVSI, counting a keep at any P, beats half a fresh idea
+    "autojudge_nofloor": NOFLOOR,
+    # diagnostics measured with the rules before the floor entered the value of information
+    "autojudge_p50": {**NOFLOOR, "p_marginal": 0.50},  # keep (MARGINAL) from 0.50
+    "autojudge_df8": {**NOFLOOR, "retest_z_df": 8.0},  # within-1-sd re-run up to 8 df
+    "autojudge_evsi_only": {**NOFLOOR, "retest_z": 0.0},
+    "autojudge_k0": {**NOFLOOR, "evsi_kappa": 0.0},
+    "autojudge_known": {**NOFLOOR, "_known": True},  # the true σ given: σ̂'s ceiling
+    "autojudge_p50_known": {**NOFLOOR, "p_marginal": 0.50, "_known": True},
+    "autojudge_nu01": {**NOFLOOR, "_nu0": 0.1},  # σ0's prior weight 0.1 from 2 replicate df
+    # sequential re-runs of promising candidates: a first run with P 0.35–p_marginal is re-run
+    "autojudge_band35": {**NOFLOOR, "p_band": 0.35},
+    "autojudge_band35_p50": {**NOFLOOR, "p_band": 0.35, "p_marginal": 0.50},
+    # today's rules (the keep floor in the value of information) with half a fresh idea
+    "autojudge_evf": {"name": "optimize", "evsi_kappa": 0.5},
+    "autojudge_evf_p50": {"name": "optimize", "evsi_kappa": 0.5, "p_marginal": 0.50},
 }
 # diagnostics beyond RULES: the first issue-12 rules, MARGINAL from 0.50, the within-1-sd
 # re-run up to 8 df, EVSI re-runs only,
@@ -310,9 +330,15 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
     rec = Record()
     policy_kw = dict(policy_kw)
     known = policy_kw.pop("_known", False)
+    nu0 = policy_kw.pop("_nu0", None)  # weight of σ0's prior once replicates have 2 df
 
     def noise_of(groups: list[list[float]], deltas: list[float]) -> NoiseFloor:
-        return given_noise(s.sigma) if known else history_noise(groups, deltas, window=WINDOW)
+        if known:
+            return given_noise(s.sigma)
+        floor = history_noise(groups, deltas, window=WINDOW)
+        if nu0 is not None and floor.source in ("replicates", "window"):
+            return pooled_noise(groups, window=WINDOW, nu0=nu0)
+        return floor
 
     policy = Policy(**policy_kw, min_df=min_replicate_df(n_budget))
     out_of_budget = replace(policy, max_retests=0, min_df=0)  # decide now: no run left
