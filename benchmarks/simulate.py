@@ -111,6 +111,9 @@ POLICIES: dict[str, dict[str, Any]] = {
     "autojudge_known": {**NOFLOOR, "_known": True},  # the true σ given: σ̂'s ceiling
     "autojudge_p50_known": {**NOFLOOR, "p_marginal": 0.50, "_known": True},
     "autojudge_nu01": {**NOFLOOR, "_nu0": 0.1},  # σ0's prior weight 0.1 from 2 replicate df
+    # today's rules with the model's effect distribution as the prior (no fit), and also σ
+    "autojudge_true_prior": {"name": "optimize", "_true_prior": True},
+    "autojudge_true_both": {"name": "optimize", "_true_prior": True, "_known": True},
     # sequential re-runs of promising candidates: a first run with P 0.35–p_marginal is re-run
     "autojudge_band35": {**NOFLOOR, "p_band": 0.35},
     "autojudge_band35_p50": {**NOFLOOR, "p_band": 0.35, "p_marginal": 0.50},
@@ -156,6 +159,19 @@ def make_stream(seed: np.random.SeedSequence, n_cand: int, sigma: float) -> Stre
     eps = rng.standard_normal((n_cand, MAX_RUNS))
     extra = rng.standard_normal(N_EXTRA)
     return Stream(delta, crash, eps, extra, sigma)
+
+
+def model_prior() -> EffectPrior:
+    """The model's effect distribution on the library's grid (a diagnostic: no fit needed)."""
+    prior = EffectPrior.default_prior(n0=0.0)
+    g = prior.grid
+    harm = np.exp(-0.5 * ((g - HARM_MU) / HARM_SD) ** 2) / HARM_SD
+    ben = np.where(g < 0, np.exp(np.minimum(g, 0.0) / BEN_MEAN) / BEN_MEAN, 0.0)
+    w = (P_HARM * harm + (1 - P_HARM - P_NULL) * ben) * np.gradient(g)
+    w *= (1 - P_NULL) / w.sum()
+    w[prior.zero] += P_NULL
+    prior.weights = w
+    return prior
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,6 +346,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
     rec = Record()
     policy_kw = dict(policy_kw)
     known = policy_kw.pop("_known", False)
+    true_prior = policy_kw.pop("_true_prior", False)  # the model's effect distribution, fixed
     nu0 = policy_kw.pop("_nu0", None)  # weight of σ0's prior once replicates have 2 df
 
     def noise_of(groups: list[list[float]], deltas: list[float]) -> NoiseFloor:
@@ -347,7 +364,7 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
     nulls = _NullDeltas()  # differences of consecutive non-kept first runs (the CLI's null)
     noise = noise_of(groups, nulls.deltas)
     inc = start(np.asarray(base), noise.sigma**2)
-    prior = EffectPrior.default_prior()
+    prior = model_prior() if true_prior else EffectPrior.default_prior()
     data = _PriorData()
     mu, t, j = BASE, BASELINE_RUNS, 0
     rec.extra_runs = BASELINE_RUNS - 1
@@ -389,7 +406,8 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         if kept:
             mu = mu_c
         finished += 1
-        data.refit(prior, noise)
+        if not true_prior:
+            data.refit(prior, noise)
     rec.final_true, rec.reported, rec.runs = mu, math.exp(inc.mean), t
     rec.sigma_hat = noise.sigma
     return rec

@@ -44,7 +44,7 @@ LABELS = (
         2,
         f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of the"
         " incumbent while the noise floor rests on < 4 replicate df, or where one more run is"
-        " worth more than half a fresh idea (EVSI); runs <= 2",
+        " worth more than a fresh idea (EVSI, a keep counted only from P_MARGINAL); runs <= 2",
     ),
     ("MARGINAL", 0, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
     ("DISCARD", 1, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
@@ -192,7 +192,8 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
 
 def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
     """The z = delta/sd range where a re-run is affordable: retests left, and one more run worth
-    more than a fresh idea (EVSI), or a first run within ``retest_z`` sd of the incumbent."""
+    more than a fresh idea (EVSI; both count a keep only from the keep floor when ``evsi_floor``),
+    or a first run within ``retest_z`` sd of the incumbent."""
     n, sigma2 = len(cand.runs), ctx.noise.sigma**2
     if n - 1 >= policy.max_retests or sigma2 <= 0:
         return None
