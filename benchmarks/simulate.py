@@ -165,7 +165,7 @@ def model_prior() -> EffectPrior:
     """The model's effect distribution on the library's grid (a diagnostic: no fit needed)."""
     prior = EffectPrior.default_prior(n0=0.0)
     g = prior.grid
-    harm = np.exp(-0.5 * ((g - HARM_MU) / HARM_SD) ** 2) / HARM_SD
+    harm = np.exp(-0.5 * ((g - HARM_MU) / HARM_SD) ** 2) / (HARM_SD * math.sqrt(2 * math.pi))
     ben = np.where(g < 0, np.exp(np.minimum(g, 0.0) / BEN_MEAN) / BEN_MEAN, 0.0)
     w = (P_HARM * harm + (1 - P_HARM - P_NULL) * ben) * np.gradient(g)
     w *= (1 - P_NULL) / w.sum()
