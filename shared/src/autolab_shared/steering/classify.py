@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from autolab_shared.steering.fallback import fallback_guess
 from autolab_shared.steering.listing import (
     MULTI_CHANGE,
     Item,
@@ -24,6 +25,8 @@ from autolab_shared.steering.listing import (
     change_items,
     count_settings,
     is_head_size,
+    is_record,
+    lists_loosely,
     main_category,
     main_items,
     may_list,
@@ -39,7 +42,7 @@ from autolab_shared.steering.taxonomy import (
     prepare_pattern,
 )
 
-CHANGE, FULL, NONE = "change", "full", "none"
+CHANGE, FULL, NONE, LEARNED = "change", "full", "none", "learned"
 ATTENTION, MODEL_SCALE = "attention", "model_scale"
 # Only the first MAX_CHARS characters of a description are read: the change is stated at its
 # start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
@@ -65,6 +68,7 @@ _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
     r"| (?:on|at|with|for|after|over|instead of|replacing|replaces|will|because|so that|which) "
     r"| (?:while )?(?:keeping|holding) "
+    r"|,? (?:much |slightly |still )?(?:worse|better)(?: than\b|,|$)| same result\b| \+\d"
     r"""| to (?![\d.+\-"'(]|2\*\*)""",
     re.IGNORECASE,
 )
@@ -115,7 +119,8 @@ class Classification:
     """The category of one description, its tags, and why.
 
     `matched` is the text the winning pattern matched and `pattern` that pattern; `on` says
-    where: ``change`` (the change part), ``full`` (the whole description) or ``none`` (other).
+    where: ``change`` (the change part), ``full`` (the whole description), ``learned`` (the
+    fallback model named it; `matched` is its posterior) or ``none`` (other).
     """
 
     category: str
@@ -140,8 +145,15 @@ class Classifier:
     results are cached per description (`cache_size` entries, least recently used dropped).
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, cache_size: int = 1 << 18) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        cache_size: int = 1 << 18,
+        fallback: bool = True,
+    ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+        # the learned fallback names rows no rule matches, with categories of the taxonomy only
+        self.fallback = fallback
         self._checks = tuple(
             (rule.category, group)
             for rule in self.taxonomy.rules
@@ -198,13 +210,24 @@ class Classifier:
     def _tagged(self, description: str) -> Classification:
         """The classification; a combination is always a multi_change."""
         found = self._classify(description[:MAX_CHARS])
+        if found.on == NONE and self.fallback:  # no rule matched
+            found = self._learned(found, description)
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
             return replace(found, tags=(*found.tags, MULTI_CHANGE))
         return found
 
+    def _learned(self, found: Classification, description: str) -> Classification:
+        """An `other` named by the learned fallback when it is confident (`.fallback`)."""
+        guess = fallback_guess(description, self.taxonomy.names)
+        if guess is None or guess[0] == OTHER:
+            return found
+        return replace(found, category=guess[0], matched=f"p={guess[1]:.2f}", on=LEARNED)
+
     def _classify(self, description: str) -> Classification:
         raw, bare = _parts(description)
         tags = self._tag(normalise(bare))
+        if MULTI_CHANGE not in tags and lists_loosely(raw):  # a list the item split leaves whole
+            tags = (*tags, MULTI_CHANGE)
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)
@@ -242,7 +265,7 @@ class Classifier:
         if may_list(part):
             items = change_items(part, text)
             if len(items) > 1:
-                listed = self._classify_list(items, tags)
+                listed = self._classify_list(items, tags, is_record(part, items))
                 if listed is not None:
                     return listed
             if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than
@@ -257,14 +280,17 @@ class Classifier:
             category = MODEL_SCALE  # "depth 12 width 768 head_dim 64": one size change
         return Classification(category, tags, matched, CHANGE, pattern)
 
-    def _classify_list(self, items: list[Item], tags: tuple[str, ...]) -> Classification | None:
+    def _classify_list(
+        self, items: list[Item], tags: tuple[str, ...], record: bool = False
+    ) -> Classification | None:
         """A list of settings: the main change's category, or ``combination``; None when it
-        is no list (fewer than two settings, or no item matches a rule)."""
+        is no list (fewer than two settings, or no item matches a rule). A `record` of a
+        configuration (see `is_record`) is named the same way but not tagged."""
         texts = [normalise(item.text) for item in items]
         found = [self._item(text) for text in texts]
         if all(f is None for f in found) or count_settings(items, found) < 2:
             return None
-        describes = texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32": a config
+        describes = record or texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32"
         if MULTI_CHANGE not in tags and not describes:
             tags = (*tags, MULTI_CHANGE)
         pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])

@@ -19,6 +19,7 @@ MULTI_CHANGE = "multi_change"
 BASELINE = "baseline"
 COMBINATION = "combination"
 MODEL_SCALE = "model_scale"
+EFFICIENCY = "efficiency"
 OTHER = "other"
 
 # " + ", "+ ", " +" and " plus " always separate items; ", ", "; ", " & ", " and ", " / "
@@ -53,6 +54,12 @@ STRUCTURAL = frozenset(
     {"model_scale", "architecture", "attention", "activation", "normalization", "positional"}
     | {"batch_size", "data", "efficiency"}
 )
+# Beside two or more throughput settings (GPU layers, threads, KV-cache type, context of an
+# inference engine), a batch size is one more of them: "n_gpu=16, batch=128/64, q8_0 KV".
+THROUGHPUT_SIDE = frozenset({"batch_size"})
+# A row that lists RECORD_ITEMS or more settings side by side (commas, no "+", no change
+# word) records the configuration it ran, as sweeps do: not several changes.
+RECORD_ITEMS = 5
 # An attention item that only sizes the heads ("N_HEADS=16", "head_dim 64") is part of a
 # model-size change when the list changes the model's size too.
 _HEAD_SIZE = re.compile(r"\b(?:n ?heads?|num heads|n kv heads?|head ?dim|d head|heads?)\b")
@@ -183,8 +190,29 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
     max_norm=1.0" (`found` is each item's rule match, or None)."""
     count = 0
     for i, item in enumerate(items):
+        if found[i] is None and is_run_name(item.text):
+            continue  # "marathon v3 ACCUM=10": the run's name, not a setting
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
+
+
+# Words that number a run rather than set something: "cycle 5", "run 3", "v4".
+_RUN_WORDS = frozenset({"cycle", "run", "round", "phase", "attempt", "trial", "rep", "repeat"})
+
+
+def is_run_name(item: str) -> bool:
+    """True for an item that only names a run: words and a run number ("marathon v4 cycle
+    1", "run 35"), no "=" and no other number."""
+    words = item.lower().split(None, MAX_WORDS)[:MAX_WORDS]
+    numbered = False
+    for before, word in zip(["", *words], words, strict=False):
+        if word.isalpha():
+            continue
+        if (word[:1] == "v" and word[1:].isdigit()) or (word.isdigit() and before in _RUN_WORDS):
+            numbered = True
+            continue
+        return False
+    return numbered
 
 
 def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) -> bool:
@@ -196,6 +224,18 @@ def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) 
         return False
     a, b = found[i - 1], found[i]
     return a is None or b is None or a[0] == b[0]
+
+
+def is_record(part: str, items: Sequence[Item]) -> bool:
+    """True for a change part that records a configuration rather than changing several
+    settings: RECORD_ITEMS or more settings parted by commas, none with a change word
+    ("n_gpu=16, batch=128/64, q8_0 KV, n_ctx=512, flash=1")."""
+    if len(items) < RECORD_ITEMS or "+" in part or " plus " in part:
+        return False
+    return all(
+        not i.joined and is_setting(i.text) and _CHANGE_WORD.search(i.text.lower()) is None
+        for i in items
+    )
 
 
 def is_bare(item: str) -> bool:
@@ -240,8 +280,9 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
 
     Baseline wins (a re-run of a configuration); head sizes beside a model-size change are
     part of it; LR values and schedule settings beside a structural change are its retune
-    (a model-size change with its LR retuned is ``model_scale``); one category left is the
-    main change, several are ``combination``.
+    (a model-size change with its LR retuned is ``model_scale``); a batch size beside two or
+    more throughput settings is one of them (``efficiency``); one category left is the main
+    change, several are ``combination``.
     """
     if BASELINE in categories:
         return BASELINE
@@ -255,6 +296,8 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
         return COMBINATION
     if any(c in STRUCTURAL for c in named):
         named = [c for c in named if c not in RETUNES]
+    if named.count(EFFICIENCY) >= 2 and set(named) <= THROUGHPUT_SIDE | {EFFICIENCY}:
+        return EFFICIENCY
     kinds = list(dict.fromkeys(named))
     if len(kinds) == 1:
         return kinds[0]
@@ -266,3 +309,51 @@ def setting_key(item: str) -> tuple[str, str]:
     ``N_BLOCKS=6``; an item without ``=`` ("swa", "depth 12") is its own key."""
     text = item.lower().replace("_", " ").strip(" ,")
     return (text.split("=", 1)[0].strip(), text) if "=" in text else (text, text)
+
+
+# Tag-only signals of a list that `change_items` does not split (docs/classifier.md): prose
+# items parted by commas ("priority framework, no-lookup directive") and settings glued by
+# "+" without spaces ("k=3+noprefetch+512KB").
+PROSE_ITEM_WORDS = (2, 6)
+_PROSE_RESULT = re.compile(r"\d|\b(?:worse|better|same|improv\w*|regress\w*|slower|faster)\b")
+
+
+def lists_loosely(part: str) -> bool:
+    """True when the change part `part` lists several changes in a way the item split leaves
+    whole: short prose items parted by ", ", or settings glued by "+"."""
+    return ("+" in part or ", " in part) and (_glued_settings(part) or _prose_items(part))
+
+
+_COMPOUND = re.compile(r"[^\W\d_]{1,30}(?:-[^\W\d_]{1,30}){1,6}")  # "wire-before-refund"
+
+
+def _prose_items(part: str) -> bool:
+    """Two or more comma-parted pieces of 2 to 6 words (or one hyphenated compound) each, no
+    parentheses, none a result."""
+    if ", " not in part or "(" in part or "=" in part:
+        return False
+    pieces = part.split(", ", MAX_ITEMS)
+    low, high = PROSE_ITEM_WORDS
+    return all(
+        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(p) is not None)
+        and not _PROSE_RESULT.search(p.lower())
+        for p in pieces
+    )
+
+
+_VALUED = re.compile(r"[A-Za-z_]{0,20}\d[\d.]{0,12}[A-Za-z]{0,3}")  # "smote04", "512KB", "sub0.7"
+
+
+def _glued_settings(part: str) -> bool:
+    """A token of "+"-joined parts, one of them a setting (`KNOB=value`, a name with a value),
+    two with letters: "k=3+noprefetch", "batch16+fullgraph", not "alpha+l1_ratio", "1e+3"."""
+    if "+" not in part:
+        return False
+    for token in part.split(None, MAX_WORDS)[:MAX_WORDS]:
+        pieces = token.strip("()[],;").split("+", MAX_ITEMS)
+        if len(pieces) < 2 or not all(pieces) or "*" in token:  # "*": a formula
+            continue
+        setting = any("=" in p or _VALUED.fullmatch(p) for p in pieces)
+        if setting and sum(any(ch.isalpha() for ch in p) for p in pieces) >= 2:
+            return True
+    return False
