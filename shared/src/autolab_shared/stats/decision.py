@@ -68,9 +68,9 @@ class Policy:
     memory_rate: float = 0.0  # relative gain required per relative memory growth (0: unpriced)
     min_df: int = 2
     noise_df_cap: float = 1.5  # σ̂² widened by df/(df−2), at most this factor (1: off)
-    p_band: float = 0.0  # a candidate on <= band_runs runs with P from here to p_marginal is
-    band_runs: int = 1  # re-run while a re-run is affordable (0: off)
-    evsi_floor: bool = True  # value of information counts a keep only from P >= p_marginal
+    p_band: float = 0.0  # runs <= band_runs and P in [p_band, p_marginal): RETEST (0: off) ...
+    band_runs: int = 1  # ... while a re-run is affordable (a diagnostic, benchmarks/README.md)
+    evsi_floor: bool = True  # value of information counts a keep only from the keep floor
 
 
 @dataclass(frozen=True)
