@@ -114,6 +114,8 @@ POLICIES: dict[str, dict[str, Any]] = {
     # today's rules with the model's effect distribution as the prior (no fit), and also σ
     "autojudge_true_prior": {"name": "optimize", "_true_prior": True},
     "autojudge_true_both": {"name": "optimize", "_true_prior": True, "_known": True},
+    # today's rules, every keep on a single run re-run once (the incumbent measured twice)
+    "autojudge_confirm": {"name": "optimize", "_min_df": 10**6},
     # sequential re-runs of promising candidates: a first run with P 0.35–p_marginal is re-run
     "autojudge_band35": {**NOFLOOR, "p_band": 0.35},
     "autojudge_band35_p50": {**NOFLOOR, "p_band": 0.35, "p_marginal": 0.50},
@@ -357,7 +359,8 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
             return pooled_noise(groups, window=WINDOW, nu0=nu0)
         return floor
 
-    policy = Policy(**policy_kw, min_df=min_replicate_df(n_budget))
+    min_df = policy_kw.pop("_min_df", min_replicate_df(n_budget))
+    policy = Policy(**policy_kw, min_df=min_df)
     out_of_budget = replace(policy, max_retests=0, min_df=0)  # decide now: no run left
     base = [math.log(s.y(BASE, 0, r)) for r in range(BASELINE_RUNS)]
     groups: list[list[float]] = [base]  # replicate groups on the working scale
