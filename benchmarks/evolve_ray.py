@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -45,11 +46,20 @@ def competition(repo: Path, args: argparse.Namespace, extra: list[str]) -> dict[
            "--train-cmd", f"{sys.executable} train.py", "--seed", "1", "--tag", "bench", "-q",
            *extra]  # fmt: skip
     load = LoadSampler()
+    cpu = children_cpu()
     with load:
         proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1, 2):
         raise SystemExit(f"autoevolve exited {proc.returncode}: {proc.stderr[-2000:]}")
-    return {**figures(repo), "load": load.mean(), "argv": extra}
+    return {**figures(repo), "load": load.mean(), "head_cpu": children_cpu() - cpu,
+            "argv": extra}  # fmt: skip
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (autoevolve, its agents, git, and with
+    the local executor its trainings; Ray's workers are the raylets' children, not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class LoadSampler:
@@ -148,6 +158,7 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="add the figures to this JSON file (a run "
                         "of one config can be reported with runs saved earlier)")  # fmt: skip
     parser.add_argument("--skip-local", action="store_true", help="same as leaving out local")
+    parser.add_argument("--keep", action="store_true", help="keep the competitions' repos")
     args = parser.parse_args()
     configs = [c for c in args.configs.split(",") if not (args.skip_local and c == "local")]
     os.environ["DEMO_RUN_SECONDS"] = str(args.train_seconds)
@@ -163,7 +174,10 @@ def main() -> None:
         if args.save:
             args.save.write_text(json.dumps({"rows": rows}, indent=1))
     report(args, rows)
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"repos kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_config(config: str, args: argparse.Namespace, pristine: Path, work: Path

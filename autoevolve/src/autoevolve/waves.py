@@ -19,7 +19,7 @@ from autolab_shared.stats.verdictrow import status_of
 
 from .judging import Row
 from .ledger import read_or_none
-from .plausible import clean_checkout
+from .plausible import checkout_for
 from .statefile import AgentState
 from .training import RunOutcome
 
@@ -108,7 +108,8 @@ def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
     def one(j: int, sha: str) -> None:
         try:
             label = f"{agent.name}-e{i}-v{j}"
-            with clean_checkout(comp.s.git, comp.s.layout, sha, label) as where:
+            with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
+                              label) as where:  # fmt: skip
                 run = comp.train(agent, sha, label, None, where=where)
             outcomes[sha] = comp.screen(agent, sha, run)
         except BaseException as exc:  # re-raised below, on the controller's thread
