@@ -207,7 +207,7 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
           f"({time.strftime('%Y-%m-%d')}); wall-clock figures, `true @ W`: the champion's true "
           "value at the shortest wall time of the runs")  # fmt: skip
     print(f"{'run':<40}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
-          f"{'true':>9}{'true @ W':>9}{'load':>6}")  # fmt: skip
+          f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}")  # fmt: skip
     first = next(iter(rows.values()))
     base_per_run = first["wall"] / first["trainings"]
     shortest = min(f["wall"] for f in rows.values())
@@ -216,8 +216,12 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
         per_run = f["wall"] / f["trainings"]
         print(f"{name:<40}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
               f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
-              f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}")  # fmt: skip
-    print(f"s/run: wall / trainings (throughput); {base_per_run:.1f} s/run on the first row")
+              f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
+              f"{f.get('head_cpu', float('nan')):>8.0f}s")  # fmt: skip
+    print(
+        f"s/run: wall / trainings (throughput); {base_per_run:.1f} s/run on the first row; "
+        "load: mean 1-min load average; head cpu: CPU seconds of autoevolve and its children"
+    )
 
 
 if __name__ == "__main__":
