@@ -8,21 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from histories import write_history
 from support import REAL_RESULTS
 
 from autojudge.cli import cli
-from autolab_shared.stats.decision import EXIT_CODES, LABELS, P_MARGINAL, Policy, label_for
+from autolab_shared.core.vocabulary import Verdict
+from autolab_shared.stats.decision import LABELS, P_MARGINAL, VERDICTS, Policy, label_for
 
-HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
-BASE = HEADER + (
-    "a000001\t0.997900\t44.0\tkeep\tbaseline\n"
-    "a000001\t0.998400\t44.0\tkeep\tbaseline rerun\n"
-    "a000001\t0.997400\t44.0\tkeep\tbaseline rerun 2\n"
-    "b000002\t0.999000\t44.0\tdiscard\tGeLU activation\n"
-    "c000003\t0.996000\t44.1\tkeep\tmatrix_lr 0.04 -> 0.045\n"
-    "c000003\t0.996600\t44.1\tkeep\tmatrix_lr 0.04 -> 0.045 (rerun)\n"
-    "d000004\t1.004000\t44.0\tdiscard\tdepth 8 -> 9\n"
-)
 KARPATHY = REAL_RESULTS / "karpathy__autoresearch__branch-exp-H100-mar8__results.tsv"
 ORDER = {"DISCARD": 0, "RETEST": 1, "MARGINAL": 2, "KEEP": 3, "STRONG_KEEP": 4}
 
@@ -35,8 +27,9 @@ def _run(*args: str) -> tuple[int, dict[str, object], str]:
     return result.exit_code, doc["data"], text
 
 
-def test_every_label_has_one_exit_code_and_the_table_says_so() -> None:
-    assert {label: code for label, code, _ in LABELS} == {k: int(v) for k, v in EXIT_CODES.items()}
+def test_every_label_has_one_rule_in_the_table() -> None:
+    labels = [label for label, _ in LABELS]
+    assert sorted(labels) == sorted(VERDICTS) and len(set(labels)) == len(labels)
 
 
 @pytest.mark.parametrize("zone", [None, (0.2, 0.5), (0.2, 0.8), (0.35, 0.6)])
@@ -44,15 +37,14 @@ def test_no_label_exits_0_below_one_half(zone: tuple[float, float] | None) -> No
     for k in range(101):
         p = k / 100
         label = label_for(p, zone=zone, policy=Policy())
-        assert (int(EXIT_CODES[label]) == 0) <= (p >= P_MARGINAL), (p, label)
+        assert (int(label.exit_code) == 0) <= (p >= P_MARGINAL), (p, label)
 
 
 def test_a_better_value_never_gets_a_worse_verdict(tmp_path: Path) -> None:
-    path = tmp_path / "results.tsv"
     seen = []
     for k in range(26):
         value = 1.0000 - 0.0004 * k
-        path.write_text(BASE + f"e000005\t{value:.6f}\t44.1\tkeep\tx\n", encoding="utf-8")
+        path = write_history(tmp_path, f"e000005\t{value:.6f}\t44.1\tkeep\tx")
         code, data, text = _run("--results", str(path))
         conf = data["confidence"]
         assert isinstance(conf, float)
@@ -65,8 +57,7 @@ def test_a_better_value_never_gets_a_worse_verdict(tmp_path: Path) -> None:
 
 
 def test_within_noise_is_a_retest_with_its_confidence(tmp_path: Path) -> None:
-    path = tmp_path / "results.tsv"
-    path.write_text(BASE + "e000005\t0.996000\t44.1\tkeep\tx\n", encoding="utf-8")
+    path = write_history(tmp_path, "e000005\t0.996000\t44.1\tkeep\tx")
     code, data, text = _run("--results", str(path))
     assert (code, data["verdict"], data["next_action"]) == (2, "RETEST", "rerun_candidate")
     assert "within_noise" in data["reasons"]
@@ -75,8 +66,7 @@ def test_within_noise_is_a_retest_with_its_confidence(tmp_path: Path) -> None:
 
 
 def test_memory_is_reported_with_numbers_and_priced_only_when_asked(tmp_path: Path) -> None:
-    path = tmp_path / "results.tsv"
-    path.write_text(BASE + "e000005\t0.993000\t60.2\tkeep\tdepth 9\n", encoding="utf-8")
+    path = write_history(tmp_path, "e000005\t0.993000\t60.2\tkeep\tdepth 9")
     code, data, text = _run("--results", str(path))
     assert code == 0 and data["memory_growth"] == pytest.approx(60.2 / 44.1 - 1)
     assert "memory: 44.1 -> 60.2 GB (+37%)" in text and "not priced" in text
@@ -92,11 +82,10 @@ def test_memory_is_reported_with_numbers_and_priced_only_when_asked(tmp_path: Pa
 
 
 def test_audit_rows_carry_the_exit_code_of_their_label(tmp_path: Path) -> None:
-    path = tmp_path / "results.tsv"
-    path.write_text(BASE + "e000005\t0.990000\t44.1\tkeep\tx\n", encoding="utf-8")
+    path = write_history(tmp_path, "e000005\t0.990000\t44.1\tkeep\tx")
     result = CliRunner().invoke(cli, ["--results", str(path), "--all", "--format", "json"])
     rows = json.loads(result.stdout)["data"]["experiments"]
-    codes = {label: int(code) for label, code in EXIT_CODES.items()} | {"BASELINE": 0}
+    codes = {str(label): int(label.exit_code) for label in Verdict}
     assert all(r["exit_code"] == codes[r["verdict"]] for r in rows)
     assert all(r["exit_code"] != 0 or r["confidence"] is None or r["confidence"] >= 0.5
                for r in rows)  # fmt: skip

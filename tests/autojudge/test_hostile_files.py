@@ -125,7 +125,7 @@ def test_failing_report_after_append_is_a_warning_not_a_failed_run(
     from autojudge import extras
     from autojudge.cli import cli
     from autolab_shared.core.errors import InputError
-    from autolab_shared.stats.decision import EXIT_CODES
+    from autolab_shared.core.vocabulary import Verdict
 
     def broken(target: str, content: bytes, **_: object) -> None:
         raise InputError(target, "cannot write: No space left on device")
@@ -135,7 +135,7 @@ def test_failing_report_after_append_is_a_warning_not_a_failed_run(
     args = ["--run", "run.log", "--append", "--commit", "c1c2c3d", "--html", "r.html"]
     quiet = CliRunner().invoke(cli, [*args, "-q"], standalone_mode=False)
     verdict = quiet.output.splitlines()[-1].split()[0]  # the exit code stays the verdict's
-    assert quiet.return_value == int(EXIT_CODES[verdict]), quiet.output
+    assert quiet.return_value == int(Verdict(verdict).exit_code), quiet.output
     assert (night / "results.tsv").read_text().count("c1c2c3d") == 1
     assert "row was appended" in quiet.output
 

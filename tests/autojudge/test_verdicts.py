@@ -8,32 +8,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from histories import HEADER, write_history
 from support import REPO_ROOT, console_script
 
 from autojudge.cli import cli
 
-HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
-# Baseline run 3 times and one kept change run twice: replicate df 3, sd about 0.0005.
-BASE = HEADER + (
-    "a000001\t0.997900\t44.0\tkeep\tbaseline\n"
-    "a000001\t0.998400\t44.0\tkeep\tbaseline rerun\n"
-    "a000001\t0.997400\t44.0\tkeep\tbaseline rerun 2\n"
-    "b000002\t0.999000\t44.0\tdiscard\tGeLU activation\n"
-    "c000003\t0.996000\t44.1\tkeep\tmatrix_lr 0.04 -> 0.045\n"
-    "c000003\t0.996600\t44.1\tkeep\tmatrix_lr 0.04 -> 0.045 (rerun)\n"
-    "d000004\t1.004000\t44.0\tdiscard\tdepth 8 -> 9\n"
-)
 SUMMARY = (
     "---\nval_bpb:          {value}\ntraining_seconds: 300.1\ntotal_seconds:    325.9\n"
     "peak_vram_mb:     {mb}\nmfu_percent:      39.80\ntotal_tokens_M:   499.6\n"
     "num_steps:        953\nnum_params_M:     50.3\ndepth:            8\n"
 )
-
-
-def _history(tmp_path: Path, *rows: str, base: str = BASE) -> Path:
-    path = tmp_path / "results.tsv"
-    path.write_text(base + "".join(r + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def _judge(*args: str) -> tuple[int, dict[str, object]]:
@@ -50,20 +34,24 @@ def _runlog(tmp_path: Path, text: str) -> Path:
 
 
 def test_clear_gain_is_a_strong_keep(tmp_path: Path) -> None:
-    code, data = _judge("--results", str(_history(tmp_path, "e000005\t0.985000\t44.1\tkeep\tx")))
+    code, data = _judge(
+        "--results", str(write_history(tmp_path, "e000005\t0.985000\t44.1\tkeep\tx"))
+    )
     assert (code, data["verdict"]) == (0, "STRONG_KEEP")
     assert data["confidence"] > 0.99
     assert data["incumbent"]["commit"] == "c000003"  # pooled kept change, not the raw minimum
 
 
 def test_clear_regression_is_a_discard(tmp_path: Path) -> None:
-    code, data = _judge("--results", str(_history(tmp_path, "e000005\t1.010000\t44.1\tkeep\tx")))
+    code, data = _judge(
+        "--results", str(write_history(tmp_path, "e000005\t1.010000\t44.1\tkeep\tx"))
+    )
     assert (code, data["verdict"]) == (1, "DISCARD")
     assert data["confidence"] < 0.01
 
 
 def test_gain_within_noise_is_not_a_confident_keep(tmp_path: Path) -> None:
-    _, data = _judge("--results", str(_history(tmp_path, "e000005\t0.995600\t44.1\tkeep\tx")))
+    _, data = _judge("--results", str(write_history(tmp_path, "e000005\t0.995600\t44.1\tkeep\tx")))
     assert data["verdict"] in {"MARGINAL", "RETEST"}
     assert 0.2 < data["confidence"] < 0.8
     strict, sdata = _judge("--results", str(tmp_path / "results.tsv"), "--policy", "strict")
@@ -74,7 +62,7 @@ def test_single_run_within_noise_without_any_noise_estimate_asks_for_a_rerun(
     tmp_path: Path,
 ) -> None:
     history = HEADER + "a000001\t0.997900\t44.0\tkeep\tbaseline\n"
-    path = _history(tmp_path, "b000002\t0.997200\t44.0\tkeep\tx", base=history)
+    path = write_history(tmp_path, "b000002\t0.997200\t44.0\tkeep\tx", base=history)
     code, data = _judge("--results", str(path))
     assert (code, data["verdict"], data["reasons"]) == (2, "RETEST", ["within_noise", "calibrate"])
     assert data["noise"]["source"] == "default"
@@ -82,7 +70,7 @@ def test_single_run_within_noise_without_any_noise_estimate_asks_for_a_rerun(
 
 
 def test_replicates_of_the_candidate_are_pooled(tmp_path: Path) -> None:
-    path = _history(tmp_path, "e000005\t0.995600\t44.1\tretest\tx")
+    path = write_history(tmp_path, "e000005\t0.995600\t44.1\tretest\tx")
     log = _runlog(tmp_path, SUMMARY.format(value="0.995200", mb="45158.4"))
     _, data = _judge("--results", str(path), "--run", str(log), "--commit", "e000005")
     assert data["n_runs"] == 2
@@ -91,8 +79,12 @@ def test_replicates_of_the_candidate_are_pooled(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("status", ["keep", "discard", "retest", "BEST", ""])
 def test_verdict_does_not_depend_on_the_candidates_status_word(tmp_path: Path, status: str) -> None:
-    reference = _judge("--results", str(_history(tmp_path, "e000005\t0.995000\t44.1\tkeep\tx")))
-    other = _judge("--results", str(_history(tmp_path, f"e000005\t0.995000\t44.1\t{status}\tx")))
+    reference = _judge(
+        "--results", str(write_history(tmp_path, "e000005\t0.995000\t44.1\tkeep\tx"))
+    )
+    other = _judge(
+        "--results", str(write_history(tmp_path, f"e000005\t0.995000\t44.1\t{status}\tx"))
+    )
     assert other == reference
 
 
@@ -100,31 +92,31 @@ def test_higher_is_better_metric_is_mirrored(tmp_path: Path) -> None:
     base = "commit\tval_acc\tmemory_gb\tstatus\tdescription\n" + "".join(
         f"a000001\t{v}\t10.0\tkeep\tbaseline\n" for v in ("81.20", "81.40", "81.30")
     )
-    better = _history(tmp_path, "b000002\t84.00\t10.0\tdiscard\tx", base=base)
+    better = write_history(tmp_path, "b000002\t84.00\t10.0\tdiscard\tx", base=base)
     code, data = _judge("--results", str(better))
     assert (code, data["direction"], data["verdict"]) == (0, "max", "STRONG_KEEP")
-    worse = _history(tmp_path, "b000002\t78.00\t10.0\tkeep\tx", base=base)
+    worse = write_history(tmp_path, "b000002\t78.00\t10.0\tkeep\tx", base=base)
     assert _judge("--results", str(worse))[1]["verdict"] == "DISCARD"
 
 
 def test_memory_cap_discards_a_gain(tmp_path: Path) -> None:
-    path = _history(tmp_path, "e000005\t0.985000\t52.0\tkeep\tx")
+    path = write_history(tmp_path, "e000005\t0.985000\t52.0\tkeep\tx")
     code, data = _judge("--results", str(path), "--max-memory-gb", "48")
     assert (code, data["verdict"], data["reasons"]) == (1, "DISCARD", ["memory"])
 
 
 def test_pareto_status_reports_dominated_candidates(tmp_path: Path) -> None:
-    path = _history(tmp_path, "e000005\t0.999500\t60.0\tkeep\tx")
+    path = write_history(tmp_path, "e000005\t0.999500\t60.0\tkeep\tx")
     data = _judge("--results", str(path))[1]
     assert data["pareto"] == "DOMINATED" and "c000003" in data["dominated_by"]
 
 
 def test_zero_noise_does_not_divide_by_zero(tmp_path: Path) -> None:
     base = HEADER + "".join(f"a000001\t2.314450\t40.0\tkeep\tbaseline {i}\n" for i in range(4))
-    tiny = _history(tmp_path, "b000002\t2.314443\t40.0\tkeep\tx", base=base)
+    tiny = write_history(tmp_path, "b000002\t2.314443\t40.0\tkeep\tx", base=base)
     code, data = _judge("--results", str(tiny))
     assert code in (0, 1, 2) and data["noise"]["sigma"] >= 0
-    clear = _history(tmp_path, "b000002\t2.300000\t40.0\tkeep\tx", base=base)
+    clear = write_history(tmp_path, "b000002\t2.300000\t40.0\tkeep\tx", base=base)
     assert _judge("--results", str(clear))[1]["verdict"] == "STRONG_KEEP"
     given = _judge("--results", str(clear), "--noise", "0")
     assert given[1]["noise"]["source"] == "given" and given[1]["verdict"] == "STRONG_KEEP"
@@ -143,30 +135,30 @@ CRASH_LOGS = {
 @pytest.mark.parametrize("kind", sorted(CRASH_LOGS))
 def test_crash_logs_are_crashes_with_their_class(tmp_path: Path, kind: str) -> None:
     log = _runlog(tmp_path, CRASH_LOGS[kind])
-    path = _history(tmp_path)
+    path = write_history(tmp_path)
     code, data = _judge("--results", str(path), "--run", str(log), "--commit", "e000005")
     assert (code, data["verdict"]) == (1, "CRASH")
     assert data["crash"]["kind"] == kind
 
 
 def test_a_crashed_baseline_is_never_a_keep(tmp_path: Path) -> None:
-    empty = _history(tmp_path, base=HEADER)
+    empty = write_history(tmp_path, base=HEADER)
     log = _runlog(tmp_path, CRASH_LOGS["oom"])
     code, data = _judge("--results", str(empty), "--run", str(log), "--commit", "a000001")
     assert (code, data["verdict"]) == (1, "CRASH")
-    crash_row = _history(tmp_path, "a000001\t0.000000\t0.0\tcrash\tbaseline", base=HEADER)
+    crash_row = write_history(tmp_path, "a000001\t0.000000\t0.0\tcrash\tbaseline", base=HEADER)
     assert _judge("--results", str(crash_row))[1]["verdict"] == "CRASH"
 
 
 def test_first_baseline_run_asks_for_a_replicate(tmp_path: Path) -> None:
-    empty = _history(tmp_path, base=HEADER)
+    empty = write_history(tmp_path, base=HEADER)
     log = _runlog(tmp_path, SUMMARY.format(value="0.997900", mb="45060.2"))
     code, data = _judge("--results", str(empty), "--run", str(log), "--commit", "a000001")
     assert (code, data["verdict"], data["reasons"]) == (2, "RETEST", ["calibrate"])
 
 
 def test_append_writes_the_verdict_status(tmp_path: Path) -> None:
-    path = _history(tmp_path)
+    path = write_history(tmp_path)
     log = _runlog(tmp_path, SUMMARY.format(value="0.985000", mb="45158.4"))
     args = ["--results", str(path), "--run", str(log), "--commit", "e000005",
             "--description", "RoPE base 10000 -> 50000", "--append", "-q"]  # fmt: skip
@@ -181,12 +173,12 @@ def test_append_writes_the_verdict_status(tmp_path: Path) -> None:
 
 
 def test_append_without_run_is_a_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--results", str(_history(tmp_path)), "--append"])
+    result = CliRunner().invoke(cli, ["--results", str(write_history(tmp_path)), "--append"])
     assert result.exit_code == 4
 
 
 def test_concurrent_appends_through_the_console_script(tmp_path: Path) -> None:
-    path = _history(tmp_path)
+    path = write_history(tmp_path)
     log = _runlog(tmp_path, SUMMARY.format(value="0.999000", mb="45060.2"))
     exe = console_script("autojudge")
     procs = [
@@ -208,13 +200,14 @@ def test_concurrent_appends_through_the_console_script(tmp_path: Path) -> None:
      ("e000005\t0.000000\t0.0\tcrash\tx", 1)],
 )  # fmt: skip
 def test_exit_codes_through_the_installed_script(tmp_path: Path, row: str, code: int) -> None:
-    proc = subprocess.run([console_script("autojudge"), "--results", str(_history(tmp_path, row))],
+    path = str(write_history(tmp_path, row))
+    proc = subprocess.run([console_script("autojudge"), "--results", path],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == code
 
 
 def test_retest_exit_code_through_the_installed_script(tmp_path: Path) -> None:
-    path = _history(tmp_path, "b000002\t0.997200\t44.0\tkeep\tx",
+    path = write_history(tmp_path, "b000002\t0.997200\t44.0\tkeep\tx",
                     base=HEADER + "a000001\t0.997900\t44.0\tkeep\tbaseline\n")  # fmt: skip
     proc = subprocess.run([console_script("autojudge"), "--results", str(path), "-q"],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
@@ -222,7 +215,7 @@ def test_retest_exit_code_through_the_installed_script(tmp_path: Path) -> None:
 
 
 def test_text_output_matches_the_fixture_byte_for_byte(tmp_path: Path) -> None:
-    path = _history(tmp_path, "e000005\t0.994500\t44.1\tkeep\tRoPE base 10000 -> 50000")
+    path = write_history(tmp_path, "e000005\t0.994500\t44.1\tkeep\tRoPE base 10000 -> 50000")
     result = CliRunner().invoke(cli, ["--results", str(path), "--no-color"])
     expected = (REPO_ROOT / "tests" / "fixtures" / "autojudge_verdict.txt").read_text()
     assert result.stdout.replace(str(path), "results.tsv") == expected
@@ -239,7 +232,7 @@ def test_commit_and_description_default_to_git_head(
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, check=True,
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
-    path = _history(repo)
+    path = write_history(repo)
     log = _runlog(repo, SUMMARY.format(value="0.990000", mb="45060.2"))
     monkeypatch.chdir(repo)
     _, data = _judge("--results", str(path), "--run", str(log))

@@ -198,6 +198,26 @@ def test_rule_order(description: str, category: str) -> None:
         ("MoE: 8 experts top-2", "architecture", False),
         ("looped transformer: 4 layers x 3 loops", "architecture", False),
         ("logit scale 30 on lm_head", "architecture", False),
+        # inference engines: how a component runs, and engine settings
+        ("GPU RoPE + fused CMD1+attention for full-attn layers", "efficiency", True),
+        ("2-BIT EXPERTS: 5.55 tok/s sustained", "efficiency", False),
+        ("mmap expert files: 5x regression", "efficiency", False),
+        ("threads=8", "efficiency", False),
+        # a sweep row that records its whole configuration is not several changes
+        (
+            "n_gpu=16, batch=128/64, q8_0 KV, n_ctx=512, flash=1 — wall=8.98tok/s",
+            "efficiency",
+            False,
+        ),
+        ("depth 10, n_embd 640, n_head 5, lr 0.02", "model_scale", True),  # four: a change
+        # tabular models: families, tree sizes and strengths, features and sampling
+        ("Ridge regression (negative Sharpe)", "architecture", False),
+        ("GBR depth 2 300 trees min_leaf 100", "model_scale", False),
+        ("min_child_samples=20 same result (LightGBM default)", "regularization", False),
+        ("DOW cyclical + momentum accel features", "data", True),
+        ("target enc for 5 cols — extra cols add noise", "data", False),
+        ("smote_ratio=0.45 worse than 0.4", "data", False),
+        ("walkforward; fixed features; lookback=142; purge=4", "data", False),
     ],
 )
 def test_issue_13_patterns(description: str, category: str, multi: bool) -> None:
@@ -257,6 +277,9 @@ def test_results_are_cached_per_description() -> None:
         ("cosine warmdown instead of linear", "cosine warmdown"),
         ("lower weight decay to 0.1 after removing logit cap", "lower weight decay to 0.1"),
         ("reduce depth from 8 to 6 to increase training steps", "reduce depth from 8 to 6"),
+        ("smote_ratio=0.45 worse than 0.4", "smote_ratio=0.45"),  # a result, not a setting
+        ("lgbm clf smote_ratio=0.5, worse than lgbm best", "lgbm clf smote_ratio=0.5"),
+        ("num_leaves=128 +57M smear=1.0006", "num_leaves=128"),
         ("   ", ""),
         ("(only a parenthesis)", "(only a parenthesis)"),
     ],

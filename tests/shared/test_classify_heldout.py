@@ -1,19 +1,31 @@
 """The classifier on descriptions it was not written against, and in linear time on any text.
 
-Two hand-labelled sets of descriptions from real results files that steer_labels.tsv does not
+Hand-labelled sets of descriptions from real results files that steer_labels.tsv does not
 use, each row with its file and line as provenance. Columns: file, line, description,
 category, tags (comma-separated: multi_change, simplification) and split.
 
 * tests/fixtures/steer_labels_heldout.tsv (366 rows, 9 files) is TUNING data. Its `split`
   column records an earlier split by file (random.Random(13)); the rows of its held-out part
   were read while they were labelled and the rules were later tuned on all of them.
-* tests/fixtures/steer_labels_heldout2.tsv (150 rows, 8 files) is the HELD-OUT set: the real
-  .tsv files that neither fixture uses and that hold at least 8 distinct descriptions not in
-  either fixture were shuffled with random.Random(2613) and taken in that order, up to 20
-  rows each (a seeded sample, first occurrence of a description), until 140 rows were
-  reached. Each row was labelled by reading it (and its file around it) before the
-  classifier was run on it, and no rule was changed after its figures were first measured.
-  Only `multi_change` is labelled there, not `simplification`.
+* tests/fixtures/steer_labels_heldout2.tsv (150 rows, 8 files) is TUNING data too (TUNING2):
+  it was drawn as a held-out set (the real .tsv files that neither set above uses and that
+  hold at least 8 distinct descriptions in neither, shuffled with random.Random(2613), up to
+  20 rows each, until 140 rows), labelled blind and measured once (39.3 %), and then used to
+  change the rules.
+* tests/fixtures/steer_labels_heldout3.tsv (158 rows, 11 files) is the HELD-OUT set: the
+  real .tsv and .csv files that no set above uses and that hold at least 8 distinct
+  descriptions in none of them, shuffled with random.Random(1313) and taken in that order,
+  up to 15 rows each (a seeded sample, first occurrence of a description), until 150 rows
+  were reached. Each row was labelled by reading it (and its file around it), and the labels
+  were committed before the classifier was run on them; no rule has been changed since its
+  figures were measured. None of its files is language-model training: every such file is
+  used by a set above. Only `multi_change` is labelled there and in TUNING2.
+* tests/fixtures/steer_labels_heldout_nn.tsv (77 rows, 9 files) are NN_ROWS: network-training
+  rows in no set above, drawn from the files of steer_labels.tsv and TUNING (all of them
+  network training) that hold at least 5 such descriptions, shuffled with
+  random.Random(1315), up to 10 rows each, until 80 rows (or the files ran out). Labelled
+  and committed before the classifier was run on them and never tuned on, but the rules
+  were written on other rows of the same files: a weaker held-out figure.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -25,12 +37,16 @@ Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 * the category of a list is its main change: a model-size or batch change with its LR or
   schedule retuned is that change; a list with no dominant change is `combination`; re-runs
   of a listed configuration are `baseline`;
-* outside language-model training (held-out set): a switch of model family (Ridge,
-  XGBoost, an ensemble) is `architecture`, trees/leaves/depth of a tree model `model_scale`,
-  features, sampling (SMOTE), outlier removal, input preprocessing and training windows
-  `data`, regularisation strengths (alpha, min_leaf, subsample) `regularization`, inference
-  throughput settings (threads, batch, KV type, context) `efficiency`, trading rules and
-  result notes without a change `other`.
+* outside language-model training (TUNING2 and HELD_OUT): a switch of model family (Ridge,
+  XGBoost, an ensemble, an OCR model) is `architecture`, trees/leaves/depth of a tree model
+  `model_scale`, features, feature selection (top_k of a pool), sampling (SMOTE), outlier
+  removal, input preprocessing and training windows `data`, regularisation strengths (alpha,
+  min_leaf, subsample, gamma) `regularization`, inference and runtime settings (threads,
+  batch, KV type, context, caches, prefetching, speculative decoding, dtype fixes)
+  `efficiency`, trading rules, prompt changes, software features and result notes without
+  a change `other`; a re-run after a dependency install is `baseline`;
+* a row that records the whole configuration a sweep ran (every row of the file lists the
+  same settings) is not `multi_change`.
 """
 
 from __future__ import annotations
@@ -50,13 +66,22 @@ from autolab_shared.steering.classify import Classifier, change_part, strip_labe
 from autolab_shared.steering.listing import change_items
 
 TUNING = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
-HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"
+TUNING2 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"
+HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout3.tsv"
+NN_ROWS = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn.tsv"
 OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py: tuning 83.1 %, 0.92, 0.93; held-out 39.3 %, 0.30, 0.35).
-# The issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
-FLOORS = {"tuning": (0.81, 0.90, 0.90), "held-out": (0.37, 0.27, 0.32)}
+# benchmarks/classifier_heldout.py: tuning 82.8 %, 0.92, 0.93; tuning2 78.0 %, 0.65, 0.87;
+# held-out 54.4 %, 0.33, 0.75; nn-rows 71.4 %, 0.69, 0.74). The issue's targets are
+# TARGET_*, which test_issue_targets_on_held_out records as unmet.
+FLOORS = {
+    "tuning": (0.81, 0.90, 0.90),
+    "tuning2": (0.76, 0.62, 0.84),
+    "held-out": (0.52, 0.31, 0.72),
+    "nn-rows": (0.69, 0.65, 0.70),
+}
+SETS = {"tuning": TUNING, "tuning2": TUNING2, "held-out": HELD_OUT, "nn-rows": NN_ROWS}
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
 
@@ -68,7 +93,7 @@ def _rows(path: object = HELD_OUT) -> list[dict[str, str]]:
 def _scores(name: str) -> tuple[float, float, float]:
     """Accuracy, multi_change recall and precision of the built-in classifier on a set."""
     classifier = Classifier()
-    rows = _rows(HELD_OUT if name == "held-out" else TUNING)
+    rows = _rows(SETS[name])
     right, counts = 0, Counter[str]()
     for row in rows:
         found = classifier(row["description"])
@@ -97,12 +122,17 @@ def test_tuning_set_is_new_labelled_and_split_by_file() -> None:
     _check_rows(rows)
 
 
-def test_held_out_set_uses_files_no_other_set_uses() -> None:
-    rows = _rows(HELD_OUT)
+@pytest.mark.parametrize(
+    ("path", "others"),
+    [(TUNING2, (TUNING, OLD_FIXTURE)), (HELD_OUT, (TUNING, TUNING2, OLD_FIXTURE))],
+    ids=["tuning2", "held-out"],
+)
+def test_drawn_sets_use_files_no_earlier_set_uses(path: object, others: tuple[object, ...]) -> None:
+    rows = _rows(path)
     assert len(rows) >= 120 and {r["split"] for r in rows} == {"held-out"}
-    others = _rows(TUNING) + _rows(OLD_FIXTURE)
-    assert not {r["file"] for r in others} & {r["file"] for r in rows}
-    assert not {r["description"] for r in others} & {r["description"] for r in rows}
+    earlier = [row for other in others for row in _rows(other)]
+    assert not {r["file"] for r in earlier} & {r["file"] for r in rows}
+    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
     assert len({r["description"] for r in rows}) == len(rows)
     assert len({r["file"] for r in rows}) >= 6
     assert max(Counter(r["file"] for r in rows).values()) <= 20
@@ -110,37 +140,67 @@ def test_held_out_set_uses_files_no_other_set_uses() -> None:
     _check_rows(rows)
 
 
-def test_held_out_rows_are_the_seeded_sample() -> None:
-    """The held-out rows are exactly what the seeded draw described in the docstring gives."""
-    if not REAL.is_dir():
-        pytest.skip("../shared/data/real is absent")
-    used = _rows(TUNING) + _rows(OLD_FIXTURE)
+def _seeded_draw(
+    used: list[dict[str, str]],
+    seed: int,
+    per_file: int,
+    total: int,
+    suffixes: tuple[str, ...] = (".tsv",),
+    among: set[str] | None = None,
+) -> list[tuple[str, int]]:
+    """(file, line) of a seeded draw: the real files none of `used` comes from (or the files
+    `among`) with at least 8 (5) descriptions in none of `used`, shuffled, up to `per_file`
+    rows each until `total`."""
     seen = {r["description"].strip() for r in used}
+    files = {r["file"] for r in used}
     pool: dict[str, list[tuple[int, str]]] = {}
-    for path in sorted(REAL.glob("*.tsv")):
-        if path.name in {r["file"] for r in used}:
+    for path in sorted(p for p in REAL.iterdir() if p.suffix in suffixes):
+        if (path.name in files) if among is None else (path.name not in among):
             continue
         rows = []
         for e in read_results(path).experiments:
             if e.description.strip() and e.description.strip() not in seen:
                 seen.add(e.description.strip())
                 rows.append((e.line, e.description.strip()))
-        if len(rows) >= 8:
+        if len(rows) >= (8 if among is None else 5):
             pool[path.name] = rows
     names = sorted(pool)
-    rng = random.Random(2613)
+    rng = random.Random(seed)
     rng.shuffle(names)
     drawn: list[tuple[str, int]] = []
     for name in names:
-        drawn += [
-            (name, line) for line, _ in sorted(rng.sample(pool[name], min(20, len(pool[name]))))
-        ]
-        if len(drawn) >= 140:
+        sample = rng.sample(pool[name], min(per_file, len(pool[name])))
+        drawn += [(name, line) for line, _ in sorted(sample)]
+        if len(drawn) >= total:
             break
-    assert drawn == [(r["file"], int(r["line"])) for r in _rows(HELD_OUT)]
+    return drawn
 
 
-@pytest.mark.parametrize("path", [TUNING, HELD_OUT], ids=["tuning", "held-out"])
+def test_drawn_rows_are_the_seeded_samples() -> None:
+    """Both drawn sets are exactly what the seeded draws described in the docstring give."""
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    earlier = _rows(TUNING) + _rows(OLD_FIXTURE)
+    drawn2 = _seeded_draw(earlier, 2613, 20, 140, (".tsv",))
+    assert drawn2 == [(r["file"], int(r["line"])) for r in _rows(TUNING2)]
+    drawn3 = _seeded_draw(earlier + _rows(TUNING2), 1313, 15, 150, (".tsv", ".csv"))
+    assert drawn3 == [(r["file"], int(r["line"])) for r in _rows(HELD_OUT)]
+    every = earlier + _rows(TUNING2) + _rows(HELD_OUT)
+    drawn_nn = _seeded_draw(every, 1315, 10, 80, among={r["file"] for r in earlier})
+    assert drawn_nn == [(r["file"], int(r["line"])) for r in _rows(NN_ROWS)]
+
+
+def test_nn_rows_are_new_rows_of_network_training_files() -> None:
+    rows = _rows(NN_ROWS)
+    earlier = _rows(TUNING) + _rows(OLD_FIXTURE)
+    others = earlier + _rows(TUNING2) + _rows(HELD_OUT)
+    assert len(rows) >= 70 and {r["file"] for r in rows} <= {r["file"] for r in earlier}
+    assert not {r["description"] for r in others} & {r["description"] for r in rows}
+    assert len({r["description"] for r in rows}) == len(rows)
+    _check_rows(rows)
+
+
+@pytest.mark.parametrize("path", list(SETS.values()), ids=list(SETS))
 def test_fixture_descriptions_are_those_of_the_real_files(path: object) -> None:
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is absent")
@@ -152,7 +212,7 @@ def test_fixture_descriptions_are_those_of_the_real_files(path: object) -> None:
         assert by_file[row["file"]][int(row["line"])] == row["description"]
 
 
-@pytest.mark.parametrize("name", ["tuning", "held-out"])
+@pytest.mark.parametrize("name", list(SETS))
 def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
     accuracy, recall, precision = _scores(name)
     floor_accuracy, floor_recall, floor_precision = FLOORS[name]

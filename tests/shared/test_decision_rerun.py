@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from autolab_shared.core.vocabulary import EXIT_CODES
 from autolab_shared.stats.decision import (
     DISCARD,
-    EXIT_CODES,
     P_MARGINAL,
     RETEST,
     Candidate,

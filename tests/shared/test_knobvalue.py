@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autolab_shared.parsing.cellvalues import parse_cell
 from autolab_shared.steering.ideas import values_equal
 from autolab_shared.steering.knobs import parse_value as knobs_parse_value
 from autolab_shared.steering.knobvalue import (
@@ -95,3 +96,11 @@ def test_long_text_reads_fast(text: str) -> None:
     readings(text)
     readings(text + "x")
     assert time.perf_counter() - start < 2.0  # a generous bound: milliseconds in practice
+
+
+@given(st.decimals(min_value=0, max_value=10**6, places=3), st.sampled_from(["k", "K"]))
+def test_a_metric_cell_and_a_knob_value_read_k_alike(number: object, suffix: str) -> None:
+    """The two number readers (results cells, knob values) agree on K: x1000 for the value."""
+    text = f"{number}{suffix}"
+    cell = parse_cell(text).value
+    assert cell is not None and cell == pytest.approx(parse_value(text), rel=1e-12)

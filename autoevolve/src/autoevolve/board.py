@@ -90,7 +90,7 @@ def status_doc(layout: Layout, state: State) -> dict[str, Any]:
                     "experiments_this_round": a.done, "experiments": a.total, "keeps": a.keeps,
                     "crashes": a.crashes, "violations": a.violations, "retired": a.retired}
                    for a in state.agents],
-        "history": state.rounds, "mode": state.config.mode,
+        "history": [r.to_json() for r in state.rounds], "mode": state.config.mode,
         "propagate": state.config.propagate, "interrupted": state.interrupted,
         "executor": state.config.executor, "trainings": in_flight(state),
     }  # fmt: skip

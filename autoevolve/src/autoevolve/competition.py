@@ -6,10 +6,11 @@ import os
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from autolab_shared.core.vocabulary import CrashKind, Status
 from autolab_shared.parsing.results import History, read_results
 from autolab_shared.stats.decision import RETEST
 from autolab_shared.stats.judge import RunInput, judge
@@ -17,6 +18,7 @@ from autolab_shared.stats.verdictrow import status_of
 from autolab_shared.steering.classify import default_classifier
 
 from .agents import AgentCommand
+from .board import pooled_history
 from .display import Reporter
 from .editable import PROTECTED_PATH, protected_changes
 from .events import EventLog
@@ -80,7 +82,7 @@ class Competition:
 
     def pooled(self) -> History | None:
         """The pooled results.all.tsv, or None before its first row."""
-        return read_or_none(self.s.layout.pooled, self.state.config.metric)
+        return pooled_history(self.s.layout, self.state)
 
     def higher_is_better(self) -> bool:
         """The direction, read once from the pooled results (lower is better until then)."""
@@ -253,7 +255,7 @@ class Competition:
         row = self.protected_row(agent, head, self.wt(agent).subject(head))
         if row is None:
             return False
-        self.finish_experiment(agent, ("crash", row))
+        self.finish_experiment(agent, (Status.CRASH, row))
         return True
 
     def protected_row(self, agent: AgentState, sha: str, description: str) -> Row | None:
@@ -267,7 +269,7 @@ class Competition:
         desc = f"{description} [rejected: {PROTECTED_PATH}: {files}]"[:300]
         self.events.append("rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH,
                            files=touched)  # fmt: skip
-        return Row(self.short(sha), None, None, "crash", desc)
+        return Row(self.short(sha), None, None, Status.CRASH, desc)
 
     def measure_and_conclude(self, agent: AgentState, i: int) -> None:
         """Train the in-flight commit (resuming after its recorded re-runs) and conclude."""
@@ -282,7 +284,7 @@ class Competition:
         self.finish_experiment(agent, outcome)
 
     def measure(self, agent: AgentState, sha: str, description: str, i: int
-                ) -> tuple[str, Row] | None:  # fmt: skip
+                ) -> tuple[Status, Row] | None:  # fmt: skip
         """Train and judge, re-running while the verdict is RETEST (up to the cap)."""
         results = Path(agent.worktree) / "results.tsv"
         metric = self.state.config.metric
@@ -290,19 +292,19 @@ class Competition:
         for attempt in range(done, self.state.config.max_retests + 1):
             run = self.train(agent, sha, f"{agent.name}-e{i}-a{attempt}", agent.gpu)
             outcome = self.screen(agent, sha, run)
-            if outcome.crash == "interrupted":
+            if outcome.crash == CrashKind.INTERRUPTED:
                 self.note_interrupted(agent, "training", sha)
                 return None
             where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
             if outcome.value is None:
                 crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
-                return "crash", Row(self.short(sha), None, None, "crash", crash, **where)
+                return Status.CRASH, Row(self.short(sha), None, None, Status.CRASH, crash, **where)
             self._set(agent, "judging", description)
             cand = RunInput(outcome.value, outcome.memory_gb, self.short(sha), description)
             verdict = judge(read_results(results, metric=metric), cand).verdict
             status = status_of(verdict)
             if verdict != RETEST or attempt == self.state.config.max_retests:
-                status = "discard" if verdict == RETEST else status
+                status = Status.DISCARD if verdict == RETEST else status
                 return status, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
                                    description, **where)  # fmt: skip
             self.record(agent, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
@@ -328,13 +330,13 @@ class Competition:
                  f"{'; retired' if agent.retired else ''}")  # fmt: skip
         self.save()
 
-    def finish_experiment(self, agent: AgentState, final: tuple[str, Row] | None) -> None:
+    def finish_experiment(self, agent: AgentState, final: tuple[Status, Row] | None) -> None:
         """Write the final row (once), keep or reset, count it, and clear the in-flight marks."""
         self.guard.unsettle(agent)
         if final is not None:
             status, row = final
             self.record(agent, row)
-            if status != "keep":
+            if status != Status.KEEP:
                 self.move(agent, agent.exp_start)
             value = "-" if row.value is None else f"{row.value:.6f}"
             self.say(f"{agent.name}: {row.description}: {value} {status}")
@@ -342,8 +344,8 @@ class Competition:
             if final is not None:
                 agent.done += 1
                 agent.total += 1
-                agent.crashes += final[0] == "crash"
-                if final[0] == "keep":
+                agent.crashes += final[0] == Status.CRASH
+                if final[0] == Status.KEEP:
                     agent.keeps += 1
                     agent.best_value, agent.best_sha = final[1].value, agent.exp_commit
             agent.exp_start = agent.exp_commit = ""
@@ -387,7 +389,8 @@ class Competition:
         with self.lock:
             self.state.crossover[agent.name].pop(0)
             if self.state.rounds:
-                self.state.rounds[-1].setdefault("conflicts", []).append(sha[:7])
+                last = self.state.rounds[-1]
+                self.state.rounds[-1] = replace(last, conflicts=(*last.conflicts, sha[:7]))
         self.events.append("crossover_conflict", agent=agent.name, commit=sha, error=why)
         self.say(f"{agent.name}: cross-over {sha[:7]} ({source}) conflicts: skipped")
         self.finish_experiment(agent, None)
@@ -468,4 +471,4 @@ def retests_of(results: Path, commit: str, metric: str) -> int:
     """How many RETEST rows of ``commit`` the file already holds (re-runs done before a stop)."""
     history = read_or_none(results, metric)
     rows = history.experiments if history else ()
-    return sum(e.commit == commit and e.raw_status == "retest" for e in rows)
+    return sum(e.commit == commit and e.raw_status == Status.RETEST for e in rows)

@@ -185,7 +185,7 @@ def drive(comp: Competition) -> None:
             raise
     k = max(state.round, 1)
     while k <= state.config.rounds and not comp.stop.is_set():
-        closed = any(r["round"] == k for r in state.rounds)
+        closed = any(r.round == k for r in state.rounds)
         if not closed:
             if state.phase == "closing" and state.round == k:
                 close_round(comp, k)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.vocabulary import CrashKind
 
 # Ray (>= 2.47) re-launches workers through `uv run` when the driver ran under `uv run`; that
 # builds a fresh environment without Ray or autoevolve. Workers use each node's own install.
@@ -159,7 +160,7 @@ class RayExecutor(Executor):
         try:
             return self._poll(ticket)
         except _NoNodes:
-            self._give_up(ticket, "setup_failed", "no node left whose setup succeeded")
+            self._give_up(ticket, CrashKind.SETUP_FAILED, "no node left whose setup succeeded")
         except self.ray.exceptions.GetTimeoutError:
             return False
         except self.ray.exceptions.RayError as exc:
@@ -237,7 +238,7 @@ class RayExecutor(Executor):
         self.excluded.add(node_id)
         self.notify("node_out", {"node": where.get("node", ""), "reason": why[:300]})
         self._release(ticket, reuse=False)
-        self._retry(ticket, "setup_failed", why, count=False)
+        self._retry(ticket, CrashKind.SETUP_FAILED, why, count=False)
 
     def _lost(self, ticket: Ticket, exc: BaseException) -> None:
         where = ticket.data.get("where") or {}  # a dead node gets no more work: no need to pin
@@ -246,9 +247,9 @@ class RayExecutor(Executor):
         with open(ticket.job.log, "ab") as out:
             out.write(f"\nautoevolve: node {where.get('node', '?')} lost: "
                       f"{type(exc).__name__}\n".encode())  # fmt: skip
-        self._retry(ticket, "node_lost", f"node {where.get('node', '?')} lost twice")
+        self._retry(ticket, CrashKind.NODE_LOST, f"node {where.get('node', '?')} lost twice")
 
-    def _retry(self, ticket: Ticket, crash: str, detail: str, *, count: bool = True) -> None:
+    def _retry(self, ticket: Ticket, crash: CrashKind, detail: str, *, count: bool = True) -> None:
         attempt = int(str(ticket.data["attempt"]))
         if count and attempt >= RETRIES:
             self._give_up(ticket, crash, detail)
@@ -261,7 +262,7 @@ class RayExecutor(Executor):
         except _NoNodes:
             self._give_up(ticket, crash, "no node left to run on")
 
-    def _give_up(self, ticket: Ticket, crash: str, detail: str) -> None:
+    def _give_up(self, ticket: Ticket, crash: CrashKind, detail: str) -> None:
         job, where = ticket.job, ticket.placement or Placement("", "")
         seconds = time.time() - ticket.started_at
         ticket.outcome = RunOutcome(job.run_id, None, None, crash, detail, seconds, where.gpu,
@@ -274,12 +275,12 @@ class RayExecutor(Executor):
         if ticket.placement is None:  # never started: nothing to stop but the actor
             self.ray.kill(actor)
             ticket.data["actor"] = None
-            self._give_up(ticket, "interrupted", "stopped by autoevolve")
+            self._give_up(ticket, CrashKind.INTERRUPTED, "stopped by autoevolve")
             return
         try:
             self.ray.get(actor.cancel.remote(), timeout=CALL_TIMEOUT_S)
         except self.ray.exceptions.RayError:
-            self._give_up(ticket, "interrupted", "stopped by autoevolve")
+            self._give_up(ticket, CrashKind.INTERRUPTED, "stopped by autoevolve")
 
     def collect(self, ticket: Ticket) -> RunOutcome:
         while not self.poll(ticket):

@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from autolab_shared.core.vocabulary import Status
+
 from .competition import Competition
 from .editable import protected_changes
 from .gpus import visible_devices
@@ -143,8 +145,8 @@ def harvest(comp: Competition, agent: AgentState) -> int:
     with comp.lock:
         agent.total = len(rows)
         agent.done += len(new)
-        agent.keeps += sum(e.status == "keep" for e in new)
-        agent.crashes += sum(e.status == "crash" for e in new)
+        agent.keeps += sum(e.status == Status.KEEP for e in new)
+        agent.crashes += sum(e.status == Status.CRASH for e in new)
     return len(new)
 
 
@@ -195,7 +197,7 @@ def drive_free(comp: Competition) -> bool:
     agents = FreeAgents(comp)
     try:
         for k in range(max(state.round, 1), state.config.rounds + 1):
-            if any(r["round"] == k for r in state.rounds):
+            if any(r.round == k for r in state.rounds):
                 continue
             run_free_round(comp, k, agents)
             if state.baseline_value is None:
@@ -223,7 +225,7 @@ def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:
     """The agent's latest self-reported keep of round ``k`` that descends from its start."""
     history = comp.pooled()
     for e in reversed(history.experiments if history else ()):
-        if e.get("agent") != agent.name or e.get("round") != str(k) or e.status != "keep":
+        if e.get("agent") != agent.name or e.get("round") != str(k) or e.status != Status.KEEP:
             continue
         sha = comp.wt(agent).resolve(e.commit)
         if sha and comp.s.git.is_ancestor(agent.start_sha, sha):

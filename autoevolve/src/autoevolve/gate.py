@@ -6,6 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autolab_shared.core.vocabulary import CrashKind
+
 from .judging import noise_sd
 from .plausible import agrees, checkout_for, summary_count, too_good
 from .statefile import AgentState
@@ -32,12 +34,12 @@ def screen_outcome(comp: Competition, agent: AgentState, sha: str, outcome: RunO
     with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
                       f"{agent.name}-{sha[:12]}") as where:  # fmt: skip
         clean = comp.train(agent, sha, f"{agent.name}-clean-{sha[:12]}", agent.gpu, where=where)
-    if clean.crash == "interrupted":
+    if clean.crash == CrashKind.INTERRUPTED:
         return clean
     clean = single_summary(clean, metric)
     if clean.value is None or not agrees(outcome.value, clean.value, champion, sd):
         got = f"{clean.value:.6f}" if clean.value is not None else f"a crash ({clean.crash})"
-        return _crash(outcome, "implausible",
+        return _crash(outcome, CrashKind.IMPLAUSIBLE,
                       f"worktree run {outcome.value:.6f}, clean checkout {got}")  # fmt: skip
     return clean
 
@@ -46,8 +48,8 @@ def single_summary(outcome: RunOutcome, metric: str) -> RunOutcome:
     """``outcome``, or a crash ``invalid_runlog`` when its run.log holds two summaries."""
     if outcome.value is None or summary_count(Path(outcome.log), metric) <= 1:
         return outcome
-    return _crash(outcome, "invalid_runlog", f"more than one {metric} summary in run.log")
+    return _crash(outcome, CrashKind.INVALID_RUNLOG, f"more than one {metric} summary in run.log")
 
 
-def _crash(outcome: RunOutcome, kind: str, detail: str) -> RunOutcome:
+def _crash(outcome: RunOutcome, kind: CrashKind, detail: str) -> RunOutcome:
     return replace(outcome, value=None, memory_gb=None, crash=kind, detail=detail)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+from autolab_shared.core.filelock import lock_file
 
 from .names import UsageProblem
 
@@ -61,14 +62,8 @@ class GpuPool:
     @contextlib.contextmanager
     def hold(self, gpu: str) -> Iterator[str]:
         """Hold ``gpu`` exclusively for one training run."""
-        with self._locks[gpu]:
-            self.lock_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_dir / f"gpu{gpu}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield gpu
-            finally:
-                os.close(fd)
+        with self._locks[gpu], lock_file(self.lock_dir / f"gpu{gpu}.lock"):
+            yield gpu
 
     @contextlib.contextmanager
     def any(self) -> Iterator[str]:

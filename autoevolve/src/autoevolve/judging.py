@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.scale import scale_for
-from autolab_shared.files.appendrow import format_row, sanitise
+from autolab_shared.core.vocabulary import Status
+from autolab_shared.files.appendrow import format_row, row_cells
 from autolab_shared.parsing.replicates import group_configs, replicate_groups
 from autolab_shared.parsing.results import History, parse_results
 from autolab_shared.stats.audit import audit
 from autolab_shared.stats.noise import pooled_noise
+
+FINAL = (Status.KEEP, Status.DISCARD, Status.CRASH)  # the statuses that conclude an experiment
 
 
 @dataclass(frozen=True)
@@ -22,20 +25,16 @@ class Row:
     commit: str
     value: float | None
     memory_gb: float | None
-    status: str
+    status: str  # a Status word, or in free mode the agent's own
     description: str
     node: str = ""  # where it ran (Ray executor; '' on this machine)
     gpu_type: str = ""
 
     def cells(self, metric: str) -> dict[str, str]:
         """The row's cells keyed by column name (crashes as 0.000000 / 0.0)."""
-        return {
-            "commit": self.commit,
-            metric: f"{self.value or 0.0:.6f}",
-            "memory_gb": f"{self.memory_gb or 0.0:.1f}",
-            "status": self.status,
-            "description": sanitise(self.description),
-        }
+        return row_cells(
+            self.commit, metric, self.value, self.memory_gb, self.status, self.description
+        )
 
 
 def history_of(rows: Sequence[Row], metric: str, direction: str | None = None) -> History:
@@ -64,7 +63,7 @@ def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,
 
 
 def _kept(row: Row) -> Row:
-    return Row(row.commit, row.value, row.memory_gb, "keep", row.description)
+    return Row(row.commit, row.value, row.memory_gb, Status.KEEP, row.description)
 
 
 def noise_sd(history: History) -> float:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from autolab_shared.core.errors import AutolabError
-from autolab_shared.files.appendrow import append_row
+from autolab_shared.files.appendrow import append_row, format_value
 from autolab_shared.parsing.columns import STANDARD
 from autolab_shared.parsing.results import History, read_results
 
@@ -25,7 +25,7 @@ def has_row(path: Path, cells: Mapping[str, str], metric: str) -> bool:
     """True when ``path`` already holds a row with exactly these cells."""
     history = read_or_none(path, metric)
     for e in history.experiments if history else ():
-        value = "0.000000" if e.value is None else f"{e.value:.6f}"
+        value = format_value(e.value)
         if (e.commit, e.raw_status, e.description, value) != (
             cells["commit"], cells["status"], cells["description"], cells[metric]
         ):  # fmt: skip

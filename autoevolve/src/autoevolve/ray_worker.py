@@ -7,8 +7,6 @@ This module imports Ray lazily so that autoevolve works without the extra.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import io
 import os
@@ -19,10 +17,11 @@ import sys
 import tarfile
 import tempfile
 import threading
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from autolab_shared.core.filelock import lock_file
 
 from .procs import Finished, run_group
 
@@ -36,21 +35,11 @@ def setup_dir(setup_cmd: str, node_id: str) -> Path:
     return Path(tempfile.gettempdir()) / "autoevolve-setup" / f"{key}-{node_id[:12]}"
 
 
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def node_setup(setup_cmd: str, node_id: str, code: Path, env: dict[str, str]) -> str | None:
     """Run ``setup_cmd`` once on this node; None when it is done, else why it failed."""
     base = setup_dir(setup_cmd, node_id)
     base.mkdir(parents=True, exist_ok=True)
-    with _flock(base / "lock"):
+    with lock_file(base / "lock"):
         if (base / "done").exists():
             return None
         if (base / "failed").exists():

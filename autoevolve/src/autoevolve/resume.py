@@ -8,16 +8,16 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from autolab_shared.core.vocabulary import Status
+
 from .competition import Competition
 from .events import read_events
-from .judging import Row
+from .judging import FINAL, Row
 from .layout import PLACEMENT
 from .ledger import read_or_none, write_row
 from .reaper import reap
 from .statefile import AgentState
 from .worktrees import clear_stale_locks, ensure_worktree
-
-FINAL = ("keep", "discard", "crash")
 
 
 def reconcile(comp: Competition) -> None:
@@ -113,11 +113,11 @@ def settle_experiment(comp: Competition, agent: AgentState) -> None:
     comp.note_interrupted(agent, "agent", head)
 
 
-def final_row(comp: Competition, agent: AgentState) -> tuple[str, Row] | None:
+def final_row(comp: Competition, agent: AgentState) -> tuple[Status, Row] | None:
     """The experiment's final row if it was written before the stop."""
     history = read_or_none(Path(agent.worktree) / "results.tsv", comp.state.config.metric)
     for e in reversed(history.experiments if history else ()):
         if e.commit == agent.exp_commit[:7] and e.raw_status in FINAL:
-            row = Row(e.commit, e.value, e.memory_gb, e.raw_status, e.description)
-            return e.raw_status, row
+            status = Status(e.raw_status)
+            return status, Row(e.commit, e.value, e.memory_gb, status, e.description)
     return None

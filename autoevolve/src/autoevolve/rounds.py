@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
-from typing import Any
 
+from autolab_shared.core.vocabulary import Status
 from autolab_shared.report.leaderboard import BOOKKEEPING
 from autolab_shared.stats.decision import KEEP, RETEST, STRONG_KEEP
 from autolab_shared.stats.judge import Judgement, RunInput, judge
@@ -19,29 +19,12 @@ from .gate import single_summary
 from .judging import Row, history_of, noise_sd
 from .plausible import checkout_for
 from .resume import snapshot_dirty
+from .roundplan import RoundPlan, RoundRecord
 from .statefile import AgentState
+from .threads import parallel
 from .waves import run_wave
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
-
-
-def parallel(jobs: list[Callable[[], None]]) -> None:
-    """Run the jobs in threads and wait for all; the first exception is re-raised."""
-    errors: list[BaseException] = []
-
-    def wrap(job: Callable[[], None]) -> None:
-        try:
-            job()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=wrap, args=(j,), daemon=True) for j in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def runs_of(comp: Competition, sha: str, gpu_type: str | None = None) -> list[Row]:
@@ -49,7 +32,7 @@ def runs_of(comp: Competition, sha: str, gpu_type: str | None = None) -> list[Ro
     history = comp.pooled()
     return [Row(e.commit, e.value, e.memory_gb, e.status, e.description)
             for e in (history.experiments if history else ())
-            if e.value is not None and e.commit == sha[:7] and e.status != "crash"
+            if e.value is not None and e.commit == sha[:7] and e.status != Status.CRASH
             and (gpu_type is None or e.get("gpu_type") == gpu_type)]  # fmt: skip
 
 
@@ -90,7 +73,7 @@ def baseline(comp: Competition) -> None:
 def _baseline_run(comp: Competition, agent: AgentState) -> None:
     """One baseline training, written to the pooled file only (agent files follow in order)."""
     out = comp.train(agent, comp.state.base_sha, f"baseline-{agent.name}", agent.gpu)
-    status = "keep" if out.value is not None else "crash"
+    status = Status.KEEP if out.value is not None else Status.CRASH
     row = Row(
         comp.state.base_sha[:7],
         out.value,
@@ -153,19 +136,19 @@ def close_round(comp: Competition, k: int) -> None:
     state = comp.state
     state.phase = "closing"
     comp.guard.turn_ends(None)  # anything a turn changed since the last check
-    if state.round_plan is None or state.round_plan.get("round") != k:
-        tips = {a.name: comp.wt(a).head() for a in state.agents}
-        state.round_plan = {"round": k, "tips": tips, "champion_before": state.champion_sha}
     plan = state.round_plan
+    if plan is None or plan.round != k:
+        tips = {a.name: comp.wt(a).head() for a in state.agents}
+        plan = state.round_plan = RoundPlan(k, tips, state.champion_sha)
     comp.save()
     for agent in state.agents:
-        comp.set_ref(comp.s.layout.round_tag(k, agent.name), plan["tips"][agent.name])
-    if "winner" not in plan:
+        comp.set_ref(comp.s.layout.round_tag(k, agent.name), plan.tips[agent.name])
+    if not plan.decided:
         candidates = rank_candidates(comp, plan)
         validate(comp, candidates[:2], k, plan)
-        plan["winner"] = decide(comp, candidates[:2], k, plan)
-        plan["picks"] = crossover_picks(comp, k, plan)
-        comp.events.append("round_decided", round=k, winner=plan["winner"])
+        plan = decide(comp, candidates[:2], k, plan)
+        plan = state.round_plan = replace(plan, picks=crossover_picks(comp, k, plan))
+        comp.events.append("round_decided", round=k, winner=plan.winner)
         comp.save()
     crown(comp, plan, k)
     propagate(comp, plan, k)
@@ -173,16 +156,14 @@ def close_round(comp: Competition, k: int) -> None:
     finish_round(comp, plan, k)
 
 
-def finish_round(comp: Competition, plan: dict[str, Any], k: int) -> None:
+def finish_round(comp: Competition, plan: RoundPlan, k: int) -> None:
     """Record the round and queue the cross-over picks for the next one."""
     state = comp.state
-    if not any(r["round"] == k for r in state.rounds):
-        state.rounds.append({"round": k, "winner": plan["winner"], "champion": state.champion_sha,
-                             "value": state.champion_value, "picks": plan.get("picks", {}),
-                             "conflicts": [], "tips": plan["tips"],
-                             "unvalidated": plan.get("unvalidated"),
-                             "passed_over": plan.get("passed_over", [])})  # fmt: skip
-    state.crossover = {name: list(shas) for name, shas in plan.get("picks", {}).items()}
+    if not any(r.round == k for r in state.rounds):
+        state.rounds.append(RoundRecord(k, plan.winner, state.champion_sha, state.champion_value,
+                                        plan.picks, (), plan.tips, plan.unvalidated,
+                                        plan.passed_over))  # fmt: skip
+    state.crossover = {name: list(shas) for name, shas in plan.picks.items()}
     state.round_plan = None
     comp.events.append("round_done", round=k, champion=state.champion_sha)
     comp.save()
@@ -193,16 +174,16 @@ def tip_value(comp: Competition, sha: str) -> float | None:
     return mean(runs_of(comp, sha))
 
 
-def rank_candidates(comp: Competition, plan: dict[str, Any]) -> list[AgentState]:
+def rank_candidates(comp: Competition, plan: RoundPlan) -> list[AgentState]:
     """Agents whose tip moved this round, best kept value first."""
     state = comp.state
-    moved = [a for a in state.agents if plan["tips"][a.name] != a.start_sha and not a.retired]
-    scored = [(tip_value(comp, plan["tips"][a.name]), a) for a in moved]
+    moved = [a for a in state.agents if plan.tips[a.name] != a.start_sha and not a.retired]
+    scored = [(tip_value(comp, plan.tips[a.name]), a) for a in moved]
     ranked = sorted([(v, a) for v, a in scored if v is not None], key=lambda p: _signed(comp, p[0]))
     return [a for _, a in ranked]
 
 
-def validate(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]) -> None:
+def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan) -> None:
     """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count.
 
     With ``--validate-on TYPE`` the re-runs (at least one) go to that accelerator type, and the
@@ -212,11 +193,11 @@ def validate(comp: Competition, agents: list[AgentState], k: int, plan: dict[str
     on = comp.state.config.validate_on or None
     count = max(comp.state.config.validate, 1) if on else comp.state.config.validate
     for agent in agents:
-        sha = plan["tips"][agent.name]
+        sha = plan.tips[agent.name]
         have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha, on))
         for j in range(have, count):
             jobs.append(partial(_rerun, comp, agent, sha, k, j))
-    champion = plan["champion_before"]
+    champion = plan.champion_before
     if on and agents:
         for j in range(len(runs_of(comp, champion, on)), count):
             jobs.append(partial(_rerun, comp, agents[0], champion, k, j, champion=True))
@@ -234,7 +215,7 @@ def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
     outcome = single_summary(run, comp.state.config.metric)
     subject = comp.s.git.subject(sha) if champion else comp.wt(agent).subject(sha)
     desc = f"validate r{k}: {'champion ' if champion else ''}{subject}"
-    status = "keep" if outcome.value is not None else "crash"
+    status = Status.KEEP if outcome.value is not None else Status.CRASH
     row = Row(sha[:7], outcome.value, outcome.memory_gb, status, desc, outcome.node,
               outcome.gpu_type)  # fmt: skip
     comp.record(agent, row, own=not champion)
@@ -242,9 +223,9 @@ def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
              f"{' on ' + on if on else ''}: {outcome.value}")  # fmt: skip
 
 
-def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, Any]
-           ) -> str | None:  # fmt: skip
-    """The best candidate (best mean first) that autojudge calls a keep against the champion.
+def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan) -> RoundPlan:
+    """``plan`` with its winner: the best candidate (best mean first) that autojudge calls a
+    keep against the champion, or None.
 
     Each candidate is judged as ``autojudge --results <pooled> --run <its last run>`` would,
     on every pooled run (so the noise floor and the prior are the competition's), with the
@@ -253,15 +234,15 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, 
     not, and the round says it is unvalidated. A better-ranked candidate passed over for a
     worse one is named, with its verdict.
     """
-    champion = plan["champion_before"]
+    champion = plan.champion_before
     on = comp.state.config.validate_on or None  # judge on the validation type's runs only
     verdicts: list[tuple[AgentState, Judgement]] = []
-    for agent in sorted(agents, key=lambda a: _signed(comp, tip_value(comp, plan["tips"][a.name]))):
-        sha = plan["tips"][agent.name]
+    for agent in sorted(agents, key=lambda a: _signed(comp, tip_value(comp, plan.tips[a.name]))):
+        sha = plan.tips[agent.name]
         if runs_of(comp, sha, on) and comp.s.git.is_ancestor(champion, sha):
             verdicts.append((agent, judge_candidate(comp, sha, champion, on)))
     for agent, verdict in verdicts:
-        sha = plan["tips"][agent.name]
+        sha = plan.tips[agent.name]
         comp.say(f"round {k}: {agent.name} {sha[:7]} mean {tip_value(comp, sha):.6f} vs "
                  f"champion {tip_value(comp, champion) or 0.0:.6f}: {verdict.verdict} "
                  f"(P(better) {verdict.assessment.p_improve:.2f})")  # fmt: skip
@@ -269,21 +250,21 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: dict[str, 
     if winner is None and verdicts and comp.state.config.validate == 0:
         best, verdict = verdicts[0]
         if verdict.verdict == RETEST and verdict.assessment.p_improve > 0.5:
-            plan["unvalidated"] = best.name
             comp.say(f"round {k}: crowning {best.name} unvalidated (--validate 0: its retest "
                      f"cannot run; P(better) {verdict.assessment.p_improve:.2f})")  # fmt: skip
-            return best.name
+            return replace(plan, decided=True, winner=best.name, unvalidated=best.name)
     if winner is None:
         comp.say(f"round {k}: no candidate beat the champion beyond noise")
-        return None
+        return replace(plan, decided=True, winner=None)
+    passed_over: list[str] = []
     for agent, verdict in verdicts:
         if agent is winner[0]:
             break
-        plan.setdefault("passed_over", []).append(agent.name)
+        passed_over.append(agent.name)
         comp.say(f"round {k}: {agent.name} has the better mean but is {verdict.verdict} "
                  f"against the champion (P(better) {verdict.assessment.p_improve:.2f}); "
                  f"{winner[0].name} is a {winner[1].verdict}")  # fmt: skip
-    return winner[0].name
+    return replace(plan, decided=True, winner=winner[0].name, passed_over=tuple(passed_over))
 
 
 def judge_candidate(comp: Competition, sha: str, champion: str, gpu_type: str | None = None
@@ -296,34 +277,34 @@ def judge_candidate(comp: Competition, sha: str, champion: str, gpu_type: str | 
             if gpu_type is None or e.get("gpu_type") == gpu_type]  # fmt: skip
     cand = runs_of(comp, sha, gpu_type)
     before = [Row(e.commit, e.value, e.memory_gb,
-                  "keep" if e.commit == champion[:7] else "discard", e.description)
+                  Status.KEEP if e.commit == champion[:7] else Status.DISCARD, e.description)
               for e in rows if e.commit != sha[:7]]  # fmt: skip
-    before += [Row(r.commit, r.value, r.memory_gb, "retest", r.description) for r in cand[:-1]]
+    before += [Row(r.commit, r.value, r.memory_gb, Status.RETEST, r.description) for r in cand[:-1]]
     last = cand[-1]
     direction = "max" if comp.higher_is_better() else "min"
     return judge(history_of(before, comp.state.config.metric, direction),
                  RunInput(last.value, last.memory_gb, last.commit, last.description))  # fmt: skip
 
 
-def crown(comp: Competition, plan: dict[str, Any], k: int) -> None:
+def crown(comp: Competition, plan: RoundPlan, k: int) -> None:
     """Fast-forward the champion branch to the winner (idempotent)."""
     state = comp.state
-    if plan["winner"] is None:
+    if plan.winner is None:
         return
-    sha = plan["tips"][plan["winner"]]
-    comp.events.append("crown_intent", round=k, agent=plan["winner"], commit=sha)
+    sha = plan.tips[plan.winner]
+    comp.events.append("crown_intent", round=k, agent=plan.winner, commit=sha)
     comp.set_ref(f"refs/heads/{comp.s.layout.champion_branch}", sha)
     state.champion_sha, state.champion_value = sha, tip_value(comp, sha)
-    state.champion_agent = plan["winner"]
+    state.champion_agent = plan.winner
     comp.save()
     comp.events.append("crown_done", round=k, commit=sha)
 
 
-def adopters(comp: Competition, plan: dict[str, Any]) -> dict[str, str]:
+def adopters(comp: Competition, plan: RoundPlan) -> dict[str, str]:
     """Which agent moves to which commit under ``--propagate``."""
     state, mode = comp.state, comp.state.config.propagate
-    tips = plan["tips"]
-    others = [a.name for a in state.agents if a.name != plan["winner"]]
+    tips = plan.tips
+    others = [a.name for a in state.agents if a.name != plan.winner]
     if mode == "ring":
         names = [a.name for a in state.agents]
         moves = {}
@@ -334,20 +315,20 @@ def adopters(comp: Competition, plan: dict[str, Any]) -> dict[str, str]:
             ):  # fmt: skip
                 moves[name] = tips[prev]
         return moves
-    if plan["winner"] is None or mode == "none":
+    if plan.winner is None or mode == "none":
         return {}
     if mode == "bottom-half":
         ranked = sorted(others, key=lambda n: _signed(comp, tip_value(comp, tips[n])))
         others = ranked[len(ranked) - len(state.agents) // 2 :]
-    return {name: tips[plan["winner"]] for name in others}
+    return {name: tips[plan.winner] for name in others}
 
 
-def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
+def propagate(comp: Competition, plan: RoundPlan, k: int) -> None:
     """Move the adopting agents' branches (old tips stay tagged) and mark the new baseline."""
     state = comp.state
     for name, sha in adopters(comp, plan).items():
         agent = state.agent(name)
-        source = next((n for n, t in plan["tips"].items() if t == sha and n != name), "?")
+        source = next((n for n, t in plan.tips.items() if t == sha and n != name), "?")
         what = "champion" if sha == state.champion_sha else "best"
         desc = f"adopt: {what} r{k} from {source} ({comp.wt(agent).subject(sha)})"
         comp.events.append("adopt_intent", round=k, agent=name, commit=sha)
@@ -355,32 +336,35 @@ def propagate(comp: Competition, plan: dict[str, Any], k: int) -> None:
             snapshot_dirty(comp, agent)  # a free-mode agent may be paused mid-edit
             comp.move(agent, sha)
         memory = next((r.memory_gb for r in runs_of(comp, sha) if r.memory_gb), None)
-        comp.record(agent, Row(sha[:7], tip_value(comp, sha), memory, "keep", desc), pooled=False)
+        comp.record(
+            agent, Row(sha[:7], tip_value(comp, sha), memory, Status.KEEP, desc), pooled=False
+        )
         comp.events.append("adopt_done", round=k, agent=name, commit=sha)
 
 
-def crossover_picks(comp: Competition, k: int, plan: dict[str, Any]) -> dict[str, list[str]]:
+def crossover_picks(comp: Competition, k: int, plan: RoundPlan) -> dict[str, tuple[str, ...]]:
     """The best kept changes (and near-misses) of non-winners, to cherry-pick next round."""
     count = comp.state.config.crossover
-    winner = plan["winner"]
+    winner = plan.winner
     config = comp.state.config
     if count <= 0 or winner is None or config.propagate != "all" or config.mode != "harness":
         return {}
     history = comp.pooled()
     if history is None:
         return {}
-    champ = tip_value(comp, plan["tips"][winner]) or 0.0
+    champ = tip_value(comp, plan.tips[winner]) or 0.0
     sigma = noise_sd(history)
     found = [e for e in history.experiments if e.get("round") == str(k) and e.value is not None
              and e.get("agent") != winner and not e.description.startswith(BOOKKEEPING)
-             and (e.status == "keep" or (e.status == "discard"
+             and (e.status == Status.KEEP or (e.status == Status.DISCARD
                                          and abs(e.value - champ) <= sigma))]  # fmt: skip
     found.sort(key=lambda e: _signed(comp, e.value))
     shas = list(dict.fromkeys(_full_sha(comp, e.commit) for e in found))[:count]
     receivers = [a.name for a in comp.state.agents if a.name != winner] or [winner]
-    picks: dict[str, list[str]] = {}
+    picks: dict[str, tuple[str, ...]] = {}
     for i, sha in enumerate(s for s in shas if s):
-        picks.setdefault(receivers[i % len(receivers)], []).append(sha)
+        name = receivers[i % len(receivers)]
+        picks[name] = (*picks.get(name, ()), sha)
     return picks
 
 
@@ -394,7 +378,7 @@ def write_hints(comp: Competition, k: int) -> None:
     history = comp.pooled()
     if history is None:
         return
-    keeps = [e for e in history.experiments if e.status == "keep" and e.value is not None
+    keeps = [e for e in history.experiments if e.status == Status.KEEP and e.value is not None
              and e.get("round") == str(k)
              and not e.description.startswith(("validate", "baseline"))]  # fmt: skip
     keeps.sort(key=lambda e: _signed(comp, e.value))

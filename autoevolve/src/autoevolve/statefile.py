@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
+from autolab_shared.core.filelock import try_lock
 from autolab_shared.files.atomicwrite import write_atomic as atomic_write
 
 from .layout import Layout
 from .names import UsageProblem, check_name
+from .roundplan import RoundPlan, RoundRecord
 
 STATE_VERSION = 1
 
@@ -95,8 +96,8 @@ class State:
     champion_value: float | None = None
     champion_agent: str = ""
     baseline_value: float | None = None
-    rounds: list[dict[str, Any]] = field(default_factory=list)
-    round_plan: dict[str, Any] | None = None  # the round end being carried out (write-ahead)
+    rounds: list[RoundRecord] = field(default_factory=list)
+    round_plan: RoundPlan | None = None  # the round end being carried out (write-ahead)
     interrupted: list[dict[str, Any]] = field(default_factory=list)
     crossover: dict[str, list[str]] = field(default_factory=dict)  # agent -> commits to pick
     trainings: dict[str, dict[str, Any]] = field(default_factory=dict)  # in flight: run -> where
@@ -113,9 +114,17 @@ class State:
 
 def save_state(path: Path, state: State) -> str:
     """Write ``state`` to ``path`` atomically (temp file, fsync, rename); the text written."""
-    text = json.dumps(asdict(state), indent=1, sort_keys=True) + "\n"
+    text = json.dumps(state_json(state), indent=1, sort_keys=True) + "\n"
     write_atomic(path, text)
     return text
+
+
+def state_json(state: State) -> dict[str, Any]:
+    """The state as the file holds it (the round records as their JSON)."""
+    raw = asdict(replace(state, rounds=[], round_plan=None))
+    raw["rounds"] = [r.to_json() for r in state.rounds]
+    raw["round_plan"] = state.round_plan.to_json() if state.round_plan is not None else None
+    return raw
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -142,6 +151,9 @@ def load_state(path: Path, layout: Layout | None = None) -> State:
         raise AutolabError(f"{path}: state version {raw.get('version')} is not supported")
     raw["config"] = Config(**raw["config"])
     raw["agents"] = [AgentState(**a) for a in raw["agents"]]
+    raw["rounds"] = [RoundRecord.from_json(r) for r in raw.get("rounds") or ()]
+    plan = raw.get("round_plan")
+    raw["round_plan"] = RoundPlan.from_json(plan) if plan is not None else None
     state = State(**raw)
     if layout is not None:
         trusted_paths(state, layout, path)
@@ -169,9 +181,7 @@ def controller_lock(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(fd):
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             raise Busy(f"another autoevolve controller (pid {other}) is running in this "
                        "checkout; wait for it or run `autoevolve stop`") from None  # fmt: skip
@@ -189,9 +199,6 @@ def controller_running(path: Path) -> bool:
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
+        return not try_lock(fd)
     finally:
         os.close(fd)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.vocabulary import CrashKind
 from autolab_shared.parsing.runlog import read_runlog
 
 from .gpus import visible_devices
@@ -23,7 +24,7 @@ class RunOutcome:
     run_id: str
     value: float | None
     memory_gb: float | None
-    crash: str | None  # crash class, 'timeout' or 'interrupted'; None when it finished
+    crash: CrashKind | None  # None when it finished
     detail: str
     seconds: float
     gpu: str
@@ -58,19 +59,19 @@ def outcome_of(done: Finished, log: Path, *, run_id: str, gpu: str, timeout: flo
     """What a finished training produced, from how it ended and its run.log."""
     where = {"node": node, "gpu_type": gpu_type}
     if done.timed_out:
-        return RunOutcome(run_id, None, None, "timeout", f"over the {timeout:g} s limit",
+        return RunOutcome(run_id, None, None, CrashKind.TIMEOUT, f"over the {timeout:g} s limit",
                           done.seconds, gpu, str(log), **where)  # fmt: skip
     if done.stopped:
-        return RunOutcome(run_id, None, None, "interrupted", "stopped by autoevolve",
+        return RunOutcome(run_id, None, None, CrashKind.INTERRUPTED, "stopped by autoevolve",
                           done.seconds, gpu, str(log), **where)  # fmt: skip
     try:  # read from its tail: a training log can be hundreds of MB
         parsed = read_runlog(log, metric=metric)
     except InputError as exc:
-        return RunOutcome(run_id, None, None, "crash", f"run.log unreadable: {exc.message}",
+        return RunOutcome(run_id, None, None, CrashKind.CRASH, f"run.log unreadable: {exc.message}",
                           done.seconds, gpu, str(log), **where)  # fmt: skip
     value = parsed.metric()
     if parsed.crash is not None or value is None or done.returncode != 0:
-        kind = parsed.crash.kind if parsed.crash else "crash"
+        kind = parsed.crash.kind if parsed.crash else CrashKind.CRASH
         detail = parsed.crash.detail if parsed.crash else f"exit code {done.returncode}"
         return RunOutcome(run_id, None, None, kind, detail, done.seconds, gpu, str(log), **where)
     return RunOutcome(run_id, value, parsed.memory_gb, None, "", done.seconds, gpu, str(log),

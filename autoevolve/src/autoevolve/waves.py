@@ -9,27 +9,26 @@ the turn's start.
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autolab_shared.core.vocabulary import CrashKind, Status
 from autolab_shared.parsing.results import read_results
 from autolab_shared.stats.decision import RETEST
 from autolab_shared.stats.judge import RunInput, judge
 from autolab_shared.stats.verdictrow import status_of
 
-from .judging import Row
+from .judging import FINAL, Row
 from .ledger import read_or_none
 from .plausible import checkout_for
 from .siblings import own_change
 from .statefile import AgentState
+from .threads import parallel
 from .training import RunOutcome
 
 if TYPE_CHECKING:
     from .competition import Competition
-
-
-FINAL = ("keep", "discard", "crash")
 
 
 def wave_commits(comp: Competition, agent: AgentState, tip: str = "HEAD") -> list[str]:
@@ -66,7 +65,7 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     comp._set(agent, "training", "; ".join(subjects))
     comp.guard.settle(agent, comp.wt(agent).head())
     outcomes = train_all(comp, agent, trainable, i)
-    if comp.stop.is_set() or any(o.crash == "interrupted" for o in outcomes.values()):
+    if comp.stop.is_set() or any(o.crash == CrashKind.INTERRUPTED for o in outcomes.values()):
         comp.guard.unsettle(agent)
         comp.note_interrupted(agent, "training", commits[-1])
         return  # a resume redoes the variants without a row
@@ -80,14 +79,14 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     finish_wave(comp, agent, commits, finals)
 
 
-def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[str, Row]]:
+def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[Status, Row]]:
     """Final rows of this turn's variants already in the agent's results.tsv (by short commit)."""
     history = read_or_none(Path(agent.worktree) / "results.tsv", comp.state.config.metric)
-    found: dict[str, tuple[str, Row]] = {}
+    found: dict[str, tuple[Status, Row]] = {}
     for e in history.experiments if history else ():
         if e.raw_status in FINAL:
-            row = Row(e.commit, e.value, e.memory_gb, e.raw_status, e.description)
-            found[e.commit] = e.raw_status, row
+            status = Status(e.raw_status)
+            found[e.commit] = status, Row(e.commit, e.value, e.memory_gb, status, e.description)
     return found
 
 
@@ -102,57 +101,47 @@ def describe(comp: Competition, agent: AgentState, commits: list[str], j: int, *
 
 
 def _rejection(comp: Competition, agent: AgentState, sha: str, description: str
-               ) -> tuple[str, Row] | None:  # fmt: skip
+               ) -> tuple[Status, Row] | None:  # fmt: skip
     """A crash row for a variant that changes a file outside ``--editable`` (never trained)."""
     row = comp.protected_row(agent, sha, description)
-    return None if row is None else ("crash", row)
+    return None if row is None else (Status.CRASH, row)
 
 
 def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
               ) -> dict[str, RunOutcome]:  # fmt: skip
-    """Train each commit in its own clean checkout, all at once (the executor queues for GPUs)."""
+    """Train every commit at once (the executor queues for GPUs), each in its own clean checkout
+    unless the executor ships the commit itself."""
     outcomes: dict[str, RunOutcome] = {}
-    errors: list[BaseException] = []
 
     def one(j: int, sha: str) -> None:
-        try:
-            label = f"{agent.name}-e{i}-v{j}"
-            with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
-                              label) as where:  # fmt: skip
-                run = comp.train(agent, sha, label, None, where=where)
-            outcomes[sha] = comp.screen(agent, sha, run)
-        except BaseException as exc:  # re-raised below, on the controller's thread
-            errors.append(exc)
+        label = f"{agent.name}-e{i}-v{j}"
+        with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
+                          label) as where:  # fmt: skip
+            run = comp.train(agent, sha, label, None, where=where)
+        outcomes[sha] = comp.screen(agent, sha, run)
 
-    threads = [threading.Thread(target=one, args=(j, sha), daemon=True)
-               for j, sha in enumerate(commits)]  # fmt: skip
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    parallel([partial(one, j, sha) for j, sha in enumerate(commits)])
     return outcomes
 
 
 def judge_variant(comp: Competition, agent: AgentState, sha: str, description: str,
-                  outcome: RunOutcome) -> tuple[str, Row]:  # fmt: skip
+                  outcome: RunOutcome) -> tuple[Status, Row]:  # fmt: skip
     """Judge one trained variant against the agent's results so far."""
     where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
     if outcome.value is None:
         crash = f"{description} [crash: {outcome.crash}: {outcome.detail}]"[:300]
-        final = "crash", Row(comp.short(sha), None, None, "crash", crash, **where)
+        final = Status.CRASH, Row(comp.short(sha), None, None, Status.CRASH, crash, **where)
     else:
         results = Path(agent.worktree) / "results.tsv"
         cand = RunInput(outcome.value, outcome.memory_gb, comp.short(sha), description)
         verdict = judge(read_results(results, metric=comp.state.config.metric), cand).verdict
-        status = "discard" if verdict == RETEST else status_of(verdict)  # no re-runs in a wave
+        status = Status.DISCARD if verdict == RETEST else status_of(verdict)  # no re-runs in a wave
         final = status, Row(comp.short(sha), outcome.value, outcome.memory_gb, status,
                             description, **where)  # fmt: skip
     return final
 
 
-def conclude(comp: Competition, agent: AgentState, final: tuple[str, Row]) -> None:
+def conclude(comp: Competition, agent: AgentState, final: tuple[Status, Row]) -> None:
     """Write one variant's row (once, to the agent's results and the pooled file) and say it."""
     status, row = final
     comp.record(agent, row)
@@ -161,18 +150,18 @@ def conclude(comp: Competition, agent: AgentState, final: tuple[str, Row]) -> No
 
 
 def finish_wave(comp: Competition, agent: AgentState, commits: list[str],
-                finals: list[tuple[str, Row]]) -> None:  # fmt: skip
+                finals: list[tuple[Status, Row]]) -> None:  # fmt: skip
     """Move the branch to the last kept variant (or the start), count the rows, go idle."""
     comp.guard.unsettle(agent)
     kept = [(sha, row) for sha, (status, row) in zip(commits, finals, strict=True)
-            if status == "keep" and row.value is not None]  # fmt: skip
+            if status == Status.KEEP and row.value is not None]  # fmt: skip
     sign = 1.0 if comp.higher_is_better() else -1.0
     kept.sort(key=lambda pair: sign * float(pair[1].value or 0.0))  # the best kept one last
     comp.move(agent, kept[-1][0] if kept else agent.exp_start)
     with comp.lock:
         agent.done += 1
         agent.total += len(finals)
-        agent.crashes += sum(status == "crash" for status, _ in finals)
+        agent.crashes += sum(status == Status.CRASH for status, _ in finals)
         agent.keeps += len(kept)
         if kept:
             agent.best_value, agent.best_sha = kept[-1][1].value, kept[-1][0]
@@ -180,5 +169,5 @@ def finish_wave(comp: Competition, agent: AgentState, commits: list[str],
         agent.attempt += 1
         agent.status, agent.current = "idle", ""
     comp.save()
-    comp.events.append("experiment_done", agent=agent.name,
-                       status="keep" if kept else "discard", variants=len(finals))  # fmt: skip
+    status = Status.KEEP if kept else Status.DISCARD
+    comp.events.append("experiment_done", agent=agent.name, status=status, variants=len(finals))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.vocabulary import NextAction, Reason, WarningCode
 from autolab_shared.files.appendrow import append_row
 from autolab_shared.files.gitinfo import head_commit
 from autolab_shared.parsing.replicates import latest_description
@@ -44,8 +45,8 @@ def cut_retest(judgement: Judgement, run: RunLog) -> Judgement:
     assessment = replace(
         judgement.assessment,
         verdict=RETEST,
-        reasons=("runlog_cut",),
-        next_action="rerun_candidate",
+        reasons=(Reason.RUNLOG_CUT,),
+        next_action=NextAction.RERUN_CANDIDATE,
     )
     return replace(judgement, assessment=assessment)
 
@@ -63,7 +64,7 @@ def append_verdict(
             "no --commit and no git commit found (not in a git repository?): the row's commit"
             " is 'unknown'; pass --commit HASH (e.g. --commit $(git rev-parse --short HEAD))"
         )
-        notes.append(ParseWarning(path, None, "commit_unknown", reason))
+        notes.append(ParseWarning(path, None, WarningCode.COMMIT_UNKNOWN, reason))
     row = verdict_row(judgement, metric)
     if judgement.verdict != CRASH and run.value is not None:
         row[metric] = format_measured(run.value)

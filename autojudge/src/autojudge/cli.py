@@ -18,6 +18,7 @@ from autolab_shared.cli.output import warn_line
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import AutolabError
 from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.files.inputs import load_history, load_runlog
 from autolab_shared.parsing.inputkind import swapped_inputs
 
@@ -244,7 +245,7 @@ def _extras_after(
             raise
         why = str(exc) if isinstance(exc, AutolabError) else repr(exc)
         reason = f"the row was appended, but the charts/report were not written: {why}"
-        notes.append(ParseWarning(results, None, "extras_failed", reason))
+        notes.append(ParseWarning(results, None, WarningCode.EXTRAS_FAILED, reason))
 
 
 def main() -> None:

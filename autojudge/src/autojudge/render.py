@@ -9,29 +9,29 @@ from typing import Any
 from autolab_shared.cli.output import envelope, print_lines, write_json, write_lines
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.vocabulary import Reason, Status, Verdict
 from autolab_shared.stats.decision import Assessment
 from autolab_shared.stats.judge import Judgement
 from autolab_shared.stats.noise import NoiseFloor
 
 from . import __version__
 
-REASONS = {
-    "expected_gain": "likely better than the incumbent (P(better) >= 0.55)",
-    "no_expected_gain": "not likely enough to be better than the incumbent (P(better) < 0.55,"
+REASONS: dict[str, str] = {
+    Reason.EXPECTED_GAIN: "likely better than the incumbent (P(better) >= 0.55)",
+    Reason.NO_EXPECTED_GAIN: "not likely enough to be better than the incumbent (P(better) < 0.55,"
     " or no re-run affordable)",
-    "evsi": "delta within noise -> not enough signal",
-    "within_noise": "within the noise floor of the incumbent: re-run it before deciding",
-    "calibrate": "too few replicates for a trusted noise floor: re-run this commit once"
+    Reason.WITHIN_NOISE: "within the noise floor of the incumbent: re-run it before deciding",
+    Reason.CALIBRATE: "too few replicates for a trusted noise floor: re-run this commit once"
     " (a keep stands; the re-run measures the noise)",
-    "memory": "over the --max-memory-gb budget",
-    "memory_penalty": "memory decides: the gain does not clearly pay for the memory growth",
-    "non_inferior": "a simplification that is not worse (non-inferiority)",
-    "baseline": "the baseline: nothing to compare with yet",
-    "runlog_cut": "run.log's last summary is cut mid-line; an earlier complete one was judged:"
+    Reason.MEMORY: "over the --max-memory-gb budget",
+    Reason.MEMORY_PENALTY: "memory decides: the gain does not clearly pay for the memory growth",
+    Reason.NON_INFERIOR: "a simplification that is not worse (non-inferiority)",
+    Reason.BASELINE: "the baseline: nothing to compare with yet",
+    Reason.RUNLOG_CUT: "run.log's last summary is cut mid-line; an earlier complete one was judged:"
     " re-run it",
 }
-STYLE = {"STRONG_KEEP": "bold green", "KEEP": "green", "MARGINAL": "yellow", "RETEST": "yellow",
-         "DISCARD": "red", "CRASH": "bold red"}  # fmt: skip
+STYLE = {Verdict.STRONG_KEEP: "bold green", Verdict.KEEP: "green", Verdict.MARGINAL: "yellow",
+         Verdict.RETEST: "yellow", Verdict.DISCARD: "red", Verdict.CRASH: "bold red"}  # fmt: skip
 
 
 def _num(value: float | None, digits: int = 4, sign: bool = False) -> str:
@@ -113,7 +113,8 @@ def verdict_lines(j: Judgement) -> list[str]:
     if j.pareto is not None:
         above = f" (dominated by {', '.join(j.dominated_by[:3])})" if j.dominated_by else ""
         lines.append(f"  pareto status: {j.pareto}{above}")
-    quiet = {"expected_gain"} | ({"no_expected_gain"} if "memory_penalty" in a.reasons else set())
+    penalty = Reason.MEMORY_PENALTY in a.reasons
+    quiet = {Reason.EXPECTED_GAIN} | ({Reason.NO_EXPECTED_GAIN} if penalty else set())
     lines.extend(f"  {REASONS.get(r, r)}" for r in a.reasons if r in REASONS and r not in quiet)
     lines.extend(_evidence(j))
     lines.extend(f"  warning: {w}" for w in j.warnings)
@@ -165,7 +166,7 @@ def _evidence(j: Judgement) -> list[str]:
 def quiet_line(j: Judgement) -> str:
     """One line: verdict, confidence, value, delta and noise floor."""
     a = j.assessment
-    value = "crash" if j.value is None else f"{j.value:.6f}"
+    value = Status.CRASH if j.value is None else f"{j.value:.6f}"
     return (f"{a.verdict} {_confidence(a)} {j.metric} {value} delta {_num(j.delta, sign=True)}"
             f" ±{_num(j.noise_metric)} ({j.commit or '-'})")  # fmt: skip
 
@@ -182,7 +183,7 @@ def verdict_data(j: Judgement) -> dict[str, Any]:
         "experiment": j.name, "commit": j.commit, "description": j.description,
         "metric": j.metric, "direction": j.direction, "verdict": a.verdict,
         "confidence": _finite(a.p_improve), "p_improve": _finite(a.p_improve),
-        "expected_gain": _finite(a.expected_gain), "ci90": list(a.ci90), "z": _finite(a.z),
+        Reason.EXPECTED_GAIN: _finite(a.expected_gain), "ci90": list(a.ci90), "z": _finite(a.z),
         "value": j.value, "delta": j.delta, "delta_raw_best": raw_delta(j), "n_runs": j.runs,
         "memory_gb": j.memory_gb, "memory_growth": a.memory_growth,
         "required_gain": a.required_gain, "p_required": _finite(a.p_required),

@@ -8,6 +8,7 @@ from typing import Any
 
 from autolab_shared.cli.output import envelope, print_lines, write_json, write_out
 from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.vocabulary import NightVerdict, Verdict, WarningCode
 from autolab_shared.parsing.commits import is_commit_hash
 from autolab_shared.parsing.metrics import MAX
 from autolab_shared.parsing.results import History
@@ -19,7 +20,7 @@ from .render import noise_source
 
 NIGHT = {0: "REAL IMPROVEMENT", 1: "NO REAL IMPROVEMENT", 2: "NOT ENOUGH SIGNAL"}
 SPARK_WIDTH = 60
-NIGHT_WORD = {0: "improvement", 1: "no_improvement", 2: "not_enough_signal"}
+NIGHT_WORD = {int(v.exit_code): v for v in NightVerdict}
 
 
 def _name(row: AuditRow) -> str:
@@ -31,9 +32,9 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     first = row.config.first
     tag = f"{first.commit or '-'} {first.description}".strip()
     if not row.config.valued:
-        return [f"{_name(row)}: CRASH  [{tag}]"]
+        return [f"{_name(row)}: {Verdict.CRASH}  [{tag}]"]
     if a is None:
-        return [f"{_name(row)}: BASELINE  [{tag}]"]
+        return [f"{_name(row)}: {Verdict.BASELINE}  [{tag}]"]
     conf = f"{a.p_improve:.2f}" if math.isfinite(a.p_improve) else "n/a"
     label = "kept" if row.kept else "not kept"
     at = audit.scale.to_x(first.value) if first.value is not None else 0.0
@@ -57,7 +58,9 @@ def audit_lines(audit: Audit, history: History) -> list[str]:
     lines = [f"Audit of {history.path}: {len(history.experiments)} experiments,"
              f" {len(keeps)} keeps after the baseline ({history.metric})",
              spark_line(history)]  # fmt: skip
-    lines += [f"  note: {w.reason}" for w in history.warnings if w.code == "commit_reused"]
+    lines += [
+        f"  note: {w.reason}" for w in history.warnings if w.code == WarningCode.COMMIT_REUSED
+    ]
     for row in audit.rows:
         lines.extend(_row_lines(row, history, audit))
     lines.append("")

@@ -14,6 +14,7 @@ from html import escape
 from importlib.resources import files
 from string import Template
 
+from autolab_shared.core.vocabulary import Verdict
 from autolab_shared.parsing.metrics import MAX
 from autolab_shared.parsing.results import Experiment, History
 from autolab_shared.report.leaderboard import LeaderRow
@@ -123,7 +124,7 @@ def _audit_cells(row: AuditRow, audit: Audit) -> tuple[str, list[Cell]]:
     first, a = row.config.first, row.assessment
     values = [e.value for e in row.config.valued if e.value is not None]
     mean = sum(values) / len(values) if values else None
-    verdict = a.verdict if a is not None else "BASELINE"
+    verdict = a.verdict if a is not None else Verdict.BASELINE
     conf = _num(a.p_improve, ".2f") if a is not None else "–"
     survives = [("yes" if ok else "no") if a is not None else "–"
                 for ok in (row.survives_bh, row.survives_eb)]  # fmt: skip

@@ -7,15 +7,16 @@ from typing import Any
 
 from autolab_shared.cli.output import envelope, print_lines, write_json, write_lines, write_out
 from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
 from autolab_shared.steering.steer import CategoryRow, SteerReport
 
 from . import __version__
 
 REGIME_WORDS = {
-    "progressing": "progressing: keep going in the current direction",
-    "stuck": "stuck: change direction",
-    "inconclusive": "inconclusive: re-run before steering",
+    Regime.PROGRESSING: "progressing: keep going in the current direction",
+    Regime.STUCK: "stuck: change direction",
+    Regime.INCONCLUSIVE: "inconclusive: re-run before steering",
 }
 
 

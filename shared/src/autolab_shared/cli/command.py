@@ -28,6 +28,7 @@ from autolab_shared.cli.safetext import safe_line, visible
 from autolab_shared.cli.streams import prepare_streams
 from autolab_shared.core.errors import AutolabError, InputError, UsageProblem
 from autolab_shared.core.exitcodes import ExitCode, exit_code_table
+from autolab_shared.core.vocabulary import ErrorCode
 
 DEBUG_ENV = "AUTOLAB_DEBUG"
 
@@ -41,7 +42,11 @@ _reported: list[dict[str, Any]] = []  # this run's errors, for the JSON envelope
 
 
 def fail_line(
-    prog: str, message: str, code: str = "error", path: str | None = None, line: int | None = None
+    prog: str,
+    message: str,
+    code: ErrorCode = ErrorCode.ERROR,
+    path: str | None = None,
+    line: int | None = None,
 ) -> None:
     """``prog: error: message`` on stderr, terminal-safe; kept for the --format json envelope."""
     _reported.append(error_entry(code, message, path, line))
@@ -80,7 +85,7 @@ def _error_envelope(prog: str, command: str, code: ExitCode) -> None:
     """The JSON envelope of a run that ended in an error, unless one was already written."""
     if json_written():
         return
-    errors = _reported or [error_entry("error", f"exit {int(code)}")]
+    errors = _reported or [error_entry(ErrorCode.ERROR, f"exit {int(code)}")]
     doc = envelope(tool=prog, tool_version=version_of(prog), command=command,
                    exit_code=code, errors=errors)  # fmt: skip
     write_json(doc)
@@ -140,7 +145,7 @@ class _ExitCodeMixin:
         except UsageProblem as exc:  # exit 4, like click's own usage errors
             raise click.UsageError(str(exc), ctx=ctx) from None
         except AutolabError as exc:
-            code = "input_error" if isinstance(exc, InputError) else "error"
+            code = ErrorCode.INPUT_ERROR if isinstance(exc, InputError) else ErrorCode.ERROR
             fail_line(ctx.find_root().info_name or "autolab", str(exc), code,
                       getattr(exc, "path", None), getattr(exc, "line", None))  # fmt: skip
             return ExitCode.INPUT_ERROR
@@ -179,10 +184,18 @@ class _ExitCodeMixin:
                 flush_stdout()
                 raise
             shells = "bash_source, zsh_source or fish_source"
-            fail_line(prog_name, f"unknown shell completion instruction (use {shells})")
+            fail_line(
+                prog_name,
+                f"unknown shell completion instruction (use {shells})",
+                ErrorCode.USAGE_ERROR,
+            )
             raise SystemExit(int(ExitCode.USAGE_ERROR)) from None
         except KeyError as exc:  # bash_complete without COMP_WORDS / COMP_CWORD
-            fail_line(prog_name, f"shell completion needs {exc.args[0]} in the environment")
+            fail_line(
+                prog_name,
+                f"shell completion needs {exc.args[0]} in the environment",
+                ErrorCode.USAGE_ERROR,
+            )
             raise SystemExit(int(ExitCode.USAGE_ERROR)) from None
 
 
@@ -203,18 +216,18 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
         rv = call()
     except click.UsageError as exc:
         hint = f" (try '{prog} --help')"
-        fail_line(prog, exc.format_message() + hint, "usage_error")
+        fail_line(prog, exc.format_message() + hint, ErrorCode.USAGE_ERROR)
         return ExitCode.USAGE_ERROR
     except click.ClickException as exc:
-        fail_line(prog, exc.format_message(), "input_error")
+        fail_line(prog, exc.format_message(), ErrorCode.INPUT_ERROR)
         return ExitCode.INPUT_ERROR
     except click.exceptions.Exit as exc:  # --help, --version
         return _as_exit_code(exc.exit_code)
     except click.Abort:
-        fail_line(prog, "interrupted", "interrupted")
+        fail_line(prog, "interrupted", ErrorCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
-        fail_line(prog, "interrupted", "interrupted")
+        fail_line(prog, "interrupted", ErrorCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         silence(sys.stdout)
@@ -223,7 +236,7 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
         if os.environ.get(DEBUG_ENV):
             raise
         fail_line(prog, f"internal error: {exc!r} (set {DEBUG_ENV}=1 for a traceback)",
-                  "internal_error")  # fmt: skip
+                  ErrorCode.INTERNAL_ERROR)  # fmt: skip
         return ExitCode.INPUT_ERROR
     return _as_exit_code(rv)
 

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from autolab_shared.cli.safetext import json_safe, safe_line, safe_text, visible
 from autolab_shared.cli.streams import unicode_capable
 from autolab_shared.core.errors import OutputError
+from autolab_shared.core.vocabulary import ErrorCode
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -212,7 +213,7 @@ def envelope(
 
 
 def error_entry(
-    code: str, message: str, path: str | None = None, line: int | None = None
+    code: ErrorCode, message: str, path: str | None = None, line: int | None = None
 ) -> dict[str, Any]:
     """One item of the envelope's ``errors`` list."""
     return {"code": code, "message": message, "path": path, "line": line}

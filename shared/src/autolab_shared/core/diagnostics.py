@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autolab_shared.core.vocabulary import WarningCode
+
 
 @dataclass(frozen=True)
 class ParseWarning:
@@ -11,7 +13,7 @@ class ParseWarning:
 
     path: str
     line: int | None
-    code: str
+    code: WarningCode
     reason: str
 
     def __str__(self) -> str:

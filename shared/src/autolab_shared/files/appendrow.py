@@ -28,12 +28,14 @@ import contextlib
 import errno
 import os
 import re
-import sys
 import time
 from collections.abc import Mapping, Sequence
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.filelock import wait_lock
+from autolab_shared.core.vocabulary import WarningCode
+from autolab_shared.files.outputpaths import irregular_kind
 from autolab_shared.parsing.cellvalues import is_number
 from autolab_shared.parsing.columns import (
     COMMIT_NAMES,
@@ -46,27 +48,6 @@ from autolab_shared.parsing.columns import (
 from autolab_shared.parsing.crashes import clip
 from autolab_shared.parsing.metrics import direction_for, is_metric_candidate, is_validation_metric
 from autolab_shared.parsing.textio import MAX_INPUT_BYTES, decode, describe_size, file_kind, pread
-
-if sys.platform == "win32":  # pragma: no cover - best effort; autolab is tested on POSIX
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
 
 _BREAKS = re.compile("[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _LINE = re.compile(r"([^\r\n]*)(\r\n|\n|\r|$)")
@@ -83,6 +64,30 @@ _MEMORY = "memory"
 def sanitise(value: str) -> str:
     """A cell value on one line: tabs, newlines, CRs (and other line breaks) become spaces."""
     return _BREAKS.sub(" ", value)
+
+
+def format_value(value: float | None) -> str:
+    """A metric cell as autoresearch writes it: six decimals, a crash as ``0.000000``."""
+    return f"{value or 0.0:.6f}"
+
+
+def row_cells(
+    commit: str,
+    metric: str,
+    value: float | None,
+    memory_gb: float | None,
+    status: str,
+    description: str,
+) -> dict[str, str]:
+    """The cells of one results row keyed by column name (a crash as ``0.000000`` / ``0.0``):
+    the one place a row's values are written out."""
+    return {
+        "commit": commit,
+        metric: format_value(value),
+        "memory_gb": f"{memory_gb or 0.0:.1f}",
+        "status": status,
+        "description": sanitise(description),
+    }
 
 
 def format_row(
@@ -188,7 +193,7 @@ def append_row(
         os.close(fd)  # closing the descriptor releases the lock
     if torn is not None and warnings is not None:
         reason = clip(f"the last line had no line end (a writer cut off?); kept as is: {torn}")
-        warnings.append(ParseWarning(name, None, "torn_line", reason))
+        warnings.append(ParseWarning(name, None, WarningCode.TORN_LINE, reason))
     return row
 
 
@@ -221,12 +226,7 @@ def _create_whole(name: str, content: bytes) -> bool:
 
 def _open(name: str) -> int:
     """A read-write, append-only descriptor of the regular file ``name`` (created if missing)."""
-    try:
-        existing = file_kind(os.stat(name).st_mode)
-    except FileNotFoundError:
-        existing = None
-    except OSError as exc:
-        raise InputError(name, f"cannot open: {exc.strerror or exc}") from None
+    existing = irregular_kind(name, "cannot open")
     if existing is not None:
         raise InputError(name, f"is {existing}, not a regular file; no row appended")
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
@@ -245,20 +245,12 @@ def _open(name: str) -> int:
 
 def _lock(fd: int, name: str, timeout: float) -> None:
     """Take the exclusive lock on ``fd``, polling until ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    delay = 0.001
-    while not _acquire(fd, name):
-        if time.monotonic() >= deadline:
-            raise InputError(name, f"could not lock it within {timeout:g} s (another writer)")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-
-
-def _acquire(fd: int, name: str) -> bool:
     try:
-        return _try_lock(fd)
+        taken = wait_lock(fd, timeout)
     except OSError as exc:
         raise InputError(name, f"could not lock it: {exc.strerror or exc}") from None
+    if not taken:
+        raise InputError(name, f"could not lock it within {timeout:g} s (another writer)")
 
 
 def _read_all(fd: int, name: str, size: int) -> bytes:

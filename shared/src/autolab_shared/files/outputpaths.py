@@ -60,15 +60,21 @@ def check_outputs(
             _writable(opt, path)
 
 
+def irregular_kind(path: str, doing: str) -> str | None:
+    """What stands at ``path`` when it is not a regular file (``a directory``, ...); None for a
+    regular file or nothing; InputError ``doing: reason`` when it cannot be looked at."""
+    try:
+        return file_kind(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(path, f"{doing}: {exc.strerror or exc}") from None
+
+
 def _writable(opt: str, path: str) -> None:
     """InputError unless ``path`` can be created or replaced."""
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        kind = file_kind(os.stat(path).st_mode)
-    except FileNotFoundError:
-        kind = None
-    except OSError as exc:
-        raise InputError(path, f"cannot write {opt}: {exc.strerror or exc}") from None
+    kind = irregular_kind(path, f"cannot write {opt}")
     if kind is not None:
         raise InputError(path, f"cannot write {opt}: it is {kind}, not a regular file")
     if not os.path.isdir(folder):

@@ -23,7 +23,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-CRASH_KINDS = ("oom", "nan", "timeout", "traceback", "empty")
+from autolab_shared.core.vocabulary import CrashKind
+
+# the classes a run.log can show (CrashKind also holds autoevolve's)
+CRASH_KINDS = (
+    CrashKind.OOM,
+    CrashKind.NAN,
+    CrashKind.TIMEOUT,
+    CrashKind.TRACEBACK,
+    CrashKind.EMPTY,
+)
 DETAIL_MAX = 240
 TAIL_LINES = 10
 
@@ -35,7 +44,7 @@ Segment = tuple[int, str]
 class CrashInfo:
     """Why a run failed: kind (one of CRASH_KINDS), a one-line detail and the evidence line."""
 
-    kind: str
+    kind: CrashKind
     detail: str
     line: int | None
 
@@ -81,7 +90,9 @@ def last_step(segments: Sequence[Segment]) -> tuple[int | None, int | None]:
 def classify(segments: Sequence[Segment], text: str) -> CrashInfo:
     """Classify a log that has no summary (see the module docstring for the rules)."""
     if not text.strip():
-        return CrashInfo("empty", "empty log" if not text else "log has only whitespace", None)
+        return CrashInfo(
+            CrashKind.EMPTY, "empty log" if not text else "log has only whitespace", None
+        )
     for finder in (_find_oom, _find_nan, _find_traceback, _find_command, _find_killed):
         found = finder(segments)
         if found is not None:
@@ -89,9 +100,9 @@ def classify(segments: Sequence[Segment], text: str) -> CrashInfo:
     step, step_line = last_step(segments)
     if step is not None:
         cut = "" if text.endswith("\n") else " (no final newline)"
-        return CrashInfo("timeout", f"log cut off after step {step}{cut}", step_line)
+        return CrashInfo(CrashKind.TIMEOUT, f"log cut off after step {step}{cut}", step_line)
     number, last = _last_text(segments)
-    return CrashInfo("timeout", clip(f"no summary; log ends at: {last}"), number)
+    return CrashInfo(CrashKind.TIMEOUT, clip(f"no summary; log ends at: {last}"), number)
 
 
 def _last_text(segments: Sequence[Segment]) -> Segment:
@@ -120,7 +131,7 @@ def _find_oom(segments: Sequence[Segment]) -> CrashInfo | None:
         return None
     exceptions = [(n, t) for n, t in hits if _EXCEPTION.match(t)]
     number, text = (exceptions or hits)[-1]
-    return CrashInfo("oom", clip(text), number)
+    return CrashInfo(CrashKind.OOM, clip(text), number)
 
 
 def _find_nan(segments: Sequence[Segment]) -> CrashInfo | None:
@@ -132,11 +143,13 @@ def _find_nan(segments: Sequence[Segment]) -> CrashInfo | None:
         step = step if found is None else found
         if _FAIL.search(text):
             after = f" after step {step}" if step is not None else ""
-            return CrashInfo("nan", f"train.py printed FAIL (loss NaN or above 100){after}", number)
+            return CrashInfo(
+                CrashKind.NAN, f"train.py printed FAIL (loss NaN or above 100){after}", number
+            )
         match = _NAN_LOSS.search(text) if first_nan is None else None
         if match is not None:
             at = f" at step {step}" if step is not None else ""
-            first_nan = CrashInfo("nan", clip(match.group(0) + at), number)
+            first_nan = CrashInfo(CrashKind.NAN, clip(match.group(0) + at), number)
     return first_nan
 
 
@@ -153,16 +166,19 @@ def _find_traceback(segments: Sequence[Segment]) -> CrashInfo | None:
         text = _RANK.sub("", raw, count=1)  # torchrun prefixes every line with "[rank0]: "
         if not text.strip() or text[:1].isspace():
             continue
-        kind = "timeout" if text.strip().startswith("KeyboardInterrupt") else "traceback"
+        interrupted = text.strip().startswith("KeyboardInterrupt")
+        kind = CrashKind.TIMEOUT if interrupted else CrashKind.TRACEBACK
         return CrashInfo(kind, clip(text), number)
-    return CrashInfo("traceback", "traceback cut off before its exception line", segments[start][0])
+    return CrashInfo(
+        CrashKind.TRACEBACK, "traceback cut off before its exception line", segments[start][0]
+    )
 
 
 def _find_command(segments: Sequence[Segment]) -> CrashInfo | None:
     """A shell or runtime failure line near the end of the log."""
     for number, text in reversed(_tail(segments)):
         if _COMMAND.search(text) or _EXCEPTION.match(text):
-            return CrashInfo("traceback", clip(text), number)
+            return CrashInfo(CrashKind.TRACEBACK, clip(text), number)
     return None
 
 
@@ -170,5 +186,5 @@ def _find_killed(segments: Sequence[Segment]) -> CrashInfo | None:
     """A kill or time-limit message near the end of the log."""
     for number, text in reversed(_tail(segments)):
         if _KILLED.search(text):
-            return CrashInfo("timeout", clip(text), number)
+            return CrashInfo(CrashKind.TIMEOUT, clip(text), number)
     return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.parsing.cellvalues import parse_cell
 from autolab_shared.parsing.columns import (
     DIRECTION_NAMES,
@@ -60,10 +61,10 @@ def choose_metric_column(found: Scan, wanted: str | None, path: str) -> MetricCh
                 f"the metric column '{name}' is not in this header; its rows are read from "
                 f"'{schema.names[column]}', this header's metric on the same scale"
             )
-            notes.append(ParseWarning(path, schema.line, "metric_renamed", reason))
+            notes.append(ParseWarning(path, schema.line, WarningCode.METRIC_RENAMED, reason))
         else:
             reason = f"the metric column '{name}' is not in this header; its rows have no value"
-            notes.append(ParseWarning(path, schema.line, "metric_missing", reason))
+            notes.append(ParseWarning(path, schema.line, WarningCode.METRIC_MISSING, reason))
     index = tuple(located)
     notes.extend(_no_numbers(found, home, index[home], name, path))
     return MetricChoice(name, home, index, tuple(notes))
@@ -172,7 +173,7 @@ def _no_numbers(
     if any(parse_cell(record.cells[index]).value is not None for record in records):
         return []
     reason = f"the metric column '{name}' holds no numbers; every row counts as a crash"
-    return [ParseWarning(path, None, "no_numeric_metric", reason)]
+    return [ParseWarning(path, None, WarningCode.NO_NUMERIC_METRIC, reason)]
 
 
 def resolve_direction(
@@ -209,11 +210,11 @@ def resolve_direction(
             f"'{lookup}' is taken as {_word(known)} by its name, but the keep rows mostly get "
             f"{'lower' if trend == MIN else 'higher'}; give the direction if that is wrong"
         )
-        return known, "known", [ParseWarning(path, None, "direction_conflict", reason)]
+        return known, "known", [ParseWarning(path, None, WarningCode.DIRECTION_CONFLICT, reason)]
     guess = trend or MIN
     why = "from the keep rows' trend" if trend else "by default"
     reason = f"direction of '{choice.name}' unknown; guessed {_word(guess)} {why}"
-    return guess, "guessed", [ParseWarning(path, None, "direction_guessed", reason)]
+    return guess, "guessed", [ParseWarning(path, None, WarningCode.DIRECTION_GUESSED, reason)]
 
 
 def _declared(found: Scan, choice: MetricChoice) -> str | None:

@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.vocabulary import Status, WarningCode
 from autolab_shared.parsing.cellvalues import BAD, LENIENT, PERCENT, parse_cell
 from autolab_shared.parsing.columns import Schema, normalise_name
 from autolab_shared.parsing.commits import is_commit_hash
@@ -105,7 +106,7 @@ class Experiment:
     commit: str
     value: float | None
     memory_gb: float | None
-    status: str
+    status: Status
     raw_status: str
     description: str
     extra: tuple[tuple[str, str], ...]
@@ -143,7 +144,7 @@ class History:
     def __len__(self) -> int:
         return len(self.experiments)
 
-    def _with(self, status: str) -> tuple[Experiment, ...]:
+    def _with(self, status: Status) -> tuple[Experiment, ...]:
         return tuple(e for e in self.experiments if e.status == status)
 
     def keeps(self) -> tuple[Experiment, ...]:
@@ -236,7 +237,7 @@ def _reuse_warning(experiments: tuple[Experiment, ...], path: str) -> list[Parse
         f"commit {sha} is logged for {changes} different changes{more}; rows that share a "
         "commit but not a description are read as separate experiments, not replicates"
     )
-    return [ParseWarning(path, line, "commit_reused", reason)]
+    return [ParseWarning(path, line, WarningCode.COMMIT_REUSED, reason)]
 
 
 def _decode(data: str | bytes, path: str) -> tuple[str, list[ParseWarning]]:
@@ -244,7 +245,7 @@ def _decode(data: str | bytes, path: str) -> tuple[str, list[ParseWarning]]:
         decoded = decode(data, path)
         return decoded.text, list(decoded.warnings)
     if data.startswith("\ufeff"):
-        return data[1:], [ParseWarning(path, None, "bom", "byte-order mark removed")]
+        return data[1:], [ParseWarning(path, None, WarningCode.BOM, "byte-order mark removed")]
     return data, []
 
 
@@ -261,10 +262,10 @@ class _RowReader:
         self.layouts = [
             _Layout.of(schema, choice.index[k]) for k, schema in enumerate(found.schemas)
         ]
-        self.statuses: dict[str, str] = {}  # raw status -> normalised (repeats a lot)
+        self.statuses: dict[str, Status] = {}  # raw status -> normalised (repeats a lot)
         self.memories: dict[str, float | None] = {}  # memory cell -> number
 
-    def warn(self, line: int | None, code: str, reason: str) -> None:
+    def warn(self, line: int | None, code: WarningCode, reason: str) -> None:
         self.warnings.append(ParseWarning(self.path, line, code, reason))
 
     def read(self, index: int, record: Record) -> Experiment:
@@ -276,7 +277,7 @@ class _RowReader:
         if value == 0.0 and memory == 0.0 and status != CRASH:
             self.warn(
                 record.line,
-                "zero_metric",
+                WarningCode.ZERO_METRIC,
                 f"{self.choice.name} and memory are both 0 (the crash convention) under status "
                 f"'{raw_status}'; the value is ignored",
             )
@@ -304,7 +305,7 @@ class _RowReader:
             self.memories[cell] = parse_cell(cell).value
         return self.memories[cell]
 
-    def _status(self, record: Record, column: int | None, raw_status: str) -> str:
+    def _status(self, record: Record, column: int | None, raw_status: str) -> Status:
         if column is None:
             return UNKNOWN
         status = self.statuses.get(raw_status)
@@ -315,8 +316,8 @@ class _RowReader:
         return status
 
     def _value(
-        self, record: Record, metric: int | None, status: str, raw_status: str
-    ) -> tuple[float | None, str]:
+        self, record: Record, metric: int | None, status: Status, raw_status: str
+    ) -> tuple[float | None, Status]:
         if metric is None:
             return None, status
         cell = record.cells[metric]
@@ -324,11 +325,13 @@ class _RowReader:
         name = self.choice.name
         if parsed.value is None:
             if parsed.kind == BAD:
-                self.warn(record.line, "bad_value", f"{name} '{_clip(cell)}' is not a number")
+                self.warn(
+                    record.line, WarningCode.BAD_VALUE, f"{name} '{_clip(cell)}' is not a number"
+                )
             if status == KEEP:
                 self.warn(
                     record.line,
-                    "crash_inferred",
+                    WarningCode.CRASH_INFERRED,
                     f"status '{raw_status}' but no {name} value; counted as a crash",
                 )
             return None, CRASH
@@ -337,7 +340,9 @@ class _RowReader:
         if parsed.kind == PERCENT and self.percent_line is None:
             self.percent_line = record.line
         elif parsed.kind == LENIENT:
-            self.warn(record.line, "lenient_value", f"{name} '{cell}' read as {parsed.value:g}")
+            self.warn(
+                record.line, WarningCode.LENIENT_VALUE, f"{name} '{cell}' read as {parsed.value:g}"
+            )
         return parsed.value, status
 
     def finish(self) -> list[ParseWarning]:
@@ -346,13 +351,13 @@ class _RowReader:
             word = f"status '{raw}'" if raw else "an empty status cell"
             self.warn(
                 lines[0],
-                "unknown_status",
+                WarningCode.UNKNOWN_STATUS,
                 f"{word} not recognised ({len(lines)} row(s)); read as unknown",
             )
         if self.percent_line is not None:
             self.warn(
                 self.percent_line,
-                "percent",
+                WarningCode.PERCENT,
                 f"{self.choice.name} values are written as percentages; the % sign was dropped",
             )
         self._file_notes()
@@ -362,13 +367,13 @@ class _RowReader:
         found = self.found
         if not found.records:
             line = found.header_lines[0] if found.header_lines else None
-            self.warn(line, "header_only", "header only: the file has no data rows")
+            self.warn(line, WarningCode.HEADER_ONLY, "header only: the file has no data rows")
             return
         used = {record.schema for record in found.records}
         if any(found.schemas[k].status is None for k in used):
             self.warn(
                 None,
-                "no_status",
+                WarningCode.NO_STATUS,
                 "no status column (status, verdict, decision, outcome); statuses are unknown",
             )
 

@@ -42,6 +42,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeAlias
 
 from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.vocabulary import CrashKind, WarningCode
 from autolab_shared.parsing.crashes import (
     CRASH_KINDS,
     CrashInfo,
@@ -199,7 +200,7 @@ def tail_runlog(
         f" are read (from byte {tail.skipped}"
         + ("; line numbers count from there)" if tail.first_line == 1 else ")")
     )
-    note = ParseWarning(path, tail.first_line, "tail_only", reason)
+    note = ParseWarning(path, tail.first_line, WarningCode.TAIL_ONLY, reason)
     return replace(run, warnings=(note, *run.warnings))
 
 
@@ -224,7 +225,7 @@ def parse_runlog(
         crash = _judge(block, metric, key, time_budget, path, warnings)
     if cut is not None:
         reason = "no newline at the end of the file (cut off?)"
-        warnings.append(ParseWarning(path, cut, "no_final_newline", reason))
+        warnings.append(ParseWarning(path, cut, WarningCode.NO_FINAL_NEWLINE, reason))
     return RunLog(
         path=path,
         summary=MappingProxyType(block.values if block else {}),
@@ -250,7 +251,7 @@ def _text(data: str | bytes, path: str) -> tuple[str, list[ParseWarning]]:
     if "\x1b" in text:
         text, count = _ANSI.subn("", text)
         reason = f"removed {count} terminal escape sequence(s) (colours, cursor moves)"
-        warnings.append(ParseWarning(path, None, "ansi", reason))
+        warnings.append(ParseWarning(path, None, WarningCode.ANSI, reason))
     return text, warnings
 
 
@@ -280,17 +281,21 @@ def _dash_blocks(
     if not blocks:
         if seps:
             reason = "'---' is not followed by key: value lines, so there is no summary"
-            warnings.append(ParseWarning(path, segments[seps[-1]][0], "summary_empty", reason))
+            warnings.append(
+                ParseWarning(path, segments[seps[-1]][0], WarningCode.SUMMARY_EMPTY, reason)
+            )
         return []
     last, end = blocks[-1]
     rest = [s for s in segments[end:] if s[1].strip() and s[1].strip() != "---"]
     if any(step_of(text) is not None for _, text in rest):
         reason = "training progress follows this '---' block, so it is not the final summary"
-        warnings.append(ParseWarning(path, last.start, "summary_ignored", reason))
+        warnings.append(ParseWarning(path, last.start, WarningCode.SUMMARY_IGNORED, reason))
         return []
     if rest:
         reason = f"{len(rest)} line(s) after the summary ignored, from: {rest[0][1]}"
-        last.warnings.append(ParseWarning(path, rest[0][0], "summary_trailing", clip(reason)))
+        last.warnings.append(
+            ParseWarning(path, rest[0][0], WarningCode.SUMMARY_TRAILING, clip(reason))
+        )
     return [block for block, _ in blocks]
 
 
@@ -309,12 +314,12 @@ def _read_block(segments: Sequence[Segment], first: int, block: _Block, path: st
             return index
         if not raw:
             block.warnings.append(
-                ParseWarning(path, number, "summary_line", f"{key!r} has no value")
+                ParseWarning(path, number, WarningCode.SUMMARY_LINE, f"{key!r} has no value")
             )
             continue
         if key in block.values:
             reason = f"{key!r} appears again in the summary; the last value is used"
-            block.warnings.append(ParseWarning(path, number, "duplicate_key", reason))
+            block.warnings.append(ParseWarning(path, number, WarningCode.DUPLICATE_KEY, reason))
         block.values[key] = value
         block.lines[key] = number
     return len(segments)
@@ -332,7 +337,7 @@ def _inline_blocks(segments: Sequence[Segment], metric: str) -> list[_Block]:
         values = {key: parse_value(raw) for key, raw in pairs}
         stage = text.split()[0]
         reason = f"no '---' summary; using the inline key:value pairs of the {stage} line"
-        note = ParseWarning("", number, "inline_metric", clip(reason))
+        note = ParseWarning("", number, WarningCode.INLINE_METRIC, clip(reason))
         blocks.append(_Block(values, dict.fromkeys(values, number), number, [note], inline=True))
     return blocks
 
@@ -349,7 +354,7 @@ def _pick(
     if cut is not None and cut in block.lines.values():
         cut_keys = [k for k, line in block.lines.items() if line == cut]
         reason = clip(f"the log ends mid-line; {', '.join(cut_keys)} on the last line not used")
-        warnings.append(ParseWarning(path, cut, "cut_line", reason))
+        warnings.append(ParseWarning(path, cut, WarningCode.CUT_LINE, reason))
         if key in cut_keys:
             cut_line = cut
             earlier = [b for b in blocks[:-1] if find_alias(metric, b.values) is not None]
@@ -361,11 +366,11 @@ def _pick(
             return None, None, cut_line
     if len(blocks) > 1 and not block.inline:
         reason = f"{len(blocks)} summary blocks in the log; the one at line {block.start} counts"
-        warnings.append(ParseWarning(path, block.start, "summary_blocks", reason))
+        warnings.append(ParseWarning(path, block.start, WarningCode.SUMMARY_BLOCKS, reason))
     warnings.extend(replace(w, path=path) for w in block.warnings)
     if key is not None and key != metric:
         reason = f"the summary calls the metric {key!r}; read as {metric}"
-        warnings.append(ParseWarning(path, block.lines[key], "metric_alias", reason))
+        warnings.append(ParseWarning(path, block.lines[key], WarningCode.METRIC_ALIAS, reason))
     return block, key, cut_line
 
 
@@ -403,21 +408,25 @@ def _judge(
     if key is None or value is None:
         keys = ", ".join(list(block.values)[:12])
         reason = clip(f"the summary has no {metric} (keys: {keys})")
-        warnings.append(ParseWarning(path, block.start, "metric_missing", reason))
+        warnings.append(ParseWarning(path, block.start, WarningCode.METRIC_MISSING, reason))
     elif isinstance(value, str):
         reason = clip(f"{metric} is not a number: {value!r}")
-        warnings.append(ParseWarning(path, block.lines[key], "metric_not_numeric", reason))
+        warnings.append(
+            ParseWarning(path, block.lines[key], WarningCode.METRIC_NOT_NUMERIC, reason)
+        )
     elif not math.isfinite(value):
-        return CrashInfo("nan", f"{key} is {value} in the summary", block.lines[key])
+        return CrashInfo(CrashKind.NAN, f"{key} is {value} in the summary", block.lines[key])
     limit = TIMEOUT_FACTOR * time_budget
     training = _number(block.values.get("training_seconds"))
     if time_budget > 0 and training is not None and training > limit:
         detail = _over_budget("training_seconds", training, time_budget)
-        return CrashInfo("timeout", detail, block.lines["training_seconds"])
+        return CrashInfo(CrashKind.TIMEOUT, detail, block.lines["training_seconds"])
     total = _number(block.values.get("total_seconds"))
     if time_budget > 0 and total is not None and total > limit:
         reason = _over_budget("total_seconds", total, time_budget)
-        warnings.append(ParseWarning(path, block.lines["total_seconds"], "long_run", reason))
+        warnings.append(
+            ParseWarning(path, block.lines["total_seconds"], WarningCode.LONG_RUN, reason)
+        )
     return None
 
 

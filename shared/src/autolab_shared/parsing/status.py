@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-KEEP = "keep"
-DISCARD = "discard"
-CRASH = "crash"
-UNKNOWN = "unknown"
-STATUSES: tuple[str, ...] = (KEEP, DISCARD, CRASH, UNKNOWN)
+from autolab_shared.core.vocabulary import Status
+
+KEEP, DISCARD, CRASH, UNKNOWN = Status.KEEP, Status.DISCARD, Status.CRASH, Status.UNKNOWN
+STATUSES: tuple[Status, ...] = (KEEP, DISCARD, CRASH, UNKNOWN)  # what a status cell reads as
 
 # Every word decided on purpose; UNKNOWN entries are listed so the decision is visible.
-VOCABULARY: dict[str, str] = {
+VOCABULARY: dict[str, Status] = {
     # keep: the change was accepted or is the reference point
     "keep": KEEP, "kept": KEEP, "keeper": KEEP, "best": KEEP, "new_best": KEEP,
     "newbest": KEEP, "baseline": KEEP, "improved": KEEP, "improvement": KEEP,
@@ -43,10 +42,10 @@ VOCABULARY: dict[str, str] = {
 
 # Words that say "measured, decision pending" (autojudge --append writes ``retest``): they read
 # as unknown without a warning, and a later row of the same commit decides.
-PENDING: frozenset[str] = frozenset({"retest", "rerun", "re_run", "pending"})
+PENDING: frozenset[str] = frozenset({Status.RETEST, "rerun", "re_run", "pending"})
 
 # Word families written with a free-form suffix: reverted_worse, rejected_by_review, ...
-_PREFIXES: tuple[tuple[str, str], ...] = (
+_PREFIXES: tuple[tuple[str, Status], ...] = (
     ("reverted", DISCARD), ("rejected", DISCARD), ("discard", DISCARD),
     ("keep", KEEP), ("kept", KEEP), ("crash", CRASH), ("oom", CRASH),
     ("timeout", CRASH), ("timed_out", CRASH),
@@ -65,7 +64,7 @@ def status_key(raw: str) -> str:
     return _SEPARATORS.sub("_", text)
 
 
-def normalise_status(raw: str) -> str:
+def normalise_status(raw: str) -> Status:
     """Map a status cell to ``keep``/``discard``/``crash``, or ``unknown`` when unrecognised."""
     key = status_key(raw)
     found = VOCABULARY.get(key)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import stat
-import time
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.filelock import wait_lock
+from autolab_shared.core.vocabulary import WarningCode
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF8, "utf-8", "UTF-8 byte-order mark removed"),
@@ -112,21 +114,8 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
 def _shared_lock(fd: int, wait: float = 5.0) -> None:
     """Wait (up to ``wait`` s) for a shared lock, so a row being appended is read whole or not at
     all (``autojudge --append`` writes under the exclusive lock); read anyway when none comes."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no advisory locks to honour
-        return
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.002)
-        except OSError:  # locks not supported here (some network file systems)
-            return
+    with contextlib.suppress(OSError):  # locks not supported here (some network file systems)
+        wait_lock(fd, wait, shared=True)
 
 
 def _read_at_most(fd: int, name: str, limit: int) -> bytes:
@@ -177,12 +166,14 @@ def decode(data: bytes, path: str = "<bytes>") -> DecodedText:
     for bom, encoding, reason in _BOMS:
         if data.startswith(bom):
             text = data[len(bom) :].decode(encoding, errors="replace")
-            warnings.append(ParseWarning(path, None, "bom", reason))
+            warnings.append(ParseWarning(path, None, WarningCode.BOM, reason))
             return DecodedText(_strip_nul(text, path, warnings), encoding, tuple(warnings))
     guess = _utf16_without_bom(data)
     if guess is not None:
         text = data.decode(guess, errors="replace")
-        warnings.append(ParseWarning(path, None, "encoding", f"decoded as {guess} (no BOM)"))
+        warnings.append(
+            ParseWarning(path, None, WarningCode.ENCODING, f"decoded as {guess} (no BOM)")
+        )
         return DecodedText(_strip_nul(text, path, warnings), guess, tuple(warnings))
     try:
         text = data.decode("utf-8")
@@ -194,7 +185,7 @@ def decode(data: bytes, path: str = "<bytes>") -> DecodedText:
             ParseWarning(
                 path,
                 None,
-                "encoding",
+                WarningCode.ENCODING,
                 f"not valid UTF-8 (byte {exc.start}); decoded as {encoding}",
             )
         )
@@ -215,7 +206,9 @@ def _strip_nul(text: str, path: str, warnings: list[ParseWarning]) -> str:
     text = text.removeprefix("\ufeff")
     if "\x00" not in text:
         return text
-    warnings.append(ParseWarning(path, None, "nul", f"removed {text.count(chr(0))} NUL characters"))
+    warnings.append(
+        ParseWarning(path, None, WarningCode.NUL, f"removed {text.count(chr(0))} NUL characters")
+    )
     return text.replace("\x00", "")
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.parsing.cellvalues import is_datetime, is_number
 from autolab_shared.parsing.columns import (
     Schema,
@@ -179,16 +180,20 @@ class _Scanner:
             tuple(self.comments),
         )
 
-    def warn(self, line: int | None, code: str, reason: str) -> None:
+    def warn(self, line: int | None, code: WarningCode, reason: str) -> None:
         self.warnings.append(ParseWarning(self.path, line, code, reason))
 
     def _note_line_ends(self, text: str) -> None:
         crlf = text.count("\r\n")
         bare = text.count("\r") - crlf
         if crlf:
-            self.warn(None, "crlf", f"{crlf} line(s) end in CRLF; read as plain line ends")
+            self.warn(
+                None, WarningCode.CRLF, f"{crlf} line(s) end in CRLF; read as plain line ends"
+            )
         if bare:
-            self.warn(None, "bare_cr", f"{bare} bare carriage return(s) read as line ends")
+            self.warn(
+                None, WarningCode.BARE_CR, f"{bare} bare carriage return(s) read as line ends"
+            )
 
     def split(self, line: str, width: int | None = None) -> list[str]:
         if self.mode == CSV:
@@ -200,10 +205,10 @@ class _Scanner:
     def _step(self, i: int) -> int:
         line, number = self.lines[i], i + 1
         if not line.strip():
-            self.warn(number, "blank", "blank line skipped")
+            self.warn(number, WarningCode.BLANK, "blank line skipped")
             return i + 1
         if is_banner(line):
-            self.warn(number, "banner", f"banner or section line skipped: {_clip(line)}")
+            self.warn(number, WarningCode.BANNER, f"banner or section line skipped: {_clip(line)}")
             return i + 1
         if line.lstrip().startswith("#") and not self._hash_row(line):
             return self._comment(i)
@@ -230,7 +235,7 @@ class _Scanner:
                 self._add_header(number, cells)
                 return i + 1
         self.comments.append((number, body))
-        self.warn(number, "comment", f"comment line: {_clip(body)}")
+        self.warn(number, WarningCode.COMMENT, f"comment line: {_clip(body)}")
         return i + 1
 
     # -- header -------------------------------------------------------------------------
@@ -240,14 +245,20 @@ class _Scanner:
         if looks_like_header(cells):
             self._add_header(i + 1, cells)
             if self.mode == SPACE:
-                self.warn(None, "space_separated", "fields are separated by spaces, not tabs")
+                self.warn(
+                    None, WarningCode.SPACE_SEPARATED, "fields are separated by spaces, not tabs"
+                )
             return i + 1
         if self.mode == SPACE and len(cells) >= 5 and is_number(cells[1]):
             cells = self.lines[i].split(None, 4)
         schema = assumed_schema([_rstrip_empty(cells), *self._sample(i + 1)])
         self.schemas.append(schema)
         self.known = frozenset(schema.names)
-        self.warn(None, "no_header", f"no header row; columns taken as: {', '.join(schema.names)}")
+        self.warn(
+            None,
+            WarningCode.NO_HEADER,
+            f"no header row; columns taken as: {', '.join(schema.names)}",
+        )
         return i
 
     def _add_header(self, number: int, cells: Sequence[str]) -> None:
@@ -256,7 +267,7 @@ class _Scanner:
         self.known = self.known.union(names)
         self.header_lines.append(number)
         for note in notes:
-            self.warn(number, "header_repair", note)
+            self.warn(number, WarningCode.HEADER_REPAIR, note)
 
     def _sample(self, start: int) -> list[list[str]]:
         rows: list[list[str]] = []
@@ -271,12 +282,12 @@ class _Scanner:
         self.open_row = None
         if names == current.names:
             self.header_lines.append(number)
-            self.warn(number, "repeated_header", "the header is repeated here; skipped")
+            self.warn(number, WarningCode.REPEATED_HEADER, "the header is repeated here; skipped")
             return i + 1
         self._add_header(number, cells)
         self.warn(
             number,
-            "schema_change",
+            WarningCode.SCHEMA_CHANGE,
             f"new header with {len(names)} columns (was {current.width}); "
             "the rows below are read with it",
         )
@@ -320,11 +331,19 @@ class _Scanner:
     def _resplit(self, number: int, line: str, schema: Schema) -> list[str] | None:
         cells = line.split(None, schema.width - 1)
         if _row_shaped(cells, schema):
-            self.warn(number, "space_separated", "fields separated by spaces, not tabs; re-split")
+            self.warn(
+                number,
+                WarningCode.SPACE_SEPARATED,
+                "fields separated by spaces, not tabs; re-split",
+            )
             return cells
         cells = csv_split(line) if "," in line else []
         if _row_shaped(cells, schema):
-            self.warn(number, "comma_separated", "fields separated by commas, not tabs; re-split")
+            self.warn(
+                number,
+                WarningCode.COMMA_SEPARATED,
+                "fields separated by commas, not tabs; re-split",
+            )
             return cells
         return None
 
@@ -342,13 +361,13 @@ class _Scanner:
         if len(cells) == width:
             self.warn(
                 number,
-                "trailing_tabs",
+                WarningCode.TRAILING_TABS,
                 f"{total - width} empty field(s) after the {width} columns dropped",
             )
             self._add_row(number, number, cells)
             return
         cells, overflow, how = _repair_ragged(cells, schema)
-        self.warn(number, "ragged", f"{total} fields where the header has {width}; {how}")
+        self.warn(number, WarningCode.RAGGED, f"{total} fields where the header has {width}; {how}")
         self._add_row(number, number, cells, overflow)
 
     def _short(self, i: int, cells: list[str], schema: Schema) -> int:
@@ -356,7 +375,7 @@ class _Scanner:
         if i == len(self.lines) - 1 and not self.ends_with_newline:
             self.warn(
                 number,
-                "half_written",
+                WarningCode.HALF_WRITTEN,
                 f"last line has {len(cells)} of {width} fields and no line end "
                 "(probably still being written); ignored",
             )
@@ -367,7 +386,7 @@ class _Scanner:
         if len(cells) >= 2 and _plausible(cells, schema):
             self.warn(
                 number,
-                "short_row",
+                WarningCode.SHORT_ROW,
                 f"{len(cells)} fields where the header has {width}; the missing ones left empty",
             )
             self._add_row(number, number, cells + [""] * (width - len(cells)))
@@ -377,7 +396,7 @@ class _Scanner:
             return i + 1
         self.warn(
             number,
-            "not_a_row",
+            WarningCode.NOT_A_ROW,
             f"not a row ({len(cells)} field(s)), skipped: {_clip(self.lines[i])}",
         )
         return i + 1
@@ -401,7 +420,9 @@ class _Scanner:
             return None
         self._add_row(i + 1, j + 1, total)
         for k in range(i + 2, j + 2):
-            self.warn(k, "continuation", f"line continues a cell of the row at line {i + 1}")
+            self.warn(
+                k, WarningCode.CONTINUATION, f"line continues a cell of the row at line {i + 1}"
+            )
         return j + 1
 
     def _continue(self, row: _Row, number: int, line: str) -> None:
@@ -412,7 +433,7 @@ class _Scanner:
         row.end_line = number
         self.warn(
             number,
-            "continuation",
+            WarningCode.CONTINUATION,
             f"folded into the {schema.names[target]} of the row at line {row.line}",
         )
 
@@ -423,7 +444,9 @@ class _Scanner:
             first = seen.setdefault(key, row.line)
             if first != row.line:
                 self.warn(
-                    row.line, "duplicate_row", f"same fields as the row at line {first}; both kept"
+                    row.line,
+                    WarningCode.DUPLICATE_ROW,
+                    f"same fields as the row at line {first}; both kept",
                 )
 
 

@@ -15,12 +15,12 @@ import numpy as np
 
 from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.scale import Scale, scale_for
+from autolab_shared.core.vocabulary import Verdict
 from autolab_shared.parsing.replicates import Config, group_configs, replicate_groups
 from autolab_shared.parsing.results import History
 from autolab_shared.stats.chain import ChainState, effect_span, fit_prior, replay, step
 from autolab_shared.stats.decision import (
     CRASH,
-    EXIT_CODES,
     Assessment,
     Candidate,
     Context,
@@ -31,7 +31,7 @@ from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
 from autolab_shared.stats.prior import EffectPrior
 
-BASELINE = "BASELINE"
+BASELINE = Verdict.BASELINE
 FDR_Q = 0.10
 AUDIT_RERUNS = 4
 P_NIGHT_REAL = 0.95  # night's verdict REAL IMPROVEMENT (exit 0) at or above
@@ -51,7 +51,7 @@ class AuditRow:
     survives_eb: bool
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         """The label: the assessment's, or BASELINE / CRASH."""
         if self.assessment is not None:
             return self.assessment.verdict
@@ -60,9 +60,7 @@ class AuditRow:
     @property
     def exit_code(self) -> int:
         """The exit code the single call would have given: 0 for the baseline, 1 for a crash."""
-        if self.assessment is not None:
-            return int(self.assessment.exit_code)
-        return int(EXIT_CODES[CRASH]) if not self.config.valued else 0
+        return int(self.verdict.exit_code)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 ``confidence`` is P(δ < 0 | data): the posterior probability that the candidate is truly
 better than the incumbent. The label is a function of that probability (or, when the user
 priced memory or asked for ``strict``, of P(δ < −required gain)), through the one table
-:data:`LABELS`; every label has one exit code (:data:`EXIT_CODES`). docs/stats.md explains.
+:data:`LABELS`; every label has one exit code (``Verdict.exit_code``). docs/stats.md explains.
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ import numpy as np
 
 from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdict
 from autolab_shared.stats.incumbent import Incumbent
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.stats.prior import EffectPrior
 from autolab_shared.stats.value import fresh_slot_value, retest_interval
 
-STRONG_KEEP = "STRONG_KEEP"
-KEEP = "KEEP"
-MARGINAL = "MARGINAL"
-RETEST = "RETEST"
-DISCARD = "DISCARD"
-CRASH = "CRASH"
+# Short names for the labels (their exit codes: Verdict.exit_code, the one table).
+STRONG_KEEP, KEEP, MARGINAL = Verdict.STRONG_KEEP, Verdict.KEEP, Verdict.MARGINAL
+RETEST, DISCARD, CRASH = Verdict.RETEST, Verdict.DISCARD, Verdict.CRASH
 VERDICTS = (STRONG_KEEP, KEEP, MARGINAL, RETEST, DISCARD, CRASH)
 
 P_STRONG = 0.99  # STRONG_KEEP at or above
@@ -35,30 +33,21 @@ P_MARGINAL = 0.55  # MARGINAL (a keep) at or above, once no re-run is affordable
 P_RETEST = 0.20  # RETEST at or above (below P_KEEP) while a re-run is affordable
 NON_INFERIOR = 0.90  # a simplification with P(not worse by 0.5 σ̂) at or above: KEEP
 
-# (label, exit code, rule on P = P(truly better), or on P(gain ≥ required) when one is set)
-LABELS = (
-    ("STRONG_KEEP", 0, f"P >= {P_STRONG}"),
-    ("KEEP", 0, f"{P_KEEP} <= P < {P_STRONG}"),
+# (label, rule on P = P(truly better), or on P(gain ≥ required) when one is set); each label's
+# exit code is ``label.exit_code``
+LABELS: tuple[tuple[Verdict, str], ...] = (
+    (STRONG_KEEP, f"P >= {P_STRONG}"),
+    (KEEP, f"{P_KEEP} <= P < {P_STRONG}"),
     (
-        "RETEST",
-        2,
+        RETEST,
         f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of the"
         " incumbent while the noise floor rests on < 4 replicate df, or where one more run is"
         " worth more than half a fresh idea (EVSI); runs <= 2",
     ),
-    ("MARGINAL", 0, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
-    ("DISCARD", 1, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
-    ("CRASH", 1, "the run produced no metric value"),
+    (MARGINAL, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
+    (DISCARD, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
+    (CRASH, "the run produced no metric value"),
 )
-
-EXIT_CODES = {
-    STRONG_KEEP: ExitCode.KEEP,
-    KEEP: ExitCode.KEEP,
-    MARGINAL: ExitCode.KEEP,
-    RETEST: ExitCode.RETEST,
-    DISCARD: ExitCode.DISCARD,
-    CRASH: ExitCode.DISCARD,
-}
 
 
 @dataclass(frozen=True)
@@ -106,7 +95,7 @@ class Context:
 class Assessment:
     """A verdict with its evidence (working scale: negative delta = better)."""
 
-    verdict: str
+    verdict: Verdict
     p_improve: float
     expected_gain: float
     delta: float
@@ -116,8 +105,8 @@ class Assessment:
     n_runs: int
     evsi: float | None
     slot_value: float | None
-    reasons: tuple[str, ...]
-    next_action: str | None
+    reasons: tuple[Reason | CrashKind, ...]  # a crash's reason is its crash class
+    next_action: NextAction | None
     required_gain: float = 0.0  # relative gain the verdict asked for (memory price, strict margin)
     p_required: float = math.nan  # P(gain ≥ required_gain): the probability the label used
     memory_growth: float | None = None  # relative memory growth over the incumbent
@@ -126,10 +115,10 @@ class Assessment:
     @property
     def exit_code(self) -> ExitCode:
         """0 keep, 1 discard/crash, 2 retest."""
-        return EXIT_CODES[self.verdict]
+        return self.verdict.exit_code
 
 
-def crash_assessment(reason: str) -> Assessment:
+def crash_assessment(reason: CrashKind) -> Assessment:
     """The verdict for a candidate that produced no value."""
     nan = math.nan
     return Assessment(CRASH, 0.0, nan, nan, nan, (nan, nan), nan, 0, None, None, (reason,), None)
@@ -217,7 +206,7 @@ def retest_zone(
     return lo, min(hi, policy.p_keep)
 
 
-def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> str:
+def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> Verdict:
     """The label a probability of being better earns (the table :data:`LABELS`); ``zone`` is
     the range of P where a re-run is affordable (:func:`retest_zone`)."""
     if p >= policy.p_strong:
@@ -235,9 +224,9 @@ def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> 
 class Decided:
     """What the rules decided: the label, its reason codes and the next action (if any)."""
 
-    verdict: str
-    reasons: tuple[str, ...]
-    action: str | None = None
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    action: NextAction | None = None
 
 
 def _decide(
@@ -249,7 +238,7 @@ def _decide(
     p_need: float,
 ) -> Decided:
     if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
-        return Decided(DISCARD, ("memory",), None)
+        return Decided(DISCARD, (Reason.MEMORY,), None)
     banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
     span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
     s = math.sqrt(noise_var(ctx, policy) / len(cand.runs) + ctx.incumbent.var)
@@ -262,16 +251,21 @@ def _decide(
     label = label_for(p_need, zone=retest_zone(span, prob(need), policy), policy=policy)
     plain = label_for(p, zone=retest_zone(span, prob(0.0), policy), policy=policy)
     priced = p_need < p and label != plain
-    extra: tuple[str, ...] = ("memory_penalty",) if priced and policy.memory_rate > 0 else ()
+    extra: tuple[Reason, ...] = (
+        (Reason.MEMORY_PENALTY,) if priced and policy.memory_rate > 0 else ()
+    )
     if label in (MARGINAL, RETEST) and cand.simplification:
         p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
         if p_ok >= NON_INFERIOR and p_need >= policy.p_marginal:
-            return Decided(KEEP, ("non_inferior", *extra), None)
+            return Decided(KEEP, (Reason.NON_INFERIOR, *extra), None)
     if label == RETEST:
-        why = ("within_noise", "calibrate") if ctx.noise.source == "default" else ("within_noise",)
-        return Decided(RETEST, (*why, *extra), "rerun_candidate")
+        calibrate = (Reason.CALIBRATE,) if ctx.noise.source == "default" else ()
+        why = (Reason.WITHIN_NOISE, *calibrate)
+        return Decided(RETEST, (*why, *extra), NextAction.RERUN_CANDIDATE)
     if label == DISCARD:
-        return Decided(DISCARD, ("no_expected_gain", *extra), None)
+        return Decided(DISCARD, (Reason.NO_EXPECTED_GAIN, *extra), None)
     if len(cand.runs) == 1 and ctx.noise.replicate_df < policy.min_df:
-        return Decided(label, ("expected_gain", *extra, "calibrate"), "rerun_to_calibrate")
-    return Decided(label, ("expected_gain", *extra), None)
+        return Decided(
+            label, (Reason.EXPECTED_GAIN, *extra, Reason.CALIBRATE), NextAction.RERUN_TO_CALIBRATE
+        )
+    return Decided(label, (Reason.EXPECTED_GAIN, *extra), None)

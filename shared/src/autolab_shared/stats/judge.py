@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.scale import Scale, scale_for
+from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdict
 from autolab_shared.parsing.replicates import (
     Config,
     candidate_key,
@@ -33,7 +34,7 @@ from autolab_shared.stats.decision import (
 )
 from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise, min_replicate_df
 from autolab_shared.stats.nullnoise import consecutive_deltas
-from autolab_shared.stats.pareto import Point, dominating
+from autolab_shared.stats.pareto import DOMINATED, EFFICIENT, Point, dominating
 from autolab_shared.stats.prior import EffectPrior
 
 SIMPLIFICATION = re.compile(
@@ -51,7 +52,7 @@ class RunInput:
     memory_gb: float | None
     commit: str = ""
     description: str = ""
-    crash: str | None = None  # crash class when the run produced no value
+    crash: CrashKind | None = None  # crash class when the run produced no value
     crash_detail: str = ""
 
 
@@ -96,13 +97,13 @@ class Judgement:
     noise_metric: float
     pareto: str | None
     dominated_by: tuple[str, ...]
-    crash: str | None
+    crash: CrashKind | None
     crash_detail: str
     warnings: tuple[str, ...]
     prior: EffectPrior
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         return self.assessment.verdict
 
 
@@ -183,11 +184,11 @@ def _judge(
                      crash, detail, memory)  # fmt: skip
 
 
-def _crash_of(run: RunInput | None, x_cand: list[float]) -> tuple[str | None, str]:
+def _crash_of(run: RunInput | None, x_cand: list[float]) -> tuple[CrashKind | None, str]:
     if run is not None and (run.crash is not None or run.value is None):
-        return run.crash or "no_value", run.crash_detail
+        return run.crash or CrashKind.NO_VALUE, run.crash_detail
     if not x_cand:
-        return "crash", "the candidate row has no metric value"
+        return CrashKind.CRASH, "the candidate row has no metric value"
     return None, ""
 
 
@@ -202,8 +203,8 @@ def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
     """The first configuration has nothing to beat; it needs a replicate for σ̂."""
     nan = math.nan
     needs_rerun = n < 2 and not noise.known and noise.replicate_df < policy.min_df
-    verdict, reason = (RETEST, "calibrate") if needs_rerun else (KEEP, "baseline")
-    action = "rerun_candidate" if needs_rerun else None
+    verdict, reason = (RETEST, Reason.CALIBRATE) if needs_rerun else (KEEP, Reason.BASELINE)
+    action = NextAction.RERUN_CANDIDATE if needs_rerun else None
     return Assessment(
         verdict, nan, nan, nan, nan, (nan, nan), nan, n, None, None, (reason,), action
     )
@@ -212,7 +213,7 @@ def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
 def _assemble(
     history: History, run: RunInput | None, cand_rows: list[Experiment], scale: Scale,
     x_cand: list[float], noise: NoiseFloor, state: ChainState, prior: EffectPrior,
-    assessment: Assessment, crash: str | None, detail: str, memory: float | None,
+    assessment: Assessment, crash: CrashKind | None, detail: str, memory: float | None,
 ) -> Judgement:  # fmt: skip
     inc = state.incumbent
     at = inc.mean if inc is not None else (sum(x_cand) / len(x_cand) if x_cand else 0.0)
@@ -261,7 +262,7 @@ def _pareto(
                 Point(config.first.commit or config.key, scale.to_y(float(x.mean())), mem)
             )
     above = dominating(Point(commit or "candidate", value, memory), others, direction)
-    return ("DOMINATED" if above else "EFFICIENT"), tuple(p.key for p in above)
+    return (DOMINATED if above else EFFICIENT), tuple(p.key for p in above)
 
 
 def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from autolab_shared.stats.decision import CRASH, DISCARD, MARGINAL, RETEST
+from autolab_shared.core.vocabulary import Status, Verdict
+from autolab_shared.files.appendrow import row_cells
 from autolab_shared.stats.judge import Judgement
 
-STATUS = {RETEST: "retest", DISCARD: "discard", CRASH: "crash"}
+STATUS = {
+    Verdict.RETEST: Status.RETEST,
+    Verdict.DISCARD: Status.DISCARD,
+    Verdict.CRASH: Status.CRASH,
+}
 
 
-def status_of(verdict: str) -> str:
-    """The status word a verdict implies (MARGINAL is a keep: it exits 0)."""
-    if verdict == MARGINAL:
-        return "keep"
-    return STATUS.get(verdict, "keep")
+def status_of(verdict: Verdict) -> Status:
+    """The status word a verdict implies (the keeps, MARGINAL included, are ``keep``: exit 0)."""
+    return STATUS.get(verdict, Status.KEEP)
 
 
 def verdict_row(judgement: Judgement, metric: str) -> dict[str, str]:
     """The row autoresearch writes for a judged run (crashes as 0.000000 / 0.0)."""
-    crashed = judgement.verdict == CRASH or judgement.value is None
-    value = 0.0 if crashed or judgement.value is None else judgement.value
-    memory = 0.0 if crashed or judgement.memory_gb is None else judgement.memory_gb
-    return {
-        "commit": judgement.commit or "unknown",
-        metric: f"{value:.6f}",
-        "memory_gb": f"{memory:.1f}",
-        "status": status_of(judgement.verdict),
-        "description": judgement.description,
-    }
+    crashed = judgement.verdict == Verdict.CRASH or judgement.value is None
+    return row_cells(
+        judgement.commit or "unknown",
+        metric,
+        None if crashed else judgement.value,
+        None if crashed else judgement.memory_gb,
+        status_of(judgement.verdict),
+        judgement.description,
+    )

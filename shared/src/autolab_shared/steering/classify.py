@@ -24,6 +24,7 @@ from autolab_shared.steering.listing import (
     change_items,
     count_settings,
     is_head_size,
+    is_record,
     main_category,
     main_items,
     may_list,
@@ -65,6 +66,7 @@ _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
     r"| (?:on|at|with|for|after|over|instead of|replacing|replaces|will|because|so that|which) "
     r"| (?:while )?(?:keeping|holding) "
+    r"|,? (?:much |slightly |still )?(?:worse|better)(?: than\b|,|$)| same result\b| \+\d"
     r"""| to (?![\d.+\-"'(]|2\*\*)""",
     re.IGNORECASE,
 )
@@ -242,7 +244,7 @@ class Classifier:
         if may_list(part):
             items = change_items(part, text)
             if len(items) > 1:
-                listed = self._classify_list(items, tags)
+                listed = self._classify_list(items, tags, is_record(part, items))
                 if listed is not None:
                     return listed
             if base_word(text) and len(items) < len(change_items(part)):  # "X + Y (... than
@@ -257,14 +259,17 @@ class Classifier:
             category = MODEL_SCALE  # "depth 12 width 768 head_dim 64": one size change
         return Classification(category, tags, matched, CHANGE, pattern)
 
-    def _classify_list(self, items: list[Item], tags: tuple[str, ...]) -> Classification | None:
+    def _classify_list(
+        self, items: list[Item], tags: tuple[str, ...], record: bool = False
+    ) -> Classification | None:
         """A list of settings: the main change's category, or ``combination``; None when it
-        is no list (fewer than two settings, or no item matches a rule)."""
+        is no list (fewer than two settings, or no item matches a rule). A `record` of a
+        configuration (see `is_record`) is named the same way but not tagged."""
         texts = [normalise(item.text) for item in items]
         found = [self._item(text) for text in texts]
         if all(f is None for f in found) or count_settings(items, found) < 2:
             return None
-        describes = texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32": a config
+        describes = record or texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32"
         if MULTI_CHANGE not in tags and not describes:
             tags = (*tags, MULTI_CHANGE)
         pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])

@@ -24,6 +24,7 @@ else:
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.steering.knobs import normalise_knob
 from autolab_shared.steering.knobvalue import TOLERANCE, parse_value, readings, same_number
 from autolab_shared.steering.taxonomy import load_taxonomy
 
@@ -80,44 +81,10 @@ DEFAULTS: Mapping[str, str] = {
     "ve_gate_channels": "32",
 }
 
-KNOB_ALIASES: Mapping[str, str] = {
-    "wd": "weight_decay",
-    "muon_wd": "weight_decay",
-    "muon_weight_decay": "weight_decay",
-    "warmdown": "warmdown_ratio",
-    "warmup": "warmup_ratio",
-    "final_lr": "final_lr_frac",
-    "batch": "total_batch_size",
-    "batch_size": "total_batch_size",
-    "total_batch": "total_batch_size",
-    "n_layer": "depth",
-    "n_layers": "depth",
-    "num_layers": "depth",
-    "layers": "depth",
-    "aspect": "aspect_ratio",
-    "embed_lr": "embedding_lr",
-    "emb_lr": "embedding_lr",
-    "unembed_lr": "unembedding_lr",
-    "lm_head_lr": "unembedding_lr",
-    "muon_lr": "matrix_lr",
-    "rope_theta": "rope_base",
-    "rotary_base": "rope_base",
-    "rope_base_frequency": "rope_base",
-    "logit_softcap": "softcap",
-    "logit_cap": "softcap",
+# The parser (knobs.py, the one knob alias table) and train.py name two knobs differently.
+_TRAIN_PY_NAMES: Mapping[str, str] = {
     "x0_lambda": "x0_lambda_init",
     "resid_lambda": "resid_lambda_init",
-    "muon_ns_steps": "ns_steps",
-    "max_norm": "grad_clip",
-    "grad_clip_norm": "grad_clip",
-    "mlp_mult": "mlp_ratio",
-    "n_kv_heads": "n_kv_head",
-    "kv_heads": "n_kv_head",
-    "max_seq_len": "seq_len",
-    "sequence_len": "seq_len",
-    "ve_wd": "ve_weight_decay",
-    "embedding_wd": "embedding_weight_decay",
-    "lm_head_wd": "lm_head_weight_decay",
 }
 
 # A component knob is one element of a tuple-valued knob.
@@ -167,14 +134,12 @@ class Tried:
         return _KnobIndex(self.knob_values)
 
 
-_SEPARATORS = re.compile(r"[\s\-.]+")
-
-
 @lru_cache(maxsize=4096)
 def canonical_knob(name: str) -> str:
-    """Lower-case snake name with aliases resolved: "Matrix LR" -> "matrix_lr"."""
-    key = _SEPARATORS.sub("_", name.strip().lower()).strip("_")
-    return KNOB_ALIASES.get(key, key)
+    """train.py's name for a knob, aliases resolved by :func:`normalise_knob`: "Matrix LR" ->
+    "matrix_lr", "lm_head wd" -> "lm_head_weight_decay", "x0_lambda" -> "x0_lambda_init"."""
+    knob = normalise_knob(name)
+    return _TRAIN_PY_NAMES.get(knob, knob)
 
 
 # ---------------------------------------------------------------------------- loading

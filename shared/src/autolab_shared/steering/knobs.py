@@ -150,6 +150,7 @@ _KNOB_NAMES: Mapping[str, tuple[str, ...]] = {
     "resid_lambda": ("resid_lambda_init", "resid_lambdas"),
     "seq_len": (
         "sequence_length",
+        "sequence_len",
         "max_seq_len",
         "train_seq_len",
         "seq",

@@ -19,6 +19,7 @@ MULTI_CHANGE = "multi_change"
 BASELINE = "baseline"
 COMBINATION = "combination"
 MODEL_SCALE = "model_scale"
+EFFICIENCY = "efficiency"
 OTHER = "other"
 
 # " + ", "+ ", " +" and " plus " always separate items; ", ", "; ", " & ", " and ", " / "
@@ -53,6 +54,12 @@ STRUCTURAL = frozenset(
     {"model_scale", "architecture", "attention", "activation", "normalization", "positional"}
     | {"batch_size", "data", "efficiency"}
 )
+# Beside two or more throughput settings (GPU layers, threads, KV-cache type, context of an
+# inference engine), a batch size is one more of them: "n_gpu=16, batch=128/64, q8_0 KV".
+THROUGHPUT_SIDE = frozenset({"batch_size"})
+# A row that lists RECORD_ITEMS or more settings side by side (commas, no "+", no change
+# word) records the configuration it ran, as sweeps do: not several changes.
+RECORD_ITEMS = 5
 # An attention item that only sizes the heads ("N_HEADS=16", "head_dim 64") is part of a
 # model-size change when the list changes the model's size too.
 _HEAD_SIZE = re.compile(r"\b(?:n ?heads?|num heads|n kv heads?|head ?dim|d head|heads?)\b")
@@ -198,6 +205,18 @@ def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) 
     return a is None or b is None or a[0] == b[0]
 
 
+def is_record(part: str, items: Sequence[Item]) -> bool:
+    """True for a change part that records a configuration rather than changing several
+    settings: RECORD_ITEMS or more settings parted by commas, none with a change word
+    ("n_gpu=16, batch=128/64, q8_0 KV, n_ctx=512, flash=1")."""
+    if len(items) < RECORD_ITEMS or "+" in part or " plus " in part:
+        return False
+    return all(
+        not i.joined and is_setting(i.text) and _CHANGE_WORD.search(i.text.lower()) is None
+        for i in items
+    )
+
+
 def is_bare(item: str) -> bool:
     """True for an item that names a setting without a value or a change word ("SiLU",
     "SWA"); "matrix LR 0.06", "remove logit cap", "depth 8->12" are not bare."""
@@ -240,8 +259,9 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
 
     Baseline wins (a re-run of a configuration); head sizes beside a model-size change are
     part of it; LR values and schedule settings beside a structural change are its retune
-    (a model-size change with its LR retuned is ``model_scale``); one category left is the
-    main change, several are ``combination``.
+    (a model-size change with its LR retuned is ``model_scale``); a batch size beside two or
+    more throughput settings is one of them (``efficiency``); one category left is the main
+    change, several are ``combination``.
     """
     if BASELINE in categories:
         return BASELINE
@@ -255,6 +275,8 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
         return COMBINATION
     if any(c in STRUCTURAL for c in named):
         named = [c for c in named if c not in RETUNES]
+    if named.count(EFFICIENCY) >= 2 and set(named) <= THROUGHPUT_SIDE | {EFFICIENCY}:
+        return EFFICIENCY
     kinds = list(dict.fromkeys(named))
     if len(kinds) == 1:
         return kinds[0]

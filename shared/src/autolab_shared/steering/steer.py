@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from autolab_shared.core.exitcodes import ExitCode
+from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.steering.bandit import pick
@@ -78,7 +79,7 @@ class SteerReport:
     window: int
     rows: int
     categories: tuple[CategoryRow, ...]
-    regime: str  # progressing | stuck | inconclusive
+    regime: Regime
     regime_reason: str
     mode: str  # the mode actually used
     mode_reason: str
@@ -91,9 +92,7 @@ class SteerReport:
     @property
     def exit_code(self) -> ExitCode:
         """0 progressing, 1 stuck, 2 inconclusive."""
-        return {"progressing": ExitCode.KEEP, "stuck": ExitCode.DISCARD}.get(
-            self.regime, ExitCode.RETEST
-        )
+        return self.regime.exit_code
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ def _with_git(
 
 def regime_of(
     rows: Sequence[StepRow], mode: str = "auto", noise: NoiseFloor | None = None
-) -> tuple[str, str, str]:
+) -> tuple[Regime, str, str]:
     """(regime, reason, mode to use): ``auto`` becomes exploit, explore or stays balanced."""
     return _regime(rows, mode, noise)[:3]
 
@@ -178,7 +177,7 @@ def _noise_source(noise: NoiseFloor) -> str:
 
 def _regime(
     rows: Sequence[StepRow], mode: str, noise: NoiseFloor | None = None
-) -> tuple[str, str, str, str]:
+) -> tuple[Regime, str, str, str]:
     """progressing / stuck / inconclusive with its reason, and the mode to use with its reason
     (docs/steering.md §3): ``auto`` exploits only at a high keep rate, or to fix crashes."""
     recent = rows[-RECENT:]
@@ -188,23 +187,25 @@ def _regime(
     keep_rate = sum(r.kept for r in last) / max(len(last), 1)
     rate = f"{keep_rate:.0%} kept in the last {len(last)}"
     if len(rows) < MIN_HISTORY:
-        regime = ("inconclusive", f"only {len(rows)} experiments: too little history")
+        regime = (Regime.INCONCLUSIVE, f"only {len(rows)} experiments: too little history")
         return (*regime, *_mode(mode, "explore", "too little history to exploit"))
     if crash_rate > 0.5:
-        regime = ("stuck", f"{crash_rate:.0%} of the last {len(recent)} crashed: fix or revert")
+        reason = f"{crash_rate:.0%} of the last {len(recent)} crashed: fix or revert"
+        regime = (Regime.STUCK, reason)
         why = "most recent runs crash: stay next to the last working configuration"
         return (*regime, *_mode(mode, "exploit", why))
     if streak >= STUCK_STREAK:
-        regime = ("stuck", f"{streak} experiments since the last keep: change direction")
+        regime = (Regime.STUCK, f"{streak} experiments since the last keep: change direction")
         return (*regime, *_mode(mode, "explore", f"no keep in the last {streak}"))
     if len(rows) >= PLATEAU and not any(r.success for r in last):
         kept = sum(r.kept for r in last)
         if kept:
             reason = f"{kept} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}"
-            return ("inconclusive", reason, *_balanced(mode, keep_rate, rate))
-        regime = ("stuck", f"plateau: no gain beyond {_noise_words(noise)} in the last {PLATEAU}")
+            return (Regime.INCONCLUSIVE, reason, *_balanced(mode, keep_rate, rate))
+        reason = f"plateau: no gain beyond {_noise_words(noise)} in the last {PLATEAU}"
+        regime = (Regime.STUCK, reason)
         return (*regime, *_mode(mode, "explore", "plateau"))
-    return ("progressing", rate, *_balanced(mode, keep_rate, rate))
+    return (Regime.PROGRESSING, rate, *_balanced(mode, keep_rate, rate))
 
 
 def _balanced(mode: str, keep_rate: float, rate: str) -> tuple[str, str]:
@@ -366,7 +367,7 @@ def _from_idea(idea: Idea, state: KnobState) -> Suggestion:
 
 
 def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> list[Suggestion]:
-    if regime != "stuck":
+    if regime != Regime.STUCK:
         return []
     near = [r for r in rows[-PLATEAU:] if r.near_miss]
     if len(near) >= 2:
