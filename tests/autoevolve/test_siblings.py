@@ -59,3 +59,15 @@ def test_a_change_to_what_an_earlier_variant_wrote_stays_stacked(repo: Git) -> N
     assert own_change(repo, start, again) is None
     repo.run("commit", "-q", "--allow-empty", "-m", "nothing")
     assert own_change(repo, start, repo.head()) is None  # no change of its own
+
+
+def test_a_change_that_is_not_utf8_is_carried_as_bytes(repo: Git) -> None:
+    start = repo.head()
+    commit(repo, BASE.replace("A = 1", "A = 9"), "A 1 -> 9")
+    (repo.cwd / "train.py").write_bytes(BASE.replace("A = 1", "A = 9").encode() + b"# \xff\xfe\n")
+    repo.run("commit", "-qam", "a latin-1 comment")
+    child = own_change(repo, start, repo.head())
+    assert child is not None
+    raw = subprocess.run(["git", "show", f"{child}:train.py"], cwd=repo.cwd, capture_output=True,
+                         check=True).stdout  # fmt: skip
+    assert raw == BASE.encode() + b"# \xff\xfe\n"

@@ -22,7 +22,7 @@ from autolab_shared.stats.verdictrow import status_of
 from .judging import FINAL, Row
 from .ledger import read_or_none
 from .plausible import checkout_for
-from .siblings import own_change
+from .siblings import own_changes
 from .statefile import AgentState
 from .threads import parallel
 from .training import RunOutcome
@@ -51,7 +51,7 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     with comp.lock:
         agent.exp_commit = made_k[-1]
     comp.save()
-    own = [own_change(comp.s.git, agent.exp_start, sha) for sha in made_k]
+    own = own_changes(comp.s.git, agent.exp_start, made_k)
     commits = [o or sha for o, sha in zip(own, made_k, strict=True)]
     for sha in commits:
         comp.set_ref(comp.s.layout.exp_ref(sha), sha)
