@@ -105,8 +105,34 @@ def figures(repo: Path) -> dict[str, Any]:
     crowned = [(0.0, state["base_sha"])] + [(e["t"] - t0, e["champion"]) for e in evs
                                            if e["kind"] == "round_done"]  # fmt: skip
     timeline = [(t, true_of(repo, sha)) for t, sha in crowned]
+    spans = [(begun[r]["t"], t, r) for r, (t, _) in done.items() if r in begun]
     return {"wall": t1 - t0, "busy_s": busy, "trainings": len(done), "lost": lost,
-            "true": true_of(repo, state["champion_sha"]), "timeline": timeline}  # fmt: skip
+            "true": true_of(repo, state["champion_sha"]), "timeline": timeline,
+            "phases": phases(spans, t0, t1, state["config"]["rounds"])}  # fmt: skip
+
+
+def phases(spans: list[tuple[float, float, str]], t0: float, t1: float, rounds: int
+           ) -> dict[str, tuple[float, float]]:  # fmt: skip
+    """Seconds and GPU-seconds trained in each phase: ``start`` (to the first experiment's
+    training), ``rounds`` (a round's experiments, first start to last end) and ``closes`` (from
+    there to the next round's first training: validation, crowning, the agents' first turns)."""
+    edges: list[tuple[str, float, float]] = []
+    last = t0
+    for k in range(1, rounds + 1):
+        own = [(a, b) for a, b, run in spans
+               if run.startswith(f"r{k}-") and not run.startswith(f"r{k}-validate-")]  # fmt: skip
+        if not own:
+            continue
+        first, end = min(a for a, _ in own), max(b for _, b in own)
+        edges += [("start" if k == 1 else "closes", last, first), ("rounds", first, end)]
+        last = end
+    edges.append(("closes", last, t1))
+    out: dict[str, tuple[float, float]] = {}
+    for name, a, b in edges:
+        trained = sum(max(0.0, min(b, y) - max(a, x)) for x, y, _ in spans)
+        seconds, gpu_s = out.get(name, (0.0, 0.0))
+        out[name] = (seconds + b - a, gpu_s + trained)
+    return out
 
 
 def union(spans: list[tuple[float, float]]) -> float:
@@ -218,6 +244,10 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
               f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
               f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
               f"{f.get('head_cpu', float('nan')):>8.0f}s")  # fmt: skip
+    print("idle GPU-seconds by phase (seconds of wall in brackets):")
+    for name, f in rows.items():
+        idle = {k: (s, f["gpus"] * s - g) for k, (s, g) in f.get("phases", {}).items()}
+        print(f"  {name:<40}" + "  ".join(f"{k} {i:.0f} ({s:.0f} s)" for k, (s, i) in idle.items()))
     print(
         f"s/run: wall / trainings (throughput); {base_per_run:.1f} s/run on the first row; "
         "load: mean 1-min load average; head cpu: CPU seconds of autoevolve and its children"
