@@ -232,7 +232,7 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
     print(f"{args.agents} agents x {args.rounds} rounds, {args.train_seconds:g} s trainings "
           f"({time.strftime('%Y-%m-%d')}); wall-clock figures, `true @ W`: the champion's true "
           "value at the shortest wall time of the runs")  # fmt: skip
-    print(f"{'run':<40}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
+    print(f"{'run':<46}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
           f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}")  # fmt: skip
     first = next(iter(rows.values()))
     base_per_run = first["wall"] / first["trainings"]
@@ -240,14 +240,14 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
     for name, f in rows.items():
         busy = f["busy_s"] / (f["wall"] * f["gpus"])
         per_run = f["wall"] / f["trainings"]
-        print(f"{name:<40}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
+        print(f"{name:<46}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
               f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
               f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
               f"{f.get('head_cpu', float('nan')):>8.0f}s")  # fmt: skip
     print("idle GPU-seconds by phase (seconds of wall in brackets):")
     for name, f in rows.items():
-        idle = {k: (s, f["gpus"] * s - g) for k, (s, g) in f.get("phases", {}).items()}
-        print(f"  {name:<40}" + "  ".join(f"{k} {i:.0f} ({s:.0f} s)" for k, (s, i) in idle.items()))
+        idle = {k: (s, max(0.0, f["gpus"] * s - g)) for k, (s, g) in f.get("phases", {}).items()}
+        print(f"  {name:<46}" + "  ".join(f"{k} {i:.0f} ({s:.0f} s)" for k, (s, i) in idle.items()))
     print(
         f"s/run: wall / trainings (throughput); {base_per_run:.1f} s/run on the first row; "
         "load: mean 1-min load average; head cpu: CPU seconds of autoevolve and its children"
