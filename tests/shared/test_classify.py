@@ -506,7 +506,7 @@ WORDS = st.sampled_from(
 def test_classify_never_raises_and_returns_a_known_category(text: str) -> None:
     found = classify(text)
     assert found.category in CATEGORIES
-    assert found.on in ("change", "full", "none")
+    assert found.on in ("change", "full", "learned", "none")
     assert set(found.tags) <= {"simplification", "multi_change"}
     assert (found.on == "none") == (found.category == OTHER and not found.pattern)
     assert isinstance(change_part(text), str)

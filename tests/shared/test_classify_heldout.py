@@ -12,20 +12,34 @@ category, tags (comma-separated: multi_change, simplification) and split.
   hold at least 8 distinct descriptions in neither, shuffled with random.Random(2613), up to
   20 rows each, until 140 rows), labelled blind and measured once (39.3 %), and then used to
   change the rules.
-* tests/fixtures/steer_labels_heldout3.tsv (158 rows, 11 files) is the HELD-OUT set: the
-  real .tsv and .csv files that no set above uses and that hold at least 8 distinct
+* tests/fixtures/steer_labels_heldout3.tsv (158 rows, 11 files) is TUNING data too (TUNING3):
+  the real .tsv and .csv files that no set above uses and that hold at least 8 distinct
   descriptions in none of them, shuffled with random.Random(1313) and taken in that order,
   up to 15 rows each (a seeded sample, first occurrence of a description), until 150 rows
-  were reached. Each row was labelled by reading it (and its file around it), and the labels
-  were committed before the classifier was run on them; no rule has been changed since its
-  figures were measured. None of its files is language-model training: every such file is
-  used by a set above. Only `multi_change` is labelled there and in TUNING2.
+  were reached. Labelled blind and measured once as the held-out set (54.4 %), then used to
+  change the rules and to train the learned fallback. None of its files is language-model
+  training. Only `multi_change` is labelled there and in TUNING2 and HELD_OUT4.
 * tests/fixtures/steer_labels_heldout_nn.tsv (77 rows, 9 files) are NN_ROWS: network-training
   rows in no set above, drawn from the files of steer_labels.tsv and TUNING (all of them
   network training) that hold at least 5 such descriptions, shuffled with
   random.Random(1315), up to 10 rows each, until 80 rows (or the files ran out). Labelled
-  and committed before the classifier was run on them and never tuned on, but the rules
-  were written on other rows of the same files: a weaker held-out figure.
+  and committed before the classifier was run on them and measured once (71.4 %); since
+  then the learned fallback is trained on them too (no rule was changed for them).
+
+* tests/fixtures/steer_labels_heldout4.tsv (155 rows, 21 files) is HELD_OUT4, the HELD-OUT
+  set, drawn after
+  every set above had been used to tune: the real .tsv and .csv files with at least 5
+  descriptions in no set above, shuffled with random.Random(1414), then ordered by how many
+  rows of those sets they hold (fewest first; ties keep the shuffled order), up to 8 rows
+  each (a seeded sample), until 150 rows. Labelled by hand and committed before the
+  classifier was run on them; never used to change a rule or train the fallback.
+
+* tests/fixtures/steer_labels_heldout_nn2.tsv (60 rows, 4 files) is NN_HELD_OUT, the
+  network-training part of the held-out figure, drawn after HELD_OUT4 because that draw is
+  mostly other fields: the four network-training files (NN_FILES) that still hold rows no
+  set holds, 15 rows of each sampled with one random.Random(1416) in that order. Labelled
+  and committed before the classifier was run on them; never used to change a rule or to
+  train the fallback. Other rows of these files are in the tuning sets.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -37,7 +51,7 @@ Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 * the category of a list is its main change: a model-size or batch change with its LR or
   schedule retuned is that change; a list with no dominant change is `combination`; re-runs
   of a listed configuration are `baseline`;
-* outside language-model training (TUNING2 and HELD_OUT): a switch of model family (Ridge,
+* outside language-model training (TUNING2 and TUNING3): a switch of model family (Ridge,
   XGBoost, an ensemble, an OCR model) is `architecture`, trees/leaves/depth of a tree model
   `model_scale`, features, feature selection (top_k of a pool), sampling (SMOTE), outlier
   removal, input preprocessing and training windows `data`, regularisation strengths (alpha,
@@ -67,25 +81,44 @@ from autolab_shared.steering.listing import change_items
 
 TUNING = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout.tsv"
 TUNING2 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout2.tsv"
-HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout3.tsv"
+TUNING3 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout3.tsv"
 NN_ROWS = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn.tsv"
 OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
+HELD_OUT4 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout4.tsv"
+NN_HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
+NN_FILES = (
+    "Fchaubard__zero_order_diffusion_autoresearcher__branch-autoresearch-mar17__results.tsv",
+    "Hilo-Hilo__parameter-golf__branch-research-continuous-mar18__results__results.tsv",
+    "karpathy__autoresearch__pull-442__results_all.tsv",
+    "wendlerc__autoresearch-wm__results__results_valloss_era.tsv",
+)
+TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py: tuning 82.8 %, 0.92, 0.93; tuning2 78.0 %, 0.65, 0.87;
-# held-out 54.4 %, 0.33, 0.75; nn-rows 71.4 %, 0.69, 0.74). The issue's targets are
-# TARGET_*, which test_issue_targets_on_held_out records as unmet.
+# benchmarks/classifier_heldout.py: tuning 82.8 %, 0.92, 0.93; tuning2 79.3 %, 0.80, 0.86;
+# tuning3 84.2 %, 0.62, 0.85; nn-rows 72.7 %, 0.83, 0.96; held-out 71.6 %, 0.68, 0.83;
+# nn-held-out 73.3 %, 0.67, 0.71). The issue's targets are TARGET_*, which
+# test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.81, 0.90, 0.90),
-    "tuning2": (0.76, 0.62, 0.84),
-    "held-out": (0.52, 0.31, 0.72),
-    "nn-rows": (0.69, 0.65, 0.70),
+    "tuning2": (0.77, 0.77, 0.83),
+    "tuning3": (0.82, 0.60, 0.82),
+    "nn-rows": (0.70, 0.80, 0.90),
+    "held-out": (0.69, 0.64, 0.78),
+    "nn-held-out": (0.71, 0.62, 0.66),
 }
-SETS = {"tuning": TUNING, "tuning2": TUNING2, "held-out": HELD_OUT, "nn-rows": NN_ROWS}
+SETS = {
+    "tuning": TUNING,
+    "tuning2": TUNING2,
+    "tuning3": TUNING3,
+    "nn-rows": NN_ROWS,
+    "held-out": HELD_OUT4,
+    "nn-held-out": NN_HELD_OUT,
+}
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
 
-def _rows(path: object = HELD_OUT) -> list[dict[str, str]]:
+def _rows(path: object = TUNING3) -> list[dict[str, str]]:
     with open(str(path), encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
 
@@ -124,8 +157,8 @@ def test_tuning_set_is_new_labelled_and_split_by_file() -> None:
 
 @pytest.mark.parametrize(
     ("path", "others"),
-    [(TUNING2, (TUNING, OLD_FIXTURE)), (HELD_OUT, (TUNING, TUNING2, OLD_FIXTURE))],
-    ids=["tuning2", "held-out"],
+    [(TUNING2, (TUNING, OLD_FIXTURE)), (TUNING3, (TUNING, TUNING2, OLD_FIXTURE))],
+    ids=["tuning2", "tuning3"],
 )
 def test_drawn_sets_use_files_no_earlier_set_uses(path: object, others: tuple[object, ...]) -> None:
     rows = _rows(path)
@@ -184,16 +217,80 @@ def test_drawn_rows_are_the_seeded_samples() -> None:
     drawn2 = _seeded_draw(earlier, 2613, 20, 140, (".tsv",))
     assert drawn2 == [(r["file"], int(r["line"])) for r in _rows(TUNING2)]
     drawn3 = _seeded_draw(earlier + _rows(TUNING2), 1313, 15, 150, (".tsv", ".csv"))
-    assert drawn3 == [(r["file"], int(r["line"])) for r in _rows(HELD_OUT)]
-    every = earlier + _rows(TUNING2) + _rows(HELD_OUT)
+    assert drawn3 == [(r["file"], int(r["line"])) for r in _rows(TUNING3)]
+    every = earlier + _rows(TUNING2) + _rows(TUNING3)
     drawn_nn = _seeded_draw(every, 1315, 10, 80, among={r["file"] for r in earlier})
     assert drawn_nn == [(r["file"], int(r["line"])) for r in _rows(NN_ROWS)]
+
+
+def _fewest_first_draw(
+    used: list[dict[str, str]], seed: int, per_file: int, total: int
+) -> list[tuple[str, int]]:
+    """(file, line) of the HELD_OUT4 draw: real .tsv/.csv files with at least 5 descriptions
+    in none of `used`, shuffled, then ordered by how many rows of `used` they hold (fewest
+    first), up to `per_file` rows each until `total`."""
+    seen = {r["description"].strip() for r in used}
+    in_sets = Counter(r["file"] for r in used)
+    pool: dict[str, list[tuple[int, str]]] = {}
+    for path in sorted(p for p in REAL.iterdir() if p.suffix in (".tsv", ".csv")):
+        rows = []
+        for e in read_results(path).experiments:
+            if e.description.strip() and e.description.strip() not in seen:
+                seen.add(e.description.strip())
+                rows.append((e.line, e.description.strip()))
+        if len(rows) >= 5:
+            pool[path.name] = rows
+    names = sorted(pool)
+    rng = random.Random(seed)
+    rng.shuffle(names)
+    names.sort(key=lambda name: in_sets[name])
+    drawn: list[tuple[str, int]] = []
+    for name in names:
+        sample = rng.sample(pool[name], min(per_file, len(pool[name])))
+        drawn += [(name, line) for line, _ in sorted(sample)]
+        if len(drawn) >= total:
+            break
+    return drawn
+
+
+def test_held_out4_is_the_seeded_fewest_first_draw() -> None:
+    """HELD_OUT4 is exactly the draw its docstring describes, from rows no other set holds."""
+    rows = _rows(HELD_OUT4)
+    earlier = [row for path in TUNING_SETS for row in _rows(path)]
+    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
+    assert len(rows) >= 150 and len({r["description"] for r in rows}) == len(rows)
+    assert {r["split"] for r in rows} == {"held-out"}
+    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    _check_rows(rows)
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    assert _fewest_first_draw(earlier, 1414, 8, 150) == [(r["file"], int(r["line"])) for r in rows]
+
+
+def test_nn_held_out_is_the_seeded_draw_from_network_training_files() -> None:
+    rows = _rows(NN_HELD_OUT)
+    earlier = [row for path in (*TUNING_SETS, HELD_OUT4) for row in _rows(path)]
+    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
+    assert len(rows) == 60 and len({r["description"] for r in rows}) == len(rows)
+    _check_rows(rows)
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    seen = {r["description"].strip() for r in earlier}
+    rng, drawn = random.Random(1416), []
+    for name in NN_FILES:
+        pool = []
+        for e in read_results(REAL / name).experiments:
+            if e.description.strip() and e.description.strip() not in seen:
+                seen.add(e.description.strip())
+                pool.append(e.line)
+        drawn += [(name, line) for line in sorted(rng.sample(pool, 15))]
+    assert drawn == [(r["file"], int(r["line"])) for r in rows]
 
 
 def test_nn_rows_are_new_rows_of_network_training_files() -> None:
     rows = _rows(NN_ROWS)
     earlier = _rows(TUNING) + _rows(OLD_FIXTURE)
-    others = earlier + _rows(TUNING2) + _rows(HELD_OUT)
+    others = earlier + _rows(TUNING2) + _rows(TUNING3)
     assert len(rows) >= 70 and {r["file"] for r in rows} <= {r["file"] for r in earlier}
     assert not {r["description"] for r in others} & {r["description"] for r in rows}
     assert len({r["description"] for r in rows}) == len(rows)
@@ -223,9 +320,12 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    accuracy, recall, precision = _scores("held-out")
-    assert accuracy >= TARGET_ACCURACY
-    assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
+    """Issue 13's targets on HELD_OUT4 and NN_HELD_OUT (71.6 %, multi_change 0.68 / 0.83 and
+    73.3 %, 0.67 / 0.71 when last measured)."""
+    for name in ("held-out", "nn-held-out"):
+        accuracy, recall, precision = _scores(name)
+        assert accuracy >= TARGET_ACCURACY
+        assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
 
 
 # ---------------------------------------------------------------------------- linear time

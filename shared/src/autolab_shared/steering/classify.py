@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from autolab_shared.steering.fallback import fallback_guess
 from autolab_shared.steering.listing import (
     MULTI_CHANGE,
     Item,
@@ -25,6 +26,7 @@ from autolab_shared.steering.listing import (
     count_settings,
     is_head_size,
     is_record,
+    lists_loosely,
     main_category,
     main_items,
     may_list,
@@ -40,7 +42,7 @@ from autolab_shared.steering.taxonomy import (
     prepare_pattern,
 )
 
-CHANGE, FULL, NONE = "change", "full", "none"
+CHANGE, FULL, NONE, LEARNED = "change", "full", "none", "learned"
 ATTENTION, MODEL_SCALE = "attention", "model_scale"
 # Only the first MAX_CHARS characters of a description are read: the change is stated at its
 # start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
@@ -117,7 +119,8 @@ class Classification:
     """The category of one description, its tags, and why.
 
     `matched` is the text the winning pattern matched and `pattern` that pattern; `on` says
-    where: ``change`` (the change part), ``full`` (the whole description) or ``none`` (other).
+    where: ``change`` (the change part), ``full`` (the whole description), ``learned`` (the
+    fallback model named it; `matched` is its posterior) or ``none`` (other).
     """
 
     category: str
@@ -142,8 +145,15 @@ class Classifier:
     results are cached per description (`cache_size` entries, least recently used dropped).
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, cache_size: int = 1 << 18) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        cache_size: int = 1 << 18,
+        fallback: bool = True,
+    ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+        # the learned fallback names rows no rule matches, with categories of the taxonomy only
+        self.fallback = fallback
         self._checks = tuple(
             (rule.category, group)
             for rule in self.taxonomy.rules
@@ -200,13 +210,24 @@ class Classifier:
     def _tagged(self, description: str) -> Classification:
         """The classification; a combination is always a multi_change."""
         found = self._classify(description[:MAX_CHARS])
+        if found.on == NONE and self.fallback:  # no rule matched
+            found = self._learned(found, description)
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
             return replace(found, tags=(*found.tags, MULTI_CHANGE))
         return found
 
+    def _learned(self, found: Classification, description: str) -> Classification:
+        """An `other` named by the learned fallback when it is confident (`.fallback`)."""
+        guess = fallback_guess(description, self.taxonomy.names)
+        if guess is None or guess[0] == OTHER:
+            return found
+        return replace(found, category=guess[0], matched=f"p={guess[1]:.2f}", on=LEARNED)
+
     def _classify(self, description: str) -> Classification:
         raw, bare = _parts(description)
         tags = self._tag(normalise(bare))
+        if MULTI_CHANGE not in tags and lists_loosely(raw):  # a list the item split leaves whole
+            tags = (*tags, MULTI_CHANGE)
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)

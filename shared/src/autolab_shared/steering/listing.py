@@ -190,8 +190,29 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
     max_norm=1.0" (`found` is each item's rule match, or None)."""
     count = 0
     for i, item in enumerate(items):
+        if found[i] is None and is_run_name(item.text):
+            continue  # "marathon v3 ACCUM=10": the run's name, not a setting
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
+
+
+# Words that number a run rather than set something: "cycle 5", "run 3", "v4".
+_RUN_WORDS = frozenset({"cycle", "run", "round", "phase", "attempt", "trial", "rep", "repeat"})
+
+
+def is_run_name(item: str) -> bool:
+    """True for an item that only names a run: words and a run number ("marathon v4 cycle
+    1", "run 35"), no "=" and no other number."""
+    words = item.lower().split(None, MAX_WORDS)[:MAX_WORDS]
+    numbered = False
+    for before, word in zip(["", *words], words, strict=False):
+        if word.isalpha():
+            continue
+        if (word[:1] == "v" and word[1:].isdigit()) or (word.isdigit() and before in _RUN_WORDS):
+            numbered = True
+            continue
+        return False
+    return numbered
 
 
 def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) -> bool:
@@ -288,3 +309,51 @@ def setting_key(item: str) -> tuple[str, str]:
     ``N_BLOCKS=6``; an item without ``=`` ("swa", "depth 12") is its own key."""
     text = item.lower().replace("_", " ").strip(" ,")
     return (text.split("=", 1)[0].strip(), text) if "=" in text else (text, text)
+
+
+# Tag-only signals of a list that `change_items` does not split (docs/classifier.md): prose
+# items parted by commas ("priority framework, no-lookup directive") and settings glued by
+# "+" without spaces ("k=3+noprefetch+512KB").
+PROSE_ITEM_WORDS = (2, 6)
+_PROSE_RESULT = re.compile(r"\d|\b(?:worse|better|same|improv\w*|regress\w*|slower|faster)\b")
+
+
+def lists_loosely(part: str) -> bool:
+    """True when the change part `part` lists several changes in a way the item split leaves
+    whole: short prose items parted by ", ", or settings glued by "+"."""
+    return ("+" in part or ", " in part) and (_glued_settings(part) or _prose_items(part))
+
+
+_COMPOUND = re.compile(r"[^\W\d_]{1,30}(?:-[^\W\d_]{1,30}){1,6}")  # "wire-before-refund"
+
+
+def _prose_items(part: str) -> bool:
+    """Two or more comma-parted pieces of 2 to 6 words (or one hyphenated compound) each, no
+    parentheses, none a result."""
+    if ", " not in part or "(" in part or "=" in part:
+        return False
+    pieces = part.split(", ", MAX_ITEMS)
+    low, high = PROSE_ITEM_WORDS
+    return all(
+        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(p) is not None)
+        and not _PROSE_RESULT.search(p.lower())
+        for p in pieces
+    )
+
+
+_VALUED = re.compile(r"[A-Za-z_]{0,20}\d[\d.]{0,12}[A-Za-z]{0,3}")  # "smote04", "512KB", "sub0.7"
+
+
+def _glued_settings(part: str) -> bool:
+    """A token of "+"-joined parts, one of them a setting (`KNOB=value`, a name with a value),
+    two with letters: "k=3+noprefetch", "batch16+fullgraph", not "alpha+l1_ratio", "1e+3"."""
+    if "+" not in part:
+        return False
+    for token in part.split(None, MAX_WORDS)[:MAX_WORDS]:
+        pieces = token.strip("()[],;").split("+", MAX_ITEMS)
+        if len(pieces) < 2 or not all(pieces) or "*" in token:  # "*": a formula
+            continue
+        setting = any("=" in p or _VALUED.fullmatch(p) for p in pieces)
+        if setting and sum(any(ch.isalpha() for ch in p) for p in pieces) >= 2:
+            return True
+    return False

@@ -259,8 +259,9 @@ def _build(entries: Sequence[_Entry], tags: Mapping[str, tuple[str, ...]], sourc
     if OTHER not in meta:
         meta[OTHER] = {"description": "Everything no rule matches."}
         patterns[OTHER] = []
+    order = [name for name in meta if name != OTHER] + [OTHER]  # `other` is listed last
     categories = tuple(
-        Category(name, patterns=tuple(patterns[name]), **fields) for name, fields in meta.items()
+        Category(name, patterns=tuple(patterns[name]), **meta[name]) for name in order
     )
     return Taxonomy(
         categories=categories,

@@ -1,0 +1,111 @@
+"""The classifier's learned fallback (steering/fallback.py) and the tag-only list signals.
+
+The fallback is a naive Bayes model over words and word pairs, trained by
+benchmarks/train_fallback.py on the tuning label fixtures; it names a category only for
+rows no rule matches, and only when confident (docs/classifier.md, "Learned fallback").
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+
+import pytest
+from support import REPO_ROOT
+
+from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.fallback import (
+    builtin_model,
+    fallback_guess,
+    features,
+    from_stored,
+    train,
+)
+from autolab_shared.steering.listing import is_run_name, lists_loosely
+from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+STORED = REPO_ROOT / "shared" / "src" / "autolab_shared" / "data" / "fallback_nb.json"
+TUNING = ("steer_labels.tsv", "steer_labels_heldout.tsv", "steer_labels_heldout2.tsv",
+          "steer_labels_heldout3.tsv", "steer_labels_heldout_nn.tsv")  # fmt: skip
+HELD_OUT = FIXTURES / "steer_labels_heldout4.tsv"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def test_the_shipped_model_is_the_one_trained_on_the_tuning_fixtures_only() -> None:
+    """data/fallback_nb.json is what benchmarks/train_fallback.py --write gives: the tuning
+    fixtures' counts, so no held-out row went into it."""
+    stored = json.loads(STORED.read_text(encoding="utf-8"))
+    rows = [(r["description"], r["category"]) for name in TUNING for r in _rows(name)]
+    assert stored == train(rows, threshold=stored["threshold"])
+    assert sum(stored["docs"].values()) == len(rows)
+    assert 0.5 <= stored["threshold"] < 1.0
+
+
+def test_a_trained_model_names_what_it_was_shown_and_nothing_from_no_evidence() -> None:
+    rows = [("spin poll wait loop", "efficiency")] * 3 + [("add new feature column", "data")] * 3
+    model = from_stored(train(rows, threshold=0.8, min_count=1))
+    assert model.guess("spin poll loop") == (model.guess("spin poll loop") or ("", 0))  # stable
+    guess = model.guess("poll wait loop")
+    assert guess is not None and guess[0] == "efficiency" and guess[1] >= 0.8
+    assert model.guess("0Q") is None  # no known word: no guess, whatever the priors say
+    assert model.posterior("xyzzy plugh") == []
+    strict = from_stored(train(rows, threshold=1.0, min_count=1))
+    assert strict.guess("poll feature") is None  # below the threshold: no guess
+
+
+def test_the_fallback_names_only_rows_no_rule_matches() -> None:
+    with_fallback, rules = Classifier(), Classifier(fallback=False)
+    for row in _rows("steer_labels_heldout3.tsv"):
+        found, ruled = with_fallback(row["description"]), rules(row["description"])
+        if found.on == "learned":
+            assert ruled.on == "none" and ruled.category == "other" != found.category
+            assert found.matched.startswith("p=")
+        else:
+            assert found.category == ruled.category
+
+
+def test_the_fallback_names_only_categories_the_taxonomy_has() -> None:
+    text = "EXP30 inline hot loop"
+    assert Classifier()(text).category == "efficiency"
+    without = load_taxonomy().categories
+    user = parse_taxonomy('mode = "replace"\n[[category]]\nname = "speed"\npatterns = ["fast"]\n')
+    assert Classifier(user)(text).category == "other"
+    assert fallback_guess("spec n_max=16 draft tokens", ("speed", "other")) is None
+    assert {c.name for c in without} >= set(builtin_model().categories)
+    assert Classifier(fallback=False)("EXP32 no deadline check").on == "none"
+
+
+@pytest.mark.parametrize("text", ["KNOB=" * 10000, "a b " * 12500, "é" * 50000, "1+" * 25000])
+def test_the_fallback_reads_hostile_text_in_linear_time(text: str) -> None:
+    start = time.perf_counter()
+    features(text)
+    builtin_model().posterior(text)
+    assert time.perf_counter() - start < 0.25
+
+
+def test_lists_the_item_split_leaves_whole_are_tagged() -> None:
+    assert lists_loosely("priority decision framework, no-lookup directive")
+    assert lists_loosely("wire-before-refund, partner-escalation, compute-yourself")
+    assert lists_loosely("CREATIVE k=3+noprefetch+512KB")
+    assert lists_loosely("batch16+gather/logsumexp")
+    assert not lists_loosely("attention and FFN pre-norm")
+    assert not lists_loosely("modulation+output")  # no setting among the parts
+    assert not lists_loosely("ElasticNet GridSearchCV alpha+l1_ratio")
+    assert not lists_loosely("zeta=1+0.5*nonlin works")  # a formula
+    assert not lists_loosely("slightly over-dispersed, big improvement over DPS")  # a result
+    assert not lists_loosely("n_gpu=16, batch=64/64, q8_0 KV")  # settings: change_items' job
+    assert "multi_change" in Classifier()("act-immediately, no confirmation, always tool-call").tags
+
+
+def test_a_run_name_beside_one_setting_is_not_a_second_setting() -> None:
+    assert is_run_name("marathon v4 cycle 1") and is_run_name("run 35")
+    assert not is_run_name("depth 12") and not is_run_name("marathon") and not is_run_name("v4=2")
+    found = Classifier()("[Phase3:Lion+Fused] marathon v4 cycle 5 ACCUM=10")
+    assert found.category == "batch_size" and "multi_change" not in found.tags
+    assert "multi_change" in Classifier()("depth 12 + ACCUM=10").tags
