@@ -125,3 +125,18 @@ def test_the_installed_help_documents_the_labels() -> None:
     assert shutil.which("autojudge") or True  # the CliRunner path is what the test reads
     text = CliRunner().invoke(cli, ["--help"]).stdout
     assert "P(better)" in text and "RETEST" in text and "MARGINAL" in text
+
+
+def test_an_effect_interval_collapsed_on_the_null_says_so(tmp_path: Path) -> None:
+    rows = ["commit\tval_bpb\tmemory_gb\tstatus\tdescription", "a000000\t1.0\t40\tkeep\tbaseline"]
+    nulls = [0.0009, -0.0011, 0.0004, -0.0006, 0.0013, -0.0002, 0.0007, -0.0009]
+    for i in range(60):
+        value = 1.0 + nulls[i % 8] * (1 + i % 5) / 3 + (0.004 if i % 3 == 0 else 0.0)
+        rows.append(f"{i + 1:07x}\t{value:.6f}\t40\tdiscard\tidea {i}")
+    rows.append("fffffff\t1.000000\t40\tdiscard\tsame as the incumbent")
+    path = tmp_path / "results.tsv"
+    path.write_text("\n".join(rows) + "\n")
+    code, data, text = _run("--results", str(path))
+    line = next(x for x in text.splitlines() if "interval of the effect" in x)
+    assert "+0.000% .. +0.000% (most likely no effect)" in line, line
+    assert code == 1 and float(str(data["confidence"])) < 0.5

@@ -323,6 +323,14 @@ def test_lenient_and_bad_values() -> None:
     assert lines_of(h, "crash_inferred") == [4, 5]
 
 
+def test_huge_values_are_out_of_range_not_non_numbers() -> None:
+    h = parse(HEADER + "a\t0.99\t1\tkeep\tx\nb\t1e308\t1\tkeep\ty\nc\t12abc\t1\tkeep\tz\n")
+    reasons = {w.line: w.reason for w in h.warnings if w.code == "bad_value"}
+    assert reasons[3].endswith("'1e308' is out of range (more than 1e+15 in size)")
+    assert reasons[4].endswith("'12abc' is not a number")
+    assert [e.value for e in h.experiments] == [0.99, None, None]
+
+
 # -- lexical variants -------------------------------------------------------------------------
 
 

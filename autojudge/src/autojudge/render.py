@@ -156,9 +156,10 @@ def _evidence(j: Judgement) -> list[str]:
     lines.append(f"  noise floor: {noise_source(j.noise)}")
     if math.isfinite(a.expected_gain):
         lo, hi = a.ci90
+        nil = " (most likely no effect)" if max(abs(lo), abs(hi)) < 5e-6 else ""
         lines.append(
             f"  expected gain {a.expected_gain * 100:+.3f}% | 90% interval of the effect"
-            f" {lo * 100:+.3f}% .. {hi * 100:+.3f}% | z {a.z:+.2f}"
+            f" {lo * 100:+.3f}% .. {hi * 100:+.3f}%{nil} | z {a.z:+.2f}"
         )
     return lines
 

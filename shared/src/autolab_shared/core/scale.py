@@ -27,6 +27,13 @@ class Scale:
         """Metric value → working value."""
         return self.sign * (math.log(y) if self.log else y)
 
+    def to_xs(self, ys: Iterable[float]) -> list[float]:
+        """``to_x`` of every value (one call for a long history)."""
+        sign = self.sign
+        if self.log:
+            return [sign * math.log(y) for y in ys]
+        return [sign * y for y in ys]
+
     def to_y(self, x: float) -> float:
         """Working value → metric value."""
         z = self.sign * x

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 
 from autolab_shared.core.errors import InputError
 
@@ -18,7 +17,7 @@ def write_atomic(target: str, content: bytes, *, name: str | None = None,
     """Replace ``target`` by ``content``; an OSError becomes an InputError naming ``name``."""
     directory = os.path.dirname(target) or "."
     temp = os.path.join(
-        directory, f".{os.path.basename(target)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        directory, f".{os.path.basename(target)}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     )
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

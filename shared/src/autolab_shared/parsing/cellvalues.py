@@ -24,7 +24,8 @@ MAX_MAGNITUDE = 1e15
 
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _PLAIN = re.compile(_NUM)
-_SHORT = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")  # plain, in range, nothing to strip
+PLAIN_NUMBER = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")
+"""A cell that is surely a finite number in range with nothing to strip (``float`` reads it)."""
 _DECORATED = re.compile(
     rf"(?P<pre>~|≈|approx\.?)?\s*(?P<num>{_NUM})\s*(?P<unit>%|k|K|s|ms|x|×)?", re.IGNORECASE
 )
@@ -41,7 +42,7 @@ class CellValue:
 
 def parse_cell(cell: str) -> CellValue:
     """Read a metric-like cell; never raises. NaN, infinite or huge numbers give no value."""
-    if _SHORT.fullmatch(cell):
+    if PLAIN_NUMBER.fullmatch(cell):
         return CellValue(float(cell), NUMBER)
     text = cell.strip()
     if not text:
@@ -65,6 +66,14 @@ def _finite(number: float, kind: str) -> CellValue:
 def in_range(number: float) -> bool:
     """Finite and at most :data:`MAX_MAGNITUDE` in size."""
     return math.isfinite(number) and abs(number) <= MAX_MAGNITUDE
+
+
+def why_bad(cell: str) -> str:
+    """Why a BAD cell has no value: out of range (a huge or infinite number) or not a number."""
+    match = _DECORATED.fullmatch(cell.strip())
+    if match is not None and not in_range(float(match["num"])):
+        return f"is out of range (more than {MAX_MAGNITUDE:g} in size)"
+    return "is not a number"
 
 
 def is_number(cell: str) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_HASH = re.compile(r"[0-9a-fA-F]{7,40}(?:-dirty)?")
+COMMIT_HASH = re.compile(r"[0-9a-fA-F]{7,40}(?:-dirty)?")
+"""A git hash: 7–40 hex digits with an optional ``-dirty`` suffix (see :func:`is_commit_hash`)."""
 
 
 def is_commit_hash(value: str) -> bool:
@@ -13,4 +14,4 @@ def is_commit_hash(value: str) -> bool:
     Anything else (``baseline``, ``none``, ``HEAD``, ``$(git rev-parse ...)``, ``--output=x``,
     surrounding spaces) is a label; callers must never hand such a value to git.
     """
-    return _HASH.fullmatch(value) is not None
+    return COMMIT_HASH.fullmatch(value) is not None

@@ -151,8 +151,10 @@ def _pick(schema: Schema, records: Sequence[Record]) -> int | None:
     )
 
 
-def records_of(found: Scan, schema: int) -> list[Record]:
+def records_of(found: Scan, schema: int) -> Sequence[Record]:
     """The records read under one header."""
+    if len(found.schemas) == 1:  # all of them (asked several times of 10^5 records)
+        return found.records if schema == 0 else ()
     return [record for record in found.records if record.schema == schema]
 
 

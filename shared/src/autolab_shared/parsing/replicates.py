@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from autolab_shared.core.scale import Scale
-from autolab_shared.parsing.commits import is_commit_hash
+from autolab_shared.parsing.commits import COMMIT_HASH, is_commit_hash
 from autolab_shared.parsing.status import DISCARD, KEEP
 
 if TYPE_CHECKING:
@@ -94,6 +94,23 @@ class _Keys:
         self.last[sha] = key
         return key
 
+    def all(self, rows: Sequence[Row]) -> list[str]:
+        """`key` of every row in order; a hash met for the first time, in a description that
+        does not say "run", is keyed inline (most rows of a long history)."""
+        out: list[str] = []
+        first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
+        for row, r in enumerate(rows):
+            commit, description = r.commit, r.description
+            if "run" not in description.lower() and hashlike(commit):
+                sha = commit.lower()
+                if sha not in first:
+                    first[sha] = description
+                    last[sha] = sha
+                    out.append(sha)
+                    continue
+            out.append(self.key(commit, description, row))
+        return out
+
     def _known(self, sha: str, description: str) -> str:
         changes = self.changes.setdefault(sha, {change_of(self.first[sha]): sha})
         change = change_of(description)
@@ -115,8 +132,7 @@ def replicate_keys(rows: Sequence[Row]) -> list[str]:
     last = _LAST[0] if _LAST else None  # one read: other threads may replace it
     if last is not None and last[0] is rows:
         return last[1]
-    keys = _Keys()
-    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    found = _Keys().all(rows)
     if isinstance(rows, tuple):  # immutable: safe to remember
         _LAST[:] = [(rows, found)]
     return found
@@ -142,7 +158,7 @@ def latest_description(rows: Sequence[Row], commit: str) -> str | None:
 def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     """Hashes under which rows describe more than one change: hash -> number of changes."""
     keys = _Keys()
-    found = [keys.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    found = keys.all(rows)
     if isinstance(rows, tuple):
         _LAST[:] = [(rows, found)]
     return keys.reused
@@ -154,6 +170,13 @@ class Config:
 
     key: str
     rows: tuple[Experiment, ...]
+
+    def __init__(self, key: str, rows: tuple[Experiment, ...]) -> None:
+        """The dataclass's own __init__ (kept by @dataclass), without a frozen setattr per
+        field: a long history has 10^5 configurations, and the cached values below go into
+        the same instance dict."""
+        fields = self.__dict__
+        fields["key"], fields["rows"] = key, rows
 
     @property
     def first(self) -> Experiment:
@@ -177,8 +200,12 @@ class Config:
     def label(self) -> bool | None:
         """True if any row kept it, False if a row discarded it, None when no row says."""
         if "_label" not in self.__dict__:
-            statuses = {r.status for r in self.valued}
-            label = True if KEEP in statuses else False if DISCARD in statuses else None
+            label = None
+            for r in self.rows:  # a keep decides; a discard unless a keep follows
+                if r.value is not None and r.status in (KEEP, DISCARD):
+                    label = r.status == KEEP
+                    if label:
+                        break
             self.__dict__["_label"] = label
         found: bool | None = self.__dict__["_label"]
         return found
@@ -210,7 +237,11 @@ def group_configs(experiments: Sequence[Experiment], min_rows: int = 1) -> list[
     """Pool rows by replicate key, ordered by first appearance (those of `min_rows` or more)."""
     rows: dict[str, list[Experiment]] = {}
     for exp, key in zip(experiments, replicate_keys(experiments), strict=True):
-        rows.setdefault(key, []).append(exp)
+        group = rows.get(key)
+        if group is None:
+            rows[key] = [exp]
+        else:
+            group.append(exp)
     return [Config(key, tuple(group)) for key, group in rows.items() if len(group) >= min_rows]
 
 
@@ -223,14 +254,15 @@ def replicate_groups(
     at ``position`` when the key is new (runs not yet written as rows).
     """
     groups: list[tuple[int, list[float]]] = []
+    new_key = candidate is not None
     for config in configs:
         if candidate is not None and config.key == candidate[0]:
-            x = candidate[2]
+            x, new_key = candidate[2], False
         elif len(config.rows) < 2:
             continue  # one row measures one value at most: no replicate group
         else:
             x = list(config.x(scale))
         groups.append((config.rows[-1].index, x))
-    if candidate is not None and candidate[0] not in {c.key for c in configs}:
+    if candidate is not None and new_key:
         groups.append((candidate[1], candidate[2]))
     return [g for _, g in sorted(groups, key=lambda t: t[0]) if len(g) >= 2]

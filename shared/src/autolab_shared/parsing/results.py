@@ -46,7 +46,7 @@ Warning codes (``ParseWarning.code``):
 * ``short_row`` — too few fields; the missing ones left empty
 * ``half_written`` — a last line without line end and with too few fields; ignored
 * ``duplicate_row`` — the same fields as an earlier row; both kept
-* ``bad_value`` — a metric cell that is not a number; the row counts as a crash
+* ``bad_value`` — a metric cell that is not a number (or is out of range); the row counts as a crash
 * ``crash_inferred`` — a keep-like status without a metric value; counted as a crash
 * ``zero_metric`` — metric and memory both 0 under a non-crash status; value ignored
 * ``lenient_value`` — a decorated number read leniently (``~0.51``, ``151K``, ``12s``)
@@ -64,13 +64,22 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.gcpause import paused_gc
 from autolab_shared.core.vocabulary import Status, WarningCode
-from autolab_shared.parsing.cellvalues import BAD, LENIENT, PERCENT, parse_cell
+from autolab_shared.parsing.cellvalues import (
+    BAD,
+    LENIENT,
+    PERCENT,
+    PLAIN_NUMBER,
+    parse_cell,
+    why_bad,
+)
 from autolab_shared.parsing.columns import Schema, normalise_name
 from autolab_shared.parsing.commits import is_commit_hash
 from autolab_shared.parsing.metricchoice import (
@@ -110,6 +119,19 @@ class Experiment:
     raw_status: str
     description: str
     extra: tuple[tuple[str, str], ...]
+
+    def __init__(
+        self, index: int, line: int, end_line: int, commit: str, value: float | None,
+        memory_gb: float | None, status: Status, raw_status: str, description: str,
+        extra: tuple[tuple[str, str], ...],
+    ) -> None:  # fmt: skip
+        """The dataclass's own __init__ (kept by @dataclass), three times faster: the fields go
+        straight into the instance dict instead of one frozen setattr each (10^5 rows)."""
+        fields = self.__dict__
+        fields["index"], fields["line"], fields["end_line"] = index, line, end_line
+        fields["commit"], fields["value"], fields["memory_gb"] = commit, value, memory_gb
+        fields["status"], fields["raw_status"] = status, raw_status
+        fields["description"], fields["extra"] = description, extra
 
     @property
     def is_hash(self) -> bool:
@@ -197,17 +219,26 @@ def parse_results(
     *,
     metric: str | None = None,
     direction: str | None = None,
+    fast: bool = True,
 ) -> History:
-    """Parse the text or bytes of a results file (see the module docstring for the rules)."""
+    """Parse the text or bytes of a results file (see the module docstring for the rules).
+    `fast` reads plain lines and rows on the fast paths (same result; False for tests)."""
+    with paused_gc():
+        return _parse(data, path, metric, direction, fast)
+
+
+def _parse(
+    data: str | bytes, path: str, metric: str | None, direction: str | None, fast: bool
+) -> History:
     text, warnings = _decode(data, path)
     if not text.strip():
         raise InputError(path, "empty file")
-    found = scan(text, path)
+    found = scan(text, path, fast=fast)
     if not found.schemas:
         raise InputError(path, "no header and no data rows (only blank or banner lines)")
     choice = choose_metric_column(found, metric, path)
     rows = _RowReader(path, found, choice)
-    experiments = tuple(rows.read(i, record) for i, record in enumerate(found.records))
+    experiments = rows.read_all(found.records, fast=fast)
     keep_values = [e.value for e in experiments if e.status == KEEP and e.value is not None]
     way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
     notes += _reuse_warning(experiments, path)
@@ -268,6 +299,42 @@ class _RowReader:
     def warn(self, line: int | None, code: WarningCode, reason: str) -> None:
         self.warnings.append(ParseWarning(self.path, line, code, reason))
 
+    def read_all(self, records: Sequence[Record], *, fast: bool = True) -> tuple[Experiment, ...]:
+        """Every record as an experiment, in order; `fast` reads the plain rows of a file with
+        one header inline (see `_plain_rows`), as `read` would."""
+        layout = self.layouts[0]
+        if fast and len(self.layouts) == 1 and None not in (layout.metric, layout.status):
+            return tuple(self._plain_rows(records, layout))
+        return tuple(self.read(i, record) for i, record in enumerate(records))
+
+    def _plain_rows(self, records: Sequence[Record], layout: _Layout) -> list[Experiment]:
+        """`read` inlined for rows with a status word met before, a plain number and a memory
+        that is not 0 (no warning, nothing to repair); the other rows go through `read`."""
+        out: list[Experiment] = []
+        statuses, memories, plain = self.statuses, self.memories, PLAIN_NUMBER.fullmatch
+        at_metric, at_status, at_memory = layout.metric, layout.status, layout.memory
+        at_commit, at_description, extras = layout.commit, layout.description, layout.extra
+        scale = layout.memory_scale
+        for index, record in enumerate(records):
+            line, end_line, cells, overflow, _ = record  # faster than four attribute reads
+            raw_status, cell = cells[at_status], cells[at_metric]  # type: ignore[index]
+            status = statuses.get(raw_status)
+            memory_cell = cells[at_memory] if at_memory is not None else ""
+            memory = memories[memory_cell] if memory_cell in memories else self._memory(memory_cell)
+            if status is None or status == UNKNOWN or memory == 0.0 or not plain(cell):
+                out.append(self.read(index, record))  # a zero or a new word: the full path
+                continue
+            extra = overflow
+            if extras:
+                extra = (*[(n, cells[k]) for k, n in extras], *extra)
+            out.append(Experiment(index, line, end_line,
+                                  cells[at_commit] if at_commit is not None else "",
+                                  None if status == CRASH else float(cell),
+                                  None if memory is None else memory * scale, status, raw_status,
+                                  cells[at_description] if at_description is not None else "",
+                                  extra))  # fmt: skip
+        return out
+
     def read(self, index: int, record: Record) -> Experiment:
         layout, cells = self.layouts[record.schema], record.cells
         raw_status = _at(cells, layout.status)
@@ -301,9 +368,11 @@ class _RowReader:
         )
 
     def _memory(self, cell: str) -> float | None:
-        if cell not in self.memories:
-            self.memories[cell] = parse_cell(cell).value
-        return self.memories[cell]
+        try:
+            return self.memories[cell]
+        except KeyError:
+            found = self.memories[cell] = parse_cell(cell).value
+            return found
 
     def _status(self, record: Record, column: int | None, raw_status: str) -> Status:
         if column is None:
@@ -325,9 +394,8 @@ class _RowReader:
         name = self.choice.name
         if parsed.value is None:
             if parsed.kind == BAD:
-                self.warn(
-                    record.line, WarningCode.BAD_VALUE, f"{name} '{_clip(cell)}' is not a number"
-                )
+                why = why_bad(cell)
+                self.warn(record.line, WarningCode.BAD_VALUE, f"{name} '{_clip(cell)}' {why}")
             if status == KEEP:
                 self.warn(
                     record.line,

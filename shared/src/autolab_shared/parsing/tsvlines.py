@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.vocabulary import WarningCode
-from autolab_shared.parsing.cellvalues import is_datetime, is_number
+from autolab_shared.parsing.cellvalues import PLAIN_NUMBER, is_datetime, is_number
 from autolab_shared.parsing.columns import (
     Schema,
     assumed_schema,
@@ -34,15 +35,14 @@ _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 _RULE_CHARS = frozenset("-=#*~_|+ \t")
 _RULE_START = re.compile(r"(?:-{3,}|={3,})")
 _COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
-# A cell that is surely a finite number (is_number() is True for it), between tabs.
-_PLAIN_CELL = re.compile(r"-?\d{1,15}(?:\.\d{0,20})?")
 _PADDED = re.compile(r"\s\t|\t\s|\s$")  # a cell with space around it: strip the cells
+# ASCII whitespace other than space, tab and line ends: where absent, `in` tests find padding.
+_ODD_SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f"
 _MAX_JOIN = 40  # physical lines one multi-line cell may span
 _SAMPLE = 50  # rows looked at to name the columns of a header-less file
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One data row: its physical line range, one cell per header column, unnamed extras."""
 
     line: int
@@ -71,12 +71,12 @@ class _Row:
     end_line: int
     cells: list[str]
     schema: int
-    overflow: list[tuple[str, str]] = field(default_factory=list)
+    overflow: Sequence[tuple[str, str]] = ()
 
 
 def split_lines(text: str) -> list[str]:
     """Physical lines, split at CRLF, LF or a bare CR; a final line end adds no empty line."""
-    lines = _LINE_BREAK.split(text)
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -146,12 +146,13 @@ class _Scanner:
         self.fast = fast
         self.lines = split_lines(text)
         self.ends_with_newline = text.endswith(("\n", "\r"))
+        self.odd_spaces = any(ch in text for ch in _ODD_SPACES)
         self.mode = TAB
         self.schemas: list[Schema] = []
-        self.rows: list[_Row] = []
+        self.rows: list[_Row | Record] = []  # plain rows are final at once: Records
         self.header_lines: list[int] = []
         self.warnings: list[ParseWarning] = []
-        self.open_row: _Row | None = None
+        self.open_row: _Row | Record | None = None  # the last row, while lines may continue it
         self.known: frozenset[str] = frozenset()  # every column name met so far
         self.comments: list[tuple[int, str]] = []
         self._note_line_ends(text)
@@ -164,12 +165,9 @@ class _Scanner:
                 if i == len(self.lines):
                     break
             i = self._step(i)
-        cells = [tuple(r.cells) for r in self.rows]
-        self._flag_duplicates(cells)
-        records = tuple(
-            Record(r.line, r.end_line, c, tuple(r.overflow), r.schema)
-            for r, c in zip(self.rows, cells, strict=True)
-        )
+        records = tuple(r if isinstance(r, Record) else _record(r) for r in self.rows)
+        if len({r.cells for r in records}) < len(records):  # else no two rows are the same
+            self._flag_duplicates(records)
         return Scan(
             tuple(self.schemas),
             records,
@@ -296,19 +294,31 @@ class _Scanner:
     # -- data -------------------------------------------------------------------------
     def _plain_rows(self, i: int) -> int:
         """Add the well-formed tab rows from line `i` on, as `_step` would; return the first
-        line that is not one (it needs `_step`)."""
+        line that is not one (it needs `_step`). A row is surely one of the current schema when
+        it has the header's width, starts with no space or banner character and has a plain
+        number (second, usually), so it is neither a banner nor a header."""
         lines, schema = self.lines, self.schemas[-1]
         width, index, rows = schema.width, len(self.schemas) - 1, self.rows
-        start = i
-        while i < len(lines):
+        plain, padded, columns = PLAIN_NUMBER.fullmatch, _PADDED.search, _COLUMNS_LINE.match
+        quick = not self.odd_spaces  # padding is a space next to a tab on an ASCII line
+        start, end, new = i, len(lines), tuple.__new__  # Record(...) without its Python __new__
+        while i < end:
             line = lines[i]
             cells = line.split("\t")
-            if len(cells) != width or not _is_plain_row(line, cells):
+            if len(cells) != width or not line:
+                break
+            first = line[0]
+            if first in "-=#" or first.isspace() or (first in "cC" and columns(line)):
+                break
+            if not ((width > 1 and plain(cells[1])) or any(map(plain, cells))):
                 break
             i += 1
-            if _PADDED.search(line):
+            if quick and line.isascii():
+                if " \t" in line or "\t " in line or line[-1] == " ":
+                    cells = [cell.strip() for cell in cells]
+            elif padded(line):
                 cells = [cell.strip() for cell in cells]
-            rows.append(_Row(i, i, cells, index))
+            rows.append(new(Record, (i, i, tuple(cells), (), index)))
         if i > start:
             self.open_row = rows[-1]
         return i
@@ -350,8 +360,8 @@ class _Scanner:
     def _add_row(
         self, first: int, last: int, cells: Sequence[str], overflow: Sequence[tuple[str, str]] = ()
     ) -> None:
-        row = _Row(first, last, [cell.strip() for cell in cells], len(self.schemas) - 1)
-        row.overflow.extend(overflow)
+        cells = [cell.strip() for cell in cells]
+        row = _Row(first, last, cells, len(self.schemas) - 1, list(overflow))
         self.rows.append(row)
         self.open_row = row
 
@@ -392,7 +402,7 @@ class _Scanner:
             self._add_row(number, number, cells + [""] * (width - len(cells)))
             return i + 1
         if self.open_row is not None:
-            self._continue(self.open_row, number, self.lines[i])
+            self._continue(self._reopen(), number, self.lines[i])
             return i + 1
         self.warn(
             number,
@@ -425,6 +435,14 @@ class _Scanner:
             )
         return j + 1
 
+    def _reopen(self) -> _Row:
+        """The open (last) row, made editable again if it was read as a plain row."""
+        row = self.rows[-1]
+        if isinstance(row, Record):
+            row = _Row(row.line, row.end_line, list(row.cells), row.schema, list(row.overflow))
+            self.rows[-1] = self.open_row = row
+        return row
+
     def _continue(self, row: _Row, number: int, line: str) -> None:
         schema = self.schemas[row.schema]
         target = schema.description if schema.description is not None else schema.width - 1
@@ -437,10 +455,10 @@ class _Scanner:
             f"folded into the {schema.names[target]} of the row at line {row.line}",
         )
 
-    def _flag_duplicates(self, cells: Sequence[tuple[str, ...]]) -> None:
+    def _flag_duplicates(self, records: Sequence[Record]) -> None:
         seen: dict[tuple[object, ...], int] = {}
-        for row, row_cells in zip(self.rows, cells, strict=True):
-            key = (row.schema, row_cells, tuple(row.overflow))
+        for row in records:
+            key = (row.schema, row.cells, row.overflow)
             first = seen.setdefault(key, row.line)
             if first != row.line:
                 self.warn(
@@ -450,16 +468,10 @@ class _Scanner:
                 )
 
 
-def _is_plain_row(line: str, cells: Sequence[str]) -> bool:
-    """A line that is surely a data row of the current schema: it starts with no space or
-    banner character and a cell is a plain number (so it is neither a banner nor a header)."""
-    if not line or line[0] in "-=#" or line[0].isspace():
-        return False
-    if line[0] in "cC" and _COLUMNS_LINE.match(line):
-        return False
-    if len(cells) > 1 and _PLAIN_CELL.fullmatch(cells[1]):  # the metric's usual place
-        return True
-    return any(map(_PLAIN_CELL.fullmatch, cells))
+def _record(row: _Row) -> Record:
+    """The final record of a row (``tuple.__new__``: Record's own __new__ is Python code)."""
+    return tuple.__new__(Record, (row.line, row.end_line, tuple(row.cells), tuple(row.overflow),
+                                  row.schema))  # fmt: skip
 
 
 def _rstrip_empty(cells: Sequence[str]) -> list[str]:

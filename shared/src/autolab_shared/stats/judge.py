@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from autolab_shared.core.errors import InputError
+from autolab_shared.core.gcpause import paused_gc
 from autolab_shared.core.scale import Scale, scale_for
 from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdict
 from autolab_shared.parsing.replicates import (
@@ -111,6 +112,13 @@ def judge(
     history: History, run: RunInput | None = None, options: JudgeOptions | None = None
 ) -> Judgement:
     """Judge the run (or, without one, the history's last row) against the rows before it."""
+    with paused_gc():  # it builds an object per configuration and makes no cycles
+        return _judge_history(history, run, options)
+
+
+def _judge_history(
+    history: History, run: RunInput | None, options: JudgeOptions | None
+) -> Judgement:
     opts = options or JudgeOptions()
     exps = history.experiments
     if run is None and not exps:
@@ -118,7 +126,7 @@ def judge(
     configs = group_configs(exps)
     key, cand_rows = _candidate_rows(exps, configs, run)
     first = cand_rows[0].index if cand_rows else len(exps)
-    before = [c for c in configs if c.key != key and c.first.index < first]
+    before = [c for c in configs if c.key != key and c.rows[0].index < first]
     values = [e.value for e in exps if e.value is not None]
     if run is not None and run.value is not None:
         values.append(run.value)
@@ -126,9 +134,7 @@ def judge(
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    keys = replicate_keys(exps)[:first]
-    pairs = [(e, k) for e, k in zip(exps[:first], keys, strict=True) if k != key]
-    deltas = consecutive_deltas([e for e, _ in pairs], scale, [k for _, k in pairs])
+    deltas = consecutive_deltas(exps[:first], scale, replicate_keys(exps)[:first], skip=key)
     noise = _noise(configs, len(exps), key, x_cand, scale, values, deltas, opts)
     return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
 
@@ -138,7 +144,7 @@ def _candidate_rows(
 ) -> tuple[str, list[Experiment]]:
     """The candidate's key and its rows already in the file (same commit and same change)."""
     if run is None:
-        config = next(c for c in configs if c.rows[-1] is exps[-1])
+        config = next(c for c in reversed(configs) if c.rows[-1] is exps[-1])
         return config.key, list(config.rows)
     key = candidate_key(exps, run.commit, run.description)
     return key, next((list(c.rows) for c in configs if c.key == key), [])

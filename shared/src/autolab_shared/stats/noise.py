@@ -149,16 +149,27 @@ def _robust_check(
     import numpy as np
 
     res = _residuals(groups)
-    mad = float(np.median(np.abs(res - np.median(res))))
+    mad = _median(np.abs(res - _median(res)))
     robust = 1.4826 * mad
     outliers: tuple[int, ...] = ()
     if mad > 0:
-        z = 0.6745 * (res - np.median(res)) / mad
+        z = 0.6745 * (res - _median(res)) / mad
         outliers = tuple(int(i) for i in np.flatnonzero(np.abs(z) > OUTLIER_Z))
     note = ""
     if robust > 0 and max(sigma / robust, robust / sigma) > 1.5:
         note = f"robust MAD estimate {robust:.3g} differs from the pooled sd by more than 1.5x"
     return robust, outliers, note
+
+
+def _median(values: FloatArray) -> float:
+    """``np.median`` of a 1-d array without NaN (the middle value, or the mean of the two middle
+    ones, as np.median computes it), without the numpy.ma import np.median makes (30 ms)."""
+    import numpy as np
+
+    ordered, mid = np.sort(values), values.size // 2
+    if values.size % 2:
+        return 0.0 + float(ordered[mid])  # numpy's mean starts from 0.0: -0.0 reads 0.0
+    return (0.0 + float(ordered[mid - 1]) + float(ordered[mid])) / 2
 
 
 def min_replicate_df(n_experiments: int) -> int:
