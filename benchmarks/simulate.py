@@ -202,11 +202,17 @@ class Record:
     def packed(self) -> dict[str, Any]:
         """Arrays and numbers only (cheap to send between processes)."""
         return dict(
-            conf=np.array(self.conf), delta=np.array(self.delta),
-            kept=np.array(self.kept, dtype=bool), final_true=self.final_true,
-            reported=self.reported, extra_runs=self.extra_runs, calibrate=self.calibrate,
-            evsi=self.evsi, runs=self.runs, sigma_hat=self.sigma_hat,
-        )  # fmt: skip
+            conf=np.array(self.conf),
+            delta=np.array(self.delta),
+            kept=np.array(self.kept, dtype=bool),
+            final_true=self.final_true,
+            reported=self.reported,
+            extra_runs=self.extra_runs,
+            calibrate=self.calibrate,
+            evsi=self.evsi,
+            runs=self.runs,
+            sigma_hat=self.sigma_hat,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,8 +406,9 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         n = len(runs)
         post = prior.posterior(a.delta, a.delta_sd)
         data.add(a.delta, n, inc.var)
-        inc = after_candidate(inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2,
-                              kept=kept)  # fmt: skip
+        inc = after_candidate(
+            inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2, kept=kept
+        )
         nulls.add(runs[0], kept)
         if n >= 2:
             groups.append(runs)
@@ -535,10 +542,15 @@ def summarize(hists: list[dict[str, Any]], rule: str) -> dict[str, float]:
     return dict(
         false_keep_rate=false / keeps if keeps else math.nan,
         false_keep_rate_se=ratio_se(fk_num, fk_den)[1],
-        false_keeps=false / nh, keeps=keeps / nh,
+        false_keeps=false / nh,
+        keeps=keeps / nh,
         recall=float((kept & better).sum() / better.sum()) if better.any() else math.nan,
-        final=final, final_se=final_se, vs_greedy=vs_g, vs_greedy_se=vs_g_se,
-        vs_public=vs_p, vs_public_se=vs_p_se,
+        final=final,
+        final_se=final_se,
+        vs_greedy=vs_g,
+        vs_greedy_se=vs_g_se,
+        vs_public=vs_p,
+        vs_public_se=vs_p_se,
         wc_gap=float(np.mean([r["reported"] - r["final_true"] for r in recs])),
         ece=ece(conf, better.astype(float)),
         extra=float(np.mean([r["extra_runs"] for r in recs])),
@@ -550,7 +562,7 @@ def summarize(hists: list[dict[str, Any]], rule: str) -> dict[str, float]:
         gain_kept=float(-delta[kept & better].sum() / nh),
         true_keeps=float((kept & better).sum() / nh),
         harm_kept=float(delta[kept & (delta > 0)].sum() / nh),
-    )  # fmt: skip
+    )
 
 
 def summarize_audit(hists: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -561,8 +573,14 @@ def summarize_audit(hists: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         g = np.array([h["audit"][name][2] for h in hists])
         per, per_se = mean_se(n)
         fdp, fdp_se = ratio_se(f, n)
-        out[name] = dict(keeps=per, keeps_se=per_se, fdp=fdp, fdp_se=fdp_se,
-                         true=float((n - f).mean()), gain=float(g.mean()))  # fmt: skip
+        out[name] = dict(
+            keeps=per,
+            keeps_se=per_se,
+            fdp=fdp,
+            fdp_se=fdp_se,
+            true=float((n - f).mean()),
+            gain=float(g.mean()),
+        )
     out["sigma_hat"] = {"mean": float(np.mean([h["audit"]["sigma_hat"] for h in hists]))}
     return out
 
@@ -582,9 +600,11 @@ Cell = tuple[int, float, list[dict[str, Any]]]
 
 
 def main_table(cells: list[Cell], rules: Sequence[str]) -> str:
-    head = ("| N | σ | rule | false-keep rate | false keeps/hist | recall"
-            " | final true val_bpb (±se) | Δ vs greedy, paired (±se) | Δ vs public, paired (±se)"
-            " | WC gap (reported − true) | ECE | extra runs/hist | σ̂ (end) |")  # fmt: skip
+    head = (
+        "| N | σ | rule | false-keep rate | false keeps/hist | recall"
+        " | final true val_bpb (±se) | Δ vs greedy, paired (±se) | Δ vs public, paired (±se)"
+        " | WC gap (reported − true) | ECE | extra runs/hist | σ̂ (end) |"
+    )
     lines = [head, "|" + "---|" * 13]
     for n_budget, sigma, hists in cells:
         for rule in rules:
@@ -650,9 +670,11 @@ def targets_table(cells: list[Cell], rules: Sequence[str]) -> str:
     """Issue 12's targets: gap closed, false keeps vs greedy, true gains kept, ECE."""
     if not {"greedy", "oracle", "autojudge"} <= set(rules):
         return ""
-    head = ("| N | σ | final true: greedy / autojudge / oracle | gap closed (±se) | target"
-            " | false keeps/hist: autojudge vs greedy | true gains kept/hist: autojudge vs greedy"
-            " | ECE | runs used for retests/hist | met |")  # fmt: skip
+    head = (
+        "| N | σ | final true: greedy / autojudge / oracle | gap closed (±se) | target"
+        " | false keeps/hist: autojudge vs greedy | true gains kept/hist: autojudge vs greedy"
+        " | ECE | runs used for retests/hist | met |"
+    )
     lines = [head, "|" + "---|" * 10]
     for n_budget, sigma, hists in cells:
         g, a, o = (summarize(hists, r) for r in ("greedy", "autojudge", "oracle"))
@@ -694,30 +716,37 @@ def criteria_table(cells: list[Cell], rules: Sequence[str]) -> str:
             lines.append(f"{cell}| {crit} | {_pm(d, se)} | {_check(ok)} |")
         if "public" in rules:
             d, se = m["vs_public"], m["vs_public_se"]
-            lines.append(f"{cell}| better than public (Δ + 2se < 0) | {_pm(d, se)}"
-                         f" | {_check(d + 2 * se < 0)} |")  # fmt: skip
+            lines.append(
+                f"{cell}| better than public (Δ + 2se < 0) | {_pm(d, se)}"
+                f" | {_check(d + 2 * se < 0)} |"
+            )
         limit = 0.05 if sigma <= 0.001 else 0.08
         lines.append(f"{cell}| ECE ≤ {limit} | {m['ece']:.3f} | {_check(m['ece'] <= limit)} |")
         if "autojudge_strict" in rules:
             st = summarize(hists, "autojudge_strict")
             fk, fk_se = st["false_keep_rate"], st["false_keep_rate_se"]
-            lines.append(f"{cell}| strict false-keep rate ≤ 0.25 | {fk:.3f} (±{fk_se:.3f})"
-                         f" | {_check(fk <= 0.25)} |")  # fmt: skip
+            lines.append(
+                f"{cell}| strict false-keep rate ≤ 0.25 | {fk:.3f} (±{fk_se:.3f})"
+                f" | {_check(fk <= 0.25)} |"
+            )
         if "audit" in hists[0]:
             a = summarize_audit(hists)
             for name in ("bh", "eb"):
                 fdp, se = a[name]["fdp"], a[name]["fdp_se"]
                 ok = math.isfinite(fdp) and fdp - 2 * se <= 0.10
-                lines.append(f"{cell}| audit {name} FDP ≤ 0.10 within 2 se | {_f(fdp, '.3f')}"
-                             f" (±{_f(se, '.3f')}) | {_check(ok)} |")  # fmt: skip
+                lines.append(
+                    f"{cell}| audit {name} FDP ≤ 0.10 within 2 se | {_f(fdp, '.3f')}"
+                    f" (±{_f(se, '.3f')}) | {_check(ok)} |"
+                )
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------------
-def cell_tasks(seed: int, n_budget: int, sigma: float, h: int, rules: tuple[str, ...],
-               do_audit: bool) -> list[Task]:  # fmt: skip
+def cell_tasks(
+    seed: int, n_budget: int, sigma: float, h: int, rules: tuple[str, ...], do_audit: bool
+) -> list[Task]:
     seq = np.random.SeedSequence([seed, n_budget, round(sigma * 1e7)])
     return [(sq, n_budget, sigma, rules, do_audit) for sq in seq.spawn(h)]
 

@@ -172,11 +172,23 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
     decided = _decide(cand, ctx, policy, post, p, p_need)
     return Assessment(
-        verdict=decided.verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
-        ci90=_interval(post, grid), z=z, n_runs=n, evsi=None, slot_value=None,
-        reasons=decided.reasons, next_action=decided.action, required_gain=need, p_required=p_need,
-        memory_growth=memory_growth(cand, ctx), memory_cap_gb=policy.max_memory_gb,
-    )  # fmt: skip
+        verdict=decided.verdict,
+        p_improve=p,
+        expected_gain=-mean,
+        delta=d,
+        delta_sd=s,
+        ci90=_interval(post, grid),
+        z=z,
+        n_runs=n,
+        evsi=None,
+        slot_value=None,
+        reasons=decided.reasons,
+        next_action=decided.action,
+        required_gain=need,
+        p_required=p_need,
+        memory_growth=memory_growth(cand, ctx),
+        memory_cap_gb=policy.max_memory_gb,
+    )
 
 
 def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
@@ -188,8 +200,13 @@ def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, 
         return None
     if policy.evsi_kappa <= 0:
         return (-math.inf, math.inf)
-    floor = 0.0 if not policy.evsi_floor else policy.p_keep if policy.name == "strict" else (
-        policy.p_marginal)  # fmt: skip
+    floor = (
+        0.0
+        if not policy.evsi_floor
+        else policy.p_keep
+        if policy.name == "strict"
+        else (policy.p_marginal)
+    )
     slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var, floor)
     slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
     span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot, floor)
