@@ -123,8 +123,10 @@ def example(uv: list[str], _options: argparse.Namespace) -> int:
     state = json.loads((demo / ".git" / "autoevolve" / "demo" / "state.json").read_text())
     holder = next((a for a in state["agents"] if a["name"] == state["champion_agent"]), None)
     lineage = str(Path(holder["worktree"]) / "results.tsv") if holder else pooled
-    for step in ([*tool, "autojudge", "--results", lineage, "--all"],
-                 [*tool, "autosteer", "--results", pooled]):  # fmt: skip
+    for step in (
+        [*tool, "autojudge", "--results", lineage, "--all"],
+        [*tool, "autosteer", "--results", pooled],
+    ):
         code = run(step)
         if code > 2:
             return code
@@ -186,8 +188,17 @@ def _smoke(venv: Path, wheel_files: list[Path], tool: str) -> int:
     ]
     if tool == "autojudge":  # the report template is package data: render it without matplotlib
         example = str(ROOT / "examples" / "results.tsv")
-        checks.append([str(bindir / tool), "--results", example, "--all", "-q", "--html",
-                       str(venv / "report.html")])  # fmt: skip
+        checks.append(
+            [
+                str(bindir / tool),
+                "--results",
+                example,
+                "--all",
+                "-q",
+                "--html",
+                str(venv / "report.html"),
+            ]
+        )
     return next((code for code in map(run, checks) if code != 0), 0)
 
 
@@ -195,8 +206,11 @@ COMMANDS = {"example": example, "test": test, "wheels": wheels}
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python3 dev.py", description=__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    top = argparse.ArgumentParser(
+        prog="python3 dev.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("example", help="run the tools on the bundled example data and the demo")
     test_cmd = commands.add_parser("test", help="ruff, mypy --strict and pytest (what CI runs)")

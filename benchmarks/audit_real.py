@@ -38,10 +38,17 @@ def row(path: Path) -> tuple[str, ...] | None:
     eb = sum(r.survives_eb for r in keeps)
     noise = report.noise
     return (
-        path.name[:60], str(len(history.experiments)), history.metric[:14], str(len(keeps)),
-        f"{noise.df:g}", noise.source, str(bh), str(eb), NIGHT[report.exit_verdict],
+        path.name[:60],
+        str(len(history.experiments)),
+        history.metric[:14],
+        str(len(keeps)),
+        f"{noise.df:g}",
+        noise.source,
+        str(bh),
+        str(eb),
+        NIGHT[report.exit_verdict],
         f"{took * 1000:.0f}",
-    )  # fmt: skip
+    )
 
 
 def main() -> int:
@@ -60,9 +67,11 @@ def main() -> int:
     for r in rows:
         print("| " + " | ".join(r) + " |")
     total = sum(int(r[3]) for r in rows)
-    print(f"\n{len(rows)} histories, {total} keeps; surviving BH {sum(int(r[6]) for r in rows)},"
-          f" EB {sum(int(r[7]) for r in rows)}; with replicates:"
-          f" {sum(r[5] != 'default' for r in rows)}")  # fmt: skip
+    print(
+        f"\n{len(rows)} histories, {total} keeps; surviving BH {sum(int(r[6]) for r in rows)},"
+        f" EB {sum(int(r[7]) for r in rows)}; with replicates:"
+        f" {sum(r[5] != 'default' for r in rows)}"
+    )
     return 0
 
 

@@ -5,7 +5,8 @@ repo whose train.py sleeps ``--train-seconds`` per training (the GPUs are fake: 
 ``num_gpus`` on simulated nodes of ``ray.cluster_utils.Cluster``, all on 127.0.0.1). Figures:
 
   wall        seconds from the ``start`` event to the ``finish`` event
-  busy        sum of training times (``train_intent`` to ``train_done``) / (wall x GPUs)
+  busy        GPU-seconds held by trainings (``train_intent`` to ``train_done``, one GPU's
+              spans merged) / (wall x GPUs)
   trainings   trainings run; ``lost``: submitted and never done, or crashed ``node_lost``
   true        the noise-free value of the champion's train.py (``autoevolve.demo.true_value``)
 
@@ -19,10 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -42,10 +45,45 @@ def competition(repo: Path, args: argparse.Namespace, extra: list[str]) -> dict[
            "--experiments-per-round", str(args.experiments), "--agent", "mock",
            "--train-cmd", f"{sys.executable} train.py", "--seed", "1", "--tag", "bench", "-q",
            *extra]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
+    load = LoadSampler()
+    cpu = children_cpu()
+    with load:
+        proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1, 2):
         raise SystemExit(f"autoevolve exited {proc.returncode}: {proc.stderr[-2000:]}")
-    return figures(repo)
+    return {**figures(repo), "load": load.mean(), "head_cpu": children_cpu() - cpu,
+            "argv": extra}  # fmt: skip
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (autoevolve, its agents, git, and with
+    the local executor its trainings; Ray's workers are the raylets' children, not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class LoadSampler:
+    """The machine's 1-minute load average, sampled every 10 s while a competition runs."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.done.wait(10.0):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else os.getloadavg()[0]
 
 
 def figures(repo: Path) -> dict[str, Any]:
@@ -53,16 +91,69 @@ def figures(repo: Path) -> dict[str, Any]:
     evs = [json.loads(x) for x in (home / "events.jsonl").read_text().splitlines()]
     t0 = next(e["t"] for e in evs if e["kind"] == "start")
     t1 = next(e["t"] for e in evs if e["kind"] == "finish")
-    begun = {e["run"]: e["t"] for e in evs if e["kind"] == "train_intent"}
+    begun = {e["run"]: e for e in evs if e["kind"] == "train_intent"}
     done = {e["run"]: (e["t"], e.get("crash")) for e in evs if e["kind"] == "train_done"}
     submitted = {e["run"] for e in evs if e["kind"] == "train_submitted"}
-    busy = sum(t - begun[r] for r, (t, _) in done.items() if r in begun)
+    held: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for run, (t, _) in done.items():
+        if run in begun:
+            gpu = (begun[run].get("node", ""), str(begun[run].get("gpu", "")))
+            held.setdefault(gpu, []).append((begun[run]["t"], t))
+    busy = sum(union(spans) for spans in held.values())
     lost = len(submitted - set(done)) + sum(c == "node_lost" for _, c in done.values())
     state = json.loads((home / "state.json").read_text())
-    source = subprocess.run(["git", "show", f"{state['champion_sha']}:train.py"], cwd=repo,
-                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    crowned = [(0.0, state["base_sha"])] + [(e["t"] - t0, e["champion"]) for e in evs
+                                           if e["kind"] == "round_done"]  # fmt: skip
+    timeline = [(t, true_of(repo, sha)) for t, sha in crowned]
+    spans = [(begun[r]["t"], t, r) for r, (t, _) in done.items() if r in begun]
     return {"wall": t1 - t0, "busy_s": busy, "trainings": len(done), "lost": lost,
-            "true": true_value(source)}  # fmt: skip
+            "true": true_of(repo, state["champion_sha"]), "timeline": timeline,
+            "phases": phases(spans, t0, t1, state["config"]["rounds"])}  # fmt: skip
+
+
+def phases(spans: list[tuple[float, float, str]], t0: float, t1: float, rounds: int
+           ) -> dict[str, tuple[float, float]]:  # fmt: skip
+    """Seconds and GPU-seconds trained in each phase: ``start`` (to the first experiment's
+    training), ``rounds`` (a round's experiments, first start to last end) and ``closes`` (from
+    there to the next round's first training: validation, crowning, the agents' first turns)."""
+    edges: list[tuple[str, float, float]] = []
+    last = t0
+    for k in range(1, rounds + 1):
+        own = [(a, b) for a, b, run in spans
+               if run.startswith(f"r{k}-") and not run.startswith(f"r{k}-validate-")]  # fmt: skip
+        if not own:
+            continue
+        first, end = min(a for a, _ in own), max(b for _, b in own)
+        edges += [("start" if k == 1 else "closes", last, first), ("rounds", first, end)]
+        last = end
+    edges.append(("closes", last, t1))
+    out: dict[str, tuple[float, float]] = {}
+    for name, a, b in edges:
+        trained = sum(max(0.0, min(b, y) - max(a, x)) for x, y, _ in spans)
+        seconds, gpu_s = out.get(name, (0.0, 0.0))
+        out[name] = (seconds + b - a, gpu_s + trained)
+    return out
+
+
+def union(spans: list[tuple[float, float]]) -> float:
+    """Seconds covered by the spans (one GPU's trainings, which may touch at their ends)."""
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        total += max(0.0, b - max(a, end))
+        end = max(end, b)
+    return total
+
+
+def true_of(repo: Path, sha: str) -> float:
+    """The noise-free value of the train.py at commit ``sha``."""
+    source = subprocess.run(["git", "show", f"{sha}:train.py"], cwd=repo, capture_output=True,
+                            text=True, check=True).stdout  # fmt: skip
+    return true_value(source)
+
+
+def true_at(timeline: list[list[float]], seconds: float) -> float:
+    """The true value of the champion crowned last before ``seconds`` into the run."""
+    return [v for t, v in timeline if t <= seconds][-1]
 
 
 def ray_cluster(nodes: int, gpus: int) -> Any:
@@ -76,6 +167,9 @@ def ray_cluster(nodes: int, gpus: int) -> Any:
     return cluster
 
 
+CONFIGS = ("local", "ray", "ray-parallel")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--agents", type=int, default=4)
@@ -84,40 +178,80 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=20.0)
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--gpus-per-node", type=int, default=4)
-    parser.add_argument("--skip-local", action="store_true")
+    parser.add_argument("--parallel", type=int, default=3, help="K of the ray-parallel run")
+    parser.add_argument("--configs", default=",".join(CONFIGS),
+                        help=f"which runs, comma-separated, of {', '.join(CONFIGS)}")  # fmt: skip
+    parser.add_argument("--save", type=Path, help="add the figures to this JSON file (a run "
+                        "of one config can be reported with runs saved earlier)")  # fmt: skip
+    parser.add_argument("--skip-local", action="store_true", help="same as leaving out local")
+    parser.add_argument("--keep", action="store_true", help="keep the competitions' repos")
     args = parser.parse_args()
+    configs = [c for c in args.configs.split(",") if not (args.skip_local and c == "local")]
     os.environ["DEMO_RUN_SECONDS"] = str(args.train_seconds)
     os.environ["DEMO_NOISE_SEED"] = "1"
     work = Path(tempfile.mkdtemp(prefix="autoevolve-bench-"))
     pristine = work / "pristine"
     write_demo_repo(pristine, run_seconds=args.train_seconds)
-    rows: list[tuple[str, int, dict[str, Any]]] = []
-    if not args.skip_local:
-        shutil.copytree(pristine, work / "local")
-        rows.append(("local, 1 GPU", 1, competition(work / "local", args, ["--gpus", "0"])))
+    saved = json.loads(args.save.read_text()) if args.save and args.save.exists() else {}
+    rows: dict[str, dict[str, Any]] = saved.get("rows", {})
+    for config in configs:
+        name, figures_of = run_config(config, args, pristine, work)
+        rows[name] = figures_of
+        if args.save:
+            args.save.write_text(json.dumps({"rows": rows}, indent=1))
+    report(args, rows)
+    if args.keep:
+        print(f"repos kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_config(config: str, args: argparse.Namespace, pristine: Path, work: Path
+               ) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    """Run one configuration in a fresh copy of the demo repo; its name and figures."""
+    repo = work / config
+    shutil.copytree(pristine, repo)
+    if config == "local":
+        return "local, 1 GPU", {**competition(repo, args, ["--gpus", "0"]), "gpus": 1}
+    gpus = args.nodes * args.gpus_per_node
     cluster = ray_cluster(args.nodes, args.gpus_per_node)
     try:
-        shutil.copytree(pristine, work / "ray")
-        ray_args = ["--executor", "ray", "--ray-address", cluster.address]
-        gpus = args.nodes * args.gpus_per_node
-        rows.append((f"ray, {args.nodes}x{args.gpus_per_node} GPUs", gpus,
-                     competition(work / "ray", args, ray_args)))  # fmt: skip
+        extra = ["--executor", "ray", "--ray-address", cluster.address]
+        name = f"ray, {args.nodes}x{args.gpus_per_node} GPUs"
+        if config == "ray-parallel":
+            extra += ["--parallel", str(args.parallel)]
+            name += f", --parallel {args.parallel}"
+        if args.experiments != 6:
+            name += f", {args.experiments} exp/round"
+        return name, {**competition(repo, args, extra), "gpus": gpus}
     finally:
         cluster.shutdown()
-    report(args, rows)
-    shutil.rmtree(work, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, rows: list[tuple[str, int, dict[str, Any]]]) -> None:
-    print(f"{args.agents} agents x {args.rounds} rounds x {args.experiments} experiments, "
-          f"{args.train_seconds:g} s trainings ({time.strftime('%Y-%m-%d')})")  # fmt: skip
-    print(f"{'executor':<22}{'wall s':>9}{'speed-up':>10}{'busy':>7}{'runs':>6}{'lost':>6}"
-          f"{'true':>10}")  # fmt: skip
-    base = rows[0][2]["wall"]
-    for name, gpus, f in rows:
-        busy = f["busy_s"] / (f["wall"] * gpus)
-        print(f"{name:<22}{f['wall']:>9.1f}{base / f['wall']:>9.2f}x{busy:>7.0%}"
-              f"{f['trainings']:>6}{f['lost']:>6}{f['true']:>10.5f}")  # fmt: skip
+def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
+    print(f"{args.agents} agents x {args.rounds} rounds, {args.train_seconds:g} s trainings "
+          f"({time.strftime('%Y-%m-%d')}); wall-clock figures, `true @ W`: the champion's true "
+          "value at the shortest wall time of the runs")  # fmt: skip
+    print(f"{'run':<46}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
+          f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}")  # fmt: skip
+    first = next(iter(rows.values()))
+    base_per_run = first["wall"] / first["trainings"]
+    shortest = min(f["wall"] for f in rows.values())
+    for name, f in rows.items():
+        busy = f["busy_s"] / (f["wall"] * f["gpus"])
+        per_run = f["wall"] / f["trainings"]
+        print(f"{name:<46}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
+              f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
+              f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
+              f"{f.get('head_cpu', float('nan')):>8.0f}s")  # fmt: skip
+    print("idle GPU-seconds by phase (seconds of wall in brackets):")
+    for name, f in rows.items():
+        idle = {k: (s, max(0.0, f["gpus"] * s - g)) for k, (s, g) in f.get("phases", {}).items()}
+        print(f"  {name:<46}" + "  ".join(f"{k} {i:.0f} ({s:.0f} s)" for k, (s, i) in idle.items()))
+    print(
+        f"s/run: wall / trainings (throughput); {base_per_run:.1f} s/run on the first row; "
+        "load: mean 1-min load average; head cpu: CPU seconds of autoevolve and its children"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,12 @@ def size_of(path: Path) -> int:
 
 
 def build(source: Path, dist: Path) -> None:
-    subprocess.run(["uv", "build", "--all-packages", "--no-sources", "--out-dir", str(dist)],
-                   cwd=source, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["uv", "build", "--all-packages", "--no-sources", "--out-dir", str(dist)],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
 
 
 def wheels_for(dist: Path, tool: str) -> list[str]:
@@ -57,15 +61,26 @@ def timed(argv: list[str], runs: int = 5) -> float:
 def measure(dist: Path, tool: str, work: Path) -> dict[str, object]:
     venv = work / f"venv-{tool}"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-           "--disable-pip-version-check"]  # fmt: skip
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+    ]
     subprocess.run([*pip, *wheels_for(dist, tool)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
     packages = sorted(
-        ((size_of(p), p.name) for p in site.iterdir() if p.is_dir() and not p.name.endswith(
-            (".dist-info", "__pycache__")) and p.name not in ("pip", "_distutils_hack")),
+        (
+            (size_of(p), p.name)
+            for p in site.iterdir()
+            if p.is_dir()
+            and not p.name.endswith((".dist-info", "__pycache__"))
+            and p.name not in ("pip", "_distutils_hack")
+        ),
         reverse=True,
-    )  # fmt: skip
+    )
     exe = str(venv / "bin" / tool)
     return {
         "site_mb": size_of(site) / 2**20,
@@ -84,8 +99,10 @@ def report(label: str, source: Path) -> None:
         print("|---|---|---|---|---|")
         for tool in TOOLS:
             m = measure(dist, tool, Path(tmp))
-            print(f"| {tool} | {m['site_mb']:.1f} | {m['top']} | {m['version_s']:.3f} "
-                  f"| {m['command_s']:.3f} |")  # fmt: skip
+            print(
+                f"| {tool} | {m['site_mb']:.1f} | {m['top']} | {m['version_s']:.3f} "
+                f"| {m['command_s']:.3f} |"
+            )
 
 
 def main() -> None:
@@ -95,13 +112,17 @@ def main() -> None:
     if args.ref:
         with tempfile.TemporaryDirectory(prefix="autolab-ref-") as tmp:
             old = Path(tmp) / "src"
-            subprocess.run(["git", "worktree", "add", "-q", "--detach", str(old), args.ref],
-                           cwd=ROOT, check=True)  # fmt: skip
+            subprocess.run(
+                ["git", "worktree", "add", "-q", "--detach", str(old), args.ref],
+                cwd=ROOT,
+                check=True,
+            )
             try:
                 report(f"before: {args.ref}", old)
             finally:
-                subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
-                               check=False)  # fmt: skip
+                subprocess.run(
+                    ["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False
+                )
                 shutil.rmtree(old, ignore_errors=True)
     report("this checkout", ROOT)
 

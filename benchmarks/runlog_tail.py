@@ -60,10 +60,13 @@ def main() -> None:
         results.write_text(RESULTS)
         print(f"run.log: {os.path.getsize(log) / 1e6:.1f} MB, one line: {args.one_line}")
         for _ in range(3):
-            out = subprocess.run([sys.executable, "-c", READ, str(log)], capture_output=True,
-                                 text=True, check=True).stdout.split()  # fmt: skip
-            print(f"read_runlog: {out[0]} s, peak RSS {out[1]} MB, val_bpb {out[2]}, "
-                  f"summary line {out[3]}")  # fmt: skip
+            out = subprocess.run(
+                [sys.executable, "-c", READ, str(log)], capture_output=True, text=True, check=True
+            ).stdout.split()
+            print(
+                f"read_runlog: {out[0]} s, peak RSS {out[1]} MB, val_bpb {out[2]}, "
+                f"summary line {out[3]}"
+            )
         exe = str(bindir / "autojudge")
         for _ in range(3):
             took, text = timed([exe, "--results", str(results), "--run", str(log), "-q"])

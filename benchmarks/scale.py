@@ -76,8 +76,10 @@ class Runs:
 
     def row(self, name: str) -> str:
         med = statistics.median
-        return (f"{name:<34} {len(self.wall):>4} {med(self.wall):>9.3f} {med(self.cpu):>9.3f}"
-                f" {max(self.rss_mb):>9.1f}  {sorted(self.codes)}")  # fmt: skip
+        return (
+            f"{name:<34} {len(self.wall):>4} {med(self.wall):>9.3f} {med(self.cpu):>9.3f}"
+            f" {max(self.rss_mb):>9.1f}  {sorted(self.codes)}"
+        )
 
 
 def run(argv: list[str], env: dict[str, str], into: Runs | None) -> None:
@@ -124,9 +126,11 @@ def compare(
 
 def ratio_line(what: str, ours: Runs, theirs: Runs) -> str:
     med = statistics.median
-    return (f"{what:<34} wall {med(ours.wall) / med(theirs.wall):5.2f}x"
-            f"   cpu {med(ours.cpu) / med(theirs.cpu):5.2f}x"
-            f"   peak rss {max(ours.rss_mb):.0f} MB vs {max(theirs.rss_mb):.0f} MB")  # fmt: skip
+    return (
+        f"{what:<34} wall {med(ours.wall) / med(theirs.wall):5.2f}x"
+        f"   cpu {med(ours.cpu) / med(theirs.cpu):5.2f}x"
+        f"   peak rss {max(ours.rss_mb):.0f} MB vs {max(theirs.rss_mb):.0f} MB"
+    )
 
 
 def _show(table: dict[str, Runs]) -> dict[str, Runs]:
@@ -138,8 +142,10 @@ def _show(table: dict[str, Runs]) -> dict[str, Runs]:
 
 def _pair(published: Path, path: Path, rows: int) -> dict[str, list[str]]:
     """Our and the published autojudge judging the last row of ``path``."""
-    return {f"ours, {rows} rows": [str(OURS), "--results", str(path), "-q"],
-            f"published, {rows} rows": [str(published), "--results", str(path), "-q"]}  # fmt: skip
+    return {
+        f"ours, {rows} rows": [str(OURS), "--results", str(path), "-q"],
+        f"published, {rows} rows": [str(published), "--results", str(path), "-q"],
+    }
 
 
 def main() -> int:
@@ -164,8 +170,10 @@ def main() -> int:
         small, big = sizes[0], sizes[-1]
         cold = _show(compare(_pair(published, files[small], small), env, args.repeats))
         verdict = _show(compare(_pair(published, files[big], big), env, args.big_repeats))
-        audits = {f"ours --all, {n} rows": [str(OURS), "--results", str(files[n]), "--all", "-q"]
-                  for n in ([] if args.skip_audit else sizes[1:])}  # fmt: skip
+        audits = {
+            f"ours --all, {n} rows": [str(OURS), "--results", str(files[n]), "--all", "-q"]
+            for n in ([] if args.skip_audit else sizes[1:])
+        }
         audit = _show(compare(audits, env, args.big_repeats, warm=False)) if audits else {}
         print()
         print(ratio_line(f"cold start, {small} rows", *cold.values()))
@@ -175,8 +183,10 @@ def main() -> int:
             r1, r2 = ordered[0], ordered[-1]
             grow = sizes[-1] / sizes[1]
             cpu = statistics.median(r2.cpu) / statistics.median(r1.cpu)
-            print(f"--all from {sizes[1]} to {sizes[-1]} rows ({grow:.0f}x rows): cpu {cpu:.2f}x,"
-                  f" per row {cpu / grow:.2f} of the smaller file's")  # fmt: skip
+            print(
+                f"--all from {sizes[1]} to {sizes[-1]} rows ({grow:.0f}x rows): cpu {cpu:.2f}x,"
+                f" per row {cpu / grow:.2f} of the smaller file's"
+            )
     return 0
 
 

@@ -68,8 +68,10 @@ def night(model: str, rows: int, sigma: float, rng: random.Random) -> str:
 
 def interval(sigma_hat: float, df: float) -> tuple[float, float]:
     """The 90 % interval of σ from an estimate with ``df`` effective degrees of freedom."""
-    return (sigma_hat * math.sqrt(df / chi2.ppf(0.95, df)),
-            sigma_hat * math.sqrt(df / chi2.ppf(0.05, df)))  # fmt: skip
+    return (
+        sigma_hat * math.sqrt(df / chi2.ppf(0.95, df)),
+        sigma_hat * math.sqrt(df / chi2.ppf(0.05, df)),
+    )
 
 
 def cell(model: str, rows: int, sigma: float, h: int, seed: int) -> str:
@@ -87,14 +89,20 @@ def cell(model: str, rows: int, sigma: float, h: int, seed: int) -> str:
     if not ratios:
         return f"| {model} | {sigma:g} | {rows} | 0.00 | – | – | – |"
     n = len(ratios)
-    return (f"| {model} | {sigma:g} | {rows} | {n / h:.2f} | {statistics.median(ratios):.2f}"
-            f" | {statistics.fmean(ratios) - 1:+.2f} | {covered / n:.2f} |")  # fmt: skip
+    return (
+        f"| {model} | {sigma:g} | {rows} | {n / h:.2f} | {statistics.median(ratios):.2f}"
+        f" | {statistics.fmean(ratios) - 1:+.2f} | {covered / n:.2f} |"
+    )
 
 
 def simulation(h: int, seed: int) -> list[str]:
-    out = [f"H = {h} nights per cell, seed {seed}.", "",
-           "| model | σ | rows | share with an estimate | median σ̂/σ | mean bias (σ̂/σ − 1)"
-           " | 90 % interval coverage |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        f"H = {h} nights per cell, seed {seed}.",
+        "",
+        "| model | σ | rows | share with an estimate | median σ̂/σ | mean bias (σ̂/σ − 1)"
+        " | 90 % interval coverage |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for model in MODELS:
         for sigma in SIGMAS:
             out += [cell(model, rows, sigma, h, seed) for rows in ROWS]
@@ -102,8 +110,11 @@ def simulation(h: int, seed: int) -> list[str]:
 
 
 def real_files() -> list[str]:
-    out = ["| file | rows | replicate groups (df) | σ̂ replicates | σ̂ history only (pairs)"
-           " | ratio | σ̂ used (source) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        "| file | rows | replicate groups (df) | σ̂ replicates | σ̂ history only (pairs)"
+        " | ratio | σ̂ used (source) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for path in sorted(REAL.glob("*")):
         try:
             history = read_results(path)
@@ -119,9 +130,11 @@ def real_files() -> list[str]:
         used = history_noise(groups, consecutive_deltas(history.experiments, scale), window=0)
         hist = "–" if null is None else f"{null.sigma * 100:.3f}% ({null.pairs})"
         ratio = "–" if null is None else f"{null.sigma / reps.sigma:.2f}"
-        out.append(f"| {path.name[:60]} | {len(history.experiments)} | {len(groups)} ({reps.df:g})"
-                   f" | {reps.sigma * 100:.3f}% | {hist} | {ratio}"
-                   f" | {used.sigma * 100:.3f}% ({used.source}) |")  # fmt: skip
+        out.append(
+            f"| {path.name[:60]} | {len(history.experiments)} | {len(groups)} ({reps.df:g})"
+            f" | {reps.sigma * 100:.3f}% | {hist} | {ratio}"
+            f" | {used.sigma * 100:.3f}% ({used.source}) |"
+        )
     return out
 
 

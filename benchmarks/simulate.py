@@ -56,7 +56,13 @@ from autolab_shared.stats.decision import (
     assess,
 )
 from autolab_shared.stats.incumbent import after_candidate, start
-from autolab_shared.stats.noise import NoiseFloor, given_noise, history_noise, min_replicate_df
+from autolab_shared.stats.noise import (
+    NoiseFloor,
+    given_noise,
+    history_noise,
+    min_replicate_df,
+    pooled_noise,
+)
 from autolab_shared.stats.prior import GRID_STEP, EffectPrior
 
 BASE = 1.0
@@ -78,6 +84,7 @@ WINDOW = 0
 # The autojudge rules and their library policies. ``autojudge_strict_margin`` is a diagnostic
 # (not run by default): strict's 0.5 σ̂ margin without the library's extra P ≥ 0.80 condition,
 # i.e. the ``proposal_strict`` of the first design simulation (benchmarks/README.md).
+NOFLOOR: dict[str, Any] = {"name": "optimize", "evsi_floor": False, "evsi_kappa": 0.5}
 POLICIES: dict[str, dict[str, Any]] = {
     "autojudge": {"name": "optimize"},
     "autojudge_strict": {"name": "strict"},
@@ -91,12 +98,30 @@ POLICIES: dict[str, dict[str, Any]] = {
         "retest_z_df": math.inf,
         "noise_df_cap": 1.0,
         "p_marginal": 0.50,
+        "evsi_floor": False,
     },
-    "autojudge_p50": {"name": "optimize", "p_marginal": 0.50},  # today's rules, keep from 0.50
-    "autojudge_df8": {"name": "optimize", "retest_z_df": 8.0},  # within-1-sd re-run up to 8 df
-    "autojudge_evsi_only": {"name": "optimize", "retest_z": 0.0},
-    "autojudge_k0": {"name": "optimize", "evsi_kappa": 0.0},
-    "autojudge_known": {"name": "optimize", "_known": True},  # the true σ given: σ̂'s ceiling
+    # the rules before the keep floor entered the value of information (2026-12-04 morning):
+    # a re-run when one-step EVSI, counting a keep at any P, beats half a fresh idea
+    "autojudge_nofloor": NOFLOOR,
+    # diagnostics measured with the rules before the floor entered the value of information
+    "autojudge_p50": {**NOFLOOR, "p_marginal": 0.50},  # keep (MARGINAL) from 0.50
+    "autojudge_df8": {**NOFLOOR, "retest_z_df": 8.0},  # within-1-sd re-run up to 8 df
+    "autojudge_evsi_only": {**NOFLOOR, "retest_z": 0.0},
+    "autojudge_k0": {**NOFLOOR, "evsi_kappa": 0.0},
+    "autojudge_known": {**NOFLOOR, "_known": True},  # the true σ given: σ̂'s ceiling
+    "autojudge_p50_known": {**NOFLOOR, "p_marginal": 0.50, "_known": True},
+    "autojudge_nu01": {**NOFLOOR, "_nu0": 0.1},  # σ0's prior weight 0.1 from 2 replicate df
+    # today's rules with the model's effect distribution as the prior (no fit), and also σ
+    "autojudge_true_prior": {"name": "optimize", "_true_prior": True},
+    "autojudge_true_both": {"name": "optimize", "_true_prior": True, "_known": True},
+    # today's rules, every keep on a single run re-run once (the incumbent measured twice)
+    "autojudge_confirm": {"name": "optimize", "_min_df": 10**6},
+    # sequential re-runs of promising candidates: a first run with P 0.35–p_marginal is re-run
+    "autojudge_band35": {**NOFLOOR, "p_band": 0.35},
+    "autojudge_band35_p50": {**NOFLOOR, "p_band": 0.35, "p_marginal": 0.50},
+    # today's rules (the keep floor in the value of information) with half a fresh idea
+    "autojudge_evf": {"name": "optimize", "evsi_kappa": 0.5},
+    "autojudge_evf_p50": {"name": "optimize", "evsi_kappa": 0.5, "p_marginal": 0.50},
 }
 # diagnostics beyond RULES: the first issue-12 rules, MARGINAL from 0.50, the within-1-sd
 # re-run up to 8 df, EVSI re-runs only,
@@ -138,6 +163,19 @@ def make_stream(seed: np.random.SeedSequence, n_cand: int, sigma: float) -> Stre
     return Stream(delta, crash, eps, extra, sigma)
 
 
+def model_prior() -> EffectPrior:
+    """The model's effect distribution on the library's grid (a diagnostic: no fit needed)."""
+    prior = EffectPrior.default_prior(n0=0.0)
+    g = prior.grid
+    harm = np.exp(-0.5 * ((g - HARM_MU) / HARM_SD) ** 2) / (HARM_SD * math.sqrt(2 * math.pi))
+    ben = np.where(g < 0, np.exp(np.minimum(g, 0.0) / BEN_MEAN) / BEN_MEAN, 0.0)
+    w = (P_HARM * harm + (1 - P_HARM - P_NULL) * ben) * np.gradient(g)
+    w *= (1 - P_NULL) / w.sum()
+    w[prior.zero] += P_NULL
+    prior.weights = w
+    return prior
+
+
 # --------------------------------------------------------------------------------------------
 # per-history record
 # --------------------------------------------------------------------------------------------
@@ -164,11 +202,17 @@ class Record:
     def packed(self) -> dict[str, Any]:
         """Arrays and numbers only (cheap to send between processes)."""
         return dict(
-            conf=np.array(self.conf), delta=np.array(self.delta),
-            kept=np.array(self.kept, dtype=bool), final_true=self.final_true,
-            reported=self.reported, extra_runs=self.extra_runs, calibrate=self.calibrate,
-            evsi=self.evsi, runs=self.runs, sigma_hat=self.sigma_hat,
-        )  # fmt: skip
+            conf=np.array(self.conf),
+            delta=np.array(self.delta),
+            kept=np.array(self.kept, dtype=bool),
+            final_true=self.final_true,
+            reported=self.reported,
+            extra_runs=self.extra_runs,
+            calibrate=self.calibrate,
+            evsi=self.evsi,
+            runs=self.runs,
+            sigma_hat=self.sigma_hat,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,18 +354,26 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
     rec = Record()
     policy_kw = dict(policy_kw)
     known = policy_kw.pop("_known", False)
+    true_prior = policy_kw.pop("_true_prior", False)  # the model's effect distribution, fixed
+    nu0 = policy_kw.pop("_nu0", None)  # weight of σ0's prior once replicates have 2 df
 
     def noise_of(groups: list[list[float]], deltas: list[float]) -> NoiseFloor:
-        return given_noise(s.sigma) if known else history_noise(groups, deltas, window=WINDOW)
+        if known:
+            return given_noise(s.sigma)
+        floor = history_noise(groups, deltas, window=WINDOW)
+        if nu0 is not None and floor.source in ("replicates", "window"):
+            return pooled_noise(groups, window=WINDOW, nu0=nu0)
+        return floor
 
-    policy = Policy(**policy_kw, min_df=min_replicate_df(n_budget))
+    min_df = policy_kw.pop("_min_df", min_replicate_df(n_budget))
+    policy = Policy(**policy_kw, min_df=min_df)
     out_of_budget = replace(policy, max_retests=0, min_df=0)  # decide now: no run left
     base = [math.log(s.y(BASE, 0, r)) for r in range(BASELINE_RUNS)]
     groups: list[list[float]] = [base]  # replicate groups on the working scale
     nulls = _NullDeltas()  # differences of consecutive non-kept first runs (the CLI's null)
     noise = noise_of(groups, nulls.deltas)
     inc = start(np.asarray(base), noise.sigma**2)
-    prior = EffectPrior.default_prior()
+    prior = model_prior() if true_prior else EffectPrior.default_prior()
     data = _PriorData()
     mu, t, j = BASE, BASELINE_RUNS, 0
     rec.extra_runs = BASELINE_RUNS - 1
@@ -354,8 +406,9 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         n = len(runs)
         post = prior.posterior(a.delta, a.delta_sd)
         data.add(a.delta, n, inc.var)
-        inc = after_candidate(inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2,
-                              kept=kept)  # fmt: skip
+        inc = after_candidate(
+            inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2, kept=kept
+        )
         nulls.add(runs[0], kept)
         if n >= 2:
             groups.append(runs)
@@ -363,7 +416,8 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         if kept:
             mu = mu_c
         finished += 1
-        data.refit(prior, noise)
+        if not true_prior:
+            data.refit(prior, noise)
     rec.final_true, rec.reported, rec.runs = mu, math.exp(inc.mean), t
     rec.sigma_hat = noise.sigma
     return rec
@@ -488,10 +542,15 @@ def summarize(hists: list[dict[str, Any]], rule: str) -> dict[str, float]:
     return dict(
         false_keep_rate=false / keeps if keeps else math.nan,
         false_keep_rate_se=ratio_se(fk_num, fk_den)[1],
-        false_keeps=false / nh, keeps=keeps / nh,
+        false_keeps=false / nh,
+        keeps=keeps / nh,
         recall=float((kept & better).sum() / better.sum()) if better.any() else math.nan,
-        final=final, final_se=final_se, vs_greedy=vs_g, vs_greedy_se=vs_g_se,
-        vs_public=vs_p, vs_public_se=vs_p_se,
+        final=final,
+        final_se=final_se,
+        vs_greedy=vs_g,
+        vs_greedy_se=vs_g_se,
+        vs_public=vs_p,
+        vs_public_se=vs_p_se,
         wc_gap=float(np.mean([r["reported"] - r["final_true"] for r in recs])),
         ece=ece(conf, better.astype(float)),
         extra=float(np.mean([r["extra_runs"] for r in recs])),
@@ -503,7 +562,7 @@ def summarize(hists: list[dict[str, Any]], rule: str) -> dict[str, float]:
         gain_kept=float(-delta[kept & better].sum() / nh),
         true_keeps=float((kept & better).sum() / nh),
         harm_kept=float(delta[kept & (delta > 0)].sum() / nh),
-    )  # fmt: skip
+    )
 
 
 def summarize_audit(hists: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -514,8 +573,14 @@ def summarize_audit(hists: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         g = np.array([h["audit"][name][2] for h in hists])
         per, per_se = mean_se(n)
         fdp, fdp_se = ratio_se(f, n)
-        out[name] = dict(keeps=per, keeps_se=per_se, fdp=fdp, fdp_se=fdp_se,
-                         true=float((n - f).mean()), gain=float(g.mean()))  # fmt: skip
+        out[name] = dict(
+            keeps=per,
+            keeps_se=per_se,
+            fdp=fdp,
+            fdp_se=fdp_se,
+            true=float((n - f).mean()),
+            gain=float(g.mean()),
+        )
     out["sigma_hat"] = {"mean": float(np.mean([h["audit"]["sigma_hat"] for h in hists]))}
     return out
 
@@ -535,9 +600,11 @@ Cell = tuple[int, float, list[dict[str, Any]]]
 
 
 def main_table(cells: list[Cell], rules: Sequence[str]) -> str:
-    head = ("| N | σ | rule | false-keep rate | false keeps/hist | recall"
-            " | final true val_bpb (±se) | Δ vs greedy, paired (±se) | Δ vs public, paired (±se)"
-            " | WC gap (reported − true) | ECE | extra runs/hist | σ̂ (end) |")  # fmt: skip
+    head = (
+        "| N | σ | rule | false-keep rate | false keeps/hist | recall"
+        " | final true val_bpb (±se) | Δ vs greedy, paired (±se) | Δ vs public, paired (±se)"
+        " | WC gap (reported − true) | ECE | extra runs/hist | σ̂ (end) |"
+    )
     lines = [head, "|" + "---|" * 13]
     for n_budget, sigma, hists in cells:
         for rule in rules:
@@ -603,9 +670,11 @@ def targets_table(cells: list[Cell], rules: Sequence[str]) -> str:
     """Issue 12's targets: gap closed, false keeps vs greedy, true gains kept, ECE."""
     if not {"greedy", "oracle", "autojudge"} <= set(rules):
         return ""
-    head = ("| N | σ | final true: greedy / autojudge / oracle | gap closed (±se) | target"
-            " | false keeps/hist: autojudge vs greedy | true gains kept/hist: autojudge vs greedy"
-            " | ECE | runs used for retests/hist | met |")  # fmt: skip
+    head = (
+        "| N | σ | final true: greedy / autojudge / oracle | gap closed (±se) | target"
+        " | false keeps/hist: autojudge vs greedy | true gains kept/hist: autojudge vs greedy"
+        " | ECE | runs used for retests/hist | met |"
+    )
     lines = [head, "|" + "---|" * 10]
     for n_budget, sigma, hists in cells:
         g, a, o = (summarize(hists, r) for r in ("greedy", "autojudge", "oracle"))
@@ -647,30 +716,37 @@ def criteria_table(cells: list[Cell], rules: Sequence[str]) -> str:
             lines.append(f"{cell}| {crit} | {_pm(d, se)} | {_check(ok)} |")
         if "public" in rules:
             d, se = m["vs_public"], m["vs_public_se"]
-            lines.append(f"{cell}| better than public (Δ + 2se < 0) | {_pm(d, se)}"
-                         f" | {_check(d + 2 * se < 0)} |")  # fmt: skip
+            lines.append(
+                f"{cell}| better than public (Δ + 2se < 0) | {_pm(d, se)}"
+                f" | {_check(d + 2 * se < 0)} |"
+            )
         limit = 0.05 if sigma <= 0.001 else 0.08
         lines.append(f"{cell}| ECE ≤ {limit} | {m['ece']:.3f} | {_check(m['ece'] <= limit)} |")
         if "autojudge_strict" in rules:
             st = summarize(hists, "autojudge_strict")
             fk, fk_se = st["false_keep_rate"], st["false_keep_rate_se"]
-            lines.append(f"{cell}| strict false-keep rate ≤ 0.25 | {fk:.3f} (±{fk_se:.3f})"
-                         f" | {_check(fk <= 0.25)} |")  # fmt: skip
+            lines.append(
+                f"{cell}| strict false-keep rate ≤ 0.25 | {fk:.3f} (±{fk_se:.3f})"
+                f" | {_check(fk <= 0.25)} |"
+            )
         if "audit" in hists[0]:
             a = summarize_audit(hists)
             for name in ("bh", "eb"):
                 fdp, se = a[name]["fdp"], a[name]["fdp_se"]
                 ok = math.isfinite(fdp) and fdp - 2 * se <= 0.10
-                lines.append(f"{cell}| audit {name} FDP ≤ 0.10 within 2 se | {_f(fdp, '.3f')}"
-                             f" (±{_f(se, '.3f')}) | {_check(ok)} |")  # fmt: skip
+                lines.append(
+                    f"{cell}| audit {name} FDP ≤ 0.10 within 2 se | {_f(fdp, '.3f')}"
+                    f" (±{_f(se, '.3f')}) | {_check(ok)} |"
+                )
     return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------------
-def cell_tasks(seed: int, n_budget: int, sigma: float, h: int, rules: tuple[str, ...],
-               do_audit: bool) -> list[Task]:  # fmt: skip
+def cell_tasks(
+    seed: int, n_budget: int, sigma: float, h: int, rules: tuple[str, ...], do_audit: bool
+) -> list[Task]:
     seq = np.random.SeedSequence([seed, n_budget, round(sigma * 1e7)])
     return [(sq, n_budget, sigma, rules, do_audit) for sq in seq.spawn(h)]
 

@@ -75,8 +75,12 @@ def make_agent(root: Path, name: str = "agent") -> Path:
 def rig_env(root: Path) -> dict[str, str]:
     """Environment variables the rig's train.py and agents write to."""
     path = f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}"
-    return {"RIG_LOG": str(root / "gpu.log"), "RIG_ARGV": str(root / "argv.jsonl"),
-            "RIG_SLEEP": "0.15", "PATH": path}  # fmt: skip
+    return {
+        "RIG_LOG": str(root / "gpu.log"),
+        "RIG_ARGV": str(root / "argv.jsonl"),
+        "RIG_SLEEP": "0.15",
+        "PATH": path,
+    }
 
 
 def git(repo: Path, *args: str) -> str:
@@ -88,8 +92,9 @@ def git(repo: Path, *args: str) -> str:
 def gpu_intervals(root: Path) -> list[tuple[str, float, float]]:
     """(CUDA_VISIBLE_DEVICES, start, end) of every training run."""
     lines = (root / "gpu.log").read_text().split("\n")
-    return [(p[0].strip("[]"), float(p[1]), float(p[2]))
-            for p in (line.split() for line in lines) if p]  # fmt: skip
+    return [
+        (p[0].strip("[]"), float(p[1]), float(p[2])) for p in (line.split() for line in lines) if p
+    ]
 
 
 def argv_log(root: Path) -> list[dict[str, object]]:

@@ -19,9 +19,16 @@ def tool_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a script run: the venv's console scripts first on PATH, fixed git user."""
     bindir = str(Path(console_script("autojudge")).parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "AUTOLAB_"))}
-    env.update(PATH=bindir + os.pathsep + os.environ.get("PATH", ""), HOME=str(home),
-               GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@x",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@x", NO_COLOR="1")  # fmt: skip
+    env.update(
+        PATH=bindir + os.pathsep + os.environ.get("PATH", ""),
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@x",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@x",
+        NO_COLOR="1",
+    )
     env.update(extra)
     return env
 
@@ -38,8 +45,9 @@ class Repo:
 
     def git(self, *args: str) -> str:
         """Run git here and return its stdout."""
-        proc = subprocess.run(["git", *args], cwd=self.path, env=self.env, check=True,
-                              capture_output=True, text=True)  # fmt: skip
+        proc = subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, check=True, capture_output=True, text=True
+        )
         return proc.stdout.strip()
 
     def commit(self, train_py: str, message: str) -> str:

@@ -54,8 +54,9 @@ def trainings(root: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
 
 
-def start_cluster(root: Path, gpu_types: tuple[str, ...] = ("H100", "H100", "H200")
-                  ) -> Iterator[Any]:  # fmt: skip
+def start_cluster(
+    root: Path, gpu_types: tuple[str, ...] = ("H100", "H100", "H200")
+) -> Iterator[Any]:
     """A head without GPUs and one 2-GPU node per accelerator type; shut down afterwards."""
     from ray.cluster_utils import Cluster
 

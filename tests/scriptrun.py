@@ -19,9 +19,14 @@ def run_tool(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "AUTOLAB_"))}
     env.update(GIT_CEILING_DIRECTORIES=str(cwd.parent), NO_COLOR="1")
     return subprocess.run(
-        [console_script(tool), *args], cwd=cwd, env=env, capture_output=True,
-        text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        [console_script(tool), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def autojudge(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -80,8 +80,9 @@ def test_a_cli_imports_no_other_cli(tool: str) -> None:
 
 
 def test_the_library_imports_no_cli() -> None:
-    found = [(p.name, m) for p in LIBRARY.rglob("*.py") for m in _imports(p)
-             if m.split(".")[0] in CLIS]  # fmt: skip
+    found = [
+        (p.name, m) for p in LIBRARY.rglob("*.py") for m in _imports(p) if m.split(".")[0] in CLIS
+    ]
     assert not found
 
 

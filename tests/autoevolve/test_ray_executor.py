@@ -292,3 +292,87 @@ def test_a_node_whose_setup_fails_is_taken_out(cluster: Any, tmp_path: Path) -> 
     assert "exited 5" in notes[0][1]["reason"]
     assert outcome.crash is None and outcome.value is not None
     assert outcome.node != notes[0][1]["node"] and outcome.gpu_type == "H100"
+
+
+# --parallel 3 on the cluster: random's trainings take 4 s, conservative's 0.5 s, so that the
+# quick agent's turns fall inside the slow agent's trainings unless one waits for the other.
+UNEVEN = """\
+import os, sys
+slow = "-random-" in os.environ.get("AUTOEVOLVE_RUN_ID", "")
+os.environ["DEMO_RUN_SECONDS"] = "4" if slow else "0.5"
+os.execv(sys.executable, [sys.executable, {wrap!r}])
+"""
+
+
+@pytest.fixture(scope="module")
+def waves(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:  # fmt: skip
+    """Two mock agents, 2 turns of 3 variants each, on the cluster's 4 H100 GPUs."""
+    repo = tmp_path_factory.mktemp("waves") / "demo"
+    shutil.copytree(pristine, repo)
+    write_wrapper(log_root())
+    uneven = repo.parent / "uneven_train.py"
+    uneven.write_text(UNEVEN.format(wrap=str(log_root() / "wrap_train.py")))
+    before = len(trainings(log_root()))
+    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--parallel", "3",
+                  "--validate", "0", "--train-cmd", f"{sys.executable} {uneven}",
+                  "--tag", "ray5")  # fmt: skip
+    return repo, proc, trainings(log_root())[before:]
+
+
+def wave_runs(runs: list[dict[str, Any]], agent: str) -> dict[str, list[dict[str, Any]]]:
+    """An agent's wave trainings by turn (``r1-<agent>-e<i>``), as the wrapper logged them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in runs:
+        if r["run"].startswith(f"r1-{agent}-e"):
+            out.setdefault(r["run"].rsplit("-v", 1)[0], []).append(r)
+    return out
+
+
+def test_parallel_waves_train_at_once_on_distinct_gpus(waves: Any) -> None:
+    _, proc, runs = waves
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    slow = wave_runs(runs, "random")
+    assert len(slow) == 2 and all(len(v) == 3 for v in slow.values()), slow
+    for variants in slow.values():  # all three ran at once, each on its own GPU
+        assert max(r["start"] for r in variants) < min(r["end"] for r in variants), variants
+        assert len({(r["node"], r["cuda"]) for r in variants}) == 3
+    assert len({r["node"] for r in runs}) >= 2  # the waves spread over the nodes
+    for (node, gpu), group in itertools.groupby(
+        sorted(runs, key=lambda r: (r["node"], r["cuda"])), key=lambda r: (r["node"], r["cuda"])
+    ):
+        spans = sorted((r["start"], r["end"]) for r in group)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"two trainings overlapped on {node} GPU {gpu}"
+
+
+def test_parallel_waves_record_every_variant_once(waves: Any) -> None:
+    repo, _, runs = waves
+    header, *lines = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
+    cols = header.split("\t")
+    rows = [dict(zip(cols, line.split("\t"), strict=True)) for line in lines]
+    for agent in ("conservative", "random"):
+        own = [r for r in rows if r["agent"] == agent
+               and not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
+        assert len(own) == 6 and len({r["commit"] for r in own}) == 6, own
+        assert len(wave_runs(runs, agent)) == 2
+    done = [e["run"] for e in events(repo) if e["kind"] == "train_done"]
+    assert len(done) == len(set(done)) == len(runs)  # no training run twice or lost
+
+
+def test_parallel_waves_agent_sees_all_k_verdicts_and_never_waits(waves: Any) -> None:
+    repo, _, _ = waves
+    evs = events(repo)
+    turns = [e for e in evs if e["kind"] == "experiment_intent" and e["round"] == 1]
+    for agent in ("conservative", "random"):
+        second = next(e for e in turns if e["agent"] == agent and e["index"] == 1)
+        rows = [e for e in evs if e["kind"] == "row_done" and e["agent"] == agent
+                and second["seq"] > e["seq"] > turns[0]["seq"]]  # fmt: skip
+        assert len(rows) == 3  # the whole first wave was judged before the next turn
+        prompt = (ae_dir(repo) / "rounds" / "r001" / f"{agent}.prompt.md").read_text()
+        assert all(r["commit"] in prompt for r in rows)  # and the agent was shown all three
+    started = {e["run"]: e["t"] for e in evs if e["kind"] == "train_intent"}
+    ended = {e["run"]: e["t"] for e in evs if e["kind"] == "train_done"}
+    quick = next(e["t"] for e in turns if e["agent"] == "conservative" and e["index"] == 1)
+    slow = [r for r in started if r.startswith("r1-random-e0-")]
+    assert any(started[r] < quick < ended[r] for r in slow)  # its turn came mid-wave of random

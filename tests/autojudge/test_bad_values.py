@@ -14,8 +14,20 @@ import pytest
 from scriptrun import BASE, HEADER, autojudge, autojudge_fast, in_process, run_tool
 
 LOG = "---\nval_bpb: 0.994213\ntraining_seconds: 300.1\npeak_vram_mb: 45060.2\n"
-STRANGE = ["1e308", "-1e308", "1e16", "inf", "-inf", "nan", "-0", "9" * 400, "0,994", "99.4%",
-           "1e-320", "0x1p-3"]  # fmt: skip
+STRANGE = [
+    "1e308",
+    "-1e308",
+    "1e16",
+    "inf",
+    "-inf",
+    "nan",
+    "-0",
+    "9" * 400,
+    "0,994",
+    "99.4%",
+    "1e-320",
+    "0x1p-3",
+]
 
 
 def _results_with(value: str) -> str:
@@ -65,9 +77,18 @@ def test_out_of_range_run_log_value_says_why(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "option",
-    ["--noise=inf", "--noise=nan", "--noise=1e308", "--noise=-1", "--noise=5",
-     "--max-memory-gb=nan", "--max-memory-gb=inf", "--memory-rate=nan", "--memory-rate=1e308"],
-)  # fmt: skip
+    [
+        "--noise=inf",
+        "--noise=nan",
+        "--noise=1e308",
+        "--noise=-1",
+        "--noise=5",
+        "--max-memory-gb=nan",
+        "--max-memory-gb=inf",
+        "--memory-rate=nan",
+        "--memory-rate=1e308",
+    ],
+)
 def test_non_finite_or_absurd_numbers_in_options_are_usage_errors(
     tmp_path: Path, option: str
 ) -> None:

@@ -21,8 +21,12 @@ SUMMARY = "---\nval_bpb:          {value}\npeak_vram_mb:     45000.0\n"
 def _autojudge(cwd: Path, *args: str) -> tuple[int, dict[str, object]]:
     proc = subprocess.run(
         [console_script("autojudge"), *args, "--format", "json"],
-        cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 

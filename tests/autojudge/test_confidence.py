@@ -87,8 +87,9 @@ def test_audit_rows_carry_the_exit_code_of_their_label(tmp_path: Path) -> None:
     rows = json.loads(result.stdout)["data"]["experiments"]
     codes = {str(label): int(label.exit_code) for label in Verdict}
     assert all(r["exit_code"] == codes[r["verdict"]] for r in rows)
-    assert all(r["exit_code"] != 0 or r["confidence"] is None or r["confidence"] >= 0.5
-               for r in rows)  # fmt: skip
+    assert all(
+        r["exit_code"] != 0 or r["confidence"] is None or r["confidence"] >= 0.5 for r in rows
+    )
 
 
 needs_real = pytest.mark.skipif(not KARPATHY.is_file(), reason="../shared is not there")
@@ -113,9 +114,16 @@ def test_karpathy_depth_9_is_kept_by_the_single_call(tmp_path: Path) -> None:
         "---\nval_bpb:          0.981773\ntraining_seconds: 300.1\npeak_vram_mb:     61645.0\n",
         encoding="utf-8",
     )
-    code, data, text = _run("--results", str(tmp_path / "results.tsv"), "--run",
-                            str(tmp_path / "run.log"), "--commit", "7f2a65c",
-                            "--description", "depth 9 aspect_ratio 57")  # fmt: skip
+    code, data, text = _run(
+        "--results",
+        str(tmp_path / "results.tsv"),
+        "--run",
+        str(tmp_path / "run.log"),
+        "--commit",
+        "7f2a65c",
+        "--description",
+        "depth 9 aspect_ratio 57",
+    )
     assert code == 0 and data["verdict"] in {"KEEP", "STRONG_KEEP"}
     assert data["confidence"] > 0.9  # type: ignore[operator]
     assert "memory: 43.9 -> 60.2 GB (+37%)" in text

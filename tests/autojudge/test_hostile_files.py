@@ -28,8 +28,9 @@ def night(tmp_path: Path) -> Path:
 
 
 def _append(night: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return autojudge(night, "--run", "run.log", "--append", "--commit", "c1c2c3d",
-                     "--description", "x", *extra)  # fmt: skip
+    return autojudge(
+        night, "--run", "run.log", "--append", "--commit", "c1c2c3d", "--description", "x", *extra
+    )
 
 
 # -- --append in place ---------------------------------------------------------------------
@@ -77,8 +78,9 @@ def test_append_on_a_replicate_writes_the_measured_value(tmp_path: Path) -> None
         HEADER + "a1b2c3d\t0.998000\t44.0\tkeep\tbaseline\nabc1234\t0.990000\t44.0\tkeep\tlr\n"
     )
     (tmp_path / "run.log").write_text(LOG.replace("0.994213", "0.994000"))
-    proc = autojudge(tmp_path, "--run", "run.log", "--append", "--commit", "abc1234",
-                     "--description", "lr")  # fmt: skip
+    proc = autojudge(
+        tmp_path, "--run", "run.log", "--append", "--commit", "abc1234", "--description", "lr"
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     last = (tmp_path / "results.tsv").read_text().splitlines()[-1].split("\t")
     assert last[:3] == ["abc1234", "0.994000", "44.0"]

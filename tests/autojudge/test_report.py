@@ -39,8 +39,9 @@ def _run(*args: str) -> tuple[int, str]:
 
 def test_plot_and_pareto_are_pngs_of_the_chart_size(tmp_path: Path) -> None:
     plot, pareto = tmp_path / "progress.png", tmp_path / "pareto.png"
-    code, out = _run("--results", str(RESULTS), "--all", "--plot", str(plot),
-                     "--plot-pareto", str(pareto), "-q")  # fmt: skip
+    code, out = _run(
+        "--results", str(RESULTS), "--all", "--plot", str(plot), "--plot-pareto", str(pareto), "-q"
+    )
     assert code == 0, out
     assert png_size(plot.read_bytes()) == PIXELS
     assert png_size(pareto.read_bytes()) == PIXELS
@@ -50,10 +51,28 @@ def test_plot_and_pareto_are_pngs_of_the_chart_size(tmp_path: Path) -> None:
 
 def test_plot_with_a_verdict_keeps_the_verdict_and_its_exit_code(tmp_path: Path) -> None:
     plot = tmp_path / "progress.png"
-    plain = _run("--results", str(RESULTS), "--run", str(EXAMPLES / "run.log"), "--commit",
-                 "eb5bdc1", "--format", "json")  # fmt: skip
-    drawn = _run("--results", str(RESULTS), "--run", str(EXAMPLES / "run.log"), "--commit",
-                 "eb5bdc1", "--format", "json", "--plot", str(plot))  # fmt: skip
+    plain = _run(
+        "--results",
+        str(RESULTS),
+        "--run",
+        str(EXAMPLES / "run.log"),
+        "--commit",
+        "eb5bdc1",
+        "--format",
+        "json",
+    )
+    drawn = _run(
+        "--results",
+        str(RESULTS),
+        "--run",
+        str(EXAMPLES / "run.log"),
+        "--commit",
+        "eb5bdc1",
+        "--format",
+        "json",
+        "--plot",
+        str(plot),
+    )
     assert drawn[0] == plain[0]
     assert png_size(plot.read_bytes()) == PIXELS
 
@@ -61,8 +80,10 @@ def test_plot_with_a_verdict_keeps_the_verdict_and_its_exit_code(tmp_path: Path)
 def test_plot_of_a_higher_is_better_history(tmp_path: Path) -> None:
     results = tmp_path / "results.tsv"
     rows = ["commit\taccuracy\tmemory_gb\tstatus\tdescription"]
-    rows += [f"{i:07x}\t{0.5 + 0.01 * i:.3f}\t{10 + i % 3}\t{'keep' if i % 2 else 'discard'}"
-             f"\tidea {i}" for i in range(1, 30)]  # fmt: skip
+    rows += [
+        f"{i:07x}\t{0.5 + 0.01 * i:.3f}\t{10 + i % 3}\t{'keep' if i % 2 else 'discard'}\tidea {i}"
+        for i in range(1, 30)
+    ]
     rows.append("fffffff\t\t0\tcrash\toom")
     results.write_text("\n".join(rows) + "\n", encoding="utf-8")
     plot, pareto = tmp_path / "p.png", tmp_path / "q.png"
@@ -135,8 +156,9 @@ def test_a_failed_render_writes_no_file(tmp_path: Path, monkeypatch: pytest.Monk
         raise RuntimeError("template exploded")
 
     monkeypatch.setattr(report_module, "report_html", broken)
-    result = CliRunner().invoke(cli, ["--results", str(RESULTS), "--all", "--plot", str(plot),
-                                      "--html", str(html)])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["--results", str(RESULTS), "--all", "--plot", str(plot), "--html", str(html)]
+    )
     assert result.exit_code == 3 and "template exploded" in result.stderr
     assert not plot.exists()  # rendering comes before any writing
     assert html.read_text(encoding="utf-8") == "yesterday's report"
@@ -161,8 +183,13 @@ sys.meta_path.insert(0, _NoMatplotlib())
 def _without_matplotlib(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    return subprocess.run([sys.executable, "-m", "autojudge", *args], capture_output=True,
-                          text=True, env=env, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "autojudge", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 def test_missing_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
@@ -176,8 +203,9 @@ def test_missing_matplotlib_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
 def test_html_without_matplotlib_still_renders_with_a_note(tmp_path: Path) -> None:
     html = tmp_path / "report.html"
-    proc = _without_matplotlib(tmp_path, "--results", str(RESULTS), "--all", "-q", "--html",
-                               str(html))  # fmt: skip
+    proc = _without_matplotlib(
+        tmp_path, "--results", str(RESULTS), "--all", "-q", "--html", str(html)
+    )
     assert proc.returncode == 0, proc.stderr
     page = html.read_text(encoding="utf-8")
     assert "No charts" in page and "autolab-judge[plot]" in page and "<img" not in page
@@ -192,9 +220,14 @@ def test_all_text_output_has_a_sparkline() -> None:
 
 def test_rerun_advice_for_an_unknown_commit_is_a_usable_instruction() -> None:
     rows = "".join(f"n/a\t{1.0 - 0.001 * i:.6f}\t40.0\tkeep\tstep {i}\n" for i in range(6))
-    proc = subprocess.run([console_script("autojudge"), "--results", "-", "--all"],
-                          input="commit\tval_bpb\tmemory_gb\tstatus\tdescription\n" + rows,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [console_script("autojudge"), "--results", "-", "--all"],
+        input="commit\tval_bpb\tmemory_gb\tstatus\tdescription\n" + rows,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert "git checkout n/a" not in proc.stdout
     assert "re-runs of the final commit" in proc.stdout
@@ -206,9 +239,21 @@ def test_report_summary_counts_match_the_chart_title(tmp_path: Path) -> None:
     from autolab_shared.report.progress import night_counts
 
     html = tmp_path / "r.html"
-    proc = subprocess.run([console_script("autojudge"), "--results", str(RESULTS), "--all", "-q",
-                           "--html", str(html)], capture_output=True, text=True, timeout=120,
-                          check=False)  # fmt: skip
+    proc = subprocess.run(
+        [
+            console_script("autojudge"),
+            "--results",
+            str(RESULTS),
+            "--all",
+            "-q",
+            "--html",
+            str(html),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     counts = night_counts(read_results(RESULTS))
     assert f"{counts.kept} / {counts.discarded} / {counts.crashed}" in html.read_text()

@@ -34,8 +34,9 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _report(tmp_path: Path) -> Path:
     html = tmp_path / "report.html"
-    result = CliRunner().invoke(cli, ["--results", str(EXAMPLES / "results.tsv"), "--all", "-q",
-                                      "--html", str(html)])  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["--results", str(EXAMPLES / "results.tsv"), "--all", "-q", "--html", str(html)]
+    )
     assert result.exit_code == 0, result.output
     return html
 

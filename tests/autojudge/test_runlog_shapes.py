@@ -26,8 +26,18 @@ def _judge(
     (tmp_path / "results.tsv").write_text(BASE)
     (tmp_path / "run.log").write_bytes(log.encode())
     run = autojudge if script else autojudge_fast
-    proc = run(tmp_path, "--run", "run.log", "--append", "--commit", "c1c2c3d",
-               "--description", "x", "--format", "json")  # fmt: skip
+    proc = run(
+        tmp_path,
+        "--run",
+        "run.log",
+        "--append",
+        "--commit",
+        "c1c2c3d",
+        "--description",
+        "x",
+        "--format",
+        "json",
+    )
     doc = json.loads(proc.stdout) if proc.stdout.strip() else None
     return proc.returncode, doc, proc.stderr, (tmp_path / "results.tsv").read_text().splitlines()
 

@@ -160,8 +160,18 @@ def test_first_baseline_run_asks_for_a_replicate(tmp_path: Path) -> None:
 def test_append_writes_the_verdict_status(tmp_path: Path) -> None:
     path = write_history(tmp_path)
     log = _runlog(tmp_path, SUMMARY.format(value="0.985000", mb="45158.4"))
-    args = ["--results", str(path), "--run", str(log), "--commit", "e000005",
-            "--description", "RoPE base 10000 -> 50000", "--append", "-q"]  # fmt: skip
+    args = [
+        "--results",
+        str(path),
+        "--run",
+        str(log),
+        "--commit",
+        "e000005",
+        "--description",
+        "RoPE base 10000 -> 50000",
+        "--append",
+        "-q",
+    ]
     assert CliRunner().invoke(cli, args).exit_code == 0
     last = path.read_text().splitlines()[-1]
     assert last == "e000005\t0.985000\t44.1\tkeep\tRoPE base 10000 -> 50000"
@@ -196,21 +206,32 @@ def test_concurrent_appends_through_the_console_script(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("row", "code"),
-    [("e000005\t0.985000\t44.1\tkeep\tx", 0), ("e000005\t1.010000\t44.1\tkeep\tx", 1),
-     ("e000005\t0.000000\t0.0\tcrash\tx", 1)],
-)  # fmt: skip
+    [
+        ("e000005\t0.985000\t44.1\tkeep\tx", 0),
+        ("e000005\t1.010000\t44.1\tkeep\tx", 1),
+        ("e000005\t0.000000\t0.0\tcrash\tx", 1),
+    ],
+)
 def test_exit_codes_through_the_installed_script(tmp_path: Path, row: str, code: int) -> None:
     path = str(write_history(tmp_path, row))
-    proc = subprocess.run([console_script("autojudge"), "--results", path],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    proc = subprocess.run(
+        [console_script("autojudge"), "--results", path], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == code
 
 
 def test_retest_exit_code_through_the_installed_script(tmp_path: Path) -> None:
-    path = write_history(tmp_path, "b000002\t0.997200\t44.0\tkeep\tx",
-                    base=HEADER + "a000001\t0.997900\t44.0\tkeep\tbaseline\n")  # fmt: skip
-    proc = subprocess.run([console_script("autojudge"), "--results", str(path), "-q"],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    path = write_history(
+        tmp_path,
+        "b000002\t0.997200\t44.0\tkeep\tx",
+        base=HEADER + "a000001\t0.997900\t44.0\tkeep\tbaseline\n",
+    )
+    proc = subprocess.run(
+        [console_script("autojudge"), "--results", str(path), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and proc.stdout.startswith("RETEST")
 
 
@@ -226,12 +247,22 @@ def test_commit_and_description_default_to_git_head(
 ) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+        "PATH": "/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "SwiGLU activation"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, check=True,
-                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     path = write_history(repo)
     log = _runlog(repo, SUMMARY.format(value="0.990000", mb="45060.2"))
     monkeypatch.chdir(repo)

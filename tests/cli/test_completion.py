@@ -17,8 +17,9 @@ SOURCES = {
 
 def _complete(tool: str, **env: str) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **env}
-    return subprocess.run([console_script(tool)], env=full, capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        [console_script(tool)], env=full, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 @pytest.mark.parametrize("tool", TOOLS)
@@ -34,22 +35,34 @@ def test_each_tool_prints_its_completion_script(tool: str, instruction: str) -> 
 
 @pytest.mark.parametrize("tool", TOOLS)
 def test_bash_completes_options(tool: str) -> None:
-    proc = _complete(tool, COMP_WORDS=f"{tool} --vers", COMP_CWORD="1",
-                     **{f"_{tool.upper()}_COMPLETE": "bash_complete"})  # fmt: skip
+    proc = _complete(
+        tool,
+        COMP_WORDS=f"{tool} --vers",
+        COMP_CWORD="1",
+        **{f"_{tool.upper()}_COMPLETE": "bash_complete"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["plain,--version"]
 
 
 def test_bash_completes_autojudge_format_option() -> None:
-    proc = _complete("autojudge", COMP_WORDS="autojudge --fo", COMP_CWORD="1",
-                     _AUTOJUDGE_COMPLETE="bash_complete")  # fmt: skip
+    proc = _complete(
+        "autojudge",
+        COMP_WORDS="autojudge --fo",
+        COMP_CWORD="1",
+        _AUTOJUDGE_COMPLETE="bash_complete",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["plain,--format"]
 
 
 def test_bash_completes_choice_values() -> None:
-    proc = _complete("autojudge", COMP_WORDS="autojudge --policy ", COMP_CWORD="2",
-                     _AUTOJUDGE_COMPLETE="bash_complete")  # fmt: skip
+    proc = _complete(
+        "autojudge",
+        COMP_WORDS="autojudge --policy ",
+        COMP_CWORD="2",
+        _AUTOJUDGE_COMPLETE="bash_complete",
+    )
     assert proc.stdout.splitlines() == ["plain,optimize", "plain,strict"]
 
 

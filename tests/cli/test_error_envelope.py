@@ -26,8 +26,14 @@ RESULTS = (
 
 
 def _run(tool: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([console_script(tool), *args], capture_output=True, text=True,
-                          check=False, timeout=60, cwd=cwd)  # fmt: skip
+    return subprocess.run(
+        [console_script(tool), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=cwd,
+    )
 
 
 def _envelope(proc: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -99,8 +105,11 @@ def _wait_reading_stdin(pid: int, limit: float = 60.0) -> None:
 def test_an_interrupt_prints_an_envelope(tmp_path: Path) -> None:
     with subprocess.Popen(
         [console_script("autojudge"), "--results", "-", "--format", "json"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    ) as proc:  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
         _wait_reading_stdin(proc.pid)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)

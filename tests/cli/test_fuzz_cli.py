@@ -23,10 +23,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-HOSTILE_TEXT = st.sampled_from([
-    "\x1b]0;t\x07", "\x1b[2K\r", "\x1b[31m", "\r", "\x9b", "\u202e", "\u2066", "[red]", "[/]",
-    "[link=x]", "::error::x", "```", "\x00", "\x7f", "é", "中", "\t", " ", "\\x1b",
-])  # fmt: skip
+HOSTILE_TEXT = st.sampled_from(
+    [
+        "\x1b]0;t\x07",
+        "\x1b[2K\r",
+        "\x1b[31m",
+        "\r",
+        "\x9b",
+        "\u202e",
+        "\u2066",
+        "[red]",
+        "[/]",
+        "[link=x]",
+        "::error::x",
+        "```",
+        "\x00",
+        "\x7f",
+        "é",
+        "中",
+        "\t",
+        " ",
+        "\\x1b",
+    ]
+)
 TEXT = st.lists(st.one_of(HOSTILE_TEXT, st.text(max_size=8)), max_size=6).map("".join)
 NUMBER = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
@@ -103,8 +122,9 @@ OPTIONS: dict[str, Any] = {
     "autosteer": st.lists(st.sampled_from(STEER_OPTIONS), max_size=3),
     "autoevolve": st.lists(st.sampled_from(EVOLVE_OPTIONS), max_size=2),
 }
-GARBAGE = st.lists(st.one_of(st.sampled_from(["--", "-", "--format", "--bogus", "-x"]), TEXT),
-                   max_size=3)  # fmt: skip
+GARBAGE = st.lists(
+    st.one_of(st.sampled_from(["--", "-", "--format", "--bogus", "-x"]), TEXT), max_size=3
+)
 
 
 def _main(tool: str, args: list[str]) -> tuple[int, str, str]:
@@ -160,12 +180,24 @@ SETTINGS = settings(
 
 
 @SETTINGS
-@given(results_file(), run_log(), OPTIONS["autojudge"], st.booleans(), st.booleans(), GARBAGE,
-       st.integers(0, 5))  # fmt: skip
+@given(
+    results_file(),
+    run_log(),
+    OPTIONS["autojudge"],
+    st.booleans(),
+    st.booleans(),
+    GARBAGE,
+    st.integers(0, 5),
+)
 def test_autojudge_survives_any_command_line(
-    results: bytes, log: bytes, opts: list[list[str]], with_run: bool, append: bool,
-    garbage: list[str], shape: int,
-) -> None:  # fmt: skip
+    results: bytes,
+    log: bytes,
+    opts: list[list[str]],
+    with_run: bool,
+    append: bool,
+    garbage: list[str],
+    shape: int,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path, log_path = Path(tmp) / "results.tsv", Path(tmp) / "run.log"
         path.write_bytes(results)
@@ -180,8 +212,12 @@ def test_autojudge_survives_any_command_line(
 
 
 @SETTINGS
-@given(st.lists(results_file(), min_size=1, max_size=3), OPTIONS["autosteer"], GARBAGE,
-       st.integers(0, 5))  # fmt: skip
+@given(
+    st.lists(results_file(), min_size=1, max_size=3),
+    OPTIONS["autosteer"],
+    GARBAGE,
+    st.integers(0, 5),
+)
 def test_autosteer_survives_any_command_line(
     files: list[bytes], opts: list[list[str]], garbage: list[str], shape: int
 ) -> None:
@@ -196,8 +232,13 @@ def test_autosteer_survives_any_command_line(
 
 
 @SETTINGS
-@given(results_file(), OPTIONS["autoevolve"], GARBAGE, st.integers(0, 5),
-       st.sampled_from([[], ["status"], ["leaderboard"], ["export"]]))  # fmt: skip
+@given(
+    results_file(),
+    OPTIONS["autoevolve"],
+    GARBAGE,
+    st.integers(0, 5),
+    st.sampled_from([[], ["status"], ["leaderboard"], ["export"]]),
+)
 def test_autoevolve_survives_any_command_line(
     results: bytes, opts: list[list[str]], garbage: list[str], shape: int, sub: list[str]
 ) -> None:

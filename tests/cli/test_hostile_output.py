@@ -48,9 +48,14 @@ def _run(
     tool: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [console_script(tool), *args], capture_output=True, text=True, encoding="utf-8",
-        check=False, timeout=60, env=env,
-    )  # fmt: skip
+        [console_script(tool), *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        timeout=60,
+        env=env,
+    )
 
 
 def _assert_inert(text: str) -> None:

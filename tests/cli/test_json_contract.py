@@ -39,8 +39,16 @@ def test_autosteer_output_matches_the_schema() -> None:
 
 
 def test_autojudge_verdict_matches_the_schema() -> None:
-    args = ["--results", str(EXAMPLES / "results.tsv"), "--run", str(EXAMPLES / "run.log"),
-            "--commit", "eb5bdc1", "--description", "scalar LR 0.6 to 0.4"]  # fmt: skip
+    args = [
+        "--results",
+        str(EXAMPLES / "results.tsv"),
+        "--run",
+        str(EXAMPLES / "run.log"),
+        "--commit",
+        "eb5bdc1",
+        "--description",
+        "scalar LR 0.6 to 0.4",
+    ]
     doc = _invoke("autojudge", args)
     data = doc["data"]
     jsonschema.validate(data, _schema("judge.v1.json"))

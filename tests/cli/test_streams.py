@@ -83,8 +83,9 @@ def test_output_to_a_full_disk_is_an_error_not_a_verdict(
 def test_a_reader_that_stops_early_keeps_the_exit_code(
     tool: str, args: list[str], tmp_path: Path
 ) -> None:
-    rows = "".join(f"{i:07x}\t{0.99 + (i % 7) * 1e-4:.6f}\t44.0\tkeep\tidea {i} ± x\n"
-                   for i in range(1, 1000))  # fmt: skip
+    rows = "".join(
+        f"{i:07x}\t{0.99 + (i % 7) * 1e-4:.6f}\t44.0\tkeep\tidea {i} ± x\n" for i in range(1, 1000)
+    )
     big = tmp_path / "big.tsv"
     big.write_text(RESULTS + rows, encoding="utf-8")
     proc = _sh(f"{_line(tool, args, big)} | head -c 10 >/dev/null; exit ${{PIPESTATUS[0]}}")
@@ -134,8 +135,12 @@ def test_a_closed_stdout_never_lands_in_an_appended_file(tmp_path: Path) -> None
     before = (repo.path / "results.tsv").read_bytes()
     proc = subprocess.run(
         ["bash", "-c", f"{shlex.quote(console_script('autojudge'))} --run run.log --append >&-"],
-        cwd=repo.path, env=repo.env, capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=repo.path,
+        env=repo.env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     after = (repo.path / "results.tsv").read_bytes()
     assert proc.returncode in (0, 2), proc.stderr
     assert after.startswith(before) and after[len(before) :].count(b"\n") == 1

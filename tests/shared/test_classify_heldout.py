@@ -69,6 +69,7 @@ import csv
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -173,6 +174,43 @@ def test_drawn_sets_use_files_no_earlier_set_uses(path: object, others: tuple[ob
     _check_rows(rows)
 
 
+def _unused_rows(
+    used: list[dict[str, str]], suffixes: tuple[str, ...], keep: Callable[[str], bool], least: int
+) -> dict[str, list[tuple[int, str]]]:
+    """(line, description) by real file (of `suffixes`, named as `keep` accepts, in name order)
+    for descriptions in none of `used`, each once, where a file holds at least `least`."""
+    seen = {r["description"].strip() for r in used}
+    pool: dict[str, list[tuple[int, str]]] = {}
+    for path in sorted(p for p in REAL.iterdir() if p.suffix in suffixes):
+        if not keep(path.name):
+            continue
+        rows = []
+        for e in read_results(path).experiments:
+            if e.description.strip() and e.description.strip() not in seen:
+                seen.add(e.description.strip())
+                rows.append((e.line, e.description.strip()))
+        if len(rows) >= least:
+            pool[path.name] = rows
+    return pool
+
+
+def _sample(
+    pool: dict[str, list[tuple[int, str]]],
+    names: list[str],
+    rng: random.Random,
+    per_file: int,
+    total: int,
+) -> list[tuple[str, int]]:
+    """Up to `per_file` rows of each file, in `names` order, until `total` (file, line) pairs."""
+    drawn: list[tuple[str, int]] = []
+    for name in names:
+        sample = rng.sample(pool[name], min(per_file, len(pool[name])))
+        drawn += [(name, line) for line, _ in sorted(sample)]
+        if len(drawn) >= total:
+            break
+    return drawn
+
+
 def _seeded_draw(
     used: list[dict[str, str]],
     seed: int,
@@ -184,29 +222,13 @@ def _seeded_draw(
     """(file, line) of a seeded draw: the real files none of `used` comes from (or the files
     `among`) with at least 8 (5) descriptions in none of `used`, shuffled, up to `per_file`
     rows each until `total`."""
-    seen = {r["description"].strip() for r in used}
     files = {r["file"] for r in used}
-    pool: dict[str, list[tuple[int, str]]] = {}
-    for path in sorted(p for p in REAL.iterdir() if p.suffix in suffixes):
-        if (path.name in files) if among is None else (path.name not in among):
-            continue
-        rows = []
-        for e in read_results(path).experiments:
-            if e.description.strip() and e.description.strip() not in seen:
-                seen.add(e.description.strip())
-                rows.append((e.line, e.description.strip()))
-        if len(rows) >= (8 if among is None else 5):
-            pool[path.name] = rows
+    keep = (lambda name: name not in files) if among is None else (lambda name: name in among)
+    pool = _unused_rows(used, suffixes, keep, 8 if among is None else 5)
     names = sorted(pool)
     rng = random.Random(seed)
     rng.shuffle(names)
-    drawn: list[tuple[str, int]] = []
-    for name in names:
-        sample = rng.sample(pool[name], min(per_file, len(pool[name])))
-        drawn += [(name, line) for line, _ in sorted(sample)]
-        if len(drawn) >= total:
-            break
-    return drawn
+    return _sample(pool, names, rng, per_file, total)
 
 
 def test_drawn_rows_are_the_seeded_samples() -> None:
@@ -229,28 +251,13 @@ def _fewest_first_draw(
     """(file, line) of the HELD_OUT4 draw: real .tsv/.csv files with at least 5 descriptions
     in none of `used`, shuffled, then ordered by how many rows of `used` they hold (fewest
     first), up to `per_file` rows each until `total`."""
-    seen = {r["description"].strip() for r in used}
     in_sets = Counter(r["file"] for r in used)
-    pool: dict[str, list[tuple[int, str]]] = {}
-    for path in sorted(p for p in REAL.iterdir() if p.suffix in (".tsv", ".csv")):
-        rows = []
-        for e in read_results(path).experiments:
-            if e.description.strip() and e.description.strip() not in seen:
-                seen.add(e.description.strip())
-                rows.append((e.line, e.description.strip()))
-        if len(rows) >= 5:
-            pool[path.name] = rows
+    pool = _unused_rows(used, (".tsv", ".csv"), lambda _: True, 5)
     names = sorted(pool)
     rng = random.Random(seed)
     rng.shuffle(names)
     names.sort(key=lambda name: in_sets[name])
-    drawn: list[tuple[str, int]] = []
-    for name in names:
-        sample = rng.sample(pool[name], min(per_file, len(pool[name])))
-        drawn += [(name, line) for line, _ in sorted(sample)]
-        if len(drawn) >= total:
-            break
-    return drawn
+    return _sample(pool, names, rng, per_file, total)
 
 
 def test_held_out4_is_the_seeded_fewest_first_draw() -> None:

@@ -71,3 +71,37 @@ def test_no_keep_below_the_marginal_floor_along_a_sweep() -> None:
         assert int(EXIT_CODES[a.verdict]) != 0 or a.p_improve >= P_MARGINAL >= 0.5
         seen.append(a.p_improve)
     assert seen == sorted(seen)
+
+
+def _band_ctx() -> Context:
+    return _ctx(_floor(40.0))  # σ̂ settled: no within-1-sd re-run
+
+
+def test_promising_first_runs_are_rerun_with_a_band() -> None:
+    """With ``p_band`` a first run with P from p_band up to the keep floor is a RETEST (it may
+    reach the floor with one more run); without it, one that the value of information does
+    not re-run is a DISCARD; the second run is judged outside the band."""
+    ctx, quiet = _band_ctx(), {"evsi_kappa": math.inf}
+    sweep = [Candidate((SIGMA * (1.0 - 0.05 * k),)) for k in range(60)]
+    inside = [c for c in sweep if 0.35 <= assess(c, ctx, Policy(**quiet)).p_improve < P_MARGINAL]
+    assert inside
+    for cand in inside:
+        assert assess(cand, ctx, Policy(**quiet)).verdict == DISCARD
+        banded = assess(cand, ctx, Policy(**quiet, p_band=0.35))
+        assert (banded.verdict, banded.next_action) == (RETEST, "rerun_candidate")
+        again = Candidate((*cand.runs, cand.runs[0]))
+        assert assess(again, ctx, Policy(**quiet, p_band=0.35)).verdict != RETEST
+    verdicts = [assess(c, ctx, Policy(**quiet, p_band=0.35)) for c in sweep]
+    order = {DISCARD: 0, RETEST: 1, "MARGINAL": 2, "KEEP": 3, "STRONG_KEEP": 4}
+    ranks = [order[a.verdict] for a in verdicts]
+    assert ranks == sorted(ranks)  # a better value never gets a worse label
+
+
+def test_posterior_summary_matches_the_single_posterior() -> None:
+    prior = EffectPrior.default_prior()
+    d = np.array([-0.003, -0.0005, 0.0, 0.0012])
+    means, better = prior.posterior_summary(d, SIGMA)
+    for k, dk in enumerate(d):
+        post = prior.posterior(float(dk), SIGMA)
+        assert means[k] == pytest.approx(float(post @ prior.grid))
+        assert better[k] == pytest.approx(float(post[prior.grid < 0].sum()))

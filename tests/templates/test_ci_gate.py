@@ -74,9 +74,12 @@ def test_results_of_another_branch_are_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "env", "code"),
-    [(("missing.tsv",), {}, 3), (("results.tsv", "newest"), {}, 4),
-     ((), {"AUTOJUDGE_ARGS": "--policy bogus"}, 4)],
-)  # fmt: skip
+    [
+        (("missing.tsv",), {}, 3),
+        (("results.tsv", "newest"), {}, 4),
+        ((), {"AUTOJUDGE_ARGS": "--policy bogus"}, 4),
+    ],
+)
 def test_errors_are_not_verdicts(
     tmp_path: Path, args: tuple[str, ...], env: dict[str, str], code: int
 ) -> None:
@@ -93,8 +96,9 @@ def test_data_can_neither_close_the_summary_fence_nor_issue_workflow_commands(
     hostile = "x ```` y\n::error title=pwned::from data\n```\n# Injected heading"
     (repo.path / "results.tsv").write_text(text.replace("experiment 8", hostile), encoding="utf-8")
     summary = tmp_path / "summary.md"
-    code, out = repo.sh(GATE, "results.tsv", "all", GITHUB_ACTIONS="true",
-                        GITHUB_STEP_SUMMARY=str(summary))  # fmt: skip
+    code, out = repo.sh(
+        GATE, "results.tsv", "all", GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary)
+    )
     assert code == 0, out
     assert "pwned" in out  # the data is shown ...
     assert not [line for line in out.splitlines() if line.lstrip().startswith("::error")]

@@ -136,9 +136,13 @@ def _unchanged(repo: Repo, cand: str, before: bytes) -> None:
     ],
 )
 def test_input_and_usage_errors_never_reset_or_record(
-    tmp_path: Path, script: Path, args: tuple[str, ...], env: dict[str, str], code: int,
+    tmp_path: Path,
+    script: Path,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    code: int,
     message: str,
-) -> None:  # fmt: skip
+) -> None:
     repo, _ = _replicated(tmp_path)
     cand = repo.commit("LR = 0.05\n", "LR 0.04 -> 0.05")
     repo.run_log("1.050000")  # would be a discard if it were judged

@@ -44,8 +44,14 @@ def _words(doc: Any, into: set[str]) -> set[str]:
 
 
 def _real_output(tool: str, *args: str) -> Any:
-    proc = subprocess.run([console_script(tool), *args, "--format", "json"], cwd=EXAMPLES,
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [console_script(tool), *args, "--format", "json"],
+        cwd=EXAMPLES,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return json.loads(proc.stdout)
 
 

@@ -186,8 +186,8 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
     type=click.IntRange(1),
     default=DEFAULTS.parallel,
     show_default=True,
-    help="Commits each agent may make per turn (one change each, stacked); they train at once "
-    "on free GPUs and are judged in order before the agent's next turn.",
+    help="Commits each agent may make per turn (one change each); each change trains alone on "
+    "the turn's start, all at once on free GPUs, judged in order before the agent's next turn.",
 )
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @executor_options

@@ -64,6 +64,7 @@ class Executor:
     """Submit, poll, cancel and collect trainings; ``run`` does all four for one training."""
 
     name = "executor"
+    ships_commits = False  # True: a training gets the commit itself, never the head's folder
 
     def submit(self, job: TrainJob, on_start: StartHook | None = None) -> Ticket:
         raise NotImplementedError

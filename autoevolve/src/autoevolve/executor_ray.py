@@ -29,7 +29,7 @@ from .training import RunOutcome, outcome_of
 
 Notify = Callable[[str, dict[str, Any]], None]
 RETRIES = 1  # a training whose node is lost runs once more elsewhere
-IDLE_S = 30.0  # an actor with no training for this long gives its GPU back to the cluster
+IDLE_S = 120.0  # an idle actor gives its GPU back after this long (spans a round's close)
 CALL_TIMEOUT_S = 60.0
 
 
@@ -63,6 +63,7 @@ class RayExecutor(Executor):
     """Trainings as Ray actors holding one GPU each (``num_gpus=1``)."""
 
     name = "ray"
+    ships_commits = True  # git archive of the commit: a clean checkout on the head is not needed
 
     def __init__(self, repo: Git, *, address: str = "", setup_cmd: str = "",
                  notify: Notify | None = None) -> None:  # fmt: skip

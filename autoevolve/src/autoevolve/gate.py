@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from autolab_shared.core.vocabulary import CrashKind
 
 from .judging import noise_sd
-from .plausible import agrees, clean_checkout, summary_count, too_good
+from .plausible import agrees, checkout_for, summary_count, too_good
 from .statefile import AgentState
 from .training import RunOutcome
 
@@ -31,7 +31,8 @@ def screen_outcome(comp: Competition, agent: AgentState, sha: str, outcome: RunO
         return outcome
     comp.say(f"{agent.name}: {outcome.value:.6f} is too good to take from the worktree "
              f"(champion {champion:.6f}): re-running {sha[:7]} on a clean checkout")  # fmt: skip
-    with clean_checkout(comp.s.git, comp.s.layout, sha, f"{agent.name}-{sha[:12]}") as where:
+    with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
+                      f"{agent.name}-{sha[:12]}") as where:  # fmt: skip
         clean = comp.train(agent, sha, f"{agent.name}-clean-{sha[:12]}", agent.gpu, where=where)
     if clean.crash == CrashKind.INTERRUPTED:
         return clean

@@ -35,10 +35,10 @@ class Git:
             raise GitError(f"git {' '.join(args[:3])} failed: {detail[-1] if detail else '?'}")
         return proc.stdout.rstrip()
 
-    def ok(self, *args: str) -> bool:
+    def ok(self, *args: str, env: dict[str, str] | None = None) -> bool:
         """True when ``git args`` exits 0."""
-        env = {**os.environ, **GIT_ENV}
-        return subprocess.run(["git", *args], cwd=self.cwd, env=env, capture_output=True,
+        full = {**os.environ, **GIT_ENV, **(env or {})}
+        return subprocess.run(["git", *args], cwd=self.cwd, env=full, capture_output=True,
                               check=False).returncode == 0  # fmt: skip
 
     def _has_identity(self) -> bool:

@@ -69,3 +69,15 @@ def clean_checkout(git: Git, layout: Layout, sha: str, label: str) -> Iterator[P
         with WORKTREE_LOCK:
             git.run("worktree", "remove", "--force", str(path), check=False)
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def checkout_for(ships_commits: bool, git: Git, layout: Layout, sha: str, label: str
+                 ) -> Iterator[Path | None]:  # fmt: skip
+    """A clean checkout of ``sha`` to train in, or None for an executor that ships the commit
+    itself (Ray: a ``git archive`` of it, so a checkout on the head would go unused)."""
+    if ships_commits:
+        yield None
+        return
+    with clean_checkout(git, layout, sha, label) as path:
+        yield path

@@ -41,10 +41,10 @@ class PromptParts:
 
 WAVE_RULES = """\
 Your job for this turn: make up to {k} experimental changes to `train.py` in this directory, ONE
-change per commit (`git commit -am "<what changed>"` after each), then exit. Each commit builds
-on the one before it; autoevolve trains all of them at once (each with the commits before it),
-judges them in order and keeps the branch at the last kept one (or resets it). Commits after the
-first {k} are not trained."""
+change per commit (`git commit -am "<what changed>"` after each), then exit. autoevolve trains
+each commit's own change alone on this turn's starting point (with the commits before it only
+when it edits what they wrote), all at once, judges them in order and keeps the branch at the
+best kept one (or resets it). Commits after the first {k} are not trained."""
 
 
 def rules(parts: PromptParts, editable: str) -> str:

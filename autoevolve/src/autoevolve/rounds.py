@@ -17,7 +17,7 @@ from .competition import Competition
 from .failure import baseline_failure
 from .gate import single_summary
 from .judging import Row, history_of, noise_sd
-from .plausible import clean_checkout
+from .plausible import checkout_for
 from .resume import snapshot_dirty
 from .roundplan import RoundPlan, RoundRecord
 from .statefile import AgentState
@@ -209,7 +209,8 @@ def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
     """One validation re-run, on a clean checkout of the commit (not the agent's worktree)."""
     on = comp.state.config.validate_on or None
     label = f"validate-champion-{j}" if champion else f"validate-{agent.name}-{j}"
-    with clean_checkout(comp.s.git, comp.s.layout, sha, f"r{k}-{label}") as where:
+    with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
+                      f"r{k}-{label}") as where:  # fmt: skip
         run = comp.train(agent, sha, label, None, gpu_type=on, where=where)
     outcome = single_summary(run, comp.state.config.metric)
     subject = comp.s.git.subject(sha) if champion else comp.wt(agent).subject(sha)

@@ -1,9 +1,10 @@
 """Parallel waves (``--parallel K``): up to K commits from one agent turn, trained at once.
 
-The agent commits its variants one on top of the other; each commit is trained as it stands (with
-the commits before it) in its own clean checkout, on whichever GPU frees first. They are judged in
-order against the agent's results (a kept one becomes the incumbent of the next); the branch ends
-at the last kept commit, or back at the turn's start.
+The agent commits its variants one on top of the other; each commit's own change is trained on
+the turn's start (an independent child, see siblings.py; a change that does not apply there alone
+is trained with the commits before it), all at once, on whichever GPUs free first. They are
+judged in order against the agent's results; the branch ends at the best kept variant, or back at
+the turn's start.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from autolab_shared.stats.verdictrow import status_of
 
 from .judging import FINAL, Row
 from .ledger import read_or_none
-from .plausible import clean_checkout
+from .plausible import checkout_for
+from .siblings import own_changes
 from .statefile import AgentState
 from .threads import parallel
 from .training import RunOutcome
@@ -42,15 +44,20 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     made = wave_commits(comp, agent, agent.exp_commit if resumed else "HEAD")
     for sha in made:  # every commit keeps a ref, the untrained extras too
         comp.set_ref(comp.s.layout.exp_ref(sha), sha)
-    commits = made[: comp.state.config.parallel]
-    if len(made) > len(commits):
-        comp.say(f"{agent.name}: made {len(made)} commits; only the first {len(commits)} "
+    made_k = made[: comp.state.config.parallel]
+    if len(made) > len(made_k):
+        comp.say(f"{agent.name}: made {len(made)} commits; only the first {len(made_k)} "
                  "are trained (--parallel)")  # fmt: skip
     with comp.lock:
-        agent.exp_commit = commits[-1]
+        agent.exp_commit = made_k[-1]
     comp.save()
+    own = own_changes(comp.s.git, agent.exp_start, made_k)
+    commits = [o or sha for o, sha in zip(own, made_k, strict=True)]
+    for sha in commits:
+        comp.set_ref(comp.s.layout.exp_ref(sha), sha)
     written = written_rows(comp, agent) if resumed else {}
-    names = {sha: describe(comp, agent, commits, j) for j, sha in enumerate(commits)}
+    names = {sha: describe(comp, agent, made_k, j, alone=own[j] is not None)
+             for j, sha in enumerate(commits)}  # fmt: skip
     rejected = {sha: _rejection(comp, agent, sha, names[sha]) for sha in commits
                 if sha[:7] not in written}  # fmt: skip
     trainable = [sha for sha in rejected if not rejected[sha]]
@@ -83,10 +90,12 @@ def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[Status
     return found
 
 
-def describe(comp: Competition, agent: AgentState, commits: list[str], j: int) -> str:
-    """The row description of variant ``j``: its subject, and the variants it stands on."""
+def describe(comp: Competition, agent: AgentState, commits: list[str], j: int, *,
+             alone: bool) -> str:  # fmt: skip
+    """The row description of variant ``j``: its subject, and the variants it stands on when
+    its change was not trained ``alone`` on the turn's start."""
     subject = comp.wt(agent).subject(commits[j])
-    if j == 0:
+    if j == 0 or alone:
         return subject
     return f"{subject} [stacked on {', '.join(comp.short(c) for c in commits[:j])}]"
 
@@ -100,12 +109,14 @@ def _rejection(comp: Competition, agent: AgentState, sha: str, description: str
 
 def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
               ) -> dict[str, RunOutcome]:  # fmt: skip
-    """Train each commit in its own clean checkout, all at once (the executor queues for GPUs)."""
+    """Train every commit at once (the executor queues for GPUs), each in its own clean checkout
+    unless the executor ships the commit itself."""
     outcomes: dict[str, RunOutcome] = {}
 
     def one(j: int, sha: str) -> None:
         label = f"{agent.name}-e{i}-v{j}"
-        with clean_checkout(comp.s.git, comp.s.layout, sha, label) as where:
+        with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
+                          label) as where:  # fmt: skip
             run = comp.train(agent, sha, label, None, where=where)
         outcomes[sha] = comp.screen(agent, sha, run)
 
@@ -143,7 +154,9 @@ def finish_wave(comp: Competition, agent: AgentState, commits: list[str],
     """Move the branch to the last kept variant (or the start), count the rows, go idle."""
     comp.guard.unsettle(agent)
     kept = [(sha, row) for sha, (status, row) in zip(commits, finals, strict=True)
-            if status == Status.KEEP]  # fmt: skip
+            if status == Status.KEEP and row.value is not None]  # fmt: skip
+    sign = 1.0 if comp.higher_is_better() else -1.0
+    kept.sort(key=lambda pair: sign * float(pair[1].value or 0.0))  # the best kept one last
     comp.move(agent, kept[-1][0] if kept else agent.exp_start)
     with comp.lock:
         agent.done += 1

@@ -111,12 +111,26 @@ if TYPE_CHECKING:
 @metric_options
 @common_options("autojudge")
 def cli(
-    results: str, run_log: str | None, commit: str | None, description: str | None,
-    append: bool, audit_all: bool, noise: float | None, window: int | None, policy: str,
-    max_memory_gb: float | None, memory_rate: float, plot_path: str | None,
-    pareto_path: str | None, html_path: str | None, metric: str | None,
-    direction: str | None, output_format: str, quiet: bool, no_color: bool,
-) -> ExitCode:  # fmt: skip
+    results: str,
+    run_log: str | None,
+    commit: str | None,
+    description: str | None,
+    append: bool,
+    audit_all: bool,
+    noise: float | None,
+    window: int | None,
+    policy: str,
+    max_memory_gb: float | None,
+    memory_rate: float,
+    plot_path: str | None,
+    pareto_path: str | None,
+    html_path: str | None,
+    metric: str | None,
+    direction: str | None,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+) -> ExitCode:
     """Decide whether the last autoresearch experiment is a real gain, a regression or noise.
 
     \b
@@ -193,8 +207,9 @@ def cli(
 
         append_verdict(results, judgement, run, history.metric, notes)
     if extras.wanted:
-        _extras_after(extras, append, results, metric, direction, window, noise, rules, quiet,
-                      history, notes)  # fmt: skip
+        _extras_after(
+            extras, append, results, metric, direction, window, noise, rules, quiet, history, notes
+        )
     for note in notes:
         warn_line("autojudge", str(note))  # a torn line quotes data: made terminal-safe
     warnings = [*history.warnings, *(log.warnings if log is not None else ()), *notes]
@@ -231,10 +246,18 @@ def _check_paths(extras: Extras, results: str, run_log: str | None, append: bool
 
 
 def _extras_after(
-    extras: Extras, append: bool, results: str, metric: str | None, direction: str | None,
-    window: int | None, noise: float | None, rules: Policy, quiet: bool, history: History,
+    extras: Extras,
+    append: bool,
+    results: str,
+    metric: str | None,
+    direction: str | None,
+    window: int | None,
+    noise: float | None,
+    rules: Policy,
+    quiet: bool,
+    history: History,
     notes: list[ParseWarning],
-) -> None:  # fmt: skip
+) -> None:
     """Draw the charts and report; after --append a failure is a warning, not a failed run."""
     from autolab_shared.stats.audit import audit
 

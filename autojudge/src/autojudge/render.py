@@ -30,8 +30,14 @@ REASONS: dict[str, str] = {
     Reason.RUNLOG_CUT: "run.log's last summary is cut mid-line; an earlier complete one was judged:"
     " re-run it",
 }
-STYLE = {Verdict.STRONG_KEEP: "bold green", Verdict.KEEP: "green", Verdict.MARGINAL: "yellow",
-         Verdict.RETEST: "yellow", Verdict.DISCARD: "red", Verdict.CRASH: "bold red"}  # fmt: skip
+STYLE = {
+    Verdict.STRONG_KEEP: "bold green",
+    Verdict.KEEP: "green",
+    Verdict.MARGINAL: "yellow",
+    Verdict.RETEST: "yellow",
+    Verdict.DISCARD: "red",
+    Verdict.CRASH: "bold red",
+}
 
 
 def _num(value: float | None, digits: int = 4, sign: bool = False) -> str:
@@ -52,8 +58,10 @@ def memory_line(j: Judgement) -> str | None:
     """Memory growth in numbers, and what gain would pay for it (None when not known)."""
     a, inc = j.assessment, j.incumbent
     if "memory" in a.reasons and a.memory_cap_gb is not None and j.memory_gb is not None:
-        return (f"  memory decides: {j.memory_gb:.1f} GB is over the --max-memory-gb budget of"
-                f" {a.memory_cap_gb:.1f} GB, whatever the gain")  # fmt: skip
+        return (
+            f"  memory decides: {j.memory_gb:.1f} GB is over the --max-memory-gb budget of"
+            f" {a.memory_cap_gb:.1f} GB, whatever the gain"
+        )
     growth = a.memory_growth
     if growth is None or inc is None or inc.memory_gb is None or j.memory_gb is None:
         return None
@@ -62,18 +70,24 @@ def memory_line(j: Judgement) -> str | None:
     raw = raw_delta(j)
     measured = f"{raw / inc.raw_best * 100:+.2f}% measured, " if raw and inc.raw_best else ""
     gain = f"{a.expected_gain * 100:.2f}%" if math.isfinite(a.expected_gain) else "n/a"
-    head = (f"  memory: {inc.memory_gb:.1f} -> {j.memory_gb:.1f} GB ({growth * 100:+.0f}%)"
-            f" for {j.metric} {measured}expected gain {gain}")  # fmt: skip
+    head = (
+        f"  memory: {inc.memory_gb:.1f} -> {j.memory_gb:.1f} GB ({growth * 100:+.0f}%)"
+        f" for {j.metric} {measured}expected gain {gain}"
+    )
     if growth <= 0:
         return head
     if "memory_penalty" in a.reasons or (a.required_gain > 0 and math.isfinite(a.p_required)):
         need = _pct(a.required_gain)
         if "memory_penalty" in a.reasons:
             head = head.replace("  memory:", "  memory decides:", 1)
-        return (f"{head}; at --memory-rate {a.required_gain / growth:.3g} a keep needs a gain of"
-                f" >= {need}: P(gain >= {need}) = {a.p_required:.2f}")  # fmt: skip
-    return (f"{head}; not priced (--memory-rate 0); at --memory-rate 0.01 it would need a gain"
-            f" of >= {_pct(0.01 * growth)}")  # fmt: skip
+        return (
+            f"{head}; at --memory-rate {a.required_gain / growth:.3g} a keep needs a gain of"
+            f" >= {need}: P(gain >= {need}) = {a.p_required:.2f}"
+        )
+    return (
+        f"{head}; not priced (--memory-rate 0); at --memory-rate 0.01 it would need a gain"
+        f" of >= {_pct(0.01 * growth)}"
+    )
 
 
 def noise_source(noise: NoiseFloor) -> str:
@@ -81,8 +95,10 @@ def noise_source(noise: NoiseFloor) -> str:
     if noise.source == "given":
         return "given with --noise"
     if noise.source == "default":
-        return ("ASSUMED default prior (0.1% of the metric): no replicates and too few"
-                " non-kept rows for an estimate from the history")  # fmt: skip
+        return (
+            "ASSUMED default prior (0.1% of the metric): no replicates and too few"
+            " non-kept rows for an estimate from the history"
+        )
     parts = []
     if noise.groups:
         what = "latest" if noise.source.startswith("window") else "all"
@@ -168,8 +184,10 @@ def quiet_line(j: Judgement) -> str:
     """One line: verdict, confidence, value, delta and noise floor."""
     a = j.assessment
     value = Status.CRASH if j.value is None else f"{j.value:.6f}"
-    return (f"{a.verdict} {_confidence(a)} {j.metric} {value} delta {_num(j.delta, sign=True)}"
-            f" ±{_num(j.noise_metric)} ({j.commit or '-'})")  # fmt: skip
+    return (
+        f"{a.verdict} {_confidence(a)} {j.metric} {value} delta {_num(j.delta, sign=True)}"
+        f" ±{_num(j.noise_metric)} ({j.commit or '-'})"
+    )
 
 
 def _finite(value: float) -> float | None:
@@ -181,34 +199,66 @@ def verdict_data(j: Judgement) -> dict[str, Any]:
     a = j.assessment
     inc = j.incumbent
     return {
-        "experiment": j.name, "commit": j.commit, "description": j.description,
-        "metric": j.metric, "direction": j.direction, "verdict": a.verdict,
-        "confidence": _finite(a.p_improve), "p_improve": _finite(a.p_improve),
-        Reason.EXPECTED_GAIN: _finite(a.expected_gain), "ci90": list(a.ci90), "z": _finite(a.z),
-        "value": j.value, "delta": j.delta, "delta_raw_best": raw_delta(j), "n_runs": j.runs,
-        "memory_gb": j.memory_gb, "memory_growth": a.memory_growth,
-        "required_gain": a.required_gain, "p_required": _finite(a.p_required),
+        "experiment": j.name,
+        "commit": j.commit,
+        "description": j.description,
+        "metric": j.metric,
+        "direction": j.direction,
+        "verdict": a.verdict,
+        "confidence": _finite(a.p_improve),
+        "p_improve": _finite(a.p_improve),
+        Reason.EXPECTED_GAIN: _finite(a.expected_gain),
+        "ci90": list(a.ci90),
+        "z": _finite(a.z),
+        "value": j.value,
+        "delta": j.delta,
+        "delta_raw_best": raw_delta(j),
+        "n_runs": j.runs,
+        "memory_gb": j.memory_gb,
+        "memory_growth": a.memory_growth,
+        "required_gain": a.required_gain,
+        "p_required": _finite(a.p_required),
         "noise": _noise_data(j.noise, j.noise_metric),
-        "incumbent": None if inc is None else {
-            "commit": inc.commit, "description": inc.description, "line": inc.line,
-            "mean": inc.mean, "sd": inc.sd, "raw_best": inc.raw_best, "memory_gb": inc.memory_gb},
-        "pareto": j.pareto, "dominated_by": list(j.dominated_by),
-        "evsi": a.evsi, "slot_value": a.slot_value,
-        "prior": {"pi_null": j.prior.pi_null, "pi_better": j.prior.pi_better,
-                  "n_fit": j.prior.n_fit},
+        "incumbent": None
+        if inc is None
+        else {
+            "commit": inc.commit,
+            "description": inc.description,
+            "line": inc.line,
+            "mean": inc.mean,
+            "sd": inc.sd,
+            "raw_best": inc.raw_best,
+            "memory_gb": inc.memory_gb,
+        },
+        "pareto": j.pareto,
+        "dominated_by": list(j.dominated_by),
+        "evsi": a.evsi,
+        "slot_value": a.slot_value,
+        "prior": {
+            "pi_null": j.prior.pi_null,
+            "pi_better": j.prior.pi_better,
+            "n_fit": j.prior.n_fit,
+        },
         "crash": None if j.crash is None else {"kind": j.crash, "detail": j.crash_detail},
-        "reasons": list(a.reasons), "next_action": a.next_action, "notes": list(j.warnings),
-    }  # fmt: skip
+        "reasons": list(a.reasons),
+        "next_action": a.next_action,
+        "notes": list(j.warnings),
+    }
 
 
 def _noise_data(noise: NoiseFloor, metric_units: float) -> dict[str, Any]:
     return {
-        "sigma": metric_units, "sigma_relative": noise.sigma, "df": _finite(noise.df),
-        "source": noise.source, "estimator": noise.estimator, "groups": noise.groups,
-        "values": noise.values, "robust_sigma_relative": noise.robust_sigma,
+        "sigma": metric_units,
+        "sigma_relative": noise.sigma,
+        "df": _finite(noise.df),
+        "source": noise.source,
+        "estimator": noise.estimator,
+        "groups": noise.groups,
+        "values": noise.values,
+        "robust_sigma_relative": noise.robust_sigma,
         "null_pairs": noise.null.pairs if noise.null else 0,
         "null_sigma_relative": noise.null.sigma if noise.null else None,
-    }  # fmt: skip
+    }
 
 
 def verdict_output(
@@ -217,15 +267,23 @@ def verdict_output(
     """Render a verdict in the chosen format and return its exit code."""
     code = j.assessment.exit_code
     if fmt == "json":
-        doc = envelope(tool="autojudge", tool_version=__version__, command="judge",
-                       exit_code=code, data=verdict_data(j),
-                       warnings=[w.to_dict() for w in warnings])  # fmt: skip
+        doc = envelope(
+            tool="autojudge",
+            tool_version=__version__,
+            command="judge",
+            exit_code=code,
+            data=verdict_data(j),
+            warnings=[w.to_dict() for w in warnings],
+        )
         write_json(doc)
     elif quiet:
         write_lines([quiet_line(j)])
     else:
-        print_lines(verdict_lines(j) + _warning_summary(warnings), no_color=no_color,
-                    style=STYLE.get(j.verdict))  # fmt: skip
+        print_lines(
+            verdict_lines(j) + _warning_summary(warnings),
+            no_color=no_color,
+            style=STYLE.get(j.verdict),
+        )
     return code
 
 

@@ -55,9 +55,11 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
 def audit_lines(audit: Audit, history: History) -> list[str]:
     """Every experiment, then the survivors and the night's verdict."""
     keeps = [r for r in audit.rows if r.kept and r.assessment is not None]
-    lines = [f"Audit of {history.path}: {len(history.experiments)} experiments,"
-             f" {len(keeps)} keeps after the baseline ({history.metric})",
-             spark_line(history)]  # fmt: skip
+    lines = [
+        f"Audit of {history.path}: {len(history.experiments)} experiments,"
+        f" {len(keeps)} keeps after the baseline ({history.metric})",
+        spark_line(history),
+    ]
     lines += [
         f"  note: {w.reason}" for w in history.warnings if w.code == WarningCode.COMMIT_REUSED
     ]
@@ -92,17 +94,22 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     lines += [
         f"  {_name(r)} {r.config.first.commit} {r.config.first.description}" for r in eb or bh
     ]
-    if audit.raw_improvement is not None:
-        lines.append(f"best vs baseline as written: {audit.raw_improvement:+.4f}"
-                     f" ({audit.best_raw:.6f} vs {audit.baseline.valued[0].value:.6f})")  # type: ignore[union-attr]  # fmt: skip
+    if audit.raw_improvement is not None and audit.baseline is not None:
+        lines.append(
+            f"best vs baseline as written: {audit.raw_improvement:+.4f}"
+            f" ({audit.best_raw:.6f} vs {audit.baseline.valued[0].value:.6f})"
+        )
     if audit.improvement is not None and audit.improvement_ci90 is not None:
         lo, hi = audit.improvement_ci90
-        lines.append(f"final incumbent vs baseline (posterior, shrunk for noise):"
-                     f" {audit.improvement:+.4f} (90% interval {lo:+.4f} .. {hi:+.4f}),"
-                     f" P(real improvement) = {audit.p_real:.2f}")  # fmt: skip
+        lines.append(
+            f"final incumbent vs baseline (posterior, shrunk for noise):"
+            f" {audit.improvement:+.4f} (90% interval {lo:+.4f} .. {hi:+.4f}),"
+            f" P(real improvement) = {audit.p_real:.2f}"
+        )
     rule = f"exit 0 when P(real improvement) >= {P_NIGHT_REAL}, 1 when <= {P_NIGHT_NONE}, else 2"
-    lines.append(f"night's verdict: {NIGHT[audit.exit_verdict]} (exit {audit.exit_verdict};"
-                 f" {rule})")  # fmt: skip
+    lines.append(
+        f"night's verdict: {NIGHT[audit.exit_verdict]} (exit {audit.exit_verdict}; {rule})"
+    )
     lines.extend(_rerun_advice(audit))
     return lines
 
@@ -112,10 +119,15 @@ def _rerun_advice(audit: Audit) -> list[str]:
         return []
     best = audit.best.first
     commit = best.commit if is_commit_hash(best.commit) else ""
-    checkout = f"  git checkout {commit}" if commit else (
-        f"  # experiment {best.index} ({best.description[:50]!r}) has no commit hash in the file"
-        f" ({best.commit or 'empty'!r}): check out the code it ran by hand, commit it, and use"
-        " that hash below")  # fmt: skip
+    checkout = (
+        f"  git checkout {commit}"
+        if commit
+        else (
+            f"  # experiment {best.index} ({best.description[:50]!r}) has no commit hash in the"
+            f" file ({best.commit or 'empty'!r}): check out the code it ran by hand, commit it,"
+            " and use that hash below"
+        )
+    )
     commit = commit or "<its commit>"
     again = shlex.quote(f"{best.description} (rerun)".strip())
     return [
@@ -131,43 +143,65 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
     """The ``data`` of the JSON envelope for ``--all``."""
     rows = [_row_data(r) for r in audit.rows]
     return {
-        "results": history.path, "metric": history.metric, "direction": history.direction,
-        "experiments": rows, "q": audit.q, "noise": {
+        "results": history.path,
+        "metric": history.metric,
+        "direction": history.direction,
+        "experiments": rows,
+        "q": audit.q,
+        "noise": {
             "sigma_relative": audit.noise.sigma,
             "df": audit.noise.df if math.isfinite(audit.noise.df) else None,
-            "source": audit.noise.source, "groups": audit.noise.groups,
-            "estimator": audit.noise.estimator, "values": audit.noise.values,
-            "null_pairs": audit.noise.null.pairs if audit.noise.null else 0},
-        "best_raw": audit.best_raw, "improvement_raw": audit.raw_improvement,
+            "source": audit.noise.source,
+            "groups": audit.noise.groups,
+            "estimator": audit.noise.estimator,
+            "values": audit.noise.values,
+            "null_pairs": audit.noise.null.pairs if audit.noise.null else 0,
+        },
+        "best_raw": audit.best_raw,
+        "improvement_raw": audit.raw_improvement,
         "survivors_bh": [r["commit"] for r in rows if r["survives_bh"]],
         "survivors_eb": [r["commit"] for r in rows if r["survives_eb"]],
         "improvement": audit.improvement,
         "improvement_ci90": list(audit.improvement_ci90) if audit.improvement_ci90 else None,
-        "p_real": audit.p_real, "verdict": NIGHT_WORD[audit.exit_verdict],
+        "p_real": audit.p_real,
+        "verdict": NIGHT_WORD[audit.exit_verdict],
         "reruns_needed": AUDIT_RERUNS if audit.noise.source == "default" else 0,
-    }  # fmt: skip
+    }
 
 
 def _row_data(row: AuditRow) -> dict[str, Any]:
     a = row.assessment
     first = row.config.first
     return {
-        "experiment": _name(row), "commit": first.commit, "description": first.description,
-        "line": first.line, "runs": len(row.config.valued), "kept": row.kept,
-        "verdict": row.verdict, "exit_code": row.exit_code,
-        "confidence": a.p_improve if a else None, "delta_relative": a.delta if a else None,
-        "p_value": row.p_value, "lfdr": row.lfdr,
-        "survives_bh": row.survives_bh, "survives_eb": row.survives_eb,
-    }  # fmt: skip
+        "experiment": _name(row),
+        "commit": first.commit,
+        "description": first.description,
+        "line": first.line,
+        "runs": len(row.config.valued),
+        "kept": row.kept,
+        "verdict": row.verdict,
+        "exit_code": row.exit_code,
+        "confidence": a.p_improve if a else None,
+        "delta_relative": a.delta if a else None,
+        "p_value": row.p_value,
+        "lfdr": row.lfdr,
+        "survives_bh": row.survives_bh,
+        "survives_eb": row.survives_eb,
+    }
 
 
 def audit_output(audit: Audit, history: History, fmt: str, quiet: bool, no_color: bool) -> ExitCode:
     """Render the audit and return the night's exit code."""
     code = ExitCode(audit.exit_verdict)
     if fmt == "json":
-        doc = envelope(tool="autojudge", tool_version=__version__, command="audit",
-                       exit_code=code, data=audit_data(audit, history),
-                       warnings=[w.to_dict() for w in history.warnings])  # fmt: skip
+        doc = envelope(
+            tool="autojudge",
+            tool_version=__version__,
+            command="audit",
+            exit_code=code,
+            data=audit_data(audit, history),
+            warnings=[w.to_dict() for w in history.warnings],
+        )
         write_json(doc)
     elif quiet:
         keeps = [r for r in audit.rows if r.kept and r.assessment is not None]

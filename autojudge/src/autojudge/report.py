@@ -51,8 +51,11 @@ def _num(value: float | None, fmt: str = ".6g") -> str:
     return "–" if value is None or not math.isfinite(value) else format(value, fmt)
 
 
-def _table(headers: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]],
-           numeric: frozenset[int] = frozenset()) -> str:  # fmt: skip
+def _table(
+    headers: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[Cell]]],
+    numeric: frozenset[int] = frozenset(),
+) -> str:
     """An HTML table; ``rows`` are (row class, cells of already-escaped html)."""
     head = "".join(
         f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>" for i, h in enumerate(headers)
@@ -90,8 +93,10 @@ def _summary(history: History, audit: Audit) -> str:
 def _config_text(exp: Experiment | None) -> str:
     if exp is None:
         return "–"
-    return (f"{_num(exp.value)} <code>{escape(exp.commit or '-')}</code> "
-            f"{escape(exp.description)} (line {exp.line})")  # fmt: skip
+    return (
+        f"{_num(exp.value)} <code>{escape(exp.commit or '-')}</code> "
+        f"{escape(exp.description)} (line {exp.line})"
+    )
 
 
 def _improvement(audit: Audit) -> str:
@@ -109,14 +114,20 @@ def _charts(charts: Charts, metric: str) -> str:
         return f'<p class="note">{escape(charts.missing)}</p>'
     parts = []
     for png, alt, caption in (
-        (charts.progress, f"{metric} over the experiments", "Progress: every experiment in order, "
-         "the running best with ± one noise-floor sd, keeps the audit does not believe hollow."),
+        (
+            charts.progress,
+            f"{metric} over the experiments",
+            "Progress: every experiment in order, "
+            "the running best with ± one noise-floor sd, keeps the audit does not believe hollow.",
+        ),
         (charts.pareto, f"{metric} vs memory", "Metric vs peak memory with the Pareto frontier."),
-    ):  # fmt: skip
+    ):
         if png is not None:
             data = base64.b64encode(png).decode("ascii")
-            parts.append(f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
-                         f"<figcaption>{escape(caption)}</figcaption></figure>")  # fmt: skip
+            parts.append(
+                f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{escape(caption)}</figcaption></figure>"
+            )
     return "\n".join(parts)
 
 
@@ -126,8 +137,10 @@ def _audit_cells(row: AuditRow, audit: Audit) -> tuple[str, list[Cell]]:
     mean = sum(values) / len(values) if values else None
     verdict = a.verdict if a is not None else Verdict.BASELINE
     conf = _num(a.p_improve, ".2f") if a is not None else "–"
-    survives = [("yes" if ok else "no") if a is not None else "–"
-                for ok in (row.survives_bh, row.survives_eb)]  # fmt: skip
+    survives = [
+        ("yes" if ok else "no") if a is not None else "–"
+        for ok in (row.survives_bh, row.survives_eb)
+    ]
     cells: list[Cell] = [
         (f"{first.index + 1}", "num"), (f"<code>{escape(first.commit or '-')}</code>", ""),
         (escape(first.description), ""), (_num(mean), "num"), (str(len(values)), "num"),
@@ -143,13 +156,25 @@ def _audit(history: History, audit: Audit) -> str:
     keeps = [r for r in audit.rows if r.kept]
     if not keeps:
         return "<p>No experiment was kept.</p>"
-    headers = ["#", "commit", "description", history.metric, "runs", "verdict then",
-               "confidence", "p (BH)", "lfdr (EB)", "survives BH", "survives EB"]  # fmt: skip
-    table = _table(headers, [_audit_cells(r, audit) for r in keeps],
-                   frozenset({0, 3, 4, 6, 7, 8}))  # fmt: skip
-    note = (f"<p>False-discovery control at q = {audit.q:.2f}: Benjamini-Hochberg on one-sided"
-            " p-values and empirical Bayes on the local false-discovery rate. Keeps that fail"
-            " empirical-Bayes control are shown in orange (hollow in the chart).</p>")  # fmt: skip
+    headers = [
+        "#",
+        "commit",
+        "description",
+        history.metric,
+        "runs",
+        "verdict then",
+        "confidence",
+        "p (BH)",
+        "lfdr (EB)",
+        "survives BH",
+        "survives EB",
+    ]
+    table = _table(headers, [_audit_cells(r, audit) for r in keeps], frozenset({0, 3, 4, 6, 7, 8}))
+    note = (
+        f"<p>False-discovery control at q = {audit.q:.2f}: Benjamini-Hochberg on one-sided"
+        " p-values and empirical Bayes on the local false-discovery rate. Keeps that fail"
+        " empirical-Bayes control are shown in orange (hollow in the chart).</p>"
+    )
     return note + "\n" + table
 
 
@@ -158,16 +183,36 @@ def _categories(report: SteerReport) -> str:
     for c in report.categories:
         rate = f"{c.kept / c.tried:.0%}" if c.tried else "–"
         gain = "–" if c.median_gain is None else f"{c.median_gain * 100:.2f}%"
-        rows.append(("", [(escape(c.name), ""), (str(c.tried), "num"), (str(c.kept), "num"),
-                          (rate, "num"), (str(c.crashed), "num"), (gain, "num"),
-                          (escape(c.label), "verdict"), (escape(c.evidence), "")]))  # fmt: skip
+        rows.append(
+            (
+                "",
+                [
+                    (escape(c.name), ""),
+                    (str(c.tried), "num"),
+                    (str(c.kept), "num"),
+                    (rate, "num"),
+                    (str(c.crashed), "num"),
+                    (gain, "num"),
+                    (escape(c.label), "verdict"),
+                    (escape(c.evidence), ""),
+                ],
+            )
+        )
     scope = f"last {report.window} experiments" if report.window else "all experiments"
     head = (
         f"<p>Over the {escape(scope)}. Regime: <b>{escape(report.regime)}</b>"
         f" ({escape(report.regime_reason)}). Suggested next: {escape(report.headline)}.</p>"
     )
-    headers = ["category", "tried", "kept", "keep rate", "crashed", "median gain", "label",
-               "evidence"]  # fmt: skip
+    headers = [
+        "category",
+        "tried",
+        "kept",
+        "keep rate",
+        "crashed",
+        "median gain",
+        "label",
+        "evidence",
+    ]
     return head + "\n" + _table(headers, rows, frozenset({1, 2, 3, 4, 5}))
 
 
@@ -177,24 +222,51 @@ def _leaderboard(board: Leaderboard | None, direction: str) -> str:
     rows = []
     for rank, r in enumerate(board.rows, 1):
         rel = "" if r.relative_improvement is None else f" ({r.relative_improvement:+.2%})"
-        rows.append(("", [(str(rank), "num"), (escape(r.agent), ""), (escape(r.strategy), ""),
-                          (str(r.experiments), "num"), (str(r.keeps), "num"),
-                          (str(r.crashes), "num"), (_num(r.best), "num"),
-                          (f"<code>{escape(r.best_commit or '-')}</code>", ""),
-                          (_num(r.improvement, "+.6g") + rel, "num")]))  # fmt: skip
-    headers = ["rank", "agent", "strategy", "experiments", "keeps", "crashes", "best",
-               "best commit", "vs first baseline"]  # fmt: skip
+        rows.append(
+            (
+                "",
+                [
+                    (str(rank), "num"),
+                    (escape(r.agent), ""),
+                    (escape(r.strategy), ""),
+                    (str(r.experiments), "num"),
+                    (str(r.keeps), "num"),
+                    (str(r.crashes), "num"),
+                    (_num(r.best), "num"),
+                    (f"<code>{escape(r.best_commit or '-')}</code>", ""),
+                    (_num(r.improvement, "+.6g") + rel, "num"),
+                ],
+            )
+        )
+    headers = [
+        "rank",
+        "agent",
+        "strategy",
+        "experiments",
+        "keeps",
+        "crashes",
+        "best",
+        "best commit",
+        "vs first baseline",
+    ]
     better = "higher" if direction == MAX else "lower"
     table = _table(headers, rows, frozenset({0, 3, 4, 5, 6, 8}))
     if board.problem:
         table = f'<p class="note">{escape(board.problem)}</p>'
-    return (f'<section id="leaderboard">\n<h2>autoevolve leaderboard</h2>\n'
-            f"<p>From <code>{escape(board.path)}</code>; best keeps, {better} is better.</p>\n"
-            f"{table}\n</section>")  # fmt: skip
+    return (
+        f'<section id="leaderboard">\n<h2>autoevolve leaderboard</h2>\n'
+        f"<p>From <code>{escape(board.path)}</code>; best keeps, {better} is better.</p>\n"
+        f"{table}\n</section>"
+    )
 
 
-def report_html(history: History, audit: Audit, charts: Charts, steer: SteerReport,
-                board: Leaderboard | None = None) -> str:  # fmt: skip
+def report_html(
+    history: History,
+    audit: Audit,
+    charts: Charts,
+    steer: SteerReport,
+    board: Leaderboard | None = None,
+) -> str:
     """The whole page."""
     template = Template(files("autojudge").joinpath("report_template.html").read_text("utf-8"))
     better = "higher" if history.direction == MAX else "lower"

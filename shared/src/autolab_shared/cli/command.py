@@ -86,8 +86,9 @@ def _error_envelope(prog: str, command: str, code: ExitCode) -> None:
     if json_written():
         return
     errors = _reported or [error_entry(ErrorCode.ERROR, f"exit {int(code)}")]
-    doc = envelope(tool=prog, tool_version=version_of(prog), command=command,
-                   exit_code=code, errors=errors)  # fmt: skip
+    doc = envelope(
+        tool=prog, tool_version=version_of(prog), command=command, exit_code=code, errors=errors
+    )
     write_json(doc)
 
 
@@ -96,8 +97,15 @@ def show_help(ctx: click.Context) -> None:
     text = ctx.get_help()
     if json_requested():
         tool = ctx.find_root().info_name or "autolab"
-        write_json(envelope(tool=tool, tool_version=version_of(tool), command="help",
-                            exit_code=ExitCode.OK, data={"help": text}))  # fmt: skip
+        write_json(
+            envelope(
+                tool=tool,
+                tool_version=version_of(tool),
+                command="help",
+                exit_code=ExitCode.OK,
+                data={"help": text},
+            )
+        )
     else:
         click.echo(text, color=ctx.color)
 
@@ -146,8 +154,13 @@ class _ExitCodeMixin:
             raise click.UsageError(str(exc), ctx=ctx) from None
         except AutolabError as exc:
             code = ErrorCode.INPUT_ERROR if isinstance(exc, InputError) else ErrorCode.ERROR
-            fail_line(ctx.find_root().info_name or "autolab", str(exc), code,
-                      getattr(exc, "path", None), getattr(exc, "line", None))  # fmt: skip
+            fail_line(
+                ctx.find_root().info_name or "autolab",
+                str(exc),
+                code,
+                getattr(exc, "path", None),
+                getattr(exc, "line", None),
+            )
             return ExitCode.INPUT_ERROR
 
     def main(
@@ -235,8 +248,11 @@ def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
     except Exception as exc:  # a traceback must never read as a verdict
         if os.environ.get(DEBUG_ENV):
             raise
-        fail_line(prog, f"internal error: {exc!r} (set {DEBUG_ENV}=1 for a traceback)",
-                  ErrorCode.INTERNAL_ERROR)  # fmt: skip
+        fail_line(
+            prog,
+            f"internal error: {exc!r} (set {DEBUG_ENV}=1 for a traceback)",
+            ErrorCode.INTERNAL_ERROR,
+        )
         return ExitCode.INPUT_ERROR
     return _as_exit_code(rv)
 

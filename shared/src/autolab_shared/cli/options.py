@@ -37,8 +37,11 @@ CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_
 
 # The console scripts keep their names; their distributions are named apart from the unrelated
 # autojudge/autosteer/autoevolve 1.x projects on PyPI (docs/coming-from-1x.md).
-DISTRIBUTIONS = {"autojudge": "autolab-judge", "autosteer": "autolab-steer",
-                 "autoevolve": "autolab-evolve"}  # fmt: skip
+DISTRIBUTIONS = {
+    "autojudge": "autolab-judge",
+    "autosteer": "autolab-steer",
+    "autoevolve": "autolab-evolve",
+}
 
 
 def version_of(tool: str) -> str:
@@ -68,19 +71,33 @@ def version_option(dist: str) -> Callable[[F], F]:
             from autolab_shared.cli.output import envelope, json_requested, write_json, write_lines
 
             if json_requested():
-                data = {"version": version_of(dist), "distribution": DISTRIBUTIONS.get(dist, dist),
-                        "shared_version": version_of("autolab-shared"),
-                        "python": platform.python_version()}  # fmt: skip
-                write_json(envelope(tool=dist, tool_version=data["version"], command="version",
-                                    exit_code=0, data=data))  # fmt: skip
+                data = {
+                    "version": version_of(dist),
+                    "distribution": DISTRIBUTIONS.get(dist, dist),
+                    "shared_version": version_of("autolab-shared"),
+                    "python": platform.python_version(),
+                }
+                write_json(
+                    envelope(
+                        tool=dist,
+                        tool_version=data["version"],
+                        command="version",
+                        exit_code=0,
+                        data=data,
+                    )
+                )
             else:
                 write_lines([version_message(dist)])
             ctx.exit()
 
     return click.option(
-        "--version", is_flag=True, expose_value=False, is_eager=True, callback=show,
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=show,
         help="Show the version and exit.",
-    )  # fmt: skip
+    )
 
 
 def results_option(

@@ -12,8 +12,9 @@ import os
 from autolab_shared.core.errors import InputError
 
 
-def write_atomic(target: str, content: bytes, *, name: str | None = None,
-                 mode: int | None = None) -> None:  # fmt: skip
+def write_atomic(
+    target: str, content: bytes, *, name: str | None = None, mode: int | None = None
+) -> None:
     """Replace ``target`` by ``content``; an OSError becomes an InputError naming ``name``."""
     directory = os.path.dirname(target) or "."
     temp = os.path.join(

@@ -14,10 +14,34 @@ LENIENT = "lenient"  # a number with an unambiguous decoration (~, ≈, k, s, ms
 BAD = "bad"  # text that is not a number
 
 NO_VALUE_MARKERS: frozenset[str] = frozenset(
-    {"na", "n/a", "nan", "none", "null", "nil", "-", "--", "---", "—", "–", "?",
-     "inf", "+inf", "-inf", "infinity", "fail", "failed", "crash", "crashed", "oom", "diverged",
-     "invalid", "timeout", "error"}
-)  # fmt: skip
+    {
+        "na",
+        "n/a",
+        "nan",
+        "none",
+        "null",
+        "nil",
+        "-",
+        "--",
+        "---",
+        "—",
+        "–",
+        "?",
+        "inf",
+        "+inf",
+        "-inf",
+        "infinity",
+        "fail",
+        "failed",
+        "crash",
+        "crashed",
+        "oom",
+        "diverged",
+        "invalid",
+        "timeout",
+        "error",
+    }
+)
 
 MAX_MAGNITUDE = 1e15
 """Larger numbers are no measurement (and would overflow the statistics): a bad value."""

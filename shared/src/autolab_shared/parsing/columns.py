@@ -32,8 +32,15 @@ METRIC_NAME_NAMES: tuple[str, ...] = ("metric_name",)
 _MEMORY = re.compile(
     r"(?:peak_|max_|gpu_)?(?:memory|mem|vram|gpu_mem|gpu_memory)(?:_(gb|gib|mb|mib|kb|kib|tb))?"
 )
-_UNIT_SCALE = {"gb": 1.0, "gib": 1.0, "mb": 1 / 1024, "mib": 1 / 1024, "kb": 1 / 1024**2,
-               "kib": 1 / 1024**2, "tb": 1024.0}  # fmt: skip
+_UNIT_SCALE = {
+    "gb": 1.0,
+    "gib": 1.0,
+    "mb": 1 / 1024,
+    "mib": 1 / 1024,
+    "kb": 1 / 1024**2,
+    "kib": 1 / 1024**2,
+    "tb": 1024.0,
+}
 _COMMIT_LABELS = frozenset({"head", "baseline", "none", "n/a", "unknown", "uncommitted", "tbd"})
 _NAME_CELL = re.compile(r"[^\W\d][\w./%()+\-]*", re.UNICODE)
 
@@ -169,8 +176,12 @@ def assumed_schema(rows: Sequence[Sequence[str]]) -> Schema:
     used |= {commit} if commit is not None else set()
     description = _description_column(rows, width, used)
     names = [f"col{i + 1}" for i in range(width)]
-    roles = ((0 if dated else None, "date"), (commit, "commit"), (status, "status"),
-             (description, "description"))  # fmt: skip
+    roles = (
+        (0 if dated else None, "date"),
+        (commit, "commit"),
+        (status, "status"),
+        (description, "description"),
+    )
     for index, name in roles:
         if index is not None:
             names[index] = name

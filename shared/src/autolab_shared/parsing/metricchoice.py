@@ -29,8 +29,25 @@ from autolab_shared.parsing.metrics import (
 from autolab_shared.parsing.tsvlines import Record, Scan
 
 _BPB_ALIASES = ("val_bpb", "bpb")
-_QUALIFIERS = frozenset({"val", "valid", "validation", "test", "train", "eval", "final", "exact",
-                         "mean", "avg", "best", "last", "metric", "value", "primary"})  # fmt: skip
+_QUALIFIERS = frozenset(
+    {
+        "val",
+        "valid",
+        "validation",
+        "test",
+        "train",
+        "eval",
+        "final",
+        "exact",
+        "mean",
+        "avg",
+        "best",
+        "last",
+        "metric",
+        "value",
+        "primary",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -400,9 +400,13 @@ def _number(value: Value | None) -> float | None:
 
 
 def _judge(
-    block: _Block, metric: str, key: str | None, time_budget: float, path: str,
+    block: _Block,
+    metric: str,
+    key: str | None,
+    time_budget: float,
+    path: str,
     warnings: list[ParseWarning],
-) -> CrashInfo | None:  # fmt: skip
+) -> CrashInfo | None:
     """Crash verdict for a log with a summary: nan/inf metric or training far over budget."""
     value = block.values.get(key) if key is not None else None
     if key is None or value is None:

@@ -470,8 +470,9 @@ class _Scanner:
 
 def _record(row: _Row) -> Record:
     """The final record of a row (``tuple.__new__``: Record's own __new__ is Python code)."""
-    return tuple.__new__(Record, (row.line, row.end_line, tuple(row.cells), tuple(row.overflow),
-                                  row.schema))  # fmt: skip
+    return tuple.__new__(
+        Record, (row.line, row.end_line, tuple(row.cells), tuple(row.overflow), row.schema)
+    )
 
 
 def _rstrip_empty(cells: Sequence[str]) -> list[str]:

@@ -119,8 +119,9 @@ def shrinkage(history: History, baseline: float) -> Shrinkage:
     return Shrinkage(baseline, sigma, max(tau2, (sigma / 10) ** 2) ** 0.5)
 
 
-def _best(rows: Sequence[Experiment], history: History, labelled: bool,
-          shrink: Shrinkage | None) -> tuple[float, str, int, float] | None:  # fmt: skip
+def _best(
+    rows: Sequence[Experiment], history: History, labelled: bool, shrink: Shrinkage | None
+) -> tuple[float, str, int, float] | None:
     """The best configuration by posterior mean: (mean, commit, runs, posterior)."""
     post = shrink.posterior if shrink else statistics.fmean
     scored = [
@@ -133,8 +134,13 @@ def _best(rows: Sequence[Experiment], history: History, labelled: bool,
     return best
 
 
-def _row(agent: str, rows: Sequence[Experiment], history: History,
-         baseline: float | None, shrink: Shrinkage | None) -> LeaderRow:  # fmt: skip
+def _row(
+    agent: str,
+    rows: Sequence[Experiment],
+    history: History,
+    baseline: float | None,
+    shrink: Shrinkage | None,
+) -> LeaderRow:
     strategies = [s for s in (e.get("strategy") for e in rows) if s]
     top = _best(rows, history, any(e.status == KEEP for e in history.experiments), shrink)
     value = top[0] if top is not None else None
@@ -142,13 +148,18 @@ def _row(agent: str, rows: Sequence[Experiment], history: History,
     relative = delta / abs(baseline) if delta is not None and baseline else None
     final = _own(rows)
     return LeaderRow(
-        agent=agent, strategy=strategies[-1] if strategies else "",
-        experiments=len(final), keeps=sum(s == KEEP for s in final.values()),
-        crashes=sum(s == CRASH for s in final.values()), best=value,
+        agent=agent,
+        strategy=strategies[-1] if strategies else "",
+        experiments=len(final),
+        keeps=sum(s == KEEP for s in final.values()),
+        crashes=sum(s == CRASH for s in final.values()),
+        best=value,
         best_commit=top[1] if top is not None else None,
-        improvement=delta, relative_improvement=relative,
-        runs=top[2] if top is not None else 0, posterior=top[3] if top is not None else None,
-    )  # fmt: skip
+        improvement=delta,
+        relative_improvement=relative,
+        runs=top[2] if top is not None else 0,
+        posterior=top[3] if top is not None else None,
+    )
 
 
 def leaderboard(history: History, *, baseline: float | None = None) -> tuple[LeaderRow, ...]:
@@ -165,5 +176,6 @@ def leaderboard(history: History, *, baseline: float | None = None) -> tuple[Lea
     shrink = shrinkage(history, base) if base is not None else None
     rows = [_row(agent, group, history, base, shrink) for agent, group in groups.items()]
     sign = -1.0 if history.direction == "max" else 1.0
-    return tuple(sorted(rows, key=lambda r: (r.posterior is None, sign * (r.posterior or 0.0),
-                                             r.agent)))  # fmt: skip
+    return tuple(
+        sorted(rows, key=lambda r: (r.posterior is None, sign * (r.posterior or 0.0), r.agent))
+    )

@@ -98,8 +98,9 @@ def kept_flags(experiments: Sequence[Experiment], direction: str) -> list[bool]:
     return flags
 
 
-def running_best(values: Sequence[float | None], kept: Sequence[bool],
-                 direction: str) -> list[float | None]:  # fmt: skip
+def running_best(
+    values: Sequence[float | None], kept: Sequence[bool], direction: str
+) -> list[float | None]:
     """The best kept value so far at each position (None before the first keep)."""
     out: list[float | None] = []
     best: float | None = None
@@ -110,8 +111,9 @@ def running_best(values: Sequence[float | None], kept: Sequence[bool],
     return out
 
 
-def noise_band(best: Sequence[float | None], sigma: float,
-               scale: Scale) -> tuple[list[float | None], list[float | None]]:  # fmt: skip
+def noise_band(
+    best: Sequence[float | None], sigma: float, scale: Scale
+) -> tuple[list[float | None], list[float | None]]:
     """best ± one noise sd; ``sigma`` is on the working scale (relative when ``scale.log``)."""
     low: list[float | None] = []
     high: list[float | None] = []
@@ -142,15 +144,24 @@ def progress(history: History, audit: Audit) -> Progress:
     kept = kept_flags(exps, history.direction)
     doubtful = unbelieved_keeps(audit)
     points = tuple(
-        ProgressPoint(e.index, e.value, e.status, k, not (k and e.index in doubtful), e.commit,
-                      e.description)
+        ProgressPoint(
+            e.index, e.value, e.status, k, not (k and e.index in doubtful), e.commit, e.description
+        )
         for e, k in zip(exps, kept, strict=True)
-    )  # fmt: skip
+    )
     best = running_best([e.value for e in exps], kept, history.direction)
     low, high = noise_band(best, audit.noise.sigma, audit.scale)
     baseline = next((e.value for e in exps if e.value is not None), None)
-    return Progress(history.metric, history.direction, points, tuple(best), tuple(low),
-                    tuple(high), baseline, night_counts(history))  # fmt: skip
+    return Progress(
+        history.metric,
+        history.direction,
+        points,
+        tuple(best),
+        tuple(low),
+        tuple(high),
+        baseline,
+        night_counts(history),
+    )
 
 
 def view_range(data: Progress) -> tuple[float, float] | None:

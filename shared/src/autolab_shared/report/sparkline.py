@@ -25,8 +25,9 @@ def _clip_range(values: Sequence[float]) -> tuple[float, float]:
     return ordered[round(0.05 * last)], ordered[round(0.95 * last)]
 
 
-def sparkline(values: Sequence[float | None], *, width: int = 60, higher_better: bool = False
-              ) -> str:  # fmt: skip
+def sparkline(
+    values: Sequence[float | None], *, width: int = 60, higher_better: bool = False
+) -> str:
     """One character per experiment (or per run of them when there are more than ``width``).
 
     A run of experiments shows its best value (lowest, or highest with ``higher_better``); a

@@ -106,8 +106,14 @@ def _phi(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
 
-def audit(history: History, *, window: int = 0, noise: float | None = None, q: float = FDR_Q,
-          policy: Policy | None = None) -> Audit:  # fmt: skip
+def audit(
+    history: History,
+    *,
+    window: int = 0,
+    noise: float | None = None,
+    q: float = FDR_Q,
+    policy: Policy | None = None,
+) -> Audit:
     """Replay the whole history, judging every configuration against its incumbent."""
     configs = group_configs(history.experiments)
     values = [e.value for e in history.experiments if e.value is not None]
@@ -124,15 +130,22 @@ def audit(history: History, *, window: int = 0, noise: float | None = None, q: f
     return _conclude(rows, state, scale, floor, q)
 
 
-def _noise(configs: list[Config], scale: Scale, values: list[float], deltas: list[float],
-           window: int, noise: float | None) -> NoiseFloor:  # fmt: skip
+def _noise(
+    configs: list[Config],
+    scale: Scale,
+    values: list[float],
+    deltas: list[float],
+    window: int,
+    noise: float | None,
+) -> NoiseFloor:
     if noise is not None:
         return given_relative(noise, values, scale.log)
     return history_noise(replicate_groups(configs, scale), deltas, window=window)
 
 
-def _judge_all(configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor,
-               policy: Policy) -> tuple[list[AuditRow], ChainState]:  # fmt: skip
+def _judge_all(
+    configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor, policy: Policy
+) -> tuple[list[AuditRow], ChainState]:
     state = ChainState()
     rows = []
     for config in configs:
@@ -161,14 +174,22 @@ def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) 
     bh = benjamini_hochberg(p, q)
     inflate = math.sqrt(floor.df / (floor.df - 2)) if floor.df > 2 else 2.0
     s_eb = s * (1.0 if floor.known else inflate)
-    lfdr = np.array([1 - float(prior.posterior(di, si)[prior.grid < 0].sum())
-                     for di, si in zip(d, s_eb, strict=True)])  # fmt: skip
+    lfdr = np.array(
+        [
+            1 - float(prior.posterior(di, si)[prior.grid < 0].sum())
+            for di, si in zip(d, s_eb, strict=True)
+        ]
+    )
     eb = _bayes_fdr_set([rows[i].kept for i in judged], lfdr, q)
     out = list(rows)
     for k, i in enumerate(judged):
-        out[i] = replace(rows[i], p_value=float(p[k]), lfdr=float(lfdr[k]),
-                         survives_bh=bool(bh[k] and rows[i].kept),
-                         survives_eb=bool(eb[k]))  # fmt: skip
+        out[i] = replace(
+            rows[i],
+            p_value=float(p[k]),
+            lfdr=float(lfdr[k]),
+            survives_bh=bool(bh[k] and rows[i].kept),
+            survives_eb=bool(eb[k]),
+        )
     return out
 
 
@@ -186,8 +207,9 @@ def _bayes_fdr_set(kept: list[bool], lfdr: FloatArray, q: float) -> FloatArray:
     return chosen
 
 
-def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: NoiseFloor,
-              q: float) -> Audit:  # fmt: skip
+def _conclude(
+    rows: list[AuditRow], state: ChainState, scale: Scale, floor: NoiseFloor, q: float
+) -> Audit:
     baseline = next((r.config for r in rows if r.config.x(scale).size), None)
     inc, best = state.incumbent, state.incumbent_config
     raw = state.best_raw.value if state.best_raw is not None else None
@@ -200,8 +222,19 @@ def _conclude(rows: list[AuditRow], state: ChainState, scale: Scale, floor: Nois
     lo, hi = diff - 1.645 * sd, diff + 1.645 * sd
     at = float(xb.mean())
     ci = tuple(sorted((scale.delta_y(lo, at), scale.delta_y(hi, at))))
-    return Audit(tuple(rows), floor, scale, baseline, best, scale.delta_y(diff, at),
-                 (ci[0], ci[1]), p_real, night_verdict(p_real), q, raw)  # fmt: skip
+    return Audit(
+        tuple(rows),
+        floor,
+        scale,
+        baseline,
+        best,
+        scale.delta_y(diff, at),
+        (ci[0], ci[1]),
+        p_real,
+        night_verdict(p_real),
+        q,
+        raw,
+    )
 
 
 def night_verdict(p_real: float) -> int:

@@ -84,8 +84,9 @@ def step(
     d, n = mean - inc.mean, int(x.size)
     post = prior.posterior(d, math.sqrt(sigma2 / n + inc.var))
     state.deltas.append((d, n, inc.var))
-    state.incumbent = after_candidate(inc, post, prior.grid, mean, n, sigma2,
-                                      kept=bool(kept), key=config.key)  # fmt: skip
+    state.incumbent = after_candidate(
+        inc, post, prior.grid, mean, n, sigma2, kept=bool(kept), key=config.key
+    )
     if kept:
         state.incumbent_config = config
         state.kept.append(config)

@@ -42,7 +42,7 @@ LABELS: tuple[tuple[Verdict, str], ...] = (
         RETEST,
         f"{P_RETEST} <= P < {P_KEEP} in the re-run zone: a first run within 1 sd of the"
         " incumbent while the noise floor rests on < 4 replicate df, or where one more run is"
-        " worth more than half a fresh idea (EVSI); runs <= 2",
+        " worth more than a fresh idea (EVSI, a keep counted only from P_MARGINAL); runs <= 2",
     ),
     (MARGINAL, f"{P_MARGINAL} <= P < {P_KEEP}, no re-run affordable (optimize only)"),
     (DISCARD, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
@@ -57,7 +57,7 @@ class Policy:
     name: str = "optimize"
     strict_sigmas: float = 0.5
     max_retests: int = 2
-    evsi_kappa: float = 0.5  # a re-run must be worth this many fresh ideas (0: always affordable)
+    evsi_kappa: float = 1.0  # a re-run must be worth this many fresh ideas (0: always affordable)
     retest_z: float = 1.0  # a first run within this many sd of the incumbent: one re-run ...
     retest_z_df: float = 4.0  # ... while σ̂ rests on fewer replicate df than this
     p_strong: float = P_STRONG
@@ -68,6 +68,9 @@ class Policy:
     memory_rate: float = 0.0  # relative gain required per relative memory growth (0: unpriced)
     min_df: int = 2
     noise_df_cap: float = 1.5  # σ̂² widened by df/(df−2), at most this factor (1: off)
+    p_band: float = 0.0  # runs <= band_runs and P in [p_band, p_marginal): RETEST (0: off) ...
+    band_runs: int = 1  # ... while a re-run is affordable (a diagnostic, benchmarks/README.md)
+    evsi_floor: bool = True  # value of information counts a keep only from the keep floor
 
 
 @dataclass(frozen=True)
@@ -169,24 +172,44 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
     decided = _decide(cand, ctx, policy, post, p, p_need)
     return Assessment(
-        verdict=decided.verdict, p_improve=p, expected_gain=-mean, delta=d, delta_sd=s,
-        ci90=_interval(post, grid), z=z, n_runs=n, evsi=None, slot_value=None,
-        reasons=decided.reasons, next_action=decided.action, required_gain=need, p_required=p_need,
-        memory_growth=memory_growth(cand, ctx), memory_cap_gb=policy.max_memory_gb,
-    )  # fmt: skip
+        verdict=decided.verdict,
+        p_improve=p,
+        expected_gain=-mean,
+        delta=d,
+        delta_sd=s,
+        ci90=_interval(post, grid),
+        z=z,
+        n_runs=n,
+        evsi=None,
+        slot_value=None,
+        reasons=decided.reasons,
+        next_action=decided.action,
+        required_gain=need,
+        p_required=p_need,
+        memory_growth=memory_growth(cand, ctx),
+        memory_cap_gb=policy.max_memory_gb,
+    )
 
 
 def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
     """The z = delta/sd range where a re-run is affordable: retests left, and one more run worth
-    more than a fresh idea (EVSI), or a first run within ``retest_z`` sd of the incumbent."""
+    more than a fresh idea (EVSI; both count a keep only from the keep floor when ``evsi_floor``),
+    or a first run within ``retest_z`` sd of the incumbent."""
     n, sigma2 = len(cand.runs), ctx.noise.sigma**2
     if n - 1 >= policy.max_retests or sigma2 <= 0:
         return None
     if policy.evsi_kappa <= 0:
         return (-math.inf, math.inf)
-    slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var)
+    floor = (
+        0.0
+        if not policy.evsi_floor
+        else policy.p_keep
+        if policy.name == "strict"
+        else (policy.p_marginal)
+    )
+    slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var, floor)
     slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
-    span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot)
+    span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot, floor)
     uncertain = ctx.noise.replicate_df < policy.retest_z_df  # a re-run also measures σ
     if n == 1 and policy.retest_z > 0 and uncertain:  # the hull keeps it one interval
         lo, hi = span if span is not None else (-policy.retest_z, policy.retest_z)
@@ -195,15 +218,24 @@ def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, 
 
 
 def retest_zone(
-    span: tuple[float, float] | None, prob_at: Callable[[float], float], policy: Policy
+    span: tuple[float, float] | None,
+    prob_at: Callable[[float], float],
+    policy: Policy,
+    runs: int = 1,
 ) -> tuple[float, float] | None:
     """The z span as a range of P: [P at its worse end, P at its better end), widened to reach
-    P_MARGINAL, so that the labels stay ordered along P (and so along the measured value)."""
-    if span is None:
-        return None
-    lo = max(policy.p_retest, prob_at(span[1]) if math.isfinite(span[1]) else 0.0)
-    hi = max(policy.p_marginal, prob_at(span[0]) if math.isfinite(span[0]) else 1.0)
-    return lo, min(hi, policy.p_keep)
+    P_MARGINAL, so that the labels stay ordered along P (and so along the measured value); on
+    a candidate's first ``band_runs`` runs it also covers [p_band, p_marginal)."""
+    zone = None
+    if span is not None:
+        lo = max(policy.p_retest, prob_at(span[1]) if math.isfinite(span[1]) else 0.0)
+        hi = max(policy.p_marginal, prob_at(span[0]) if math.isfinite(span[0]) else 1.0)
+        zone = (lo, min(hi, policy.p_keep))
+    band = 0.0 < policy.p_band < policy.p_marginal and runs <= policy.band_runs
+    if band and runs - 1 < policy.max_retests:
+        lo, hi = zone if zone is not None else (policy.p_band, policy.p_marginal)
+        zone = (min(lo, policy.p_band), max(hi, policy.p_marginal))
+    return zone
 
 
 def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> Verdict:
@@ -248,8 +280,9 @@ def _decide(
         return lambda zz: float(ctx.prior.posterior(zz * s, s)[grid < -need].sum())
 
     need = required_gain(cand, ctx, policy)
-    label = label_for(p_need, zone=retest_zone(span, prob(need), policy), policy=policy)
-    plain = label_for(p, zone=retest_zone(span, prob(0.0), policy), policy=policy)
+    n = len(cand.runs)
+    label = label_for(p_need, zone=retest_zone(span, prob(need), policy, n), policy=policy)
+    plain = label_for(p, zone=retest_zone(span, prob(0.0), policy, n), policy=policy)
     priced = p_need < p and label != plain
     extra: tuple[Reason, ...] = (
         (Reason.MEMORY_PENALTY,) if priced and policy.memory_rate > 0 else ()

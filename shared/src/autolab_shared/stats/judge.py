@@ -151,9 +151,15 @@ def _candidate_rows(
 
 
 def _noise(
-    configs: list[Config], n_rows: int, key: str, x_cand: list[float], scale: Scale,
-    values: list[float], deltas: list[float], opts: JudgeOptions,
-) -> NoiseFloor:  # fmt: skip
+    configs: list[Config],
+    n_rows: int,
+    key: str,
+    x_cand: list[float],
+    scale: Scale,
+    values: list[float],
+    deltas: list[float],
+    opts: JudgeOptions,
+) -> NoiseFloor:
     if opts.noise is not None:
         return given_relative(opts.noise, values, scale.log)
     groups = replicate_groups(configs, scale, (key, n_rows, x_cand))
@@ -161,10 +167,16 @@ def _noise(
 
 
 def _judge(
-    history: History, run: RunInput | None, opts: JudgeOptions, key: str,
-    cand_rows: list[Experiment], before: list[Config], scale: Scale,
-    x_cand: list[float], noise: NoiseFloor,
-) -> Judgement:  # fmt: skip
+    history: History,
+    run: RunInput | None,
+    opts: JudgeOptions,
+    key: str,
+    cand_rows: list[Experiment],
+    before: list[Config],
+    scale: Scale,
+    x_cand: list[float],
+    noise: NoiseFloor,
+) -> Judgement:
     sigma2 = noise.sigma**2
     smooth = max(0.5 * noise.sigma, 1e-9)
     span = effect_span(before, scale, x_cand)
@@ -186,8 +198,20 @@ def _judge(
         inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
         ctx = Context(prior, state.incumbent, noise, inc_mem, state.crash_rate, state.retest_rate)
         assessment = assess(cand, ctx, policy)
-    return _assemble(history, run, cand_rows, scale, x_cand, noise, state, prior, assessment,
-                     crash, detail, memory)  # fmt: skip
+    return _assemble(
+        history,
+        run,
+        cand_rows,
+        scale,
+        x_cand,
+        noise,
+        state,
+        prior,
+        assessment,
+        crash,
+        detail,
+        memory,
+    )
 
 
 def _crash_of(run: RunInput | None, x_cand: list[float]) -> tuple[CrashKind | None, str]:
@@ -217,10 +241,19 @@ def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
 
 
 def _assemble(
-    history: History, run: RunInput | None, cand_rows: list[Experiment], scale: Scale,
-    x_cand: list[float], noise: NoiseFloor, state: ChainState, prior: EffectPrior,
-    assessment: Assessment, crash: CrashKind | None, detail: str, memory: float | None,
-) -> Judgement:  # fmt: skip
+    history: History,
+    run: RunInput | None,
+    cand_rows: list[Experiment],
+    scale: Scale,
+    x_cand: list[float],
+    noise: NoiseFloor,
+    state: ChainState,
+    prior: EffectPrior,
+    assessment: Assessment,
+    crash: CrashKind | None,
+    detail: str,
+    memory: float | None,
+) -> Judgement:
     inc = state.incumbent
     at = inc.mean if inc is not None else (sum(x_cand) / len(x_cand) if x_cand else 0.0)
     value = scale.to_y(sum(x_cand) / len(x_cand)) if x_cand and crash is None else None
@@ -233,13 +266,26 @@ def _assemble(
     number = len(history.experiments) + 1 if run is not None else history.experiments[-1].index + 1
     status, above = _pareto(state, scale, value, memory, history.direction, commit)
     return Judgement(
-        name=f"experiment_{number:03d}", commit=commit, description=desc,
-        metric=history.metric, direction=history.direction, assessment=assessment,
-        value=value, runs=len(x_cand) if crash is None else 0, memory_gb=memory,
-        incumbent=_incumbent_view(state, scale), delta=delta, noise=noise,
-        noise_metric=scale.spread_y(noise.sigma, at), pareto=status, dominated_by=above,
-        crash=crash, crash_detail=detail, warnings=_warnings(state, noise), prior=prior,
-    )  # fmt: skip
+        name=f"experiment_{number:03d}",
+        commit=commit,
+        description=desc,
+        metric=history.metric,
+        direction=history.direction,
+        assessment=assessment,
+        value=value,
+        runs=len(x_cand) if crash is None else 0,
+        memory_gb=memory,
+        incumbent=_incumbent_view(state, scale),
+        delta=delta,
+        noise=noise,
+        noise_metric=scale.spread_y(noise.sigma, at),
+        pareto=status,
+        dominated_by=above,
+        crash=crash,
+        crash_detail=detail,
+        warnings=_warnings(state, noise),
+        prior=prior,
+    )
 
 
 def _incumbent_view(state: ChainState, scale: Scale) -> IncumbentView | None:
@@ -248,16 +294,24 @@ def _incumbent_view(state: ChainState, scale: Scale) -> IncumbentView | None:
         return None
     raw = state.best_raw.value if state.best_raw is not None else None
     return IncumbentView(
-        commit=config.first.commit, description=config.first.description, line=config.first.line,
-        mean=scale.to_y(inc.mean), sd=scale.spread_y(inc.sd, inc.mean), raw_best=raw,
+        commit=config.first.commit,
+        description=config.first.description,
+        line=config.first.line,
+        mean=scale.to_y(inc.mean),
+        sd=scale.spread_y(inc.sd, inc.mean),
+        raw_best=raw,
         memory_gb=config.memory_gb,
-    )  # fmt: skip
+    )
 
 
 def _pareto(
-    state: ChainState, scale: Scale, value: float | None, memory: float | None,
-    direction: str, commit: str,
-) -> tuple[str | None, tuple[str, ...]]:  # fmt: skip
+    state: ChainState,
+    scale: Scale,
+    value: float | None,
+    memory: float | None,
+    direction: str,
+    commit: str,
+) -> tuple[str | None, tuple[str, ...]]:
     if value is None or memory is None:
         return None, ()
     others = []

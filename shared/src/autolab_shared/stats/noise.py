@@ -64,8 +64,9 @@ class NoiseFloor:
 
 def given_noise(sigma: float) -> NoiseFloor:
     """A noise floor the user knows (``--noise``), already on the working scale."""
-    return NoiseFloor(max(sigma, 0.0), math.inf, "given", "given with --noise", 0, 0,
-                      total_df=math.inf)  # fmt: skip
+    return NoiseFloor(
+        max(sigma, 0.0), math.inf, "given", "given with --noise", 0, 0, total_df=math.inf
+    )
 
 
 def given_relative(sigma: float, values: Sequence[float], log: bool) -> NoiseFloor:
@@ -97,8 +98,9 @@ def pooled_noise(
     robust, outliers, note = _robust_check(chosen, sigma, df)
     n_values = sum(len(g) for g in chosen)
     total_df = float(sum(len(g) - 1 for g in usable))
-    return NoiseFloor(sigma, df, source, ESTIMATOR, len(chosen), n_values, robust, outliers, note,
-                      total_df)  # fmt: skip
+    return NoiseFloor(
+        sigma, df, source, ESTIMATOR, len(chosen), n_values, robust, outliers, note, total_df
+    )
 
 
 def history_noise(
@@ -114,8 +116,9 @@ def history_noise(
     if null is None:
         return pooled_noise(groups, window=window)
     if not any(len(g) >= 2 for g in groups):
-        return NoiseFloor(null.sigma, null.df, "history", NULL_ESTIMATOR, 0, 0,
-                          total_df=null.df, null=null)  # fmt: skip
+        return NoiseFloor(
+            null.sigma, null.df, "history", NULL_ESTIMATOR, 0, 0, total_df=null.df, null=null
+        )
     alone = pooled_noise(groups, window=window)
     if alone.total_df >= NULL_CHECK_DF:
         note = (
@@ -124,8 +127,13 @@ def history_noise(
         )
         return replace(alone, null=null, note="; ".join(filter(None, (alone.note, note))))
     floor = pooled_noise(groups, window=window, sigma0=null.sigma, nu0=NULL_PRIOR_DF)
-    return replace(floor, source=f"{floor.source}+history", estimator=COMBINED,
-                   total_df=floor.total_df + NULL_PRIOR_DF, null=null)  # fmt: skip
+    return replace(
+        floor,
+        source=f"{floor.source}+history",
+        estimator=COMBINED,
+        total_df=floor.total_df + NULL_PRIOR_DF,
+        null=null,
+    )
 
 
 def _residuals(groups: Sequence[Sequence[float]]) -> FloatArray:

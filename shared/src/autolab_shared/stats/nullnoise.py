@@ -44,9 +44,11 @@ class NullNoise:
 
 
 def consecutive_deltas(
-    experiments: Sequence[Experiment], scale: Scale, keys: Sequence[str] | None = None,
+    experiments: Sequence[Experiment],
+    scale: Scale,
+    keys: Sequence[str] | None = None,
     skip: str | None = None,
-) -> list[float]:  # fmt: skip
+) -> list[float]:
     """Differences of consecutive non-kept first runs between keeps, on the working scale.
 
     A row counts as kept by its status word, or greedily (better than every earlier value)

@@ -157,6 +157,14 @@ class EffectPrior:
         means: FloatArray = post @ self.grid
         return means
 
+    def posterior_summary(self, d: FloatArray, s: float) -> tuple[FloatArray, FloatArray]:
+        """E[δ | d] and P(δ < 0 | d) for every d in an array (same sd)."""
+        post = np.exp(self._log_posterior(np.asarray(d, dtype=float), s))
+        post /= post.sum(axis=1, keepdims=True)
+        means: FloatArray = post @ self.grid
+        better: FloatArray = post[:, self.grid < 0].sum(axis=1)
+        return means, better
+
     @property
     def pi_null(self) -> float:
         """Prior mass at exactly 0."""

@@ -1,4 +1,9 @@
-"""Value of information: is one more run of this candidate worth more than a fresh idea?"""
+"""Value of information: is one more run of this candidate worth more than a fresh idea?
+
+A decision is worth its expected gain when it keeps; with a keep floor (no keep below
+P(better) = ``floor``), a candidate below the floor is discarded and is worth 0, now and after
+the next run alike.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,22 @@ from autolab_shared.core.arrays import FloatArray
 from autolab_shared.stats.prior import EffectPrior
 
 
+def _kept_gain(prior: EffectPrior, d: FloatArray, se: float, floor: float) -> FloatArray:
+    """The gain of deciding at each observed delta: −E[δ] when kept (> 0, P ≥ floor), else 0."""
+    if floor <= 0:
+        return np.maximum(0.0, -prior.posterior_means(d, se))
+    means, better = prior.posterior_summary(d, se)
+    return np.where(better >= floor, np.maximum(0.0, -means), 0.0)
+
+
 def evsi_one_more_run(
-    prior: EffectPrior, post: FloatArray, d: float, n: int, sigma2: float, v: float
+    prior: EffectPrior,
+    post: FloatArray,
+    d: float,
+    n: int,
+    sigma2: float,
+    v: float,
+    floor: float = 0.0,
 ) -> float:
     """Expected gain from deciding after one more run minus the gain of deciding now."""
     grid = prior.grid
@@ -25,25 +44,26 @@ def evsi_one_more_run(
     dg = np.linspace(centre - 6 * (sd + spread), centre + 6 * (sd + spread), 81).astype(np.float64)
     dens = (post[None, :] * np.exp(-0.5 * ((dg[:, None] - m_k[None, :]) / sd) ** 2)).sum(axis=1)
     dens /= dens.sum()
-    v_next = float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se_next)))
-    v_now = max(0.0, -float(post @ grid))
+    v_next = float(dens @ _kept_gain(prior, dg, se_next, floor))
+    p_now = float(post[grid < 0].sum())
+    v_now = max(0.0, -float(post @ grid)) if p_now >= floor else 0.0
     return v_next - v_now
 
 
-_SLOTS: dict[tuple[int, float, float], float] = {}
+_SLOTS: dict[tuple[int, float, float, float], float] = {}
 
 
-def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
+def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float = 0.0) -> float:
     """Expected gain of a fresh candidate (memoised on the prior and the rounded variances)."""
-    key = (hash(prior.weights.tobytes()), float(f"{sigma2:.3g}"), float(f"{v:.2g}"))
+    key = (hash(prior.weights.tobytes()), float(f"{sigma2:.3g}"), float(f"{v:.2g}"), floor)
     if key not in _SLOTS:
         if len(_SLOTS) > 4096:
             _SLOTS.clear()
-        _SLOTS[key] = _fresh_slot_value(prior, sigma2, v)
+        _SLOTS[key] = _fresh_slot_value(prior, sigma2, v, floor)
     return _SLOTS[key]
 
 
-def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
+def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float) -> float:
     """Expected gain of spending one run on a fresh candidate decided after one run."""
     se = math.sqrt(sigma2 + v)
     w, grid = prior.weights, prior.grid
@@ -52,15 +72,15 @@ def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float) -> float:
     dg = np.linspace(mu - 6 * sd, mu + 6 * sd, 161).astype(np.float64)
     dens = (w[None, :] * np.exp(-0.5 * ((dg[:, None] - grid[None, :]) / se) ** 2)).sum(axis=1)
     dens /= dens.sum()
-    return float(dens @ np.maximum(0.0, -prior.posterior_means(dg, se)))
+    return float(dens @ _kept_gain(prior, dg, se, floor))
 
 
 RETEST_Z = np.linspace(-4.0, 4.0, 17)  # deltas, in units of their sd, where EVSI is evaluated
-_INTERVALS: dict[tuple[int, int, float, float, float], tuple[float, float] | None] = {}
+_INTERVALS: dict[tuple[int, int, float, float, float, float], tuple[float, float] | None] = {}
 
 
 def retest_interval(
-    prior: EffectPrior, n: int, sigma2: float, v: float, slot: float
+    prior: EffectPrior, n: int, sigma2: float, v: float, slot: float, floor: float = 0.0
 ) -> tuple[float, float] | None:
     """The z = delta/sd range in which one more run is worth more than ``slot`` (a fresh idea).
 
@@ -69,7 +89,7 @@ def retest_interval(
     on the prior's weights and the rounded variances (an audit asks thousands of times).
     """
     weights = hash(prior.weights.tobytes())  # a refitted prior is another prior
-    key = (weights, n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"))
+    key = (weights, n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"), floor)
     if key not in _INTERVALS:
         if len(_INTERVALS) > 4096:
             _INTERVALS.clear()
@@ -77,7 +97,8 @@ def retest_interval(
         worth = [
             float(z)
             for z in RETEST_Z
-            if evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v) > slot
+            if evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v, floor)
+            > slot
         ]
         _INTERVALS[key] = (min(worth), max(worth)) if worth else None
     return _INTERVALS[key]
