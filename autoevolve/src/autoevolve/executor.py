@@ -101,6 +101,10 @@ class Executor:
         """GPUs per accelerator type where trainings may run ({} when the type is unknown)."""
         return {}
 
+    def gpu_count(self) -> int:
+        """How many trainings can run at once (1 when unknown)."""
+        return 1
+
     def close(self) -> None:
         """Release whatever the executor holds (connections, threads)."""
 
@@ -115,6 +119,9 @@ class LocalExecutor(Executor):
         self.on_spawn = on_spawn
         self._open: dict[int, Ticket] = {}
         self._lock = threading.Lock()
+
+    def gpu_count(self) -> int:
+        return len(self.pool.gpus)
 
     def submit(self, job: TrainJob, on_start: StartHook | None = None) -> Ticket:
         ticket = Ticket(job)

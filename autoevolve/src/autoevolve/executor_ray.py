@@ -301,6 +301,10 @@ class RayExecutor(Executor):
             return
         self.notify("no_gpus", {"address": address, "note": "trainings wait for a GPU node"})
 
+    def gpu_count(self) -> int:
+        nodes = self.ray.nodes()
+        return int(sum(n.get("Resources", {}).get("GPU", 0) for n in nodes if n.get("Alive")))
+
     def gpu_types(self) -> dict[str, float]:
         kinds: dict[str, float] = {}
         for node in self.ray.nodes():

@@ -14,14 +14,15 @@ from autolab_shared.stats.decision import KEEP, RETEST, STRONG_KEEP
 from autolab_shared.stats.judge import Judgement, RunInput, judge
 
 from .competition import Competition
+from .early_validation import EarlyReruns, train_rerun
 from .failure import baseline_failure
 from .gate import single_summary
 from .judging import Row, history_of, noise_sd
-from .plausible import checkout_for
 from .resume import snapshot_dirty
 from .roundplan import RoundPlan, RoundRecord
 from .statefile import AgentState
 from .threads import parallel
+from .training import RunOutcome
 from .waves import run_wave
 
 WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
@@ -105,6 +106,7 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
         comp.say(f"round {k}/{state.config.rounds} starts from champion {state.champion_sha[:7]}")
     minutes = state.config.round_minutes
     deadline = time.monotonic() + minutes * 60 if minutes else float("inf")
+    early = EarlyReruns(comp, k)
 
     def loop(agent: AgentState) -> None:
         per_round = state.config.experiments_per_round
@@ -121,13 +123,23 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
             if agent.attempt >= 3 * per_round:
                 break  # an agent that keeps making no commit cannot hold the round open
         agent.status = "done"
+        validate_early(comp, agent, k, early)
 
     parallel([partial(loop, a) for a in state.agents])
     if not comp.stop.is_set():
-        close_round(comp, k)
+        close_round(comp, k, early)
 
 
-def close_round(comp: Competition, k: int) -> None:
+def validate_early(comp: Competition, agent: AgentState, k: int, early: EarlyReruns) -> None:
+    """Start the validation re-runs of an agent's final tip if it could be a candidate."""
+    sha = comp.wt(agent).head()
+    if sha == agent.start_sha or agent.retired or tip_value(comp, sha) is None:
+        return
+    have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha))
+    early.start(agent, sha, have)
+
+
+def close_round(comp: Competition, k: int, early: EarlyReruns | None = None) -> None:
     """Tag tips, validate the best candidates, crown a champion, propagate, write hints.
 
     Every decision is written to ``state.round_plan`` before it is carried out, and every step
@@ -145,7 +157,9 @@ def close_round(comp: Competition, k: int) -> None:
         comp.set_ref(comp.s.layout.round_tag(k, agent.name), plan.tips[agent.name])
     if not plan.decided:
         candidates = rank_candidates(comp, plan)
-        validate(comp, candidates[:2], k, plan)
+        if early is not None:
+            early.wait()
+        validate(comp, candidates[:2], k, plan, early)
         plan = decide(comp, candidates[:2], k, plan)
         plan = state.round_plan = replace(plan, picks=crossover_picks(comp, k, plan))
         comp.events.append("round_decided", round=k, winner=plan.winner)
@@ -183,8 +197,10 @@ def rank_candidates(comp: Competition, plan: RoundPlan) -> list[AgentState]:
     return [a for _, a in ranked]
 
 
-def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan) -> None:
-    """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count.
+def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan,
+             early: EarlyReruns | None = None) -> None:  # fmt: skip
+    """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count,
+    and so do those run ``early`` (recorded now).
 
     With ``--validate-on TYPE`` the re-runs (at least one) go to that accelerator type, and the
     champion is re-run there too, so that the verdict compares runs of one type only.
@@ -196,7 +212,8 @@ def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPla
         sha = plan.tips[agent.name]
         have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha, on))
         for j in range(have, count):
-            jobs.append(partial(_rerun, comp, agent, sha, k, j))
+            held = early.take(sha, j) if early is not None else None
+            jobs.append(partial(_rerun, comp, agent, sha, k, j, held=held))
     champion = plan.champion_before
     if on and agents:
         for j in range(len(runs_of(comp, champion, on)), count):
@@ -205,13 +222,10 @@ def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPla
 
 
 def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
-           champion: bool = False) -> None:  # fmt: skip
-    """One validation re-run, on a clean checkout of the commit (not the agent's worktree)."""
+           champion: bool = False, held: RunOutcome | None = None) -> None:  # fmt: skip
+    """One validation re-run (or the ``held`` outcome of one run early), recorded."""
     on = comp.state.config.validate_on or None
-    label = f"validate-champion-{j}" if champion else f"validate-{agent.name}-{j}"
-    with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
-                      f"r{k}-{label}") as where:  # fmt: skip
-        run = comp.train(agent, sha, label, None, gpu_type=on, where=where)
+    run = held if held is not None else train_rerun(comp, agent, sha, k, j, champion)
     outcome = single_summary(run, comp.state.config.metric)
     subject = comp.s.git.subject(sha) if champion else comp.wt(agent).subject(sha)
     desc = f"validate r{k}: {'champion ' if champion else ''}{subject}"
