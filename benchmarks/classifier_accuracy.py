@@ -46,7 +46,7 @@ HELD_OUT = frozenset(
         "amrit110__autoresearch__experiments.tsv",
         "DDay-FG__autoresearch-mlx__results.tsv",
     }
-)  # fmt: skip
+)
 
 
 def accuracy(classifier: Classifier) -> None:
@@ -74,9 +74,10 @@ def accuracy(classifier: Classifier) -> None:
     wrong_true = Counter()
     for (true, _), n in confusions.items():
         wrong_true[true] += n
-    print("recall per category: " + ", ".join(
-        f"{c} {1 - wrong_true[c] / n:.0%} ({n})" for c, n in per_true.most_common()
-    ))  # fmt: skip
+    print(
+        "recall per category: "
+        + ", ".join(f"{c} {1 - wrong_true[c] / n:.0%} ({n})" for c, n in per_true.most_common())
+    )
 
 
 def other_share(classifier: Classifier, folder: Path) -> None:
@@ -130,12 +131,16 @@ def synthetic(n: int, seed: int = 0) -> list[str]:
         knob = rng.choice(_KNOBS)
         out.append(
             rng.choice(_TEMPLATES).format(
-                knob=knob, KNOB=knob.upper().replace(" ", "_"), i=i,
-                a=f"{rng.random():.4f}", b=f"{rng.random():.4f}",
+                knob=knob,
+                KNOB=knob.upper().replace(" ", "_"),
+                i=i,
+                a=f"{rng.random():.4f}",
+                b=f"{rng.random():.4f}",
                 verb=rng.choice(("raise", "lower", "reduce", "increase", "set")),
-                reason=rng.choice(_REASONS), base=f"head{rng.choice((64, 128, 256))}",
+                reason=rng.choice(_REASONS),
+                base=f"head{rng.choice((64, 128, 256))}",
             )
-        )  # fmt: skip
+        )
     return out
 
 

@@ -41,18 +41,32 @@ MB = 1024**2
 def competition(repo: Path, args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
     """Run one competition; return its figures."""
     exe = str(Path(sys.executable).with_name("autoevolve"))
-    cmd = [exe, "--strategies", *STRATEGIES[: args.agents], "--rounds", str(args.rounds),
-           "--experiments-per-round", str(args.experiments), "--agent", "mock",
-           "--train-cmd", f"{sys.executable} train.py", "--seed", "1", "--tag", "bench", "-q",
-           *extra]  # fmt: skip
+    cmd = [
+        exe,
+        "--strategies",
+        *STRATEGIES[: args.agents],
+        "--rounds",
+        str(args.rounds),
+        "--experiments-per-round",
+        str(args.experiments),
+        "--agent",
+        "mock",
+        "--train-cmd",
+        f"{sys.executable} train.py",
+        "--seed",
+        "1",
+        "--tag",
+        "bench",
+        "-q",
+        *extra,
+    ]
     load = LoadSampler()
     cpu = children_cpu()
     with load:
         proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1, 2):
         raise SystemExit(f"autoevolve exited {proc.returncode}: {proc.stderr[-2000:]}")
-    return {**figures(repo), "load": load.mean(), "head_cpu": children_cpu() - cpu,
-            "argv": extra}  # fmt: skip
+    return {**figures(repo), "load": load.mean(), "head_cpu": children_cpu() - cpu, "argv": extra}
 
 
 def children_cpu() -> float:
@@ -102,25 +116,36 @@ def figures(repo: Path) -> dict[str, Any]:
     busy = sum(union(spans) for spans in held.values())
     lost = len(submitted - set(done)) + sum(c == "node_lost" for _, c in done.values())
     state = json.loads((home / "state.json").read_text())
-    crowned = [(0.0, state["base_sha"])] + [(e["t"] - t0, e["champion"]) for e in evs
-                                           if e["kind"] == "round_done"]  # fmt: skip
+    crowned = [(0.0, state["base_sha"])] + [
+        (e["t"] - t0, e["champion"]) for e in evs if e["kind"] == "round_done"
+    ]
     timeline = [(t, true_of(repo, sha)) for t, sha in crowned]
     spans = [(begun[r]["t"], t, r) for r, (t, _) in done.items() if r in begun]
-    return {"wall": t1 - t0, "busy_s": busy, "trainings": len(done), "lost": lost,
-            "true": true_of(repo, state["champion_sha"]), "timeline": timeline,
-            "phases": phases(spans, t0, t1, state["config"]["rounds"])}  # fmt: skip
+    return {
+        "wall": t1 - t0,
+        "busy_s": busy,
+        "trainings": len(done),
+        "lost": lost,
+        "true": true_of(repo, state["champion_sha"]),
+        "timeline": timeline,
+        "phases": phases(spans, t0, t1, state["config"]["rounds"]),
+    }
 
 
-def phases(spans: list[tuple[float, float, str]], t0: float, t1: float, rounds: int
-           ) -> dict[str, tuple[float, float]]:  # fmt: skip
+def phases(
+    spans: list[tuple[float, float, str]], t0: float, t1: float, rounds: int
+) -> dict[str, tuple[float, float]]:
     """Seconds and GPU-seconds trained in each phase: ``start`` (to the first experiment's
     training), ``rounds`` (a round's experiments, first start to last end) and ``closes`` (from
     there to the next round's first training: validation, crowning, the agents' first turns)."""
     edges: list[tuple[str, float, float]] = []
     last = t0
     for k in range(1, rounds + 1):
-        own = [(a, b) for a, b, run in spans
-               if run.startswith(f"r{k}-") and not run.startswith(f"r{k}-validate-")]  # fmt: skip
+        own = [
+            (a, b)
+            for a, b, run in spans
+            if run.startswith(f"r{k}-") and not run.startswith(f"r{k}-validate-")
+        ]
         if not own:
             continue
         first, end = min(a for a, _ in own), max(b for _, b in own)
@@ -146,8 +171,9 @@ def union(spans: list[tuple[float, float]]) -> float:
 
 def true_of(repo: Path, sha: str) -> float:
     """The noise-free value of the train.py at commit ``sha``."""
-    source = subprocess.run(["git", "show", f"{sha}:train.py"], cwd=repo, capture_output=True,
-                            text=True, check=True).stdout  # fmt: skip
+    source = subprocess.run(
+        ["git", "show", f"{sha}:train.py"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
     return true_value(source)
 
 
@@ -179,10 +205,17 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--gpus-per-node", type=int, default=4)
     parser.add_argument("--parallel", type=int, default=3, help="K of the ray-parallel run")
-    parser.add_argument("--configs", default=",".join(CONFIGS),
-                        help=f"which runs, comma-separated, of {', '.join(CONFIGS)}")  # fmt: skip
-    parser.add_argument("--save", type=Path, help="add the figures to this JSON file (a run "
-                        "of one config can be reported with runs saved earlier)")  # fmt: skip
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help=f"which runs, comma-separated, of {', '.join(CONFIGS)}",
+    )
+    parser.add_argument(
+        "--save",
+        type=Path,
+        help="add the figures to this JSON file (a run "
+        "of one config can be reported with runs saved earlier)",
+    )
     parser.add_argument("--skip-local", action="store_true", help="same as leaving out local")
     parser.add_argument("--keep", action="store_true", help="keep the competitions' repos")
     args = parser.parse_args()
@@ -206,8 +239,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_config(config: str, args: argparse.Namespace, pristine: Path, work: Path
-               ) -> tuple[str, dict[str, Any]]:  # fmt: skip
+def run_config(
+    config: str, args: argparse.Namespace, pristine: Path, work: Path
+) -> tuple[str, dict[str, Any]]:
     """Run one configuration in a fresh copy of the demo repo; its name and figures."""
     repo = work / config
     shutil.copytree(pristine, repo)
@@ -229,21 +263,27 @@ def run_config(config: str, args: argparse.Namespace, pristine: Path, work: Path
 
 
 def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
-    print(f"{args.agents} agents x {args.rounds} rounds, {args.train_seconds:g} s trainings "
-          f"({time.strftime('%Y-%m-%d')}); wall-clock figures, `true @ W`: the champion's true "
-          "value at the shortest wall time of the runs")  # fmt: skip
-    print(f"{'run':<46}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
-          f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}")  # fmt: skip
+    print(
+        f"{args.agents} agents x {args.rounds} rounds, {args.train_seconds:g} s trainings "
+        f"({time.strftime('%Y-%m-%d')}); wall-clock figures, `true @ W`: the champion's true "
+        "value at the shortest wall time of the runs"
+    )
+    print(
+        f"{'run':<46}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
+        f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}"
+    )
     first = next(iter(rows.values()))
     base_per_run = first["wall"] / first["trainings"]
     shortest = min(f["wall"] for f in rows.values())
     for name, f in rows.items():
         busy = f["busy_s"] / (f["wall"] * f["gpus"])
         per_run = f["wall"] / f["trainings"]
-        print(f"{name:<46}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
-              f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
-              f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
-              f"{f.get('head_cpu', float('nan')):>8.0f}s")  # fmt: skip
+        print(
+            f"{name:<46}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
+            f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
+            f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
+            f"{f.get('head_cpu', float('nan')):>8.0f}s"
+        )
     print("idle GPU-seconds by phase (seconds of wall in brackets):")
     for name, f in rows.items():
         idle = {k: (s, max(0.0, f["gpus"] * s - g)) for k, (s, g) in f.get("phases", {}).items()}

@@ -88,17 +88,23 @@ def gain_per_run(sigma: float, k: int, floor: float, inc: float = 0.0, iters: in
 def table(
     sigmas: Sequence[float], ks: Sequence[int], floors: Sequence[float], inc: float = 0.0
 ) -> list[str]:
-    out = [f"Incumbent variance {inc:g} σ².", "",
-           "| σ | runs per candidate ≤ | keep floor P ≥ | true gain per run | final true"
-           " (greedy / oracle) | gap closed, ceiling |", "|---|---|---|---|---|---|"]  # fmt: skip
+    out = [
+        f"Incumbent variance {inc:g} σ².",
+        "",
+        "| σ | runs per candidate ≤ | keep floor P ≥ | true gain per run | final true"
+        " (greedy / oracle) | gap closed, ceiling |",
+        "|---|---|---|---|---|---|",
+    ]
     for sigma in sigmas:
         for k in ks:
             for floor in floors:
                 r = gain_per_run(sigma, k, floor, inc)
                 g, o = 1 - GREEDY[sigma], 1 - ORACLE[sigma]
                 closed = (r * RUNS - g) / (o - g)
-                out.append(f"| {sigma:g} | {k} | {floor:.2f} | {r:.6f} | {1 - r * RUNS:.5f}"
-                           f" ({GREEDY[sigma]} / {ORACLE[sigma]}) | {closed:+.2f} |")  # fmt: skip
+                out.append(
+                    f"| {sigma:g} | {k} | {floor:.2f} | {r:.6f} | {1 - r * RUNS:.5f}"
+                    f" ({GREEDY[sigma]} / {ORACLE[sigma]}) | {closed:+.2f} |"
+                )
     return out
 
 

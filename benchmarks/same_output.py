@@ -34,8 +34,9 @@ def run(path: Path, args: list[str], base: Path | None) -> tuple[bytes, bytes, i
     env = dict(os.environ)
     if base is not None:
         env["PYTHONPATH"] = f"{base / 'shared' / 'src'}{os.pathsep}{base / 'autojudge' / 'src'}"
-    proc = subprocess.run([str(OURS), "--results", str(path), *args], capture_output=True,
-                          env=env, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [str(OURS), "--results", str(path), *args], capture_output=True, env=env, check=False
+    )
     return proc.stdout, proc.stderr, proc.returncode
 
 

@@ -52,9 +52,12 @@ class World:
 
     @classmethod
     def draw(cls, rng: random.Random) -> World:
-        return cls([rng.uniform(0.02, 0.45) for _ in range(K)],
-                   [rng.uniform(0.0005, 0.004) for _ in range(K)], rng,
-                   rng.uniform(0.0005, 0.003))  # fmt: skip
+        return cls(
+            [rng.uniform(0.02, 0.45) for _ in range(K)],
+            [rng.uniform(0.0005, 0.004) for _ in range(K)],
+            rng,
+            rng.uniform(0.0005, 0.003),
+        )
 
     def drift(self) -> None:
         for c in self.rng.sample(range(K), K // 3):
@@ -123,8 +126,21 @@ def history(
             total += effect if kept else 0.0
             status = "crash" if crashed else "keep" if kept else "discard"
             gain = observed if kept else 0.0
-            rows.append(StepRow(len(rows), "a", ARMS[c], (), status, "", gain,
-                                kept and observed > noise.sigma, False, (), ""))  # fmt: skip
+            rows.append(
+                StepRow(
+                    len(rows),
+                    "a",
+                    ARMS[c],
+                    (),
+                    status,
+                    "",
+                    gain,
+                    kept and observed > noise.sigma,
+                    False,
+                    (),
+                    "",
+                )
+            )
         if t + 1 in checkpoints:
             out.append(total)
     return out
@@ -141,9 +157,13 @@ def main() -> int:
         "autosteer auto (assumed 0.1%)": (autosteer, False),
         "uniform random": (uniform, True), "historically best": (best_so_far, True)}  # fmt: skip
     start = time.perf_counter()
-    results = {name: [history(args.seed * 100_003 + h, max(args.N), rule, args.N, shared)
-                      for h in range(args.H)]
-               for name, (rule, shared) in rules.items()}  # fmt: skip
+    results = {
+        name: [
+            history(args.seed * 100_003 + h, max(args.N), rule, args.N, shared)
+            for h in range(args.H)
+        ]
+        for name, (rule, shared) in rules.items()
+    }
     print(f"H = {args.H} histories, seed {args.seed}, {time.perf_counter() - start:.0f} s\n")
     print(
         "| rule | "
@@ -156,8 +176,10 @@ def main() -> int:
     base = results["uniform random"]
     for name, res in results.items():
         cells = [_mean_se([r[i] for r in res]) for i in range(len(args.N))]
-        diffs = [_mean_se([a[i] - b[i] for a, b in zip(res, base, strict=True)])
-                 for i in range(len(args.N))]  # fmt: skip
+        diffs = [
+            _mean_se([a[i] - b[i] for a, b in zip(res, base, strict=True)])
+            for i in range(len(args.N))
+        ]
         print(f"| {name} | " + " | ".join(cells) + " | " + " | ".join(diffs) + " |")
     return 0
 

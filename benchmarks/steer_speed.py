@@ -66,9 +66,12 @@ def timed(cmd: list[str], repeats: int, env: dict[str, str] | None, warm: bool) 
 
 
 def timed_pair(
-    cmds: list[list[str]], repeats: int, env: dict[str, str] | None, warm: bool,
+    cmds: list[list[str]],
+    repeats: int,
+    env: dict[str, str] | None,
+    warm: bool,
     limit: float = 120.0,
-) -> list[float]:  # fmt: skip
+) -> list[float]:
     """Median wall time of each command, the commands taking turns run by run; a command
     that runs past `limit` seconds is stopped, counted as inf and not run again."""
     times: list[list[float]] = [[] for _ in cmds]
@@ -78,8 +81,14 @@ def timed_pair(
                 continue
             start = time.perf_counter()
             try:
-                subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               check=False, env=env, timeout=limit)  # fmt: skip
+                subprocess.run(
+                    cmd,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=False,
+                    env=env,
+                    timeout=limit,
+                )
                 took = time.perf_counter() - start
             except subprocess.TimeoutExpired:
                 took = math.inf
@@ -130,9 +139,13 @@ def main() -> int:
 
 
 def _row(
-    name: str, cmds: list[list[str]], repeats: int, env: dict[str, str] | None, warm: bool,
+    name: str,
+    cmds: list[list[str]],
+    repeats: int,
+    env: dict[str, str] | None,
+    warm: bool,
     limit: float = 120.0,
-) -> None:  # fmt: skip
+) -> None:
     times = timed_pair(cmds, repeats, env, warm, limit)
     shown = [f"{t:.3f}" if math.isfinite(t) else f"> {limit:.0f} (stopped)" for t in times]
     if len(times) == 1:

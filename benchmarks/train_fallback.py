@@ -23,8 +23,13 @@ from autolab_shared.steering.taxonomy import OTHER
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-TUNING = ("steer_labels.tsv", "steer_labels_heldout.tsv", "steer_labels_heldout2.tsv",
-          "steer_labels_heldout3.tsv", "steer_labels_heldout_nn.tsv")  # fmt: skip
+TUNING = (
+    "steer_labels.tsv",
+    "steer_labels_heldout.tsv",
+    "steer_labels_heldout2.tsv",
+    "steer_labels_heldout3.tsv",
+    "steer_labels_heldout_nn.tsv",
+)
 STORED = ROOT / "shared" / "src" / "autolab_shared" / "data" / "fallback_nb.json"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 

@@ -21,8 +21,15 @@ def run_evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.Comple
     import os
 
     cmd = [console_script("autoevolve"), *args]
-    return subprocess.run(cmd, cwd=repo, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=240, check=False)  # fmt: skip
+    return subprocess.run(
+        cmd,
+        cwd=repo,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +40,26 @@ def finished(
     root = tmp_path_factory.mktemp("evolve")
     repo = make_repo(root)
     make_agent(root, "rig-agent")
-    proc = run_evolve(repo, rig_env(root), "--strategies", "conservative", "aggressive", "random",
-                      "--rounds", "2", "--experiments-per-round", "3", "--gpus", "0,1",
-                      "--agent", "rig-agent {prompt_file}", "--train-cmd", TRAIN_CMD,
-                      "--tag", "t1")  # fmt: skip
+    proc = run_evolve(
+        repo,
+        rig_env(root),
+        "--strategies",
+        "conservative",
+        "aggressive",
+        "random",
+        "--rounds",
+        "2",
+        "--experiments-per-round",
+        "3",
+        "--gpus",
+        "0,1",
+        "--agent",
+        "rig-agent {prompt_file}",
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        "t1",
+    )
     return root, repo, proc
 
 
@@ -102,8 +125,16 @@ def test_every_experiment_commit_stays_reachable(
     _, repo, _ = finished
     pooled = (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
     header = pooled[0].split("\t")
-    assert header == ["commit", "val_bpb", "memory_gb", "status", "description", "agent",
-                      "strategy", "round"]  # fmt: skip
+    assert header == [
+        "commit",
+        "val_bpb",
+        "memory_gb",
+        "status",
+        "description",
+        "agent",
+        "strategy",
+        "round",
+    ]
     refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/t1/exp/").split()
     for line in pooled[1:]:
         commit = line.split("\t")[0]
@@ -179,10 +210,25 @@ def test_cleanup_keeps_the_champion_and_every_tip(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     make_agent(tmp_path, "rig-agent")
     env = rig_env(tmp_path)
-    proc = run_evolve(repo, env, "--strategies", "conservative", "random", "--rounds", "1",
-                      "--experiments-per-round", "2", "--gpus", "none", "--agent",
-                      "rig-agent {prompt_file}", "--train-cmd", TRAIN_CMD,
-                      "--tag", "c1")  # fmt: skip
+    proc = run_evolve(
+        repo,
+        env,
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "2",
+        "--gpus",
+        "none",
+        "--agent",
+        "rig-agent {prompt_file}",
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        "c1",
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     tips = {n: git(repo, "rev-parse", f"autoresearch/c1-{n}") for n in ("conservative", "random")}
     champion = git(repo, "rev-parse", "autoresearch/c1-champion")
@@ -201,8 +247,11 @@ def test_json_outputs_match_the_schemas(finished: Done) -> None:
 
     root, repo, _ = finished
     schemas = Path(__file__).resolve().parents[2] / "docs" / "schema"
-    for args, schema in ((["status"], "evolve-status"), (["leaderboard"], "evolve-leaderboard"),
-                         (["export"], "evolve-export")):  # fmt: skip
+    for args, schema in (
+        (["status"], "evolve-status"),
+        (["leaderboard"], "evolve-leaderboard"),
+        (["export"], "evolve-export"),
+    ):
         out = run_evolve(repo, rig_env(root), *args, "--format", "json")
         doc = json.loads(out.stdout)
         jsonschema.validate(doc, json.loads((schemas / "envelope.v1.json").read_text()))

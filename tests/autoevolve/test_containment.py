@@ -23,15 +23,38 @@ HOSTILE = Path(__file__).with_name("hostile.py")
 AGENT = f"{sys.executable} {HOSTILE} {{worktree}} {{prompt_file}}"
 
 
-def compete(tmp_path: Path, mode: str, tag: str, *extra: str, **env: str
-            ) -> tuple[Path, subprocess.CompletedProcess[str]]:  # fmt: skip
+def compete(
+    tmp_path: Path, mode: str, tag: str, *extra: str, **env: str
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     repo = make_repo(tmp_path)
-    args = ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "2", "--gpus", "none", "--agent", AGENT,
-            "--train-cmd", f"{sys.executable} train.py", "--tag", tag, *extra]  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "2",
+        "--gpus",
+        "none",
+        "--agent",
+        AGENT,
+        "--train-cmd",
+        f"{sys.executable} train.py",
+        "--tag",
+        tag,
+        *extra,
+    ]
     full = {**os.environ, **rig_env(tmp_path), "HOSTILE_MODE": mode, **env}
-    proc = subprocess.run([console_script("autoevolve"), *args], cwd=repo, env=full,
-                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr + proc.stdout
     return repo, proc
 
@@ -55,10 +78,16 @@ def test_writing_into_a_neighbours_worktree_is_undone_and_counted(tmp_path: Path
     repo, _ = compete(tmp_path, "neighbour", "h1", RIG_SLEEP="4")
     assert "planted" not in git(repo, "log", "--all", "-p")  # never committed by anyone
     assert counted(repo, "h1")["random"] >= 1 and counted(repo, "h1")["conservative"] == 0
-    assert any("wrote into conservative's worktree" in str(e["changes"])
-               for e in violations(repo, "h1"))  # fmt: skip
-    board = subprocess.run([console_script("autoevolve"), "leaderboard", "--format", "json"],
-                           cwd=repo, capture_output=True, text=True, check=False)  # fmt: skip
+    assert any(
+        "wrote into conservative's worktree" in str(e["changes"]) for e in violations(repo, "h1")
+    )
+    board = subprocess.run(
+        [console_script("autoevolve"), "leaderboard", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     rows = {r["agent"]: r for r in json.loads(board.stdout)["data"]["standings"]}
     assert rows["random"]["violations"] >= 1
 
@@ -69,8 +98,13 @@ def test_a_rewritten_pooled_file_is_restored(tmp_path: Path) -> None:
     assert sum(r[4].startswith("baseline (") for r in rows) == 2
     assert (ae_dir(repo, "h2") / "results.all.tsv").read_text().startswith("commit\t")
     assert counted(repo, "h2")["random"] >= 1
-    resume = subprocess.run([console_script("autoevolve"), "resume"], cwd=repo,
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    resume = subprocess.run(
+        [console_script("autoevolve"), "resume"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert resume.returncode == 3 and "nothing to resume" in resume.stderr
 
 
@@ -78,12 +112,18 @@ def test_an_edited_state_file_is_restored(tmp_path: Path) -> None:
     repo, _ = compete(tmp_path, "state", "h3")
     state = json.loads((ae_dir(repo, "h3") / "state.json").read_text())
     assert {a["branch"] for a in state["agents"]} == {
-        "autoresearch/h3-conservative", "autoresearch/h3-random"}  # fmt: skip
+        "autoresearch/h3-conservative",
+        "autoresearch/h3-random",
+    }
     assert state["champion_sha"] != "0" * 40
     assert any("changed state.json" in str(e["changes"]) for e in violations(repo, "h3"))
     master = git(repo, "rev-parse", "master")
-    assert subprocess.run([console_script("autoevolve"), "cleanup"], cwd=repo,
-                          capture_output=True, check=False).returncode == 0  # fmt: skip
+    assert (
+        subprocess.run(
+            [console_script("autoevolve"), "cleanup"], cwd=repo, capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     assert git(repo, "rev-parse", "master") == master
 
 
@@ -94,7 +134,8 @@ def test_moved_refs_are_put_back_and_the_commit_kept_aside(tmp_path: Path) -> No
     assert git(repo, "log", "-1", "--format=%s", champion) != "sabotage"
     aside = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/h4/quarantine/")
     assert aside and {git(repo, "log", "-1", "--format=%s", s) for s in aside.split()} == {
-        "sabotage"}  # fmt: skip
+        "sabotage"
+    }
     assert counted(repo, "h4")["random"] >= 1
 
 
@@ -147,13 +188,32 @@ def _journaled(repo: Path, pids: list[int]) -> bool:
 def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     pids_file = tmp_path / "pids"
-    args = ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "1", "--gpus", "none", "--agent", AGENT,
-            "--train-cmd", f"{sys.executable} train.py", "--tag", "k1"]  # fmt: skip
-    env = {**os.environ, **rig_env(tmp_path), "HOSTILE_MODE": "children",
-           "HOSTILE_PIDS": str(pids_file)}  # fmt: skip
-    first = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo,
-                             env={**env, "HOSTILE_LINGER": "60"})  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--gpus",
+        "none",
+        "--agent",
+        AGENT,
+        "--train-cmd",
+        f"{sys.executable} train.py",
+        "--tag",
+        "k1",
+    ]
+    env = {
+        **os.environ,
+        **rig_env(tmp_path),
+        "HOSTILE_MODE": "children",
+        "HOSTILE_PIDS": str(pids_file),
+    }
+    first = subprocess.Popen(
+        [console_script("autoevolve"), *args], cwd=repo, env={**env, "HOSTILE_LINGER": "60"}
+    )
     try:
         deadline = time.monotonic() + 60
         while not (
@@ -167,9 +227,15 @@ def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path
         first.wait()
         pids = [int(p) for p in pids_file.read_text().split()]
         assert all(alive(p) for p in pids)  # what the dead controller left behind
-        resumed = subprocess.run([console_script("autoevolve"), "resume"], cwd=repo, env=env,
-                                 capture_output=True, text=True, timeout=240,
-                                 check=False)  # fmt: skip
+        resumed = subprocess.run(
+            [console_script("autoevolve"), "resume"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
         assert resumed.returncode in (0, 1, 2), resumed.stderr
         assert not [p for p in pids if alive(p)]
     finally:
@@ -197,8 +263,15 @@ def test_the_prompt_names_the_editable_files() -> None:
     from autoevolve.prompt import PromptParts, build_prompt
     from autoevolve.strategies import load_strategy
 
-    parts = PromptParts(agent="a", round=1, strategy=load_strategy("random"), program_md="",
-                        recent_rows=[], hints="", steering="",
-                        editable=("train.py", "*.md"))  # fmt: skip
+    parts = PromptParts(
+        agent="a",
+        round=1,
+        strategy=load_strategy("random"),
+        program_md="",
+        recent_rows=[],
+        hints="",
+        steering="",
+        editable=("train.py", "*.md"),
+    )
     text = build_prompt(parts)
     assert "Only `train.py`, `*.md` may change" in text and "rejected before training" in text

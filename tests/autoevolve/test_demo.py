@@ -178,15 +178,25 @@ def test_demo_suggests_the_champion_lineage_audit_and_that_audit_runs(tmp_path: 
 
     where = tmp_path / "d"
     env = {**__import__("os").environ, "DEMO_RUN_SECONDS": "0"}
-    proc = subprocess.run([console_script("autoevolve"), "demo", "--dir", str(where),
-                           "--run-seconds", "0"], capture_output=True,
-                          text=True, timeout=240, env=env, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [console_script("autoevolve"), "demo", "--dir", str(where), "--run-seconds", "0"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        check=False,
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert "next: autoevolve leaderboard" in proc.stdout
     lines = [ln for ln in proc.stdout.splitlines() if "autojudge --results" in ln]
     assert lines, proc.stdout  # the default demo (seed 0) crowns a champion
     results = lines[0].split("--results ")[1].split()[0]
     assert results.endswith("results.tsv") and "/.git/" not in results
-    audit = subprocess.run([console_script("autojudge"), "--results", results, "--all"],
-                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    audit = subprocess.run(
+        [console_script("autojudge"), "--results", results, "--all"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert audit.returncode in (0, 1, 2), audit.stderr

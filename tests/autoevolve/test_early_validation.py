@@ -18,12 +18,37 @@ Runs = dict[str, Path]
 
 
 def evolve(repo: Path, env: dict[str, str], gpus: str) -> subprocess.CompletedProcess[str]:
-    args = ["--strategies", "conservative", "aggressive", "random", "radical", "--rounds", "2",
-            "--experiments-per-round", "2", "--gpus", gpus, "--agent", "mock", "--seed", "1",
-            "--train-cmd", TRAIN_CMD, "--validate", "1", "-q"]  # fmt: skip
-    return subprocess.run([console_script("autoevolve"), *args], cwd=repo,
-                          env={**os.environ, **env}, capture_output=True, text=True,
-                          timeout=300, check=False)  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "aggressive",
+        "random",
+        "radical",
+        "--rounds",
+        "2",
+        "--experiments-per-round",
+        "2",
+        "--gpus",
+        gpus,
+        "--agent",
+        "mock",
+        "--seed",
+        "1",
+        "--train-cmd",
+        TRAIN_CMD,
+        "--validate",
+        "1",
+        "-q",
+    ]
+    return subprocess.run(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +71,11 @@ def events(home: Path) -> list[dict[str, object]]:
 def validate_rows(home: Path) -> list[tuple[str, str, str]]:
     with open(home / "results.all.tsv", encoding="utf-8", newline="") as handle:
         pooled = list(csv.DictReader(handle, delimiter="\t"))
-    return sorted((r["agent"], r["description"], r["val_bpb"]) for r in pooled
-                  if r["description"].startswith("validate"))  # fmt: skip
+    return sorted(
+        (r["agent"], r["description"], r["val_bpb"])
+        for r in pooled
+        if r["description"].startswith("validate")
+    )
 
 
 def test_decisions_match_validating_at_the_close(runs: Runs) -> None:
@@ -70,8 +98,12 @@ def test_only_candidates_recorded_and_nothing_lost(runs: Runs) -> None:
         assert len(rows) <= 2
         reruns = {str(r) for r in done if str(r).startswith(f"r{k}-validate-")}
         assert len(reruns) >= len(rows)
-        decided = next(i for i, e in enumerate(log)
-                       if e["kind"] == "round_decided" and e["round"] == k)  # fmt: skip
-        late = [e for e in log[decided:]
-                if e["kind"] == "train_intent" and str(e["run"]).startswith(f"r{k}-")]  # fmt: skip
+        decided = next(
+            i for i, e in enumerate(log) if e["kind"] == "round_decided" and e["round"] == k
+        )
+        late = [
+            e
+            for e in log[decided:]
+            if e["kind"] == "train_intent" and str(e["run"]).startswith(f"r{k}-")
+        ]
         assert not late, "a round-k training started after the round was decided"

@@ -23,14 +23,36 @@ TRAIN_CMD = f"{sys.executable} train.py"
 
 def evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [console_script("autoevolve"), *args]
-    return subprocess.run(cmd, cwd=repo, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=240, check=False)  # fmt: skip
+    return subprocess.run(
+        cmd,
+        cwd=repo,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def small(agent: str, tag: str, *extra: str) -> list[str]:
-    return ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "2", "--gpus", "none", "--agent", agent,
-            "--train-cmd", TRAIN_CMD, "--tag", tag, *extra]  # fmt: skip
+    return [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "2",
+        "--gpus",
+        "none",
+        "--agent",
+        agent,
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        tag,
+        *extra,
+    ]
 
 
 def test_strategies_take_several_values() -> None:
@@ -60,8 +82,12 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
         argv = call["argv"]
         assert isinstance(argv, list)
         if cli_name == "claude":
-            assert argv[0] == "-p" and argv[2:] == ["--permission-mode", "acceptEdits",
-                                                    "--allowedTools", CLAUDE_TOOLS]  # fmt: skip
+            assert argv[0] == "-p" and argv[2:] == [
+                "--permission-mode",
+                "acceptEdits",
+                "--allowedTools",
+                CLAUDE_TOOLS,
+            ]
             prompt = argv[1]
         else:
             wt = Path(str(call["cwd"]))
@@ -74,8 +100,11 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
             prompt = argv[13]
         assert "exactly ONE experimental change to `train.py`" in prompt
         assert "## Your strategy" in prompt and "Only edit train.py." in prompt
-    experiments = [line for line in (ae_dir(repo) / "results.all.tsv").read_text()
-                   .splitlines() if "\tbaseline (" not in line][1:]  # fmt: skip
+    experiments = [
+        line
+        for line in (ae_dir(repo) / "results.all.tsv").read_text().splitlines()
+        if "\tbaseline (" not in line
+    ][1:]
     tried = {e.split("\t")[0] for e in experiments if not e.split("\t")[4].startswith("validate")}
     assert len(tried) == 4  # retests re-use their commit
 
@@ -176,13 +205,21 @@ def test_a_missing_agent_program_is_a_usage_error_before_any_setup(
 
 def test_training_timeout_kills_the_whole_group(tmp_path: Path) -> None:
     marker = tmp_path / "grandchild.pid"
-    script = (f"import subprocess,sys,time;p=subprocess.Popen([sys.executable,'-c',"
-              f"'import time; time.sleep(60)']);open({str(marker)!r},'w').write(str(p.pid));"
-              "time.sleep(60)")  # fmt: skip
+    script = (
+        f"import subprocess,sys,time;p=subprocess.Popen([sys.executable,'-c',"
+        f"'import time; time.sleep(60)']);open({str(marker)!r},'w').write(str(p.pid));"
+        "time.sleep(60)"
+    )
     (tmp_path / "train.py").write_text(script)
     start = time.monotonic()
-    out = run_training(tmp_path, f"{sys.executable} train.py", gpu="3", timeout=1.0,
-                       log=tmp_path / "run.log", run_id="x")  # fmt: skip
+    out = run_training(
+        tmp_path,
+        f"{sys.executable} train.py",
+        gpu="3",
+        timeout=1.0,
+        log=tmp_path / "run.log",
+        run_id="x",
+    )
     assert out.crash == "timeout" and out.value is None and time.monotonic() - start < 15
     pid = int(marker.read_text())
     time.sleep(0.2)
@@ -199,20 +236,36 @@ def alive(pid: int) -> bool:
 
 
 def test_run_group_reports_a_missing_program(tmp_path: Path) -> None:
-    done = run_group(["/nonexistent/agent"], cwd=tmp_path, env={}, timeout=5,
-                     log=tmp_path / "a.log")  # fmt: skip
+    done = run_group(
+        ["/nonexistent/agent"], cwd=tmp_path, env={}, timeout=5, log=tmp_path / "a.log"
+    )
     assert done.returncode == 127
     assert "cannot start" in (tmp_path / "a.log").read_text()
 
 
 def test_help_lists_options_and_exit_codes() -> None:
-    proc = subprocess.run([console_script("autoevolve"), "--help"], capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [console_script("autoevolve"), "--help"], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0
-    for needle in ("--strategies", "--agent", "--gpus", "--experiments-per-round",
-                   "--round-minutes", "--train-cmd", "--timeout", "--tag", "--base",
-                   "--propagate", "status", "leaderboard", "export", "cleanup", "demo",
-                   "Exit codes"):  # fmt: skip
+    for needle in (
+        "--strategies",
+        "--agent",
+        "--gpus",
+        "--experiments-per-round",
+        "--round-minutes",
+        "--train-cmd",
+        "--timeout",
+        "--tag",
+        "--base",
+        "--propagate",
+        "status",
+        "leaderboard",
+        "export",
+        "cleanup",
+        "demo",
+        "Exit codes",
+    ):
         assert needle in proc.stdout
 
 
@@ -246,10 +299,12 @@ def test_rounds_close_by_time_when_minutes_come_first(tmp_path: Path) -> None:
 
 def test_an_agent_killed_mid_commit_does_not_wedge_the_worktree(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    code = ("import subprocess,time;"
-            "s=open('train.py').read();open('train.py','w').write(s.replace('X = 1.0','X = 1.5'));"
-            "d=subprocess.run(['git','rev-parse','--git-dir'],capture_output=True,text=True)"
-            ".stdout.strip();open(d+'/index.lock','w').close();time.sleep(30)")  # fmt: skip
+    code = (
+        "import subprocess,time;"
+        "s=open('train.py').read();open('train.py','w').write(s.replace('X = 1.0','X = 1.5'));"
+        "d=subprocess.run(['git','rev-parse','--git-dir'],capture_output=True,text=True)"
+        ".stdout.strip();open(d+'/index.lock','w').close();time.sleep(30)"
+    )
     agent = f'{sys.executable} -c "{code}" {{prompt_file}}'
     proc = evolve(repo, rig_env(tmp_path), *small(agent, "w1", "--agent-timeout", "1"))
     assert proc.returncode in (0, 1, 2), proc.stderr

@@ -34,8 +34,15 @@ print("gpu", os.environ["CUDA_VISIBLE_DEVICES"], os.environ["AUTOEVOLVE_RUN_ID"]
 def job(tmp_path: Path, run_id: str, seconds: float, gpu: str | None = None) -> TrainJob:
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
-    return TrainJob(run_id, "0" * 40, tmp_path, tmp_path / run_id / "run.log",
-                    f"{sys.executable} {script} {seconds}", timeout=60, gpu=gpu)  # fmt: skip
+    return TrainJob(
+        run_id,
+        "0" * 40,
+        tmp_path,
+        tmp_path / run_id / "run.log",
+        f"{sys.executable} {script} {seconds}",
+        timeout=60,
+        gpu=gpu,
+    )
 
 
 def test_local_executor_runs_reports_where_and_collects(tmp_path: Path) -> None:
@@ -76,8 +83,9 @@ def test_executor_ray_without_ray_is_a_usage_error(monkeypatch: pytest.MonkeyPat
     assert 'pip install "autolab-evolve[ray]"' in out.output
 
 
-@pytest.mark.parametrize("option", [["--ray-address", "auto"], ["--setup-cmd", "true"],
-                                    ["--gpu-type", "H100"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "option", [["--ray-address", "auto"], ["--setup-cmd", "true"], ["--gpu-type", "H100"]]
+)
 def test_ray_options_need_the_ray_executor(option: list[str]) -> None:
     out = CliRunner().invoke(cli, ["--strategies", "conservative", *option])
     assert out.exit_code == 4 and "need --executor ray" in out.output
@@ -104,8 +112,13 @@ def test_status_lists_the_trainings_in_flight(tmp_path: Path) -> None:
         f"{sys.executable} train.py",
         "-q",
     ]
-    proc = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         doc = wait_for_training(repo)
     finally:
@@ -128,8 +141,13 @@ def wait_for_training(repo: Path) -> dict[str, Any]:
     """`autoevolve status --format json` once it shows a training in flight."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        out = subprocess.run([console_script("autoevolve"), "status", "--format", "json"],
-                             cwd=repo, capture_output=True, text=True, check=False)  # fmt: skip
+        out = subprocess.run(
+            [console_script("autoevolve"), "status", "--format", "json"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if out.returncode == 0:
             doc: dict[str, Any] = json.loads(out.stdout)
             if doc["data"]["trainings"]:

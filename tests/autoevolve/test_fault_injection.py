@@ -30,16 +30,26 @@ ARGS = ["--strategies", "conservative", "random", "--rounds", "2", "--experiment
         "--gpus", "none", "--agent", "mock", "--train-cmd", f"{sys.executable} train.py",
         "--tag", "fi", "--seed", SEED, "--crossover", "1", "-q"]  # fmt: skip
 ENV = {**os.environ, "DEMO_NOISE_SEED": SEED, "DEMO_RUN_SECONDS": "0"}
-FILES = (".git/autoevolve/fi/results.all.tsv", "worktrees/fi-conservative/results.tsv",
-         "worktrees/fi-random/results.tsv")  # fmt: skip
+FILES = (
+    ".git/autoevolve/fi/results.all.tsv",
+    "worktrees/fi-conservative/results.tsv",
+    "worktrees/fi-random/results.tsv",
+)
 
 
 def competition(dest: Path, base: Path, fault: int | None = None) -> int:
     """Copy the pristine demo repo to ``dest`` and run the competition there."""
     shutil.copytree(base, dest)
     env = {**ENV, "AUTOEVOLVE_FAULT_AT": str(fault)} if fault else ENV
-    proc = subprocess.run([console_script("autoevolve"), *ARGS], cwd=dest, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [console_script("autoevolve"), *ARGS],
+        cwd=dest,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return proc.returncode
 
 
@@ -56,8 +66,15 @@ def kill_and_resume(base: Path, work: Path, n: int, reference: tuple[str, list[s
     if code != -9:
         return f"event {n}: the controller was not killed (exit {code})"
     before = {f: (repo / f).read_text().splitlines() for f in FILES if (repo / f).exists()}
-    resumed = subprocess.run([console_script("autoevolve"), "resume", "-q"], cwd=repo, env=ENV,
-                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    resumed = subprocess.run(
+        [console_script("autoevolve"), "resume", "-q"],
+        cwd=repo,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if resumed.returncode not in (0, 1, 2):
         return f"event {n}: resume exited {resumed.returncode}: {resumed.stderr[-300:]}"
     problems = []
@@ -68,8 +85,11 @@ def kill_and_resume(base: Path, work: Path, n: int, reference: tuple[str, list[s
         problems.append(f"pooled rows differ: {sorted(set(pooled) ^ set(reference[1]))[:2]}")
     for name, lines in before.items():
         final = (repo / name).read_text().splitlines()
-        problems += [f"{name}: {line[:50]!r} x{final.count(line)}" for line in lines
-                     if final.count(line) != 1]  # fmt: skip
+        problems += [
+            f"{name}: {line[:50]!r} x{final.count(line)}"
+            for line in lines
+            if final.count(line) != 1
+        ]
     refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/fi/exp/").split()
     for line in pooled:
         commit, desc = line.split("\t")[0], line.split("\t")[4]

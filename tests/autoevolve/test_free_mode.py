@@ -54,12 +54,29 @@ def test_free_mode_watches_pins_and_propagates(tmp_path: Path) -> None:
     agent = tmp_path / "loop_agent.py"
     agent.write_text(LOOP_AGENT)
     env = {**os.environ, **rig_env(tmp_path), "RIG_SLEEP": "0.05"}
-    cmd = [console_script("autoevolve"), "--mode", "free", "--strategies", "conservative",
-           "aggressive", "--rounds", "2", "--round-minutes", "0.06", "--experiments-per-round",
-           "1000", "--gpus", "0,1", "--agent", f"{sys.executable} {agent} {{prompt_file}}",
-           "--tag", "f1"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)  # fmt: skip
+    cmd = [
+        console_script("autoevolve"),
+        "--mode",
+        "free",
+        "--strategies",
+        "conservative",
+        "aggressive",
+        "--rounds",
+        "2",
+        "--round-minutes",
+        "0.06",
+        "--experiments-per-round",
+        "1000",
+        "--gpus",
+        "0,1",
+        "--agent",
+        f"{sys.executable} {agent} {{prompt_file}}",
+        "--tag",
+        "f1",
+    ]
+    proc = subprocess.run(
+        cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode in (0, 1, 2), proc.stdout[-1500:] + proc.stderr
     state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert state["phase"] == "done" and len(state["rounds"]) == 2

@@ -29,16 +29,38 @@ def _args(tmp_path: Path, tag: str) -> list[str]:
     agent.parent.mkdir(exist_ok=True)
     agent.write_text(f"#!{sys.executable}\n{AGENT}")
     agent.chmod(0o755)
-    return [console_script("autoevolve"), "--strategies", "conservative", "--rounds", "1",
-            "--experiments-per-round", "1", "--validate", "0", "--gpus", "none",
-            "--agent", f"{agent} {{prompt_file}}", "--train-cmd", f"{sys.executable} train.py",
-            "--tag", tag]  # fmt: skip
+    return [
+        console_script("autoevolve"),
+        "--strategies",
+        "conservative",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--validate",
+        "0",
+        "--gpus",
+        "none",
+        "--agent",
+        f"{agent} {{prompt_file}}",
+        "--train-cmd",
+        f"{sys.executable} train.py",
+        "--tag",
+        tag,
+    ]
 
 
 def test_event_lines_show_the_agent_commit_escaped(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    proc = subprocess.run(_args(tmp_path, "h1"), cwd=repo, env={**os.environ, **rig_env(tmp_path)},
-                          capture_output=True, text=True, timeout=240, check=False)  # fmt: skip
+    proc = subprocess.run(
+        _args(tmp_path, "h1"),
+        cwd=repo,
+        env={**os.environ, **rig_env(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert not RAW.search(proc.stdout + proc.stderr), RAW.findall(proc.stdout)
     assert "\\x1b]0;pwned\\x07 \\x1b[2K\\x0" in proc.stdout  # the CR reads as a line end
@@ -50,8 +72,14 @@ def test_the_live_table_never_interprets_data(tmp_path: Path) -> None:
     env = {**os.environ, **rig_env(tmp_path), "COLUMNS": "250", "LINES": "60", "TERM": "xterm"}
     env.pop("NO_COLOR", None)
     master, slave = pty.openpty()
-    proc = subprocess.Popen(_args(tmp_path, "h2"), cwd=repo, env=env, stdin=subprocess.DEVNULL,
-                            stdout=slave, stderr=slave)  # fmt: skip
+    proc = subprocess.Popen(
+        _args(tmp_path, "h2"),
+        cwd=repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -75,11 +103,23 @@ def test_a_reader_that_leaves_early_neither_stops_the_run_nor_changes_its_code(
 ) -> None:
     repo = make_repo(tmp_path)
     line = " ".join(shlex.quote(a) for a in _args(tmp_path, "h3"))
-    proc = subprocess.run(["bash", "-c", f"{line} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}"],
-                          cwd=repo, env={**os.environ, **rig_env(tmp_path)}, capture_output=True,
-                          text=True, timeout=240, check=False)  # fmt: skip
+    proc = subprocess.run(
+        ["bash", "-c", f"{line} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}"],
+        cwd=repo,
+        env={**os.environ, **rig_env(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert proc.returncode in (0, 1, 2) and "Traceback" not in proc.stderr, proc.stderr
-    status = subprocess.run([console_script("autoevolve"), "status", "--format", "json"], cwd=repo,
-                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    status = subprocess.run(
+        [console_script("autoevolve"), "status", "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     doc = json.loads(status.stdout)
     assert doc["data"]["phase"] == "done" and doc["data"]["exit_code"] == proc.returncode

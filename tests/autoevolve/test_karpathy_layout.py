@@ -45,15 +45,28 @@ def test_documented_seed_command_runs_a_competition(tmp_path: Path) -> None:
     uv = os.environ["UV"]
     repo = karpathy_checkout(tmp_path, uv)
     make_agent(tmp_path, "claude")
-    env = {**os.environ, **rig_env(tmp_path), "RIG_SLEEP": "0", "UV_OFFLINE": "1",
-           "UV_PYTHON_DOWNLOADS": "never"}  # fmt: skip
+    env = {
+        **os.environ,
+        **rig_env(tmp_path),
+        "RIG_SLEEP": "0",
+        "UV_OFFLINE": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
     env["PATH"] = f"{Path(uv).parent}{os.pathsep}{env['PATH']}"
     env.pop("CUDA_VISIBLE_DEVICES", None)
     env.pop("VIRTUAL_ENV", None)
-    cmd = [console_script("autoevolve"), "--strategies", "conservative", "aggressive", "random",
-           "--rounds", "3"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=400,
-                          check=False)  # fmt: skip
+    cmd = [
+        console_script("autoevolve"),
+        "--strategies",
+        "conservative",
+        "aggressive",
+        "random",
+        "--rounds",
+        "3",
+    ]
+    proc = subprocess.run(
+        cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=400, check=False
+    )
     assert proc.returncode in (0, 1, 2), proc.stdout[-2000:] + proc.stderr
     tag = datetime.date.today().strftime("%b").lower() + str(datetime.date.today().day)
     state = json.loads((ae_dir(repo) / "state.json").read_text())

@@ -36,15 +36,38 @@ for j, name in enumerate(["X", "program", "Y"]):
 
 def run_evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [console_script("autoevolve"), *args]
-    return subprocess.run(cmd, cwd=repo, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=240, check=False)  # fmt: skip
+    return subprocess.run(
+        cmd,
+        cwd=repo,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
-def common(tag: str, agent: str, turns: int = 2, strategies: tuple[str, ...] = ("conservative",
-           "random")) -> list[str]:  # fmt: skip
-    return ["--strategies", *strategies, "--rounds", "1", "--experiments-per-round", str(turns),
-            "--gpus", "0,1,2,3", "--agent", agent, "--train-cmd", TRAIN_CMD, "--tag", tag,
-            "--parallel", "3"]  # fmt: skip
+def common(
+    tag: str, agent: str, turns: int = 2, strategies: tuple[str, ...] = ("conservative", "random")
+) -> list[str]:
+    return [
+        "--strategies",
+        *strategies,
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        str(turns),
+        "--gpus",
+        "0,1,2,3",
+        "--agent",
+        agent,
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        tag,
+        "--parallel",
+        "3",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +91,12 @@ def test_three_rows_per_turn(finished: Done) -> None:
     assert state["config"]["parallel"] == 3  # saved: a resume keeps it
     pooled = rows(ae_dir(repo) / "results.all.tsv")
     for agent in state["agents"]:
-        own = [r for r in pooled if r["agent"] == agent["name"]
-               and not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
+        own = [
+            r
+            for r in pooled
+            if r["agent"] == agent["name"]
+            and not r["description"].startswith(("baseline", "validate"))
+        ]
         assert len(own) == 6, own  # 2 turns x 3 variants, every one a row
         assert len({r["commit"] for r in own}) == 6
         assert agent["total"] == 6
@@ -128,8 +155,11 @@ def test_commits_beyond_k_keep_a_ref_but_are_not_trained(tmp_path: Path) -> None
     proc = run_evolve(repo, rig_env(tmp_path), *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert "made 3 commits; only the first 2 are trained" in proc.stdout + proc.stderr
-    own = [r["description"] for r in rows(ae_dir(repo) / "results.all.tsv")
-           if r["description"].startswith("variant")]  # fmt: skip
+    own = [
+        r["description"]
+        for r in rows(ae_dir(repo) / "results.all.tsv")
+        if r["description"].startswith("variant")
+    ]
     assert [d.split(":")[0] for d in own] == ["variant 0", "variant 1"]
     refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/w3/exp/")
     subjects = [git(repo, "log", "-1", "--format=%s", sha) for sha in refs.split()]
@@ -141,8 +171,9 @@ def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
     args = common("w2", "sneaky {prompt_file}", turns=1)
     proc = run_evolve(repo, rig_env(tmp_path), *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
-    own = [r for r in rows(ae_dir(repo) / "results.all.tsv")
-           if r["description"].startswith("variant")]  # fmt: skip
+    own = [
+        r for r in rows(ae_dir(repo) / "results.all.tsv") if r["description"].startswith("variant")
+    ]
     assert len(own) == 6  # two agents, three variants each
     for row in own:  # the 2nd variant changes program.md: never trained; the 3rd is trained
         rejected = row["description"].startswith("variant 1")  # alone, without that change
@@ -151,8 +182,15 @@ def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
 
 
 def test_the_prompt_offers_k_commits() -> None:
-    parts = PromptParts(agent="a", round=1, strategy=load_strategy("random"), program_md="",
-                        recent_rows=[], hints="", steering="")  # fmt: skip
+    parts = PromptParts(
+        agent="a",
+        round=1,
+        strategy=load_strategy("random"),
+        program_md="",
+        recent_rows=[],
+        hints="",
+        steering="",
+    )
     one = build_prompt(parts)
     three = build_prompt(PromptParts(**{**parts.__dict__, "parallel": 3}))
     assert "exactly ONE experimental change" in one and "up to" not in one
@@ -187,15 +225,22 @@ def test_a_wave_killed_midway_resumes_without_losing_or_doubling_rows(
     one = ("conservative",)
     assert run_evolve(clean, env, *common("k0", "mock", 1, one)).returncode in (0, 1, 2)
     seq = first_seq(clean, kind, "k0")  # killed right after the first variant's event
-    killed = run_evolve(repo, {**env, "AUTOEVOLVE_FAULT_AT": str(seq)},
-                        *common("k1", "mock", 1, one))  # fmt: skip
+    killed = run_evolve(
+        repo, {**env, "AUTOEVOLVE_FAULT_AT": str(seq)}, *common("k1", "mock", 1, one)
+    )
     assert killed.returncode == -9, killed.stderr
     resumed = run_evolve(repo, env, "resume")
     assert resumed.returncode in (0, 1, 2), resumed.stderr
-    pooled = [r for r in rows(ae_dir(repo, "k1") / "results.all.tsv")
-              if not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
-    want = [r for r in rows(ae_dir(clean, "k0") / "results.all.tsv")
-            if not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
+    pooled = [
+        r
+        for r in rows(ae_dir(repo, "k1") / "results.all.tsv")
+        if not r["description"].startswith(("baseline", "validate"))
+    ]
+    want = [
+        r
+        for r in rows(ae_dir(clean, "k0") / "results.all.tsv")
+        if not r["description"].startswith(("baseline", "validate"))
+    ]
     assert len(want) == 3  # the same variants, each once, in order, with the same verdicts
     assert [(unsha(r["description"]), r["status"]) for r in pooled] == [
         (unsha(r["description"]), r["status"]) for r in want

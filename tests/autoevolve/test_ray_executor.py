@@ -29,8 +29,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 ]
 
-SETUP = (f"{sys.executable} -c \"import os; open(os.environ['RAY_TEST_SETUP'], 'a')"
-         f".write(os.environ['AUTOEVOLVE_NODE'] + chr(10))\"")  # fmt: skip
+SETUP = (
+    f"{sys.executable} -c \"import os; open(os.environ['RAY_TEST_SETUP'], 'a')"
+    f".write(os.environ['AUTOEVOLVE_NODE'] + chr(10))\""
+)
 ARGS = ["--strategies", "conservative", "random", "--rounds", "1",
         "--experiments-per-round", "2", "--validate", "1", "--agent", "mock",
         "--executor", "ray", "-q"]  # fmt: skip
@@ -58,8 +60,15 @@ def log_root() -> Path:
 
 
 def evolve(repo: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([console_script("autoevolve"), *args], cwd=repo, env=dict(os.environ),
-                          capture_output=True, text=True, timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def events(repo: Path) -> list[dict[str, Any]]:
@@ -74,15 +83,26 @@ def pooled_rows(repo: Path) -> list[tuple[str, ...]]:
 
 
 @pytest.fixture(scope="module")
-def finished(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
-             ) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:  # fmt: skip
+def finished(
+    cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:
     """One competition of two mock agents on the 2-node x 2-GPU cluster, with a setup step."""
     repo = tmp_path_factory.mktemp("run") / "demo"
     shutil.copytree(pristine, repo)
     before = len(trainings(log_root()))
     train = write_wrapper(log_root())
-    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--train-cmd", train,
-                  "--setup-cmd", SETUP, "--tag", "ray1")  # fmt: skip
+    proc = evolve(
+        repo,
+        *ARGS,
+        "--ray-address",
+        cluster.address,
+        "--train-cmd",
+        train,
+        "--setup-cmd",
+        SETUP,
+        "--tag",
+        "ray1",
+    )
     return repo, proc, trainings(log_root())[before:]
 
 
@@ -130,10 +150,33 @@ def test_events_and_logs_name_the_node(finished: Any) -> None:
 def test_gpu_type_keeps_trainings_on_that_kind(cluster: Any, tmp_path: Path) -> None:
     repo = tmp_path / "demo"
     write_demo_repo(repo, run_seconds=0.2)
-    args = ["--strategies", "conservative", "--rounds", "1", "--experiments-per-round", "1",
-            "--validate", "0", "--agent", "mock", "--executor", "ray", "-q"]  # fmt: skip
-    proc = evolve(repo, *args, "--ray-address", cluster.address, "--gpu-type", "H200",
-                  "--train-cmd", write_wrapper(log_root()), "--tag", "ray2")  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--validate",
+        "0",
+        "--agent",
+        "mock",
+        "--executor",
+        "ray",
+        "-q",
+    ]
+    proc = evolve(
+        repo,
+        *args,
+        "--ray-address",
+        cluster.address,
+        "--gpu-type",
+        "H200",
+        "--train-cmd",
+        write_wrapper(log_root()),
+        "--tag",
+        "ray2",
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     started = [e for e in events(repo) if e["kind"] == "train_intent"]
     assert started and {e["gpu_type"] for e in started} == {"H200"}
@@ -149,8 +192,9 @@ def single(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactor
     """An uninterrupted one-agent competition (its events come in one order every time)."""
     repo = tmp_path_factory.mktemp("single") / "demo"
     shutil.copytree(pristine, repo)
-    proc = evolve(repo, *ONE, "--ray-address", cluster.address, "--train-cmd",
-                  write_wrapper(log_root()))  # fmt: skip
+    proc = evolve(
+        repo, *ONE, "--ray-address", cluster.address, "--train-cmd", write_wrapper(log_root())
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     return repo
 
@@ -160,9 +204,20 @@ def test_validate_on_reruns_candidates_and_champion_on_that_kind(
 ) -> None:
     repo = tmp_path / "demo"
     shutil.copytree(pristine, repo)
-    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--gpu-type", "H100",
-                  "--validate-on", "H200", "--train-cmd", write_wrapper(log_root()),
-                  "--tag", "ray4")  # fmt: skip
+    proc = evolve(
+        repo,
+        *ARGS,
+        "--ray-address",
+        cluster.address,
+        "--gpu-type",
+        "H100",
+        "--validate-on",
+        "H200",
+        "--train-cmd",
+        write_wrapper(log_root()),
+        "--tag",
+        "ray4",
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     started = [e for e in events(repo) if e["kind"] == "train_intent"]
     kinds = {e["run"]: e["gpu_type"] for e in started}
@@ -184,8 +239,9 @@ def test_head_killed_then_resumed_matches_an_uninterrupted_run(
     shutil.copytree(pristine, repo)
     os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
     try:
-        killed = evolve(repo, *ONE, "--ray-address", cluster.address, "--train-cmd",
-                        write_wrapper(log_root()))  # fmt: skip
+        killed = evolve(
+            repo, *ONE, "--ray-address", cluster.address, "--train-cmd", write_wrapper(log_root())
+        )
     finally:
         os.environ.pop("AUTOEVOLVE_FAULT_AT")
     assert killed.returncode == -signal.SIGKILL
@@ -193,8 +249,7 @@ def test_head_killed_then_resumed_matches_an_uninterrupted_run(
     out = evolve(repo, "resume", "-q")
     assert out.returncode in (0, 1, 2), out.stderr
     assert pooled_rows(repo) == pooled_rows(single)
-    state, reference = (json.loads((ae_dir(r) / "state.json").read_text())
-                        for r in (repo, single))  # fmt: skip
+    state, reference = (json.loads((ae_dir(r) / "state.json").read_text()) for r in (repo, single))
     assert state["champion_sha"] == reference["champion_sha"]
 
 
@@ -212,8 +267,10 @@ def test_a_lost_node_is_retried_once_elsewhere_then_a_node_lost_crash(
     from autoevolve.executor_ray import RayExecutor
     from autoevolve.gitrepo import Git
 
-    spares = [cluster.add_node(**NODE, num_gpus=1, resources={"accelerator_type:SPARE": 1})
-              for _ in range(2)]  # fmt: skip
+    spares = [
+        cluster.add_node(**NODE, num_gpus=1, resources={"accelerator_type:SPARE": 1})
+        for _ in range(2)
+    ]
     cluster.wait_for_nodes()
     repo = tmp_path / "demo"
     write_demo_repo(repo, run_seconds=0.2)
@@ -223,8 +280,15 @@ def test_a_lost_node_is_retried_once_elsewhere_then_a_node_lost_crash(
     ray.init(address=cluster.address)
     try:
         ex = RayExecutor(git, address=cluster.address, notify=lambda k, d: notes.append((k, d)))
-        job = TrainJob("r1-lost", git.head(), repo, tmp_path / "run.log",
-                       write_wrapper(log_root()), timeout=120, gpu_type="SPARE")  # fmt: skip
+        job = TrainJob(
+            "r1-lost",
+            git.head(),
+            repo,
+            tmp_path / "run.log",
+            write_wrapper(log_root()),
+            timeout=120,
+            gpu_type="SPARE",
+        )
         ticket = ex.submit(job)
         for _ in spares:
             wait_started(ex, ticket)
@@ -274,17 +338,27 @@ def test_a_node_whose_setup_fails_is_taken_out(cluster: Any, tmp_path: Path) -> 
     write_demo_repo(repo, run_seconds=0.2)
     script = tmp_path / "setup.py"  # fails the first time it runs, on whichever node that is
     flag = tmp_path / "setup-failed-once"
-    script.write_text(f"import os, sys\nif not os.path.exists({str(flag)!r}):\n"
-                      f"    open({str(flag)!r}, 'w').close()\n    sys.exit(5)\n")  # fmt: skip
+    script.write_text(
+        f"import os, sys\nif not os.path.exists({str(flag)!r}):\n"
+        f"    open({str(flag)!r}, 'w').close()\n    sys.exit(5)\n"
+    )
     setup = f"{sys.executable} {script}"
     notes: list[tuple[str, dict[str, Any]]] = []
     git = Git(repo)
     ray.init(address=cluster.address)
     try:
-        ex = RayExecutor(git, address=cluster.address, setup_cmd=setup,
-                         notify=lambda k, d: notes.append((k, d)))  # fmt: skip
-        job = TrainJob("r1-setup", git.head(), repo, tmp_path / "run.log",
-                       write_wrapper(log_root()), timeout=120, gpu_type="H100")  # fmt: skip
+        ex = RayExecutor(
+            git, address=cluster.address, setup_cmd=setup, notify=lambda k, d: notes.append((k, d))
+        )
+        job = TrainJob(
+            "r1-setup",
+            git.head(),
+            repo,
+            tmp_path / "run.log",
+            write_wrapper(log_root()),
+            timeout=120,
+            gpu_type="H100",
+        )
         outcome = ex.collect(ex.submit(job))
     finally:
         ray.shutdown()
@@ -305,8 +379,9 @@ os.execv(sys.executable, [sys.executable, {wrap!r}])
 
 
 @pytest.fixture(scope="module")
-def waves(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
-          ) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:  # fmt: skip
+def waves(
+    cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str], list[dict[str, Any]]]:
     """Two mock agents, 2 turns of 3 variants each, on the cluster's 4 H100 GPUs."""
     repo = tmp_path_factory.mktemp("waves") / "demo"
     shutil.copytree(pristine, repo)
@@ -314,9 +389,20 @@ def waves(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactory
     uneven = repo.parent / "uneven_train.py"
     uneven.write_text(UNEVEN.format(wrap=str(log_root() / "wrap_train.py")))
     before = len(trainings(log_root()))
-    proc = evolve(repo, *ARGS, "--ray-address", cluster.address, "--parallel", "3",
-                  "--validate", "0", "--train-cmd", f"{sys.executable} {uneven}",
-                  "--tag", "ray5")  # fmt: skip
+    proc = evolve(
+        repo,
+        *ARGS,
+        "--ray-address",
+        cluster.address,
+        "--parallel",
+        "3",
+        "--validate",
+        "0",
+        "--train-cmd",
+        f"{sys.executable} {uneven}",
+        "--tag",
+        "ray5",
+    )
     return repo, proc, trainings(log_root())[before:]
 
 
@@ -352,8 +438,11 @@ def test_parallel_waves_record_every_variant_once(waves: Any) -> None:
     cols = header.split("\t")
     rows = [dict(zip(cols, line.split("\t"), strict=True)) for line in lines]
     for agent in ("conservative", "random"):
-        own = [r for r in rows if r["agent"] == agent
-               and not r["description"].startswith(("baseline", "validate"))]  # fmt: skip
+        own = [
+            r
+            for r in rows
+            if r["agent"] == agent and not r["description"].startswith(("baseline", "validate"))
+        ]
         assert len(own) == 6 and len({r["commit"] for r in own}) == 6, own
         assert len(wave_runs(runs, agent)) == 2
     done = [e["run"] for e in events(repo) if e["kind"] == "train_done"]
@@ -366,8 +455,13 @@ def test_parallel_waves_agent_sees_all_k_verdicts_and_never_waits(waves: Any) ->
     turns = [e for e in evs if e["kind"] == "experiment_intent" and e["round"] == 1]
     for agent in ("conservative", "random"):
         second = next(e for e in turns if e["agent"] == agent and e["index"] == 1)
-        rows = [e for e in evs if e["kind"] == "row_done" and e["agent"] == agent
-                and second["seq"] > e["seq"] > turns[0]["seq"]]  # fmt: skip
+        rows = [
+            e
+            for e in evs
+            if e["kind"] == "row_done"
+            and e["agent"] == agent
+            and second["seq"] > e["seq"] > turns[0]["seq"]
+        ]
         assert len(rows) == 3  # the whole first wave was judged before the next turn
         prompt = (ae_dir(repo) / "rounds" / "r001" / f"{agent}.prompt.md").read_text()
         assert all(r["commit"] in prompt for r in rows)  # and the agent was shown all three

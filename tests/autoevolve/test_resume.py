@@ -18,11 +18,18 @@ TRAIN_CMD = f"{sys.executable} train.py"
 DEMO = ["--gpus", "none", "--agent", "mock", "--train-cmd", TRAIN_CMD, "-q"]
 
 
-def evolve(repo: Path, *args: str, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run([console_script("autoevolve"), *args], cwd=repo,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=300, check=False)  # fmt: skip
+def evolve(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def state_of(repo: Path) -> dict[str, object]:
@@ -49,8 +56,18 @@ def test_resume_without_a_run_and_after_the_end(tmp_path: Path) -> None:
     out = evolve(repo, "resume")
     assert out.returncode == 3 and "no autoevolve run here" in out.stderr
     env = {"DEMO_RUN_SECONDS": "0", "DEMO_NOISE_SEED": "2"}
-    args = ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "1", "--tag", "e1", *DEMO]  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--tag",
+        "e1",
+        *DEMO,
+    ]
     assert evolve(repo, *args, env=env).returncode in (0, 1, 2)
     out = evolve(repo, "resume", env=env)
     assert out.returncode == 3 and "nothing to resume" in out.stderr
@@ -61,8 +78,18 @@ def test_resume_without_a_run_and_after_the_end(tmp_path: Path) -> None:
 def test_seed_command_resumes_a_killed_run_or_refuses_other_options(tmp_path: Path) -> None:
     repo = demo_repo(tmp_path)
     env = {"DEMO_RUN_SECONDS": "0", "DEMO_NOISE_SEED": "3"}
-    args = ["--strategies", "conservative", "random", "--rounds", "2",
-            "--experiments-per-round", "1", "--tag", "k1", *DEMO]  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "2",
+        "--experiments-per-round",
+        "1",
+        "--tag",
+        "k1",
+        *DEMO,
+    ]
     killed = evolve(repo, *args, env={**env, "AUTOEVOLVE_FAULT_AT": "30"})
     assert killed.returncode == -9
     other = evolve(repo, "--strategies", "aggressive", "--tag", "k1", *DEMO, env=env)
@@ -77,10 +104,26 @@ def test_seed_command_resumes_a_killed_run_or_refuses_other_options(tmp_path: Pa
 def test_graceful_stop_closes_the_round_then_resume_finishes(tmp_path: Path) -> None:
     repo = demo_repo(tmp_path)
     env = {**os.environ, "DEMO_RUN_SECONDS": "0.4", "DEMO_NOISE_SEED": "4"}
-    args = ["--strategies", "conservative", "random", "--rounds", "3",
-            "--experiments-per-round", "3", "--tag", "g1", *DEMO]  # fmt: skip
-    proc = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "3",
+        "--experiments-per-round",
+        "3",
+        "--tag",
+        "g1",
+        *DEMO,
+    ]
+    proc = subprocess.Popen(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     state_file = ae_dir(repo, "g1") / "state.json"
     wait_for(lambda: state_file.exists() and state_of(repo)["phase"] == "running")
     stop = evolve(repo, "stop")
@@ -98,10 +141,26 @@ def test_graceful_stop_closes_the_round_then_resume_finishes(tmp_path: Path) -> 
 def test_stop_now_interrupts_and_records_the_runs(tmp_path: Path) -> None:
     repo = demo_repo(tmp_path)
     env = {**os.environ, "DEMO_RUN_SECONDS": "3", "DEMO_NOISE_SEED": "5"}
-    args = ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "2", "--tag", "n1", *DEMO]  # fmt: skip
-    proc = subprocess.Popen([console_script("autoevolve"), *args], cwd=repo, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    args = [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "2",
+        "--tag",
+        "n1",
+        *DEMO,
+    ]
+    proc = subprocess.Popen(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     state_file = ae_dir(repo, "n1") / "state.json"
 
     def training() -> bool:
@@ -142,10 +201,28 @@ subprocess.run(["git", "commit", "-qam", "X 1.0 -> " + target], check=True)
         md = tmp_path / f"{name}.md"
         md.write_text("---\nsteer: exploit\n---\nMove X.\n")
         strategies.append(str(md))
-    proc = evolve(repo, "--strategies", *strategies, "--rounds", "1", "--experiments-per-round",
-                  "1", "--gpus", "none", "--agent", "fixed-agent {prompt_file}", "--train-cmd",
-                  TRAIN_CMD, "--tag", "p1", "--propagate", propagate, "--crossover", "0",
-                  env=rig_env(tmp_path))  # fmt: skip
+    proc = evolve(
+        repo,
+        "--strategies",
+        *strategies,
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--gpus",
+        "none",
+        "--agent",
+        "fixed-agent {prompt_file}",
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        "p1",
+        "--propagate",
+        propagate,
+        "--crossover",
+        "0",
+        env=rig_env(tmp_path),
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     return repo, state_of(repo)
 
@@ -162,8 +239,10 @@ def test_propagate_bottom_half_moves_only_the_worse_half(tmp_path: Path) -> None
     tips = {n: git(repo, "rev-parse", f"autoevolve/p1/r1/{n}") for n in names}
     assert heads["c-worst"] == tips["a-best"]  # the worse half (1 of 3) adopted the champion
     assert heads["b-mid"] == tips["b-mid"]  # the better half kept its own line
-    assert "adopt: champion r1 from a-best" in (
-        repo / "worktrees" / "p1-c-worst" / "results.tsv").read_text()  # fmt: skip
+    assert (
+        "adopt: champion r1 from a-best"
+        in (repo / "worktrees" / "p1-c-worst" / "results.tsv").read_text()
+    )
 
 
 def test_propagate_ring_takes_the_better_neighbour(tmp_path: Path) -> None:
@@ -204,9 +283,26 @@ subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
 def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     mds = fixed_agents(tmp_path, {"a": "1.9", "b": "1.5"}, ("a-best", "b-mid"))
-    proc = evolve(repo, "--strategies", *mds, "--rounds", "2", "--experiments-per-round", "1",
-                  "--gpus", "none", "--agent", "fixed-agent {prompt_file}", "--train-cmd",
-                  TRAIN_CMD, "--tag", "x1", "--crossover", "1", env=rig_env(tmp_path))  # fmt: skip
+    proc = evolve(
+        repo,
+        "--strategies",
+        *mds,
+        "--rounds",
+        "2",
+        "--experiments-per-round",
+        "1",
+        "--gpus",
+        "none",
+        "--agent",
+        "fixed-agent {prompt_file}",
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        "x1",
+        "--crossover",
+        "1",
+        env=rig_env(tmp_path),
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     state = state_of(repo)
     first = state["rounds"][0]  # type: ignore[index]
@@ -222,9 +318,26 @@ def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
 def test_without_validation_the_clearly_better_candidate_is_crowned(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     mds = fixed_agents(tmp_path, {"a": "2.0", "b": "1.1"}, ("a-big", "b-small"))
-    proc = evolve(repo, "--strategies", *mds, "--rounds", "1", "--experiments-per-round", "1",
-                  "--gpus", "none", "--agent", "fixed-agent {prompt_file}", "--train-cmd",
-                  TRAIN_CMD, "--tag", "v0", "--validate", "0", env=rig_env(tmp_path))  # fmt: skip
+    proc = evolve(
+        repo,
+        "--strategies",
+        *mds,
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--gpus",
+        "none",
+        "--agent",
+        "fixed-agent {prompt_file}",
+        "--train-cmd",
+        TRAIN_CMD,
+        "--tag",
+        "v0",
+        "--validate",
+        "0",
+        env=rig_env(tmp_path),
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     state = state_of(repo)
     assert state["rounds"][0]["winner"] == "a-big", proc.stdout  # type: ignore[index]

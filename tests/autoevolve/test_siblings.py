@@ -11,8 +11,13 @@ from autoevolve.gitrepo import Git
 from autoevolve.siblings import own_change
 
 BASE = "A = 1\nB = 2\nC = 3\nD = 4\n"
-ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-       "GIT_COMMITTER_EMAIL": "t@x", "GIT_CONFIG_NOSYSTEM": "1"}  # fmt: skip
+ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@x",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@x",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 @pytest.fixture
@@ -40,8 +45,11 @@ def test_each_change_lands_alone_on_the_start(repo: Git) -> None:
     start = repo.head()
     v0 = commit(repo, BASE.replace("A = 1", "A = 9"), "A 1 -> 9")
     v1 = commit(repo, BASE.replace("A = 1", "A = 9").replace("B = 2", "B = 8"), "B 2 -> 8")
-    v2 = commit(repo, BASE.replace("A = 1", "A = 9").replace("B = 2", "B = 8")
-                .replace("D = 4", "D = 7"), "D 4 -> 7")  # fmt: skip
+    v2 = commit(
+        repo,
+        BASE.replace("A = 1", "A = 9").replace("B = 2", "B = 8").replace("D = 4", "D = 7"),
+        "D 4 -> 7",
+    )
     assert own_change(repo, start, v0) == v0  # already a child of the start
     for sha, want in ((v1, BASE.replace("B = 2", "B = 8")), (v2, BASE.replace("D = 4", "D = 7"))):
         child = own_change(repo, start, sha)
@@ -68,6 +76,7 @@ def test_a_change_that_is_not_utf8_is_carried_as_bytes(repo: Git) -> None:
     repo.run("commit", "-qam", "a latin-1 comment")
     child = own_change(repo, start, repo.head())
     assert child is not None
-    raw = subprocess.run(["git", "show", f"{child}:train.py"], cwd=repo.cwd, capture_output=True,
-                         check=True).stdout  # fmt: skip
+    raw = subprocess.run(
+        ["git", "show", f"{child}:train.py"], cwd=repo.cwd, capture_output=True, check=True
+    ).stdout
     assert raw == BASE.encode() + b"# \xff\xfe\n"

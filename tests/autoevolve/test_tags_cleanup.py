@@ -14,17 +14,39 @@ from support import console_script
 TRAIN_CMD = f"{sys.executable} train.py"
 
 
-def evolve(repo: Path, *args: str, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run([console_script("autoevolve"), *args], cwd=repo,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=240, check=False)  # fmt: skip
+def evolve(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script("autoevolve"), *args],
+        cwd=repo,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def small(tag: str, train: str = TRAIN_CMD) -> list[str]:
-    return ["--strategies", "conservative", "random", "--rounds", "1",
-            "--experiments-per-round", "1", "--gpus", "none", "--agent", "mock",
-            "--train-cmd", train, "--tag", tag, "-q"]  # fmt: skip
+    return [
+        "--strategies",
+        "conservative",
+        "random",
+        "--rounds",
+        "1",
+        "--experiments-per-round",
+        "1",
+        "--gpus",
+        "none",
+        "--agent",
+        "mock",
+        "--train-cmd",
+        train,
+        "--tag",
+        tag,
+        "-q",
+    ]
 
 
 def test_two_tags_keep_their_own_files_and_subcommands_take_tag(tmp_path: Path) -> None:
@@ -49,7 +71,10 @@ def test_two_tags_keep_their_own_files_and_subcommands_take_tag(tmp_path: Path) 
     assert (repo / "worktrees" / "tb-random").exists()  # the other tag is untouched
     archive = ae_dir(repo, "ta") / "archive"
     assert {p.name for p in archive.iterdir()} == {
-        "conservative.results.tsv", "random.results.tsv", "results.all.tsv"}  # fmt: skip
+        "conservative.results.tsv",
+        "random.results.tsv",
+        "results.all.tsv",
+    }
     assert "baseline (" in (archive / "random.results.tsv").read_text()
     assert evolve(repo, "resume", "--tag", "ta").returncode == 3  # cleaned: nothing to resume
     again = evolve(repo, *small("ta"), env=env)  # its champion branch stays: pick another tag

@@ -34,10 +34,16 @@ def edit(text: str, name: str, old: str, new: str) -> str:
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}  # fmt: skip
-    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True,
-                          check=True).stdout.strip()  # fmt: skip
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def scenario(tmp: Path, champion: tuple[str, str, str], pick: tuple[str, str, str]) -> Path:
@@ -68,8 +74,15 @@ def test_crossover_applies_on_upstream_train_py_where_cherry_pick_conflicts(tmp_
     for champion, pick in PAIRS:
         repo = scenario(tmp_path, champion, pick)
         sha = git(repo, "rev-parse", "other")
-        picked = subprocess.run(["git", "cherry-pick", "--no-commit", sha], cwd=repo,
-                                capture_output=True, check=False).returncode == 0  # fmt: skip
+        picked = (
+            subprocess.run(
+                ["git", "cherry-pick", "--no-commit", sha],
+                cwd=repo,
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
         cherry_ok += picked
         git(repo, "reset", "-q", "--hard", "HEAD")
         result = transplant_commit(Git(repo), sha)

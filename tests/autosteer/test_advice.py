@@ -91,13 +91,21 @@ def test_kept_catalogue_changes_are_not_offered_again(tmp_path: Path) -> None:
 histories = st.lists(
     st.tuples(
         st.sampled_from(["keep", "discard", "discard", "discard", "crash"]),
-        st.sampled_from(["matrix LR 0.04 to 0.05", "weight decay 0.2 to 0.1", "softcap 15 to 20",
-                         "depth 8 to 9", "add 5% warmup", "RoPE base 10K to 200K"]),
+        st.sampled_from(
+            [
+                "matrix LR 0.04 to 0.05",
+                "weight decay 0.2 to 0.1",
+                "softcap 15 to 20",
+                "depth 8 to 9",
+                "add 5% warmup",
+                "RoPE base 10K to 200K",
+            ]
+        ),
         st.floats(min_value=-0.01, max_value=0.01),
     ),
     min_size=12,
     max_size=80,
-)  # fmt: skip
+)
 
 
 @settings(

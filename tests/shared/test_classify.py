@@ -495,10 +495,45 @@ def test_missing_or_undecodable_taxonomy_file_raises_input_error(tmp_path: Path)
 
 PROPS = settings(max_examples=300, deadline=None)
 WORDS = st.sampled_from(
-    ["LR", "lr", "WD", "warmdown", "0.04", "->", "→", "to", "(", ")", "—", "-", ":", ";", "|",
-     "+", "gpu0:", "exp3_", "[x]", "hypothesis:", "baseline", "remove", "no", "batch", "depth",
-     "head_dim", "embedding", "VE", "init", "seed", "2^17", "524K", "relu²", "_", "\t", "\n"]
-)  # fmt: skip
+    [
+        "LR",
+        "lr",
+        "WD",
+        "warmdown",
+        "0.04",
+        "->",
+        "→",
+        "to",
+        "(",
+        ")",
+        "—",
+        "-",
+        ":",
+        ";",
+        "|",
+        "+",
+        "gpu0:",
+        "exp3_",
+        "[x]",
+        "hypothesis:",
+        "baseline",
+        "remove",
+        "no",
+        "batch",
+        "depth",
+        "head_dim",
+        "embedding",
+        "VE",
+        "init",
+        "seed",
+        "2^17",
+        "524K",
+        "relu²",
+        "_",
+        "\t",
+        "\n",
+    ]
+)
 
 
 @PROPS

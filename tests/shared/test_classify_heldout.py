@@ -375,10 +375,41 @@ def test_hostile_descriptions_classify_in_linear_time(text: str) -> None:
 
 
 FRAGMENTS = st.sampled_from(
-    ["KNOB=", "x=1 ", "=", " + ", "+", ", ", " and ", "(", ")", " (", "lr ", "0.1", "->",
-     "—", " - ", ": ", "gpu0:", "exp3_", "[", "]", "baseline ", "alone ", "than ", "depth ",
-     "N_BLOCKS=6 ", "a", " ", "\t", "_", "é", "2**19 ", "524K "]
-)  # fmt: skip
+    [
+        "KNOB=",
+        "x=1 ",
+        "=",
+        " + ",
+        "+",
+        ", ",
+        " and ",
+        "(",
+        ")",
+        " (",
+        "lr ",
+        "0.1",
+        "->",
+        "—",
+        " - ",
+        ": ",
+        "gpu0:",
+        "exp3_",
+        "[",
+        "]",
+        "baseline ",
+        "alone ",
+        "than ",
+        "depth ",
+        "N_BLOCKS=6 ",
+        "a",
+        " ",
+        "\t",
+        "_",
+        "é",
+        "2**19 ",
+        "524K ",
+    ]
+)
 
 
 @settings(max_examples=40, deadline=None)

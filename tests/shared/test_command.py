@@ -80,12 +80,15 @@ def test_non_standalone_main_returns_the_code() -> None:
     ("env", "code", "stdout"),
     [
         ({"_PROBE_COMPLETE": "bash_source"}, 0, "_probe_completion()"),
-        ({"_PROBE_COMPLETE": "bash_complete", "COMP_WORDS": "probe --fo", "COMP_CWORD": "1"},
-         0, "plain,--format"),
+        (
+            {"_PROBE_COMPLETE": "bash_complete", "COMP_WORDS": "probe --fo", "COMP_CWORD": "1"},
+            0,
+            "plain,--format",
+        ),
         ({"_PROBE_COMPLETE": "tcsh_source"}, 4, ""),
         ({"_PROBE_COMPLETE": "bash_complete"}, 4, ""),
     ],
-)  # fmt: skip
+)
 def test_shell_completion_exits_0_or_4_never_1(env: dict[str, str], code: int, stdout: str) -> None:
     result = CliRunner().invoke(_command("keep"), [], env=env, prog_name="probe")
     assert result.exit_code == code

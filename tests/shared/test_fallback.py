@@ -27,8 +27,13 @@ from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 STORED = REPO_ROOT / "shared" / "src" / "autolab_shared" / "data" / "fallback_nb.json"
-TUNING = ("steer_labels.tsv", "steer_labels_heldout.tsv", "steer_labels_heldout2.tsv",
-          "steer_labels_heldout3.tsv", "steer_labels_heldout_nn.tsv")  # fmt: skip
+TUNING = (
+    "steer_labels.tsv",
+    "steer_labels_heldout.tsv",
+    "steer_labels_heldout2.tsv",
+    "steer_labels_heldout3.tsv",
+    "steer_labels_heldout_nn.tsv",
+)
 HELD_OUT = FIXTURES / "steer_labels_heldout4.tsv"
 
 

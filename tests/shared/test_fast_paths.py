@@ -182,8 +182,15 @@ def test_map_in_halves_stops_the_child_when_the_parent_fails() -> None:
 
 def _history_text(rows: int, seed: int) -> str:
     rng = random.Random(seed)
-    ideas = ["MATRIX_LR 0.04 -> {v}", "add z-loss {v}", "SwiGLU activation", "eval {v}",
-             "warmdown 0.5 to {v}", "rerun-of:{c} seed 2", "DEPTH 8 -> 9 (why: x)"]  # fmt: skip
+    ideas = [
+        "MATRIX_LR 0.04 -> {v}",
+        "add z-loss {v}",
+        "SwiGLU activation",
+        "eval {v}",
+        "warmdown 0.5 to {v}",
+        "rerun-of:{c} seed 2",
+        "DEPTH 8 -> 9 (why: x)",
+    ]
     lines = ["commit\tval_bpb\tmemory_gb\tstatus\tdescription"]
     for i in range(rows):
         desc = rng.choice(ideas).format(v=round(rng.uniform(0, 1), 3), c=f"{max(i - 1, 0):07x}")
@@ -221,11 +228,15 @@ def test_the_token_index_finds_what_a_scan_finds_on_real_and_benchmark_histories
     assert [tried._token_index.near(f) for f in forms] == [_near_by_scan(f, sets) for f in forms]
     primed = tried_from([], [], sets)
     assert [i.id for i in untried(load_ideas(), primed)] == [
-        i.id for i in sorted(load_ideas(), key=lambda i: -i.score)
-        if not (i.knob is not None and i.value is not None
-                and primed._knob_index.tried(_expand(i.knob, i.value)))
+        i.id
+        for i in sorted(load_ideas(), key=lambda i: -i.score)
+        if not (
+            i.knob is not None
+            and i.value is not None
+            and primed._knob_index.tried(_expand(i.knob, i.value))
+        )
         and not any(_near_by_scan(f, sets) for f in _forms(i.text))
-    ]  # fmt: skip
+    ]
 
 
 def test_noise_groups_only_configurations_of_two_rows_or_more() -> None:
@@ -266,9 +277,13 @@ def test_arm_stats_equal_the_formula_where_old_weights_are_zero(gamma: float) ->
 
 
 def _pick_by_arm_stats(
-    rows: Sequence[StepRow], arms: Sequence[str], mode: str, k: int, rng: random.Random,
+    rows: Sequence[StepRow],
+    arms: Sequence[str],
+    mode: str,
+    k: int,
+    rng: random.Random,
     pending: Sequence[str],
-) -> list[tuple[str, float]]:  # fmt: skip
+) -> list[tuple[str, float]]:
     """bandit.pick as first written: arm_stats from the rows for every pick."""
     gamma = GAMMA.get(mode, 0.95)
     g_bar = median_gain(rows)

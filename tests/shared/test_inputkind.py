@@ -11,18 +11,22 @@ from support import REAL_RESULTS, REAL_RUNLOGS, real_params
 
 from autolab_shared.parsing.inputkind import looks_like_results, looks_like_runlog, swapped_inputs
 
-WORDS = st.text(st.characters(whitelist_categories=("L", "N"), max_codepoint=127), min_size=1,
-                max_size=12)  # fmt: skip
-ROW = st.tuples(st.from_regex(r"[0-9a-f]{7}", fullmatch=True),
-                st.floats(0, 10, allow_nan=False), st.sampled_from(["keep", "discard", "crash"]),
-                WORDS)  # fmt: skip
+WORDS = st.text(
+    st.characters(whitelist_categories=("L", "N"), max_codepoint=127), min_size=1, max_size=12
+)
+ROW = st.tuples(
+    st.from_regex(r"[0-9a-f]{7}", fullmatch=True),
+    st.floats(0, 10, allow_nan=False),
+    st.sampled_from(["keep", "discard", "crash"]),
+    WORDS,
+)
 
 
 @settings(max_examples=50, deadline=None)
 @given(rows=st.lists(ROW, max_size=20), extra=st.booleans())
-def test_any_results_file_is_never_taken_for_a_runlog(tmp_path_factory: pytest.TempPathFactory,
-                                                      rows: list[tuple[str, float, str, str]],
-                                                      extra: bool) -> None:  # fmt: skip
+def test_any_results_file_is_never_taken_for_a_runlog(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, float, str, str]], extra: bool
+) -> None:
     header = "commit\tval_bpb\tmemory_gb\tstatus\tdescription" + ("\tagent" if extra else "")
     lines = [header, *(f"{c}\t{v:.6f}\t44.0\t{s}\t{d}" for c, v, s, d in rows)]
     path = tmp_path_factory.mktemp("r") / "results.tsv"
@@ -33,8 +37,9 @@ def test_any_results_file_is_never_taken_for_a_runlog(tmp_path_factory: pytest.T
 
 @settings(max_examples=50, deadline=None)
 @given(steps=st.lists(st.integers(0, 10**6), max_size=10), value=st.floats(0, 10))
-def test_any_summary_log_is_taken_for_a_runlog(tmp_path_factory: pytest.TempPathFactory,
-                                               steps: list[int], value: float) -> None:  # fmt: skip
+def test_any_summary_log_is_taken_for_a_runlog(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[int], value: float
+) -> None:
     lines = [f"step {s:05d} | loss: 3.2" for s in steps] + ["---", f"val_bpb:          {value:.6f}"]
     path = tmp_path_factory.mktemp("l") / "out.txt"
     path.write_text("\n".join(lines) + "\n")

@@ -225,10 +225,42 @@ def test_most_fixture_descriptions_carry_a_knob() -> None:
 
 PROPS = settings(max_examples=300, deadline=None)
 PIECES = st.sampled_from(
-    ["matrix_lr", "LR", "lr", "0.04", "->", "→", "to", "from", "=", ":", "(", ")", ",", "2^17",
-     "2**19", "524K", "1e-3", "5%", "x0_lambda", "warmdown", "SSSL", "batch", "depth", "—", "-",
-     "|", "+", "percent", "1/8", "(0.9, 0.95)", '"L"', "²", "raise"]
-)  # fmt: skip
+    [
+        "matrix_lr",
+        "LR",
+        "lr",
+        "0.04",
+        "->",
+        "→",
+        "to",
+        "from",
+        "=",
+        ":",
+        "(",
+        ")",
+        ",",
+        "2^17",
+        "2**19",
+        "524K",
+        "1e-3",
+        "5%",
+        "x0_lambda",
+        "warmdown",
+        "SSSL",
+        "batch",
+        "depth",
+        "—",
+        "-",
+        "|",
+        "+",
+        "percent",
+        "1/8",
+        "(0.9, 0.95)",
+        '"L"',
+        "²",
+        "raise",
+    ]
+)
 
 
 @PROPS

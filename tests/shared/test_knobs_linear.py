@@ -95,10 +95,40 @@ def test_hostile_diffs_parse_in_linear_time(diff: str) -> None:
 
 
 FRAGMENTS = st.sampled_from(
-    ["KNOB=", "x=1 ", "=", ":", " to ", "from ", "->", "→", " (", ")", "(", ",", "lr ", "0.1",
-     "1", "2**19", "524K", "5%", " percent ", "warmup ", "a", "_", "-", " ", "\t", "²", "ı",
-     "embedding ", "— ", "#12", "e-3"]
-)  # fmt: skip
+    [
+        "KNOB=",
+        "x=1 ",
+        "=",
+        ":",
+        " to ",
+        "from ",
+        "->",
+        "→",
+        " (",
+        ")",
+        "(",
+        ",",
+        "lr ",
+        "0.1",
+        "1",
+        "2**19",
+        "524K",
+        "5%",
+        " percent ",
+        "warmup ",
+        "a",
+        "_",
+        "-",
+        " ",
+        "\t",
+        "²",
+        "ı",
+        "embedding ",
+        "— ",
+        "#12",
+        "e-3",
+    ]
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -158,10 +188,40 @@ def _phrase_by_slicing(text: str, end: int) -> tuple[str, int]:
 
 
 PHRASE_PIECES = st.sampled_from(
-    ["lr", "LR", "embedding", "from", "FROM", "to", "the", "again", ":", "=", " ", "  ", "\t",
-     "\n", "\u00a0", "-", "_", "²", "1", "0.5", "ı", "ſ", "\u212a", "İ", "é", "#", "(", "x0",
-     "matrix_lr", "a-b", "ß"]
-)  # fmt: skip
+    [
+        "lr",
+        "LR",
+        "embedding",
+        "from",
+        "FROM",
+        "to",
+        "the",
+        "again",
+        ":",
+        "=",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\u00a0",
+        "-",
+        "_",
+        "²",
+        "1",
+        "0.5",
+        "ı",
+        "ſ",
+        "\u212a",
+        "İ",
+        "é",
+        "#",
+        "(",
+        "x0",
+        "matrix_lr",
+        "a-b",
+        "ß",
+    ]
+)
 
 
 @settings(max_examples=500, deadline=None)
@@ -184,8 +244,11 @@ def test_autosteer_reads_a_history_of_hostile_descriptions_in_seconds(tmp_path: 
     start = time.perf_counter()
     proc = subprocess.run(
         [console_script("autosteer"), "--results", str(results), "--format", "json"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert '"categories"' in proc.stdout
     # 19 descriptions of 50 KB: a quadratic reader needs minutes, a linear one well under one

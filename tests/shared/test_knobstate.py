@@ -15,13 +15,15 @@ def _state(rows: list[tuple[str, bool]]) -> KnobState:
 
 
 def test_the_incumbent_follows_the_last_kept_change() -> None:
-    state = _state([
-        ("halve batch 524K to 262K", True),
-        ("batch 131K", False),
-        ("warmdown 0.5 to 0.7", True),
-        ("warmdown 0.7 to 0.8", False),
-        ("warmdown 0.7 to 0.75", True),
-    ])  # fmt: skip
+    state = _state(
+        [
+            ("halve batch 524K to 262K", True),
+            ("batch 131K", False),
+            ("warmdown 0.5 to 0.7", True),
+            ("warmdown 0.7 to 0.8", False),
+            ("warmdown 0.7 to 0.75", True),
+        ]
+    )
     assert state.value("total_batch_size") == "262K"
     assert state.value("warmdown_ratio") == "0.75"
     assert state.value("matrix_lr") == "0.04"  # train.py's default: never written
@@ -33,8 +35,13 @@ def test_the_incumbent_follows_the_last_kept_change() -> None:
 def test_steps_never_pass_a_tried_value() -> None:
     state = _state([("matrix LR 0.04 to 0.05", True), ("matrix LR 0.05 to 0.07", False)])
     assert state.next_values("matrix_lr") == ["0.055"]  # not back toward 0.04, which lost
-    state = _state([("warmdown 0.5 to 0.7", True), ("warmdown 0.7 to 0.75", True),
-                    ("warmdown 0.75 to 0.8", False)])  # fmt: skip
+    state = _state(
+        [
+            ("warmdown 0.5 to 0.7", True),
+            ("warmdown 0.7 to 0.75", True),
+            ("warmdown 0.75 to 0.8", False),
+        ]
+    )
     assert state.next_values("warmdown_ratio") == []  # bracketed by 0.7 and 0.8
     assert state.against_evidence("warmdown_ratio", "0.9")
     assert state.against_evidence("warmdown_ratio", "0.6")
@@ -43,8 +50,12 @@ def test_steps_never_pass_a_tried_value() -> None:
 def test_a_kept_decrease_is_continued_and_never_undone() -> None:
     state = _state([("matrix LR 0.04 to 0.03", True)])
     assert state.next_values("matrix_lr") == ["0.025"]
-    state = _state([("muon momentum warmup 300 to 200 steps", True),
-                    ("muon momentum warmup 200 to 150 steps", False)])  # fmt: skip
+    state = _state(
+        [
+            ("muon momentum warmup 300 to 200 steps", True),
+            ("muon momentum warmup 200 to 150 steps", False),
+        ]
+    )
     assert state.next_values("muon_momentum_warmup") == []  # 250 would head back to 300
     assert _state([("softcap 20", False)]).next_values("softcap") == ["16", "14"]
 

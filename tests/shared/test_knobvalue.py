@@ -50,9 +50,15 @@ def test_knobs_reads_numbers_with_the_same_reader() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("524K", "2**19"), ("262K", "2**18"), ("512K", "524288"), ("0.5M", "2**19"),
-     ("256K", "262144"), ("1M", "2**20")],
-)  # fmt: skip
+    [
+        ("524K", "2**19"),
+        ("262K", "2**18"),
+        ("512K", "524288"),
+        ("0.5M", "2**19"),
+        ("256K", "262144"),
+        ("1M", "2**20"),
+    ],
+)
 def test_abbreviations_match_within_the_tolerance(a: str, b: str) -> None:
     assert same_number(a, b) is True
     assert values_equal(a, b) and values_equal(b, a)

@@ -19,14 +19,16 @@ FAST = settings(
 progress = st.lists(
     st.tuples(st.integers(0, 99999), st.sampled_from(["\n", "\r", "\r\n"])), max_size=200
 ).map(lambda steps: "".join(f"step {s:05d} | loss: 3.{s:05d}{end}" for s, end in steps))
-summaries = st.sampled_from([
-    "---\nval_bpb: 0.994213\npeak_vram_mb: 45060.2\n",
-    "---\nval_bpb: 0.994213\n---\n",
-    "\x1b[32m---\x1b[0m\nval_bpb: \x1b[1m0.994213\x1b[0m\n",
-    "---\nval_bpb: 0.99\n---\nval_bpb: 0.994213\nextra line\n",
-    "---\nval_bpb: 0.9942",
-    "final_exact val_loss:2.07 val_bpb:0.994213\n",
-])  # fmt: skip
+summaries = st.sampled_from(
+    [
+        "---\nval_bpb: 0.994213\npeak_vram_mb: 45060.2\n",
+        "---\nval_bpb: 0.994213\n---\n",
+        "\x1b[32m---\x1b[0m\nval_bpb: \x1b[1m0.994213\x1b[0m\n",
+        "---\nval_bpb: 0.99\n---\nval_bpb: 0.994213\nextra line\n",
+        "---\nval_bpb: 0.9942",
+        "final_exact val_loss:2.07 val_bpb:0.994213\n",
+    ]
+)
 
 
 def _view(run: object) -> tuple[object, ...]:

@@ -24,8 +24,9 @@ def _codes(history: History) -> set[str]:
 
 
 def _rows(cells: str, sep: str = "\t") -> str:
-    return "".join(f"{c}{sep}{v:.6f}{sep}44.0{sep}{s}{sep}change {i}\n"
-                   for i, (c, v, s) in enumerate(ROWS)).replace("\t", sep)  # fmt: skip
+    return "".join(
+        f"{c}{sep}{v:.6f}{sep}44.0{sep}{s}{sep}change {i}\n" for i, (c, v, s) in enumerate(ROWS)
+    ).replace("\t", sep)
 
 
 # -- declared directions ---------------------------------------------------------------------
@@ -37,9 +38,15 @@ FALLING = "commit\t{name}\tmfu\tstatus\tdescription\n" + "".join(
 
 @pytest.mark.parametrize(
     ("cell", "direction"),
-    [("val_acc (lower is better)", "min"), ("val_acc↓", "min"), ("primary_score [min]", "min"),
-     ("val_loss (max)", "max"), ("fid (higher=better)", "max"), ("reward_lower_is_better", "min")],
-)  # fmt: skip
+    [
+        ("val_acc (lower is better)", "min"),
+        ("val_acc↓", "min"),
+        ("primary_score [min]", "min"),
+        ("val_loss (max)", "max"),
+        ("fid (higher=better)", "max"),
+        ("reward_lower_is_better", "min"),
+    ],
+)
 def test_a_header_cell_that_declares_the_direction_beats_the_name(
     cell: str, direction: str
 ) -> None:
@@ -51,19 +58,23 @@ def test_a_header_cell_that_declares_the_direction_beats_the_name(
 
 @pytest.mark.parametrize(
     ("comment", "direction", "source"),
-    [("# primary_score: lower is better", "min", "declared"),
-     ("# lower is better", "min", "declared"),
-     ("# goal: minimize primary_score", "min", "declared"),
-     ("# mfu: higher is better; primary_score: lower is better", "min", "declared"),
-     ("# mfu higher is better", "max", "known")],  # names another column: not ours
-)  # fmt: skip
+    [
+        ("# primary_score: lower is better", "min", "declared"),
+        ("# lower is better", "min", "declared"),
+        ("# goal: minimize primary_score", "min", "declared"),
+        ("# mfu: higher is better; primary_score: lower is better", "min", "declared"),
+        ("# mfu higher is better", "max", "known"),
+    ],  # names another column: not ours
+)
 def test_a_comment_that_declares_the_direction_beats_the_name(
     comment: str, direction: str, source: str
 ) -> None:
     history = parse_results(comment + "\n" + FALLING.format(name="primary_score"))
     assert (history.metric, history.direction, history.direction_source) == (
-        "primary_score", direction, source,
-    )  # fmt: skip
+        "primary_score",
+        direction,
+        source,
+    )
     assert len(history) == 5 and "comment" in _codes(history)
 
 
@@ -91,20 +102,26 @@ def test_configuration_columns_of_a_csv_are_never_the_metric() -> None:
 
 @PROPS
 @given(
-    st.lists(st.sampled_from(["imgsz", "samples", "workers", "max_len", "grid"]), min_size=1,
-             max_size=4, unique=True),
+    st.lists(
+        st.sampled_from(["imgsz", "samples", "workers", "max_len", "grid"]),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
     st.lists(st.floats(0.01, 100.0, allow_nan=False), min_size=3, max_size=12, unique=True),
     st.integers(1, 4096),
-)  # fmt: skip
+)
 def test_whole_number_or_constant_settings_before_a_result_are_skipped(
     settings_: list[str], results: list[float], setting: int
 ) -> None:
     header = ",".join(["name", *settings_, "result"])
     body = "".join(
-        ",".join([f"r{i}", *(str(setting + i * (k % 2)) for k in range(len(settings_))),
-                  f"{r:.4f}"]) + "\n"
+        ",".join(
+            [f"r{i}", *(str(setting + i * (k % 2)) for k in range(len(settings_))), f"{r:.4f}"]
+        )
+        + "\n"
         for i, r in enumerate(results)
-    )  # fmt: skip
+    )
     history = parse_results(header + "\n" + body, "x.csv")
     assert history.metric == "result"
 
@@ -112,17 +129,25 @@ def test_whole_number_or_constant_settings_before_a_result_are_skipped(
 # -- date-like first columns -----------------------------------------------------------------
 
 STAMPS = st.sampled_from(
-    ["2026-03-{d:02d}", "2026-03-{d:02d}T10:00:00Z", "2026/03/{d:02d} 10:00", "03/{d:02d}/2026",
-     "2026-03-{d:02d} 10:00:01+02:00", "[2026-03-{d:02d} 10:00]"]
-)  # fmt: skip
+    [
+        "2026-03-{d:02d}",
+        "2026-03-{d:02d}T10:00:00Z",
+        "2026/03/{d:02d} 10:00",
+        "03/{d:02d}/2026",
+        "2026-03-{d:02d} 10:00:01+02:00",
+        "[2026-03-{d:02d} 10:00]",
+    ]
+)
 
 
 @PROPS
 @given(STAMPS, st.sampled_from(["\t", ","]))
 def test_a_date_stamp_before_each_row_does_not_make_crashes(stamp: str, sep: str) -> None:
     header = HEADER.replace("\t", sep)
-    body = "".join(f"{stamp.format(d=i + 1)}{sep}{line}" for i, line in
-                   enumerate(_rows("", sep).splitlines(keepends=True)))  # fmt: skip
+    body = "".join(
+        f"{stamp.format(d=i + 1)}{sep}{line}"
+        for i, line in enumerate(_rows("", sep).splitlines(keepends=True))
+    )
     history = parse_results(header + body, "r.csv" if sep == "," else "r.tsv")
     assert [e.value for e in history.experiments] == [1.2, 1.1, 1.3]
     assert [e.commit for e in history.experiments] == [c for c, _, _ in ROWS]
@@ -132,8 +157,10 @@ def test_a_date_stamp_before_each_row_does_not_make_crashes(stamp: str, sep: str
 @PROPS
 @given(STAMPS)
 def test_a_header_less_file_with_a_date_first_names_it_date(stamp: str) -> None:
-    body = "".join(f"{stamp.format(d=i + 1)}\t{c}\t{v}\t44.0\t{s}\tchange {i}\n"
-                   for i, (c, v, s) in enumerate(ROWS))  # fmt: skip
+    body = "".join(
+        f"{stamp.format(d=i + 1)}\t{c}\t{v}\t44.0\t{s}\tchange {i}\n"
+        for i, (c, v, s) in enumerate(ROWS)
+    )
     history = parse_results(body)
     assert history.columns[0] == "date" and history.columns[1] == "commit"
     assert [e.value for e in history.experiments] == [1.2, 1.1, 1.3]
@@ -144,11 +171,13 @@ def test_a_header_less_file_with_a_date_first_names_it_date(stamp: str) -> None:
 
 @pytest.mark.parametrize(
     ("second", "cells", "code"),
-    [("commit\tfinal_val_bpb\tmemory_gb\tstatus\tnote", "0.990000\t44.0", "metric_renamed"),
-     ("commit\tmetric_name\tmetric_value\tstatus\tnote", "val_bpb\t0.990000", "metric_renamed"),
-     ("commit\tfid\tmemory_gb\tstatus\tnote", "320.5\t44.0", "metric_missing"),
-     ("commit\tval_loss\tmemory_gb\tstatus\tnote", "0.990000\t44.0", "metric_missing")],
-)  # fmt: skip
+    [
+        ("commit\tfinal_val_bpb\tmemory_gb\tstatus\tnote", "0.990000\t44.0", "metric_renamed"),
+        ("commit\tmetric_name\tmetric_value\tstatus\tnote", "val_bpb\t0.990000", "metric_renamed"),
+        ("commit\tfid\tmemory_gb\tstatus\tnote", "320.5\t44.0", "metric_missing"),
+        ("commit\tval_loss\tmemory_gb\tstatus\tnote", "0.990000\t44.0", "metric_missing"),
+    ],
+)
 def test_a_second_header_is_followed_when_it_names_the_same_quantity(
     second: str, cells: str, code: str
 ) -> None:
@@ -164,36 +193,55 @@ def test_a_second_header_is_followed_when_it_names_the_same_quantity(
 
 def test_declared_direction_through_the_installed_tools(tmp_path: Path) -> None:
     path = tmp_path / "results.tsv"
-    path.write_text("# primary_score: lower is better\n" + FALLING.format(name="primary_score"),
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "# primary_score: lower is better\n" + FALLING.format(name="primary_score"),
+        encoding="utf-8",
+    )
     proc = subprocess.run(
         [console_script("autoevolve"), "--results", str(path), "--format", "json"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     data = json.loads(proc.stdout)["data"]
     assert (data["direction"], data["direction_source"]) == ("min", "declared")
     judged = subprocess.run(
         [console_script("autojudge"), "--results", str(path), "--format", "json"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     doc = json.loads(judged.stdout)
     assert doc["data"]["direction"] == "min" and judged.returncode in (0, 1, 2)
 
 
 def test_settings_and_date_stamps_through_the_installed_autojudge(tmp_path: Path) -> None:
     csv = tmp_path / "results.csv"
-    csv.write_text("run,imgsz,samples,fitness,status,description\n" + "".join(
-        f"r{i},640,{5000 * (1 + i % 2)},{0.5 + 0.01 * i:.3f},keep,try {i}\n" for i in range(5)
-    ), encoding="utf-8")  # fmt: skip
+    csv.write_text(
+        "run,imgsz,samples,fitness,status,description\n"
+        + "".join(
+            f"r{i},640,{5000 * (1 + i % 2)},{0.5 + 0.01 * i:.3f},keep,try {i}\n" for i in range(5)
+        ),
+        encoding="utf-8",
+    )
     stamped = tmp_path / "results.tsv"
-    stamped.write_text(HEADER + "".join(
-        f"2026-03-0{i + 1} 10:0{i}\t{line}" for i, line in enumerate(_rows("").splitlines(True))
-    ), encoding="utf-8")  # fmt: skip
+    stamped.write_text(
+        HEADER
+        + "".join(
+            f"2026-03-0{i + 1} 10:0{i}\t{line}" for i, line in enumerate(_rows("").splitlines(True))
+        ),
+        encoding="utf-8",
+    )
     for path, metric, values in ((csv, "fitness", 5), (stamped, "val_bpb", 3)):
         proc = subprocess.run(
             [console_script("autojudge"), "--results", str(path), "--all", "--format", "json"],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         data = json.loads(proc.stdout)["data"]
         assert data["metric"] == metric and proc.returncode in (0, 1, 2)
         assert len(data["experiments"]) == values

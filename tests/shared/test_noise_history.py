@@ -20,8 +20,9 @@ HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
 
 
 def _history(rows: list[tuple[str, float, str]]) -> str:
-    return HEADER + "".join(f"{c}\t{v:.6f}\t44.0\t{s}\tchange {i}\n" for i, (c, v, s) in
-                            enumerate(rows))  # fmt: skip
+    return HEADER + "".join(
+        f"{c}\t{v:.6f}\t44.0\t{s}\tchange {i}\n" for i, (c, v, s) in enumerate(rows)
+    )
 
 
 def _night(n: int, sigma: float, seed: int, null_share: float = 1.0) -> str:
@@ -38,9 +39,16 @@ def _night(n: int, sigma: float, seed: int, null_share: float = 1.0) -> str:
 
 
 def test_consecutive_deltas_pair_only_non_kept_rows_between_keeps() -> None:
-    rows = [("a000001", 1.0, "keep"), ("a000002", 1.01, "discard"), ("a000003", 1.02, "discard"),
-            ("a000004", 0.99, "keep"), ("a000005", 1.0, "discard"), ("a000006", 0.0, "crash"),
-            ("a000007", 0.995, "discard"), ("a000007", 0.993, "discard")]  # fmt: skip
+    rows = [
+        ("a000001", 1.0, "keep"),
+        ("a000002", 1.01, "discard"),
+        ("a000003", 1.02, "discard"),
+        ("a000004", 0.99, "keep"),
+        ("a000005", 1.0, "discard"),
+        ("a000006", 0.0, "crash"),
+        ("a000007", 0.995, "discard"),
+        ("a000007", 0.993, "discard"),
+    ]
     text = _history(rows).replace("change 7", "change 6")  # a replicate: same commit, same change
     history = parse_results(text)
     scale = scale_for([e.value for e in history.experiments if e.value], "min")
@@ -50,8 +58,13 @@ def test_consecutive_deltas_pair_only_non_kept_rows_between_keeps() -> None:
 
 
 def test_unlabelled_rows_are_read_greedily() -> None:
-    rows = [("a000001", 1.0, ""), ("a000002", 1.01, ""), ("a000003", 1.03, ""),
-            ("a000004", 0.98, ""), ("a000005", 0.99, "")]  # fmt: skip
+    rows = [
+        ("a000001", 1.0, ""),
+        ("a000002", 1.01, ""),
+        ("a000003", 1.03, ""),
+        ("a000004", 0.98, ""),
+        ("a000005", 0.99, ""),
+    ]
     history = parse_results(_history(rows))
     scale = scale_for([1.0], "min")
     assert consecutive_deltas(history.experiments, scale) == pytest.approx(

@@ -36,8 +36,26 @@ HEADERS = [
     "val_bpb\tdescription",
 ]
 COMMITS = ["a1b2c3d", "A1B2C3D", "a1b2c3d-dirty", "baseline", "-", "", "#12", " a1b2c3d"]
-VALUES = ["0.991000", "1", "-0.5", "0", "0.000000", "1e-3", "~0.99", "68.6%", "nan", "NA", "",
-          " 0.98", "0.98 ", "1234567890123456", "x", "0.", "٣.5", "1.0\u00a0"]  # fmt: skip
+VALUES = [
+    "0.991000",
+    "1",
+    "-0.5",
+    "0",
+    "0.000000",
+    "1e-3",
+    "~0.99",
+    "68.6%",
+    "nan",
+    "NA",
+    "",
+    " 0.98",
+    "0.98 ",
+    "1234567890123456",
+    "x",
+    "0.",
+    "٣.5",
+    "1.0\u00a0",
+]
 MEMORIES = ["44.0", "0.0", "0", "", "45123", "n/a", " 44.0", "44.0\x0b", "12.5GB"]
 STATUSES = ["keep", "discard", "crash", "KEEP", "kept", "pending", "weird", "", "keep ", "FAIL"]
 DESCRIPTIONS = ["base", "lr 0.04 -> 0.05", "rerun", "seed 2", "", "x\ty", "a  b", "→ unicode",
@@ -58,8 +76,19 @@ ROW = st.builds(
     st.sampled_from(STATUSES),
     st.sampled_from(DESCRIPTIONS),
 )
-ODD = st.sampled_from(["", "---", "# score: lower is better", "=== run 2 ===", "Columns: a\tb",
-                       "more text", "\x0c", " \t", *HEADERS])  # fmt: skip
+ODD = st.sampled_from(
+    [
+        "",
+        "---",
+        "# score: lower is better",
+        "=== run 2 ===",
+        "Columns: a\tb",
+        "more text",
+        "\x0c",
+        " \t",
+        *HEADERS,
+    ]
+)
 LINES = st.lists(ROW | ROW | _cells() | ODD | st.text(max_size=30), min_size=1, max_size=30)
 ENDS = st.sampled_from(["\n", "\r\n", ""])
 
@@ -135,13 +164,17 @@ def test_keys_of_all_rows_at_once_are_the_keys_row_by_row(pairs: list[tuple[str,
 
 
 def test_grouped_configurations_equal_configurations_built_by_the_class() -> None:
-    text = "\n".join([HEADERS[0], *[f"{i % 7:07x}\t0.99{i}\t44.0\tkeep\tx{i % 3}"
-                                    for i in range(60)]]) + "\n"  # fmt: skip
+    text = (
+        "\n".join([HEADERS[0], *[f"{i % 7:07x}\t0.99{i}\t44.0\tkeep\tx{i % 3}" for i in range(60)]])
+        + "\n"
+    )
     history = parse_results(text, "f.tsv")
     keys = replicate_keys(history.experiments)
     configs = group_configs(history.experiments)
-    expected = {k: tuple(e for e, key in zip(history.experiments, keys, strict=True) if key == k)
-                for k in dict.fromkeys(keys)}  # fmt: skip
+    expected = {
+        k: tuple(e for e, key in zip(history.experiments, keys, strict=True) if key == k)
+        for k in dict.fromkeys(keys)
+    }
     assert configs == [Config(k, rows) for k, rows in expected.items()]
     assert [hash(c) for c in configs] == [hash(Config(k, r)) for k, r in expected.items()]
 
@@ -154,8 +187,13 @@ def test_the_median_without_numpy_ma_is_numpys_median(values: list[float]) -> No
 
 
 @PROPS
-@given(st.lists(st.sampled_from(["a", "b.log", ".log", "..log", "x.", "log", ".", "c.tsv"]),
-                min_size=1, max_size=4).map("/".join))  # fmt: skip
+@given(
+    st.lists(
+        st.sampled_from(["a", "b.log", ".log", "..log", "x.", "log", ".", "c.tsv"]),
+        min_size=1,
+        max_size=4,
+    ).map("/".join)
+)
 def test_the_suffix_without_pathlib_is_pathlibs(path: str) -> None:
     if not path.endswith(("/", "/.", "/..")) and path not in (".", ".."):  # a file's path
         assert _suffix(path) == PurePosixPath(path).suffix
@@ -168,11 +206,17 @@ def test_the_median_without_statistics_is_statistics_median(values: list[float])
 
 
 @PROPS
-@given(st.lists(st.tuples(st.sampled_from(["keep", "discard", "crash", "weird"]), st.booleans()),
-                min_size=1, max_size=6))  # fmt: skip
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["keep", "discard", "crash", "weird"]), st.booleans()),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_a_configurations_label_is_read_from_its_valued_rows(rows: list[tuple[str, bool]]) -> None:
-    text = "".join(f"abc1234\t{'0.99' if valued else 'nan'}\t44.0\t{status}\tx\n"
-                   for status, valued in rows)  # fmt: skip
+    text = "".join(
+        f"abc1234\t{'0.99' if valued else 'nan'}\t44.0\t{status}\tx\n" for status, valued in rows
+    )
     history = parse_results(HEADERS[0] + "\n" + text, "f.tsv")
     (config,) = group_configs(history.experiments)
     statuses = {e.status for e in config.valued}

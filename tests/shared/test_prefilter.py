@@ -72,8 +72,9 @@ def test_prefilter_keeps_every_real_classification() -> None:
     _same(texts)
 
 
-@pytest.mark.parametrize("name", ["steer_labels.tsv", "steer_labels_heldout.tsv",
-                                  "steer_labels_heldout2.tsv"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["steer_labels.tsv", "steer_labels_heldout.tsv", "steer_labels_heldout2.tsv"]
+)
 def test_prefilter_keeps_every_labelled_classification(name: str) -> None:
     with (FIXTURES / name).open(encoding="utf-8", newline="") as f:
         cells = [cell for row in csv.reader(f, delimiter="\t") for cell in row]
@@ -109,14 +110,30 @@ def test_a_pattern_matches_only_where_a_word_starts_with_its_key(pattern: str, t
 
 @pytest.mark.parametrize(
     ("pattern", "key"),
-    [(r"\bseeds?\b", "see"), (r"\blr\b", "lr"), (r"\bz[- ]?loss", "z"), (r"\bab{2}", "a"),
-     (r"\bwarm ?down", "war"), (r"\bx0", "x0"), (r"\bfoo(?:a|b)", "foo"), (r"\bfo[|]o", "fo"),
-     (r"\bfo[]|]o", "fo"), (r"\bfo(?#a|b)o", "fo"), (r"\bfoo|bar", None),
-     (r"\bfoo(?#a(b)|bar", None), (r"\bf[)]|bar", None), (r"\bfo\|o|x", None),
-     (r"\bs?x", None), (r"^baseline", "bas"), (r"^(?:a)b", None), (r"b(?<=\db)locks?", None),
-     (r"\b[ab]x", None),
-     (r"\bX", None), (r"(?i)\bx", None)],
-)  # fmt: skip
+    [
+        (r"\bseeds?\b", "see"),
+        (r"\blr\b", "lr"),
+        (r"\bz[- ]?loss", "z"),
+        (r"\bab{2}", "a"),
+        (r"\bwarm ?down", "war"),
+        (r"\bx0", "x0"),
+        (r"\bfoo(?:a|b)", "foo"),
+        (r"\bfo[|]o", "fo"),
+        (r"\bfo[]|]o", "fo"),
+        (r"\bfo(?#a|b)o", "fo"),
+        (r"\bfoo|bar", None),
+        (r"\bfoo(?#a(b)|bar", None),
+        (r"\bf[)]|bar", None),
+        (r"\bfo\|o|x", None),
+        (r"\bs?x", None),
+        (r"^baseline", "bas"),
+        (r"^(?:a)b", None),
+        (r"b(?<=\db)locks?", None),
+        (r"\b[ab]x", None),
+        (r"\bX", None),
+        (r"(?i)\bx", None),
+    ],
+)
 def test_pattern_key(pattern: str, key: str | None) -> None:
     assert pattern_key(re.compile(pattern)) == key
 
@@ -134,12 +151,22 @@ def test_a_pattern_matches_only_where_it_holds_its_needle(data: st.DataObject) -
 
 @pytest.mark.parametrize(
     ("pattern", "needle"),
-    [(r"b(?<=\db)its?\b", "bit"), (r"^(?:[\w.+-]+ ){0,3}baseline\b", "baseline"),
-     (r"^(?:re-?)?run ?\d+\b", "run"), (r"0(?<==0)(?:\.0+)?(?![.\d])", "0"),
-     (r"a{2,3}bc", "bc"), (r"\x41\x42cd", None), (r"\N{LATIN SMALL LETTER A} b", " b"),
-     (r"(a)\1 23", " 23"), (r"ab(?=c)?de", "ab"), (r"x(?#a(b)yz", "yz"), (r"a|bc", None),
-     (r"(?i)abc", None), (r"[ab]", None)],
-)  # fmt: skip
+    [
+        (r"b(?<=\db)its?\b", "bit"),
+        (r"^(?:[\w.+-]+ ){0,3}baseline\b", "baseline"),
+        (r"^(?:re-?)?run ?\d+\b", "run"),
+        (r"0(?<==0)(?:\.0+)?(?![.\d])", "0"),
+        (r"a{2,3}bc", "bc"),
+        (r"\x41\x42cd", None),
+        (r"\N{LATIN SMALL LETTER A} b", " b"),
+        (r"(a)\1 23", " 23"),
+        (r"ab(?=c)?de", "ab"),
+        (r"x(?#a(b)yz", "yz"),
+        (r"a|bc", None),
+        (r"(?i)abc", None),
+        (r"[ab]", None),
+    ],
+)
 def test_pattern_needle(pattern: str, needle: str | None) -> None:
     assert pattern_needle(re.compile(pattern)) == needle
 
@@ -150,8 +177,9 @@ def test_a_group_with_a_pattern_without_key_or_needle_or_odd_flags_is_always_sea
     assert group_trigger(three, keys, 0) == (frozenset({"foo"}), frozenset({"bar"}))
     assert group_trigger([re.compile(r"\bfoo"), re.compile("[ab]")], ["foo", None], 0) is None
     assert group_trigger(three, keys, re.IGNORECASE) is None
-    found = GroupFilter([(frozenset({"foo"}), frozenset()), None,
-                         (frozenset({"ba", "x"}), frozenset({"zz"}))])  # fmt: skip
+    found = GroupFilter(
+        [(frozenset({"foo"}), frozenset()), None, (frozenset({"ba", "x"}), frozenset({"zz"}))]
+    )
     assert found.candidates("nothing here") == 0b010
     assert found.candidates("(foo) xy") == 0b111
     assert found.candidates("é-bar") == 0b110  # a word after a non-ASCII character

@@ -47,8 +47,16 @@ def test_running_best_lower_and_higher_is_better() -> None:
 def test_kept_flags_follow_status_words_and_read_unlabelled_rows_greedily() -> None:
     history = parse_results(NIGHT)
     assert kept_flags(history.experiments, "min") == [
-        True, True, True, True, False, False, True, True, False,
-    ]  # fmt: skip
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
     bare = parse_results("commit\tval_bpb\n1\t1.0\n2\t1.1\n3\t0.9\n4\t0.95\n")
     assert kept_flags(bare.experiments, "min") == [True, False, True, False]
     assert kept_flags(bare.experiments, "max") == [True, True, False, False]
@@ -88,8 +96,9 @@ def test_progress_for_a_higher_is_better_metric() -> None:
     assert history.direction == "max"
     data = progress(history, audit(history))
     assert data.best == (0.70, 0.75, 0.75, 0.80)
-    assert all(lo < b < hi for lo, b, hi in zip(data.band_low, data.best, data.band_high,
-                                                 strict=True))  # type: ignore[operator]  # fmt: skip
+    assert all(
+        lo < b < hi for lo, b, hi in zip(data.band_low, data.best, data.band_high, strict=True)
+    )  # type: ignore[operator]
     # 0.70 at 10 GB is beaten by 0.72 at 9 GB; the rest trade accuracy for memory
     assert [p.key for p in memory_front(history)] == ["2", "1", "3"]
 
@@ -130,13 +139,20 @@ def test_leaderboard_rows_per_agent_best_first() -> None:
     assert [r.agent for r in rows] == ["agent-1", "agent-2", "agent-3"]
     one, two, three = rows
     assert (one.experiments, one.keeps, one.crashes, one.best, one.best_commit) == (
-        1, 1, 0, 0.990, "bbbbbbb",
-    )  # fmt: skip
+        1,
+        1,
+        0,
+        0.990,
+        "bbbbbbb",
+    )
     assert one.improvement == pytest.approx(-0.010)
     assert one.relative_improvement == pytest.approx(-0.010)
     assert (two.strategy, two.crashes, two.best, two.best_commit) == (
-        "anneal", 1, 0.993, "fffffff",
-    )  # fmt: skip
+        "anneal",
+        1,
+        0.993,
+        "fffffff",
+    )
     assert three.best is None and three.improvement is None  # a discard is not a result
     assert leaderboard(history, baseline=2.0)[0].improvement == pytest.approx(-1.01)
 

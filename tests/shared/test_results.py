@@ -259,8 +259,14 @@ def test_status_words_are_normalised() -> None:
     rows = "".join(f"c{i}\t1.{i}\t1\t{w}\td\n" for i, w in enumerate(words))
     h = parse(HEADER + rows)
     assert [e.status for e in h.experiments] == [
-        "keep", "discard", "keep", "keep", "crash", "discard", "discard"
-    ]  # fmt: skip
+        "keep",
+        "discard",
+        "keep",
+        "keep",
+        "crash",
+        "discard",
+        "discard",
+    ]
     assert [e.raw_status for e in h.experiments][2] == "保留✔"
 
 
@@ -560,9 +566,19 @@ def test_to_dataframe() -> None:
     h = parse("commit\tval_bpb\tstatus\tmfu\tstatus_2\nabc1234\t1.5\tkeep\t58\tx\n")
     frame = to_dataframe(h)
     assert list(frame.columns) == [
-        "index", "line", "end_line", "commit", "value", "memory_gb", "status",
-        "raw_status", "description", "is_hash", "mfu", "status_2",
-    ]  # fmt: skip
+        "index",
+        "line",
+        "end_line",
+        "commit",
+        "value",
+        "memory_gb",
+        "status",
+        "raw_status",
+        "description",
+        "is_hash",
+        "mfu",
+        "status_2",
+    ]
     assert frame.loc[0, "value"] == 1.5 and bool(frame.loc[0, "is_hash"])
     assert frame.attrs["metric"] == "val_bpb"
     clash = to_dataframe(parse("commit\tval_bpb\tline\na1b2c3d\t1\t7\n"))

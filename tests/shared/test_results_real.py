@@ -226,8 +226,10 @@ EXPECT: dict[str, Expect] = {
 def _check(history: History, expect: Expect) -> None:
     assert len(history) == expect.rows
     assert (history.metric, history.direction, history.direction_source) == (
-        expect.metric, expect.direction, expect.source,
-    )  # fmt: skip
+        expect.metric,
+        expect.direction,
+        expect.source,
+    )
     counts = history.counts()
     assert tuple(counts[s] for s in ("keep", "discard", "crash", "unknown")) == expect.counts
     assert dict(Counter(w.code for w in history.warnings)) == expect.warnings
@@ -253,8 +255,11 @@ def test_karpathy_crash_row_and_labels(real_results_dir: Path) -> None:
     assert (crash.line, crash.commit, crash.value, crash.memory_gb) == (17, "e05a87d", None, None)
     first = h.experiments[0]
     assert (first.commit, first.is_hash, first.value, first.memory_gb) == (
-        "baseline", False, 0.9979, 44.0,
-    )  # fmt: skip
+        "baseline",
+        False,
+        0.9979,
+        44.0,
+    )
     assert sum(1 for e in h.experiments if not e.is_hash) == 1
 
 

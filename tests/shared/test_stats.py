@@ -93,8 +93,9 @@ def test_incumbent_updates() -> None:
 
 def test_calibration_uses_all_replicate_df_not_the_window() -> None:
     groups = [[0.0, 0.0005]] * 12
-    ctx = Context(EffectPrior.default_prior(), Incumbent(0.0, 2.5e-7),
-                  pooled_noise(groups, window=5))  # fmt: skip
+    ctx = Context(
+        EffectPrior.default_prior(), Incumbent(0.0, 2.5e-7), pooled_noise(groups, window=5)
+    )
     verdict = assess(Candidate((-0.01,)), ctx, Policy(min_df=10)).verdict
     assert verdict == "STRONG_KEEP"
 

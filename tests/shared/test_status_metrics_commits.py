@@ -64,13 +64,25 @@ def test_every_status_word_of_formats_md(word: str, status: str) -> None:
 @pytest.mark.parametrize(
     ("word", "status"),
     [
-        ("  Keep ", KEEP), ("keep!", KEEP), ("new best", KEEP), ("New-Best", KEEP),
-        ("improved", KEEP), ("accepted", KEEP), ("revert", DISCARD), ("worse.", DISCARD),
-        ("timeout", CRASH), ("timed out", CRASH), ("diverged", CRASH), ("error", CRASH),
-        ("keep (baseline)", KEEP), ("crash: OOM at step 3", CRASH), ("rejected_by_review", DISCARD),
-        ("agent_failed", UNKNOWN), ("maybe", UNKNOWN),
+        ("  Keep ", KEEP),
+        ("keep!", KEEP),
+        ("new best", KEEP),
+        ("New-Best", KEEP),
+        ("improved", KEEP),
+        ("accepted", KEEP),
+        ("revert", DISCARD),
+        ("worse.", DISCARD),
+        ("timeout", CRASH),
+        ("timed out", CRASH),
+        ("diverged", CRASH),
+        ("error", CRASH),
+        ("keep (baseline)", KEEP),
+        ("crash: OOM at step 3", CRASH),
+        ("rejected_by_review", DISCARD),
+        ("agent_failed", UNKNOWN),
+        ("maybe", UNKNOWN),
     ],
-)  # fmt: skip
+)
 def test_status_spelling_is_tolerated(word: str, status: str) -> None:
     assert normalise_status(word) == status
 
@@ -89,15 +101,30 @@ def test_vocabulary_keys_are_in_normal_form() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("abc1234", True), ("6022104-dirty", True), ("bdee7e0-dirty", True),
-        ("52476a0ef480a222be3c57025b7c53dc3da79513", True), ("ABCDEF0", True),
-        ("abc123", False), ("a" * 41, False), ("baseline", False), ("none", False),
-        ("n/a", False), ("HEAD", False), ("TBD", False), ("", False), ("e2f3g4h", False),
-        ("35a795b_np", False), ("$(git rev-parse --short HEAD)", False),
-        ("--output=x", False), ("-abcdef0", False), (" abc1234", False), ("abc1234\n", False),
-        ("2026-03-10", False), ("abc1234-dirty-x", False),
+        ("abc1234", True),
+        ("6022104-dirty", True),
+        ("bdee7e0-dirty", True),
+        ("52476a0ef480a222be3c57025b7c53dc3da79513", True),
+        ("ABCDEF0", True),
+        ("abc123", False),
+        ("a" * 41, False),
+        ("baseline", False),
+        ("none", False),
+        ("n/a", False),
+        ("HEAD", False),
+        ("TBD", False),
+        ("", False),
+        ("e2f3g4h", False),
+        ("35a795b_np", False),
+        ("$(git rev-parse --short HEAD)", False),
+        ("--output=x", False),
+        ("-abcdef0", False),
+        (" abc1234", False),
+        ("abc1234\n", False),
+        ("2026-03-10", False),
+        ("abc1234-dirty-x", False),
     ],
-)  # fmt: skip
+)
 def test_is_commit_hash(value: str, expected: bool) -> None:
     assert is_commit_hash(value) is expected
 
@@ -105,23 +132,62 @@ def test_is_commit_hash(value: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     ("name", "direction"),
     [
-        ("val_bpb", "min"), ("bpb", "min"), ("val_loss", "min"), ("exact_final_val_bpb", "min"),
-        ("val_rmse", "min"), ("cv_rmse_log", "min"), ("hf_wer", "min"), ("val_fid", "min"),
-        ("ppl", "min"), ("perplexity", "min"), ("avg_latency_ms", "min"), ("intent_err", "min"),
-        ("error_rate", "min"), ("time_s", "min"), ("max_drawdown", "min"), ("mse", "min"),
-        ("val_acc", "max"), ("accuracy", "max"), ("val_psnr", "max"), ("val_ssim", "max"),
-        ("tok/s", "max"), ("tok_s", "max"), ("tg_tok_s", "max"), ("tok_per_sec", "max"),
-        ("tokens_per_sec", "max"), ("throughput_tflops", "max"), ("mfu", "max"),
-        ("sharpe", "max"), ("combined_profit", "max"), ("mean_test_pnl", "max"), ("r2", "max"),
-        ("format_pass_rate", "max"), ("pass_rate", "max"), ("score", "max"), ("f1", "max"),
-        ("clf_auc", "max"), ("map50", "max"), ("bleu", "max"), ("rouge", "max"),
-        ("avg_reward", "max"), ("win_rate", "max"), ("j_index", "max"), ("oob", "max"),
+        ("val_bpb", "min"),
+        ("bpb", "min"),
+        ("val_loss", "min"),
+        ("exact_final_val_bpb", "min"),
+        ("val_rmse", "min"),
+        ("cv_rmse_log", "min"),
+        ("hf_wer", "min"),
+        ("val_fid", "min"),
+        ("ppl", "min"),
+        ("perplexity", "min"),
+        ("avg_latency_ms", "min"),
+        ("intent_err", "min"),
+        ("error_rate", "min"),
+        ("time_s", "min"),
+        ("max_drawdown", "min"),
+        ("mse", "min"),
+        ("val_acc", "max"),
+        ("accuracy", "max"),
+        ("val_psnr", "max"),
+        ("val_ssim", "max"),
+        ("tok/s", "max"),
+        ("tok_s", "max"),
+        ("tg_tok_s", "max"),
+        ("tok_per_sec", "max"),
+        ("tokens_per_sec", "max"),
+        ("throughput_tflops", "max"),
+        ("mfu", "max"),
+        ("sharpe", "max"),
+        ("combined_profit", "max"),
+        ("mean_test_pnl", "max"),
+        ("r2", "max"),
+        ("format_pass_rate", "max"),
+        ("pass_rate", "max"),
+        ("score", "max"),
+        ("f1", "max"),
+        ("clf_auc", "max"),
+        ("map50", "max"),
+        ("bleu", "max"),
+        ("rouge", "max"),
+        ("avg_reward", "max"),
+        ("win_rate", "max"),
+        ("j_index", "max"),
+        ("oob", "max"),
         ("exact_match_rate", "max"),
-        ("hpd_mean", None), ("robustness_gap", None), ("delta", None), ("lossless", None),
-        ("scores_json", None), ("timestamp", None), ("accumulate", None), ("mapping", None),
-        ("loss_score", None), ("primary_metric", None),
+        ("hpd_mean", None),
+        ("robustness_gap", None),
+        ("delta", None),
+        ("lossless", None),
+        ("scores_json", None),
+        ("timestamp", None),
+        ("accumulate", None),
+        ("mapping", None),
+        ("loss_score", None),
+        ("primary_metric", None),
     ],
-)  # fmt: skip
+)
 def test_direction_for(name: str, direction: str | None) -> None:
     assert direction_for(name) == direction
 
@@ -133,9 +199,17 @@ def test_name_tokens() -> None:
 
 @pytest.mark.parametrize(
     ("text", "direction"),
-    [("min", "min"), (" MAX ", "max"), ("minimize", "min"), ("maximise", "max"),
-     ("lower-is-better", "min"), ("higher", "max"), ("sideways", None), ("", None)],
-)  # fmt: skip
+    [
+        ("min", "min"),
+        (" MAX ", "max"),
+        ("minimize", "min"),
+        ("maximise", "max"),
+        ("lower-is-better", "min"),
+        ("higher", "max"),
+        ("sideways", None),
+        ("", None),
+    ],
+)
 def test_normalise_direction(text: str, direction: str | None) -> None:
     assert normalise_direction(text) == direction
 
@@ -143,14 +217,30 @@ def test_normalise_direction(text: str, direction: str | None) -> None:
 @pytest.mark.parametrize(
     ("name", "candidate"),
     [
-        ("val_bpb", True), ("hpd_mean", True), ("metric_after", True), ("tokens_per_sec", True),
-        ("j_index", True), ("throughput_tflops", True), ("commit", False), ("run_id", False),
-        ("exp_idx", False), ("timestamp", False), ("time_s", False), ("wall_seconds", False),
-        ("memory_gb", False), ("status", False), ("description", False), ("alpha", False),
-        ("n_layer", False), ("batch_size", False), ("metric_before", False),
-        ("baseline_bpb", False), ("delta_vs_best", False), ("exit_code", False),
+        ("val_bpb", True),
+        ("hpd_mean", True),
+        ("metric_after", True),
+        ("tokens_per_sec", True),
+        ("j_index", True),
+        ("throughput_tflops", True),
+        ("commit", False),
+        ("run_id", False),
+        ("exp_idx", False),
+        ("timestamp", False),
+        ("time_s", False),
+        ("wall_seconds", False),
+        ("memory_gb", False),
+        ("status", False),
+        ("description", False),
+        ("alpha", False),
+        ("n_layer", False),
+        ("batch_size", False),
+        ("metric_before", False),
+        ("baseline_bpb", False),
+        ("delta_vs_best", False),
+        ("exit_code", False),
     ],
-)  # fmt: skip
+)
 def test_is_metric_candidate(name: str, candidate: bool) -> None:
     assert is_metric_candidate(name) is candidate
 
@@ -192,12 +282,15 @@ def test_choose_metric_skips_settings_for_a_result() -> None:
 @pytest.mark.parametrize(
     ("values", "direction"),
     [
-        ([1.0, 0.9, 0.8, 0.7], "min"), ([1.0, 1.1, 1.2, 1.3], "max"),
-        ([1.0, 1.1, 1.0, 1.1, 1.0], None), ([1.0, 1.1, 1.0, 1.1], "max"), ([1.0, 0.9], None),
+        ([1.0, 0.9, 0.8, 0.7], "min"),
+        ([1.0, 1.1, 1.2, 1.3], "max"),
+        ([1.0, 1.1, 1.0, 1.1, 1.0], None),
+        ([1.0, 1.1, 1.0, 1.1], "max"),
+        ([1.0, 0.9], None),
         ([], None),
         ([1.0, 0.9, 0.9, 0.8, 0.85, 0.7], "min"),
     ],
-)  # fmt: skip
+)
 def test_trend_direction(values: list[float], direction: str | None) -> None:
     assert trend_direction(values) == direction
 
@@ -205,22 +298,35 @@ def test_trend_direction(values: list[float], direction: str | None) -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("0.997900", CellValue(0.9979, NUMBER)), (" 5 ", CellValue(5.0, NUMBER)),
-        ("-0.2738", CellValue(-0.2738, NUMBER)), ("+1189.20", CellValue(1189.2, NUMBER)),
-        ("1e-3", CellValue(0.001, NUMBER)), (".5", CellValue(0.5, NUMBER)),
-        ("68.6%", CellValue(68.6, PERCENT)), ("-85.29%", CellValue(-85.29, PERCENT)),
-        ("~0.51", CellValue(0.51, LENIENT)), ("≈ 3", CellValue(3.0, LENIENT)),
-        ("151K", CellValue(151000.0, LENIENT)), ("1824s", CellValue(1824.0, LENIENT)),
-        ("", CellValue(None, EMPTY)), ("  ", CellValue(None, EMPTY)),
-        ("NA", CellValue(None, MARKER)), ("N/A", CellValue(None, MARKER)),
-        ("nan", CellValue(None, MARKER)), ("FAILED", CellValue(None, MARKER)),
-        ("DIVERGED", CellValue(None, MARKER)), ("-", CellValue(None, MARKER)),
-        ("inf", CellValue(None, MARKER)), ("1e999", CellValue(None, BAD)),
-        ("0.491-0.529", CellValue(None, BAD)), ("identical", CellValue(None, BAD)),
-        ("1_000", CellValue(None, BAD)), ("2026-03-11", CellValue(None, BAD)),
+        ("0.997900", CellValue(0.9979, NUMBER)),
+        (" 5 ", CellValue(5.0, NUMBER)),
+        ("-0.2738", CellValue(-0.2738, NUMBER)),
+        ("+1189.20", CellValue(1189.2, NUMBER)),
+        ("1e-3", CellValue(0.001, NUMBER)),
+        (".5", CellValue(0.5, NUMBER)),
+        ("68.6%", CellValue(68.6, PERCENT)),
+        ("-85.29%", CellValue(-85.29, PERCENT)),
+        ("~0.51", CellValue(0.51, LENIENT)),
+        ("≈ 3", CellValue(3.0, LENIENT)),
+        ("151K", CellValue(151000.0, LENIENT)),
+        ("1824s", CellValue(1824.0, LENIENT)),
+        ("", CellValue(None, EMPTY)),
+        ("  ", CellValue(None, EMPTY)),
+        ("NA", CellValue(None, MARKER)),
+        ("N/A", CellValue(None, MARKER)),
+        ("nan", CellValue(None, MARKER)),
+        ("FAILED", CellValue(None, MARKER)),
+        ("DIVERGED", CellValue(None, MARKER)),
+        ("-", CellValue(None, MARKER)),
+        ("inf", CellValue(None, MARKER)),
+        ("1e999", CellValue(None, BAD)),
+        ("0.491-0.529", CellValue(None, BAD)),
+        ("identical", CellValue(None, BAD)),
+        ("1_000", CellValue(None, BAD)),
+        ("2026-03-11", CellValue(None, BAD)),
         ("10974_opps,spread=18.0c,score=0.494", CellValue(None, BAD)),
     ],
-)  # fmt: skip
+)
 def test_parse_cell(cell: str, expected: CellValue) -> None:
     assert parse_cell(cell) == expected
     assert is_number(cell) == (expected.value is not None)

@@ -49,8 +49,10 @@ class AgentCommand:
         """The same agent allowed to run its own loop (train, read logs, reset): free mode."""
         if self.name != "claude":
             return self
-        return AgentCommand(self.name, tuple(FREE_CLAUDE_TOOLS if part == CLAUDE_TOOLS else part
-                                             for part in self.template))  # fmt: skip
+        return AgentCommand(
+            self.name,
+            tuple(FREE_CLAUDE_TOOLS if part == CLAUDE_TOOLS else part for part in self.template),
+        )
 
     def argv(self, values: Mapping[str, str]) -> list[str]:
         """The argv with placeholders filled (each element stays one argument; no shell)."""

@@ -65,12 +65,25 @@ def standings(layout: Layout, state: State) -> list[Standing]:
         # the agent whose tip was crowned last holds the champion (its best row may be another
         # configuration: everyone adopts the champion, so commits alone do not say whose it is)
         champion = bool(state.champion_agent) and agent.name == state.champion_agent
-        out.append(Standing(0, agent.name, agent.strategy, agent.gpu,
-                            row.experiments if row else 0, row.keeps if row else 0,
-                            row.crashes if row else 0, row.best if row else None, commit,
-                            row.improvement if row else None, champion,
-                            row.runs if row else 0, row.posterior if row else None,
-                            agent.violations, agent.retired))  # fmt: skip
+        out.append(
+            Standing(
+                0,
+                agent.name,
+                agent.strategy,
+                agent.gpu,
+                row.experiments if row else 0,
+                row.keeps if row else 0,
+                row.crashes if row else 0,
+                row.best if row else None,
+                commit,
+                row.improvement if row else None,
+                champion,
+                row.runs if row else 0,
+                row.posterior if row else None,
+                agent.violations,
+                agent.retired,
+            )
+        )
     order = [r.agent for r in rows.values()]
     out.sort(key=lambda s: order.index(s.agent) if s.agent in order else len(order))
     return [replace(s, rank=i + 1) for i, s in enumerate(out)]
@@ -79,21 +92,44 @@ def standings(layout: Layout, state: State) -> list[Standing]:
 def status_doc(layout: Layout, state: State) -> dict[str, Any]:
     """The JSON body of ``autoevolve status``."""
     return {
-        "tag": state.tag, "phase": state.phase, "round": state.round,
-        "rounds": state.config.rounds, "base": state.base, "base_commit": state.base_sha,
-        "baseline_value": state.baseline_value, "champion_commit": state.champion_sha,
-        "champion_value": state.champion_value, "champion_agent": state.champion_agent or None,
-        "champion_branch": layout.champion_branch, "verdict": state.verdict or None,
+        "tag": state.tag,
+        "phase": state.phase,
+        "round": state.round,
+        "rounds": state.config.rounds,
+        "base": state.base,
+        "base_commit": state.base_sha,
+        "baseline_value": state.baseline_value,
+        "champion_commit": state.champion_sha,
+        "champion_value": state.champion_value,
+        "champion_agent": state.champion_agent or None,
+        "champion_branch": layout.champion_branch,
+        "verdict": state.verdict or None,
         "exit_code": state.exit_code,
-        "agents": [{"name": a.name, "strategy": a.strategy, "gpu": a.gpu, "branch": a.branch,
-                    "worktree": a.worktree, "state": a.status, "current": a.current or None,
-                    "experiments_this_round": a.done, "experiments": a.total, "keeps": a.keeps,
-                    "crashes": a.crashes, "violations": a.violations, "retired": a.retired}
-                   for a in state.agents],
-        "history": [r.to_json() for r in state.rounds], "mode": state.config.mode,
-        "propagate": state.config.propagate, "interrupted": state.interrupted,
-        "executor": state.config.executor, "trainings": in_flight(state),
-    }  # fmt: skip
+        "agents": [
+            {
+                "name": a.name,
+                "strategy": a.strategy,
+                "gpu": a.gpu,
+                "branch": a.branch,
+                "worktree": a.worktree,
+                "state": a.status,
+                "current": a.current or None,
+                "experiments_this_round": a.done,
+                "experiments": a.total,
+                "keeps": a.keeps,
+                "crashes": a.crashes,
+                "violations": a.violations,
+                "retired": a.retired,
+            }
+            for a in state.agents
+        ],
+        "history": [r.to_json() for r in state.rounds],
+        "mode": state.config.mode,
+        "propagate": state.config.propagate,
+        "interrupted": state.interrupted,
+        "executor": state.config.executor,
+        "trainings": in_flight(state),
+    }
 
 
 def in_flight(state: State, now: float | None = None) -> list[dict[str, Any]]:

@@ -16,8 +16,14 @@ from .names import check_name
 from .worktrees import commit_leftovers
 
 
-def cleanup(git: Git, layout: Layout, names: list[str], *, keep_branches: bool = False,
-            purge_archive: bool = False) -> list[str]:  # fmt: skip
+def cleanup(
+    git: Git,
+    layout: Layout,
+    names: list[str],
+    *,
+    keep_branches: bool = False,
+    purge_archive: bool = False,
+) -> list[str]:
     """Archive results and each agent's tip (and edits), then remove worktrees and branches."""
     done = archive_results(layout, names)
     listed = registered_worktrees(git)

@@ -56,8 +56,16 @@ def spread_multi(args: Sequence[str], commands: set[str]) -> list[str]:
     return out
 
 
-def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path | None = None,
-         *, resume: bool = False, tag: str | None = None) -> ExitCode:  # fmt: skip
+def _run(
+    opts: Any,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+    cwd: Path | None = None,
+    *,
+    resume: bool = False,
+    tag: str | None = None,
+) -> ExitCode:
     """Run (or resume) a competition in the foreground, then print the leaderboard."""
     from .board import standings
     from .session import make_reporter, run_competition
@@ -68,30 +76,58 @@ def _run(opts: Any, output_format: str, quiet: bool, no_color: bool, cwd: Path |
     return code
 
 
-def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: bool,
-                no_color: bool, code: ExitCode) -> None:  # fmt: skip
+def _show_board(
+    layout: Any,
+    state: Any,
+    rows: Any,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+    code: ExitCode,
+) -> None:
     from .render import leaderboard_lines, standings_json
 
     if output_format == "json":
-        data = {"tag": state.tag, "phase": state.phase, "baseline_value": state.baseline_value,
-                "champion_commit": state.champion_sha, "champion_value": state.champion_value,
-                "verdict": state.verdict or None, "standings": standings_json(rows)}  # fmt: skip
-        doc = envelope(tool="autoevolve", tool_version=__version__, command="leaderboard",
-                       exit_code=code, data=data)  # fmt: skip
+        data = {
+            "tag": state.tag,
+            "phase": state.phase,
+            "baseline_value": state.baseline_value,
+            "champion_commit": state.champion_sha,
+            "champion_value": state.champion_value,
+            "verdict": state.verdict or None,
+            "standings": standings_json(rows),
+        }
+        doc = envelope(
+            tool="autoevolve",
+            tool_version=__version__,
+            command="leaderboard",
+            exit_code=code,
+            data=data,
+        )
         write_json(doc)
     elif not quiet:
         lines = leaderboard_lines(state, rows)
-        print_lines([*lines, *([f"verdict: {state.verdict}"] if state.verdict else [])],
-                    no_color=no_color)  # fmt: skip
+        print_lines(
+            [*lines, *([f"verdict: {state.verdict}"] if state.verdict else [])], no_color=no_color
+        )
 
 
-@click.group("autoevolve", cls=EvolveGroup, context_settings=CONTEXT_SETTINGS, epilog=epilog(),
-             invoke_without_command=True)  # fmt: skip
+@click.group(
+    "autoevolve",
+    cls=EvolveGroup,
+    context_settings=CONTEXT_SETTINGS,
+    epilog=epilog(),
+    invoke_without_command=True,
+)
 @click.pass_context
-@click.option("--strategies", multiple=True, metavar="NAME...",
-              help="One agent per strategy (space-separated): conservative aggressive random "
-                   "architecture-first hyperparams-first optimizer-first regularization-first "
-                   "efficiency-first radical, or a markdown file.")  # fmt: skip
+@click.option(
+    "--strategies",
+    multiple=True,
+    metavar="NAME...",
+    help="One agent per strategy (space-separated): conservative aggressive random "
+    "architecture-first hyperparams-first optimizer-first regularization-first "
+    "efficiency-first radical, or a markdown file.",
+)
 @click.option("--rounds", type=click.IntRange(1), default=DEFAULTS.rounds, show_default=True)
 @click.option(
     "--agent",
@@ -194,9 +230,18 @@ def _show_board(layout: Any, state: Any, rows: Any, output_format: str, quiet: b
 @results_option(default=None)
 @metric_options
 @common_options("autoevolve")
-def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None, metric: str | None,
-        direction: str | None, output_format: str, quiet: bool, no_color: bool, **opts: Any
-        ) -> ExitCode | None:  # fmt: skip
+def cli(
+    ctx: click.Context,
+    /,
+    strategies: tuple[str, ...],
+    results: str | None,
+    metric: str | None,
+    direction: str | None,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+    **opts: Any,
+) -> ExitCode | None:
     """Run several autoresearch agents on git worktrees and cross-pollinate them.
 
     \b
@@ -222,11 +267,17 @@ def cli(ctx: click.Context, /, strategies: tuple[str, ...], results: str | None,
     return _run(start, output_format, quiet, no_color)
 
 
-def _summary(results: str, metric: str | None, direction: str | None, output_format: str,
-             quiet: bool, no_color: bool) -> ExitCode:  # fmt: skip
+def _summary(
+    results: str,
+    metric: str | None,
+    direction: str | None,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+) -> ExitCode:
     from autolab_shared.files.inputs import load_history
     from autolab_shared.parsing.summary import (
-        quiet_summary,  # fmt: skip
+        quiet_summary,
         summarize,
         summary_json,
         summary_lines,
@@ -235,9 +286,14 @@ def _summary(results: str, metric: str | None, direction: str | None, output_for
 
     summary = summarize(load_history(results, metric=metric, direction=direction))
     if output_format == "json":
-        doc = envelope(tool="autoevolve", tool_version=__version__, command="summary",
-                       exit_code=ExitCode.OK, data=summary_json(summary),
-                       warnings=[w.to_dict() for w in summary.warnings])  # fmt: skip
+        doc = envelope(
+            tool="autoevolve",
+            tool_version=__version__,
+            command="summary",
+            exit_code=ExitCode.OK,
+            data=summary_json(summary),
+            warnings=[w.to_dict() for w in summary.warnings],
+        )
         write_json(doc)
     elif quiet:
         write_lines([quiet_summary(summary)])
@@ -269,8 +325,15 @@ def status_cmd(tag: str | None, output_format: str, quiet: bool, no_color: bool)
     layout, state = _here(tag)
     doc = status_doc(layout, state)
     if output_format == "json":
-        write_json(envelope(tool="autoevolve", tool_version=__version__, command="status",
-                            exit_code=ExitCode.OK, data=doc))  # fmt: skip
+        write_json(
+            envelope(
+                tool="autoevolve",
+                tool_version=__version__,
+                command="status",
+                exit_code=ExitCode.OK,
+                data=doc,
+            )
+        )
     elif not quiet:
         print_lines(status_lines(state, doc), no_color=no_color)
     return ExitCode.OK
@@ -284,8 +347,9 @@ def leaderboard_cmd(tag: str | None, output_format: str, quiet: bool, no_color: 
     from .board import standings
 
     layout, state = _here(tag)
-    _show_board(layout, state, standings(layout, state), output_format, quiet, no_color,
-                ExitCode.OK)  # fmt: skip
+    _show_board(
+        layout, state, standings(layout, state), output_format, quiet, no_color, ExitCode.OK
+    )
     return ExitCode.OK
 
 
@@ -306,8 +370,12 @@ def stop_cmd(now: bool, tag: str | None) -> ExitCode:
 
     layout, state = _here(tag)
     if not controller_running(layout.lock_file):
-        write_lines([f"no controller is running ({state.tag} is {state.phase}); "
-                     "`autoevolve resume` continues an unfinished run"])  # fmt: skip
+        write_lines(
+            [
+                f"no controller is running ({state.tag} is {state.phase}); "
+                "`autoevolve resume` continues an unfinished run"
+            ]
+        )
         return ExitCode.OK
     from .statefile import write_atomic
 
@@ -318,8 +386,13 @@ def stop_cmd(now: bool, tag: str | None) -> ExitCode:
 
 
 @cli.command("export", cls=AutolabCommand)
-@click.option("--format", "output_format", type=click.Choice(["tsv", "json"]), default="tsv",
-              show_default=True)  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["tsv", "json"]),
+    default="tsv",
+    show_default=True,
+)
 @tag_option
 def export_cmd(output_format: str, tag: str | None) -> ExitCode:
     """Every pooled row (agent, strategy and round columns included)."""
@@ -334,8 +407,15 @@ def export_cmd(output_format: str, tag: str | None) -> ExitCode:
         raise AutolabError(f"{layout.pooled}: no rows yet")
     if output_format == "json":
         rows = {"rows": export_rows(history)}
-        write_json(envelope(tool="autoevolve", tool_version=__version__, command="export",
-                            exit_code=ExitCode.OK, data=rows))  # fmt: skip
+        write_json(
+            envelope(
+                tool="autoevolve",
+                tool_version=__version__,
+                command="export",
+                exit_code=ExitCode.OK,
+                data=rows,
+            )
+        )
     else:
         write_out(export_tsv(history))
     return ExitCode.OK
@@ -344,12 +424,14 @@ def export_cmd(output_format: str, tag: str | None) -> ExitCode:
 @cli.command("cleanup", cls=AutolabCommand)
 @click.option("--keep-branches", is_flag=True, help="Keep the agents' working branches.")
 @click.option("--purge-archive", is_flag=True, help="Also delete refs/autoevolve/<tag>/ refs.")
-@click.option("--force", is_flag=True,
-              help="Also when state.json is missing or unreadable: the run's worktrees and "
-                   "branches are found from git alone.")  # fmt: skip
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also when state.json is missing or unreadable: the run's worktrees and "
+    "branches are found from git alone.",
+)
 @tag_option
-def cleanup_cmd(keep_branches: bool, purge_archive: bool, force: bool, tag: str | None
-                ) -> ExitCode:  # fmt: skip
+def cleanup_cmd(keep_branches: bool, purge_archive: bool, force: bool, tag: str | None) -> ExitCode:
     """Archive results, remove worktrees and working branches; champion branch and refs stay."""
     from .cleanup import agents_from_git, cleanup
     from .gitrepo import find_checkout
@@ -364,8 +446,9 @@ def cleanup_cmd(keep_branches: bool, purge_archive: bool, force: bool, tag: str 
         layout, state = _forced_layout(git.cwd, tag), None
     names = [a.name for a in state.agents] if state else agents_from_git(git, layout)
     with controller_lock(layout.lock_file):
-        for line in cleanup(git, layout, names, keep_branches=keep_branches,
-                            purge_archive=purge_archive):  # fmt: skip
+        for line in cleanup(
+            git, layout, names, keep_branches=keep_branches, purge_archive=purge_archive
+        ):
             write_lines([line])
         if state is not None and state.phase != "done":
             state.phase = "cleaned"
@@ -399,8 +482,16 @@ def _forced_layout(root: Path, tag: str | None) -> Any:
 @click.option("--run-seconds", type=FiniteFloat(), default=0.3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @common_options("autoevolve")
-def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, run_seconds: float,
-             seed: int, output_format: str, quiet: bool, no_color: bool) -> ExitCode:  # fmt: skip
+def demo_cmd(
+    directory: Path | None,
+    rounds: int,
+    experiments_per_round: int,
+    run_seconds: float,
+    seed: int,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+) -> ExitCode:
     """Three mock agents compete for 2 rounds on a throwaway CPU-only repo (under a minute)."""
     from .demo import write_demo_repo
     from .startoptions import StartOptions
@@ -410,10 +501,18 @@ def demo_cmd(directory: Path | None, rounds: int, experiments_per_round: int, ru
         raise click.UsageError(f"--dir {where} exists and is not empty")
     write_demo_repo(where, run_seconds=run_seconds)
     os.environ["DEMO_NOISE_SEED"] = str(seed)  # the demo's noise is reproducible too
-    opts = StartOptions(strategies=("conservative", "aggressive", "random"), agent="mock",
-                        gpus="none", rounds=rounds, experiments_per_round=experiments_per_round,
-                        train_cmd=f"{shlex.quote(sys.executable)} train.py", timeout=120,
-                        agent_timeout=60, tag="demo", seed=seed)  # fmt: skip
+    opts = StartOptions(
+        strategies=("conservative", "aggressive", "random"),
+        agent="mock",
+        gpus="none",
+        rounds=rounds,
+        experiments_per_round=experiments_per_round,
+        train_cmd=f"{shlex.quote(sys.executable)} train.py",
+        timeout=120,
+        agent_timeout=60,
+        tag="demo",
+        seed=seed,
+    )
     code = _run(opts, output_format, quiet, no_color, cwd=where)
     if output_format != "json" and not quiet:
         write_lines(["", f"demo repo: {where}", *next_steps(where).splitlines()])
@@ -430,8 +529,10 @@ def next_steps(where: Path) -> str:
     pooled = layout.pooled
     lines = ["next: autoevolve leaderboard"]
     if holder is not None:
-        lines.append(f"      autojudge --results {Path(holder.worktree) / 'results.tsv'} --all"
-                     f"   # the champion's lineage ({holder.name})")  # fmt: skip
+        lines.append(
+            f"      autojudge --results {Path(holder.worktree) / 'results.tsv'} --all"
+            f"   # the champion's lineage ({holder.name})"
+        )
     lines.append(f"      autosteer --results {pooled}")
     return "\n".join(lines)
 

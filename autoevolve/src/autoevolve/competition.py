@@ -63,8 +63,9 @@ class Competition:
         self.events = EventLog(setup.layout.events_file)
         self.pool = GpuPool(setup.layout.gpu_dir, state.config.gpus)
         state.trainings.clear()  # a starting controller has nothing in flight yet
-        self.executor = make_executor(state.config, self.pool, setup.git, self.spawned,
-                                      self.executor_event)  # fmt: skip
+        self.executor = make_executor(
+            state.config, self.pool, setup.git, self.spawned, self.executor_event
+        )
         self.pick_screen_type()
         self.lock = threading.RLock()
         self.classify = default_classifier()
@@ -120,8 +121,7 @@ class Competition:
         return sha[:7]
 
     # -- rows --------------------------------------------------------------------------
-    def record(self, agent: AgentState, row: Row, *, pooled: bool = True, own: bool = True
-               ) -> None:  # fmt: skip
+    def record(self, agent: AgentState, row: Row, *, pooled: bool = True, own: bool = True) -> None:
         """Write a row once: to the agent's results.tsv (own) and results.all.tsv (pooled)."""
         metric = self.state.config.metric
         cells = row.cells(metric)
@@ -139,24 +139,46 @@ class Competition:
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
 
     # -- training ----------------------------------------------------------------------
-    def train(self, agent: AgentState | None, sha: str, label: str, gpu: str | None = None,
-              gpu_type: str | None = None, where: Path | None = None) -> RunOutcome:  # fmt: skip
+    def train(
+        self,
+        agent: AgentState | None,
+        sha: str,
+        label: str,
+        gpu: str | None = None,
+        gpu_type: str | None = None,
+        where: Path | None = None,
+    ) -> RunOutcome:
         """Train ``sha`` (checked out in the agent's worktree, or ``where``) on the executor;
         wait for it."""
         cfg = self.state.config
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = where or (Path(agent.worktree) if agent else self.s.git.cwd)
-        job = TrainJob(run_id, sha, worktree, self.s.layout.run_dir(run_id) / "run.log",
-                       cfg.train_cmd, cfg.timeout, cfg.metric, gpu, gpu_type or cfg.gpu_type,
-                       agent.name if agent else "")  # fmt: skip
+        job = TrainJob(
+            run_id,
+            sha,
+            worktree,
+            self.s.layout.run_dir(run_id) / "run.log",
+            cfg.train_cmd,
+            cfg.timeout,
+            cfg.metric,
+            gpu,
+            gpu_type or cfg.gpu_type,
+            agent.name if agent else "",
+        )
         if self.executor.name != "local":
-            self.events.append("train_submitted", run=run_id, commit=sha,
-                               executor=self.executor.name)  # fmt: skip
+            self.events.append(
+                "train_submitted", run=run_id, commit=sha, executor=self.executor.name
+            )
         outcome = self.executor.run(job, self.stop, on_start=self.started)
         with self.lock:
             self.state.trainings.pop(run_id, None)
-        self.events.append("train_done", run=run_id, value=outcome.value, crash=outcome.crash,
-                           **({"node": outcome.node} if outcome.node else {}))  # fmt: skip
+        self.events.append(
+            "train_done",
+            run=run_id,
+            value=outcome.value,
+            crash=outcome.crash,
+            **({"node": outcome.node} if outcome.node else {}),
+        )
         return outcome
 
     def pick_screen_type(self) -> None:
@@ -168,8 +190,10 @@ class Competition:
             return
         others = {k: n for k, n in kinds.items() if k != cfg.validate_on} or kinds
         cfg.gpu_type = max(sorted(others), key=lambda k: others[k])
-        self.say(f"the cluster has {', '.join(sorted(kinds))} GPUs: screening on {cfg.gpu_type} "
-                 "(--gpu-type picks another)")  # fmt: skip
+        self.say(
+            f"the cluster has {', '.join(sorted(kinds))} GPUs: screening on {cfg.gpu_type} "
+            "(--gpu-type picks another)"
+        )
 
     def executor_event(self, kind: str, data: dict[str, Any]) -> None:
         """Journal and show what the executor reports (a node lost or taken out)."""
@@ -179,14 +203,20 @@ class Competition:
     def started(self, job: TrainJob, where: Placement) -> None:
         """A training got its GPU: journal it (the node too when it is not this machine)."""
         extra = {"node": where.node, "gpu_type": where.gpu_type} if where.node != "local" else {}
-        self.events.append("train_intent", run=job.run_id, gpu=where.gpu, commit=job.commit,
-                           **extra)  # fmt: skip
+        self.events.append(
+            "train_intent", run=job.run_id, gpu=where.gpu, commit=job.commit, **extra
+        )
         with self.lock:
             self.state.trainings[job.run_id] = {
-                "run": job.run_id, "agent": job.agent or None, "commit": job.commit[:7],
-                "executor": self.executor.name, "node": where.node, "gpu": where.gpu,
-                "gpu_type": where.gpu_type or None, "started_at": round(time.time(), 3),
-            }  # fmt: skip
+                "run": job.run_id,
+                "agent": job.agent or None,
+                "commit": job.commit[:7],
+                "executor": self.executor.name,
+                "node": where.node,
+                "gpu": where.gpu,
+                "gpu_type": where.gpu_type or None,
+                "started_at": round(time.time(), 3),
+            }
         self.save()
 
     def set_ref(self, ref: str, sha: str) -> None:
@@ -214,8 +244,9 @@ class Competition:
         with self.lock:
             agent.attempt, agent.exp_start, agent.exp_commit = i, wt.head(), ""
         self._set(agent, "thinking", f"experiment {i + 1}")
-        self.events.append("experiment_intent", agent=agent.name, round=k, index=i,
-                           start=agent.exp_start)  # fmt: skip
+        self.events.append(
+            "experiment_intent", agent=agent.name, round=k, index=i, start=agent.exp_start
+        )
         if self.state.crossover.get(agent.name):
             if not self.cherry_pick(agent, k, i):
                 return
@@ -261,14 +292,16 @@ class Competition:
     def protected_row(self, agent: AgentState, sha: str, description: str) -> Row | None:
         """The crash row (journaled as ``rejected``) of a commit that changes a file outside
         ``--editable`` since the experiment started, or None when it changes none."""
-        touched = protected_changes(self.wt(agent), agent.exp_start, sha,
-                                    self.state.config.editable)  # fmt: skip
+        touched = protected_changes(
+            self.wt(agent), agent.exp_start, sha, self.state.config.editable
+        )
         if not touched:
             return None
         files = ", ".join(touched[:5]) + (" ..." if len(touched) > 5 else "")
         desc = f"{description} [rejected: {PROTECTED_PATH}: {files}]"[:300]
-        self.events.append("rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH,
-                           files=touched)  # fmt: skip
+        self.events.append(
+            "rejected", agent=agent.name, commit=sha, reason=PROTECTED_PATH, files=touched
+        )
         return Row(self.short(sha), None, None, Status.CRASH, desc)
 
     def measure_and_conclude(self, agent: AgentState, i: int) -> None:
@@ -283,8 +316,9 @@ class Competition:
             return  # stopped mid-run: recorded as interrupted, redone on resume
         self.finish_experiment(agent, outcome)
 
-    def measure(self, agent: AgentState, sha: str, description: str, i: int
-                ) -> tuple[Status, Row] | None:  # fmt: skip
+    def measure(
+        self, agent: AgentState, sha: str, description: str, i: int
+    ) -> tuple[Status, Row] | None:
         """Train and judge, re-running while the verdict is RETEST (up to the cap)."""
         results = Path(agent.worktree) / "results.tsv"
         metric = self.state.config.metric
@@ -305,10 +339,15 @@ class Competition:
             status = status_of(verdict)
             if verdict != RETEST or attempt == self.state.config.max_retests:
                 status = Status.DISCARD if verdict == RETEST else status
-                return status, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
-                                   description, **where)  # fmt: skip
-            self.record(agent, Row(self.short(sha), outcome.value, outcome.memory_gb, status,
-                                   description, **where))  # fmt: skip
+                return status, Row(
+                    self.short(sha), outcome.value, outcome.memory_gb, status, description, **where
+                )
+            self.record(
+                agent,
+                Row(
+                    self.short(sha), outcome.value, outcome.memory_gb, status, description, **where
+                ),
+            )
             self.say(f"{agent.name}: {description}: {outcome.value:.6f} within noise, re-running")
         return None  # the cap was reached before an interruption: nothing left to run
 
@@ -326,8 +365,10 @@ class Competition:
         with self.lock:
             agent.violations += 1
             agent.retired = agent.violations >= self.state.config.max_violations
-        self.say(f"{agent.name}: violation {agent.violations}: {'; '.join(found)} (put back)"
-                 f"{'; retired' if agent.retired else ''}")  # fmt: skip
+        self.say(
+            f"{agent.name}: violation {agent.violations}: {'; '.join(found)} (put back)"
+            f"{'; retired' if agent.retired else ''}"
+        )
         self.save()
 
     def finish_experiment(self, agent: AgentState, final: tuple[Status, Row] | None) -> None:
@@ -375,13 +416,21 @@ class Competition:
                 return self._crossover_failed(agent, sha, source, f"{exc}; {carried.summary()}")
             wt.run("add", "--", *carried.files)
             message += f" [transplanted: {carried.summary()}]"
-            self.events.append("crossover_transplant", agent=agent.name, commit=sha,
-                               report=carried.summary())  # fmt: skip
+            self.events.append(
+                "crossover_transplant", agent=agent.name, commit=sha, report=carried.summary()
+            )
             self.say(f"{agent.name}: cross-over {sha[:7]} transplanted: {carried.summary()}")
         if wt.ok("diff", "--cached", "--quiet"):
             return self._crossover_failed(agent, sha, source, "already in the champion")
-        wt.run("commit", "-q", "--no-verify", "-m", message, identity=True,
-               env=self.commit_dates("pick", agent.name, k, i))  # fmt: skip
+        wt.run(
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            message,
+            identity=True,
+            env=self.commit_dates("pick", agent.name, k, i),
+        )
         return True
 
     def _crossover_failed(self, agent: AgentState, sha: str, source: str, why: str) -> bool:
@@ -398,8 +447,14 @@ class Competition:
 
     def note_interrupted(self, agent: AgentState, phase: str, commit: str) -> None:
         """Record an interrupted agent or training run (it is redone, never silently dropped)."""
-        entry = {"agent": agent.name, "round": self.state.round, "index": agent.attempt,
-                 "phase": phase, "commit": commit[:7], "at": round(time.time(), 3)}  # fmt: skip
+        entry = {
+            "agent": agent.name,
+            "round": self.state.round,
+            "index": agent.attempt,
+            "phase": phase,
+            "commit": commit[:7],
+            "at": round(time.time(), 3),
+        }
         with self.lock:
             self.state.interrupted.append(entry)
         self.events.append("interrupted", **entry)
@@ -419,41 +474,67 @@ class Competition:
         prompt_file = rdir / f"{agent.name}.prompt.md"
         prompt_file.write_text(prompt, encoding="utf-8")
         seed = self.seed_for(agent.name, k, i)
-        values = {"prompt": prompt, "prompt_file": str(prompt_file), "worktree": agent.worktree,
-                  "agent": agent.name, "strategy": agent.strategy, "round": str(k),
-                  "seed": str(seed)}  # fmt: skip
-        env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "AUTOEVOLVE_AGENT": agent.name,
-               "AUTOEVOLVE_ROUND": str(k), "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
-               "AUTOEVOLVE_PARALLEL": str(self.state.config.parallel)}  # fmt: skip
+        values = {
+            "prompt": prompt,
+            "prompt_file": str(prompt_file),
+            "worktree": agent.worktree,
+            "agent": agent.name,
+            "strategy": agent.strategy,
+            "round": str(k),
+            "seed": str(seed),
+        }
+        env = {
+            **os.environ,
+            "CUDA_VISIBLE_DEVICES": "",
+            "AUTOEVOLVE_AGENT": agent.name,
+            "AUTOEVOLVE_ROUND": str(k),
+            "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
+            "AUTOEVOLVE_PARALLEL": str(self.state.config.parallel),
+        }
         env.update(self.commit_dates(agent.name, k, i))
         self.guard.turn_starts(agent)
-        done = run_group(self.s.agent_cmd.argv(values), cwd=Path(agent.worktree), env=env,
-                         timeout=self.state.config.agent_timeout,
-                         log=rdir / f"{agent.name}.agent.log", stop=self.stop,
-                         on_spawn=self.spawned,
-                         header=f"autoevolve: {agent.name} round {k} experiment {i} "
-                                f"{time.strftime('%Y-%m-%dT%H:%M:%S')}")  # fmt: skip
+        done = run_group(
+            self.s.agent_cmd.argv(values),
+            cwd=Path(agent.worktree),
+            env=env,
+            timeout=self.state.config.agent_timeout,
+            log=rdir / f"{agent.name}.agent.log",
+            stop=self.stop,
+            on_spawn=self.spawned,
+            header=f"autoevolve: {agent.name} round {k} experiment {i} "
+            f"{time.strftime('%Y-%m-%dT%H:%M:%S')}",
+        )
         self.guard.turn_ends(agent)
         if done.timed_out or done.stopped:
             clear_stale_locks(self.wt(agent))  # the killed agent may have been mid-commit
         if done.returncode != 0:
-            self.say(f"{agent.name}: agent exited with {done.returncode}"
-                     f"{' (timeout)' if done.timed_out else ''}")  # fmt: skip
+            self.say(
+                f"{agent.name}: agent exited with {done.returncode}"
+                f"{' (timeout)' if done.timed_out else ''}"
+            )
 
     def prompt(self, agent: AgentState, k: int, i: int) -> str:
         """The prompt for this agent's next experiment."""
         strategy = self.s.strategies[agent.name]
         program = Path(agent.worktree) / "program.md"
         hints = self.s.layout.hints(k - 1)
-        steering = steering_text(self.s.layout.pooled, strategy.steer, self.pending(agent),
-                                 self.seed_for("steer", agent.name, k, i))  # fmt: skip
+        steering = steering_text(
+            self.s.layout.pooled,
+            strategy.steer,
+            self.pending(agent),
+            self.seed_for("steer", agent.name, k, i),
+        )
         parts = PromptParts(
-            agent=agent.name, round=k, strategy=strategy,
+            agent=agent.name,
+            round=k,
+            strategy=strategy,
             program_md=program.read_text("utf-8", "replace") if program.exists() else "",
             recent_rows=recent_rows(Path(agent.worktree) / "results.tsv"),
-            hints=hints.read_text("utf-8") if hints.exists() else "", steering=steering,
-            editable=tuple(self.state.config.editable), parallel=self.state.config.parallel,
-        )  # fmt: skip
+            hints=hints.read_text("utf-8") if hints.exists() else "",
+            steering=steering,
+            editable=tuple(self.state.config.editable),
+            parallel=self.state.config.parallel,
+        )
         return build_prompt(parts)
 
     def pending(self, agent: AgentState) -> list[str]:

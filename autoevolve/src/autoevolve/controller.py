@@ -47,36 +47,70 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
     base_sha = git.resolve(base)
     if base_sha is None:
         raise AutolabError(f"--base {base!r} is not a branch or commit in this checkout")
-    agents = [AgentState(name=n, strategy=s.name, steer=s.steer, branch=layout.branch(n),
-                         worktree=str(layout.worktree(n)), gpu=gpus[i % len(gpus)],
-                         start_sha=base_sha)
-              for i, (n, s) in enumerate(zip(names, strategies, strict=True))]  # fmt: skip
+    agents = [
+        AgentState(
+            name=n,
+            strategy=s.name,
+            steer=s.steer,
+            branch=layout.branch(n),
+            worktree=str(layout.worktree(n)),
+            gpu=gpus[i % len(gpus)],
+            start_sha=base_sha,
+        )
+        for i, (n, s) in enumerate(zip(names, strategies, strict=True))
+    ]
     config = Config(
-        strategies=list(opts.strategies), agent=opts.agent, gpus=gpus, rounds=opts.rounds,
-        experiments_per_round=opts.experiments_per_round, round_minutes=opts.round_minutes,
-        train_cmd=opts.train_cmd, timeout=opts.timeout, agent_timeout=opts.agent_timeout,
-        propagate=opts.propagate, seed=opts.seed, validate=opts.validate,
-        max_retests=opts.max_retests, crossover=opts.crossover, mode=opts.mode,
-        editable=list(opts.editable), max_violations=opts.max_violations,
-        executor=opts.executor, ray_address=opts.ray_address, setup_cmd=opts.setup_cmd,
-        gpu_type=opts.gpu_type, validate_on=opts.validate_on, parallel=opts.parallel,
-    )  # fmt: skip
-    return State(tag=layout.tag, base=base, base_sha=base_sha, config=config, agents=agents,
-                 champion_sha=base_sha, started_at=time.time())  # fmt: skip
+        strategies=list(opts.strategies),
+        agent=opts.agent,
+        gpus=gpus,
+        rounds=opts.rounds,
+        experiments_per_round=opts.experiments_per_round,
+        round_minutes=opts.round_minutes,
+        train_cmd=opts.train_cmd,
+        timeout=opts.timeout,
+        agent_timeout=opts.agent_timeout,
+        propagate=opts.propagate,
+        seed=opts.seed,
+        validate=opts.validate,
+        max_retests=opts.max_retests,
+        crossover=opts.crossover,
+        mode=opts.mode,
+        editable=list(opts.editable),
+        max_violations=opts.max_violations,
+        executor=opts.executor,
+        ray_address=opts.ray_address,
+        setup_cmd=opts.setup_cmd,
+        gpu_type=opts.gpu_type,
+        validate_on=opts.validate_on,
+        parallel=opts.parallel,
+    )
+    return State(
+        tag=layout.tag,
+        base=base,
+        base_sha=base_sha,
+        config=config,
+        agents=agents,
+        champion_sha=base_sha,
+        started_at=time.time(),
+    )
 
 
 def preflight(git: Git, layout: Layout, names: list[str]) -> None:
     """Refuse a dirty checkout, an unfinished run, and branches that already exist."""
     dirty = git.dirty_files()
     if dirty:
-        raise AutolabError(f"the checkout has uncommitted changes ({', '.join(dirty[:3])}); "
-                           "commit or stash them first")  # fmt: skip
+        raise AutolabError(
+            f"the checkout has uncommitted changes ({', '.join(dirty[:3])}); "
+            "commit or stash them first"
+        )
     if layout.state_file.exists():
         old = load_state(layout.state_file)
         if old.phase not in FINISHED:
-            raise AutolabError(f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
-                               "is here: `autoevolve resume` continues it, `autoevolve cleanup` "
-                               "removes it")  # fmt: skip
+            raise AutolabError(
+                f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
+                "is here: `autoevolve resume` continues it, `autoevolve cleanup` "
+                "removes it"
+            )
     for branch in [layout.champion_branch, *(layout.branch(n) for n in names)]:
         if git.resolve(f"refs/heads/{branch}") is not None:
             raise AutolabError(
@@ -85,8 +119,9 @@ def preflight(git: Git, layout: Layout, names: list[str]) -> None:
             )
 
 
-def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
-          cwd: Path | None = None) -> State:  # fmt: skip
+def start(
+    opts: StartOptions, reporter: Reporter, stop: threading.Event, cwd: Path | None = None
+) -> State:
     """Run a whole competition in the checkout around ``cwd`` and return its final state.
 
     An unfinished competition with the same options is resumed; with other options, refused.
@@ -123,8 +158,9 @@ def start(opts: StartOptions, reporter: Reporter, stop: threading.Event,
         return state
 
 
-def resume(reporter: Reporter, stop: threading.Event, cwd: Path | None = None,
-           tag: str | None = None) -> State:  # fmt: skip
+def resume(
+    reporter: Reporter, stop: threading.Event, cwd: Path | None = None, tag: str | None = None
+) -> State:
     """Continue the unfinished competition ``tag`` (default: the last started) in this checkout."""
     git = find_checkout(cwd or Path.cwd())
     layout = Layout(git.cwd, check_name(pick_tag(git.cwd, tag) or default_tag(), "tag"))
@@ -139,8 +175,9 @@ def _resume_locked(git: Git, layout: Layout, reporter: Reporter, stop: threading
         raise AutolabError(f"the competition {state.tag} is {state.phase}: nothing to resume")
     specs = [load_strategy(x) for x in state.config.strategies]
     strategies = dict(zip(agent_names(specs), specs, strict=True))
-    comp = Competition(Setup(git, layout, strategies, agent_command(state.config.agent),
-                             reporter), state, stop)  # fmt: skip
+    comp = Competition(
+        Setup(git, layout, strategies, agent_command(state.config.agent), reporter), state, stop
+    )
     layout.stop_file.unlink(missing_ok=True)
     reporter.event(f"resuming {state.tag} at round {state.round} ({state.phase})")
     reconcile(comp)
@@ -154,15 +191,21 @@ def _unfinished(layout: Layout) -> bool:
     return load_state(layout.state_file).phase not in FINISHED
 
 
-def _resume_matching(git: Git, layout: Layout, opts: StartOptions, reporter: Reporter,
-                     stop: threading.Event) -> State:  # fmt: skip
+def _resume_matching(
+    git: Git, layout: Layout, opts: StartOptions, reporter: Reporter, stop: threading.Event
+) -> State:
     old = load_state(layout.state_file)
-    same = (list(opts.strategies) == old.config.strategies and opts.agent == old.config.agent
-            and (opts.tag is None or opts.tag == old.tag))  # fmt: skip
+    same = (
+        list(opts.strategies) == old.config.strategies
+        and opts.agent == old.config.agent
+        and (opts.tag is None or opts.tag == old.tag)
+    )
     if not same:
-        raise AutolabError(f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
-                           "with other options is here: `autoevolve resume` continues it, "
-                           "`autoevolve cleanup` removes it")  # fmt: skip
+        raise AutolabError(
+            f"an unfinished autoevolve run (tag {old.tag}, round {old.round}) "
+            "with other options is here: `autoevolve resume` continues it, "
+            "`autoevolve cleanup` removes it"
+        )
     reporter.event(f"an unfinished run (tag {old.tag}, round {old.round}) is here: resuming it")
     return _resume_locked(git, Layout(git.cwd, old.tag), reporter, stop)
 
@@ -208,16 +251,19 @@ def finish(comp: Competition) -> None:
     """Compare the champion with the starting baseline and record the exit code."""
     state = comp.state
     metric = state.config.metric
-    code, text = final_verdict(runs_of(comp, state.base_sha), runs_of(comp, state.champion_sha),
-                               metric)  # fmt: skip
+    code, text = final_verdict(
+        runs_of(comp, state.base_sha), runs_of(comp, state.champion_sha), metric
+    )
     state.exit_code, state.verdict = int(code), text
     state.phase = "done" if not comp.stop.is_set() else "stopped"
     comp.events.append("finish", exit_code=int(code), champion=state.champion_sha)
     comp.save()
     comp.s.layout.stop_file.unlink(missing_ok=True)
     best = mean(runs_of(comp, state.champion_sha))
-    comp.say(f"champion {state.champion_sha[:7]} ({state.champion_agent or 'baseline'}) "
-             f"{best if best is not None else '-'}: {text}")  # fmt: skip
+    comp.say(
+        f"champion {state.champion_sha[:7]} ({state.champion_agent or 'baseline'}) "
+        f"{best if best is not None else '-'}: {text}"
+    )
 
 
 def _archive_old_state(layout: Layout) -> None:

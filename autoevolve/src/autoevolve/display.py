@@ -64,8 +64,9 @@ class LiveReporter:
         self._events: deque[Text] = deque(maxlen=8)
         self._state: State | None = None
         self._lock = threading.Lock()
-        self._live = Live(self._render(), console=console, refresh_per_second=4,
-                          get_renderable=self._render)  # fmt: skip
+        self._live = Live(
+            self._render(), console=console, refresh_per_second=4, get_renderable=self._render
+        )
         self._live.start()
 
     def event(self, text: str) -> None:
@@ -100,8 +101,16 @@ def agent_table(state: State | None) -> Table:
     for a in state.agents if state else ():
         best = "-" if a.best_value is None else f"{a.best_value:.6f}"
         exp = f"{a.done}/{state.config.experiments_per_round}" if state else ""
-        cells = (a.name, a.strategy, a.gpu, exp, str(a.keeps), best,
-                 f"{a.status} {visible(a.current)}"[:60], where_text(state, a.name))  # fmt: skip
+        cells = (
+            a.name,
+            a.strategy,
+            a.gpu,
+            exp,
+            str(a.keeps),
+            best,
+            f"{a.status} {visible(a.current)}"[:60],
+            where_text(state, a.name),
+        )
         table.add_row(*(event_text(c) for c in cells))
     return table
 
@@ -109,8 +118,10 @@ def agent_table(state: State | None) -> Table:
 def where_text(state: State | None, agent: str) -> str:
     """The agent's trainings in flight: node, GPU and elapsed time, e.g. 'n1:ab12 gpu3 41s'."""
     runs = [t for t in in_flight(state) if t["agent"] == agent] if state else []
-    return ", ".join(f"{'' if t['node'] == 'local' else t['node'] + ' '}gpu{t['gpu']} "
-                     f"{t['elapsed_s']:.0f}s" for t in runs)  # fmt: skip
+    return ", ".join(
+        f"{'' if t['node'] == 'local' else t['node'] + ' '}gpu{t['gpu']} {t['elapsed_s']:.0f}s"
+        for t in runs
+    )
 
 
 def event_text(text: str) -> Text:

@@ -24,13 +24,15 @@ def rerun_label(agent: AgentState, j: int, champion: bool = False) -> str:
     return f"validate-champion-{j}" if champion else f"validate-{agent.name}-{j}"
 
 
-def train_rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
-                champion: bool = False) -> RunOutcome:  # fmt: skip
+def train_rerun(
+    comp: Competition, agent: AgentState, sha: str, k: int, j: int, champion: bool = False
+) -> RunOutcome:
     """Train one validation re-run on a clean checkout of ``sha`` (not the agent's worktree)."""
     on = comp.state.config.validate_on or None
     label = rerun_label(agent, j, champion)
-    with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
-                      f"r{k}-{label}") as where:  # fmt: skip
+    with checkout_for(
+        comp.executor.ships_commits, comp.s.git, comp.s.layout, sha, f"r{k}-{label}"
+    ) as where:
         return comp.train(agent, sha, label, None, gpu_type=on, where=where)
 
 

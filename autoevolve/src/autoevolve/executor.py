@@ -81,8 +81,9 @@ class Executor:
         """The outcome of an ended training (its run.log is complete in ``job.log``)."""
         raise NotImplementedError
 
-    def run(self, job: TrainJob, stop: threading.Event, on_start: StartHook | None = None
-            ) -> RunOutcome:  # fmt: skip
+    def run(
+        self, job: TrainJob, stop: threading.Event, on_start: StartHook | None = None
+    ) -> RunOutcome:
         """Submit ``job``, wait for it (cancelling it when ``stop`` is set) and collect it."""
         ticket = self.submit(job, on_start)
         while not self.poll(ticket):
@@ -146,9 +147,16 @@ class LocalExecutor(Executor):
             if on_start is not None:
                 on_start(job, ticket.placement)
             ticket.outcome = run_training(
-                job.worktree, job.train_cmd, gpu=held, timeout=job.timeout, log=job.log,
-                run_id=job.run_id, metric=job.metric, stop=ticket.cancel, on_spawn=self.on_spawn,
-            )  # fmt: skip
+                job.worktree,
+                job.train_cmd,
+                gpu=held,
+                timeout=job.timeout,
+                log=job.log,
+                run_id=job.run_id,
+                metric=job.metric,
+                stop=ticket.cancel,
+                on_spawn=self.on_spawn,
+            )
 
     def poll(self, ticket: Ticket) -> bool:
         thread = ticket.data["thread"]

@@ -26,10 +26,13 @@ def require_ray() -> None:
         raise UsageProblem(RAY_INSTALL)
 
 
-def make_executor(config: Config, pool: GpuPool, repo: Git,
-                  on_spawn: Callable[[int], None] | None = None,
-                  notify: Callable[[str, dict[str, Any]], None] | None = None
-                  ) -> Executor:  # fmt: skip
+def make_executor(
+    config: Config,
+    pool: GpuPool,
+    repo: Git,
+    on_spawn: Callable[[int], None] | None = None,
+    notify: Callable[[str, dict[str, Any]], None] | None = None,
+) -> Executor:
     """The executor ``config.executor`` names."""
     if config.executor == "ray":
         require_ray()

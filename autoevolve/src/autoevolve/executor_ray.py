@@ -41,8 +41,10 @@ def preflight(address: str) -> None:
     nodes = ray.nodes()  # type: ignore[no-untyped-call]
     gpus = sum(n.get("Resources", {}).get("GPU", 0) for n in nodes if n.get("Alive"))
     if not gpus and not address:
-        raise AutolabError("the local Ray instance sees no GPU: start Ray on GPU machines "
-                           "and pass --ray-address (see docs/ray.md)")  # fmt: skip
+        raise AutolabError(
+            "the local Ray instance sees no GPU: start Ray on GPU machines "
+            "and pass --ray-address (see docs/ray.md)"
+        )
 
 
 def connect(address: str) -> None:
@@ -52,8 +54,12 @@ def connect(address: str) -> None:
     if ray.is_initialized():
         return
     try:
-        ray.init(address=address or "local", namespace="autoevolve", log_to_driver=False,
-                 configure_logging=False)  # fmt: skip
+        ray.init(
+            address=address or "local",
+            namespace="autoevolve",
+            log_to_driver=False,
+            configure_logging=False,
+        )
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = address or "a new local instance"
         raise AutolabError(f"cannot reach the Ray cluster at {where}: {exc}") from None
@@ -65,8 +71,9 @@ class RayExecutor(Executor):
     name = "ray"
     ships_commits = True  # git archive of the commit: a clean checkout on the head is not needed
 
-    def __init__(self, repo: Git, *, address: str = "", setup_cmd: str = "",
-                 notify: Notify | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, repo: Git, *, address: str = "", setup_cmd: str = "", notify: Notify | None = None
+    ) -> None:
         import ray
 
         connect(address)
@@ -114,8 +121,13 @@ class RayExecutor(Executor):
         if strategy is not None:
             options["scheduling_strategy"] = strategy
         actor = self._take_idle(job.gpu_type) or self.actor_class.options(**options).remote()
-        spec = {"run_id": job.run_id, "train_cmd": job.train_cmd, "timeout": job.timeout,
-                "setup_cmd": self.setup_cmd, "env": {}}  # fmt: skip
+        spec = {
+            "run_id": job.run_id,
+            "train_cmd": job.train_cmd,
+            "timeout": job.timeout,
+            "setup_cmd": self.setup_cmd,
+            "env": {},
+        }
         ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
         ticket.placement = None
 
@@ -199,9 +211,16 @@ class RayExecutor(Executor):
 
     def _finish(self, ticket: Ticket, done: Finished) -> None:
         job, where = ticket.job, ticket.placement or Placement("", "")
-        ticket.outcome = outcome_of(done, job.log, run_id=job.run_id, gpu=where.gpu,
-                                    timeout=job.timeout, metric=job.metric, node=where.node,
-                                    gpu_type=where.gpu_type)  # fmt: skip
+        ticket.outcome = outcome_of(
+            done,
+            job.log,
+            run_id=job.run_id,
+            gpu=where.gpu,
+            timeout=job.timeout,
+            metric=job.metric,
+            node=where.node,
+            gpu_type=where.gpu_type,
+        )
         self._release(ticket)
 
     def _swap_for_idle(self, ticket: Ticket) -> None:
@@ -212,8 +231,13 @@ class RayExecutor(Executor):
             return
         self.ray.kill(ticket.data["actor"])
         job = ticket.job
-        spec = {"run_id": job.run_id, "train_cmd": job.train_cmd, "timeout": job.timeout,
-                "setup_cmd": self.setup_cmd, "env": {}}  # fmt: skip
+        spec = {
+            "run_id": job.run_id,
+            "train_cmd": job.train_cmd,
+            "timeout": job.timeout,
+            "setup_cmd": self.setup_cmd,
+            "env": {},
+        }
         ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
 
     def _release(self, ticket: Ticket, reuse: bool = True) -> None:
@@ -242,11 +266,18 @@ class RayExecutor(Executor):
 
     def _lost(self, ticket: Ticket, exc: BaseException) -> None:
         where = ticket.data.get("where") or {}  # a dead node gets no more work: no need to pin
-        self.notify("node_lost", {"run": ticket.job.run_id, "node": where.get("node", ""),
-                                  "attempt": ticket.data["attempt"]})  # fmt: skip
+        self.notify(
+            "node_lost",
+            {
+                "run": ticket.job.run_id,
+                "node": where.get("node", ""),
+                "attempt": ticket.data["attempt"],
+            },
+        )
         with open(ticket.job.log, "ab") as out:
-            out.write(f"\nautoevolve: node {where.get('node', '?')} lost: "
-                      f"{type(exc).__name__}\n".encode())  # fmt: skip
+            out.write(
+                f"\nautoevolve: node {where.get('node', '?')} lost: {type(exc).__name__}\n".encode()
+            )
         self._retry(ticket, CrashKind.NODE_LOST, f"node {where.get('node', '?')} lost twice")
 
     def _retry(self, ticket: Ticket, crash: CrashKind, detail: str, *, count: bool = True) -> None:
@@ -265,8 +296,18 @@ class RayExecutor(Executor):
     def _give_up(self, ticket: Ticket, crash: CrashKind, detail: str) -> None:
         job, where = ticket.job, ticket.placement or Placement("", "")
         seconds = time.time() - ticket.started_at
-        ticket.outcome = RunOutcome(job.run_id, None, None, crash, detail, seconds, where.gpu,
-                                    str(job.log), where.node, where.gpu_type)  # fmt: skip
+        ticket.outcome = RunOutcome(
+            job.run_id,
+            None,
+            None,
+            crash,
+            detail,
+            seconds,
+            where.gpu,
+            str(job.log),
+            where.node,
+            where.gpu_type,
+        )
 
     def cancel(self, ticket: Ticket) -> None:
         actor = ticket.data.get("actor")

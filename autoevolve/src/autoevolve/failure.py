@@ -34,8 +34,10 @@ def baseline_failure(comp: Competition) -> BaselineFailed:
     logs = sorted(comp.s.layout.state_dir.glob("runs/*baseline*/run.log"))
     cause = log_cause(logs[0]) if logs else "no run.log was written"
     where = logs[0].parent.parent if logs else comp.s.layout.state_dir / "runs"
-    return BaselineFailed(f"the baseline crashed on every agent: {cause} (train command "
-                          f"{comp.state.config.train_cmd!r}; logs in {where})")  # fmt: skip
+    return BaselineFailed(
+        f"the baseline crashed on every agent: {cause} (train command "
+        f"{comp.state.config.train_cmd!r}; logs in {where})"
+    )
 
 
 def fail_run(comp: Competition, exc: BaselineFailed) -> None:

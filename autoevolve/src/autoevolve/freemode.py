@@ -58,13 +58,23 @@ class FreeAgents:
         prompt = free_prompt(comp, agent)
         prompt_file = rdir / f"{agent.name}.prompt.md"
         prompt_file.write_text(prompt, encoding="utf-8")
-        values = {"prompt": prompt, "prompt_file": str(prompt_file), "worktree": agent.worktree,
-                  "agent": agent.name, "strategy": agent.strategy, "round": str(k),
-                  "seed": str(comp.seed_for(agent.name, k, "free"))}  # fmt: skip
-        env = {**os.environ, "CUDA_VISIBLE_DEVICES": visible_devices(agent.gpu),
-               "AUTOEVOLVE_AGENT": agent.name, "AUTOEVOLVE_ROUND": str(k),
-               "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
-               **claude_bash_timeouts(comp.state.config.timeout)}  # fmt: skip
+        values = {
+            "prompt": prompt,
+            "prompt_file": str(prompt_file),
+            "worktree": agent.worktree,
+            "agent": agent.name,
+            "strategy": agent.strategy,
+            "round": str(k),
+            "seed": str(comp.seed_for(agent.name, k, "free")),
+        }
+        env = {
+            **os.environ,
+            "CUDA_VISIBLE_DEVICES": visible_devices(agent.gpu),
+            "AUTOEVOLVE_AGENT": agent.name,
+            "AUTOEVOLVE_ROUND": str(k),
+            "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
+            **claude_bash_timeouts(comp.state.config.timeout),
+        }
         self.tokens[agent.name] = env[TOKEN_ENV] = new_token()
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
@@ -120,8 +130,12 @@ def free_prompt(comp: Competition, agent: AgentState) -> str:
     strategy = comp.s.strategies[agent.name]
     program = Path(agent.worktree) / "program.md"
     text = program.read_text("utf-8", "replace") if program.exists() else ""
-    rules = FREE_RULES.format(agent=agent.name, branch=agent.branch, gpu=agent.gpu,
-                              minutes=comp.state.config.round_minutes or 60)  # fmt: skip
+    rules = FREE_RULES.format(
+        agent=agent.name,
+        branch=agent.branch,
+        gpu=agent.gpu,
+        minutes=comp.state.config.round_minutes or 60,
+    )
     return f"{rules}\n\n## Your strategy\n\n{strategy.text}\n\n## program.md\n\n{text}\n"
 
 
@@ -159,8 +173,10 @@ def run_free_round(comp: Competition, k: int, agents: FreeAgents) -> None:
     comp.save()
     minutes = state.config.round_minutes or 60.0
     deadline = time.monotonic() + minutes * 60
-    comp.say(f"round {k}/{state.config.rounds} (free mode, {minutes:g} min) from "
-             f"{state.champion_sha[:7]}")  # fmt: skip
+    comp.say(
+        f"round {k}/{state.config.rounds} (free mode, {minutes:g} min) from "
+        f"{state.champion_sha[:7]}"
+    )
     for agent in state.agents:
         if not agents.alive(agent.name):
             agents.launch(agent, k)

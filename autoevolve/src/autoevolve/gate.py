@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from .competition import Competition
 
 
-def screen_outcome(comp: Competition, agent: AgentState, sha: str, outcome: RunOutcome
-                   ) -> RunOutcome:  # fmt: skip
+def screen_outcome(
+    comp: Competition, agent: AgentState, sha: str, outcome: RunOutcome
+) -> RunOutcome:
     """``outcome``, a crash (``invalid_runlog``, ``implausible``), or the clean re-run's."""
     metric = comp.state.config.metric
     outcome = single_summary(outcome, metric)
@@ -29,18 +30,24 @@ def screen_outcome(comp: Competition, agent: AgentState, sha: str, outcome: RunO
     sd = noise_sd(history) if history else 0.0
     if champion is None or not too_good(outcome.value, champion, sd, comp.higher_is_better()):
         return outcome
-    comp.say(f"{agent.name}: {outcome.value:.6f} is too good to take from the worktree "
-             f"(champion {champion:.6f}): re-running {sha[:7]} on a clean checkout")  # fmt: skip
-    with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
-                      f"{agent.name}-{sha[:12]}") as where:  # fmt: skip
+    comp.say(
+        f"{agent.name}: {outcome.value:.6f} is too good to take from the worktree "
+        f"(champion {champion:.6f}): re-running {sha[:7]} on a clean checkout"
+    )
+    with checkout_for(
+        comp.executor.ships_commits, comp.s.git, comp.s.layout, sha, f"{agent.name}-{sha[:12]}"
+    ) as where:
         clean = comp.train(agent, sha, f"{agent.name}-clean-{sha[:12]}", agent.gpu, where=where)
     if clean.crash == CrashKind.INTERRUPTED:
         return clean
     clean = single_summary(clean, metric)
     if clean.value is None or not agrees(outcome.value, clean.value, champion, sd):
         got = f"{clean.value:.6f}" if clean.value is not None else f"a crash ({clean.crash})"
-        return _crash(outcome, CrashKind.IMPLAUSIBLE,
-                      f"worktree run {outcome.value:.6f}, clean checkout {got}")  # fmt: skip
+        return _crash(
+            outcome,
+            CrashKind.IMPLAUSIBLE,
+            f"worktree run {outcome.value:.6f}, clean checkout {got}",
+        )
     return clean
 
 

@@ -23,13 +23,19 @@ class Git:
 
     cwd: Path
 
-    def run(self, *args: str, check: bool = True, identity: bool = False,
-            env: dict[str, str] | None = None) -> str:  # fmt: skip
+    def run(
+        self,
+        *args: str,
+        check: bool = True,
+        identity: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> str:
         """stdout of ``git args``; GitError on failure when check is set."""
         cmd = ["git", *(IDENTITY if identity and not self._has_identity() else ()), *args]
         env = {**os.environ, **GIT_ENV, **(env or {})}
-        proc = subprocess.run(cmd, cwd=self.cwd, env=env, capture_output=True, text=True,
-                              check=False)  # fmt: skip
+        proc = subprocess.run(
+            cmd, cwd=self.cwd, env=env, capture_output=True, text=True, check=False
+        )
         if check and proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()
             raise GitError(f"git {' '.join(args[:3])} failed: {detail[-1] if detail else '?'}")
@@ -38,8 +44,12 @@ class Git:
     def ok(self, *args: str, env: dict[str, str] | None = None) -> bool:
         """True when ``git args`` exits 0."""
         full = {**os.environ, **GIT_ENV, **(env or {})}
-        return subprocess.run(["git", *args], cwd=self.cwd, env=full, capture_output=True,
-                              check=False).returncode == 0  # fmt: skip
+        return (
+            subprocess.run(
+                ["git", *args], cwd=self.cwd, env=full, capture_output=True, check=False
+            ).returncode
+            == 0
+        )
 
     def _has_identity(self) -> bool:
         return bool(self.run("config", "user.email", check=False))
@@ -50,8 +60,9 @@ class Git:
 
     def resolve(self, ref: str) -> str | None:
         """Full sha of a ref or None."""
-        out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}",
-                       check=False)  # fmt: skip
+        out = self.run(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}", check=False
+        )
         return out or None
 
     def branch(self) -> str | None:

@@ -39,8 +39,10 @@ class Guard:
     # -- the records ---------------------------------------------------------------------
     def _protected_refs(self) -> dict[str, str]:
         git, layout, state = self.comp.s.git, self.comp.s.layout, self.comp.state
-        refs = {**git.refs(f"refs/autoevolve/{layout.tag}/"),
-                **git.refs(f"refs/tags/autoevolve/{layout.tag}/")}  # fmt: skip
+        refs = {
+            **git.refs(f"refs/autoevolve/{layout.tag}/"),
+            **git.refs(f"refs/tags/autoevolve/{layout.tag}/"),
+        }
         heads = {f"refs/heads/{layout.champion_branch}", f"refs/heads/{state.base}"}
         refs.update({ref: sha for ref, sha in git.refs("refs/heads/").items() if ref in heads})
         return refs
@@ -86,8 +88,12 @@ class Guard:
         with self.lock:
             if agent is not None:
                 self.in_turn.discard(agent.name)
-            found = [*self.pending, *self._check_files(), *self._check_refs(),
-                     *self._check_worktrees(agent)]  # fmt: skip
+            found = [
+                *self.pending,
+                *self._check_files(),
+                *self._check_refs(),
+                *self._check_worktrees(agent),
+            ]
             self.pending = []
             suspects = sorted(self.suspects | ({agent.name} if agent else set()))
             self.suspects = set(self.in_turn)

@@ -42,12 +42,14 @@ def history_of(rows: Sequence[Row], metric: str, direction: str | None = None) -
     columns = ("commit", metric, "memory_gb", "status", "description")
     lines = ["\t".join(columns)]
     lines += [format_row(columns, row.cells(metric), metric=metric) for row in rows]
-    return parse_results("\n".join(lines) + "\n", "<autoevolve>", metric=metric,
-                         direction=direction)  # fmt: skip
+    return parse_results(
+        "\n".join(lines) + "\n", "<autoevolve>", metric=metric, direction=direction
+    )
 
 
-def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,
-                  direction: str | None = None) -> tuple[ExitCode, str]:  # fmt: skip
+def final_verdict(
+    baseline: Sequence[Row], champion: Sequence[Row], metric: str, direction: str | None = None
+) -> tuple[ExitCode, str]:
     """0 when the champion beats the baseline beyond noise, 1 when not, 2 when within noise."""
     if not champion or not baseline or champion[0].commit == baseline[0].commit:
         return ExitCode.DISCARD, "no champion beat the starting baseline"
@@ -56,9 +58,15 @@ def final_verdict(baseline: Sequence[Row], champion: Sequence[Row], metric: str,
     code = ExitCode(result.exit_verdict)
     if result.improvement is None or result.p_real is None:
         return code, "not enough data to compare the champion with the baseline"
-    text = (f"champion vs baseline: {result.improvement:+.6f} (90% interval "
+    text = (
+        (
+            f"champion vs baseline: {result.improvement:+.6f} (90% interval "
             f"{result.improvement_ci90[0]:+.6f} .. {result.improvement_ci90[1]:+.6f}), "
-            f"P(real) = {result.p_real:.2f}") if result.improvement_ci90 else ""  # fmt: skip
+            f"P(real) = {result.p_real:.2f}"
+        )
+        if result.improvement_ci90
+        else ""
+    )
     return code, text
 
 

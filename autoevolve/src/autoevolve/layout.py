@@ -27,8 +27,13 @@ def home_of(root: Path) -> Path:
     dot_git = root / ".git"
     if dot_git.is_dir():
         return dot_git / HOME_DIR
-    out = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=root, text=True,
-                         capture_output=True, check=False).stdout.strip()  # fmt: skip
+    out = subprocess.run(
+        ["git", "rev-parse", "--git-common-dir"],
+        cwd=root,
+        text=True,
+        capture_output=True,
+        check=False,
+    ).stdout.strip()
     common = Path(out) if out else dot_git
     return (common if common.is_absolute() else root / common).resolve() / HOME_DIR
 

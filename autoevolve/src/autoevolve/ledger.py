@@ -27,8 +27,11 @@ def has_row(path: Path, cells: Mapping[str, str], metric: str) -> bool:
     for e in history.experiments if history else ():
         value = format_value(e.value)
         if (e.commit, e.raw_status, e.description, value) != (
-            cells["commit"], cells["status"], cells["description"], cells[metric]
-        ):  # fmt: skip
+            cells["commit"],
+            cells["status"],
+            cells["description"],
+            cells[metric],
+        ):
             continue
         if all((e.get(k) or "") == cells[k] for k in POOLED_EXTRA if k in cells):
             return True

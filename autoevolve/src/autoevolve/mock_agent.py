@@ -257,14 +257,16 @@ def run(strategy: str, seed: int, file: Path, prefix: str, hints_file: Path | No
     envvar="AUTOEVOLVE_PARALLEL",
     help="Commits to make, one change each (stacked).",
 )
-def main(strategy: str, seed: int, file: str, message_prefix: str, hints: str | None,
-         variants: int) -> None:  # fmt: skip
+def main(
+    strategy: str, seed: int, file: str, message_prefix: str, hints: str | None, variants: int
+) -> None:
     """Nudge train.py's numeric constants by strategy and commit the change (``--variants``
     times, each on top of the last)."""
     for j in range(variants):
         try:
-            message = run(strategy, seed + j, Path(file), message_prefix,
-                          Path(hints) if hints else None)  # fmt: skip
+            message = run(
+                strategy, seed + j, Path(file), message_prefix, Path(hints) if hints else None
+            )
         except AgentError as exc:
             click.echo(f"mock_agent: {exc}", err=True)
             sys.exit(1)

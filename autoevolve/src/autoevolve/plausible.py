@@ -72,8 +72,9 @@ def clean_checkout(git: Git, layout: Layout, sha: str, label: str) -> Iterator[P
 
 
 @contextlib.contextmanager
-def checkout_for(ships_commits: bool, git: Git, layout: Layout, sha: str, label: str
-                 ) -> Iterator[Path | None]:  # fmt: skip
+def checkout_for(
+    ships_commits: bool, git: Git, layout: Layout, sha: str, label: str
+) -> Iterator[Path | None]:
     """A clean checkout of ``sha`` to train in, or None for an executor that ships the commit
     itself (Ray: a ``git archive`` of it, so a checkout on the head would go unused)."""
     if ships_commits:

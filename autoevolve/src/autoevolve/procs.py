@@ -28,10 +28,16 @@ class Finished:
 
 
 def run_group(
-    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float, log: Path,
-    stop: threading.Event | None = None, on_spawn: Callable[[int], None] | None = None,
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    log: Path,
+    stop: threading.Event | None = None,
+    on_spawn: Callable[[int], None] | None = None,
     header: str | None = None,
-) -> Finished:  # fmt: skip
+) -> Finished:
     """Run ``argv`` (no shell) with stdout and stderr to ``log``; kill its group on timeout/stop.
 
     With a ``header``, the log is appended to after that separator line instead of replaced.
@@ -45,9 +51,15 @@ def run_group(
             out.write(f"\n===== {header} =====\n".encode())
             out.flush()
         try:
-            proc = subprocess.Popen(list(argv), cwd=cwd, env={**env, TOKEN_ENV: token}, stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)  # fmt: skip
+            proc = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env={**env, TOKEN_ENV: token},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except OSError as exc:
             out.write(f"autoevolve: cannot start {argv[0]}: {exc.strerror}\n".encode())
             return Finished(127, False, False, 0.0)

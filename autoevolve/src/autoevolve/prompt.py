@@ -60,8 +60,7 @@ def rules(parts: PromptParts, editable: str) -> str:
 def build_prompt(parts: PromptParts) -> str:
     """The whole prompt as markdown."""
     editable = ", ".join(f"`{glob}`" for glob in parts.editable)
-    sections = [rules(parts, editable),
-                f"## Your strategy\n\n{parts.strategy.text}"]  # fmt: skip
+    sections = [rules(parts, editable), f"## Your strategy\n\n{parts.strategy.text}"]
     if parts.steering:
         sections.append(f"## What autosteer suggests\n\n{parts.steering}")
     if parts.hints:
@@ -94,8 +93,9 @@ def steering_text(pooled: Path, mode: str, pending: Sequence[str], seed: int) ->
 
 def render_steering(report: SteerReport) -> str:
     """The headline and each suggestion with its one-line reason."""
-    lines = [f"{report.headline} (mode {report.mode}; history {report.regime}: "
-             f"{report.regime_reason})"]  # fmt: skip
+    lines = [
+        f"{report.headline} (mode {report.mode}; history {report.regime}: {report.regime_reason})"
+    ]
     lines += [f"- [{s.category}] {s.text} ({s.why})" for s in report.suggestions]
     if report.angles:
         lines.append("Specific angles: " + ", ".join(report.angles))

@@ -44,8 +44,13 @@ def node_setup(setup_cmd: str, node_id: str, code: Path, env: dict[str, str]) ->
             return None
         if (base / "failed").exists():
             return (base / "failed").read_text(encoding="utf-8")
-        done = run_group(shlex.split(setup_cmd), cwd=code, env=env,
-                         timeout=SETUP_TIMEOUT_S, log=base / "setup.log")  # fmt: skip
+        done = run_group(
+            shlex.split(setup_cmd),
+            cwd=code,
+            env=env,
+            timeout=SETUP_TIMEOUT_S,
+            log=base / "setup.log",
+        )
         if done.returncode == 0:
             (base / "done").write_text(setup_cmd + "\n", encoding="utf-8")
             return None
@@ -100,8 +105,13 @@ class TrainingWorker:
 
         node_id = ray.get_runtime_context().get_node_id()
         gpus = ",".join(str(g) for g in ray.get_gpu_ids())
-        where = {"node": f"{socket.gethostname()}:{node_id[:8]}", "node_id": node_id,
-                 "gpu": gpus, "gpu_type": node_gpu_type(node_id), "dir": str(self.dir)}  # fmt: skip
+        where = {
+            "node": f"{socket.gethostname()}:{node_id[:8]}",
+            "node_id": node_id,
+            "gpu": gpus,
+            "gpu_type": node_gpu_type(node_id),
+            "dir": str(self.dir),
+        }
         args = (archive, job, node_id, where["node"])
         threading.Thread(target=self._run, args=args, daemon=True).start()
         return where
@@ -110,8 +120,12 @@ class TrainingWorker:
         try:
             code = self.dir / "code"
             materialise(archive, code)
-            env = {**os.environ, **job["env"], "AUTOEVOLVE_RUN_ID": job["run_id"],
-                   "AUTOEVOLVE_NODE": node}  # fmt: skip
+            env = {
+                **os.environ,
+                **job["env"],
+                "AUTOEVOLVE_RUN_ID": job["run_id"],
+                "AUTOEVOLVE_NODE": node,
+            }
             if job["setup_cmd"]:
                 why = node_setup(job["setup_cmd"], node_id, code, env)
                 if why is not None:
@@ -119,8 +133,14 @@ class TrainingWorker:
                     self.result = {"setup_failed": why}
                     return
             guard = [sys.executable, "-m", "autoevolve.ray_guard", "--"]  # dies with the actor
-            done = run_group([*guard, *shlex.split(job["train_cmd"])], cwd=code, env=env,
-                             timeout=job["timeout"], log=self.log, stop=self.stop)  # fmt: skip
+            done = run_group(
+                [*guard, *shlex.split(job["train_cmd"])],
+                cwd=code,
+                env=env,
+                timeout=job["timeout"],
+                log=self.log,
+                stop=self.stop,
+            )
             self.result = asdict(done)
         except Exception as exc:  # reported to the head as a crash, never lost
             with open(self.log, "a", encoding="utf-8") as out:

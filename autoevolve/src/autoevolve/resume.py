@@ -59,8 +59,9 @@ def snapshot_dirty(comp: Competition, agent: AgentState) -> None:
         return
     wt.run("add", "-u")
     tree = wt.run("write-tree")
-    sha = wt.run("commit-tree", tree, "-p", "HEAD", "-m", f"autoevolve: WIP of {agent.name}",
-                 identity=True)  # fmt: skip
+    sha = wt.run(
+        "commit-tree", tree, "-p", "HEAD", "-m", f"autoevolve: WIP of {agent.name}", identity=True
+    )
     ref = comp.s.layout.archive_ref(agent.name, f"wip-{sha[:12]}")
     comp.set_ref(ref, sha)
     wt.run("reset", "-q", "--hard", "HEAD")
@@ -75,9 +76,16 @@ def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
         if e.get("kind") == "row_intent":
             open_rows.append(e)
         elif e.get("kind") == "row_done":
-            match = next((o for o in open_rows if o["agent"] == e["agent"]
-                          and o["cells"]["commit"] == e["commit"]
-                          and o["cells"]["status"] == e["status"]), None)  # fmt: skip
+            match = next(
+                (
+                    o
+                    for o in open_rows
+                    if o["agent"] == e["agent"]
+                    and o["cells"]["commit"] == e["commit"]
+                    and o["cells"]["status"] == e["status"]
+                ),
+                None,
+            )
             if match is not None:
                 open_rows.remove(match)
     metric = comp.state.config.metric

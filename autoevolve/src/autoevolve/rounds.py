@@ -31,10 +31,14 @@ WIN = (STRONG_KEEP, KEEP)  # MARGINAL is a lead within noise: not a win
 def runs_of(comp: Competition, sha: str, gpu_type: str | None = None) -> list[Row]:
     """Every pooled row that measured commit ``sha`` with a value (on ``gpu_type`` if given)."""
     history = comp.pooled()
-    return [Row(e.commit, e.value, e.memory_gb, e.status, e.description)
-            for e in (history.experiments if history else ())
-            if e.value is not None and e.commit == sha[:7] and e.status != Status.CRASH
-            and (gpu_type is None or e.get("gpu_type") == gpu_type)]  # fmt: skip
+    return [
+        Row(e.commit, e.value, e.memory_gb, e.status, e.description)
+        for e in (history.experiments if history else ())
+        if e.value is not None
+        and e.commit == sha[:7]
+        and e.status != Status.CRASH
+        and (gpu_type is None or e.get("gpu_type") == gpu_type)
+    ]
 
 
 def mean(rows: list[Row]) -> float | None:
@@ -63,8 +67,9 @@ def baseline(comp: Competition) -> None:
     for agent in state.agents:  # every agent's file gets every replicate, in agent order
         for row in ordered:
             desc = f"baseline ({row.description})"
-            comp.record(agent, Row(row.commit, row.value, row.memory_gb, row.status, desc),
-                        pooled=False)  # fmt: skip
+            comp.record(
+                agent, Row(row.commit, row.value, row.memory_gb, row.status, desc), pooled=False
+            )
     state.baseline_value = state.champion_value = mean(ordered)
     state.champion_sha = state.base_sha
     comp.say(f"baseline: {state.baseline_value:.6f} over {len(ordered)} runs")
@@ -91,8 +96,11 @@ def _baseline_rows(comp: Competition) -> list[Row]:
     """The pooled baseline rows, one per agent (the agent's name in ``description``)."""
     history = comp.pooled()
     rows = history.experiments if history else ()
-    return [Row(e.commit, e.value, e.memory_gb, e.status, e.get("agent") or "")
-            for e in rows if e.description.startswith("baseline")]  # fmt: skip
+    return [
+        Row(e.commit, e.value, e.memory_gb, e.status, e.get("agent") or "")
+        for e in rows
+        if e.description.startswith("baseline")
+    ]
 
 
 def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
@@ -174,9 +182,19 @@ def finish_round(comp: Competition, plan: RoundPlan, k: int) -> None:
     """Record the round and queue the cross-over picks for the next one."""
     state = comp.state
     if not any(r.round == k for r in state.rounds):
-        state.rounds.append(RoundRecord(k, plan.winner, state.champion_sha, state.champion_value,
-                                        plan.picks, (), plan.tips, plan.unvalidated,
-                                        plan.passed_over))  # fmt: skip
+        state.rounds.append(
+            RoundRecord(
+                k,
+                plan.winner,
+                state.champion_sha,
+                state.champion_value,
+                plan.picks,
+                (),
+                plan.tips,
+                plan.unvalidated,
+                plan.passed_over,
+            )
+        )
     state.crossover = {name: list(shas) for name, shas in plan.picks.items()}
     state.round_plan = None
     comp.events.append("round_done", round=k, champion=state.champion_sha)
@@ -197,8 +215,13 @@ def rank_candidates(comp: Competition, plan: RoundPlan) -> list[AgentState]:
     return [a for _, a in ranked]
 
 
-def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan,
-             early: EarlyReruns | None = None) -> None:  # fmt: skip
+def validate(
+    comp: Competition,
+    agents: list[AgentState],
+    k: int,
+    plan: RoundPlan,
+    early: EarlyReruns | None = None,
+) -> None:
     """Re-run each candidate ``validate`` times (any free GPU); re-runs already pooled count,
     and so do those run ``early`` (recorded now).
 
@@ -221,8 +244,15 @@ def validate(comp: Competition, agents: list[AgentState], k: int, plan: RoundPla
     parallel(jobs)
 
 
-def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
-           champion: bool = False, held: RunOutcome | None = None) -> None:  # fmt: skip
+def _rerun(
+    comp: Competition,
+    agent: AgentState,
+    sha: str,
+    k: int,
+    j: int,
+    champion: bool = False,
+    held: RunOutcome | None = None,
+) -> None:
     """One validation re-run (or the ``held`` outcome of one run early), recorded."""
     on = comp.state.config.validate_on or None
     run = held if held is not None else train_rerun(comp, agent, sha, k, j, champion)
@@ -230,11 +260,14 @@ def _rerun(comp: Competition, agent: AgentState, sha: str, k: int, j: int,
     subject = comp.s.git.subject(sha) if champion else comp.wt(agent).subject(sha)
     desc = f"validate r{k}: {'champion ' if champion else ''}{subject}"
     status = Status.KEEP if outcome.value is not None else Status.CRASH
-    row = Row(sha[:7], outcome.value, outcome.memory_gb, status, desc, outcome.node,
-              outcome.gpu_type)  # fmt: skip
+    row = Row(
+        sha[:7], outcome.value, outcome.memory_gb, status, desc, outcome.node, outcome.gpu_type
+    )
     comp.record(agent, row, own=not champion)
-    comp.say(f"validate {'champion' if champion else agent.name} {sha[:7]}"
-             f"{' on ' + on if on else ''}: {outcome.value}")  # fmt: skip
+    comp.say(
+        f"validate {'champion' if champion else agent.name} {sha[:7]}"
+        f"{' on ' + on if on else ''}: {outcome.value}"
+    )
 
 
 def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan) -> RoundPlan:
@@ -257,15 +290,19 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan)
             verdicts.append((agent, judge_candidate(comp, sha, champion, on)))
     for agent, verdict in verdicts:
         sha = plan.tips[agent.name]
-        comp.say(f"round {k}: {agent.name} {sha[:7]} mean {tip_value(comp, sha):.6f} vs "
-                 f"champion {tip_value(comp, champion) or 0.0:.6f}: {verdict.verdict} "
-                 f"(P(better) {verdict.assessment.p_improve:.2f})")  # fmt: skip
+        comp.say(
+            f"round {k}: {agent.name} {sha[:7]} mean {tip_value(comp, sha):.6f} vs "
+            f"champion {tip_value(comp, champion) or 0.0:.6f}: {verdict.verdict} "
+            f"(P(better) {verdict.assessment.p_improve:.2f})"
+        )
     winner = next(((a, v) for a, v in verdicts if v.verdict in WIN), None)
     if winner is None and verdicts and comp.state.config.validate == 0:
         best, verdict = verdicts[0]
         if verdict.verdict == RETEST and verdict.assessment.p_improve > 0.5:
-            comp.say(f"round {k}: crowning {best.name} unvalidated (--validate 0: its retest "
-                     f"cannot run; P(better) {verdict.assessment.p_improve:.2f})")  # fmt: skip
+            comp.say(
+                f"round {k}: crowning {best.name} unvalidated (--validate 0: its retest "
+                f"cannot run; P(better) {verdict.assessment.p_improve:.2f})"
+            )
             return replace(plan, decided=True, winner=best.name, unvalidated=best.name)
     if winner is None:
         comp.say(f"round {k}: no candidate beat the champion beyond noise")
@@ -275,29 +312,45 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan)
         if agent is winner[0]:
             break
         passed_over.append(agent.name)
-        comp.say(f"round {k}: {agent.name} has the better mean but is {verdict.verdict} "
-                 f"against the champion (P(better) {verdict.assessment.p_improve:.2f}); "
-                 f"{winner[0].name} is a {winner[1].verdict}")  # fmt: skip
+        comp.say(
+            f"round {k}: {agent.name} has the better mean but is {verdict.verdict} "
+            f"against the champion (P(better) {verdict.assessment.p_improve:.2f}); "
+            f"{winner[0].name} is a {winner[1].verdict}"
+        )
     return replace(plan, decided=True, winner=winner[0].name, passed_over=tuple(passed_over))
 
 
-def judge_candidate(comp: Competition, sha: str, champion: str, gpu_type: str | None = None
-                    ) -> Judgement:  # fmt: skip
+def judge_candidate(
+    comp: Competition, sha: str, champion: str, gpu_type: str | None = None
+) -> Judgement:
     """autojudge's judgement of ``sha``'s last run: every pooled run is history (the champion's
     as keeps, the rest as discards, the candidate's earlier runs as its replicates); with
     ``gpu_type`` only the runs on that accelerator type."""
     history = comp.pooled()
-    rows = [e for e in (history.experiments if history else ())
-            if gpu_type is None or e.get("gpu_type") == gpu_type]  # fmt: skip
+    rows = [
+        e
+        for e in (history.experiments if history else ())
+        if gpu_type is None or e.get("gpu_type") == gpu_type
+    ]
     cand = runs_of(comp, sha, gpu_type)
-    before = [Row(e.commit, e.value, e.memory_gb,
-                  Status.KEEP if e.commit == champion[:7] else Status.DISCARD, e.description)
-              for e in rows if e.commit != sha[:7]]  # fmt: skip
+    before = [
+        Row(
+            e.commit,
+            e.value,
+            e.memory_gb,
+            Status.KEEP if e.commit == champion[:7] else Status.DISCARD,
+            e.description,
+        )
+        for e in rows
+        if e.commit != sha[:7]
+    ]
     before += [Row(r.commit, r.value, r.memory_gb, Status.RETEST, r.description) for r in cand[:-1]]
     last = cand[-1]
     direction = "max" if comp.higher_is_better() else "min"
-    return judge(history_of(before, comp.state.config.metric, direction),
-                 RunInput(last.value, last.memory_gb, last.commit, last.description))  # fmt: skip
+    return judge(
+        history_of(before, comp.state.config.metric, direction),
+        RunInput(last.value, last.memory_gb, last.commit, last.description),
+    )
 
 
 def crown(comp: Competition, plan: RoundPlan, k: int) -> None:
@@ -326,7 +379,7 @@ def adopters(comp: Competition, plan: RoundPlan) -> dict[str, str]:
             prev = names[i - 1]
             if prev != name and _signed(comp, tip_value(comp, tips[prev])) < _signed(
                 comp, tip_value(comp, tips[name])
-            ):  # fmt: skip
+            ):
                 moves[name] = tips[prev]
         return moves
     if plan.winner is None or mode == "none":
@@ -368,10 +421,18 @@ def crossover_picks(comp: Competition, k: int, plan: RoundPlan) -> dict[str, tup
         return {}
     champ = tip_value(comp, plan.tips[winner]) or 0.0
     sigma = noise_sd(history)
-    found = [e for e in history.experiments if e.get("round") == str(k) and e.value is not None
-             and e.get("agent") != winner and not e.description.startswith(BOOKKEEPING)
-             and (e.status == Status.KEEP or (e.status == Status.DISCARD
-                                         and abs(e.value - champ) <= sigma))]  # fmt: skip
+    found = [
+        e
+        for e in history.experiments
+        if e.get("round") == str(k)
+        and e.value is not None
+        and e.get("agent") != winner
+        and not e.description.startswith(BOOKKEEPING)
+        and (
+            e.status == Status.KEEP
+            or (e.status == Status.DISCARD and abs(e.value - champ) <= sigma)
+        )
+    ]
     found.sort(key=lambda e: _signed(comp, e.value))
     shas = list(dict.fromkeys(_full_sha(comp, e.commit) for e in found))[:count]
     receivers = [a.name for a in comp.state.agents if a.name != winner] or [winner]
@@ -392,9 +453,14 @@ def write_hints(comp: Competition, k: int) -> None:
     history = comp.pooled()
     if history is None:
         return
-    keeps = [e for e in history.experiments if e.status == Status.KEEP and e.value is not None
-             and e.get("round") == str(k)
-             and not e.description.startswith(("validate", "baseline"))]  # fmt: skip
+    keeps = [
+        e
+        for e in history.experiments
+        if e.status == Status.KEEP
+        and e.value is not None
+        and e.get("round") == str(k)
+        and not e.description.startswith(("validate", "baseline"))
+    ]
     keeps.sort(key=lambda e: _signed(comp, e.value))
     lines = [f"- {e.description} ({e.get('agent') or '?'}: {e.value:.6f})" for e in keeps[:8]]
     path = comp.s.layout.hints(k)

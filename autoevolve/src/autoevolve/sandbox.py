@@ -20,5 +20,9 @@ def git_write_paths(worktree: Path) -> dict[str, str]:
     git = Git(worktree)
     admin = Path(git.run("rev-parse", "--absolute-git-dir"))
     common = git.common_dir()
-    return {"git_admin": str(admin), "git_objects": str(common / "objects"),
-            "git_refs": str(common / "refs"), "git_logs": str(common / "logs")}  # fmt: skip
+    return {
+        "git_admin": str(admin),
+        "git_objects": str(common / "objects"),
+        "git_refs": str(common / "refs"),
+        "git_logs": str(common / "logs"),
+    }

@@ -26,8 +26,14 @@ def make_reporter(output_format: str, quiet: bool, no_color: bool) -> Any:
     return LineReporter(sys.stderr if output_format == "json" else sys.stdout, quiet=quiet)
 
 
-def run_competition(opts: Any, reporter: Any, cwd: Path | None = None, *, resume: bool = False,
-                    tag: str | None = None) -> tuple[Any, Any, ExitCode]:  # fmt: skip
+def run_competition(
+    opts: Any,
+    reporter: Any,
+    cwd: Path | None = None,
+    *,
+    resume: bool = False,
+    tag: str | None = None,
+) -> tuple[Any, Any, ExitCode]:
     """Start (or resume) a competition until it ends or is stopped: (layout, state, exit code).
 
     SIGINT and SIGTERM set the stop event (the controller then stops cleanly); the previous
@@ -42,8 +48,7 @@ def run_competition(opts: Any, reporter: Any, cwd: Path | None = None, *, resume
     watcher = threading.Thread(target=watch_stop_file, args=(cwd or Path.cwd(), stop), daemon=True)
     watcher.start()
     try:
-        state = (resume_run(reporter, stop, cwd, tag) if resume
-                 else start(opts, reporter, stop, cwd))  # fmt: skip
+        state = resume_run(reporter, stop, cwd, tag) if resume else start(opts, reporter, stop, cwd)
     finally:
         stop.set()  # ends the watcher
         reporter.close()

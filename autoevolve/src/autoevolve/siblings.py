@@ -19,8 +19,14 @@ from pathlib import Path
 from .gitrepo import GIT_ENV, Git, GitError
 
 IDENT = "%an%n%ae%n%ad%n%cn%n%ce%n%cd"
-IDENT_VARS = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
-              "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE")  # fmt: skip
+IDENT_VARS = (
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_DATE",
+)
 
 
 def own_changes(git: Git, base: str, commits: list[str]) -> list[str | None]:
@@ -57,8 +63,17 @@ def own_change(git: Git, base: str, commit: str) -> str | None:
 
 
 def _diff(git: Git, parent: str, commit: str) -> bytes:
-    return _git_bytes(git, "diff", "--binary", "--no-color", "--no-ext-diff", "--no-renames",
-                      "-U0", parent, commit)  # fmt: skip
+    return _git_bytes(
+        git,
+        "diff",
+        "--binary",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-renames",
+        "-U0",
+        parent,
+        commit,
+    )
 
 
 def _show(git: Git, fmt: str, commit: str) -> bytes:
@@ -67,9 +82,12 @@ def _show(git: Git, fmt: str, commit: str) -> bytes:
 
 def _git_bytes(git: Git, *args: str) -> bytes:
     """stdout of ``git args`` as bytes (GitError on failure)."""
-    proc = subprocess.run(["git", *args], cwd=git.cwd, env={**os.environ, **GIT_ENV},
-                          capture_output=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        ["git", *args], cwd=git.cwd, env={**os.environ, **GIT_ENV}, capture_output=True, check=False
+    )
     if proc.returncode != 0:
-        raise GitError(f"git {' '.join(args[:2])} failed: "
-                       f"{proc.stderr.decode('utf-8', 'replace').strip()[-200:]}")  # fmt: skip
+        raise GitError(
+            f"git {' '.join(args[:2])} failed: "
+            f"{proc.stderr.decode('utf-8', 'replace').strip()[-200:]}"
+        )
     return proc.stdout

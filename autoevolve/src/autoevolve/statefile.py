@@ -183,8 +183,10 @@ def controller_lock(path: Path) -> Iterator[None]:
     try:
         if not try_lock(fd):
             other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise Busy(f"another autoevolve controller (pid {other}) is running in this "
-                       "checkout; wait for it or run `autoevolve stop`") from None  # fmt: skip
+            raise Busy(
+                f"another autoevolve controller (pid {other}) is running in this "
+                "checkout; wait for it or run `autoevolve stop`"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield

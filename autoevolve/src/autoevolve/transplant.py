@@ -75,8 +75,9 @@ def _set_value(line: str, value: str) -> str:
     return f"{m['lead']}{value}{pad}{m['tail']}"
 
 
-def _transplant_assignments(plan: FilePlan, cur: list[str], old: list[str],
-                            new: list[str]) -> list[str]:  # fmt: skip
+def _transplant_assignments(
+    plan: FilePlan, cur: list[str], old: list[str], new: list[str]
+) -> list[str]:
     """Write each changed assignment's new value into the receiver; return old with the same
     values set (what is left to diff against ``new`` is then only the other hunks)."""
     changes = _assignment_changes(old, new)
@@ -179,8 +180,9 @@ class Transplant:
 def _show(wt: Git, spec: str) -> str:
     """A blob's exact text (``Git.run`` strips trailing whitespace)."""
     env = {**os.environ, **GIT_ENV}
-    proc = subprocess.run(["git", "show", spec], cwd=wt.cwd, env=env, capture_output=True,
-                          check=True)  # fmt: skip
+    proc = subprocess.run(
+        ["git", "show", spec], cwd=wt.cwd, env=env, capture_output=True, check=True
+    )
     return proc.stdout.decode("utf-8", errors="surrogateescape")
 
 

@@ -33,8 +33,7 @@ if TYPE_CHECKING:
 
 def wave_commits(comp: Competition, agent: AgentState, tip: str = "HEAD") -> list[str]:
     """The agent's new commits since the turn started, oldest first."""
-    out = comp.wt(agent).run("rev-list", "--reverse", "--first-parent",
-                             f"{agent.exp_start}..{tip}")  # fmt: skip
+    out = comp.wt(agent).run("rev-list", "--reverse", "--first-parent", f"{agent.exp_start}..{tip}")
     return out.split()
 
 
@@ -46,8 +45,10 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
         comp.set_ref(comp.s.layout.exp_ref(sha), sha)
     made_k = made[: comp.state.config.parallel]
     if len(made) > len(made_k):
-        comp.say(f"{agent.name}: made {len(made)} commits; only the first {len(made_k)} "
-                 "are trained (--parallel)")  # fmt: skip
+        comp.say(
+            f"{agent.name}: made {len(made)} commits; only the first {len(made_k)} "
+            "are trained (--parallel)"
+        )
     with comp.lock:
         agent.exp_commit = made_k[-1]
     comp.save()
@@ -56,10 +57,13 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     for sha in commits:
         comp.set_ref(comp.s.layout.exp_ref(sha), sha)
     written = written_rows(comp, agent) if resumed else {}
-    names = {sha: describe(comp, agent, made_k, j, alone=own[j] is not None)
-             for j, sha in enumerate(commits)}  # fmt: skip
-    rejected = {sha: _rejection(comp, agent, sha, names[sha]) for sha in commits
-                if sha[:7] not in written}  # fmt: skip
+    names = {
+        sha: describe(comp, agent, made_k, j, alone=own[j] is not None)
+        for j, sha in enumerate(commits)
+    }
+    rejected = {
+        sha: _rejection(comp, agent, sha, names[sha]) for sha in commits if sha[:7] not in written
+    }
     trainable = [sha for sha in rejected if not rejected[sha]]
     subjects = [comp.wt(agent).subject(sha) for sha in trainable]
     comp._set(agent, "training", "; ".join(subjects))
@@ -90,8 +94,9 @@ def written_rows(comp: Competition, agent: AgentState) -> dict[str, tuple[Status
     return found
 
 
-def describe(comp: Competition, agent: AgentState, commits: list[str], j: int, *,
-             alone: bool) -> str:  # fmt: skip
+def describe(
+    comp: Competition, agent: AgentState, commits: list[str], j: int, *, alone: bool
+) -> str:
     """The row description of variant ``j``: its subject, and the variants it stands on when
     its change was not trained ``alone`` on the turn's start."""
     subject = comp.wt(agent).subject(commits[j])
@@ -100,23 +105,26 @@ def describe(comp: Competition, agent: AgentState, commits: list[str], j: int, *
     return f"{subject} [stacked on {', '.join(comp.short(c) for c in commits[:j])}]"
 
 
-def _rejection(comp: Competition, agent: AgentState, sha: str, description: str
-               ) -> tuple[Status, Row] | None:  # fmt: skip
+def _rejection(
+    comp: Competition, agent: AgentState, sha: str, description: str
+) -> tuple[Status, Row] | None:
     """A crash row for a variant that changes a file outside ``--editable`` (never trained)."""
     row = comp.protected_row(agent, sha, description)
     return None if row is None else (Status.CRASH, row)
 
 
-def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
-              ) -> dict[str, RunOutcome]:  # fmt: skip
+def train_all(
+    comp: Competition, agent: AgentState, commits: list[str], i: int
+) -> dict[str, RunOutcome]:
     """Train every commit at once (the executor queues for GPUs), each in its own clean checkout
     unless the executor ships the commit itself."""
     outcomes: dict[str, RunOutcome] = {}
 
     def one(j: int, sha: str) -> None:
         label = f"{agent.name}-e{i}-v{j}"
-        with checkout_for(comp.executor.ships_commits, comp.s.git, comp.s.layout, sha,
-                          label) as where:  # fmt: skip
+        with checkout_for(
+            comp.executor.ships_commits, comp.s.git, comp.s.layout, sha, label
+        ) as where:
             run = comp.train(agent, sha, label, None, where=where)
         outcomes[sha] = comp.screen(agent, sha, run)
 
@@ -124,8 +132,9 @@ def train_all(comp: Competition, agent: AgentState, commits: list[str], i: int
     return outcomes
 
 
-def judge_variant(comp: Competition, agent: AgentState, sha: str, description: str,
-                  outcome: RunOutcome) -> tuple[Status, Row]:  # fmt: skip
+def judge_variant(
+    comp: Competition, agent: AgentState, sha: str, description: str, outcome: RunOutcome
+) -> tuple[Status, Row]:
     """Judge one trained variant against the agent's results so far."""
     where = {"node": outcome.node, "gpu_type": outcome.gpu_type}
     if outcome.value is None:
@@ -136,8 +145,10 @@ def judge_variant(comp: Competition, agent: AgentState, sha: str, description: s
         cand = RunInput(outcome.value, outcome.memory_gb, comp.short(sha), description)
         verdict = judge(read_results(results, metric=comp.state.config.metric), cand).verdict
         status = Status.DISCARD if verdict == RETEST else status_of(verdict)  # no re-runs in a wave
-        final = status, Row(comp.short(sha), outcome.value, outcome.memory_gb, status,
-                            description, **where)  # fmt: skip
+        final = (
+            status,
+            Row(comp.short(sha), outcome.value, outcome.memory_gb, status, description, **where),
+        )
     return final
 
 
@@ -149,12 +160,16 @@ def conclude(comp: Competition, agent: AgentState, final: tuple[Status, Row]) ->
     comp.say(f"{agent.name}: {row.description}: {value} {status}")
 
 
-def finish_wave(comp: Competition, agent: AgentState, commits: list[str],
-                finals: list[tuple[Status, Row]]) -> None:  # fmt: skip
+def finish_wave(
+    comp: Competition, agent: AgentState, commits: list[str], finals: list[tuple[Status, Row]]
+) -> None:
     """Move the branch to the last kept variant (or the start), count the rows, go idle."""
     comp.guard.unsettle(agent)
-    kept = [(sha, row) for sha, (status, row) in zip(commits, finals, strict=True)
-            if status == Status.KEEP and row.value is not None]  # fmt: skip
+    kept = [
+        (sha, row)
+        for sha, (status, row) in zip(commits, finals, strict=True)
+        if status == Status.KEEP and row.value is not None
+    ]
     sign = 1.0 if comp.higher_is_better() else -1.0
     kept.sort(key=lambda pair: sign * float(pair[1].value or 0.0))  # the best kept one last
     comp.move(agent, kept[-1][0] if kept else agent.exp_start)

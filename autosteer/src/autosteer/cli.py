@@ -70,11 +70,21 @@ from autolab_shared.files.inputs import load_history
 @metric_options
 @common_options("autosteer", formats=("text", "json", "prompt"))
 def cli(
-    results: tuple[str, ...], mode: str, window: int, taxonomy_path: str | None,
-    git_repo: str | None, seed: int | None, num_suggestions: int, pending: tuple[str, ...],
+    results: tuple[str, ...],
+    mode: str,
+    window: int,
+    taxonomy_path: str | None,
+    git_repo: str | None,
+    seed: int | None,
+    num_suggestions: int,
+    pending: tuple[str, ...],
     show_taxonomy: bool,
-    metric: str | None, direction: str | None, output_format: str, quiet: bool, no_color: bool,
-) -> ExitCode:  # fmt: skip
+    metric: str | None,
+    direction: str | None,
+    output_format: str,
+    quiet: bool,
+    no_color: bool,
+) -> ExitCode:
     """Read autoresearch histories and say where the next experiment should go.
 
     \b
@@ -110,8 +120,15 @@ def cli(
         from autolab_shared.steering.gitknobs import git_knob_changes
 
         git = git_knob_changes(git_repo, [e.commit for h in histories for e in h.experiments])
-    opts = SteerOptions(mode=mode, window=window, suggestions=num_suggestions, seed=seed,
-                        pending=pending, taxonomy=taxonomy, git_changes=git)  # fmt: skip
+    opts = SteerOptions(
+        mode=mode,
+        window=window,
+        suggestions=num_suggestions,
+        seed=seed,
+        pending=pending,
+        taxonomy=taxonomy,
+        git_changes=git,
+    )
     report = steer(histories, opts)
     return render.output(report, histories, output_format, quiet, no_color)
 

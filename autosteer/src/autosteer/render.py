@@ -38,8 +38,10 @@ def _counts(c: CategoryRow, whole: bool) -> str:
         rate = f"{c.kept / c.tried:.0%}" if c.tried else "-"
         return f"{c.tried:>3} tried | {c.kept:>3} kept ({rate:>4})"
     rate = f"{c.kept / c.tried:.0%}" if c.tried else "-"
-    return (f"{c.tried:>3} tried, {c.tried_all:>3} in all | {c.kept:>3} kept ({rate:>4}),"
-            f" {c.kept_all:>3} in all")  # fmt: skip
+    return (
+        f"{c.tried:>3} tried, {c.tried_all:>3} in all | {c.kept:>3} kept ({rate:>4}),"
+        f" {c.kept_all:>3} in all"
+    )
 
 
 def table_lines(report: SteerReport) -> list[str]:
@@ -93,10 +95,13 @@ def _mode_words(report: SteerReport) -> str:
 
 def prompt_lines(report: SteerReport) -> list[str]:
     """A short markdown block an agent can take as its next instruction."""
-    lines = ["## Next experiment (autosteer)", "",
-             f"State: {REGIME_WORDS[report.regime]} ({report.regime_reason}).",
-             f"Mode: {_mode_words(report)}.",
-             f"Direction: {report.headline}."]  # fmt: skip
+    lines = [
+        "## Next experiment (autosteer)",
+        "",
+        f"State: {REGIME_WORDS[report.regime]} ({report.regime_reason}).",
+        f"Mode: {_mode_words(report)}.",
+        f"Direction: {report.headline}.",
+    ]
     if report.angles:
         lines.append(f"Angles: {', '.join(report.angles)}.")
     lines.append("")
@@ -108,24 +113,53 @@ def prompt_lines(report: SteerReport) -> list[str]:
 def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, Any]:
     """The ``data`` of the JSON envelope (docs/json-schema.md, command ``steer``)."""
     return {
-        "window": report.window, "experiments": report.rows,
+        "window": report.window,
+        "experiments": report.rows,
         "histories": [h.path for h in histories],
-        "categories": [{"name": c.name, "tried": c.tried, "kept": c.kept, "real_keeps": c.real,
-                        "crashed": c.crashed, "keep_rate": c.kept / c.tried if c.tried else None,
-                        "median_gain": c.median_gain, "median_delta": c.median_delta,
-                        "label": c.label, "evidence": c.evidence, "score": c.score,
-                        "tried_all": c.tried_all, "kept_all": c.kept_all,
-                        "keep_rate_all": c.kept_all / c.tried_all if c.tried_all else None,
-                        "median_gain_all": c.median_gain_all} for c in report.categories],
-        "regime": report.regime, "regime_reason": report.regime_reason, "mode": report.mode,
+        "categories": [
+            {
+                "name": c.name,
+                "tried": c.tried,
+                "kept": c.kept,
+                "real_keeps": c.real,
+                "crashed": c.crashed,
+                "keep_rate": c.kept / c.tried if c.tried else None,
+                "median_gain": c.median_gain,
+                "median_delta": c.median_delta,
+                "label": c.label,
+                "evidence": c.evidence,
+                "score": c.score,
+                "tried_all": c.tried_all,
+                "kept_all": c.kept_all,
+                "keep_rate_all": c.kept_all / c.tried_all if c.tried_all else None,
+                "median_gain_all": c.median_gain_all,
+            }
+            for c in report.categories
+        ],
+        "regime": report.regime,
+        "regime_reason": report.regime_reason,
+        "mode": report.mode,
         "mode_reason": report.mode_reason,
-        "headline": report.headline, "angles": list(report.angles),
-        "suggestions": [{"category": s.category, "text": s.text, "why": s.why, "idea": s.idea,
-                         "knob": s.knob, "value": s.value} for s in report.suggestions],
-        "noise": {"sigma_relative": report.noise.sigma, "df": report.noise.df,
-                  "source": report.noise.source},
+        "headline": report.headline,
+        "angles": list(report.angles),
+        "suggestions": [
+            {
+                "category": s.category,
+                "text": s.text,
+                "why": s.why,
+                "idea": s.idea,
+                "knob": s.knob,
+                "value": s.value,
+            }
+            for s in report.suggestions
+        ],
+        "noise": {
+            "sigma_relative": report.noise.sigma,
+            "df": report.noise.df,
+            "source": report.noise.source,
+        },
         "unclassified": list(report.other_examples),
-    }  # fmt: skip
+    }
 
 
 def output(
@@ -135,9 +169,16 @@ def output(
     code = report.exit_code
     if fmt == "json":
         warnings = [w.to_dict() for h in histories for w in h.warnings]
-        write_json(envelope(tool="autosteer", tool_version=__version__, command="steer",
-                            exit_code=code, data=json_data(report, histories),
-                            warnings=warnings))  # fmt: skip
+        write_json(
+            envelope(
+                tool="autosteer",
+                tool_version=__version__,
+                command="steer",
+                exit_code=code,
+                data=json_data(report, histories),
+                warnings=warnings,
+            )
+        )
     elif fmt == "prompt":
         write_lines(prompt_lines(report))
     elif quiet:

@@ -113,9 +113,13 @@ def scores(
 
 
 def pick(
-    rows: Sequence[StepRow], arms: Sequence[str], mode: str, k: int, rng: random.Random,
+    rows: Sequence[StepRow],
+    arms: Sequence[str],
+    mode: str,
+    k: int,
+    rng: random.Random,
     pending: Sequence[str] = (),
-) -> list[tuple[str, float]]:  # fmt: skip
+) -> list[tuple[str, float]]:
     """Choose k categories, re-scoring after a virtual loss on each pick so picks spread out."""
     gamma = GAMMA.get(mode, 0.95)
     g_bar = median_gain(rows)

@@ -55,8 +55,12 @@ def _show(repo: Path, commit: str, path: str) -> str | None:
     try:
         proc = subprocess.run(
             ["git", "show", "--format=", "--unified=0", commit, "--", path],
-            cwd=repo, capture_output=True, text=True, timeout=10, check=False,
-        )  # fmt: skip
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout if proc.returncode == 0 else None

@@ -127,16 +127,26 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     catalogue = opts.ideas if opts.ideas is not None else load_ideas()
     tokens = [f.tokens for f in facts]
     state = knob_state((r.knobs, r.kept) for r in rows)
-    suggestions = _suggest(rows, picks, catalogue, (regime, reason), opts.suggestions, tokens,
-                           state)  # fmt: skip
+    suggestions = _suggest(
+        rows, picks, catalogue, (regime, reason), opts.suggestions, tokens, state
+    )
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
     others = tuple(r.description for r in rows if r.category == "other")[-5:]
     return SteerReport(
-        window=opts.window, rows=len(rows), categories=table, regime=regime,
-        regime_reason=reason, mode=mode, mode_reason=why_mode, suggestions=tuple(suggestions),
-        angles=tuple(angles), headline=_headline(top, table), noise=noise, other_examples=others,
-    )  # fmt: skip
+        window=opts.window,
+        rows=len(rows),
+        categories=table,
+        regime=regime,
+        regime_reason=reason,
+        mode=mode,
+        mode_reason=why_mode,
+        suggestions=tuple(suggestions),
+        angles=tuple(angles),
+        headline=_headline(top, table),
+        noise=noise,
+        other_examples=others,
+    )
 
 
 def _with_git(
@@ -217,8 +227,12 @@ def _balanced(mode: str, keep_rate: float, rate: str) -> tuple[str, str]:
         return _mode(mode, "exploit", f"{rate} (>= {EXPLOIT_RATE:.0%})")
     if keep_rate < EXPLORE_RATE:
         return _mode(mode, "explore", f"{rate} (< {EXPLORE_RATE:.0%}): widen the search")
-    return _mode(mode, "auto", f"{rate}, between {EXPLORE_RATE:.0%} and {EXPLOIT_RATE:.0%}:"
-                 " categories drawn by their posterior expected gain")  # fmt: skip
+    return _mode(
+        mode,
+        "auto",
+        f"{rate}, between {EXPLORE_RATE:.0%} and {EXPLOIT_RATE:.0%}:"
+        " categories drawn by their posterior expected gain",
+    )
 
 
 def _mode(asked: str, chosen: str, why: str) -> tuple[str, str]:
@@ -244,8 +258,11 @@ def _label(
     if gain is not None and gain > 0:
         mine = (PRIOR_TRIES * gain + sum(gains)) / (PRIOR_TRIES + len(gains))
         ratio = max(ratio * mine / gain, 0.0)
-        words += (f", x{ratio:.1f} the average gain per try" if mine > 0
-                  else ", its keeps lose ground on average")  # fmt: skip
+        words += (
+            f", x{ratio:.1f} the average gain per try"
+            if mine > 0
+            else ", its keeps lose ground on average"
+        )
     if kept >= 2 and post > rate and ratio >= 1.3:
         return "EXPLOIT", words
     if tried >= 5 and kept / tried < rate and ratio < 0.6:
@@ -258,9 +275,11 @@ def _keeps(rows: Sequence[StepRow]) -> list[StepRow]:
 
 
 def _table(
-    window: Sequence[StepRow], rows: Sequence[StepRow], arms: Sequence[str],
+    window: Sequence[StepRow],
+    rows: Sequence[StepRow],
+    arms: Sequence[str],
     picks: Sequence[tuple[str, float]],
-) -> tuple[CategoryRow, ...]:  # fmt: skip
+) -> tuple[CategoryRow, ...]:
     score = dict(picks)
     names = {*arms, "other"}
     counted = [r for r in rows if r.category in names]
@@ -281,10 +300,23 @@ def _table(
         if label == "EXPLORE" and len(every) > len(mine):
             evidence += f" in the window, {len(every)} in all"
         gains_all = [r.gain for r in _keeps(every)]
-        out.append(CategoryRow(
-            name, len(mine), kept, sum(r.success for r in mine), crashed, _median(gains),
-            label, evidence, score.get(name, 0.0), len(every), sum(r.kept for r in every),
-            _median([r.delta for r in keeps]), _median(gains_all)))  # fmt: skip
+        out.append(
+            CategoryRow(
+                name,
+                len(mine),
+                kept,
+                sum(r.success for r in mine),
+                crashed,
+                _median(gains),
+                label,
+                evidence,
+                score.get(name, 0.0),
+                len(every),
+                sum(r.kept for r in every),
+                _median([r.delta for r in keeps]),
+                _median(gains_all),
+            )
+        )
     return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
 
 
@@ -314,10 +346,14 @@ def _headline(top: str, table: Sequence[CategoryRow]) -> str:
 
 
 def _suggest(
-    rows: Sequence[StepRow], picks: Sequence[tuple[str, float]], catalogue: Sequence[Idea],
-    regime: tuple[str, str], k: int, tokens: Sequence[frozenset[str]] | None,
+    rows: Sequence[StepRow],
+    picks: Sequence[tuple[str, float]],
+    catalogue: Sequence[Idea],
+    regime: tuple[str, str],
+    k: int,
+    tokens: Sequence[frozenset[str]] | None,
     state: KnobState,
-) -> list[Suggestion]:  # fmt: skip
+) -> list[Suggestion]:
     # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
     knobs = {id(r.knobs): r.knobs for r in rows if r.knobs}.values()
     pairs = dict.fromkeys((c.knob, v) for changes in knobs for c in changes for v in (c.old, c.new))
@@ -380,8 +416,13 @@ def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> li
         )
         why = f"{reason}; {len(near)} near-misses within the noise floor"
         return [Suggestion("combination", f"combine the near-misses: {names}", why)]
-    return [Suggestion("simplification", "remove or simplify one component (an ablation)",
-                       f"{reason}; no near-misses to combine")]  # fmt: skip
+    return [
+        Suggestion(
+            "simplification",
+            "remove or simplify one component (an ablation)",
+            f"{reason}; no near-misses to combine",
+        )
+    ]
 
 
 def _knob_suggestion(
@@ -400,9 +441,14 @@ def _knob_suggestion(
             now = state.value(change.knob) or change.new
             nxt = state.next_values(change.knob)
             if nxt:
-                return Suggestion(category, f"{change.knob} {now} -> {nxt[0]}",
-                                  _knob_why(change.knob, now, nxt, state), None, change.knob,
-                                  nxt[0])  # fmt: skip
+                return Suggestion(
+                    category,
+                    f"{change.knob} {now} -> {nxt[0]}",
+                    _knob_why(change.knob, now, nxt, state),
+                    None,
+                    change.knob,
+                    nxt[0],
+                )
     return None
 
 
@@ -417,5 +463,7 @@ def _knob_why(knob: str, now: str, nxt: Sequence[str], state: KnobState) -> str:
     again = relative_step(kept.old, kept.new) if kept is not None else None
     same = again is not None and step is not None and (again > 0) == (step > 0)
     direction = ", the kept direction" if same else ""
-    return (f"{knob} is {now} in the best configuration{how}{note}; {nxt[0]} is one step{way}"
-            f"{direction}, with nothing tried on the way")  # fmt: skip
+    return (
+        f"{knob} is {now} in the best configuration{how}{note}; {nxt[0]} is one step{way}"
+        f"{direction}, with nothing tried on the way"
+    )

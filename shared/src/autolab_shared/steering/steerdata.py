@@ -155,12 +155,24 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
             best[agent] = x  # type: ignore[assignment]
             best_y[agent] = y  # type: ignore[assignment]
         row = new(StepRow)  # StepRow(...) without the frozen __init__ (about 2x faster)
-        put(row, "__dict__", {
-            "position": offset + i, "agent": agent, "category": found.category,
-            "tags": found.tags, "status": exp.status, "description": exp.description,
-            "gain": gain if kept else 0.0, "success": success, "near_miss": near,
-            "knobs": found.knobs, "commit": exp.commit, "delta": delta,
-            "improved": kept and ref is not None,
-        })  # fmt: skip
+        put(
+            row,
+            "__dict__",
+            {
+                "position": offset + i,
+                "agent": agent,
+                "category": found.category,
+                "tags": found.tags,
+                "status": exp.status,
+                "description": exp.description,
+                "gain": gain if kept else 0.0,
+                "success": success,
+                "near_miss": near,
+                "knobs": found.knobs,
+                "commit": exp.commit,
+                "delta": delta,
+                "improved": kept and ref is not None,
+            },
+        )
         out.append(row)
     return out
