@@ -87,6 +87,7 @@ NN_ROWS = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn.tsv"
 OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
 HELD_OUT4 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout4.tsv"
 NN_HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
+HELD_OUT5 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout5.tsv"
 NN_FILES = (
     "Fchaubard__zero_order_diffusion_autoresearcher__branch-autoresearch-mar17__results.tsv",
     "Hilo-Hilo__parameter-golf__branch-research-continuous-mar18__results__results.tsv",
@@ -246,13 +247,19 @@ def test_drawn_rows_are_the_seeded_samples() -> None:
 
 
 def _fewest_first_draw(
-    used: list[dict[str, str]], seed: int, per_file: int, total: int
+    used: list[dict[str, str]], seed: int, per_file: int, total: int, one_line: bool = False
 ) -> list[tuple[str, int]]:
     """(file, line) of the HELD_OUT4 draw: real .tsv/.csv files with at least 5 descriptions
     in none of `used`, shuffled, then ordered by how many rows of `used` they hold (fewest
-    first), up to `per_file` rows each until `total`."""
+    first), up to `per_file` rows each until `total`. With `one_line`, descriptions with a
+    tab or line break (a fixture row cannot hold them) are left out of the pool first."""
     in_sets = Counter(r["file"] for r in used)
     pool = _unused_rows(used, (".tsv", ".csv"), lambda _: True, 5)
+    if one_line:
+        pool = {
+            name: [(line, d) for line, d in rows if "\t" not in d and "\n" not in d]
+            for name, rows in pool.items()
+        }
     names = sorted(pool)
     rng = random.Random(seed)
     rng.shuffle(names)
@@ -291,6 +298,22 @@ def test_nn_held_out_is_the_seeded_draw_from_network_training_files() -> None:
                 seen.add(e.description.strip())
                 pool.append(e.line)
         drawn += [(name, line) for line in sorted(rng.sample(pool, 15))]
+    assert drawn == [(r["file"], int(r["line"])) for r in rows]
+
+
+def test_held_out5_is_the_seeded_fewest_first_draw() -> None:
+    """HELD_OUT5 is the fewest-first draw (random.Random(1515), up to 12 rows a file, one-line
+    descriptions) from rows that no set before it holds, HELD_OUT4 and NN_HELD_OUT included."""
+    rows = _rows(HELD_OUT5)
+    earlier = [row for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT) for row in _rows(path)]
+    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
+    assert len(rows) >= 150 and len({r["description"] for r in rows}) == len(rows)
+    assert {r["split"] for r in rows} == {"held-out"}
+    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    _check_rows(rows)
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    drawn = _fewest_first_draw(earlier, 1515, 12, 150, one_line=True)
     assert drawn == [(r["file"], int(r["line"])) for r in rows]
 
 
