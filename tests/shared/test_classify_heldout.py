@@ -26,20 +26,29 @@ category, tags (comma-separated: multi_change, simplification) and split.
   and committed before the classifier was run on them and measured once (71.4 %); since
   then the learned fallback is trained on them too (no rule was changed for them).
 
-* tests/fixtures/steer_labels_heldout4.tsv (155 rows, 21 files) is HELD_OUT4, the HELD-OUT
-  set, drawn after
+* tests/fixtures/steer_labels_heldout4.tsv (155 rows, 21 files) is HELD_OUT4, TUNING data
+  since heldout5 was drawn (it was the held-out set, measured at 71.6 %), drawn after
   every set above had been used to tune: the real .tsv and .csv files with at least 5
   descriptions in no set above, shuffled with random.Random(1414), then ordered by how many
   rows of those sets they hold (fewest first; ties keep the shuffled order), up to 8 rows
   each (a seeded sample), until 150 rows. Labelled by hand and committed before the
-  classifier was run on them; never used to change a rule or train the fallback.
+  classifier was run on them; since heldout5 was drawn, used to change rules and train the
+  fallback.
 
-* tests/fixtures/steer_labels_heldout_nn2.tsv (60 rows, 4 files) is NN_HELD_OUT, the
-  network-training part of the held-out figure, drawn after HELD_OUT4 because that draw is
-  mostly other fields: the four network-training files (NN_FILES) that still hold rows no
-  set holds, 15 rows of each sampled with one random.Random(1416) in that order. Labelled
-  and committed before the classifier was run on them; never used to change a rule or to
-  train the fallback. Other rows of these files are in the tuning sets.
+* tests/fixtures/steer_labels_heldout_nn2.tsv (60 rows, 4 files) is NN_HELD_OUT, TUNING data
+  since heldout5 was drawn (it was the network-training held-out set, 73.3 %), drawn after
+  HELD_OUT4 because that draw is mostly other fields: the four network-training files
+  (NN_FILES) that still hold rows no set holds, 15 rows of each sampled with one
+  random.Random(1416) in that order. Labelled and committed before the classifier was run
+  on them; tuned on since heldout5 was drawn.
+
+* tests/fixtures/steer_labels_heldout5.tsv (153 rows, 14 files) is HELD_OUT5, the HELD-OUT
+  set, drawn after every set above: the real .tsv and .csv files with at least 5 one-line
+  descriptions in no set above, shuffled with random.Random(1515), then ordered by how many
+  rows of those sets they hold (fewest first), up to 12 rows each (a seeded sample), until
+  150 rows. Labelled by hand and committed before the classifier was run on them (70.6 %);
+  never used to change a rule or train the fallback. Every one of its files has other rows
+  in the tuning sets (no real file is left that none holds).
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -98,24 +107,26 @@ TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
 # benchmarks/classifier_heldout.py: tuning 82.8 %, 0.92, 0.93; tuning2 79.3 %, 0.80, 0.86;
-# tuning3 84.2 %, 0.62, 0.85; nn-rows 72.7 %, 0.83, 0.96; held-out 71.6 %, 0.68, 0.83;
-# nn-held-out 73.3 %, 0.67, 0.71). The issue's targets are TARGET_*, which
-# test_issue_targets_on_held_out records as unmet.
+# tuning3 84.2 %, 0.62, 0.85; nn-rows 72.7 %, 0.83, 0.96; tuning4 71.6 %, 0.68, 0.83;
+# nn-rows2 73.3 %, 0.67, 0.71; held-out 70.6 %, 0.55, 0.68). The issue's targets are TARGET_*,
+# which test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.81, 0.90, 0.90),
     "tuning2": (0.77, 0.77, 0.83),
     "tuning3": (0.82, 0.60, 0.82),
     "nn-rows": (0.70, 0.80, 0.90),
-    "held-out": (0.69, 0.64, 0.78),
-    "nn-held-out": (0.71, 0.62, 0.66),
+    "tuning4": (0.69, 0.64, 0.78),
+    "nn-rows2": (0.71, 0.62, 0.66),
+    "held-out": (0.69, 0.52, 0.65),
 }
 SETS = {
     "tuning": TUNING,
     "tuning2": TUNING2,
     "tuning3": TUNING3,
     "nn-rows": NN_ROWS,
-    "held-out": HELD_OUT4,
-    "nn-held-out": NN_HELD_OUT,
+    "tuning4": HELD_OUT4,
+    "nn-rows2": NN_HELD_OUT,
+    "held-out": HELD_OUT5,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -350,12 +361,11 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT4 and NN_HELD_OUT (71.6 %, multi_change 0.68 / 0.83 and
-    73.3 %, 0.67 / 0.71 when last measured)."""
-    for name in ("held-out", "nn-held-out"):
-        accuracy, recall, precision = _scores(name)
-        assert accuracy >= TARGET_ACCURACY
-        assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
+    """Issue 13's targets on HELD_OUT5 (70.6 %, multi_change 0.55 / 0.68 when measured before
+    any rule was changed with it drawn)."""
+    accuracy, recall, precision = _scores("held-out")
+    assert accuracy >= TARGET_ACCURACY
+    assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
 
 
 # ---------------------------------------------------------------------------- linear time
