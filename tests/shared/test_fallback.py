@@ -22,7 +22,13 @@ from autolab_shared.steering.fallback import (
     from_stored,
     train,
 )
-from autolab_shared.steering.listing import is_run_name, lists_loosely
+from autolab_shared.steering.listing import (
+    assigns_several,
+    flags_several,
+    is_run_name,
+    lists_loosely,
+    plus_parted,
+)
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -117,3 +123,35 @@ def test_a_run_name_beside_one_setting_is_not_a_second_setting() -> None:
     found = Classifier()("[Phase3:Lion+Fused] marathon v4 cycle 5 ACCUM=10")
     assert found.category == "batch_size" and "multi_change" not in found.tags
     assert "multi_change" in Classifier()("depth 12 + ACCUM=10").tags
+
+
+def test_lists_of_settings_no_rule_names_are_tagged() -> None:
+    classify = Classifier(fallback=False)
+    assert assigns_several("spec n_max=8 p_min=0.3") and not assigns_several("x=1 x=2")
+    assert "multi_change" in classify("spec n_max=8 p_min=0.3 — p_min=0 optimal").tags
+    assert plus_parted("full BPTT + no spatial smooth")
+    assert not plus_parted("Hebrew + Georgian date support")  # one-word items: one change
+    assert not plus_parted("marathon v4 + run 3") and not plus_parted("full BPTT")
+    assert "multi_change" in classify("pq11 full BPTT + no spatial smooth").tags
+    assert flags_several("train on window: --lookback-eras 20 --trailing-eras 20; worse")
+    assert not flags_several("--top-k 90 on merged pool")
+    assert not flags_several("--a 1 (then --b 2)")  # the second is past the first clause
+    found = classify("--lookback-eras 20 --trailing-eras 20")
+    assert "multi_change" in found.tags
+
+
+def test_a_run_label_beside_a_seed_is_no_second_setting() -> None:
+    found = Classifier()("b48 seed=19")
+    assert found.category == "baseline" and "multi_change" not in found.tags
+    assert "multi_change" in Classifier()("b24 no_ema seed=1").tags  # a change and a seed
+    assert "multi_change" in Classifier()("l96 lr=0.02").tags  # no seed: l96 is a setting
+
+
+def test_run_length_and_reinstalled_runs() -> None:
+    classify = Classifier(fallback=False)
+    text = "Hypothesis: on the validated 6x256 MLX shape, increasing iterations from 200 to 300"
+    assert classify(text).category == "other"
+    assert classify("extended wallclock with int4_step=2 at 1800s cap").category == "other"
+    assert classify("Muon NS iterations 5→4").category == "optimizer"
+    found = classify("one-invoice LayoutLMv3 token classifier after pytesseract install")
+    assert found.category == "baseline"

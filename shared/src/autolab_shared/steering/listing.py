@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 MULTI_CHANGE = "multi_change"
@@ -189,11 +190,57 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
     that name the same thing count once: "WD=0 no weight decay", "gradient clipping
     max_norm=1.0" (`found` is each item's rule match, or None)."""
     count = 0
+    seeded = any(f is not None and f[0] == BASELINE for f in found)
     for i, item in enumerate(items):
         if found[i] is None and is_run_name(item.text):
             continue  # "marathon v3 ACCUM=10": the run's name, not a setting
+        if i == 0 and seeded and found[i] is None and _RUN_LABEL.fullmatch(item.text):
+            continue  # "b48 seed=19": a re-run's label, not a second setting
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
+
+
+# One token of a few letters and a number that labels a run ("b48", "pq14", "exp37").
+_RUN_LABEL = re.compile(r"[A-Za-z]{1,4}\d{1,5}")
+
+
+def assigns_several(part: str) -> bool:
+    """True when `part` sets two or more different names as ``KNOB=value`` tokens
+    ("spec n_max=8 p_min=0.3")."""
+    names: set[str] = set()
+    for token in part.split(None, MAX_WORDS)[:MAX_WORDS]:
+        if _ASSIGNMENT.fullmatch(token):
+            names.add(token.split("=", 1)[0].lower())
+    return len(names) >= 2
+
+
+def plus_parted(part: str) -> bool:
+    """True when `part` is two or more items parted by " + " or " plus ", each a setting or
+    of two words or more, none only a run name ("full BPTT + no spatial smooth", not
+    "Hebrew + Georgian date support")."""
+    if _PLUS.search(part) is None:
+        return False
+    items = [i.text for i in change_items(part)]
+    return len(items) >= 2 and all(
+        (is_setting(i) or " " in i.strip()) and not is_run_name(i) for i in items
+    )
+
+
+_FLAG = re.compile(r"--[A-Za-z][\w-]{0,40}")
+_CLAUSE_END = re.compile(r" \(|; | — | - ")
+
+
+def flags_several(text: str) -> bool:
+    """True when the first clause of `text` sets two or more different command-line flags
+    to values ("--lookback-eras 20 --trailing-eras 20")."""
+    end = _CLAUSE_END.search(text)
+    words = text[: end.start() if end else len(text)].split(None, MAX_WORDS)[:MAX_WORDS]
+    names = {
+        word
+        for word, value in pairwise(words)
+        if _FLAG.fullmatch(word) and not value.startswith("-")
+    }
+    return len(names) >= 2
 
 
 # Words that number a run rather than set something: "cycle 5", "run 3", "v4".
