@@ -130,6 +130,7 @@ def test_accuracy_on_hand_labelled_real_descriptions() -> None:
         ("mega-batch internal sub-batching", "efficiency"),
         ("Indexed expert cache makes a larger hotset viable", "efficiency"),
         ("increasing iterations from 200 to 300", OTHER),
+        ("b3 cosine+flat recursion combined", "combination"),
         ("weight tying (shared embed/unembed, broken)", "architecture"),
         ("SWA over 150 warmdown steps", "optimizer"),
         # plain cases, one per category
