@@ -24,6 +24,7 @@ from autolab_shared.steering.fallback import (
 )
 from autolab_shared.steering.listing import (
     assigns_several,
+    best_with,
     flags_several,
     is_run_name,
     lists_loosely,
@@ -155,3 +156,11 @@ def test_run_length_and_reinstalled_runs() -> None:
     assert classify("Muon NS iterations 5→4").category == "optimizer"
     found = classify("one-invoice LayoutLMv3 token classifier after pytesseract install")
     assert found.category == "baseline"
+
+
+def test_the_best_configuration_with_a_change_is_two_settings() -> None:
+    assert best_with("Manual experiment 3: best feature set with smote")
+    assert best_with("best config with warmdown 0.3")
+    assert not best_with("Hypothesis: after 8x384 became the best remote pivot with more bytes")
+    assert not best_with("depth 12 with the best LR")
+    assert "multi_change" in Classifier()("Manual experiment 3: best feature set with smote").tags

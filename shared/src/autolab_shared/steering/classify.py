@@ -23,6 +23,7 @@ from autolab_shared.steering.listing import (
     Item,
     assigns_several,
     base_word,
+    best_with,
     change_items,
     count_settings,
     flags_several,
@@ -243,6 +244,8 @@ class Classifier:
             tags = (*tags, MULTI_CHANGE)
         elif MULTI_CHANGE not in tags and "--" in description and flags_several(description):
             tags = (*tags, MULTI_CHANGE)  # "--lookback-eras 20 --trailing-eras 20"
+        elif MULTI_CHANGE not in tags and best_with(description):
+            tags = (*tags, MULTI_CHANGE)  # "best feature set with smote": a base and a change
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)

@@ -226,6 +226,19 @@ def plus_parted(part: str) -> bool:
     )
 
 
+# The best configuration named as the base of a change: "best feature set with smote".
+_BEST_WITH = re.compile(
+    r"(?:^|: )(?:the )?(?:current )?(?:best|winning) [^,;:()]{1,40}? with ", re.I
+)
+
+
+def best_with(description: str) -> bool:
+    """True when `description` (or its part after a label) starts with the best or winning
+    configuration and the change tried on it ("Manual experiment 3: best feature set with
+    smote"): a base and a change, two settings."""
+    return " with " in description and _BEST_WITH.search(description) is not None
+
+
 _FLAG = re.compile(r"--[A-Za-z][\w-]{0,40}")
 _CLAUSE_END = re.compile(r" \(|; | — | - ")
 
