@@ -132,6 +132,7 @@ def test_accuracy_on_hand_labelled_real_descriptions() -> None:
         ("increasing iterations from 200 to 300", OTHER),
         ("b3 cosine+flat recursion combined", "combination"),
         ("b12 EMA warmup 10%", "optimizer"),  # the EMA's warmup, not the LR's
+        ("BLOCK_SIZE_K=128 aligned to group_size", "efficiency"),  # a kernel's tile, no block
         ("weight tying (shared embed/unembed, broken)", "architecture"),
         ("SWA over 150 warmdown steps", "optimizer"),
         # plain cases, one per category
