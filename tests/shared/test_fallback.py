@@ -164,3 +164,11 @@ def test_the_best_configuration_with_a_change_is_two_settings() -> None:
     assert not best_with("Hypothesis: after 8x384 became the best remote pivot with more bytes")
     assert not best_with("depth 12 with the best LR")
     assert "multi_change" in Classifier()("Manual experiment 3: best feature set with smote").tags
+
+
+def test_pieces_that_say_what_they_change_are_items() -> None:
+    classify = Classifier()
+    assert "multi_change" in classify("cache k=3, no prefetch (PREFETCH_THREADS=0)").tags
+    assert "multi_change" in classify("remove value embeds, use x0").tags
+    assert "multi_change" not in classify("attention and FFN pre-norm").tags
+    assert lists_loosely("tool-calls-always, don't-ask-to-verify, out-of-scope")

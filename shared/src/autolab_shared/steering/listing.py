@@ -48,6 +48,8 @@ _CHANGE_WORD = re.compile(
     r"smaller|larger|wider|narrower|deeper|shallower|higher|longer|shorter|switch\w*|"
     r"replac\w*|use|using|try|tun\w*|swap\w*|instead|only|without)\b"
 )
+# A piece that starts by saying what it changes: "no prefetch", "remove the logit cap".
+_STARTS_CHANGE = re.compile(r"(?:no|add|remove|disable|enable|drop|use|without) \w", re.I)
 # LR values and schedule settings are often re-tuned along with a change of the model, its
 # batch or its data (STRUCTURAL): beside such a change they are not the main change.
 RETUNES = ("lr_schedule", "learning_rate", "regularization")
@@ -134,7 +136,7 @@ def _pieces(chunk: str) -> list[str]:
             spans = spans[:n]
             break
     texts = [chunk[a:b] for a, b in spans]
-    if len(texts) > 1 and all(is_setting(text) for text in texts):
+    if len(texts) > 1 and all(is_setting(t) or _STARTS_CHANGE.match(t) for t in texts):
         return texts
     return [chunk[: spans[-1][1]]]
 
@@ -384,6 +386,10 @@ def lists_loosely(part: str) -> bool:
     return ("+" in part or ", " in part) and (_glued_settings(part) or _prose_items(part))
 
 
+def _no_quote(word: str) -> str:
+    return word.replace("'", "").replace("\u2019", "")
+
+
 _COMPOUND = re.compile(r"[^\W\d_]{1,30}(?:-[^\W\d_]{1,30}){1,6}")  # "wire-before-refund"
 
 
@@ -395,7 +401,7 @@ def _prose_items(part: str) -> bool:
     pieces = part.split(", ", MAX_ITEMS)
     low, high = PROSE_ITEM_WORDS
     return all(
-        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(p) is not None)
+        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(_no_quote(p)) is not None)
         and not _PROSE_RESULT.search(p.lower())
         for p in pieces
     )
