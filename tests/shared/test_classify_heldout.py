@@ -108,8 +108,9 @@ REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
 # benchmarks/classifier_heldout.py: tuning 83.3 %, 0.93, 0.94; tuning2 81.3 %, 0.80, 0.86;
 # tuning3 89.2 %, 0.80, 0.88; nn-rows 75.3 %, 0.83, 0.96; tuning4 83.9 %, 0.86, 0.83;
-# nn-rows2 81.7 %, 0.72, 0.93; held-out 70.6 %, 0.55, 0.68 before this round's rules). The
-# issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
+# nn-rows2 81.7 %, 0.72, 0.93; held-out 75.8 %, 0.55, 0.77, measured once before this
+# round's rules at 70.6 %, 0.55, 0.68). The issue's targets are TARGET_*, which
+# test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.82, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
@@ -117,7 +118,7 @@ FLOORS = {
     "nn-rows": (0.74, 0.80, 0.90),
     "tuning4": (0.82, 0.82, 0.80),
     "nn-rows2": (0.80, 0.70, 0.88),
-    "held-out": (0.69, 0.52, 0.65),
+    "held-out": (0.74, 0.52, 0.74),
 }
 SETS = {
     "tuning": TUNING,
@@ -361,8 +362,8 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT5 (70.6 %, multi_change 0.55 / 0.68 when measured before
-    any rule was changed with it drawn)."""
+    """Issue 13's targets on HELD_OUT5: 75.8 %, multi_change recall 0.55 and precision 0.77
+    after the round that tuned on HELD_OUT4 and NN_HELD_OUT (70.6 %, 0.55, 0.68 before it)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
