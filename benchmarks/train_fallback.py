@@ -36,13 +36,20 @@ STORED = ROOT / "shared" / "src" / "autolab_shared" / "data" / "fallback_nb.json
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
+def fixture_rows(name: str) -> list[dict[str, str]]:
+    """The rows of one label fixture in tests/fixtures (file, description, category)."""
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
 def tuning_rows() -> list[dict[str, str]]:
-    """Every row of the tuning fixtures (file, description, category)."""
-    rows: list[dict[str, str]] = []
-    for name in TUNING:
-        with (FIXTURES / name).open(encoding="utf-8", newline="") as fh:
-            rows += csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-    return rows
+    """Every row of the tuning fixtures, file by file."""
+    return [row for name in TUNING for row in fixture_rows(name)]
+
+
+def trained(rows: list[dict[str, str]], threshold: float) -> dict[str, object]:
+    """The stored form of the model trained on ``rows`` (what --write stores)."""
+    return train([(r["description"], r["category"]) for r in rows], threshold)
 
 
 def cross_validate(rows: list[dict[str, str]]) -> None:
@@ -90,7 +97,7 @@ def main() -> None:
     rows = tuning_rows()
     cross_validate(rows)
     if args.write:
-        stored = train([(r["description"], r["category"]) for r in rows], args.threshold)
+        stored = trained(rows, args.threshold)
         STORED.write_text(json.dumps(stored, ensure_ascii=False, separators=(",", ":")) + "\n")
         print(f"wrote {STORED} ({STORED.stat().st_size} bytes)")
 

@@ -7,9 +7,10 @@ rows no rule matches, and only when confident (docs/classifier.md, "Learned fall
 
 from __future__ import annotations
 
-import csv
+import importlib.util
 import json
 import time
+from types import ModuleType
 
 import pytest
 from support import REPO_ROOT
@@ -32,32 +33,31 @@ from autolab_shared.steering.listing import (
 )
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
-FIXTURES = REPO_ROOT / "tests" / "fixtures"
-STORED = REPO_ROOT / "shared" / "src" / "autolab_shared" / "data" / "fallback_nb.json"
-TUNING = (
-    "steer_labels.tsv",
-    "steer_labels_heldout.tsv",
-    "steer_labels_heldout2.tsv",
-    "steer_labels_heldout3.tsv",
-    "steer_labels_heldout_nn.tsv",
-    "steer_labels_heldout4.tsv",
-    "steer_labels_heldout_nn2.tsv",
-)
-HELD_OUT = FIXTURES / "steer_labels_heldout5.tsv"
+
+def _benchmark() -> ModuleType:
+    """benchmarks/train_fallback.py, which trains and stores the shipped model."""
+    path = REPO_ROOT / "benchmarks" / "train_fallback.py"
+    spec = importlib.util.spec_from_file_location("train_fallback", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with (FIXTURES / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+BENCH = _benchmark()
+HELD_OUT = "steer_labels_heldout5.tsv"
 
 
 def test_the_shipped_model_is_the_one_trained_on_the_tuning_fixtures_only() -> None:
     """data/fallback_nb.json is what benchmarks/train_fallback.py --write gives: the tuning
     fixtures' counts, so no held-out row went into it."""
-    stored = json.loads(STORED.read_text(encoding="utf-8"))
-    rows = [(r["description"], r["category"]) for name in TUNING for r in _rows(name)]
-    assert stored == train(rows, threshold=stored["threshold"])
-    assert not {r["description"] for r in _rows(HELD_OUT.name)} & {d for d, _ in rows}
+    stored = json.loads(BENCH.STORED.read_text(encoding="utf-8"))
+    rows = BENCH.tuning_rows()
+    assert stored == BENCH.trained(rows, threshold=stored["threshold"])
+    assert HELD_OUT not in BENCH.TUNING
+    assert not {r["description"] for r in BENCH.fixture_rows(HELD_OUT)} & {
+        r["description"] for r in rows
+    }
     assert sum(stored["docs"].values()) == len(rows)
     assert 0.5 <= stored["threshold"] < 1.0
 
@@ -76,7 +76,7 @@ def test_a_trained_model_names_what_it_was_shown_and_nothing_from_no_evidence() 
 
 def test_the_fallback_names_only_rows_no_rule_matches() -> None:
     with_fallback, rules = Classifier(), Classifier(fallback=False)
-    for row in _rows("steer_labels_heldout3.tsv"):
+    for row in BENCH.fixture_rows("steer_labels_heldout3.tsv"):
         found, ruled = with_fallback(row["description"]), rules(row["description"])
         if found.on == "learned":
             assert ruled.on == "none" and ruled.category == "other" != found.category
