@@ -63,11 +63,17 @@ def make_repo(root: Path) -> Path:
 
 
 def make_agent(root: Path, name: str = "agent") -> Path:
-    """A stand-in agent executable called ``name`` in ``root/bin``."""
+    """The rig's stand-in agent (one random knob change a turn) as ``root/bin/name``."""
+    return write_agent(root, name, AGENT)
+
+
+def write_agent(root: Path, name: str, source: str) -> Path:
+    """An executable ``root/bin/name`` that runs the Python ``source`` (``rig_env`` puts
+    ``root/bin`` on PATH)."""
     bindir = root / "bin"
     bindir.mkdir(exist_ok=True)
     exe = bindir / name
-    exe.write_text(f"#!{sys.executable}\n{AGENT}")
+    exe.write_text(f"#!{sys.executable}\n{source}")
     exe.chmod(0o755)
     return exe
 

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from evolve_rig import ae_dir, git, make_repo, rig_env
-from support import console_script
+from evolve_cmd import evolve_args, run_evolve, start_evolve
+from evolve_rig import ae_dir, git, make_repo, rig_env, write_agent
 
 from autoevolve.demo import write_demo_repo
 
-TRAIN_CMD = f"{sys.executable} train.py"
-DEMO = ["--gpus", "none", "--agent", "mock", "--train-cmd", TRAIN_CMD, "-q"]
+FIXED = "fixed-agent {prompt_file}"
 
 
 def evolve(
     repo: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_evolve(repo, *args, env=env, timeout=300)
 
 
 def state_of(repo: Path) -> dict[str, object]:
@@ -56,18 +46,7 @@ def test_resume_without_a_run_and_after_the_end(tmp_path: Path) -> None:
     out = evolve(repo, "resume")
     assert out.returncode == 3 and "no autoevolve run here" in out.stderr
     env = {"DEMO_RUN_SECONDS": "0", "DEMO_NOISE_SEED": "2"}
-    args = [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
-        "--tag",
-        "e1",
-        *DEMO,
-    ]
+    args = evolve_args("e1", experiments=1, quiet=True)
     assert evolve(repo, *args, env=env).returncode in (0, 1, 2)
     out = evolve(repo, "resume", env=env)
     assert out.returncode == 3 and "nothing to resume" in out.stderr
@@ -78,23 +57,14 @@ def test_resume_without_a_run_and_after_the_end(tmp_path: Path) -> None:
 def test_seed_command_resumes_a_killed_run_or_refuses_other_options(tmp_path: Path) -> None:
     repo = demo_repo(tmp_path)
     env = {"DEMO_RUN_SECONDS": "0", "DEMO_NOISE_SEED": "3"}
-    args = [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "2",
-        "--experiments-per-round",
-        "1",
-        "--tag",
-        "k1",
-        *DEMO,
-    ]
+    args = evolve_args("k1", rounds=2, experiments=1, quiet=True)
     killed = evolve(repo, *args, env={**env, "AUTOEVOLVE_FAULT_AT": "30"})
     assert killed.returncode == -9
-    other = evolve(repo, "--strategies", "aggressive", "--tag", "k1", *DEMO, env=env)
-    assert other.returncode == 3 and "with other options" in other.stderr
-    again = evolve(repo, *[a for a in args if a != "-q"], env=env)
+    aggressive = ("aggressive",)
+    other = evolve_args("k1", strategies=aggressive, rounds=None, experiments=None, quiet=True)
+    other_run = evolve(repo, *other, env=env)
+    assert other_run.returncode == 3 and "with other options" in other_run.stderr
+    again = evolve(repo, *evolve_args("k1", rounds=2, experiments=1), env=env)
     assert again.returncode in (0, 1, 2), again.stderr
     assert "an unfinished run (tag k1" in again.stdout and "resuming it" in again.stdout
     state = state_of(repo)
@@ -103,27 +73,8 @@ def test_seed_command_resumes_a_killed_run_or_refuses_other_options(tmp_path: Pa
 
 def test_graceful_stop_closes_the_round_then_resume_finishes(tmp_path: Path) -> None:
     repo = demo_repo(tmp_path)
-    env = {**os.environ, "DEMO_RUN_SECONDS": "0.4", "DEMO_NOISE_SEED": "4"}
-    args = [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "3",
-        "--experiments-per-round",
-        "3",
-        "--tag",
-        "g1",
-        *DEMO,
-    ]
-    proc = subprocess.Popen(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = {"DEMO_RUN_SECONDS": "0.4", "DEMO_NOISE_SEED": "4"}
+    proc = start_evolve(repo, *evolve_args("g1", rounds=3, experiments=3, quiet=True), env=env)
     state_file = ae_dir(repo, "g1") / "state.json"
     wait_for(lambda: state_file.exists() and state_of(repo)["phase"] == "running")
     stop = evolve(repo, "stop")
@@ -140,27 +91,8 @@ def test_graceful_stop_closes_the_round_then_resume_finishes(tmp_path: Path) -> 
 
 def test_stop_now_interrupts_and_records_the_runs(tmp_path: Path) -> None:
     repo = demo_repo(tmp_path)
-    env = {**os.environ, "DEMO_RUN_SECONDS": "3", "DEMO_NOISE_SEED": "5"}
-    args = [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "2",
-        "--tag",
-        "n1",
-        *DEMO,
-    ]
-    proc = subprocess.Popen(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = {"DEMO_RUN_SECONDS": "3", "DEMO_NOISE_SEED": "5"}
+    proc = start_evolve(repo, *evolve_args("n1", quiet=True), env=env)
     state_file = ae_dir(repo, "n1") / "state.json"
 
     def training() -> bool:
@@ -184,45 +116,20 @@ def test_stop_now_interrupts_and_records_the_runs(tmp_path: Path) -> None:
 
 def _rig_competition(tmp_path: Path, propagate: str, agents: list[str]) -> tuple[Path, dict]:
     repo = make_repo(tmp_path)
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    script = bindir / "fixed-agent"
     # each agent moves X to a fixed value of its own: 'a' best, 'c' worst
-    script.write_text(f"""#!{sys.executable}
-import os, re, subprocess
-target = {{"a": "1.9", "b": "1.5", "c": "1.2"}}[os.environ["AUTOEVOLVE_AGENT"][0]]
-src = open("train.py").read()
-open("train.py", "w").write(re.sub(r"^X = .*$", "X = " + target, src, count=1, flags=re.M))
-subprocess.run(["git", "commit", "-qam", "X 1.0 -> " + target], check=True)
-""")
-    script.chmod(0o755)
-    strategies = []
-    for name in agents:
-        md = tmp_path / f"{name}.md"
-        md.write_text("---\nsteer: exploit\n---\nMove X.\n")
-        strategies.append(str(md))
-    proc = evolve(
-        repo,
-        "--strategies",
-        *strategies,
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
-        "--gpus",
-        "none",
-        "--agent",
-        "fixed-agent {prompt_file}",
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
+    targets = {"a": "1.9", "b": "1.5", "c": "1.2"}
+    strategies = fixed_agents(tmp_path, targets, agents, steer="exploit")
+    args = evolve_args(
         "p1",
         "--propagate",
         propagate,
         "--crossover",
         "0",
-        env=rig_env(tmp_path),
+        strategies=strategies,
+        experiments=1,
+        agent=FIXED,
     )
+    proc = evolve(repo, *args, env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     return repo, state_of(repo)
 
@@ -255,14 +162,15 @@ def test_propagate_ring_takes_the_better_neighbour(tmp_path: Path) -> None:
     assert heads["b-mid"] == tips["a-best"]  # a is better than b
 
 
-def fixed_agents(tmp_path: Path, targets: dict[str, str], names: tuple[str, str]) -> list[str]:
+def fixed_agents(
+    tmp_path: Path, targets: dict[str, str], names: Sequence[str], steer: str | None = None
+) -> list[str]:
     """An agent that sets ``X`` to its target (by the agent name's first letter; ``Y`` moves
-    when X is there already), and one strategy file per agent name."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    script = bindir / "fixed-agent"
-    script.write_text(f"""#!{sys.executable}
-import os, re, subprocess
+    when X is there already), and one strategy file per agent name (with ``steer``, if given)."""
+    write_agent(
+        tmp_path,
+        "fixed-agent",
+        f"""import os, re, subprocess
 target = {targets!r}[os.environ["AUTOEVOLVE_AGENT"][0]]
 src = open("train.py").read()
 new = re.sub(r"^X = .*$", "X = " + target, src, count=1, flags=re.M)
@@ -270,12 +178,13 @@ if new == src:
     new = src.replace("Y = 3.0", "Y = 3.01")
 open("train.py", "w").write(new)
 subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
-""")
-    script.chmod(0o755)
+""",
+    )
+    front = f"---\nsteer: {steer}\n---\n" if steer else ""
     mds = []
     for name in names:
         md = tmp_path / f"{name}.md"
-        md.write_text("Move X.\n")
+        md.write_text(f"{front}Move X.\n")
         mds.append(str(md))
     return mds
 
@@ -283,26 +192,10 @@ subprocess.run(["git", "commit", "-qam", "X -> " + target], check=True)
 def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     mds = fixed_agents(tmp_path, {"a": "1.9", "b": "1.5"}, ("a-best", "b-mid"))
-    proc = evolve(
-        repo,
-        "--strategies",
-        *mds,
-        "--rounds",
-        "2",
-        "--experiments-per-round",
-        "1",
-        "--gpus",
-        "none",
-        "--agent",
-        "fixed-agent {prompt_file}",
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
-        "x1",
-        "--crossover",
-        "1",
-        env=rig_env(tmp_path),
+    args = evolve_args(
+        "x1", "--crossover", "1", strategies=mds, rounds=2, experiments=1, agent=FIXED
     )
+    proc = evolve(repo, *args, env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     state = state_of(repo)
     first = state["rounds"][0]  # type: ignore[index]
@@ -318,26 +211,8 @@ def test_crossover_conflict_is_aborted_and_reported(tmp_path: Path) -> None:
 def test_without_validation_the_clearly_better_candidate_is_crowned(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     mds = fixed_agents(tmp_path, {"a": "2.0", "b": "1.1"}, ("a-big", "b-small"))
-    proc = evolve(
-        repo,
-        "--strategies",
-        *mds,
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
-        "--gpus",
-        "none",
-        "--agent",
-        "fixed-agent {prompt_file}",
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
-        "v0",
-        "--validate",
-        "0",
-        env=rig_env(tmp_path),
-    )
+    args = evolve_args("v0", "--validate", "0", strategies=mds, experiments=1, agent=FIXED)
+    proc = evolve(repo, *args, env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     state = state_of(repo)
     assert state["rounds"][0]["winner"] == "a-big", proc.stdout  # type: ignore[index]
