@@ -1,12 +1,14 @@
-"""A tiny autoresearch-like repo for autoevolve tests: a stdlib train.py and stand-in agents."""
+"""A tiny autoresearch-like repo for autoevolve tests: train.py, stand-in agents, a bare prompt."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 TRAIN = """\
 import math, os, random, sys, time
@@ -113,3 +115,21 @@ def ae_dir(repo: Path, tag: str | None = None) -> Path:
     """The controller's folder of competition ``tag`` (default: the last started) in ``repo``."""
     home = repo / ".git" / "autoevolve"
     return home / (tag or (home / "current").read_text().strip())
+
+
+def rig_prompt(**changes: Any) -> str:
+    """autoevolve's prompt for agent ``a``, round 1, the random strategy and nothing else to
+    say (no rows, hints or steering), with ``changes`` to those parts."""
+    from autoevolve.prompt import PromptParts, build_prompt
+    from autoevolve.strategies import load_strategy
+
+    parts = PromptParts(
+        agent="a",
+        round=1,
+        strategy=load_strategy("random"),
+        program_md="",
+        recent_rows=[],
+        hints="",
+        steering="",
+    )
+    return build_prompt(dataclasses.replace(parts, **changes))

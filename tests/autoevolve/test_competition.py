@@ -5,31 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from evolve_cmd import evolve_args, run_evolve
 from evolve_rig import ae_dir, argv_log, git, gpu_intervals, make_agent, make_repo, rig_env
-from support import console_script
 
-TRAIN_CMD = f"{sys.executable} train.py"
 Done = tuple[Path, Path, subprocess.CompletedProcess[str]]
-
-
-def run_evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """The installed console script, run in the repo."""
-    import os
-
-    cmd = [console_script("autoevolve"), *args]
-    return subprocess.run(
-        cmd,
-        cwd=repo,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+AGENT = "rig-agent {prompt_file}"
 
 
 @pytest.fixture(scope="module")
@@ -40,26 +23,9 @@ def finished(
     root = tmp_path_factory.mktemp("evolve")
     repo = make_repo(root)
     make_agent(root, "rig-agent")
-    proc = run_evolve(
-        repo,
-        rig_env(root),
-        "--strategies",
-        "conservative",
-        "aggressive",
-        "random",
-        "--rounds",
-        "2",
-        "--experiments-per-round",
-        "3",
-        "--gpus",
-        "0,1",
-        "--agent",
-        "rig-agent {prompt_file}",
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
-        "t1",
-    )
+    three = ("conservative", "aggressive", "random")
+    args = evolve_args("t1", strategies=three, rounds=2, experiments=3, gpus="0,1", agent=AGENT)
+    proc = run_evolve(repo, *args, env=rig_env(root))
     return root, repo, proc
 
 
@@ -189,20 +155,22 @@ def test_status_leaderboard_and_export(
     finished: Done,
 ) -> None:
     root, repo, _ = finished
-    status = run_evolve(repo, rig_env(root), "status", "--format", "json")
+    status = run_evolve(repo, "status", "--format", "json", env=rig_env(root))
     doc = json.loads(status.stdout)
     assert status.returncode == 0 and doc["data"]["phase"] == "done"
     assert {a["name"] for a in doc["data"]["agents"]} == {"conservative", "aggressive", "random"}
-    board = json.loads(run_evolve(repo, rig_env(root), "leaderboard", "--format", "json").stdout)
+    board = json.loads(
+        run_evolve(repo, "leaderboard", "--format", "json", env=rig_env(root)).stdout
+    )
     ranks = board["data"]["standings"]
     assert [s["rank"] for s in ranks] == [1, 2, 3]
     bests = [s["best"] for s in ranks if s["best"] is not None]
     assert bests == sorted(bests)
-    tsv = run_evolve(repo, rig_env(root), "export", "--format", "tsv").stdout.splitlines()
+    tsv = run_evolve(repo, "export", "--format", "tsv", env=rig_env(root)).stdout.splitlines()
     assert tsv[0].endswith("agent\tstrategy\tround")
-    rows = json.loads(run_evolve(repo, rig_env(root), "export", "--format", "json").stdout)
+    rows = json.loads(run_evolve(repo, "export", "--format", "json", env=rig_env(root)).stdout)
     assert len(rows["data"]["rows"]) == len(tsv) - 1
-    from_sub = run_evolve(repo / "worktrees" / "t1-random", rig_env(root), "status")
+    from_sub = run_evolve(repo / "worktrees" / "t1-random", "status", env=rig_env(root))
     assert from_sub.returncode == 0 and "champion" in from_sub.stdout
 
 
@@ -210,29 +178,11 @@ def test_cleanup_keeps_the_champion_and_every_tip(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     make_agent(tmp_path, "rig-agent")
     env = rig_env(tmp_path)
-    proc = run_evolve(
-        repo,
-        env,
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "2",
-        "--gpus",
-        "none",
-        "--agent",
-        "rig-agent {prompt_file}",
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
-        "c1",
-    )
+    proc = run_evolve(repo, *evolve_args("c1", agent=AGENT), env=env)
     assert proc.returncode in (0, 1, 2), proc.stderr
     tips = {n: git(repo, "rev-parse", f"autoresearch/c1-{n}") for n in ("conservative", "random")}
     champion = git(repo, "rev-parse", "autoresearch/c1-champion")
-    out = run_evolve(repo, env, "cleanup")
+    out = run_evolve(repo, "cleanup", env=env)
     assert out.returncode == 0, out.stderr
     assert not (repo / "worktrees").exists()
     branches = git(repo, "branch", "--format=%(refname:short)").split()
@@ -252,7 +202,7 @@ def test_json_outputs_match_the_schemas(finished: Done) -> None:
         (["leaderboard"], "evolve-leaderboard"),
         (["export"], "evolve-export"),
     ):
-        out = run_evolve(repo, rig_env(root), *args, "--format", "json")
+        out = run_evolve(repo, *args, "--format", "json", env=rig_env(root))
         doc = json.loads(out.stdout)
         jsonschema.validate(doc, json.loads((schemas / "envelope.v1.json").read_text()))
         jsonschema.validate(doc["data"], json.loads((schemas / f"{schema}.v1.json").read_text()))

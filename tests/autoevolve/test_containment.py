@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from evolve_rig import ae_dir, git, make_repo, rig_env
-from support import console_script
+from evolve_cmd import evolve_args, run_evolve, start_evolve
+from evolve_rig import ae_dir, git, make_repo, rig_env, rig_prompt
 
 from autoevolve.reaper import token_of
 
@@ -27,34 +27,9 @@ def compete(
     tmp_path: Path, mode: str, tag: str, *extra: str, **env: str
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     repo = make_repo(tmp_path)
-    args = [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "2",
-        "--gpus",
-        "none",
-        "--agent",
-        AGENT,
-        "--train-cmd",
-        f"{sys.executable} train.py",
-        "--tag",
-        tag,
-        *extra,
-    ]
-    full = {**os.environ, **rig_env(tmp_path), "HOSTILE_MODE": mode, **env}
-    proc = subprocess.run(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    args = evolve_args(tag, *extra, agent=AGENT)
+    full = {**rig_env(tmp_path), "HOSTILE_MODE": mode, **env}
+    proc = run_evolve(repo, *args, env=full, timeout=300)
     assert proc.returncode in (0, 1, 2), proc.stderr + proc.stdout
     return repo, proc
 
@@ -81,13 +56,7 @@ def test_writing_into_a_neighbours_worktree_is_undone_and_counted(tmp_path: Path
     assert any(
         "wrote into conservative's worktree" in str(e["changes"]) for e in violations(repo, "h1")
     )
-    board = subprocess.run(
-        [console_script("autoevolve"), "leaderboard", "--format", "json"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    board = run_evolve(repo, "leaderboard", "--format", "json")
     rows = {r["agent"]: r for r in json.loads(board.stdout)["data"]["standings"]}
     assert rows["random"]["violations"] >= 1
 
@@ -98,13 +67,7 @@ def test_a_rewritten_pooled_file_is_restored(tmp_path: Path) -> None:
     assert sum(r[4].startswith("baseline (") for r in rows) == 2
     assert (ae_dir(repo, "h2") / "results.all.tsv").read_text().startswith("commit\t")
     assert counted(repo, "h2")["random"] >= 1
-    resume = subprocess.run(
-        [console_script("autoevolve"), "resume"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    resume = run_evolve(repo, "resume")
     assert resume.returncode == 3 and "nothing to resume" in resume.stderr
 
 
@@ -118,12 +81,7 @@ def test_an_edited_state_file_is_restored(tmp_path: Path) -> None:
     assert state["champion_sha"] != "0" * 40
     assert any("changed state.json" in str(e["changes"]) for e in violations(repo, "h3"))
     master = git(repo, "rev-parse", "master")
-    assert (
-        subprocess.run(
-            [console_script("autoevolve"), "cleanup"], cwd=repo, capture_output=True, check=False
-        ).returncode
-        == 0
-    )
+    assert run_evolve(repo, "cleanup").returncode == 0
     assert git(repo, "rev-parse", "master") == master
 
 
@@ -188,32 +146,9 @@ def _journaled(repo: Path, pids: list[int]) -> bool:
 def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     pids_file = tmp_path / "pids"
-    args = [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
-        "--gpus",
-        "none",
-        "--agent",
-        AGENT,
-        "--train-cmd",
-        f"{sys.executable} train.py",
-        "--tag",
-        "k1",
-    ]
-    env = {
-        **os.environ,
-        **rig_env(tmp_path),
-        "HOSTILE_MODE": "children",
-        "HOSTILE_PIDS": str(pids_file),
-    }
-    first = subprocess.Popen(
-        [console_script("autoevolve"), *args], cwd=repo, env={**env, "HOSTILE_LINGER": "60"}
-    )
+    args = evolve_args("k1", experiments=1, agent=AGENT)
+    env = {**rig_env(tmp_path), "HOSTILE_MODE": "children", "HOSTILE_PIDS": str(pids_file)}
+    first = start_evolve(repo, *args, env={**env, "HOSTILE_LINGER": "60"}, output=None)
     try:
         deadline = time.monotonic() + 60
         while not (
@@ -227,15 +162,7 @@ def test_a_resumed_controller_ends_what_a_killed_one_left_running(tmp_path: Path
         first.wait()
         pids = [int(p) for p in pids_file.read_text().split()]
         assert all(alive(p) for p in pids)  # what the dead controller left behind
-        resumed = subprocess.run(
-            [console_script("autoevolve"), "resume"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
+        resumed = run_evolve(repo, "resume", env=env)
         assert resumed.returncode in (0, 1, 2), resumed.stderr
         assert not [p for p in pids if alive(p)]
     finally:
@@ -260,18 +187,5 @@ def test_editable_globs_widen_what_an_agent_may_change(tmp_path: Path) -> None:
 
 
 def test_the_prompt_names_the_editable_files() -> None:
-    from autoevolve.prompt import PromptParts, build_prompt
-    from autoevolve.strategies import load_strategy
-
-    parts = PromptParts(
-        agent="a",
-        round=1,
-        strategy=load_strategy("random"),
-        program_md="",
-        recent_rows=[],
-        hints="",
-        steering="",
-        editable=("train.py", "*.md"),
-    )
-    text = build_prompt(parts)
+    text = rig_prompt(editable=("train.py", "*.md"))
     assert "Only `train.py`, `*.md` may change" in text and "rejected before training" in text

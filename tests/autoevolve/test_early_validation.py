@@ -4,51 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from evolve_cmd import evolve_args, run_evolve
 from evolve_rig import ae_dir, make_repo, rig_env
-from support import console_script
 
-TRAIN_CMD = f"{sys.executable} train.py"
 Runs = dict[str, Path]
+FOUR = ("conservative", "aggressive", "random", "radical")
 
 
 def evolve(repo: Path, env: dict[str, str], gpus: str) -> subprocess.CompletedProcess[str]:
-    args = [
-        "--strategies",
-        "conservative",
-        "aggressive",
-        "random",
-        "radical",
-        "--rounds",
-        "2",
-        "--experiments-per-round",
-        "2",
-        "--gpus",
-        gpus,
-        "--agent",
-        "mock",
-        "--seed",
-        "1",
-        "--train-cmd",
-        TRAIN_CMD,
-        "--validate",
-        "1",
-        "-q",
-    ]
-    return subprocess.run(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    args = evolve_args(
+        None, "--seed", "1", "--validate", "1", strategies=FOUR, rounds=2, gpus=gpus, quiet=True
     )
+    return run_evolve(repo, *args, env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")

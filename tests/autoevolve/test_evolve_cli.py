@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from evolve_cmd import evolve_args, run_evolve
 from evolve_rig import ae_dir, argv_log, git, make_agent, make_repo, rig_env
 from support import console_script
 
@@ -17,42 +18,6 @@ from autoevolve.agents import CLAUDE_TOOLS
 from autoevolve.cli import spread_multi
 from autoevolve.procs import run_group
 from autoevolve.training import run_training
-
-TRAIN_CMD = f"{sys.executable} train.py"
-
-
-def evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [console_script("autoevolve"), *args]
-    return subprocess.run(
-        cmd,
-        cwd=repo,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-
-
-def small(agent: str, tag: str, *extra: str) -> list[str]:
-    return [
-        "--strategies",
-        "conservative",
-        "random",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "2",
-        "--gpus",
-        "none",
-        "--agent",
-        agent,
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
-        tag,
-        *extra,
-    ]
 
 
 def test_strategies_take_several_values() -> None:
@@ -74,7 +39,7 @@ def test_strategies_take_several_values() -> None:
 def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> None:
     repo = make_repo(tmp_path)
     make_agent(tmp_path, cli_name)
-    proc = evolve(repo, rig_env(tmp_path), *small(cli_name, "a1"))
+    proc = run_evolve(repo, *evolve_args("a1", agent=cli_name), env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     calls = argv_log(tmp_path)
     assert len(calls) == 4  # 2 agents x 2 experiments
@@ -112,7 +77,7 @@ def test_builtin_agent_templates_exact_argv(tmp_path: Path, cli_name: str) -> No
 def test_refuses_a_dirty_checkout(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     (repo / "train.py").write_text("X = 2\n")
-    proc = evolve(repo, rig_env(tmp_path), *small("mock", "d1"))
+    proc = run_evolve(repo, *evolve_args("d1"), env=rig_env(tmp_path))
     assert proc.returncode == 3
     assert "uncommitted changes (train.py)" in proc.stderr
     assert not (repo / "worktrees").exists()
@@ -127,7 +92,7 @@ def test_second_controller_fails_fast(tmp_path: Path) -> None:
         held.write("4242\n")
         held.flush()
         start = time.monotonic()
-        proc = evolve(repo, rig_env(tmp_path), *small("mock", "l1"))
+        proc = run_evolve(repo, *evolve_args("l1"), env=rig_env(tmp_path))
     assert proc.returncode == 3 and time.monotonic() - start < 10
     assert "another autoevolve controller (pid 4242)" in proc.stderr
 
@@ -135,7 +100,7 @@ def test_second_controller_fails_fast(tmp_path: Path) -> None:
 def test_refuses_existing_branches_and_bad_names(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     git(repo, "branch", "autoresearch/b1-random")
-    proc = evolve(repo, rig_env(tmp_path), *small("mock", "b1"))
+    proc = run_evolve(repo, *evolve_args("b1"), env=rig_env(tmp_path))
     assert proc.returncode == 3 and "autoresearch/b1-random already exists" in proc.stderr
     for bad in (
         ["--tag", "../x"],
@@ -144,20 +109,20 @@ def test_refuses_existing_branches_and_bad_names(tmp_path: Path) -> None:
         ["--strategies", "nonsense"],
         ["--agent", "my-agent --no-placeholder"],
     ):
-        proc = evolve(repo, rig_env(tmp_path), *small("mock", "b2"), *bad)
+        proc = run_evolve(repo, *evolve_args("b2"), *bad, env=rig_env(tmp_path))
         assert proc.returncode == 4, (bad, proc.stderr)
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
 
 
 def test_outside_a_repository(tmp_path: Path) -> None:
-    proc = evolve(tmp_path, {}, *small("mock", "o1"))
+    proc = run_evolve(tmp_path, *evolve_args("o1"))
     assert proc.returncode == 3 and "not inside a git checkout" in proc.stderr
-    assert evolve(tmp_path, {}, "status").returncode == 3
+    assert run_evolve(tmp_path, "status").returncode == 3
 
 
 def test_agent_that_never_commits_means_no_improvement(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    proc = evolve(repo, rig_env(tmp_path), *small("true {prompt_file}", "n1"))
+    proc = run_evolve(repo, *evolve_args("n1", agent="true {prompt_file}"), env=rig_env(tmp_path))
     assert proc.returncode == 1, proc.stderr
     assert "made no commit" in proc.stdout
     assert git(repo, "rev-parse", "autoresearch/n1-champion") == git(repo, "rev-parse", "master")
@@ -167,7 +132,7 @@ def test_uncommitted_edits_are_committed_and_crashes_reset(tmp_path: Path) -> No
     repo = make_repo(tmp_path)
     code = "s=open('train.py').read();open('train.py','w').write(s.replace('X = 1.0','X = 99.0'))"
     agent = f'{sys.executable} -c "{code}" {{prompt_file}}'
-    proc = evolve(repo, rig_env(tmp_path), *small(agent, "u1"))
+    proc = run_evolve(repo, *evolve_args("u1", agent=agent), env=rig_env(tmp_path))
     assert proc.returncode == 1, proc.stderr
     rows = (repo / "worktrees" / "u1-random" / "results.tsv").read_text().splitlines()
     crashes = [r for r in rows if "\tcrash\t" in r]
@@ -179,12 +144,12 @@ def test_uncommitted_edits_are_committed_and_crashes_reset(tmp_path: Path) -> No
     sha = crashes[0].split("\t")[0]
     refs = git(repo, "for-each-ref", "--format=%(refname)", "refs/autoevolve/u1/exp/")
     assert sum(ref.rsplit("/", 1)[1].startswith(sha) for ref in refs.split()) == 1
-    export = evolve(repo, {}, "export")
+    export = run_evolve(repo, "export")
     assert export.returncode == 0, export.stderr
     exported = [r.split("\t") for r in export.stdout.splitlines()[1:] if "\tcrash\t" in r]
     assert exported and all(r[1:3] == ["0.000000", "0.0"] for r in exported)
     (tmp_path / "export.tsv").write_text(export.stdout)  # the export reads back without warnings
-    back = evolve(repo, {}, "--results", str(tmp_path / "export.tsv"), "--format", "json")
+    back = run_evolve(repo, "--results", str(tmp_path / "export.tsv"), "--format", "json")
     assert back.returncode == 0 and '"warnings": []' in back.stdout.replace("\n", ""), back.stdout
 
 
@@ -194,7 +159,7 @@ def test_a_missing_agent_program_is_a_usage_error_before_any_setup(
 ) -> None:
     repo = make_repo(tmp_path)
     env = {"PATH": str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"}
-    proc = evolve(repo, env, *small(agent, "x1"))
+    proc = run_evolve(repo, *evolve_args("x1", agent=agent), env=env)
     assert proc.returncode == 4, proc.stderr
     assert "not found on PATH" in proc.stderr and "Traceback" not in proc.stderr
     if agent in ("claude", "codex"):
@@ -285,11 +250,10 @@ def test_rounds_close_by_time_when_minutes_come_first(tmp_path: Path) -> None:
 
     repo = make_repo(tmp_path)
     make_agent(tmp_path, "rig-agent")
-    args = small("rig-agent {prompt_file}", "m1", "--round-minutes", "0.02")
-    args[args.index("--experiments-per-round") + 1] = "500"
-    args[args.index("--rounds") + 1] = "2"
+    agent = "rig-agent {prompt_file}"
+    args = evolve_args("m1", "--round-minutes", "0.02", rounds=2, experiments=500, agent=agent)
     start = time.monotonic()
-    proc = evolve(repo, rig_env(tmp_path), *args)
+    proc = run_evolve(repo, *args, env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert time.monotonic() - start < 60
     state = json.loads((ae_dir(repo) / "state.json").read_text())
@@ -306,7 +270,9 @@ def test_an_agent_killed_mid_commit_does_not_wedge_the_worktree(tmp_path: Path) 
         ".stdout.strip();open(d+'/index.lock','w').close();time.sleep(30)"
     )
     agent = f'{sys.executable} -c "{code}" {{prompt_file}}'
-    proc = evolve(repo, rig_env(tmp_path), *small(agent, "w1", "--agent-timeout", "1"))
+    proc = run_evolve(
+        repo, *evolve_args("w1", "--agent-timeout", "1", agent=agent), env=rig_env(tmp_path)
+    )
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert "(timeout)" in proc.stdout
     assert "autoevolve: uncommitted edit by random" in proc.stdout  # committed after the kill

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support import console_script
+from evolve_cmd import evolve_args, run_evolve, start_evolve
 
 from autoevolve.cli import cli
 from autoevolve.demo import write_demo_repo
@@ -96,29 +95,9 @@ def test_status_lists_the_trainings_in_flight(tmp_path: Path) -> None:
 
     repo = tmp_path / "demo"
     write_demo_repo(repo, run_seconds=0)
-    env = {**os.environ, "DEMO_RUN_SECONDS": "30"}
-    args = [
-        "--strategies",
-        "conservative",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
-        "--agent",
-        "mock",
-        "--gpus",
-        "3",
-        "--train-cmd",
-        f"{sys.executable} train.py",
-        "-q",
-    ]
-    proc = subprocess.Popen(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    args = evolve_args(None, strategies=("conservative",), experiments=1, gpus="3", quiet=True)
+    env = {"DEMO_RUN_SECONDS": "30"}
+    proc = start_evolve(repo, *args, env=env, output=subprocess.DEVNULL)
     try:
         doc = wait_for_training(repo)
     finally:
@@ -141,13 +120,7 @@ def wait_for_training(repo: Path) -> dict[str, Any]:
     """`autoevolve status --format json` once it shows a training in flight."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        out = subprocess.run(
-            [console_script("autoevolve"), "status", "--format", "json"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        out = run_evolve(repo, "status", "--format", "json")
         if out.returncode == 0:
             doc: dict[str, Any] = json.loads(out.stdout)
             if doc["data"]["trainings"]:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+from evolve_cmd import evolve_args, run_evolve
 from evolve_rig import ae_dir, git, make_repo, rig_env
-from support import console_script
 
 LOOP_AGENT = """\
 import os, random, re, subprocess, sys, time
@@ -53,30 +51,21 @@ def test_free_mode_watches_pins_and_propagates(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
     agent = tmp_path / "loop_agent.py"
     agent.write_text(LOOP_AGENT)
-    env = {**os.environ, **rig_env(tmp_path), "RIG_SLEEP": "0.05"}
-    cmd = [
-        console_script("autoevolve"),
+    env = {**rig_env(tmp_path), "RIG_SLEEP": "0.05"}
+    args = evolve_args(
+        "f1",
         "--mode",
         "free",
-        "--strategies",
-        "conservative",
-        "aggressive",
-        "--rounds",
-        "2",
         "--round-minutes",
         "0.06",
-        "--experiments-per-round",
-        "1000",
-        "--gpus",
-        "0,1",
-        "--agent",
-        f"{sys.executable} {agent} {{prompt_file}}",
-        "--tag",
-        "f1",
-    ]
-    proc = subprocess.run(
-        cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False
+        strategies=("conservative", "aggressive"),
+        rounds=2,
+        experiments=1000,
+        gpus="0,1",
+        agent=f"{sys.executable} {agent} {{prompt_file}}",
+        train_cmd=None,
     )
+    proc = run_evolve(repo, *args, env=env, timeout=120)
     assert proc.returncode in (0, 1, 2), proc.stdout[-1500:] + proc.stderr
     state = json.loads((ae_dir(repo) / "state.json").read_text())
     assert state["phase"] == "done" and len(state["rounds"]) == 2

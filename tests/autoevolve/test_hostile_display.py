@@ -9,10 +9,10 @@ import pty
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
-from evolve_rig import make_repo, rig_env
+from evolve_cmd import evolve_args, run_evolve
+from evolve_rig import make_repo, rig_env, write_agent
 from support import console_script
 
 SUBJECT = "lr up \x1b]0;pwned\x07 \x1b[2K\r[red]markup[/] [link=http://x]l[/link] \u202eevil"
@@ -24,43 +24,21 @@ subprocess.run(["git", "commit", "-qam", {SUBJECT!r}], check=True)
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _args(tmp_path: Path, tag: str) -> list[str]:
-    agent = tmp_path / "bin" / "hostile-agent"
-    agent.parent.mkdir(exist_ok=True)
-    agent.write_text(f"#!{sys.executable}\n{AGENT}")
-    agent.chmod(0o755)
-    return [
-        console_script("autoevolve"),
-        "--strategies",
-        "conservative",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
+def _options(tmp_path: Path, tag: str) -> list[str]:
+    agent = write_agent(tmp_path, "hostile-agent", AGENT)
+    return evolve_args(
+        tag,
         "--validate",
         "0",
-        "--gpus",
-        "none",
-        "--agent",
-        f"{agent} {{prompt_file}}",
-        "--train-cmd",
-        f"{sys.executable} train.py",
-        "--tag",
-        tag,
-    ]
+        strategies=("conservative",),
+        experiments=1,
+        agent=f"{agent} {{prompt_file}}",
+    )
 
 
 def test_event_lines_show_the_agent_commit_escaped(tmp_path: Path) -> None:
     repo = make_repo(tmp_path)
-    proc = subprocess.run(
-        _args(tmp_path, "h1"),
-        cwd=repo,
-        env={**os.environ, **rig_env(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    proc = run_evolve(repo, *_options(tmp_path, "h1"), env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert not RAW.search(proc.stdout + proc.stderr), RAW.findall(proc.stdout)
     assert "\\x1b]0;pwned\\x07 \\x1b[2K\\x0" in proc.stdout  # the CR reads as a line end
@@ -73,7 +51,7 @@ def test_the_live_table_never_interprets_data(tmp_path: Path) -> None:
     env.pop("NO_COLOR", None)
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        _args(tmp_path, "h2"),
+        [console_script("autoevolve"), *_options(tmp_path, "h2")],
         cwd=repo,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -102,7 +80,7 @@ def test_a_reader_that_leaves_early_neither_stops_the_run_nor_changes_its_code(
     tmp_path: Path,
 ) -> None:
     repo = make_repo(tmp_path)
-    line = " ".join(shlex.quote(a) for a in _args(tmp_path, "h3"))
+    line = shlex.join([console_script("autoevolve"), *_options(tmp_path, "h3")])
     proc = subprocess.run(
         ["bash", "-c", f"{line} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}"],
         cwd=repo,
@@ -113,13 +91,6 @@ def test_a_reader_that_leaves_early_neither_stops_the_run_nor_changes_its_code(
         check=False,
     )
     assert proc.returncode in (0, 1, 2) and "Traceback" not in proc.stderr, proc.stderr
-    status = subprocess.run(
-        [console_script("autoevolve"), "status", "--format", "json"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    status = run_evolve(repo, "status", "--format", "json", timeout=60)
     doc = json.loads(status.stdout)
     assert doc["data"]["phase"] == "done" and doc["data"]["exit_code"] == proc.returncode

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from evolve_rig import ae_dir, git, make_repo, rig_env
-from support import console_script
+from evolve_cmd import PAIR, evolve_args, run_evolve
+from evolve_rig import ae_dir, git, make_repo, rig_env, rig_prompt, write_agent
 
-from autoevolve.prompt import PromptParts, build_prompt
-from autoevolve.strategies import load_strategy
-
-TRAIN_CMD = f"{sys.executable} train.py"
 Done = tuple[Path, Path, subprocess.CompletedProcess[str]]
 
 # A stand-in agent that makes three commits a turn, the second one touching program.md.
@@ -34,40 +28,23 @@ for j, name in enumerate(["X", "program", "Y"]):
 """
 
 
-def run_evolve(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [console_script("autoevolve"), *args]
-    return subprocess.run(
-        cmd,
-        cwd=repo,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-
-
 def common(
-    tag: str, agent: str, turns: int = 2, strategies: tuple[str, ...] = ("conservative", "random")
+    tag: str,
+    agent: str,
+    turns: int = 2,
+    strategies: tuple[str, ...] = PAIR,
+    parallel: int = 3,
 ) -> list[str]:
-    return [
-        "--strategies",
-        *strategies,
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        str(turns),
-        "--gpus",
-        "0,1,2,3",
-        "--agent",
-        agent,
-        "--train-cmd",
-        TRAIN_CMD,
-        "--tag",
+    """One round of ``turns`` turns of up to ``parallel`` commits each, on 4 fake GPUs."""
+    return evolve_args(
         tag,
         "--parallel",
-        "3",
-    ]
+        str(parallel),
+        strategies=strategies,
+        experiments=turns,
+        gpus="0,1,2,3",
+        agent=agent,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +53,7 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> Done:
     root = tmp_path_factory.mktemp("waves")
     repo = make_repo(root)
     env = {**rig_env(root), "RIG_SLEEP": "1.0"}
-    return root, repo, run_evolve(repo, env, *common("w1", "mock"))
+    return root, repo, run_evolve(repo, *common("w1", "mock"), env=env)
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -141,18 +118,14 @@ def test_branch_ends_at_a_kept_variant_or_the_start(finished: Done) -> None:
 def sneaky_repo(root: Path) -> Path:
     """The rig repo, with the three-commit stand-in agent on PATH."""
     repo = make_repo(root)
-    bindir = root / "bin"
-    bindir.mkdir()
-    exe = bindir / "sneaky"
-    exe.write_text(f"#!{sys.executable}\n{SNEAKY}")
-    exe.chmod(0o755)
+    write_agent(root, "sneaky", SNEAKY)
     return repo
 
 
 def test_commits_beyond_k_keep_a_ref_but_are_not_trained(tmp_path: Path) -> None:
     repo = sneaky_repo(tmp_path)
-    args = [*common("w3", "sneaky {prompt_file}", 1, ("random",)), "--parallel", "2"]
-    proc = run_evolve(repo, rig_env(tmp_path), *args)
+    args = common("w3", "sneaky {prompt_file}", 1, ("random",), parallel=2)
+    proc = run_evolve(repo, *args, env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     assert "made 3 commits; only the first 2 are trained" in proc.stdout + proc.stderr
     own = [
@@ -169,7 +142,7 @@ def test_commits_beyond_k_keep_a_ref_but_are_not_trained(tmp_path: Path) -> None
 def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
     repo = sneaky_repo(tmp_path)
     args = common("w2", "sneaky {prompt_file}", turns=1)
-    proc = run_evolve(repo, rig_env(tmp_path), *args)
+    proc = run_evolve(repo, *args, env=rig_env(tmp_path))
     assert proc.returncode in (0, 1, 2), proc.stderr
     own = [
         r for r in rows(ae_dir(repo) / "results.all.tsv") if r["description"].startswith("variant")
@@ -182,17 +155,7 @@ def test_each_variant_is_checked_for_protected_paths(tmp_path: Path) -> None:
 
 
 def test_the_prompt_offers_k_commits() -> None:
-    parts = PromptParts(
-        agent="a",
-        round=1,
-        strategy=load_strategy("random"),
-        program_md="",
-        recent_rows=[],
-        hints="",
-        steering="",
-    )
-    one = build_prompt(parts)
-    three = build_prompt(PromptParts(**{**parts.__dict__, "parallel": 3}))
+    one, three = rig_prompt(), rig_prompt(parallel=3)
     assert "exactly ONE experimental change" in one and "up to" not in one
     assert "up to 3 experimental changes" in three and "exactly ONE" not in three
     assert "Only `train.py` may change" in three
@@ -223,13 +186,13 @@ def test_a_wave_killed_midway_resumes_without_losing_or_doubling_rows(
     clean, repo = make_repo(tmp_path / "a"), make_repo(tmp_path / "b")
     env = {**rig_env(tmp_path), "RIG_SLEEP": "0.5"}
     one = ("conservative",)
-    assert run_evolve(clean, env, *common("k0", "mock", 1, one)).returncode in (0, 1, 2)
+    assert run_evolve(clean, *common("k0", "mock", 1, one), env=env).returncode in (0, 1, 2)
     seq = first_seq(clean, kind, "k0")  # killed right after the first variant's event
     killed = run_evolve(
-        repo, {**env, "AUTOEVOLVE_FAULT_AT": str(seq)}, *common("k1", "mock", 1, one)
+        repo, *common("k1", "mock", 1, one), env={**env, "AUTOEVOLVE_FAULT_AT": str(seq)}
     )
     assert killed.returncode == -9, killed.stderr
-    resumed = run_evolve(repo, env, "resume")
+    resumed = run_evolve(repo, "resume", env=env)
     assert resumed.returncode in (0, 1, 2), resumed.stderr
     pooled = [
         r
