@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +44,12 @@ def console_script(tool: str) -> str:
     if found is None:
         raise FileNotFoundError(f"console script {tool} is not installed")
     return found
+
+
+def load_script(path: Path, name: str | None = None) -> ModuleType:
+    """A script of the repository (dev.py, benchmarks/*.py) imported by its path."""
+    spec = importlib.util.spec_from_file_location(name or path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,7 +3,6 @@ failed set-up (not a guess about uv.lock)."""
 
 from __future__ import annotations
 
-import importlib.util
 import stat
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from support import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,11 +26,7 @@ def dev(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def load_dev() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("autolab_dev", ROOT / "dev.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "dev.py", "autolab_dev")
 
 
 def test_help_lists_the_commands() -> None:

@@ -7,13 +7,11 @@ rows no rule matches, and only when confident (docs/classifier.md, "Learned fall
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
-from types import ModuleType
 
 import pytest
-from support import REPO_ROOT
+from support import REPO_ROOT, load_script
 
 from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.fallback import (
@@ -33,18 +31,7 @@ from autolab_shared.steering.listing import (
 )
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
-
-def _benchmark() -> ModuleType:
-    """benchmarks/train_fallback.py, which trains and stores the shipped model."""
-    path = REPO_ROOT / "benchmarks" / "train_fallback.py"
-    spec = importlib.util.spec_from_file_location("train_fallback", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BENCH = _benchmark()
+BENCH = load_script(REPO_ROOT / "benchmarks" / "train_fallback.py")  # trains the shipped model
 HELD_OUT = "steer_labels_heldout5.tsv"
 
 

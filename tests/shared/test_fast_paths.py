@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import importlib.util
 import math
 import os
 import random
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import REAL_RESULTS, REPO_ROOT, real_params
+from support import REAL_RESULTS, REPO_ROOT, load_script, real_params
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.files.forkmap import can_fork, map_in_halves
@@ -364,10 +363,7 @@ def test_description_tokens_equal_the_plain_loop_on_real_and_benchmark_descripti
 
 
 def _benchmark_descriptions(rows: int) -> list[str]:
-    spec = importlib.util.spec_from_file_location("steer_speed", BENCHMARKS / "steer_speed.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(BENCHMARKS / "steer_speed.py")
     return list({d: None for d in module.synthetic_descriptions(rows)})
 
 

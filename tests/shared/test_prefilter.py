@@ -4,13 +4,12 @@ with it equals classification without it, on real, labelled, benchmark and gener
 from __future__ import annotations
 
 import csv
-import importlib.util
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import REAL_RESULTS, REPO_ROOT
+from support import REAL_RESULTS, REPO_ROOT, load_script
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.parsing.results import parse_results
@@ -83,11 +82,7 @@ def test_prefilter_keeps_every_labelled_classification(name: str) -> None:
 
 
 def test_prefilter_keeps_the_benchmark_classifications() -> None:
-    path = REPO_ROOT / "benchmarks" / "steer_speed.py"
-    spec = importlib.util.spec_from_file_location("steer_speed", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(REPO_ROOT / "benchmarks" / "steer_speed.py")
     _same(module.synthetic_descriptions(3000))
 
 
