@@ -64,6 +64,16 @@ def make_repo(root: Path) -> Path:
     return repo
 
 
+def demo_repo(root: Path) -> Path:
+    """autoevolve's demo repository (a karpathy-like train.py that trains at once) as
+    ``root/demo``."""
+    from autoevolve.demo import write_demo_repo
+
+    repo = root / "demo"
+    write_demo_repo(repo, run_seconds=0)
+    return repo
+
+
 def make_agent(root: Path, name: str = "agent") -> Path:
     """The rig's stand-in agent (one random knob change a turn) as ``root/bin/name``."""
     return write_agent(root, name, AGENT)

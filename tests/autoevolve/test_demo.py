@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from evolve_rig import demo_repo, git
 
 from autoevolve.demo import DEMO_KNOBS, find_knobs, read_knobs, true_value, write_demo_repo
 from autolab_shared.parsing.runlog import STANDARD_KEYS, RunLog, parse_runlog
@@ -21,11 +22,6 @@ def set_knobs(text: str, values: Mapping[str, float | int]) -> str:
         if knob.name in values:
             text = text[: knob.start] + repr(values[knob.name]) + text[knob.end :]
     return text
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
 
 
 def train(repo: Path, **env: str) -> tuple[int, RunLog]:
@@ -40,9 +36,7 @@ def train(repo: Path, **env: str) -> tuple[int, RunLog]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "demo"
-    write_demo_repo(path, run_seconds=0)
-    return path
+    return demo_repo(tmp_path)
 
 
 def test_demo_repo_is_one_clean_commit_on_master(repo: Path) -> None:

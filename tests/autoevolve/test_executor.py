@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from evolve_cmd import evolve_args, run_evolve, start_evolve
+from evolve_rig import demo_repo
 
 from autoevolve.cli import cli
-from autoevolve.demo import write_demo_repo
 from autoevolve.executor import LocalExecutor, Placement, TrainJob
 from autoevolve.gpus import GpuPool
 
@@ -93,8 +93,7 @@ def test_ray_options_need_the_ray_executor(option: list[str]) -> None:
 def test_status_lists_the_trainings_in_flight(tmp_path: Path) -> None:
     import jsonschema
 
-    repo = tmp_path / "demo"
-    write_demo_repo(repo, run_seconds=0)
+    repo = demo_repo(tmp_path)
     args = evolve_args(None, strategies=("conservative",), experiments=1, gpus="3", quiet=True)
     env = {"DEMO_RUN_SECONDS": "30"}
     proc = start_evolve(repo, *args, env=env, output=subprocess.DEVNULL)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from evolve_rig import demo_repo, git
 
 from autoevolve.demo import Knob, find_knobs, read_knobs, true_value, write_demo_repo
 from autoevolve.mock_agent import (
@@ -25,11 +26,6 @@ from autolab_shared.steering.knobs import parse_knobs
 
 CHANGE = r"([A-Z][A-Z0-9_]*) ([^\s,]+) -> ([^\s,]+)"
 MESSAGE = re.compile(rf"^{CHANGE}(?:, {CHANGE})*$")
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
 
 
 def agent(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -49,9 +45,7 @@ def ratio(old: str, new: str) -> float:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "demo"
-    write_demo_repo(path, run_seconds=0)
-    return path
+    return demo_repo(tmp_path)
 
 
 def test_one_commit_that_changes_only_the_constants(repo: Path) -> None:
