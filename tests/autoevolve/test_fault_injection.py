@@ -10,26 +10,21 @@ commit still reachable through a ref.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from evolve_cmd import evolve_args, run_evolve
 from evolve_rig import ae_dir, git
-from support import console_script
 
 from autoevolve.demo import write_demo_repo
 
 SEED = "4"  # a run whose round 1 queues a cross-over pick that round 2 applies (the mock agent's
 # draws depend on the seed and the knob settings of train.py, not on the rest of the file)
-ARGS = ["--strategies", "conservative", "random", "--rounds", "2", "--experiments-per-round", "1",
-        "--gpus", "none", "--agent", "mock", "--train-cmd", f"{sys.executable} train.py",
-        "--tag", "fi", "--seed", SEED, "--crossover", "1", "-q"]  # fmt: skip
-ENV = {**os.environ, "DEMO_NOISE_SEED": SEED, "DEMO_RUN_SECONDS": "0"}
+ARGS = evolve_args("fi", "--seed", SEED, "--crossover", "1", rounds=2, experiments=1, quiet=True)
+ENV = {"DEMO_NOISE_SEED": SEED, "DEMO_RUN_SECONDS": "0"}
 FILES = (
     ".git/autoevolve/fi/results.all.tsv",
     "worktrees/fi-conservative/results.tsv",
@@ -41,16 +36,7 @@ def competition(dest: Path, base: Path, fault: int | None = None) -> int:
     """Copy the pristine demo repo to ``dest`` and run the competition there."""
     shutil.copytree(base, dest)
     env = {**ENV, "AUTOEVOLVE_FAULT_AT": str(fault)} if fault else ENV
-    proc = subprocess.run(
-        [console_script("autoevolve"), *ARGS],
-        cwd=dest,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return proc.returncode
+    return run_evolve(dest, *ARGS, env=env, timeout=120).returncode
 
 
 def outcome(repo: Path) -> tuple[str, list[str]]:
@@ -66,15 +52,7 @@ def kill_and_resume(base: Path, work: Path, n: int, reference: tuple[str, list[s
     if code != -9:
         return f"event {n}: the controller was not killed (exit {code})"
     before = {f: (repo / f).read_text().splitlines() for f in FILES if (repo / f).exists()}
-    resumed = subprocess.run(
-        [console_script("autoevolve"), "resume", "-q"],
-        cwd=repo,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    resumed = run_evolve(repo, "resume", "-q", env=ENV, timeout=120)
     if resumed.returncode not in (0, 1, 2):
         return f"event {n}: resume exited {resumed.returncode}: {resumed.stderr[-300:]}"
     problems = []
