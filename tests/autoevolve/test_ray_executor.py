@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from evolve_cmd import PAIR, evolve_args, run_evolve
 from evolve_rig import ae_dir
 from ray_cluster import NODE, start_cluster, trainings, write_wrapper
-from support import console_script
 
 from autoevolve.demo import write_demo_repo
 
@@ -33,9 +33,33 @@ SETUP = (
     f"{sys.executable} -c \"import os; open(os.environ['RAY_TEST_SETUP'], 'a')"
     f".write(os.environ['AUTOEVOLVE_NODE'] + chr(10))\""
 )
-ARGS = ["--strategies", "conservative", "random", "--rounds", "1",
-        "--experiments-per-round", "2", "--validate", "1", "--agent", "mock",
-        "--executor", "ray", "-q"]  # fmt: skip
+
+
+def on_cluster(
+    cluster: Any,
+    tag: str,
+    train_cmd: str,
+    *extra: str,
+    strategies: tuple[str, ...] = PAIR,
+    experiments: int = 2,
+    validate: int = 1,
+) -> list[str]:
+    """A competition of mock agents on ``cluster`` (one round, ``experiments`` each)."""
+    return evolve_args(
+        tag,
+        "--executor",
+        "ray",
+        "--ray-address",
+        cluster.address,
+        "--validate",
+        str(validate),
+        *extra,
+        strategies=strategies,
+        experiments=experiments,
+        gpus=None,
+        train_cmd=train_cmd,
+        quiet=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +83,6 @@ def log_root() -> Path:
     return Path(os.environ["RAY_TEST_LOG"]).parent
 
 
-def evolve(repo: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [console_script("autoevolve"), *args],
-        cwd=repo,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def events(repo: Path) -> list[dict[str, Any]]:
     path = ae_dir(repo) / "events.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines()]
@@ -91,19 +103,20 @@ def finished(
     shutil.copytree(pristine, repo)
     before = len(trainings(log_root()))
     train = write_wrapper(log_root())
-    proc = evolve(
-        repo,
-        *ARGS,
-        "--ray-address",
-        cluster.address,
-        "--train-cmd",
-        train,
-        "--setup-cmd",
-        SETUP,
-        "--tag",
-        "ray1",
-    )
+    proc = run_evolve(repo, *on_cluster(cluster, "ray1", train, "--setup-cmd", SETUP))
     return repo, proc, trainings(log_root())[before:]
+
+
+def assert_one_training_per_gpu(runs: list[dict[str, Any]]) -> None:
+    """No two of the wrapper-logged trainings overlapped on one GPU of one node."""
+
+    def where(run: dict[str, Any]) -> tuple[str, str]:
+        return run["node"], run["cuda"]
+
+    for (node, gpu), group in itertools.groupby(sorted(runs, key=where), key=where):
+        spans = sorted((r["start"], r["end"]) for r in group)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"two trainings overlapped on {node} GPU {gpu}"
 
 
 def test_competition_finishes_on_the_cluster(finished: Any) -> None:
@@ -121,12 +134,7 @@ def test_each_training_has_its_own_folder_and_one_gpu(finished: Any) -> None:
     assert len(set(folders)) == len(folders)
     assert not any(f.startswith(str(repo.parent)) for f in folders)
     assert all(r["cuda"] in ("0", "1") for r in runs)
-    for (node, gpu), group in itertools.groupby(
-        sorted(runs, key=lambda r: (r["node"], r["cuda"])), key=lambda r: (r["node"], r["cuda"])
-    ):
-        spans = sorted((r["start"], r["end"]) for r in group)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            assert start >= end, f"two trainings overlapped on {node} GPU {gpu}"
+    assert_one_training_per_gpu(runs)
 
 
 def test_setup_ran_once_per_node(finished: Any) -> None:
@@ -150,41 +158,25 @@ def test_events_and_logs_name_the_node(finished: Any) -> None:
 def test_gpu_type_keeps_trainings_on_that_kind(cluster: Any, tmp_path: Path) -> None:
     repo = tmp_path / "demo"
     write_demo_repo(repo, run_seconds=0.2)
-    args = [
-        "--strategies",
-        "conservative",
-        "--rounds",
-        "1",
-        "--experiments-per-round",
-        "1",
-        "--validate",
-        "0",
-        "--agent",
-        "mock",
-        "--executor",
-        "ray",
-        "-q",
-    ]
-    proc = evolve(
-        repo,
-        *args,
-        "--ray-address",
-        cluster.address,
+    args = on_cluster(
+        cluster,
+        "ray2",
+        write_wrapper(log_root()),
         "--gpu-type",
         "H200",
-        "--train-cmd",
-        write_wrapper(log_root()),
-        "--tag",
-        "ray2",
+        strategies=("conservative",),
+        experiments=1,
+        validate=0,
     )
+    proc = run_evolve(repo, *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
     started = [e for e in events(repo) if e["kind"] == "train_intent"]
     assert started and {e["gpu_type"] for e in started} == {"H200"}
 
 
-ONE = ["--strategies", "conservative", "--rounds", "1", "--experiments-per-round", "2",
-       "--validate", "1", "--agent", "mock", "--executor", "ray", "-q",
-       "--tag", "ray3"]  # fmt: skip
+def one_agent(cluster: Any) -> list[str]:
+    """The one-agent competition ``ray3`` (its events come in one order every time)."""
+    return on_cluster(cluster, "ray3", write_wrapper(log_root()), strategies=("conservative",))
 
 
 @pytest.fixture(scope="module")
@@ -192,9 +184,7 @@ def single(cluster: Any, pristine: Path, tmp_path_factory: pytest.TempPathFactor
     """An uninterrupted one-agent competition (its events come in one order every time)."""
     repo = tmp_path_factory.mktemp("single") / "demo"
     shutil.copytree(pristine, repo)
-    proc = evolve(
-        repo, *ONE, "--ray-address", cluster.address, "--train-cmd", write_wrapper(log_root())
-    )
+    proc = run_evolve(repo, *one_agent(cluster))
     assert proc.returncode in (0, 1, 2), proc.stderr
     return repo
 
@@ -204,20 +194,9 @@ def test_validate_on_reruns_candidates_and_champion_on_that_kind(
 ) -> None:
     repo = tmp_path / "demo"
     shutil.copytree(pristine, repo)
-    proc = evolve(
-        repo,
-        *ARGS,
-        "--ray-address",
-        cluster.address,
-        "--gpu-type",
-        "H100",
-        "--validate-on",
-        "H200",
-        "--train-cmd",
-        write_wrapper(log_root()),
-        "--tag",
-        "ray4",
-    )
+    train = write_wrapper(log_root())
+    args = on_cluster(cluster, "ray4", train, "--gpu-type", "H100", "--validate-on", "H200")
+    proc = run_evolve(repo, *args)
     assert proc.returncode in (0, 1, 2), proc.stderr
     started = [e for e in events(repo) if e["kind"] == "train_intent"]
     kinds = {e["run"]: e["gpu_type"] for e in started}
@@ -239,18 +218,27 @@ def test_head_killed_then_resumed_matches_an_uninterrupted_run(
     shutil.copytree(pristine, repo)
     os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
     try:
-        killed = evolve(
-            repo, *ONE, "--ray-address", cluster.address, "--train-cmd", write_wrapper(log_root())
-        )
+        killed = run_evolve(repo, *one_agent(cluster))
     finally:
         os.environ.pop("AUTOEVOLVE_FAULT_AT")
     assert killed.returncode == -signal.SIGKILL
     assert events(repo)[-1]["kind"] == kind
-    out = evolve(repo, "resume", "-q")
+    out = run_evolve(repo, "resume", "-q")
     assert out.returncode in (0, 1, 2), out.stderr
     assert pooled_rows(repo) == pooled_rows(single)
     state, reference = (json.loads((ae_dir(r) / "state.json").read_text()) for r in (repo, single))
     assert state["champion_sha"] == reference["champion_sha"]
+
+
+def wrapped_job(git: Any, tmp_path: Path, run_id: str, gpu_type: str) -> Any:
+    """A training of the checkout's HEAD through the logging wrapper, on a ``gpu_type`` GPU;
+    its run.log in ``tmp_path``."""
+    from autoevolve.executor import TrainJob
+
+    train = write_wrapper(log_root())
+    return TrainJob(
+        run_id, git.head(), git.cwd, tmp_path / "run.log", train, timeout=120, gpu_type=gpu_type
+    )
 
 
 def kill_point(evs: list[dict[str, Any]], kind: str) -> int:
@@ -263,7 +251,6 @@ def kill_point(evs: list[dict[str, Any]], kind: str) -> int:
 def test_a_lost_node_is_retried_once_elsewhere_then_a_node_lost_crash(
     cluster: Any, tmp_path: Path
 ) -> None:
-    from autoevolve.executor import TrainJob
     from autoevolve.executor_ray import RayExecutor
     from autoevolve.gitrepo import Git
 
@@ -280,16 +267,7 @@ def test_a_lost_node_is_retried_once_elsewhere_then_a_node_lost_crash(
     ray.init(address=cluster.address)
     try:
         ex = RayExecutor(git, address=cluster.address, notify=lambda k, d: notes.append((k, d)))
-        job = TrainJob(
-            "r1-lost",
-            git.head(),
-            repo,
-            tmp_path / "run.log",
-            write_wrapper(log_root()),
-            timeout=120,
-            gpu_type="SPARE",
-        )
-        ticket = ex.submit(job)
+        ticket = ex.submit(wrapped_job(git, tmp_path, "r1-lost", "SPARE"))
         for _ in spares:
             wait_started(ex, ticket)
             victim = ticket.data["where"]["node_id"]
@@ -330,7 +308,6 @@ def wait_started(ex: Any, ticket: Any) -> None:
 
 
 def test_a_node_whose_setup_fails_is_taken_out(cluster: Any, tmp_path: Path) -> None:
-    from autoevolve.executor import TrainJob
     from autoevolve.executor_ray import RayExecutor
     from autoevolve.gitrepo import Git
 
@@ -350,16 +327,7 @@ def test_a_node_whose_setup_fails_is_taken_out(cluster: Any, tmp_path: Path) -> 
         ex = RayExecutor(
             git, address=cluster.address, setup_cmd=setup, notify=lambda k, d: notes.append((k, d))
         )
-        job = TrainJob(
-            "r1-setup",
-            git.head(),
-            repo,
-            tmp_path / "run.log",
-            write_wrapper(log_root()),
-            timeout=120,
-            gpu_type="H100",
-        )
-        outcome = ex.collect(ex.submit(job))
+        outcome = ex.collect(ex.submit(wrapped_job(git, tmp_path, "r1-setup", "H100")))
     finally:
         ray.shutdown()
     assert [k for k, _ in notes] == ["node_out"]
@@ -389,20 +357,8 @@ def waves(
     uneven = repo.parent / "uneven_train.py"
     uneven.write_text(UNEVEN.format(wrap=str(log_root() / "wrap_train.py")))
     before = len(trainings(log_root()))
-    proc = evolve(
-        repo,
-        *ARGS,
-        "--ray-address",
-        cluster.address,
-        "--parallel",
-        "3",
-        "--validate",
-        "0",
-        "--train-cmd",
-        f"{sys.executable} {uneven}",
-        "--tag",
-        "ray5",
-    )
+    train = f"{sys.executable} {uneven}"
+    proc = run_evolve(repo, *on_cluster(cluster, "ray5", train, "--parallel", "3", validate=0))
     return repo, proc, trainings(log_root())[before:]
 
 
@@ -424,12 +380,7 @@ def test_parallel_waves_train_at_once_on_distinct_gpus(waves: Any) -> None:
         assert max(r["start"] for r in variants) < min(r["end"] for r in variants), variants
         assert len({(r["node"], r["cuda"]) for r in variants}) == 3
     assert len({r["node"] for r in runs}) >= 2  # the waves spread over the nodes
-    for (node, gpu), group in itertools.groupby(
-        sorted(runs, key=lambda r: (r["node"], r["cuda"])), key=lambda r: (r["node"], r["cuda"])
-    ):
-        spans = sorted((r["start"], r["end"]) for r in group)
-        for (_, end), (start, _) in itertools.pairwise(spans):
-            assert start >= end, f"two trainings overlapped on {node} GPU {gpu}"
+    assert_one_training_per_gpu(runs)
 
 
 def test_parallel_waves_record_every_variant_once(waves: Any) -> None:
