@@ -9,9 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evolve_cmd import evolve_args, run_evolve, start_evolve
-from evolve_rig import ae_dir, git, make_repo, rig_env, write_agent
-
-from autoevolve.demo import write_demo_repo
+from evolve_rig import ae_dir, demo_repo, git, make_repo, rig_env, write_agent
 
 FIXED = "fixed-agent {prompt_file}"
 
@@ -24,12 +22,6 @@ def evolve(
 
 def state_of(repo: Path) -> dict[str, object]:
     return json.loads((ae_dir(repo) / "state.json").read_text())
-
-
-def demo_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "demo"
-    write_demo_repo(repo, run_seconds=0)
-    return repo
 
 
 def wait_for(predicate: object, timeout: float = 60.0) -> None:
