@@ -176,7 +176,7 @@ def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) 
     s_eb = s * (1.0 if floor.known else inflate)
     lfdr = np.array(
         [
-            1 - prior.posterior(float(di), float(si), math.inf).below(0.0)
+            1 - min(1.0, prior.posterior(float(di), float(si), math.inf).below(0.0))
             for di, si in zip(d, s_eb, strict=True)
         ]
     )
