@@ -135,3 +135,30 @@ def test_the_default_prior_matches_numpy() -> None:
         g0[np.argmin(np.abs(grid))] += 0.3
         g0 /= g0.sum()
         assert np.allclose(prior.weights, g0, rtol=RTOL, atol=0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(1e3, 1e11), st.floats(1e-4, 1e-2), st.booleans())
+def test_the_incumbent_variance_keeps_its_digits_on_large_values(
+    level: float, rel_sd: float, kept: bool
+) -> None:
+    """Values far larger than their spread (a profit of 5e10 on a linear scale): the variance
+    is the spread about the mean, to 1e-9 of the exact one (E[m²] − E[m]² lost every digit)."""
+    from fractions import Fraction
+
+    prior, sigma2 = _fitted(5, 120, 0.1), (rel_sd * level) ** 2
+    var = sigma2 / 4
+    post = prior.posterior(0.001 * level, math.sqrt(sigma2 + var))
+    new = after_candidate(Incumbent(level, var), post, level * 1.001, 1, sigma2, kept=kept)
+    wa, wb = Fraction(1) / Fraction(var), Fraction(1) / Fraction(sigma2)
+    mk = [
+        (wa * (Fraction(level) + Fraction(g)) + wb * Fraction(level * 1.001)) / (wa + wb)
+        if kept
+        else (wa * Fraction(level) + wb * (Fraction(level * 1.001) - Fraction(g))) / (wa + wb)
+        for g in post.support
+    ]
+    p = [Fraction(x) for x in post.p]
+    total = sum(p)
+    mean = sum(pi * m for pi, m in zip(p, mk, strict=True)) / total
+    exact = 1 / (wa + wb) + sum(pi * (m - mean) ** 2 for pi, m in zip(p, mk, strict=True)) / total
+    assert abs(new.var - float(exact)) <= 1e-9 * float(exact)
