@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 
 from autolab_shared.parsing.results import parse_results
-from autolab_shared.stats import prior as prior_module
 from autolab_shared.stats.audit import audit as audit_history
 from autolab_shared.stats.decision import (
     KEEP,
@@ -65,9 +64,6 @@ from autolab_shared.stats.noise import (
     pooled_noise,
 )
 from autolab_shared.stats.prior import GRID_STEP, EffectPrior
-
-# thousands of warm-started refits: numpy's fit (the verdict's pure-Python one agrees to 1e-12)
-prior_module.PURE_FIT_MAX = 0
 
 BASE = 1.0
 P_HARM, HARM_MU, HARM_SD = 0.70, 0.003, 0.003
@@ -170,13 +166,13 @@ def make_stream(seed: np.random.SeedSequence, n_cand: int, sigma: float) -> Stre
 def model_prior() -> EffectPrior:
     """The model's effect distribution on the library's grid (a diagnostic: no fit needed)."""
     prior = EffectPrior.default_prior(n0=0.0)
-    g = np.asarray(prior.grid)
+    g = prior.grid
     harm = np.exp(-0.5 * ((g - HARM_MU) / HARM_SD) ** 2) / (HARM_SD * math.sqrt(2 * math.pi))
     ben = np.where(g < 0, np.exp(np.minimum(g, 0.0) / BEN_MEAN) / BEN_MEAN, 0.0)
     w = (P_HARM * harm + (1 - P_HARM - P_NULL) * ben) * np.gradient(g)
     w *= (1 - P_NULL) / w.sum()
     w[prior.zero] += P_NULL
-    prior.weights = tuple(w.tolist())
+    prior.weights = w
     return prior
 
 
@@ -333,7 +329,7 @@ class _PriorData:
         s2 = noise.sigma**2
         se = np.sqrt(s2 / np.asarray(self.n, float) + np.asarray(self.v))
         smooth = max(0.5 * noise.sigma, GRID_STEP)
-        prior.fit(self.d, se.tolist(), smooth_sd=smooth, iters=40 if m <= REFIT_ALL else 15)
+        prior.fit(self.d, se, smooth_sd=smooth, iters=40 if m <= REFIT_ALL else 15)
         self.since_fit = 0
 
 
@@ -410,7 +406,9 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         n = len(runs)
         post = prior.posterior(a.delta, a.delta_sd)
         data.add(a.delta, n, inc.var)
-        inc = after_candidate(inc, post, float(np.mean(runs)), n, floor.sigma**2, kept=kept)
+        inc = after_candidate(
+            inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2, kept=kept
+        )
         nulls.add(runs[0], kept)
         if n >= 2:
             groups.append(runs)

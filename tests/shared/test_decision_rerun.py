@@ -100,12 +100,8 @@ def test_promising_first_runs_are_rerun_with_a_band() -> None:
 def test_posterior_summary_matches_the_single_posterior() -> None:
     prior = EffectPrior.default_prior()
     d = np.array([-0.003, -0.0005, 0.0, 0.0012])
-    means, better = prior.posterior_summary(d.tolist(), SIGMA)
+    means, better = prior.posterior_summary(d, SIGMA)
     for k, dk in enumerate(d):
         post = prior.posterior(float(dk), SIGMA)
-        assert means[k] == pytest.approx(
-            sum(p * g for p, g in zip(post.p, post.support, strict=True))
-        )
-        assert better[k] == pytest.approx(
-            sum(p for p, g in zip(post.p, post.support, strict=True) if g < 0)
-        )
+        assert means[k] == pytest.approx(float(post @ prior.grid))
+        assert better[k] == pytest.approx(float(post[prior.grid < 0].sum()))

@@ -42,7 +42,7 @@ def test_the_binned_prior_fit_matches_the_exact_one() -> None:
         exact.fit(list(d), list(s), smooth_sd=0.0003)
     finally:
         prior.COMPRESS_ABOVE = saved
-    assert float(np.abs(np.subtract(exact.weights, binned.weights)).sum()) < 0.01
+    assert float(np.abs(exact.weights - binned.weights).sum()) < 0.01
     assert abs(exact.pi_better - binned.pi_better) < 0.005
 
 

@@ -7,6 +7,8 @@ reproduce, replicate, ``run 3``, a numbered ``baseline 2``), or that names
 ``rerun-of:<hash>``. Rows that share a hash but describe different changes are separate
 experiments (agents that never commit, or that log the parent's hash): see
 :func:`reused_commits`. Commits that are not hashes (``baseline``, ``-``) never pool.
+numpy is imported only to build value arrays, so reading a history without replicates (as
+autosteer often does) never loads it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from autolab_shared.parsing.commits import COMMIT_HASH, is_commit_hash
 from autolab_shared.parsing.status import DISCARD, KEEP
 
 if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
     from autolab_shared.parsing.results import Experiment
 
 _RERUN_OF = re.compile(r"\bre-?run[-_ ]of[:= ]\s*([0-9a-fA-F]{7,40})\b", re.I)
@@ -207,8 +210,8 @@ class Config:
         found: bool | None = self.__dict__["_label"]
         return found
 
-    def x(self, scale: Scale) -> tuple[float, ...]:
-        """Its values on the working scale (computed once per scale)."""
+    def x(self, scale: Scale) -> FloatArray:
+        """Its values on the working scale (computed once per scale; do not modify)."""
         return self._on(scale)[1]
 
     def mean_x(self, scale: Scale) -> float:
@@ -216,12 +219,16 @@ class Config:
         mean: float = self._on(scale)[2]
         return mean
 
-    def _on(self, scale: Scale) -> tuple[Scale, tuple[float, ...], float]:
+    def _on(self, scale: Scale) -> tuple[Scale, FloatArray, float]:
         """(scale, values, mean) on the working scale, kept for the last scale asked."""
-        cached: tuple[Scale, tuple[float, ...], float] | None = self.__dict__.get("_x")
+        cached: tuple[Scale, FloatArray, float] | None = self.__dict__.get("_x")
         if cached is None or (cached[0] is not scale and cached[0] != scale):
-            xs = tuple([scale.to_x(r.value) for r in self.valued if r.value is not None])
-            cached = (scale, xs, sum(xs) / len(xs) if xs else math.nan)
+            import numpy as np  # here, not at the top: see the module docstring
+
+            xs = [scale.to_x(r.value) for r in self.valued if r.value is not None]
+            arr = np.array(xs)
+            arr.flags.writeable = False  # shared by every caller
+            cached = (scale, arr, sum(xs) / len(xs) if xs else math.nan)
             self.__dict__["_x"] = cached
         return cached
 

@@ -151,7 +151,7 @@ def _judge_all(
     for config in configs:
         x = config.x(scale)
         assessment = None
-        if state.incumbent is not None and x:
+        if state.incumbent is not None and x.size:
             inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
             ctx = Context(
                 prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate
@@ -176,7 +176,7 @@ def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) 
     s_eb = s * (1.0 if floor.known else inflate)
     lfdr = np.array(
         [
-            1 - min(1.0, prior.posterior(float(di), float(si), math.inf).below(0.0))
+            1 - min(1.0, float(prior.posterior(di, si)[prior.grid < 0].sum()))
             for di, si in zip(d, s_eb, strict=True)
         ]
     )
@@ -210,17 +210,17 @@ def _bayes_fdr_set(kept: list[bool], lfdr: FloatArray, q: float) -> FloatArray:
 def _conclude(
     rows: list[AuditRow], state: ChainState, scale: Scale, floor: NoiseFloor, q: float
 ) -> Audit:
-    baseline = next((r.config for r in rows if r.config.x(scale)), None)
+    baseline = next((r.config for r in rows if r.config.x(scale).size), None)
     inc, best = state.incumbent, state.incumbent_config
     raw = state.best_raw.value if state.best_raw is not None else None
     if inc is None or baseline is None or best is None or best is baseline:
         return Audit(tuple(rows), floor, scale, baseline, best, None, None, None, 1, q, raw)
     xb = baseline.x(scale)
-    diff = inc.mean - sum(xb) / len(xb)
-    sd = math.sqrt(inc.var + floor.sigma**2 / len(xb))
+    diff = inc.mean - float(xb.mean())
+    sd = math.sqrt(inc.var + floor.sigma**2 / xb.size)
     p_real = _phi(-diff / sd) if sd > 0 else float(diff < 0)
     lo, hi = diff - 1.645 * sd, diff + 1.645 * sd
-    at = sum(xb) / len(xb)
+    at = float(xb.mean())
     ci = tuple(sorted((scale.delta_y(lo, at), scale.delta_y(hi, at))))
     return Audit(
         tuple(rows),

@@ -10,6 +10,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.replicates import Config
 from autolab_shared.parsing.results import Experiment
@@ -64,25 +66,27 @@ def step(
     """Add one configuration to the chain."""
     x = config.x(scale)
     state.candidates += 1
-    if not x:
+    if x.size == 0:
         state.crashes += 1
         state.since_keep += 1
         return
-    state.retests += len(x) - 1
+    state.retests += x.size - 1
     inc, mean = state.incumbent, config.mean_x(scale)
     kept = inc is None or (config.label if config.label is not None else mean < state.raw_best_x)
     if kept:
-        best = min(range(len(x)), key=x.__getitem__) if len(x) > 1 else 0
+        best = int(np.argmin(x)) if x.size > 1 else 0
         if x[best] < state.raw_best_x:
-            state.raw_best_x, state.best_raw = x[best], config.valued[best]
+            state.raw_best_x, state.best_raw = float(x[best]), config.valued[best]
     if inc is None:
         state.incumbent, state.incumbent_config = start(x, sigma2, config.key), config
         state.kept.append(config)
         return
-    d, n = mean - inc.mean, len(x)
+    d, n = mean - inc.mean, int(x.size)
     post = prior.posterior(d, math.sqrt(sigma2 / n + inc.var))
     state.deltas.append((d, n, inc.var))
-    state.incumbent = after_candidate(inc, post, mean, n, sigma2, kept=bool(kept), key=config.key)
+    state.incumbent = after_candidate(
+        inc, post, prior.grid, mean, n, sigma2, kept=bool(kept), key=config.key
+    )
     if kept:
         state.incumbent_config = config
         state.kept.append(config)

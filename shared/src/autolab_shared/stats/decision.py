@@ -12,11 +12,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
+from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdict
 from autolab_shared.stats.incumbent import Incumbent
 from autolab_shared.stats.noise import NoiseFloor
-from autolab_shared.stats.prior import EffectPrior, Posterior
+from autolab_shared.stats.prior import EffectPrior
 from autolab_shared.stats.value import fresh_slot_value, retest_interval
 
 # Short names for the labels (their exit codes: Verdict.exit_code, the one table).
@@ -124,6 +127,13 @@ def crash_assessment(reason: CrashKind) -> Assessment:
     return Assessment(CRASH, 0.0, nan, nan, nan, (nan, nan), nan, 0, None, None, (reason,), None)
 
 
+def _interval(post: FloatArray, grid: FloatArray, level: float = 0.90) -> tuple[float, float]:
+    cdf = np.cumsum(post)
+    lo = float(grid[min(int(np.searchsorted(cdf, (1 - level) / 2)), grid.size - 1)])
+    hi = float(grid[min(int(np.searchsorted(cdf, (1 + level) / 2)), grid.size - 1)])
+    return lo, hi
+
+
 def memory_growth(cand: Candidate, ctx: Context) -> float | None:
     """Relative peak-memory growth of the candidate over the incumbent (None when unknown)."""
     if cand.memory_gb is None or not ctx.incumbent_memory_gb:
@@ -151,13 +161,14 @@ def noise_var(ctx: Context, policy: Policy) -> float:
 def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     """Judge one candidate against the incumbent."""
     n = len(cand.runs)
-    d = sum(cand.runs) / n - ctx.incumbent.mean
+    d = float(np.mean(cand.runs)) - ctx.incumbent.mean
     s = math.sqrt(noise_var(ctx, policy) / n + ctx.incumbent.var)
-    post = ctx.prior.posterior(d, s, math.inf)
-    p = min(1.0, post.below(0.0))
+    post = ctx.prior.posterior(d, s)
+    grid = ctx.prior.grid
+    p = min(1.0, float(post[grid < 0].sum()))
     need = required_gain(cand, ctx, policy)
-    p_need = min(1.0, post.below(-need)) if need > 0 else p
-    mean = post.mean()
+    p_need = min(1.0, float(post[grid < -need].sum())) if need > 0 else p
+    mean = float(post @ grid)
     z = d / s if s > 0 else (math.copysign(math.inf, d) if d else 0.0)
     decided = _decide(cand, ctx, policy, post, p, p_need)
     return Assessment(
@@ -166,7 +177,7 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
         expected_gain=-mean,
         delta=d,
         delta_sd=s,
-        ci90=post.interval(),
+        ci90=_interval(post, grid),
         z=z,
         n_runs=n,
         evsi=None,
@@ -254,7 +265,7 @@ def _decide(
     cand: Candidate,
     ctx: Context,
     policy: Policy,
-    post: Posterior,
+    post: FloatArray,
     p: float,
     p_need: float,
 ) -> Decided:
@@ -263,9 +274,10 @@ def _decide(
     banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
     span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
     s = math.sqrt(noise_var(ctx, policy) / len(cand.runs) + ctx.incumbent.var)
+    grid = ctx.prior.grid
 
     def prob(need: float) -> Callable[[float], float]:
-        return lambda zz: ctx.prior.posterior(zz * s, s, math.inf).below(-need)
+        return lambda zz: float(ctx.prior.posterior(zz * s, s)[grid < -need].sum())
 
     need = required_gain(cand, ctx, policy)
     n = len(cand.runs)
@@ -276,7 +288,7 @@ def _decide(
         (Reason.MEMORY_PENALTY,) if priced and policy.memory_rate > 0 else ()
     )
     if label in (MARGINAL, RETEST) and cand.simplification:
-        p_ok = post.below(0.5 * ctx.noise.sigma)
+        p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
         if p_ok >= NON_INFERIOR and p_need >= policy.p_marginal:
             return Decided(KEEP, (Reason.NON_INFERIOR, *extra), None)
     if label == RETEST:

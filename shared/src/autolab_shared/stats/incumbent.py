@@ -7,13 +7,11 @@ winner's curse of "best observed value" reporting.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from autolab_shared.stats.prior import Posterior
+import numpy as np
+
+from autolab_shared.core.arrays import FloatArray
 
 
 @dataclass(frozen=True)
@@ -27,17 +25,18 @@ class Incumbent:
     @property
     def sd(self) -> float:
         """Posterior sd."""
-        return math.sqrt(self.var)
+        return float(np.sqrt(self.var))
 
 
-def start(runs: Sequence[float], sigma2: float, key: str = "") -> Incumbent:
+def start(runs: FloatArray, sigma2: float, key: str = "") -> Incumbent:
     """The baseline: the mean of its runs, variance σ²/n."""
-    return Incumbent(sum(map(float, runs)) / len(runs), sigma2 / len(runs), key)
+    return Incumbent(float(np.mean(runs)), sigma2 / len(runs), key)
 
 
 def after_candidate(
     inc: Incumbent,
-    post: Posterior,
+    post: FloatArray,
+    grid: FloatArray,
     xbar: float,
     n: int,
     sigma2: float,
@@ -47,14 +46,12 @@ def after_candidate(
 ) -> Incumbent:
     """Update with a candidate's n runs (mean xbar) given the posterior over its effect."""
     wa, wb = 1.0 / max(inc.var, 1e-18), n / max(sigma2, 1e-18)
-    # the shifted mean is affine in δ: m_k = a + b·δ, so its spread is b²·Var(δ | data)
-    den = wa + wb
-    a = (wa * inc.mean + wb * xbar) / den
-    b = wa / den if kept else -wb / den
-    centre = post.mean()
-    spread = post.expect([(g - centre) ** 2 for g in post.support])
-    mean = a + b * centre
-    var = 1.0 / den + b * b * spread
+    if kept:
+        mk = (wa * (inc.mean + grid) + wb * xbar) / (wa + wb)
+    else:
+        mk = (wa * inc.mean + wb * (xbar - grid)) / (wa + wb)
+    mean = float(post @ mk)
+    var = 1.0 / (wa + wb) + float(post @ (mk**2)) - mean**2
     return Incumbent(mean, max(var, 1e-18), key if kept else inc.key)
 
 

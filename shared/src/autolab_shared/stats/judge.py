@@ -317,9 +317,9 @@ def _pareto(
     others = []
     for config in state.kept:
         x, mem = config.x(scale), config.memory_gb
-        if x and mem is not None:
+        if x.size and mem is not None:
             others.append(
-                Point(config.first.commit or config.key, scale.to_y(sum(x) / len(x)), mem)
+                Point(config.first.commit or config.key, scale.to_y(float(x.mean())), mem)
             )
     above = dominating(Point(commit or "candidate", value, memory), others, direction)
     return (DOMINATED if above else EFFICIENT), tuple(p.key for p in above)

@@ -3,73 +3,29 @@
 A decision is worth its expected gain when it keeps; with a keep floor (no keep below
 P(better) = ``floor``), a candidate below the floor is discarded and is worth 0, now and after
 the next run alike.
-
-Computed with numpy, on the whole grid: only a candidate in the re-run band asks (a few
-thousand Gaussian terms per point of a 17-point sweep), and numpy is imported then.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-from autolab_shared.stats.prior import EffectPrior, Posterior
+import numpy as np
 
-if TYPE_CHECKING:
-    from autolab_shared.core.arrays import FloatArray
-
-RETEST_Z = tuple(-4.0 + 0.5 * k for k in range(17))  # deltas, in units of their sd, where EVSI
-# is evaluated (np.linspace(-4, 4, 17): every point exact)
-
-
-def _arrays(prior: EffectPrior) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The prior's grid, weights and log weights as arrays (once per weights tuple)."""
-    import numpy as np
-
-    cached = prior.__dict__.get("_arrays")
-    if cached is None or cached[0] is not prior.weights:
-        w = np.asarray(prior.weights, dtype=np.float64)
-        arrays = (np.asarray(prior.grid, dtype=np.float64), w, np.log(np.maximum(w, 1e-300)))
-        cached = prior.__dict__["_arrays"] = (prior.weights, arrays)
-    out: tuple[FloatArray, FloatArray, FloatArray] = cached[1]
-    return out
-
-
-def _dense(prior: EffectPrior, post: Posterior) -> FloatArray:
-    """A posterior on every grid point (zeros where it left points out)."""
-    import numpy as np
-
-    out = np.zeros(len(prior.grid))
-    out[post.lo : post.lo + len(post.p)] = post.p
-    return out
-
-
-def _summary(prior: EffectPrior, d: FloatArray, se: float) -> tuple[FloatArray, FloatArray]:
-    """E[δ | d] and P(δ < 0 | d) for every d in an array (same sd)."""
-    import numpy as np
-
-    grid, _, logw = _arrays(prior)
-    logp = logw[None, :] - 0.5 * ((d[:, None] - grid[None, :]) / max(se, 1e-12)) ** 2
-    logp -= logp.max(axis=1, keepdims=True)
-    post = np.exp(logp)
-    post /= post.sum(axis=1, keepdims=True)
-    return post @ grid, post[:, grid < 0].sum(axis=1)
+from autolab_shared.core.arrays import FloatArray
+from autolab_shared.stats.prior import EffectPrior
 
 
 def _kept_gain(prior: EffectPrior, d: FloatArray, se: float, floor: float) -> FloatArray:
     """The gain of deciding at each observed delta: −E[δ] when kept (> 0, P ≥ floor), else 0."""
-    import numpy as np
-
-    means, better = _summary(prior, d, se)
     if floor <= 0:
-        out: FloatArray = np.maximum(0.0, -means)
-        return out
+        return np.maximum(0.0, -prior.posterior_means(d, se))
+    means, better = prior.posterior_summary(d, se)
     return np.where(better >= floor, np.maximum(0.0, -means), 0.0)
 
 
 def evsi_one_more_run(
     prior: EffectPrior,
-    posterior: Posterior,
+    post: FloatArray,
     d: float,
     n: int,
     sigma2: float,
@@ -77,9 +33,7 @@ def evsi_one_more_run(
     floor: float = 0.0,
 ) -> float:
     """Expected gain from deciding after one more run minus the gain of deciding now."""
-    import numpy as np
-
-    grid, post = _arrays(prior)[0], _dense(prior, posterior)
+    grid = prior.grid
     rho = v / (v + sigma2 / n)
     var_u = v * (sigma2 / n) / (v + sigma2 / n)
     m_k = (n * d + grid + (d - grid) * rho) / (n + 1)
@@ -101,7 +55,7 @@ _SLOTS: dict[tuple[int, float, float, float], float] = {}
 
 def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float = 0.0) -> float:
     """Expected gain of a fresh candidate (memoised on the prior and the rounded variances)."""
-    key = (hash(prior.weights), float(f"{sigma2:.3g}"), float(f"{v:.2g}"), floor)
+    key = (hash(prior.weights.tobytes()), float(f"{sigma2:.3g}"), float(f"{v:.2g}"), floor)
     if key not in _SLOTS:
         if len(_SLOTS) > 4096:
             _SLOTS.clear()
@@ -111,10 +65,8 @@ def fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float =
 
 def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float) -> float:
     """Expected gain of spending one run on a fresh candidate decided after one run."""
-    import numpy as np
-
     se = math.sqrt(sigma2 + v)
-    grid, w, _ = _arrays(prior)
+    w, grid = prior.weights, prior.grid
     mu = float(w @ grid)
     sd = math.sqrt(max(float(w @ grid**2) - mu**2, 0.0) + se**2)
     dg = np.linspace(mu - 6 * sd, mu + 6 * sd, 161).astype(np.float64)
@@ -123,6 +75,7 @@ def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float)
     return float(dens @ _kept_gain(prior, dg, se, floor))
 
 
+RETEST_Z = np.linspace(-4.0, 4.0, 17)  # deltas, in units of their sd, where EVSI is evaluated
 _INTERVALS: dict[tuple[int, int, float, float, float, float], tuple[float, float] | None] = {}
 
 
@@ -135,7 +88,7 @@ def retest_interval(
     a better measured value never moves a candidate from RETEST back to a worse label. Memoised
     on the prior's weights and the rounded variances (an audit asks thousands of times).
     """
-    weights = hash(prior.weights)  # a refitted prior is another prior
+    weights = hash(prior.weights.tobytes())  # a refitted prior is another prior
     key = (weights, n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"), floor)
     if key not in _INTERVALS:
         if len(_INTERVALS) > 4096:
