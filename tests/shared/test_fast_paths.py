@@ -21,12 +21,13 @@ from hypothesis import strategies as st
 from support import REAL_RESULTS, REPO_ROOT, real_params
 
 from autolab_shared.core.errors import InputError
-from autolab_shared.files.forkmap import can_fork, map_in_halves
+from autolab_shared.files.forkmap import can_fork, map_in_halves, run_beside
 from autolab_shared.parsing.cellvalues import parse_cell
 from autolab_shared.parsing.replicates import group_configs
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.parsing.textio import decode, read_bytes
 from autolab_shared.parsing.tsvlines import scan
+from autolab_shared.steering import steerdata
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
 from autolab_shared.steering.classify import Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
@@ -178,6 +179,36 @@ def test_map_in_halves_stops_the_child_when_the_parent_fails() -> None:
         map_in_halves(_fails_in_parent, list(range(100)), minimum=10)
     with pytest.raises(ChildProcessError):  # the child was reaped: no child is left
         os.waitpid(-1, os.WNOHANG)
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+@pytest.mark.parametrize("valid", [True, False])  # a child's result accepted, or rejected
+def test_run_beside_gives_both_results_and_computes_a_rejected_one_itself(valid: bool) -> None:
+    calls: list[int] = []
+    theirs, mine = run_beside(
+        lambda: _pid_and(7), lambda: calls.append(os.getpid()) or 3, lambda r: valid
+    )
+    assert theirs[1] == 7 and mine == 3 and calls == [PARENT]
+    # the child computed it where one can run and its result was taken; otherwise the parent
+    assert (theirs[0] != PARENT) == (valid and can_fork())
+
+
+def test_run_beside_computes_a_failed_childs_work_itself() -> None:
+    items = list(range(50))
+    found = run_beside(lambda: _fails_in_child(items), lambda: None, lambda r: True)
+    assert found == (_squares(items), None)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 0.9, 1.0])
+def test_describe_equals_serial_facts_whatever_the_childs_share(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(steerdata, "CHILD_SHARE", share)
+    texts = [*_benchmark_descriptions(300)[::7], "", "lr 0.1 -> 0.2 (worse)", "gpu1: DEPTH=12"]
+    assert [tuple(f) for f in describe(texts, CLASSIFIER, minimum=2)] == _facts_serially(texts)
 
 
 def _history_text(rows: int, seed: int) -> str:
