@@ -9,17 +9,21 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
+from autolab_shared.parsing.status import KEEP
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.steering.bandit import pick
 from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.ideas import (
     DEFAULTS,
     Idea,
+    Tried,
+    index_ideas,
     load_ideas,
     tried_from,
     untried,
@@ -28,7 +32,14 @@ from autolab_shared.steering.ideas import (
 from autolab_shared.steering.knobs import KnobChange, parse_knobs
 from autolab_shared.steering.knobstate import KnobState, knob_state
 from autolab_shared.steering.knobvalue import relative_step
-from autolab_shared.steering.steerdata import StepRow, describe, noise_of, steering_rows
+from autolab_shared.steering.steerdata import (
+    RowFields,
+    StepRow,
+    describe,
+    noise_of,
+    row_fields,
+    with_classes,
+)
 from autolab_shared.steering.taxonomy import Taxonomy, load_taxonomy
 
 RECENT = 10
@@ -114,22 +125,22 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     opts = options or SteerOptions()
     taxonomy = opts.taxonomy or load_taxonomy()
     classifier = Classifier(taxonomy)
+    catalogue = opts.ideas if opts.ideas is not None else load_ideas()
     texts = [e.description for h in histories for e in h.experiments]
-    floors: list[NoiseFloor] = []  # the noise floor, computed while a child reads descriptions
-    facts = describe(texts, classifier, meanwhile=lambda: floors.append(noise_of(histories)))
-    noise = floors[0]
-    rows = _with_git(steering_rows(histories, classifier, noise, facts), opts.git_changes)
+    early: list[_Early] = []  # worked out while a forked child classifies the descriptions
+
+    def meanwhile(knobs: list[tuple[KnobChange, ...]], tokens: list[frozenset[str]]) -> None:
+        early.append(_early(histories, texts, knobs, tokens, opts.git_changes, catalogue))
+
+    facts = describe(texts, classifier, meanwhile=meanwhile)
+    noise, fields, state, tried = early[0]
+    rows = with_classes(fields, [(f.category, f.tags) for f in facts])
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
     rng = random.Random(opts.seed)
     picks = pick(rows, arms, mode, max(opts.suggestions, 1), rng, opts.pending)
     table = _table(rows[-opts.window :] if opts.window else rows, rows, arms, picks)
-    catalogue = opts.ideas if opts.ideas is not None else load_ideas()
-    tokens = [f.tokens for f in facts]
-    state = knob_state((r.knobs, r.kept) for r in rows)
-    suggestions = _suggest(
-        rows, picks, catalogue, (regime, reason), opts.suggestions, tokens, state
-    )
+    suggestions = _suggest(rows, picks, catalogue, (regime, reason), opts.suggestions, tried, state)
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
     others = tuple(r.description for r in rows if r.category == "other")[-5:]
@@ -149,17 +160,40 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     )
 
 
-def _with_git(
-    rows: list[StepRow], git: Mapping[str, tuple[KnobChange, ...]] | None
-) -> list[StepRow]:
-    """Rows whose commit's diff changed knobs carry those changes first (`--git`)."""
-    if not git:
-        return rows
-    out = []
-    for r in rows:
-        changes = git.get(r.commit.removesuffix("-dirty"), ())  # keyed by the bare hash
-        out.append(replace(r, knobs=(*changes, *r.knobs)) if changes else r)
-    return out
+class _Early(NamedTuple):
+    """What steer works out without the categories: the noise floor, the rows' other fields
+    (`steerdata.row_fields`, with the --git changes), the knob state and what was tried."""
+
+    noise: NoiseFloor
+    fields: list[RowFields]
+    state: KnobState
+    tried: Tried
+
+
+def _early(
+    histories: Sequence[History],
+    texts: Sequence[str],
+    knobs: Sequence[tuple[KnobChange, ...]],
+    tokens: Sequence[frozenset[str]],
+    git: Mapping[str, tuple[KnobChange, ...]] | None,
+    catalogue: Sequence[Idea],
+) -> _Early:
+    noise = noise_of(histories)
+    fields = row_fields(histories, noise.sigma, knobs)
+    if git:  # rows whose commit's diff changed knobs carry those changes first
+        for row in fields:
+            changes = git.get(row["commit"].removesuffix("-dirty"), ())  # keyed by the bare hash
+            if changes:
+                row["knobs"] = (*changes, *row["knobs"])
+    state = knob_state((row["knobs"], row["status"] == KEEP) for row in fields)
+    # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
+    shared = {id(row["knobs"]): row["knobs"] for row in fields if row["knobs"]}.values()
+    pairs = dict.fromkeys(
+        (c.knob, v) for changes in shared for c in changes for v in (c.old, c.new)
+    )
+    tried = tried_from(texts, [(k, v) for k, v in pairs if v], dict.fromkeys(tokens))
+    index_ideas(catalogue, tried)  # the words of the catalogue's ideas, looked up once here
+    return _Early(noise, fields, state, tried)
 
 
 def regime_of(
@@ -351,14 +385,9 @@ def _suggest(
     catalogue: Sequence[Idea],
     regime: tuple[str, str],
     k: int,
-    tokens: Sequence[frozenset[str]] | None,
+    tried: Tried,
     state: KnobState,
 ) -> list[Suggestion]:
-    # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
-    knobs = {id(r.knobs): r.knobs for r in rows if r.knobs}.values()
-    pairs = dict.fromkeys((c.knob, v) for changes in knobs for c in changes for v in (c.old, c.new))
-    distinct = None if tokens is None else dict.fromkeys(tokens)  # the index keeps one of each
-    tried = tried_from([r.description for r in rows], [(k, v) for k, v in pairs if v], distinct)
     out = _regime_suggestions(rows, *regime)
     used: set[str] = set()
     knobs_used: set[str] = set()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from autolab_shared.core.scale import scale_for
 from autolab_shared.files.forkmap import MINIMUM, run_beside
@@ -85,30 +85,31 @@ class Facts(NamedTuple):
 
 
 # The part of the classification a forked child does: the parent meanwhile reads every
-# description's knob changes and tokens, runs the caller's `meanwhile` (the noise floor) and
-# classifies the rest (classifying is about 11 µs a description, the parent's other reading
-# about 9 µs).
-CHILD_SHARE = 0.9
+# description's knob changes and tokens, runs the caller's `meanwhile` (autosteer's noise
+# floor, rows without categories, knob state and tried ideas) and classifies the rest
+# (classifying is about 11 µs a description, the parent's other work about 12 µs).
+CHILD_SHARE = 1.0
 
 
 def describe(
     descriptions: Sequence[str],
     classifier: Classifier,
     minimum: int = MINIMUM,
-    meanwhile: Callable[[], object] | None = None,
+    meanwhile: Callable[[list[tuple[KnobChange, ...]], list[frozenset[str]]], object] | None = None,
 ) -> list[Facts]:
     """The facts of each description; from `minimum` descriptions on, a forked child classifies
-    the first `CHILD_SHARE` of them (`forkmap.run_beside`) while the parent calls `meanwhile`
-    and reads the rest, with the same result."""
+    the first `CHILD_SHARE` of them (`forkmap.run_beside`) while the parent reads every
+    description's knob changes and tokens, calls `meanwhile` with them (other work of the
+    caller) and classifies the rest, with the same result."""
     cut = round(len(descriptions) * CHILD_SHARE) if len(descriptions) >= max(minimum, 2) else 0
 
     def parent() -> tuple[list[Classified], list[tuple[KnobChange, ...]], list[frozenset[str]]]:
-        if meanwhile is not None:
-            meanwhile()
         # one reader at a time over all descriptions: interleaving them (each with its own
         # regexes and cache) cost about a fifth more CPU on 100,000 rows
         knobs = [parse_knobs(text) for text in descriptions]
         tokens = [description_tokens(text) for text in descriptions]
+        if meanwhile is not None:
+            meanwhile(knobs, tokens)
         return _classes(classifier, descriptions[cut:]), knobs, tokens
 
     if cut:
@@ -174,14 +175,42 @@ def steering_rows(
     if facts is None:
         texts = [e.description for history in histories for e in history.experiments]
         facts = describe(texts, classifier)
-    rows: list[StepRow] = []
+    fields = row_fields(histories, noise.sigma, [f.knobs for f in facts])
+    return with_classes(fields, [(f.category, f.tags) for f in facts])
+
+
+RowFields = dict[str, Any]  # a StepRow's fields by name, in order
+
+
+def row_fields(
+    histories: Sequence[History], sigma: float, knobs: Sequence[tuple[KnobChange, ...]]
+) -> list[RowFields]:
+    """The fields of every experiment's `StepRow` but its category and tags (left empty for
+    `with_classes`), given each description's knob changes: what `steering_rows` builds,
+    without the classification."""
+    rows: list[RowFields] = []
     for history in histories:
-        mine = facts[len(rows) : len(rows) + len(history.experiments)]
-        rows.extend(_rows_of(history, mine, noise.sigma, len(rows)))
+        mine = knobs[len(rows) : len(rows) + len(history.experiments)]
+        rows.extend(_fields_of(history, mine, sigma, len(rows)))
     return rows
 
 
-def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int) -> list[StepRow]:
+def with_classes(fields: Sequence[RowFields], classes: Iterable[Classified]) -> list[StepRow]:
+    """The rows of `row_fields`, each with its (category, tags); the dicts become the rows'."""
+    out = []
+    new, put = object.__new__, object.__setattr__
+    for named, (category, tags) in zip(fields, classes, strict=True):
+        named["category"] = category
+        named["tags"] = tags
+        row = new(StepRow)  # StepRow(...) without the frozen __init__ (about 2x faster)
+        put(row, "__dict__", named)
+        out.append(row)
+    return out
+
+
+def _fields_of(
+    history: History, knobs: Sequence[tuple[KnobChange, ...]], sigma: float, offset: int
+) -> list[RowFields]:
     values = [e.value for e in history.experiments if e.value is not None]
     scale = scale_for(values, history.direction)
     sign, log = scale.sign, scale.log  # scale.to_x, inlined
@@ -189,8 +218,7 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
     best: dict[str, float] = {}
     best_y: dict[str, float] = {}
     out = []
-    new, put = object.__new__, object.__setattr__
-    for i, (exp, found) in enumerate(zip(history.experiments, facts, strict=True)):
+    for i, (exp, changes) in enumerate(zip(history.experiments, knobs, strict=True)):
         agent = (exp.get("agent") if exp.extra else None) or default_agent  # get() scans
         y = exp.value
         x = None if y is None else sign * (math.log(y) if log else y)
@@ -205,25 +233,21 @@ def _rows_of(history: History, facts: Sequence[Facts], sigma: float, offset: int
         if kept and (ref is None or x < ref):  # type: ignore[operator]
             best[agent] = x  # type: ignore[assignment]
             best_y[agent] = y  # type: ignore[assignment]
-        row = new(StepRow)  # StepRow(...) without the frozen __init__ (about 2x faster)
-        put(
-            row,
-            "__dict__",
+        out.append(
             {
                 "position": offset + i,
                 "agent": agent,
-                "category": found.category,
-                "tags": found.tags,
+                "category": "",
+                "tags": (),
                 "status": exp.status,
                 "description": exp.description,
                 "gain": gain if kept else 0.0,
                 "success": success,
                 "near_miss": near,
-                "knobs": found.knobs,
+                "knobs": changes,
                 "commit": exp.commit,
                 "delta": delta,
                 "improved": kept and ref is not None,
-            },
+            }
         )
-        out.append(row)
     return out
