@@ -29,7 +29,7 @@ from autolab_shared.parsing.textio import decode, read_bytes
 from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.steering import steerdata
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
-from autolab_shared.steering.classify import Classifier, strip_labels
+from autolab_shared.steering.classify import _CUT, _CUT_LOWER, Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.steering.ideas import (
     JACCARD_MIN,
@@ -452,3 +452,30 @@ _SIMPLE_SHAPED = _shaped(["0.04", "12", "524K", "SSSL", "relu"], [" -> ", " to "
 )
 def test_knob_fast_path_reads_as_the_plain_path(text: str) -> None:
     assert parse_knobs(text) == parse_knobs(text, fast=False)
+
+
+# ---------------------------------------------------------------------------- change-part cut
+
+
+def _cut_span(text: str) -> tuple[int, int] | None:
+    m = _CUT.search(text, 1)
+    return None if m is None else m.span()
+
+
+def _lower_cut_span(text: str) -> tuple[int, int] | None:
+    assert _CUT_LOWER is not None
+    m = _CUT_LOWER.search(text.lower(), 1)
+    return None if m is None else m.span()
+
+
+def test_lower_cased_cut_finds_the_same_span_on_real_labelled_and_benchmark_text() -> None:
+    texts = _real_descriptions() + _label_descriptions() + _benchmark_descriptions(3000)
+    texts = [strip_labels(t) for t in texts if t.isascii()]
+    assert [_lower_cut_span(t) for t in texts] == [_cut_span(t) for t in texts]
+
+
+@PROPS
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_lower_cased_cut_finds_the_same_span(text: str) -> None:
+    for variant in (text, text.upper(), text.title(), f"X {text} ON y - z"):
+        assert _lower_cut_span(variant) == _cut_span(variant)

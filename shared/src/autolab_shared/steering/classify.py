@@ -75,6 +75,16 @@ _CUT = re.compile(
 )
 
 
+# _CUT without IGNORECASE, searched in lower-cased ASCII text: the same spans (lower() keeps
+# ASCII text's length and word boundaries, and a pattern with no upper-case letter has no
+# \S, \W, \D or upper-case range), about a quarter faster.
+_CUT_LOWER = (
+    re.compile(_CUT.pattern, _CUT.flags & ~re.IGNORECASE)
+    if _CUT.pattern == _CUT.pattern.lower()
+    else None
+)
+
+
 def change_part(description: str) -> str:
     """The change itself: run labels dropped, cut before reasons and results (docs/classifier.md).
 
@@ -82,7 +92,11 @@ def change_part(description: str) -> str:
     'Embedding LR 0.6→0.8'
     """
     text = strip_labels(description)
-    cut = _CUT.search(text, 1)
+    cut = (
+        _CUT_LOWER.search(text.lower(), 1)
+        if _CUT_LOWER and text.isascii()
+        else _CUT.search(text, 1)
+    )
     if cut is not None:
         text = text[: cut.start()]
     text = text.strip(" \t,.;:-—–")

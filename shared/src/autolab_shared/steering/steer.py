@@ -10,6 +10,7 @@ import random
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import NamedTuple
 
 from autolab_shared.core.exitcodes import ExitCode
@@ -124,7 +125,8 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     """Analyse the histories and suggest what to try next."""
     opts = options or SteerOptions()
     taxonomy = opts.taxonomy or load_taxonomy()
-    classifier = Classifier(taxonomy)
+    # built where descriptions are classified: in the forked child alone, on a long history
+    classifier = cache(partial(Classifier, taxonomy))
     catalogue = opts.ideas if opts.ideas is not None else load_ideas()
     texts = [e.description for h in histories for e in h.experiments]
     early: list[_Early] = []  # worked out while a forked child classifies the descriptions

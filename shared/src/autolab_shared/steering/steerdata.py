@@ -93,14 +93,15 @@ CHILD_SHARE = 1.0
 
 def describe(
     descriptions: Sequence[str],
-    classifier: Classifier,
+    classifier: Classifier | Callable[[], Classifier],
     minimum: int = MINIMUM,
     meanwhile: Callable[[list[tuple[KnobChange, ...]], list[frozenset[str]]], object] | None = None,
 ) -> list[Facts]:
     """The facts of each description; from `minimum` descriptions on, a forked child classifies
     the first `CHILD_SHARE` of them (`forkmap.run_beside`) while the parent reads every
     description's knob changes and tokens, calls `meanwhile` with them (other work of the
-    caller) and classifies the rest, with the same result."""
+    caller) and classifies the rest, with the same result. `classifier` may be a function that
+    returns one (each call the same): it is called only where descriptions are classified."""
     cut = round(len(descriptions) * CHILD_SHARE) if len(descriptions) >= max(minimum, 2) else 0
 
     def parent() -> tuple[list[Classified], list[tuple[KnobChange, ...]], list[frozenset[str]]]:
@@ -130,12 +131,18 @@ _AS_FACTS: Callable[[tuple[object, ...]], Facts] = partial(tuple.__new__, Facts)
 Classified = tuple[str, tuple[str, ...]]  # category, tags
 
 
-def _classes(classifier: Classifier, descriptions: Sequence[str]) -> list[Classified]:
+def _classes(
+    classifier: Classifier | Callable[[], Classifier], descriptions: Sequence[str]
+) -> list[Classified]:
+    if not descriptions:
+        return []
+    if not isinstance(classifier, Classifier):
+        classifier = classifier()
     return [(found.category, found.tags) for found in map(classifier, descriptions)]
 
 
 def _coded(
-    classifier: Classifier, descriptions: Sequence[str]
+    classifier: Classifier | Callable[[], Classifier], descriptions: Sequence[str]
 ) -> tuple[list[Classified], array[int]]:
     """`_classes` as its distinct values and one number per description (100,000 rows pickle
     in about a millisecond instead of 30)."""
