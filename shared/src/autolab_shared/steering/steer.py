@@ -317,15 +317,15 @@ def _table(
     picks: Sequence[tuple[str, float]],
 ) -> tuple[CategoryRow, ...]:
     score = dict(picks)
-    names = {*arms, "other"}
-    counted = [r for r in rows if r.category in names]
-    base_rate = sum(r.kept for r in counted) / max(len(counted), 1)
-    all_gains = [r.gain for r in _keeps(counted)]
+    names = [*arms, "other"]
+    tried_all, kept_all, gains_all = _history_counts(rows, set(names))
+    base_rate = sum(kept_all.values()) / max(sum(tried_all.values()), 1)
+    all_gains = [gain for gains in gains_all.values() for gain in gains]  # median: any order
     base = (base_rate, statistics.median(all_gains) if all_gains else None)
-    in_window, in_all = _by_category(window), _by_category(counted)
+    in_window = _by_category(window)
     out = []
-    for name in [*arms, "other"]:
-        mine, every = in_window.get(name, []), in_all.get(name, [])
+    for name in names:
+        mine, every = in_window.get(name, []), tried_all.get(name, 0)
         if not every and name not in score:
             continue
         keeps = _keeps(mine)
@@ -333,9 +333,8 @@ def _table(
         kept = sum(r.kept for r in mine)
         crashed = sum(r.crashed for r in mine)
         label, evidence = _label(len(mine), kept, crashed, gains, base)
-        if label == "EXPLORE" and len(every) > len(mine):
-            evidence += f" in the window, {len(every)} in all"
-        gains_all = [r.gain for r in _keeps(every)]
+        if label == "EXPLORE" and every > len(mine):
+            evidence += f" in the window, {every} in all"
         out.append(
             CategoryRow(
                 name,
@@ -347,13 +346,33 @@ def _table(
                 label,
                 evidence,
                 score.get(name, 0.0),
-                len(every),
-                sum(r.kept for r in every),
+                every,
+                kept_all.get(name, 0),
                 _median([r.delta for r in keeps]),
-                _median(gains_all),
+                _median(gains_all.get(name, [])),
             )
         )
     return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
+
+
+def _history_counts(
+    rows: Sequence[StepRow], names: set[str]
+) -> tuple[dict[str, int], dict[str, int], dict[str, list[float]]]:
+    """For each category of `names` in the whole history, in one pass: its rows, its keeps,
+    and the gains of its keeps measured against an earlier keep (`_keeps`), in order."""
+    tried: dict[str, int] = {}
+    kept: dict[str, int] = {}
+    gains: dict[str, list[float]] = {}
+    for row in rows:
+        name = row.category
+        if name not in names:
+            continue
+        tried[name] = tried.get(name, 0) + 1
+        if row.status == KEEP:  # row.kept, without the property call
+            kept[name] = kept.get(name, 0) + 1
+        if row.improved:
+            gains.setdefault(name, []).append(row.gain)
+    return tried, kept, gains
 
 
 def _by_category(rows: Sequence[StepRow]) -> dict[str, list[StepRow]]:
@@ -391,12 +410,13 @@ def _suggest(
     state: KnobState,
 ) -> list[Suggestion]:
     out = _regime_suggestions(rows, *regime)
+    kept = _kept_knobs(rows)
     used: set[str] = set()
     knobs_used: set[str] = set()
     for category, _ in picks:
         if len(out) >= k:
             break
-        knob = _knob_suggestion(rows, category, state, knobs_used)
+        knob = _knob_suggestion(kept, category, state, knobs_used)
         if knob is not None:
             knobs_used.add(knob.knob or "")
             out.append(knob)
@@ -456,19 +476,25 @@ def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> li
     ]
 
 
-def _knob_suggestion(
-    rows: Sequence[StepRow], category: str, state: KnobState, skip: set[str]
-) -> Suggestion | None:
-    """The next value of a knob kept in this category (newest keep first), one step from its
-    value in the best configuration, where no tried value lies on the way."""
-    seen = set(skip)
+def _kept_knobs(rows: Sequence[StepRow]) -> dict[str, dict[str, KnobChange]]:
+    """For each category, the knobs its kept rows changed, newest keep first, each with the
+    change of its newest keep."""
+    out: dict[str, dict[str, KnobChange]] = {}
     for row in reversed(rows):
-        if row.category != category or not row.kept or not row.knobs:
-            continue
-        for change in row.knobs:
-            if change.knob in seen:
-                continue
-            seen.add(change.knob)  # each knob once: its state does not depend on the row
+        if row.knobs and row.status == KEEP:
+            firsts = out.setdefault(row.category, {})
+            for change in row.knobs:
+                firsts.setdefault(change.knob, change)
+    return out
+
+
+def _knob_suggestion(
+    kept: Mapping[str, Mapping[str, KnobChange]], category: str, state: KnobState, skip: set[str]
+) -> Suggestion | None:
+    """The next value of a knob kept in this category (newest keep first, `_kept_knobs`), one
+    step from its value in the best configuration, where no tried value lies on the way."""
+    for knob, change in kept.get(category, {}).items():
+        if knob not in skip:  # each knob once: its state does not depend on the row
             now = state.value(change.knob) or change.new
             nxt = state.next_values(change.knob)
             if nxt:
