@@ -44,6 +44,7 @@ from autolab_shared.steering.ideas import (
     untried,
 )
 from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
+from autolab_shared.steering.steer import _last_others
 from autolab_shared.steering.steerdata import Facts, StepRow, describe, noise_of, steering_rows
 
 BENCHMARKS = REPO_ROOT / "benchmarks"
@@ -244,6 +245,10 @@ def test_steering_rows_from_two_processes_equal_serial_ones() -> None:
         assert list(vars(row)) == names
         assert row == StepRow(**vars(row)) and repr(row) == repr(StepRow(**vars(row)))
     assert tried_from(texts, []) == tried_from([], [], [f.tokens for f in serial])
+    for some in (rows, rows[:3], rows[:200]):  # the last five "other" rows, read backwards
+        assert (
+            _last_others(some) == tuple(r.description for r in some if r.category == "other")[-5:]
+        )
 
 
 def _near_by_scan(tokens: frozenset[str], sets: Sequence[frozenset[str]]) -> bool:

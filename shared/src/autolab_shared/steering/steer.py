@@ -34,10 +34,12 @@ from autolab_shared.steering.knobs import KnobChange, parse_knobs
 from autolab_shared.steering.knobstate import KnobState, knob_state
 from autolab_shared.steering.knobvalue import relative_step
 from autolab_shared.steering.steerdata import (
+    Knobs,
     RowFields,
     StepRow,
-    describe,
+    Tokens,
     noise_of,
+    read_descriptions,
     row_fields,
     with_classes,
 )
@@ -131,12 +133,12 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     texts = [e.description for h in histories for e in h.experiments]
     early: list[_Early] = []  # worked out while a forked child classifies the descriptions
 
-    def meanwhile(knobs: list[tuple[KnobChange, ...]], tokens: list[frozenset[str]]) -> None:
+    def meanwhile(knobs: Knobs, tokens: Tokens) -> None:
         early.append(_early(histories, texts, knobs, tokens, opts.git_changes, catalogue))
 
-    facts = describe(texts, classifier, meanwhile=meanwhile)
+    classes = read_descriptions(texts, classifier, meanwhile=meanwhile)[0]
     noise, fields, state, tried = early[0]
-    rows = with_classes(fields, [(f.category, f.tags) for f in facts])
+    rows = with_classes(fields, classes)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
     rng = random.Random(opts.seed)
@@ -145,7 +147,7 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
     suggestions = _suggest(rows, picks, catalogue, (regime, reason), opts.suggestions, tried, state)
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
-    others = tuple(r.description for r in rows if r.category == "other")[-5:]
+    others = _last_others(rows)
     return SteerReport(
         window=opts.window,
         rows=len(rows),
@@ -196,6 +198,17 @@ def _early(
     tried = tried_from(texts, [(k, v) for k, v in pairs if v], dict.fromkeys(tokens))
     index_ideas(catalogue, tried)  # the words of the catalogue's ideas, looked up once here
     return _Early(noise, fields, state, tried)
+
+
+def _last_others(rows: Sequence[StepRow]) -> tuple[str, ...]:
+    """The descriptions of the last five rows in no category, in order."""
+    found: list[str] = []
+    for row in reversed(rows):
+        if len(found) == 5:
+            break
+        if row.category == "other":
+            found.append(row.description)
+    return tuple(reversed(found))
 
 
 def regime_of(

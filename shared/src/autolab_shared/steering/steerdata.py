@@ -91,20 +91,38 @@ class Facts(NamedTuple):
 CHILD_SHARE = 1.0
 
 
+Classified = tuple[str, tuple[str, ...]]  # category, tags
+Knobs = list[tuple[KnobChange, ...]]  # each description's knob changes
+Tokens = list[frozenset[str]]  # each description's `ideas.description_tokens`
+
+
 def describe(
     descriptions: Sequence[str],
     classifier: Classifier | Callable[[], Classifier],
     minimum: int = MINIMUM,
-    meanwhile: Callable[[list[tuple[KnobChange, ...]], list[frozenset[str]]], object] | None = None,
+    meanwhile: Callable[[Knobs, Tokens], object] | None = None,
 ) -> list[Facts]:
-    """The facts of each description; from `minimum` descriptions on, a forked child classifies
-    the first `CHILD_SHARE` of them (`forkmap.run_beside`) while the parent reads every
-    description's knob changes and tokens, calls `meanwhile` with them (other work of the
-    caller) and classifies the rest, with the same result. `classifier` may be a function that
-    returns one (each call the same): it is called only where descriptions are classified."""
+    """The facts of each description (`read_descriptions`, as one tuple per description)."""
+    classes, knobs, tokens = read_descriptions(descriptions, classifier, minimum, meanwhile)
+    rows = zip(classes, knobs, tokens, strict=True)
+    return [_AS_FACTS((category, tags, k, t)) for (category, tags), k, t in rows]
+
+
+def read_descriptions(
+    descriptions: Sequence[str],
+    classifier: Classifier | Callable[[], Classifier],
+    minimum: int = MINIMUM,
+    meanwhile: Callable[[Knobs, Tokens], object] | None = None,
+) -> tuple[list[Classified], Knobs, Tokens]:
+    """Each description's (category, tags), knob changes and tokens. From `minimum`
+    descriptions on, a forked child classifies the first `CHILD_SHARE` of them
+    (`forkmap.run_beside`) while the parent reads every description's knob changes and tokens,
+    calls `meanwhile` with them (other work of the caller) and classifies the rest, with the
+    same result. `classifier` may be a function that returns one (each call the same): it is
+    called only where descriptions are classified."""
     cut = round(len(descriptions) * CHILD_SHARE) if len(descriptions) >= max(minimum, 2) else 0
 
-    def parent() -> tuple[list[Classified], list[tuple[KnobChange, ...]], list[frozenset[str]]]:
+    def parent() -> tuple[list[Classified], Knobs, Tokens]:
         # one reader at a time over all descriptions: interleaving them (each with its own
         # regexes and cache) cost about a fifth more CPU on 100,000 rows
         knobs = [parse_knobs(text) for text in descriptions]
@@ -113,22 +131,18 @@ def describe(
             meanwhile(knobs, tokens)
         return _classes(classifier, descriptions[cut:]), knobs, tokens
 
-    if cut:
-        coded, (rest, knobs, tokens) = run_beside(
-            partial(_coded, classifier, descriptions[:cut]),
-            parent,
-            lambda r: _decodes(r, cut),
-        )
-        classes = _decoded(coded) + rest
-    else:
-        classes, knobs, tokens = parent()
-    rows = zip(classes, knobs, tokens, strict=True)
-    return [_AS_FACTS((category, tags, k, t)) for (category, tags), k, t in rows]
+    if not cut:
+        return parent()
+    coded, (rest, knobs, tokens) = run_beside(
+        partial(_coded, classifier, descriptions[:cut]),
+        parent,
+        lambda r: _decodes(r, cut),
+    )
+    return _decoded(coded) + rest, knobs, tokens
 
 
 # Facts(*fields) without the Python __new__ of a NamedTuple
 _AS_FACTS: Callable[[tuple[object, ...]], Facts] = partial(tuple.__new__, Facts)
-Classified = tuple[str, tuple[str, ...]]  # category, tags
 
 
 def _classes(
