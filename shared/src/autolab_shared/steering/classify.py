@@ -34,7 +34,12 @@ from autolab_shared.steering.listing import (
     sizes_model,
     without_asides,
 )
-from autolab_shared.steering.prefilter import GroupFilter, group_trigger, pattern_key
+from autolab_shared.steering.prefilter import (
+    GroupFilter,
+    group_trigger,
+    pattern_key,
+    with_first_chars,
+)
 from autolab_shared.steering.taxonomy import (
     OTHER,
     Taxonomy,
@@ -77,9 +82,10 @@ _CUT = re.compile(
 
 # _CUT without IGNORECASE, searched in lower-cased ASCII text: the same spans (lower() keeps
 # ASCII text's length and word boundaries, and a pattern with no upper-case letter has no
-# \S, \W, \D or upper-case range), about a quarter faster.
+# \S, \W, \D or upper-case range), led by a look-ahead for the characters a cut starts with;
+# about 40 % faster.
 _CUT_LOWER = (
-    re.compile(_CUT.pattern, _CUT.flags & ~re.IGNORECASE)
+    with_first_chars(re.compile(_CUT.pattern, _CUT.flags & ~re.IGNORECASE))
     if _CUT.pattern == _CUT.pattern.lower()
     else None
 )
