@@ -123,6 +123,16 @@ def test_accuracy_on_hand_labelled_real_descriptions() -> None:
         ("int6 quant + 11L", "combination"),  # two changes of different kinds, neither a retune
         ("selective MLP-only activation checkpointing", "efficiency"),
         ("Sparse MoE MLP: 4 half-sized SwiGLU experts with Top-1 routing", "architecture"),
+        ("MoE top_k=3, 31.5M params", "architecture"),  # a few experts: routing
+        ("top_k 60->90 for the expanded pool", "data"),  # tens of features: a selection
+        ("--top-k 120 on merged pool", "data"),
+        ("batched forward pass", "efficiency"),  # batching work, not the batch size
+        ("mega-batch internal sub-batching", "efficiency"),
+        ("Indexed expert cache makes a larger hotset viable", "efficiency"),
+        ("increasing iterations from 200 to 300", OTHER),
+        ("b3 cosine+flat recursion combined", "combination"),
+        ("b12 EMA warmup 10%", "optimizer"),  # the EMA's warmup, not the LR's
+        ("BLOCK_SIZE_K=128 aligned to group_size", "efficiency"),  # a kernel's tile, no block
         ("weight tying (shared embed/unembed, broken)", "architecture"),
         ("SWA over 150 warmdown steps", "optimizer"),
         # plain cases, one per category

@@ -22,7 +22,14 @@ from autolab_shared.steering.fallback import (
     from_stored,
     train,
 )
-from autolab_shared.steering.listing import is_run_name, lists_loosely
+from autolab_shared.steering.listing import (
+    assigns_several,
+    best_with,
+    flags_several,
+    is_run_name,
+    lists_loosely,
+    plus_parted,
+)
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -33,8 +40,10 @@ TUNING = (
     "steer_labels_heldout2.tsv",
     "steer_labels_heldout3.tsv",
     "steer_labels_heldout_nn.tsv",
+    "steer_labels_heldout4.tsv",
+    "steer_labels_heldout_nn2.tsv",
 )
-HELD_OUT = FIXTURES / "steer_labels_heldout4.tsv"
+HELD_OUT = FIXTURES / "steer_labels_heldout5.tsv"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -48,6 +57,7 @@ def test_the_shipped_model_is_the_one_trained_on_the_tuning_fixtures_only() -> N
     stored = json.loads(STORED.read_text(encoding="utf-8"))
     rows = [(r["description"], r["category"]) for name in TUNING for r in _rows(name)]
     assert stored == train(rows, threshold=stored["threshold"])
+    assert not {r["description"] for r in _rows(HELD_OUT.name)} & {d for d, _ in rows}
     assert sum(stored["docs"].values()) == len(rows)
     assert 0.5 <= stored["threshold"] < 1.0
 
@@ -114,3 +124,51 @@ def test_a_run_name_beside_one_setting_is_not_a_second_setting() -> None:
     found = Classifier()("[Phase3:Lion+Fused] marathon v4 cycle 5 ACCUM=10")
     assert found.category == "batch_size" and "multi_change" not in found.tags
     assert "multi_change" in Classifier()("depth 12 + ACCUM=10").tags
+
+
+def test_lists_of_settings_no_rule_names_are_tagged() -> None:
+    classify = Classifier(fallback=False)
+    assert assigns_several("spec n_max=8 p_min=0.3") and not assigns_several("x=1 x=2")
+    assert "multi_change" in classify("spec n_max=8 p_min=0.3 — p_min=0 optimal").tags
+    assert plus_parted("full BPTT + no spatial smooth")
+    assert not plus_parted("Hebrew + Georgian date support")  # one-word items: one change
+    assert not plus_parted("marathon v4 + run 3") and not plus_parted("full BPTT")
+    assert "multi_change" in classify("pq11 full BPTT + no spatial smooth").tags
+    assert flags_several("train on window: --lookback-eras 20 --trailing-eras 20; worse")
+    assert not flags_several("--top-k 90 on merged pool")
+    assert not flags_several("--a 1 (then --b 2)")  # the second is past the first clause
+    found = classify("--lookback-eras 20 --trailing-eras 20")
+    assert "multi_change" in found.tags
+
+
+def test_a_run_label_beside_a_seed_is_no_second_setting() -> None:
+    found = Classifier()("b48 seed=19")
+    assert found.category == "baseline" and "multi_change" not in found.tags
+    assert "multi_change" in Classifier()("b24 no_ema seed=1").tags  # a change and a seed
+    assert "multi_change" in Classifier()("l96 lr=0.02").tags  # no seed: l96 is a setting
+
+
+def test_run_length_and_reinstalled_runs() -> None:
+    classify = Classifier(fallback=False)
+    text = "Hypothesis: on the validated 6x256 MLX shape, increasing iterations from 200 to 300"
+    assert classify(text).category == "other"
+    assert classify("extended wallclock with int4_step=2 at 1800s cap").category == "other"
+    assert classify("Muon NS iterations 5→4").category == "optimizer"
+    found = classify("one-invoice LayoutLMv3 token classifier after pytesseract install")
+    assert found.category == "baseline"
+
+
+def test_the_best_configuration_with_a_change_is_two_settings() -> None:
+    assert best_with("Manual experiment 3: best feature set with smote")
+    assert best_with("best config with warmdown 0.3")
+    assert not best_with("Hypothesis: after 8x384 became the best remote pivot with more bytes")
+    assert not best_with("depth 12 with the best LR")
+    assert "multi_change" in Classifier()("Manual experiment 3: best feature set with smote").tags
+
+
+def test_pieces_that_say_what_they_change_are_items() -> None:
+    classify = Classifier()
+    assert "multi_change" in classify("cache k=3, no prefetch (PREFETCH_THREADS=0)").tags
+    assert "multi_change" in classify("remove value embeds, use x0").tags
+    assert "multi_change" not in classify("attention and FFN pre-norm").tags
+    assert lists_loosely("tool-calls-always, don't-ask-to-verify, out-of-scope")

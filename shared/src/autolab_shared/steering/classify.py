@@ -21,15 +21,19 @@ from autolab_shared.steering.fallback import fallback_guess
 from autolab_shared.steering.listing import (
     MULTI_CHANGE,
     Item,
+    assigns_several,
     base_word,
+    best_with,
     change_items,
     count_settings,
+    flags_several,
     is_head_size,
     is_record,
     lists_loosely,
     main_category,
     main_items,
     may_list,
+    plus_parted,
     setting_key,
     sizes_model,
     without_asides,
@@ -258,11 +262,17 @@ class Classifier:
         tags = self._tag(normalise(bare))
         if MULTI_CHANGE not in tags and lists_loosely(raw):  # a list the item split leaves whole
             tags = (*tags, MULTI_CHANGE)
+        elif MULTI_CHANGE not in tags and "--" in description and flags_several(description):
+            tags = (*tags, MULTI_CHANGE)  # "--lookback-eras 20 --trailing-eras 20"
+        elif MULTI_CHANGE not in tags and best_with(description):
+            tags = (*tags, MULTI_CHANGE)  # "best feature set with smote": a base and a change
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)
         if found is not None:
             return found
+        if MULTI_CHANGE not in tags and (assigns_several(raw) or plus_parted(raw)):
+            tags = (*tags, MULTI_CHANGE)  # a list of settings no rule names
         full = normalise(description)
         first = self._first(full) if full != normalise(raw) else None
         if first is None:

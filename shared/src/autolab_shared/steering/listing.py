@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 MULTI_CHANGE = "multi_change"
@@ -47,6 +48,8 @@ _CHANGE_WORD = re.compile(
     r"smaller|larger|wider|narrower|deeper|shallower|higher|longer|shorter|switch\w*|"
     r"replac\w*|use|using|try|tun\w*|swap\w*|instead|only|without)\b"
 )
+# A piece that starts by saying what it changes: "no prefetch", "remove the logit cap".
+_STARTS_CHANGE = re.compile(r"(?:no|add|remove|disable|enable|drop|use|without) \w", re.I)
 # LR values and schedule settings are often re-tuned along with a change of the model, its
 # batch or its data (STRUCTURAL): beside such a change they are not the main change.
 RETUNES = ("lr_schedule", "learning_rate", "regularization")
@@ -133,7 +136,7 @@ def _pieces(chunk: str) -> list[str]:
             spans = spans[:n]
             break
     texts = [chunk[a:b] for a, b in spans]
-    if len(texts) > 1 and all(is_setting(text) for text in texts):
+    if len(texts) > 1 and all(is_setting(t) or _STARTS_CHANGE.match(t) for t in texts):
         return texts
     return [chunk[: spans[-1][1]]]
 
@@ -189,11 +192,70 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
     that name the same thing count once: "WD=0 no weight decay", "gradient clipping
     max_norm=1.0" (`found` is each item's rule match, or None)."""
     count = 0
+    seeded = any(f is not None and f[0] == BASELINE for f in found)
     for i, item in enumerate(items):
         if found[i] is None and is_run_name(item.text):
             continue  # "marathon v3 ACCUM=10": the run's name, not a setting
+        if i == 0 and seeded and found[i] is None and _RUN_LABEL.fullmatch(item.text):
+            continue  # "b48 seed=19": a re-run's label, not a second setting
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
+
+
+# One token of a few letters and a number that labels a run ("b48", "pq14", "exp37").
+_RUN_LABEL = re.compile(r"[A-Za-z]{1,4}\d{1,5}")
+
+
+def assigns_several(part: str) -> bool:
+    """True when `part` sets two or more different names as ``KNOB=value`` tokens
+    ("spec n_max=8 p_min=0.3")."""
+    names: set[str] = set()
+    for token in part.split(None, MAX_WORDS)[:MAX_WORDS]:
+        if _ASSIGNMENT.fullmatch(token):
+            names.add(token.split("=", 1)[0].lower())
+    return len(names) >= 2
+
+
+def plus_parted(part: str) -> bool:
+    """True when `part` is two or more items parted by " + " or " plus ", each a setting or
+    of two words or more, none only a run name ("full BPTT + no spatial smooth", not
+    "Hebrew + Georgian date support")."""
+    if _PLUS.search(part) is None:
+        return False
+    items = [i.text for i in change_items(part)]
+    return len(items) >= 2 and all(
+        (is_setting(i) or " " in i.strip()) and not is_run_name(i) for i in items
+    )
+
+
+# The best configuration named as the base of a change: "best feature set with smote".
+_BEST_WITH = re.compile(
+    r"(?:^|: )(?:the )?(?:current )?(?:best|winning) [^,;:()]{1,40}? with ", re.I
+)
+
+
+def best_with(description: str) -> bool:
+    """True when `description` (or its part after a label) starts with the best or winning
+    configuration and the change tried on it ("Manual experiment 3: best feature set with
+    smote"): a base and a change, two settings."""
+    return " with " in description and _BEST_WITH.search(description) is not None
+
+
+_FLAG = re.compile(r"--[A-Za-z][\w-]{0,40}")
+_CLAUSE_END = re.compile(r" \(|; | — | - ")
+
+
+def flags_several(text: str) -> bool:
+    """True when the first clause of `text` sets two or more different command-line flags
+    to values ("--lookback-eras 20 --trailing-eras 20")."""
+    end = _CLAUSE_END.search(text)
+    words = text[: end.start() if end else len(text)].split(None, MAX_WORDS)[:MAX_WORDS]
+    names = {
+        word
+        for word, value in pairwise(words)
+        if _FLAG.fullmatch(word) and not value.startswith("-")
+    }
+    return len(names) >= 2
 
 
 # Words that number a run rather than set something: "cycle 5", "run 3", "v4".
@@ -324,6 +386,10 @@ def lists_loosely(part: str) -> bool:
     return ("+" in part or ", " in part) and (_glued_settings(part) or _prose_items(part))
 
 
+def _no_quote(word: str) -> str:
+    return word.replace("'", "").replace("\u2019", "")
+
+
 _COMPOUND = re.compile(r"[^\W\d_]{1,30}(?:-[^\W\d_]{1,30}){1,6}")  # "wire-before-refund"
 
 
@@ -335,7 +401,7 @@ def _prose_items(part: str) -> bool:
     pieces = part.split(", ", MAX_ITEMS)
     low, high = PROSE_ITEM_WORDS
     return all(
-        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(p) is not None)
+        (low <= len(p.split(None, high)) <= high or _COMPOUND.fullmatch(_no_quote(p)) is not None)
         and not _PROSE_RESULT.search(p.lower())
         for p in pieces
     )
