@@ -199,9 +199,10 @@ def _early(
             changes = git.get(row["commit"].removesuffix("-dirty"), ())  # keyed by the bare hash
             if changes:
                 row["knobs"] = (*changes, *row["knobs"])
-    state = knob_state((row["knobs"], row["status"] == KEEP) for row in fields)
+    changed = [(row["knobs"], row["status"]) for row in fields if row["knobs"]]
+    state = knob_state((changes, status == KEEP) for changes, status in changed)
     # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
-    shared = {id(row["knobs"]): row["knobs"] for row in fields if row["knobs"]}.values()
+    shared = {id(changes): changes for changes, _ in changed}.values()
     pairs = dict.fromkeys(
         (c.knob, v) for changes in shared for c in changes for v in (c.old, c.new)
     )
