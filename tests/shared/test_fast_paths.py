@@ -43,9 +43,16 @@ from autolab_shared.steering.ideas import (
     tried_from,
     untried,
 )
-from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
+from autolab_shared.steering.knobs import ALIASES, _simple, knob_changes, parse_knobs
 from autolab_shared.steering.steer import _last_others
-from autolab_shared.steering.steerdata import Facts, StepRow, describe, noise_of, steering_rows
+from autolab_shared.steering.steerdata import (
+    Facts,
+    StepRow,
+    _each_once,
+    describe,
+    noise_of,
+    steering_rows,
+)
 
 BENCHMARKS = REPO_ROOT / "benchmarks"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -484,3 +491,24 @@ def test_lower_cased_cut_finds_the_same_span_on_real_labelled_and_benchmark_text
 def test_lower_cased_cut_finds_the_same_span(text: str) -> None:
     for variant in (text, text.upper(), text.title(), f"X {text} ON y - z"):
         assert _lower_cut_span(variant) == _cut_span(variant)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["lr 0.1 -> 0.2", "DEPTH=9", "x", "", "lr 0.1 -> 0.2 #3"])))
+def test_each_once_reads_each_distinct_text_once_with_the_plain_result(texts: list[str]) -> None:
+    calls: list[str] = []
+
+    def read(text: str) -> tuple[object, ...]:
+        calls.append(text)
+        return knob_changes(text)
+
+    found = _each_once(read, texts)
+    assert found == [parse_knobs(t) for t in texts] and sorted(calls) == sorted(set(texts))
+    first: dict[str, object] = {}
+    for text, changes in zip(texts, found, strict=True):  # equal texts share one result
+        assert first.setdefault(text, changes) is changes
+
+
+def test_uncached_knob_changes_read_as_parse_knobs() -> None:
+    texts = _real_descriptions() + _label_descriptions() + _benchmark_descriptions(2000)
+    assert [knob_changes(t) for t in texts] == [parse_knobs(t) for t in texts]

@@ -12,7 +12,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from autolab_shared.core.scale import scale_for
 from autolab_shared.files.forkmap import MINIMUM, run_beside
@@ -23,9 +23,10 @@ from autolab_shared.stats.noise import NoiseFloor, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
 from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.ideas import description_tokens
-from autolab_shared.steering.knobs import KnobChange, parse_knobs
+from autolab_shared.steering.knobs import KnobChange, knob_changes
 
 NEAR_MISS_SIGMAS = 2.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def read_descriptions(
     def parent() -> tuple[list[Classified], Knobs, Tokens]:
         # one reader at a time over all descriptions: interleaving them (each with its own
         # regexes and cache) cost about a fifth more CPU on 100,000 rows
-        knobs = [parse_knobs(text) for text in descriptions]
+        knobs = _each_once(knob_changes, descriptions)
         tokens = [description_tokens(text) for text in descriptions]
         if meanwhile is not None:
             meanwhile(knobs, tokens)
@@ -153,6 +154,16 @@ def _classes(
     if not isinstance(classifier, Classifier):
         classifier = classifier()
     return [(found.category, found.tags) for found in map(classifier, descriptions)]
+
+
+def _each_once(read: Callable[[str], T], texts: Sequence[str]) -> list[T]:
+    """``[read(text) for text in texts]`` with `read` called once per distinct text (the
+    same result object for equal texts, as from a cache, without a cache's upkeep)."""
+    distinct = dict.fromkeys(texts)
+    if len(distinct) == len(texts):
+        return list(map(read, texts))
+    found = {text: read(text) for text in distinct}
+    return list(map(found.__getitem__, texts))
 
 
 def _coded(
