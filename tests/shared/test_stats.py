@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autolab_shared.core.scale import Scale, scale_for
 from autolab_shared.stats.audit import benjamini_hochberg
@@ -109,3 +112,31 @@ def test_benjamini_hochberg() -> None:
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
     assert benjamini_hochberg(p, 0.05).tolist() == [True, True] + [False] * 8
     assert benjamini_hochberg(np.array([]), 0.1).size == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(1e3, 1e11), st.floats(1e-4, 1e-2), st.booleans())
+def test_the_incumbent_variance_keeps_its_digits_on_large_values(
+    level: float, rel_sd: float, kept: bool
+) -> None:
+    """Values far larger than their spread (a profit of 5e10 on a linear scale): the variance
+    is the spread about the mean, to 1e-9 of the exact one (E[m²] − E[m]² lost every digit)."""
+    prior, sigma2 = EffectPrior.default_prior(span=0.5), (rel_sd * level) ** 2
+    var = sigma2 / 4
+    post = prior.posterior(0.002, 0.003)
+    new = after_candidate(
+        Incumbent(level, var), post, prior.grid, level * 1.001, 1, sigma2, kept=kept
+    )
+    wa, wb = Fraction(1) / Fraction(var), Fraction(1) / Fraction(sigma2)
+    xbar = Fraction(level * 1.001)
+    mk = [
+        (wa * (Fraction(level) + Fraction(g)) + wb * xbar) / (wa + wb)
+        if kept
+        else (wa * Fraction(level) + wb * (xbar - Fraction(g))) / (wa + wb)
+        for g in prior.grid.tolist()
+    ]
+    p = [Fraction(x) for x in post.tolist()]
+    mean = sum(pi * m for pi, m in zip(p, mk, strict=True)) / sum(p)
+    spread = sum(pi * (m - mean) ** 2 for pi, m in zip(p, mk, strict=True)) / sum(p)
+    exact = 1 / (wa + wb) + spread
+    assert abs(new.var - float(exact)) <= 1e-9 * float(exact)

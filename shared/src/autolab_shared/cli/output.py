@@ -6,7 +6,6 @@ import builtins
 import contextlib
 import dataclasses
 import enum
-import json
 import math
 import os
 import sys
@@ -182,6 +181,8 @@ def dumps(value: Any, *, ascii_only: bool = False) -> str:
     written as ``\\uXXXX`` escapes; the parsed data is unchanged. ``ascii_only`` escapes
     every non-ASCII character (for a stream that cannot encode them).
     """
+    import json  # here: a text verdict never loads it
+
     text = json.dumps(
         to_jsonable(value), sort_keys=True, allow_nan=False, indent=2, ensure_ascii=ascii_only
     )

@@ -13,7 +13,10 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path  # only named: importing pathlib costs a verdict 3 ms
 
 if sys.platform == "win32":  # pragma: no cover - best effort; autolab is tested on POSIX
     import msvcrt

@@ -176,7 +176,7 @@ def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) 
     s_eb = s * (1.0 if floor.known else inflate)
     lfdr = np.array(
         [
-            1 - float(prior.posterior(di, si)[prior.grid < 0].sum())
+            1 - min(1.0, float(prior.posterior(di, si)[prior.grid < 0].sum()))
             for di, si in zip(d, s_eb, strict=True)
         ]
     )

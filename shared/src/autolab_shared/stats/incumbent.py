@@ -51,7 +51,9 @@ def after_candidate(
     else:
         mk = (wa * inc.mean + wb * (xbar - grid)) / (wa + wb)
     mean = float(post @ mk)
-    var = 1.0 / (wa + wb) + float(post @ (mk**2)) - mean**2
+    # the spread about the mean: E[m²] − E[m]² lost every digit where the values dwarf their
+    # spread (a profit of 5e10 with an sd of 5e3 on a linear scale)
+    var = 1.0 / (wa + wb) + float(post @ (mk - mean) ** 2)
     return Incumbent(mean, max(var, 1e-18), key if kept else inc.key)
 
 
