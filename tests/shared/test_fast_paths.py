@@ -20,14 +20,15 @@ from hypothesis import strategies as st
 from support import REAL_RESULTS, REPO_ROOT, load_script, real_params
 
 from autolab_shared.core.errors import InputError
-from autolab_shared.files.forkmap import can_fork, map_in_halves
+from autolab_shared.files.forkmap import can_fork, map_in_halves, run_beside
 from autolab_shared.parsing.cellvalues import parse_cell
 from autolab_shared.parsing.replicates import group_configs
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.parsing.textio import decode, read_bytes
 from autolab_shared.parsing.tsvlines import scan
+from autolab_shared.steering import steerdata
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
-from autolab_shared.steering.classify import Classifier, strip_labels
+from autolab_shared.steering.classify import _CUT, _CUT_LOWER, Classifier, strip_labels
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.steering.ideas import (
     JACCARD_MIN,
@@ -41,8 +42,16 @@ from autolab_shared.steering.ideas import (
     tried_from,
     untried,
 )
-from autolab_shared.steering.knobs import ALIASES, _simple, parse_knobs
-from autolab_shared.steering.steerdata import Facts, StepRow, describe, noise_of, steering_rows
+from autolab_shared.steering.knobs import ALIASES, _simple, knob_changes, parse_knobs
+from autolab_shared.steering.steer import _last_others
+from autolab_shared.steering.steerdata import (
+    Facts,
+    StepRow,
+    _each_once,
+    describe,
+    noise_of,
+    steering_rows,
+)
 
 BENCHMARKS = REPO_ROOT / "benchmarks"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -179,6 +188,36 @@ def test_map_in_halves_stops_the_child_when_the_parent_fails() -> None:
         os.waitpid(-1, os.WNOHANG)
 
 
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+@pytest.mark.parametrize("valid", [True, False])  # a child's result accepted, or rejected
+def test_run_beside_gives_both_results_and_computes_a_rejected_one_itself(valid: bool) -> None:
+    calls: list[int] = []
+    theirs, mine = run_beside(
+        lambda: _pid_and(7), lambda: calls.append(os.getpid()) or 3, lambda r: valid
+    )
+    assert theirs[1] == 7 and mine == 3 and calls == [PARENT]
+    # the child computed it where one can run and its result was taken; otherwise the parent
+    assert (theirs[0] != PARENT) == (valid and can_fork())
+
+
+def test_run_beside_computes_a_failed_childs_work_itself() -> None:
+    items = list(range(50))
+    found = run_beside(lambda: _fails_in_child(items), lambda: None, lambda r: True)
+    assert found == (_squares(items), None)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 0.9, 1.0])
+def test_describe_equals_serial_facts_whatever_the_childs_share(
+    share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(steerdata, "CHILD_SHARE", share)
+    texts = [*_benchmark_descriptions(300)[::7], "", "lr 0.1 -> 0.2 (worse)", "gpu1: DEPTH=12"]
+    assert [tuple(f) for f in describe(texts, CLASSIFIER, minimum=2)] == _facts_serially(texts)
+
+
 def _history_text(rows: int, seed: int) -> str:
     rng = random.Random(seed)
     ideas = [
@@ -212,6 +251,10 @@ def test_steering_rows_from_two_processes_equal_serial_ones() -> None:
         assert list(vars(row)) == names
         assert row == StepRow(**vars(row)) and repr(row) == repr(StepRow(**vars(row)))
     assert tried_from(texts, []) == tried_from([], [], [f.tokens for f in serial])
+    for some in (rows, rows[:3], rows[:200]):  # the last five "other" rows, read backwards
+        assert (
+            _last_others(some) == tuple(r.description for r in some if r.category == "other")[-5:]
+        )
 
 
 def _near_by_scan(tokens: frozenset[str], sets: Sequence[frozenset[str]]) -> bool:
@@ -417,3 +460,51 @@ _SIMPLE_SHAPED = _shaped(["0.04", "12", "524K", "SSSL", "relu"], [" -> ", " to "
 )
 def test_knob_fast_path_reads_as_the_plain_path(text: str) -> None:
     assert parse_knobs(text) == parse_knobs(text, fast=False)
+
+
+# ---------------------------------------------------------------------------- change-part cut
+
+
+def _cut_span(text: str) -> tuple[int, int] | None:
+    m = _CUT.search(text, 1)
+    return None if m is None else m.span()
+
+
+def _lower_cut_span(text: str) -> tuple[int, int] | None:
+    assert _CUT_LOWER is not None
+    m = _CUT_LOWER.search(text.lower(), 1)
+    return None if m is None else m.span()
+
+
+def test_lower_cased_cut_finds_the_same_span_on_real_labelled_and_benchmark_text() -> None:
+    texts = _real_descriptions() + _label_descriptions() + _benchmark_descriptions(3000)
+    texts = [strip_labels(t) for t in texts if t.isascii()]
+    assert [_lower_cut_span(t) for t in texts] == [_cut_span(t) for t in texts]
+
+
+@PROPS
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_lower_cased_cut_finds_the_same_span(text: str) -> None:
+    for variant in (text, text.upper(), text.title(), f"X {text} ON y - z"):
+        assert _lower_cut_span(variant) == _cut_span(variant)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sampled_from(["lr 0.1 -> 0.2", "DEPTH=9", "x", "", "lr 0.1 -> 0.2 #3"])))
+def test_each_once_reads_each_distinct_text_once_with_the_plain_result(texts: list[str]) -> None:
+    calls: list[str] = []
+
+    def read(text: str) -> tuple[object, ...]:
+        calls.append(text)
+        return knob_changes(text)
+
+    found = _each_once(read, texts)
+    assert found == [parse_knobs(t) for t in texts] and sorted(calls) == sorted(set(texts))
+    first: dict[str, object] = {}
+    for text, changes in zip(texts, found, strict=True):  # equal texts share one result
+        assert first.setdefault(text, changes) is changes
+
+
+def test_uncached_knob_changes_read_as_parse_knobs() -> None:
+    texts = _real_descriptions() + _label_descriptions() + _benchmark_descriptions(2000)
+    assert [knob_changes(t) for t in texts] == [parse_knobs(t) for t in texts]

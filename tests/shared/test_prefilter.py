@@ -14,12 +14,14 @@ from support import REAL_RESULTS, REPO_ROOT, load_script
 from autolab_shared.core.errors import InputError
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.parsing.textio import read_bytes
-from autolab_shared.steering.classify import Classifier
+from autolab_shared.steering.classify import _CUT, _CUT_LOWER, Classifier
 from autolab_shared.steering.prefilter import (
     GroupFilter,
+    first_chars,
     group_trigger,
     pattern_key,
     pattern_needle,
+    with_first_chars,
 )
 from autolab_shared.steering.taxonomy import Rule, load_taxonomy, parse_taxonomy, prepare_pattern
 
@@ -198,3 +200,48 @@ patterns = ['\\bbar', '\\bzed']
         assert filtered(text) == plain(text)
     assert filtered("xbar").category == "odd"
     assert filtered("zed").category == "odd"
+
+
+# ---------------------------------------------------------------------------- first characters
+
+FIRST_CASES = [
+    (_CUT_LOWER.pattern if _CUT_LOWER is not None else r"x", None),
+    (r",? x|y", {",", " ", "y"}),
+    (r"a*b|cd", {"a", "b", "c"}),
+    (r"ab(?=c)", {"a"}),
+    (r"\d+|x", None),  # a class, not a literal: unknown
+    (r"x?", None),  # may match the empty string
+    (r"^ab|cd", None),
+    (r"a|b", None),  # read as the set [ab]: unknown, not wrong
+]
+
+
+@pytest.mark.parametrize(("pattern", "chars"), FIRST_CASES[1:])
+def test_first_chars_of_simple_patterns(pattern: str, chars: set[str] | None) -> None:
+    found = first_chars(re.compile(pattern))
+    if hasattr(re, "_parser"):
+        assert found == (None if chars is None else frozenset(chars))
+    assert first_chars(re.compile(pattern, re.IGNORECASE)) is None
+
+
+_SEARCHED = [re.compile(p) for p, _ in FIRST_CASES] + [
+    re.compile(_CUT.pattern, _CUT.flags & ~re.IGNORECASE)
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=" ,;:()-—–|+xyabcdtoneh", max_size=40),
+    st.sampled_from(_SEARCHED),
+    st.integers(0, 3),
+)
+def test_the_first_chars_look_ahead_finds_the_same_matches(
+    text: str, pattern: re.Pattern[str], pos: int
+) -> None:
+    led = with_first_chars(pattern)
+    assert [m.span() for m in led.finditer(text, pos)] == [
+        m.span() for m in pattern.finditer(text, pos)
+    ]
+    chars = first_chars(pattern)
+    if chars is not None:  # every match starts with one of them
+        assert all(m.group(0)[:1] in chars for m in pattern.finditer(text) if m.group(0))

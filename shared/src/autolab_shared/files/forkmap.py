@@ -1,9 +1,11 @@
-"""Map a pure function over a long list on two processes: the second half in a forked child.
+"""Pure work on two processes: one part in a forked child, the rest in the parent.
 
-The result always equals ``fn(items)``: the child sends its half back pickled, and where no
-child can run (not Linux, one usable CPU, a short list) or the child fails, the parent
-computes that half itself. ``fn`` must be pure and return a list with one picklable result
-per item; it must not write to stdout or stderr.
+`run_beside` runs one piece of work in a forked child while the parent does another;
+`map_in_halves` maps a function over a long list with the second half in the child. The
+results always equal those of the plain calls: the child sends its result back pickled, and
+where no child can run (not Linux, one usable CPU, a short list) or the child fails, the
+parent computes that part itself. The child's work must be pure, return something picklable
+and not write to stdout or stderr.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
 
 MINIMUM = 20_000  # below this, starting a process costs more than it saves
 
@@ -36,16 +40,33 @@ def map_in_halves(
             meanwhile()
         return fn(items)
     half = len(items) // 2
-    child = _start(fn, items[half:])
-    try:
+
+    def first() -> list[R]:
         if meanwhile is not None:
             meanwhile()
-        first = fn(items[:half])
+        return fn(items[:half])
+
+    size = len(items) - half
+    second, mine = run_beside(
+        partial(fn, items[half:]), first, lambda r: isinstance(r, list) and len(r) == size
+    )
+    return mine + second
+
+
+def run_beside(
+    work: Callable[[], R], meanwhile: Callable[[], S], valid: Callable[[object], bool]
+) -> tuple[R, S]:
+    """``(work(), meanwhile())``: `work` in a forked child while the parent runs `meanwhile`,
+    where a child can run (`can_fork`); where none can, or the child fails, or what it sends
+    back is not `valid`, the parent computes ``work()`` itself after `meanwhile`."""
+    child = _start(work) if can_fork() else None
+    try:
+        mine = meanwhile()
     except BaseException:
         _discard(child)
         raise
-    second: list[R] | None = _collect(child, len(items) - half)
-    return first + (second if second is not None else fn(items[half:]))
+    theirs: tuple[R] | None = _collect(child, valid)
+    return (theirs[0] if theirs is not None else work()), mine
 
 
 def can_fork() -> bool:
@@ -53,8 +74,8 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) >= 2
 
 
-def _start(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> tuple[int, int] | None:
-    """Fork a child computing ``fn(items)``: (its pid, the pipe it answers on), or None."""
+def _start(work: Callable[[], object]) -> tuple[int, int] | None:
+    """Fork a child computing ``work()``: (its pid, the pipe it answers on), or None."""
     read_end, write_end = os.pipe()
     try:
         with warnings.catch_warnings():  # Python 3.12+ warns on forking a threaded process
@@ -65,21 +86,19 @@ def _start(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> tuple[in
         os.close(write_end)
         return None
     if pid == 0:
-        _child(fn, items, read_end, write_end)
+        _child(work, read_end, write_end)
     os.close(write_end)
     return pid, read_end
 
 
-def _child(
-    fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], read_end: int, write_end: int
-) -> NoReturn:
+def _child(work: Callable[[], object], read_end: int, write_end: int) -> NoReturn:
     """In the child: compute, write the pickled result, and leave without cleanup."""
     code = 1
     try:
         import pickle
 
         os.close(read_end)
-        data = pickle.dumps(fn(items), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as out:
             out.write(data)
         code = 0
@@ -87,8 +106,9 @@ def _child(
         os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
 
 
-def _collect(child: tuple[int, int] | None, size: int) -> list[R] | None:
-    """The child's list of `size` results, or None when it failed."""
+def _collect(child: tuple[int, int] | None, valid: Callable[[object], bool]) -> tuple[R] | None:
+    """The child's result (alone in a tuple) when `valid` accepts it, or None when the child
+    failed."""
     if child is None:
         return None
     pid, read_end = child
@@ -102,7 +122,7 @@ def _collect(child: tuple[int, int] | None, size: int) -> list[R] | None:
         result = pickle.loads(data)
     except Exception:
         return None
-    return result if isinstance(result, list) and len(result) == size else None
+    return (result,) if valid(result) else None
 
 
 def _discard(child: tuple[int, int] | None) -> None:

@@ -491,10 +491,16 @@ def _forms(text: str) -> set[frozenset[str]]:
     }
 
 
+def index_ideas(ideas: Iterable[Idea], tried: Tried) -> None:
+    """Index the words of every idea in one pass over the history (`untried` does it; once
+    done, later calls with the same ideas cost nothing)."""
+    tried._token_index.index(t for idea in ideas for form in _forms(idea.text) for t in form)
+
+
 def untried(ideas: Iterable[Idea], tried: Tried, category: str | None = None) -> list[Idea]:
     """Ideas not tried yet (optionally of one category), best expected_gain/risk first."""
-    ideas = tuple(ideas)  # the words of every idea indexed in one pass over the history
-    tried._token_index.index(t for idea in ideas for form in _forms(idea.text) for t in form)
+    ideas = tuple(ideas)
+    index_ideas(ideas, tried)
     keep = [i for i in ideas if category in (None, i.category) and not is_tried(i, tried)]
     return sorted(keep, key=lambda idea: -idea.score)
 

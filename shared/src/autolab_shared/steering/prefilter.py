@@ -228,3 +228,48 @@ class GroupFilter:
             return reduce(or_, map(self._ascii_bits.__getitem__, heads), found)
         heads = map(_HEAD, _WORD.findall(text))
         return reduce(or_, map(self._bits.__getitem__, heads), found)
+
+
+# ---------------------------------------------------------------------------- first characters
+
+
+def first_chars(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The characters every match of `pattern` starts with, where its parse shows them simply
+    (one alternation or sequence whose branches each start with a literal character, perhaps
+    after an optional one), else None; case-insensitive patterns get None."""
+    parser: Any = getattr(re, "_parser", None)  # Python 3.11+
+    if parser is None or pattern.flags & _OTHER_MEANING:
+        return None
+    try:
+        tree = parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # a private parser that changed: no answer, not a wrong one
+        return None
+    items = list(tree.data)
+    one_branch = len(items) == 1 and items[0][0] is parser.BRANCH
+    branches = [list(b.data) for b in items[0][1][1]] if one_branch else [items]
+    chars: set[str] = set()
+    for branch in branches:
+        for op, av in branch:
+            if op is parser.LITERAL:
+                chars.add(chr(av))
+                break
+            optional = op in (parser.MAX_REPEAT, parser.MIN_REPEAT) and av[0] == 0
+            if not (optional and len(av[2].data) == 1 and av[2].data[0][0] is parser.LITERAL):
+                return None
+            chars.add(chr(av[2].data[0][1]))  # ",? x": "," or "x" starts the match
+        else:
+            return None  # no required literal: the branch may start anywhere
+    return frozenset(chars)
+
+
+def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` led by a look-ahead for its `first_chars`: the same matches, but the regex
+    engine skips other characters quickly; `pattern` itself where they are not known."""
+    chars = first_chars(pattern)
+    if not chars:
+        return pattern
+    allowed = "".join(sorted(re.escape(c) for c in chars))
+    try:
+        return re.compile(f"(?=[{allowed}])(?:{pattern.pattern})", pattern.flags)
+    except re.error:  # e.g. global flags at the start of `pattern`
+        return pattern

@@ -9,17 +9,22 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cache, partial
+from typing import NamedTuple
 
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
+from autolab_shared.parsing.status import KEEP
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.steering.bandit import pick
 from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.ideas import (
     DEFAULTS,
     Idea,
+    Tried,
+    index_ideas,
     load_ideas,
     tried_from,
     untried,
@@ -28,7 +33,16 @@ from autolab_shared.steering.ideas import (
 from autolab_shared.steering.knobs import KnobChange, parse_knobs
 from autolab_shared.steering.knobstate import KnobState, knob_state
 from autolab_shared.steering.knobvalue import relative_step
-from autolab_shared.steering.steerdata import StepRow, describe, noise_of, steering_rows
+from autolab_shared.steering.steerdata import (
+    Knobs,
+    RowFields,
+    StepRow,
+    Tokens,
+    noise_of,
+    read_descriptions,
+    row_fields,
+    with_classes,
+)
 from autolab_shared.steering.taxonomy import Taxonomy, load_taxonomy
 
 RECENT = 10
@@ -111,29 +125,39 @@ class SteerOptions:
 
 def steer(histories: Sequence[History], options: SteerOptions | None = None) -> SteerReport:
     """Analyse the histories and suggest what to try next."""
+    return steer_keeping(histories, options)[0]
+
+
+def steer_keeping(
+    histories: Sequence[History], options: SteerOptions | None = None
+) -> tuple[SteerReport, object]:
+    """`steer`'s report, and the working data behind it (rows, tokens, indexes): a program that
+    exits right after may hold it to skip freeing it object by object (about 0.05 s on
+    100,000 rows)."""
     opts = options or SteerOptions()
     taxonomy = opts.taxonomy or load_taxonomy()
-    classifier = Classifier(taxonomy)
+    # built where descriptions are classified: in the forked child alone, on a long history
+    classifier = cache(partial(Classifier, taxonomy))
+    catalogue = opts.ideas if opts.ideas is not None else load_ideas()
     texts = [e.description for h in histories for e in h.experiments]
-    floors: list[NoiseFloor] = []  # the noise floor, computed while a child reads descriptions
-    facts = describe(texts, classifier, meanwhile=lambda: floors.append(noise_of(histories)))
-    noise = floors[0]
-    rows = _with_git(steering_rows(histories, classifier, noise, facts), opts.git_changes)
+    early: list[_Early] = []  # worked out while a forked child classifies the descriptions
+
+    def meanwhile(knobs: Knobs, tokens: Tokens) -> None:
+        early.append(_early(histories, texts, knobs, tokens, opts.git_changes, catalogue))
+
+    classes = read_descriptions(texts, classifier, meanwhile=meanwhile)[0]
+    noise, fields, state, tried = early[0]
+    rows = with_classes(fields, classes)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
     rng = random.Random(opts.seed)
     picks = pick(rows, arms, mode, max(opts.suggestions, 1), rng, opts.pending)
     table = _table(rows[-opts.window :] if opts.window else rows, rows, arms, picks)
-    catalogue = opts.ideas if opts.ideas is not None else load_ideas()
-    tokens = [f.tokens for f in facts]
-    state = knob_state((r.knobs, r.kept) for r in rows)
-    suggestions = _suggest(
-        rows, picks, catalogue, (regime, reason), opts.suggestions, tokens, state
-    )
+    suggestions = _suggest(rows, picks, catalogue, (regime, reason), opts.suggestions, tried, state)
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
-    others = tuple(r.description for r in rows if r.category == "other")[-5:]
-    return SteerReport(
+    others = _last_others(rows)
+    report = SteerReport(
         window=opts.window,
         rows=len(rows),
         categories=table,
@@ -147,19 +171,55 @@ def steer(histories: Sequence[History], options: SteerOptions | None = None) -> 
         noise=noise,
         other_examples=others,
     )
+    return report, (rows, early, classes, texts)
 
 
-def _with_git(
-    rows: list[StepRow], git: Mapping[str, tuple[KnobChange, ...]] | None
-) -> list[StepRow]:
-    """Rows whose commit's diff changed knobs carry those changes first (`--git`)."""
-    if not git:
-        return rows
-    out = []
-    for r in rows:
-        changes = git.get(r.commit.removesuffix("-dirty"), ())  # keyed by the bare hash
-        out.append(replace(r, knobs=(*changes, *r.knobs)) if changes else r)
-    return out
+class _Early(NamedTuple):
+    """What steer works out without the categories: the noise floor, the rows' other fields
+    (`steerdata.row_fields`, with the --git changes), the knob state and what was tried."""
+
+    noise: NoiseFloor
+    fields: list[RowFields]
+    state: KnobState
+    tried: Tried
+
+
+def _early(
+    histories: Sequence[History],
+    texts: Sequence[str],
+    knobs: Sequence[tuple[KnobChange, ...]],
+    tokens: Sequence[frozenset[str]],
+    git: Mapping[str, tuple[KnobChange, ...]] | None,
+    catalogue: Sequence[Idea],
+) -> _Early:
+    noise = noise_of(histories)
+    fields = row_fields(histories, noise.sigma, knobs)
+    if git:  # rows whose commit's diff changed knobs carry those changes first
+        for row in fields:
+            changes = git.get(row["commit"].removesuffix("-dirty"), ())  # keyed by the bare hash
+            if changes:
+                row["knobs"] = (*changes, *row["knobs"])
+    changed = [(row["knobs"], row["status"]) for row in fields if row["knobs"]]
+    state = knob_state((changes, status == KEEP) for changes, status in changed)
+    # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
+    shared = {id(changes): changes for changes, _ in changed}.values()
+    pairs = dict.fromkeys(
+        (c.knob, v) for changes in shared for c in changes for v in (c.old, c.new)
+    )
+    tried = tried_from(texts, [(k, v) for k, v in pairs if v], dict.fromkeys(tokens))
+    index_ideas(catalogue, tried)  # the words of the catalogue's ideas, looked up once here
+    return _Early(noise, fields, state, tried)
+
+
+def _last_others(rows: Sequence[StepRow]) -> tuple[str, ...]:
+    """The descriptions of the last five rows in no category, in order."""
+    found: list[str] = []
+    for row in reversed(rows):
+        if len(found) == 5:
+            break
+        if row.category == "other":
+            found.append(row.description)
+    return tuple(reversed(found))
 
 
 def regime_of(
@@ -281,15 +341,15 @@ def _table(
     picks: Sequence[tuple[str, float]],
 ) -> tuple[CategoryRow, ...]:
     score = dict(picks)
-    names = {*arms, "other"}
-    counted = [r for r in rows if r.category in names]
-    base_rate = sum(r.kept for r in counted) / max(len(counted), 1)
-    all_gains = [r.gain for r in _keeps(counted)]
+    names = [*arms, "other"]
+    tried_all, kept_all, gains_all = _history_counts(rows, set(names))
+    base_rate = sum(kept_all.values()) / max(sum(tried_all.values()), 1)
+    all_gains = [gain for gains in gains_all.values() for gain in gains]  # median: any order
     base = (base_rate, statistics.median(all_gains) if all_gains else None)
-    in_window, in_all = _by_category(window), _by_category(counted)
+    in_window = _by_category(window)
     out = []
-    for name in [*arms, "other"]:
-        mine, every = in_window.get(name, []), in_all.get(name, [])
+    for name in names:
+        mine, every = in_window.get(name, []), tried_all.get(name, 0)
         if not every and name not in score:
             continue
         keeps = _keeps(mine)
@@ -297,9 +357,8 @@ def _table(
         kept = sum(r.kept for r in mine)
         crashed = sum(r.crashed for r in mine)
         label, evidence = _label(len(mine), kept, crashed, gains, base)
-        if label == "EXPLORE" and len(every) > len(mine):
-            evidence += f" in the window, {len(every)} in all"
-        gains_all = [r.gain for r in _keeps(every)]
+        if label == "EXPLORE" and every > len(mine):
+            evidence += f" in the window, {every} in all"
         out.append(
             CategoryRow(
                 name,
@@ -311,13 +370,33 @@ def _table(
                 label,
                 evidence,
                 score.get(name, 0.0),
-                len(every),
-                sum(r.kept for r in every),
+                every,
+                kept_all.get(name, 0),
                 _median([r.delta for r in keeps]),
-                _median(gains_all),
+                _median(gains_all.get(name, [])),
             )
         )
     return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
+
+
+def _history_counts(
+    rows: Sequence[StepRow], names: set[str]
+) -> tuple[dict[str, int], dict[str, int], dict[str, list[float]]]:
+    """For each category of `names` in the whole history, in one pass: its rows, its keeps,
+    and the gains of its keeps measured against an earlier keep (`_keeps`), in order."""
+    tried: dict[str, int] = {}
+    kept: dict[str, int] = {}
+    gains: dict[str, list[float]] = {}
+    for row in rows:
+        name = row.category
+        if name not in names:
+            continue
+        tried[name] = tried.get(name, 0) + 1
+        if row.status == KEEP:  # row.kept, without the property call
+            kept[name] = kept.get(name, 0) + 1
+        if row.improved:
+            gains.setdefault(name, []).append(row.gain)
+    return tried, kept, gains
 
 
 def _by_category(rows: Sequence[StepRow]) -> dict[str, list[StepRow]]:
@@ -351,21 +430,17 @@ def _suggest(
     catalogue: Sequence[Idea],
     regime: tuple[str, str],
     k: int,
-    tokens: Sequence[frozenset[str]] | None,
+    tried: Tried,
     state: KnobState,
 ) -> list[Suggestion]:
-    # rows share the knob tuples of equal descriptions: each tuple once, in order of first use
-    knobs = {id(r.knobs): r.knobs for r in rows if r.knobs}.values()
-    pairs = dict.fromkeys((c.knob, v) for changes in knobs for c in changes for v in (c.old, c.new))
-    distinct = None if tokens is None else dict.fromkeys(tokens)  # the index keeps one of each
-    tried = tried_from([r.description for r in rows], [(k, v) for k, v in pairs if v], distinct)
     out = _regime_suggestions(rows, *regime)
+    kept = _kept_knobs(rows)
     used: set[str] = set()
     knobs_used: set[str] = set()
     for category, _ in picks:
         if len(out) >= k:
             break
-        knob = _knob_suggestion(rows, category, state, knobs_used)
+        knob = _knob_suggestion(kept, category, state, knobs_used)
         if knob is not None:
             knobs_used.add(knob.knob or "")
             out.append(knob)
@@ -425,19 +500,25 @@ def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> li
     ]
 
 
-def _knob_suggestion(
-    rows: Sequence[StepRow], category: str, state: KnobState, skip: set[str]
-) -> Suggestion | None:
-    """The next value of a knob kept in this category (newest keep first), one step from its
-    value in the best configuration, where no tried value lies on the way."""
-    seen = set(skip)
+def _kept_knobs(rows: Sequence[StepRow]) -> dict[str, dict[str, KnobChange]]:
+    """For each category, the knobs its kept rows changed, newest keep first, each with the
+    change of its newest keep."""
+    out: dict[str, dict[str, KnobChange]] = {}
     for row in reversed(rows):
-        if row.category != category or not row.kept or not row.knobs:
-            continue
-        for change in row.knobs:
-            if change.knob in seen:
-                continue
-            seen.add(change.knob)  # each knob once: its state does not depend on the row
+        if row.knobs and row.status == KEEP:
+            firsts = out.setdefault(row.category, {})
+            for change in row.knobs:
+                firsts.setdefault(change.knob, change)
+    return out
+
+
+def _knob_suggestion(
+    kept: Mapping[str, Mapping[str, KnobChange]], category: str, state: KnobState, skip: set[str]
+) -> Suggestion | None:
+    """The next value of a knob kept in this category (newest keep first, `_kept_knobs`), one
+    step from its value in the best configuration, where no tried value lies on the way."""
+    for knob, change in kept.get(category, {}).items():
+        if knob not in skip:  # each knob once: its state does not depend on the row
             now = state.value(change.knob) or change.new
             nxt = state.next_values(change.knob)
             if nxt:
