@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import zlib
@@ -17,6 +16,7 @@ from autolab_shared.stats.judge import RunInput, judge
 from autolab_shared.stats.verdictrow import status_of
 from autolab_shared.steering.classify import default_classifier
 
+from .agentcall import agent_call
 from .agents import AgentCommand
 from .board import pooled_history
 from .display import Reporter
@@ -469,32 +469,17 @@ class Competition:
     def run_agent(self, agent: AgentState, k: int, i: int) -> None:
         """Write the prompt and run the agent command in its worktree (no GPU visible)."""
         rdir = self.s.layout.round_dir(k)
-        rdir.mkdir(parents=True, exist_ok=True)
-        prompt = self.prompt(agent, k, i)
-        prompt_file = rdir / f"{agent.name}.prompt.md"
-        prompt_file.write_text(prompt, encoding="utf-8")
-        seed = self.seed_for(agent.name, k, i)
-        values = {
-            "prompt": prompt,
-            "prompt_file": str(prompt_file),
-            "worktree": agent.worktree,
-            "agent": agent.name,
-            "strategy": agent.strategy,
-            "round": str(k),
-            "seed": str(seed),
-        }
+        seed = str(self.seed_for(agent.name, k, i))
+        call = agent_call(rdir, agent, k, self.prompt(agent, k, i), seed)
         env = {
-            **os.environ,
+            **call.env,
             "CUDA_VISIBLE_DEVICES": "",
-            "AUTOEVOLVE_AGENT": agent.name,
-            "AUTOEVOLVE_ROUND": str(k),
-            "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
             "AUTOEVOLVE_PARALLEL": str(self.state.config.parallel),
         }
         env.update(self.commit_dates(agent.name, k, i))
         self.guard.turn_starts(agent)
         done = run_group(
-            self.s.agent_cmd.argv(values),
+            self.s.agent_cmd.argv(call.values),
             cwd=Path(agent.worktree),
             env=env,
             timeout=self.state.config.agent_timeout,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from autolab_shared.core.vocabulary import Status
 
+from .agentcall import agent_call
 from .competition import Competition
 from .editable import protected_changes
 from .gpus import visible_devices
@@ -54,31 +55,17 @@ class FreeAgents:
         """Start (or restart) the agent's own loop with its GPU pinned."""
         comp = self.comp
         rdir = comp.s.layout.round_dir(k)
-        rdir.mkdir(parents=True, exist_ok=True)
-        prompt = free_prompt(comp, agent)
-        prompt_file = rdir / f"{agent.name}.prompt.md"
-        prompt_file.write_text(prompt, encoding="utf-8")
-        values = {
-            "prompt": prompt,
-            "prompt_file": str(prompt_file),
-            "worktree": agent.worktree,
-            "agent": agent.name,
-            "strategy": agent.strategy,
-            "round": str(k),
-            "seed": str(comp.seed_for(agent.name, k, "free")),
-        }
+        seed = str(comp.seed_for(agent.name, k, "free"))
+        call = agent_call(rdir, agent, k, free_prompt(comp, agent), seed)
         env = {
-            **os.environ,
+            **call.env,
             "CUDA_VISIBLE_DEVICES": visible_devices(agent.gpu),
-            "AUTOEVOLVE_AGENT": agent.name,
-            "AUTOEVOLVE_ROUND": str(k),
-            "AUTOEVOLVE_PROMPT_FILE": str(prompt_file),
             **claude_bash_timeouts(comp.state.config.timeout),
         }
         self.tokens[agent.name] = env[TOKEN_ENV] = new_token()
         log = open(rdir / f"{agent.name}.agent.log", "ab")  # noqa: SIM115 - owned by the child
         self.procs[agent.name] = subprocess.Popen(
-            comp.s.agent_cmd.for_free_mode().argv(values),
+            comp.s.agent_cmd.for_free_mode().argv(call.values),
             cwd=agent.worktree,
             env=env,
             stdout=log,
