@@ -121,6 +121,12 @@ class RayExecutor(Executor):
         if strategy is not None:
             options["scheduling_strategy"] = strategy
         actor = self._take_idle(job.gpu_type) or self.actor_class.options(**options).remote()
+        self._start_on(ticket, actor)
+        ticket.placement = None
+
+    def _start_on(self, ticket: Ticket, actor: Any) -> None:
+        """Start the ticket's training on ``actor``: its commit's archive and its run spec."""
+        job = ticket.job
         spec = {
             "run_id": job.run_id,
             "train_cmd": job.train_cmd,
@@ -129,7 +135,6 @@ class RayExecutor(Executor):
             "env": {},
         }
         ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
-        ticket.placement = None
 
     def _take_idle(self, gpu_type: str) -> Any:
         """An idle actor (holding a GPU of ``gpu_type`` on a good node), or None."""
@@ -230,15 +235,7 @@ class RayExecutor(Executor):
         if actor is None:
             return
         self.ray.kill(ticket.data["actor"])
-        job = ticket.job
-        spec = {
-            "run_id": job.run_id,
-            "train_cmd": job.train_cmd,
-            "timeout": job.timeout,
-            "setup_cmd": self.setup_cmd,
-            "env": {},
-        }
-        ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
+        self._start_on(ticket, actor)
 
     def _release(self, ticket: Ticket, reuse: bool = True) -> None:
         """Clean the worker's folder; keep the actor for the next training when it is sound."""
