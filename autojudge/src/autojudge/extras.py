@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from autolab_shared.stats.audit import Audit
 
 
-@dataclass(frozen=True)
+@dataclass
 class Extras:
     """Where to write each extra output (None: not asked for)."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from autolab_shared.core.vocabulary import WarningCode
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParseWarning:
     """One skipped or repaired input line: where it was, a stable code and a reason."""
 

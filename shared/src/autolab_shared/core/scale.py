@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scale:
     """Maps metric values y to working values x = sign·ln(y) (or sign·y when linear)."""
 

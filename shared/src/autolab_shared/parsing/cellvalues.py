@@ -56,7 +56,7 @@ _DECORATED = re.compile(
 _SCALE = {"k": 1000.0}
 
 
-@dataclass(frozen=True)
+@dataclass
 class CellValue:
     """A cell read as a number: the value (None when there is none) and how it was read."""
 

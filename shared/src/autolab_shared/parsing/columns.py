@@ -45,7 +45,7 @@ _COMMIT_LABELS = frozenset({"head", "baseline", "none", "n/a", "unknown", "uncom
 _NAME_CELL = re.compile(r"[^\W\d][\w./%()+\-]*", re.UNICODE)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Schema:
     """Column names and the index of each role column (None when the file has none)."""
 

@@ -50,7 +50,7 @@ _QUALIFIERS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class MetricChoice:
     """The metric column's name and its index in each header (None where a header lacks it)."""
 

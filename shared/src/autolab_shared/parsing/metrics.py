@@ -276,7 +276,7 @@ def is_validation_metric(name: str) -> bool:
     return bool(_VALIDATION_TOKENS.intersection(tokens)) and direction_for(name) is not None
 
 
-@dataclass(frozen=True)
+@dataclass
 class ColumnStats:
     """What the data rows hold in one column: numeric cells, non-empty cells, distinct numbers."""
 

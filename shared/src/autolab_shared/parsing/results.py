@@ -157,7 +157,7 @@ class Experiment:
         return next((value for column, value in self.extra if column == key), None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class History:
     """All experiments of one results file, the metric read and how to compare its values."""
 
@@ -466,7 +466,7 @@ def _at(cells: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else cells[index]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Layout:
     """Where one header keeps each role, the other columns, and its memory unit."""
 

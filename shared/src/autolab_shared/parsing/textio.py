@@ -21,7 +21,7 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class DecodedText:
     """Text decoded from bytes, the encoding used and any file-level warnings."""
 

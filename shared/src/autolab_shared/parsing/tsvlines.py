@@ -52,7 +52,7 @@ class Record(NamedTuple):
     schema: int  # index into Scan.schemas
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scan:
     """Everything read from the lines, before any metric is chosen."""
 

@@ -50,7 +50,7 @@ LABELS: tuple[tuple[Verdict, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Policy:
     """Decision settings: ``optimize`` (default) or ``strict``, retests, memory."""
 
@@ -73,7 +73,7 @@ class Policy:
     evsi_floor: bool = True  # value of information counts a keep only from the keep floor
 
 
-@dataclass(frozen=True)
+@dataclass
 class Candidate:
     """What is judged: its runs on the working scale, memory, and whether it simplifies."""
 
@@ -82,7 +82,7 @@ class Candidate:
     simplification: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
     """What the history says when the candidate is judged."""
 
@@ -94,7 +94,7 @@ class Context:
     retest_rate: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Assessment:
     """A verdict with its evidence (working scale: negative delta = better)."""
 
@@ -252,7 +252,7 @@ def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> 
     return DISCARD
 
 
-@dataclass(frozen=True)
+@dataclass
 class Decided:
     """What the rules decided: the label, its reason codes and the next action (if any)."""
 

@@ -14,7 +14,7 @@ import numpy as np
 from autolab_shared.core.arrays import FloatArray
 
 
-@dataclass(frozen=True)
+@dataclass
 class Incumbent:
     """Posterior mean and variance of the incumbent's true working value."""
 

@@ -45,7 +45,7 @@ STREAK_WARN = 10
 PLATEAU_WINDOW = 30
 
 
-@dataclass(frozen=True)
+@dataclass
 class RunInput:
     """A candidate that is not (yet) a row: usually the run.log just produced."""
 
@@ -57,7 +57,7 @@ class RunInput:
     crash_detail: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class JudgeOptions:
     """--window, --noise (metric units) and the decision policy."""
 
@@ -66,7 +66,7 @@ class JudgeOptions:
     policy: Policy = field(default_factory=Policy)
 
 
-@dataclass(frozen=True)
+@dataclass
 class IncumbentView:
     """The configuration the candidate was compared with, in metric units."""
 
@@ -79,7 +79,7 @@ class IncumbentView:
     memory_gb: float | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Judgement:
     """Everything autojudge reports about one candidate."""
 

@@ -32,7 +32,7 @@ ESTIMATOR = "pooled within-replicate-group sd with a scaled-inv-chi2 prior (sigm
 COMBINED = "pooled within-replicate-group sd, with the empirical null as its prior (1 df)"
 
 
-@dataclass(frozen=True)
+@dataclass
 class NoiseFloor:
     """σ̂ of one run on the working scale, with where it came from and on how much data."""
 

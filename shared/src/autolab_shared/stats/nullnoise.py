@@ -29,7 +29,7 @@ DF_PER_PAIR = 0.37 * 0.5
 ESTIMATOR = "empirical null: 1.4826*MAD/sqrt(2) of differences of consecutive non-kept rows"
 
 
-@dataclass(frozen=True)
+@dataclass
 class NullNoise:
     """σ̂ from the central peak of the history's deltas, and on how many differences."""
 

@@ -17,7 +17,7 @@ EFFICIENT = "EFFICIENT"
 DOMINATED = "DOMINATED"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Point:
     """One experiment as a point: a label (commit or row index), its metric value and memory."""
 
