@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
 NUMBER = "number"  # a plain number
 EMPTY = "empty"  # nothing written
@@ -105,17 +106,22 @@ def is_number(cell: str) -> bool:
     return parse_cell(cell).value is not None
 
 
-_DATETIME = re.compile(
-    r"\[?(?:"
-    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T_]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # 2026-03-01 10:00
-    r"|\d{1,2}/\d{1,2}/\d{2,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?"  # 03/01/2026
-    r"|\d{8}T\d{4,6}"  # 20260301T1000
-    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"  # 10:00:01
-    r")(?:Z|[+-]\d{2}:?\d{2}|\s?UTC)?\]?",
-    re.IGNORECASE,
-)
+@cache
+def _datetime() -> re.Pattern[str]:
+    """A date or time stamp, compiled on first use (a plain results file never asks: the
+    compile stays off a verdict's start-up)."""
+    return re.compile(
+        r"\[?(?:"
+        # 2026-03-01 10:00
+        r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T_]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+        r"|\d{1,2}/\d{1,2}/\d{2,4}(?: \d{1,2}:\d{2}(?::\d{2})?)?"  # 03/01/2026
+        r"|\d{8}T\d{4,6}"  # 20260301T1000
+        r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"  # 10:00:01
+        r")(?:Z|[+-]\d{2}:?\d{2}|\s?UTC)?\]?",
+        re.IGNORECASE,
+    )
 
 
 def is_datetime(cell: str) -> bool:
     """True for a date or time stamp (``2026-03-01``, ``2026-03-01T10:00Z``, ``10:00:01``)."""
-    return _DATETIME.fullmatch(cell.strip()) is not None
+    return _datetime().fullmatch(cell.strip()) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 from autolab_shared.parsing.metrics import MAX, MIN, name_tokens
 
@@ -25,15 +26,22 @@ _ANNOTATED = re.compile(
     r"(?P<base>.*?[^_\s(\[])[_\s]*(?:[(\[]_?(?P<word>[^()\[\]]{1,24}?)_?[)\]]"
     r"|(?P<arrow>[↓↑])|_(?P<bare>(?:lower|higher)_is_better|minimi[sz]e|maximi[sz]e))"
 )
-# In a comment: the phrase that declares a direction.
-_PHRASE = re.compile(
-    r"(?P<min>(?:lower|smaller|less)\s+(?:is\s+)?better|minimi[sz]e[ds]?|↓"
-    r"|\b(?:direction|goal|mode|objective)\s*[:=]?\s*(?:min\w*|lower|down)\b)"
-    r"|(?P<max>(?:higher|larger|bigger|more)\s+(?:is\s+)?better|maximi[sz]e[ds]?|↑"
-    r"|\b(?:direction|goal|mode|objective)\s*[:=]?\s*(?:max\w*|higher|up)\b)",
-    re.IGNORECASE,
-)
-_CLAUSE = re.compile(r"[;,|]")
+
+
+@cache
+def _phrase() -> re.Pattern[str]:
+    """In a comment: the phrase that declares a direction (compiled on first use: most files
+    have no comment, and this is the costliest pattern to compile on a verdict's path)."""
+    return re.compile(
+        r"(?P<min>(?:lower|smaller|less)\s+(?:is\s+)?better|minimi[sz]e[ds]?|↓"
+        r"|\b(?:direction|goal|mode|objective)\s*[:=]?\s*(?:min\w*|lower|down)\b)"
+        r"|(?P<max>(?:higher|larger|bigger|more)\s+(?:is\s+)?better|maximi[sz]e[ds]?|↑"
+        r"|\b(?:direction|goal|mode|objective)\s*[:=]?\s*(?:max\w*|higher|up)\b)",
+        re.IGNORECASE,
+    )
+
+
+_CLAUSE = r"[;,|]"
 
 
 def split_declared(name: str) -> tuple[str, str | None]:
@@ -57,8 +65,8 @@ def comment_direction(
     others = {c for c in columns if c != metric and len(c) > 2}
     for line, text in comments:
         whole = _names_in(text, others)
-        for clause in _CLAUSE.split(text):
-            found = _PHRASE.search(clause)
+        for clause in re.split(_CLAUSE, text):
+            found = _phrase().search(clause)
             if found is None:
                 continue
             if _mentions(clause, metric) or not (whole or _mentions(text, metric)):

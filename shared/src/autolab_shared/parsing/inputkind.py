@@ -7,8 +7,9 @@ import re
 import stat
 
 SNIFF_BYTES = 8192
-SUMMARY_LINE = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*:\s+[-+0-9.eE]+\s*$")
-RESULTS_HEADER = re.compile(r"^\s*commit\s*\t", re.IGNORECASE)
+# patterns, compiled by `re` on first use (a results file with a tab header needs neither)
+SUMMARY_LINE = r"^\s*[A-Za-z_][A-Za-z0-9_]*:\s+[-+0-9.eE]+\s*$"
+RESULTS_HEADER = r"^\s*commit\s*\t"
 
 
 def _head(path: str) -> list[str]:
@@ -28,7 +29,7 @@ def looks_like_runlog(path: str) -> bool:
     lines = _head(path)
     if not lines or "\t" in lines[0]:
         return False
-    return any(SUMMARY_LINE.match(line) for line in lines) or _suffix(path) == ".log"
+    return any(re.match(SUMMARY_LINE, line) for line in lines) or _suffix(path) == ".log"
 
 
 def _suffix(path: str) -> str:
@@ -41,7 +42,7 @@ def _suffix(path: str) -> str:
 def looks_like_results(path: str) -> bool:
     """True when ``path`` starts with a results.tsv header (``commit<TAB>...``)."""
     lines = _head(path)
-    return bool(lines) and bool(RESULTS_HEADER.match(lines[0]))
+    return bool(lines) and bool(re.match(RESULTS_HEADER, lines[0], re.IGNORECASE))
 
 
 def swapped_inputs(results: str, run_log: str | None) -> str | None:

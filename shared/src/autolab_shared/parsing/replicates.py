@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from autolab_shared.core.scale import Scale
@@ -27,16 +28,27 @@ if TYPE_CHECKING:
     from autolab_shared.core.arrays import FloatArray
     from autolab_shared.parsing.results import Experiment
 
-_RERUN_OF = re.compile(r"\bre-?run[-_ ]of[:= ]\s*([0-9a-fA-F]{7,40})\b", re.I)
-_REPEAT = re.compile(
-    r"\b(re-?run\w*|re-?ran|seeds?|repeat\w*|verif(?:y|ie[sd]|ying)|validat(?:e[sd]?|ing)"
-    r"|reproduc\w*|replicat\w*|run ?#?\d{1,3})\b",
-    re.I,
-)
 REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
 _SPACE = re.compile(r"[\s_]+")
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
+
+
+@cache
+def _rerun_of() -> re.Pattern[str]:
+    """``rerun-of:<hash>`` (compiled on first use, like :func:`_repeat`)."""
+    return re.compile(r"\bre-?run[-_ ]of[:= ]\s*([0-9a-fA-F]{7,40})\b", re.I)
+
+
+@cache
+def _repeat() -> re.Pattern[str]:
+    """Words that say a run repeats another; compiled on first use (only rows that reuse a
+    commit ask), which keeps the compile off a verdict's start-up."""
+    return re.compile(
+        r"\b(re-?run\w*|re-?ran|seeds?|repeat\w*|verif(?:y|ie[sd]|ying)|validat(?:e[sd]?|ing)"
+        r"|reproduc\w*|replicat\w*|run ?#?\d{1,3})\b",
+        re.I,
+    )
 
 
 class Row(Protocol):
@@ -63,7 +75,7 @@ def says_repeat(description: str) -> bool:
 
     Later words are more often the change itself ("... verify roundtrip exact", "... validation").
     """
-    return _REPEAT.search(description[:REPEAT_SPAN]) is not None
+    return _repeat().search(description[:REPEAT_SPAN]) is not None
 
 
 class _Keys:
@@ -76,7 +88,7 @@ class _Keys:
         self.reused: dict[str, int] = {}  # hash -> distinct changes logged under it
 
     def key(self, commit: str, description: str, row: int) -> str:
-        found = _RERUN_OF.search(description) if "run" in description.lower() else None
+        found = _rerun_of().search(description) if "run" in description.lower() else None
         if found:
             target = found.group(1).lower()
             return self.last.get(target, target)
