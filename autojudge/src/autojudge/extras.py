@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autolab_shared.cli.output import write_lines
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.errors import InputError
 from autolab_shared.files.atomicwrite import write_atomic
 
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
     from autolab_shared.stats.audit import Audit
 
 
-@dataclass
-class Extras:
+@dataclass(eq=False, repr=False)
+class Extras(EqRepr):
     """Where to write each extra output (None: not asked for)."""
 
     plot: str | None = None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.vocabulary import WarningCode
 
 
-@dataclass
-class ParseWarning:
+@dataclass(eq=False, repr=False)
+class ParseWarning(EqRepr):
     """One skipped or repaired input line: where it was, a stable code and a reason."""
 
     path: str

@@ -10,9 +10,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from autolab_shared.core.eqrepr import EqRepr
 
-@dataclass
-class Scale:
+
+@dataclass(eq=False, repr=False)
+class Scale(EqRepr):
     """Maps metric values y to working values x = sign·ln(y) (or sign·y when linear)."""
 
     direction: str  # 'min' or 'max'

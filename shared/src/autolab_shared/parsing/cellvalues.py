@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from autolab_shared.core.eqrepr import EqRepr
+
 NUMBER = "number"  # a plain number
 EMPTY = "empty"  # nothing written
 MARKER = "marker"  # a conventional "no value" word: NA, n/a, nan, FAILED, -, ...
@@ -57,8 +59,8 @@ _DECORATED = re.compile(
 _SCALE = {"k": 1000.0}
 
 
-@dataclass
-class CellValue:
+@dataclass(eq=False, repr=False)
+class CellValue(EqRepr):
     """A cell read as a number: the value (None when there is none) and how it was read."""
 
     value: float | None

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.parsing.cellvalues import is_datetime, is_number
 from autolab_shared.parsing.commits import is_commit_hash
 from autolab_shared.parsing.declared import split_declared
@@ -45,8 +46,8 @@ _COMMIT_LABELS = frozenset({"head", "baseline", "none", "n/a", "unknown", "uncom
 _NAME_CELL = re.compile(r"[^\W\d][\w./%()+\-]*", re.UNICODE)
 
 
-@dataclass
-class Schema:
+@dataclass(eq=False, repr=False)
+class Schema(EqRepr):
     """Column names and the index of each role column (None when the file has none)."""
 
     names: tuple[str, ...]

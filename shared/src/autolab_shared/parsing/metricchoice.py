@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.parsing.cellvalues import parse_cell
@@ -50,8 +51,8 @@ _QUALIFIERS = frozenset(
 )
 
 
-@dataclass
-class MetricChoice:
+@dataclass(eq=False, repr=False)
+class MetricChoice(EqRepr):
     """The metric column's name and its index in each header (None where a header lacks it)."""
 
     name: str

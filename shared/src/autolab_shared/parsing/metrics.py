@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from autolab_shared.core.eqrepr import EqRepr
+
 MIN = "min"
 MAX = "max"
 
@@ -276,8 +278,8 @@ def is_validation_metric(name: str) -> bool:
     return bool(_VALIDATION_TOKENS.intersection(tokens)) and direction_for(name) is not None
 
 
-@dataclass
-class ColumnStats:
+@dataclass(eq=False, repr=False)
+class ColumnStats(EqRepr):
     """What the data rows hold in one column: numeric cells, non-empty cells, distinct numbers."""
 
     numeric: int

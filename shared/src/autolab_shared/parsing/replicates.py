@@ -176,7 +176,7 @@ def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     return keys.reused
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Config:
     """One configuration: every row that measured it, in file order."""
 
@@ -184,7 +184,7 @@ class Config:
     rows: tuple[Experiment, ...]
 
     def __init__(self, key: str, rows: tuple[Experiment, ...]) -> None:
-        """The dataclass's own __init__ (kept by @dataclass), without a frozen setattr per
+        """The dataclass's own __init__ (none is generated), without a frozen setattr per
         field: a long history has 10^5 configurations, and the cached values below go into
         the same instance dict."""
         fields = self.__dict__

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.filelock import wait_lock
 from autolab_shared.core.vocabulary import WarningCode
@@ -21,8 +22,8 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 )
 
 
-@dataclass
-class DecodedText:
+@dataclass(eq=False, repr=False)
+class DecodedText(EqRepr):
     """Text decoded from bytes, the encoding used and any file-level warnings."""
 
     text: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from autolab_shared.core.diagnostics import ParseWarning
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.parsing.cellvalues import PLAIN_NUMBER, is_datetime, is_number
 from autolab_shared.parsing.columns import (
@@ -52,8 +53,8 @@ class Record(NamedTuple):
     schema: int  # index into Scan.schemas
 
 
-@dataclass
-class Scan:
+@dataclass(eq=False, repr=False)
+class Scan(EqRepr):
     """Everything read from the lines, before any metric is chosen."""
 
     schemas: tuple[Schema, ...]
@@ -65,7 +66,7 @@ class Scan:
     comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)  # never compared or printed
 class _Row:
     line: int
     end_line: int

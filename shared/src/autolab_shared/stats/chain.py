@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.replicates import Config
 from autolab_shared.parsing.results import Experiment
@@ -21,8 +22,8 @@ from autolab_shared.stats.prior import EffectPrior
 REPLAY_WINDOW = 2000  # configurations a single verdict replays (the audit replays them all)
 
 
-@dataclass
-class ChainState:
+@dataclass(eq=False, repr=False)
+class ChainState(EqRepr):
     """The chain after replaying configurations in order."""
 
     incumbent: Incumbent | None = None

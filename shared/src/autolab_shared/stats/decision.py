@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autolab_shared.core.arrays import FloatArray
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdict
 from autolab_shared.stats.incumbent import Incumbent
@@ -50,8 +51,8 @@ LABELS: tuple[tuple[Verdict, str], ...] = (
 )
 
 
-@dataclass
-class Policy:
+@dataclass(eq=False, repr=False)
+class Policy(EqRepr):
     """Decision settings: ``optimize`` (default) or ``strict``, retests, memory."""
 
     name: str = "optimize"
@@ -73,8 +74,8 @@ class Policy:
     evsi_floor: bool = True  # value of information counts a keep only from the keep floor
 
 
-@dataclass
-class Candidate:
+@dataclass(eq=False, repr=False)
+class Candidate(EqRepr):
     """What is judged: its runs on the working scale, memory, and whether it simplifies."""
 
     runs: tuple[float, ...]
@@ -82,8 +83,8 @@ class Candidate:
     simplification: bool = False
 
 
-@dataclass
-class Context:
+@dataclass(eq=False, repr=False)
+class Context(EqRepr):
     """What the history says when the candidate is judged."""
 
     prior: EffectPrior
@@ -94,8 +95,8 @@ class Context:
     retest_rate: float = 0.0
 
 
-@dataclass
-class Assessment:
+@dataclass(eq=False, repr=False)
+class Assessment(EqRepr):
     """A verdict with its evidence (working scale: negative delta = better)."""
 
     verdict: Verdict
@@ -252,8 +253,8 @@ def label_for(p: float, *, zone: tuple[float, float] | None, policy: Policy) -> 
     return DISCARD
 
 
-@dataclass
-class Decided:
+@dataclass(eq=False, repr=False)
+class Decided(EqRepr):
     """What the rules decided: the label, its reason codes and the next action (if any)."""
 
     verdict: Verdict

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from autolab_shared.core.arrays import FloatArray
+from autolab_shared.core.eqrepr import EqRepr
 
 
-@dataclass
-class Incumbent:
+@dataclass(eq=False, repr=False)
+class Incumbent(EqRepr):
     """Posterior mean and variance of the incumbent's true working value."""
 
     mean: float

@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field, replace
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.gcpause import paused_gc
 from autolab_shared.core.scale import Scale, scale_for
@@ -45,8 +46,8 @@ STREAK_WARN = 10
 PLATEAU_WINDOW = 30
 
 
-@dataclass
-class RunInput:
+@dataclass(eq=False, repr=False)
+class RunInput(EqRepr):
     """A candidate that is not (yet) a row: usually the run.log just produced."""
 
     value: float | None
@@ -57,8 +58,8 @@ class RunInput:
     crash_detail: str = ""
 
 
-@dataclass
-class JudgeOptions:
+@dataclass(eq=False, repr=False)
+class JudgeOptions(EqRepr):
     """--window, --noise (metric units) and the decision policy."""
 
     window: int = 5
@@ -66,8 +67,8 @@ class JudgeOptions:
     policy: Policy = field(default_factory=Policy)
 
 
-@dataclass
-class IncumbentView:
+@dataclass(eq=False, repr=False)
+class IncumbentView(EqRepr):
     """The configuration the candidate was compared with, in metric units."""
 
     commit: str
@@ -79,8 +80,8 @@ class IncumbentView:
     memory_gb: float | None
 
 
-@dataclass
-class Judgement:
+@dataclass(eq=False, repr=False)
+class Judgement(EqRepr):
     """Everything autojudge reports about one candidate."""
 
     name: str

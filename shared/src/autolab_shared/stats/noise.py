@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.stats.nullnoise import ESTIMATOR as NULL_ESTIMATOR
 from autolab_shared.stats.nullnoise import NullNoise, empirical_null
 
@@ -32,8 +33,8 @@ ESTIMATOR = "pooled within-replicate-group sd with a scaled-inv-chi2 prior (sigm
 COMBINED = "pooled within-replicate-group sd, with the empirical null as its prior (1 df)"
 
 
-@dataclass
-class NoiseFloor:
+@dataclass(eq=False, repr=False)
+class NoiseFloor(EqRepr):
     """σ̂ of one run on the working scale, with where it came from and on how much data."""
 
     sigma: float

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.replicates import replicate_keys
 from autolab_shared.parsing.results import Experiment
@@ -29,8 +30,8 @@ DF_PER_PAIR = 0.37 * 0.5
 ESTIMATOR = "empirical null: 1.4826*MAD/sqrt(2) of differences of consecutive non-kept rows"
 
 
-@dataclass
-class NullNoise:
+@dataclass(eq=False, repr=False)
+class NullNoise(EqRepr):
     """σ̂ from the central peak of the history's deltas, and on how many differences."""
 
     sigma: float

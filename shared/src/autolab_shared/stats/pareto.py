@@ -11,14 +11,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.parsing.metrics import MAX, MIN
 
 EFFICIENT = "EFFICIENT"
 DOMINATED = "DOMINATED"
 
 
-@dataclass
-class Point:
+@dataclass(eq=False, repr=False)
+class Point(EqRepr):
     """One experiment as a point: a label (commit or row index), its metric value and memory."""
 
     key: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autolab_shared.core.arrays import FloatArray
+from autolab_shared.core.eqrepr import EqRepr
 
 GRID_LO = -0.02
 GRID_HI = 0.035
@@ -54,8 +55,8 @@ def _outer(edge: float, span: float) -> FloatArray:
     return out
 
 
-@dataclass
-class EffectPrior:
+@dataclass(eq=False, repr=False)
+class EffectPrior(EqRepr):
     """A discrete prior over the effect δ on a grid that contains 0 exactly."""
 
     grid: FloatArray
