@@ -168,11 +168,11 @@ def cli(
     # verdict start fast (numpy is needed only to judge).
     from autolab_shared.stats.decision import Policy
 
-    from .extras import Extras, write_extras
-
-    extras = Extras(plot=plot_path, pareto=pareto_path, html=html_path)
-    _check_paths(extras, results, run_log, append)
-    extras.check()
+    extras = _extras(plot_path, pareto_path, html_path)
+    if extras is not None or append:
+        _check_paths(extras, results, run_log, append)
+    if extras is not None:
+        extras.check()
     history = load_history(results, metric=metric, direction=direction)
     _check_noise(noise, history)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
@@ -182,7 +182,9 @@ def cli(
         from . import render_audit
 
         report = audit(history, window=window or 0, noise=noise, policy=rules)
-        if extras.wanted:
+        if extras is not None:
+            from .extras import write_extras
+
             write_extras(extras, history, report, quiet)
         return render_audit.audit_output(report, history, output_format, quiet, no_color)
     from autolab_shared.stats.judge import JudgeOptions, judge
@@ -206,7 +208,7 @@ def cli(
         from .candidate import append_verdict
 
         append_verdict(results, judgement, run, history.metric, notes)
-    if extras.wanted:
+    if extras is not None:
         _extras_after(
             extras, append, results, metric, direction, window, noise, rules, quiet, history, notes
         )
@@ -231,12 +233,25 @@ def _check_noise(noise: float | None, history: History) -> None:
         )
 
 
-def _check_paths(extras: Extras, results: str, run_log: str | None, append: bool) -> None:
+def _extras(plot: str | None, pareto: str | None, html: str | None) -> Extras | None:
+    """The extra outputs asked for; None, and their module not even loaded, when none was."""
+    if not any((plot, pareto, html)):
+        return None
+    from .extras import Extras
+
+    return Extras(plot=plot, pareto=pareto, html=html)
+
+
+def _check_paths(extras: Extras | None, results: str, run_log: str | None, append: bool) -> None:
     """Every output path is checked before anything is written (a clash with an input: exit 4)."""
     from autolab_shared.files.outputpaths import OutputClash, check_outputs
 
     inputs = {"--results": results, "--run": run_log}
-    outputs = {"--plot": extras.plot, "--plot-pareto": extras.pareto, "--html": extras.html}
+    outputs = (
+        {"--plot": extras.plot, "--plot-pareto": extras.pareto, "--html": extras.html}
+        if extras is not None
+        else {}
+    )
     try:
         if append:  # --append writes into --results: run.log must not be that file
             check_outputs({"--results": results}, {"--run": run_log}, replaced=False)
