@@ -63,3 +63,19 @@ def test_the_rerun_interval_with_a_floor_is_on_the_promising_side() -> None:
     s = float(np.sqrt(SIGMA2 + V_INC))
     p_ends = [float(prior.posterior(z * s, s)[prior.grid < 0].sum()) for z in span]
     assert min(p_ends) >= 0.35 and max(p_ends) < 0.60
+
+
+def test_the_worse_end_alone_is_the_whole_intervals_worse_end() -> None:
+    """Searched from the top down on its own (better_end=False), the worse end is the hull's,
+    and no interval at all stays none; the better end is then given as −inf."""
+    prior = _prior()
+    slot = fresh_slot_value(prior, SIGMA2, V_INC, 0.55)
+    for n, scaled in [(1, 0.0), (1, 0.5), (1, 1.0), (1, 3.0), (2, 1.0), (1, 1e6)]:
+        worse = retest_interval(
+            prior, n, SIGMA2, 1.7 * V_INC, scaled * slot, 0.55, better_end=False
+        )
+        whole = retest_interval(prior, n, SIGMA2, 1.7 * V_INC, scaled * slot, 0.55)
+        assert (worse is None) == (whole is None)
+        if whole is not None and worse is not None:
+            assert worse == (-np.inf, whole[1])
+    assert retest_interval(prior, 1, SIGMA2, V_INC, 1e6 * slot, 0.55, better_end=False) is None

@@ -192,10 +192,13 @@ def assess(cand: Candidate, ctx: Context, policy: Policy) -> Assessment:
     )
 
 
-def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, float] | None:
+def _retest_span(
+    cand: Candidate, ctx: Context, policy: Policy, better_end: bool = True
+) -> tuple[float, float] | None:
     """The z = delta/sd range where a re-run is affordable: retests left, and one more run worth
     more than a fresh idea (EVSI; both count a keep only from the keep floor when ``evsi_floor``),
-    or a first run within ``retest_z`` sd of the incumbent."""
+    or a first run within ``retest_z`` sd of the incumbent. ``better_end=False``: the lower
+    end is not searched and given as −inf (see :func:`_decide`)."""
     n, sigma2 = len(cand.runs), ctx.noise.sigma**2
     if n - 1 >= policy.max_retests or sigma2 <= 0:
         return None
@@ -210,7 +213,9 @@ def _retest_span(cand: Candidate, ctx: Context, policy: Policy) -> tuple[float, 
     )
     slot = fresh_slot_value(ctx.prior, sigma2, ctx.incumbent.var, floor)
     slot *= policy.evsi_kappa * (1 - ctx.crash_rate) / (1 + ctx.retest_rate)
-    span = retest_interval(ctx.prior, n, sigma2, ctx.incumbent.var, slot, floor)
+    span = retest_interval(
+        ctx.prior, n, sigma2, ctx.incumbent.var, slot, floor, better_end=better_end
+    )
     uncertain = ctx.noise.replicate_df < policy.retest_z_df  # a re-run also measures σ
     if n == 1 and policy.retest_z > 0 and uncertain:  # the hull keeps it one interval
         lo, hi = span if span is not None else (-policy.retest_z, policy.retest_z)
@@ -273,7 +278,11 @@ def _decide(
     if policy.max_memory_gb is not None and (cand.memory_gb or 0.0) > policy.max_memory_gb:
         return Decided(DISCARD, (Reason.MEMORY,), None)
     banded = any(policy.p_retest <= q < policy.p_keep for q in (p, p_need))
-    span = _retest_span(cand, ctx, policy) if banded else None  # only the band can RETEST
+    # Only the band can RETEST. The span's better end (its lowest z) only sets where the RETEST
+    # zone stops above P_MARGINAL (retest_zone): below that it cannot change a label, and is
+    # not searched.
+    better_end = max(p, p_need) >= min(policy.p_marginal, policy.p_keep)
+    span = _retest_span(cand, ctx, policy, better_end) if banded else None
     s = math.sqrt(noise_var(ctx, policy) / len(cand.runs) + ctx.incumbent.var)
     grid = ctx.prior.grid
 

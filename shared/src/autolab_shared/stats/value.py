@@ -76,29 +76,66 @@ def _fresh_slot_value(prior: EffectPrior, sigma2: float, v: float, floor: float)
 
 
 RETEST_Z = np.linspace(-4.0, 4.0, 17)  # deltas, in units of their sd, where EVSI is evaluated
-_INTERVALS: dict[tuple[int, int, float, float, float, float], tuple[float, float] | None] = {}
+_Key = tuple[int, int, float, float, float, float]
+_INTERVALS: dict[_Key, tuple[float, float] | None] = {}
+_WORSE_ENDS: dict[_Key, float | None] = {}
 
 
 def retest_interval(
-    prior: EffectPrior, n: int, sigma2: float, v: float, slot: float, floor: float = 0.0
+    prior: EffectPrior,
+    n: int,
+    sigma2: float,
+    v: float,
+    slot: float,
+    floor: float = 0.0,
+    *,
+    better_end: bool = True,
 ) -> tuple[float, float] | None:
     """The z = delta/sd range in which one more run is worth more than ``slot`` (a fresh idea).
 
     The hull of the z values on :data:`RETEST_Z` where the EVSI exceeds the slot value, so that
-    a better measured value never moves a candidate from RETEST back to a worse label. Memoised
-    on the prior's weights and the rounded variances (an audit asks thousands of times).
+    a better measured value never moves a candidate from RETEST back to a worse label. With
+    ``better_end=False`` only the worse end (the largest such z) is searched, from the top
+    down, and the better end is given as −inf. Memoised on the prior's weights and the rounded
+    variances (an audit asks thousands of times).
     """
     weights = hash(prior.weights.tobytes())  # a refitted prior is another prior
     key = (weights, n, float(f"{sigma2:.3g}"), float(f"{v:.2g}"), float(f"{slot:.2g}"), floor)
+    if better_end:
+        return _interval(key, prior, n, sigma2, v, slot, floor)
+    end = _worse_end(key, prior, n, sigma2, v, slot, floor)
+    return None if end is None else (-math.inf, end)
+
+
+def _interval(
+    key: _Key, prior: EffectPrior, n: int, sigma2: float, v: float, slot: float, floor: float
+) -> tuple[float, float] | None:
     if key not in _INTERVALS:
         if len(_INTERVALS) > 4096:
             _INTERVALS.clear()
-        s = math.sqrt(sigma2 / n + v)
-        worth = [
-            float(z)
-            for z in RETEST_Z
-            if evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v, floor)
-            > slot
-        ]
+        worth = [float(z) for z in RETEST_Z if _worth(z, prior, n, sigma2, v, slot, floor)]
         _INTERVALS[key] = (min(worth), max(worth)) if worth else None
     return _INTERVALS[key]
+
+
+def _worse_end(
+    key: _Key, prior: EffectPrior, n: int, sigma2: float, v: float, slot: float, floor: float
+) -> float | None:
+    """The largest z worth a re-run: the first found from the top down (or the memoised hull's)."""
+    if key in _INTERVALS:
+        whole = _INTERVALS[key]
+        return None if whole is None else whole[1]
+    if key not in _WORSE_ENDS:
+        if len(_WORSE_ENDS) > 4096:
+            _WORSE_ENDS.clear()
+        worse = (z for z in RETEST_Z[::-1] if _worth(z, prior, n, sigma2, v, slot, floor))
+        _WORSE_ENDS[key] = next((float(z) for z in worse), None)
+    return _WORSE_ENDS[key]
+
+
+def _worth(
+    z: float, prior: EffectPrior, n: int, sigma2: float, v: float, slot: float, floor: float
+) -> bool:
+    """Whether one more run of a candidate measured at z sd from the incumbent beats ``slot``."""
+    s = math.sqrt(sigma2 / n + v)
+    return evsi_one_more_run(prior, prior.posterior(z * s, s), z * s, n, sigma2, v, floor) > slot
