@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.scale import Scale, scale_for
 from autolab_shared.core.vocabulary import Verdict
 from autolab_shared.parsing.replicates import Config, group_configs, replicate_groups
@@ -30,6 +30,9 @@ from autolab_shared.stats.decision import (
 from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
 from autolab_shared.stats.prior import EffectPrior
+
+if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
 
 BASELINE = Verdict.BASELINE
 FDR_Q = 0.10

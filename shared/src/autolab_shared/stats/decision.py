@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdict
@@ -22,6 +22,9 @@ from autolab_shared.stats.incumbent import Incumbent
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.stats.prior import EffectPrior
 from autolab_shared.stats.value import fresh_slot_value, retest_interval
+
+if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
 
 # Short names for the labels (their exit codes: Verdict.exit_code, the one table).
 STRONG_KEEP, KEEP, MARGINAL = Verdict.STRONG_KEEP, Verdict.KEEP, Verdict.MARGINAL

@@ -8,11 +8,14 @@ winner's curse of "best observed value" reporting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.eqrepr import EqRepr
+
+if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
 
 
 @dataclass(eq=False, repr=False)

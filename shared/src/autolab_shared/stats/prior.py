@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autolab_shared.core.arrays import FloatArray
 from autolab_shared.core.eqrepr import EqRepr
+
+if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
 
 GRID_LO = -0.02
 GRID_HI = 0.035

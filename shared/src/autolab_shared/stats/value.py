@@ -8,11 +8,14 @@ the next run alike.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from autolab_shared.core.arrays import FloatArray
 from autolab_shared.stats.prior import EffectPrior
+
+if TYPE_CHECKING:
+    from autolab_shared.core.arrays import FloatArray
 
 
 def _kept_gain(prior: EffectPrior, d: FloatArray, se: float, floor: float) -> FloatArray:
