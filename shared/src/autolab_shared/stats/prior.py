@@ -108,11 +108,12 @@ class EffectPrior(EqRepr):
         smoother = self._smoother(max(smooth_sd, self.step))
         w = np.maximum(self.weights, 1e-12)
         w /= w.sum()
+        zero = self.zero  # an argmin over the grid: once, not twice an iteration
         for _ in range(iters):
             w = w * (lik.T @ (count / np.maximum(lik @ w, 1e-300))) / dd.size
-            spike = w[self.zero]
+            spike = w[zero]
             w = smoother @ w
-            w[self.zero] = spike
+            w[zero] = spike
             w /= w.sum()
         self.weights = (dd.size * w + self.n0 * self.default) / (dd.size + self.n0)
         self.n_fit = int(dd.size)
