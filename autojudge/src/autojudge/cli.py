@@ -19,7 +19,7 @@ from autolab_shared.cli.output import warn_line
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import AutolabError
 from autolab_shared.core.exitcodes import ExitCode
-from autolab_shared.core.gcpause import paused_gc
+from autolab_shared.core.gcpause import no_collection_at_exit, paused_gc
 from autolab_shared.core.vocabulary import WarningCode
 from autolab_shared.files.inputs import load_history, load_runlog
 from autolab_shared.parsing.inputkind import swapped_inputs
@@ -294,7 +294,9 @@ def main() -> None:
     """Console-script entry point. A run is short and makes next to no reference cycles: the
     cyclic collector stays off (it would walk every parsed row again and again). numpy's
     OpenBLAS gets one thread unless the user chose: its idle worker threads spin, which cost
-    more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share."""
+    more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share.
+    At exit, no last collection walks the objects left alive (``no_collection_at_exit``)."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    no_collection_at_exit()
     with paused_gc():
         cli.main(prog_name="autojudge")
