@@ -21,8 +21,6 @@ from autolab_shared.core.errors import AutolabError
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.gcpause import no_collection_at_exit, paused_gc
 from autolab_shared.core.vocabulary import WarningCode
-from autolab_shared.files.inputs import load_history, load_runlog
-from autolab_shared.parsing.inputkind import swapped_inputs
 
 if TYPE_CHECKING:
     from autolab_shared.parsing.results import History
@@ -161,11 +159,15 @@ def cli(
         raise click.UsageError("--append needs --run and a --results file to append to")
     if audit_all and (run_log or append):
         raise click.UsageError("--all audits the history; it takes no --run or --append")
+    # Imported here, and only what the mode needs, so that --help, --version and a single
+    # verdict start fast (numpy is needed only to judge; main() runs this without the cyclic
+    # collector, which would otherwise walk the new modules' objects as they load).
+    from autolab_shared.files.inputs import load_history, load_runlog
+    from autolab_shared.parsing.inputkind import swapped_inputs
+
     swapped = swapped_inputs(results, run_log)
     if swapped:  # a reset after a judgement of swapped files would lose the experiment
         raise click.UsageError(swapped)
-    # Imported here, and only what the mode needs, so that --help, --version and a single
-    # verdict start fast (numpy is needed only to judge).
     from autolab_shared.stats.decision import Policy
 
     extras = _extras(plot_path, pareto_path, html_path)
@@ -274,6 +276,7 @@ def _extras_after(
     notes: list[ParseWarning],
 ) -> None:
     """Draw the charts and report; after --append a failure is a warning, not a failed run."""
+    from autolab_shared.files.inputs import load_history
     from autolab_shared.stats.audit import audit
 
     from .extras import write_extras
