@@ -66,13 +66,15 @@ class Scan(EqRepr):
     comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
 
 
-@dataclass(slots=True, eq=False, repr=False)  # never compared or printed
+@dataclass(eq=False, repr=False)  # never compared or printed
 class _Row:
+    __slots__ = ("cells", "end_line", "line", "overflow", "schema")  # slots=True builds it twice
+
     line: int
     end_line: int
     cells: list[str]
     schema: int
-    overflow: Sequence[tuple[str, str]] = ()
+    overflow: Sequence[tuple[str, str]]
 
 
 def split_lines(text: str) -> list[str]:
