@@ -39,9 +39,8 @@ from autolab_shared.stats.nullnoise import consecutive_deltas
 from autolab_shared.stats.pareto import DOMINATED, EFFICIENT, Point, dominating
 from autolab_shared.stats.prior import EffectPrior
 
-SIMPLIFICATION = re.compile(
-    r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b", re.I
-)
+SIMPLIFICATION = r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b"  # re.I
+_STEMS = ("simplif", "remove", "delete", "drop", "clean")  # in every match of it
 STREAK_WARN = 10
 PLATEAU_WINDOW = 30
 
@@ -195,7 +194,7 @@ def _judge(
         assessment = _baseline(len(x_cand), noise, policy)
     else:
         desc = run.description if run is not None else cand_rows[-1].description
-        cand = Candidate(tuple(x_cand), memory, bool(SIMPLIFICATION.search(desc or "")))
+        cand = Candidate(tuple(x_cand), memory, simplifies(desc or ""))
         inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
         ctx = Context(prior, state.incumbent, noise, inc_mem, state.crash_rate, state.retest_rate)
         assessment = assess(cand, ctx, policy)
@@ -213,6 +212,14 @@ def _judge(
         detail,
         memory,
     )
+
+
+def simplifies(description: str) -> bool:
+    """Whether a description says the change removes something (:data:`SIMPLIFICATION`); an
+    ASCII one without any of its stems needs no regex (nor its compile at start-up)."""
+    if description.isascii() and not any(stem in description.lower() for stem in _STEMS):
+        return False
+    return re.search(SIMPLIFICATION, description, re.IGNORECASE) is not None
 
 
 def _crash_of(run: RunInput | None, x_cand: list[float]) -> tuple[CrashKind | None, str]:
