@@ -149,11 +149,17 @@ class EffectPrior(EqRepr):
 
     def posterior(self, d: float, s: float) -> FloatArray:
         """Posterior weights over the grid after observing delta ``d`` with sd ``s``."""
-        z = (self.grid - d) / max(s, 1e-12)
-        logp = self._log_weights() - 0.5 * (z * z)
-        p = np.exp(logp - logp.max())
-        out: FloatArray = p / p.sum()
-        return out
+        # log w − ½ z² with z = (grid − d)/s, then exp and normalise, each step in place (the
+        # same operations on the same values; a chain replay calls this once per configuration)
+        half_z2 = self.grid - d
+        half_z2 /= max(s, 1e-12)
+        half_z2 *= half_z2
+        half_z2 *= 0.5
+        p: FloatArray = self._log_weights() - half_z2
+        p -= p.max()
+        np.exp(p, out=p)
+        p /= p.sum()
+        return p
 
     def posterior_means(self, d: FloatArray, s: float) -> FloatArray:
         """E[δ | d] for every d in an array (same sd)."""
