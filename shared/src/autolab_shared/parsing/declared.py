@@ -22,10 +22,12 @@ _WORDS = {
 }  # fmt: skip
 _WORD_TO_DIRECTION = {w.replace(" ", ""): d for d, words in _WORDS.items() for w in words}
 # A normalised header name ending in an annotation: "(max)", "[lower_is_better]", "↓", "_↑".
-_ANNOTATED = re.compile(
+_ANNOTATED = (
     r"(?P<base>.*?[^_\s(\[])[_\s]*(?:[(\[]_?(?P<word>[^()\[\]]{1,24}?)_?[)\]]"
     r"|(?P<arrow>[↓↑])|_(?P<bare>(?:lower|higher)_is_better|minimi[sz]e|maximi[sz]e))"
 )
+# Every match of it holds one of these: names without any (most) need no regex.
+_MARKS = ("(", "[", "↓", "↑", "_lower_is_better", "_higher_is_better", "_minimi", "_maximi")
 
 
 @cache
@@ -46,7 +48,9 @@ _CLAUSE = r"[;,|]"
 
 def split_declared(name: str) -> tuple[str, str | None]:
     """A normalised header name without its direction annotation, and that direction."""
-    match = _ANNOTATED.fullmatch(name)
+    if not any(mark in name for mark in _MARKS):
+        return name, None
+    match = re.fullmatch(_ANNOTATED, name)
     if match is None:
         return name, None
     word = match["word"] or match["arrow"] or match["bare"] or ""
