@@ -19,7 +19,7 @@ from autolab_shared.cli.output import warn_line
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.errors import AutolabError
 from autolab_shared.core.exitcodes import ExitCode
-from autolab_shared.core.gcpause import no_collection_at_exit, paused_gc
+from autolab_shared.core.gcpause import no_collection_until_exit
 from autolab_shared.core.vocabulary import WarningCode
 
 if TYPE_CHECKING:
@@ -298,8 +298,8 @@ def main() -> None:
     cyclic collector stays off (it would walk every parsed row again and again). numpy's
     OpenBLAS gets one thread unless the user chose: its idle worker threads spin, which cost
     more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share.
-    At exit, no last collection walks the objects left alive (``no_collection_at_exit``)."""
+    The collector stays off to the end, and no last collection walks the objects left alive
+    at exit (``no_collection_until_exit``)."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    no_collection_at_exit()
-    with paused_gc():
-        cli.main(prog_name="autojudge")
+    no_collection_until_exit()
+    cli.main(prog_name="autojudge")
