@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress
+from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol
 
 from autolab_shared.core.scale import Scale
@@ -36,6 +40,8 @@ _REPEAT = re.compile(
 REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
 _SPACE = re.compile(r"[\s_]+")
+_HASHES = re.compile(r"(?:[0-9a-fA-F]{7,40}\n)*")  # commits joined by "\n", one more at the end
+_HAS_UPPER = re.compile("[A-F]")
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
 
 
@@ -95,8 +101,24 @@ class _Keys:
         return key
 
     def all(self, rows: Sequence[Row]) -> list[str]:
-        """`key` of every row in order; a hash met for the first time, in a description that
-        does not say "run", is keyed inline (most rows of a long history)."""
+        """`key` of every row in order. When every commit is a bare hex hash, a hash logged on
+        no other row, in a description that does not say "run", is its own key (most rows of a
+        long history): only the other rows are keyed one by one, and `first` and `last` then
+        hold only their hashes (no later row can ask for the others)."""
+        commits = list(map(attrgetter("commit"), rows))
+        descriptions = list(map(attrgetter("description"), rows))
+        others = _not_alone(commits, descriptions)
+        if others is None:
+            return self._one_by_one(rows)
+        upper = _HAS_UPPER.search("".join(commits))
+        out = list(map(str.lower, commits)) if upper else list(commits)
+        for row in others:
+            out[row] = self.key(commits[row], descriptions[row], row)
+        return out
+
+    def _one_by_one(self, rows: Sequence[Row]) -> list[str]:
+        """`all` for any commits: a hash met for the first time, in a description that does not
+        say "run", keyed inline."""
         out: list[str] = []
         first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
         for row, r in enumerate(rows):
@@ -112,7 +134,9 @@ class _Keys:
         return out
 
     def _known(self, sha: str, description: str) -> str:
-        changes = self.changes.setdefault(sha, {change_of(self.first[sha]): sha})
+        changes = self.changes.get(sha)
+        if changes is None:  # not setdefault: its default would be built on every call
+            changes = self.changes[sha] = {change_of(self.first[sha]): sha}
         change = change_of(description)
         if change in changes:
             return changes[change]
@@ -122,6 +146,41 @@ class _Keys:
         changes[change] = key
         self.reused[sha] = len(changes)
         return key
+
+
+def _not_alone(commits: list[str], descriptions: list[str]) -> list[int] | None:
+    """The rows whose hash is logged on another row too or whose description says "run", in
+    order; None unless every commit is 7–40 hex digits (a label or ``-dirty``: row by row)."""
+    if not _HASHES.fullmatch("\n".join([*commits, ""])):
+        return None
+    lowered = list(map(str.lower, commits)) if _HAS_UPPER.search("".join(commits)) else commits
+    counts = Counter(lowered)
+    if len(counts) == len(lowered):
+        shared: list[int] = []
+    else:
+        twice = {sha for sha, n in counts.items() if n > 1}
+        shared = list(compress(range(len(lowered)), map(twice.__contains__, lowered)))
+    runs = _saying_run(descriptions)
+    if runs is None:
+        return None
+    return sorted({*shared, *runs}) if runs else shared
+
+
+def _saying_run(descriptions: list[str]) -> list[int] | None:
+    """Rows whose lower-cased description contains "run" (None when lower-casing changes a
+    description's length: then offsets in the joined text do not map back)."""
+    joined = "\n".join(descriptions)
+    low = joined.lower()
+    if "run" not in low:
+        return []
+    if len(low) != len(joined):
+        return None
+    starts = list(accumulate(map((1).__add__, map(len, descriptions)), initial=0))
+    rows, at = [], low.find("run")
+    while at >= 0:
+        rows.append(bisect_right(starts, at) - 1)  # "run" never spans the "\n" between two
+        at = low.find("run", at + 1)
+    return rows
 
 
 _LAST: list[tuple[Sequence[Row], list[str]]] = []  # the last rows seen: keys are asked twice

@@ -10,7 +10,8 @@ import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from operator import itemgetter
+from typing import NamedTuple, cast
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.vocabulary import WarningCode
@@ -155,6 +156,7 @@ class _Scanner:
         self.open_row: _Row | Record | None = None  # the last row, while lines may continue it
         self.known: frozenset[str] = frozenset()  # every column name met so far
         self.comments: list[tuple[int, str]] = []
+        self.edited = False  # whether a row was added as an editable _Row
         self._note_line_ends(text)
 
     def run(self) -> Scan:
@@ -165,8 +167,11 @@ class _Scanner:
                 if i == len(self.lines):
                     break
             i = self._step(i)
-        records = tuple(r if isinstance(r, Record) else _record(r) for r in self.rows)
-        if len({r.cells for r in records}) < len(records):  # else no two rows are the same
+        if self.edited:
+            records = tuple(r if isinstance(r, Record) else _record(r) for r in self.rows)
+        else:  # every row was added as its final Record
+            records = cast("tuple[Record, ...]", tuple(self.rows))
+        if len(set(map(itemgetter(2), records))) < len(records):  # else no two rows are alike
             self._flag_duplicates(records)
         return Scan(
             tuple(self.schemas),
@@ -364,6 +369,7 @@ class _Scanner:
         row = _Row(first, last, cells, len(self.schemas) - 1, list(overflow))
         self.rows.append(row)
         self.open_row = row
+        self.edited = True
 
     def _add_long(self, number: int, cells: list[str], schema: Schema) -> None:
         width, total = schema.width, len(cells)
@@ -441,6 +447,7 @@ class _Scanner:
         if isinstance(row, Record):
             row = _Row(row.line, row.end_line, list(row.cells), row.schema, list(row.overflow))
             self.rows[-1] = self.open_row = row
+            self.edited = True
         return row
 
     def _continue(self, row: _Row, number: int, line: str) -> None:
