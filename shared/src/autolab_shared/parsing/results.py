@@ -316,8 +316,9 @@ class _RowReader:
         return tuple(self.read(i, record) for i, record in enumerate(records))
 
     def _plain_rows(self, records: Sequence[Record], layout: _Layout) -> list[Experiment]:
-        """`read` inlined for rows with a status word met before, a plain number and a memory
-        that is not 0 (no warning, nothing to repair); the other rows go through `read`."""
+        """`read` inlined for rows with a status word met before and a plain number that is not
+        0 under a memory of 0 (no warning, nothing to repair: a crash row's memory of 0 is no
+        memory); the other rows go through `read`."""
         out: list[Experiment] = []
         statuses, memories, plain = self.statuses, self.memories, PLAIN_NUMBER.fullmatch
         at_metric, at_status, at_memory = layout.metric, layout.status, layout.memory
@@ -329,8 +330,14 @@ class _RowReader:
             status = statuses.get(raw_status)
             memory_cell = cells[at_memory] if at_memory is not None else ""
             memory = memories[memory_cell] if memory_cell in memories else self._memory(memory_cell)
-            if status is None or status == UNKNOWN or memory == 0.0 or not plain(cell):
-                out.append(self.read(index, record))  # a zero or a new word: the full path
+            if status is None or status == UNKNOWN or not plain(cell):
+                out.append(self.read(index, record))  # a new word or a repair: the full path
+                continue
+            value = None if status == CRASH else float(cell)
+            if memory == 0.0 and value is None:
+                memory = None  # the crash convention: no memory either
+            elif memory == 0.0 and value == 0.0:
+                out.append(self.read(index, record))  # zero_metric: the full path warns
                 continue
             extra = overflow
             if extras:
@@ -341,7 +348,7 @@ class _RowReader:
                     line,
                     end_line,
                     cells[at_commit] if at_commit is not None else "",
-                    None if status == CRASH else float(cell),
+                    value,
                     None if memory is None else memory * scale,
                     status,
                     raw_status,
