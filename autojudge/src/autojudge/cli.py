@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from autolab_shared.cli.command import AutolabCommand, epilog
+from autolab_shared.cli.command import AutolabCommand, epilog, exit_now
 from autolab_shared.cli.options import (
     CONTEXT_SETTINGS,
     FiniteFloat,
@@ -279,7 +279,18 @@ def main() -> None:
     """Console-script entry point. A run is short and makes next to no reference cycles: the
     cyclic collector stays off (it would walk every parsed row again and again). numpy's
     OpenBLAS gets one thread unless the user chose: its idle worker threads spin, which cost
-    more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share."""
+    more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share.
+    Once the output is flushed the process ends without tearing the interpreter down: freeing
+    the 10^6 objects of a 100k-row history one by one took 0.08 s, and autojudge leaves no
+    thread, no atexit work and no file open for writing by then."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with paused_gc():
-        cli.main(prog_name="autojudge")
+        try:
+            cli.main(prog_name="autojudge")
+        except SystemExit as exc:
+            code = exc.code
+        else:  # pragma: no cover - AutolabCommand.main always exits
+            code = 0
+    if not isinstance(code, int):
+        raise SystemExit(code)
+    exit_now(code)
