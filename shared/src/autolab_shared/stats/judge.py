@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.gcpause import paused_gc
@@ -125,7 +126,7 @@ def _judge_history(
         raise InputError(history.path, "no experiments to judge (the file has no rows)")
     keys = replicate_keys(exps)
     key = keys[-1] if run is None else candidate_key(exps, run.commit, run.description)
-    values = [e.value for e in exps if e.value is not None]
+    values = [v for v in map(attrgetter("value"), exps) if v is not None]
     if run is not None and run.value is not None:
         values.append(run.value)
     scale = scale_for(values, history.direction)

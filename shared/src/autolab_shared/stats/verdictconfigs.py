@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, eq
 
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.replicates import Config
 from autolab_shared.parsing.results import Experiment
 from autolab_shared.parsing.status import KEEP
 from autolab_shared.stats.chain import REPLAY_WINDOW
+
+_STATUS, _VALUE = attrgetter("status"), attrgetter("value")
 
 
 @dataclass(frozen=True)
@@ -67,20 +71,20 @@ def _lead(exps: Sequence[Experiment], keys: Sequence[str], head: list[str]) -> s
     was kept), or None."""
     if not head:
         return None
-    kept = {k for e, k in zip(exps, keys, strict=True) if e.status == KEEP and e.value is not None}
+    keeps = compress(zip(exps, keys, strict=True), map(eq, map(_STATUS, exps), repeat(KEEP)))
+    kept = {k for e, k in keeps if e.value is not None}
     return next((k for k in reversed(head) if k in kept), None)
 
 
 def _build(exps: Sequence[Experiment], keys: Sequence[str], wanted: set[str]) -> dict[str, Config]:
     """The configurations of the keys in `wanted`, each with its rows in file order."""
     rows: dict[str, list[Experiment]] = {}
-    for exp, k in zip(exps, keys, strict=True):
-        if k in wanted:
-            group = rows.get(k)
-            if group is None:
-                rows[k] = [exp]
-            else:
-                group.append(exp)
+    for at in compress(range(len(keys)), map(wanted.__contains__, keys)):
+        group, k = rows.get(keys[at]), keys[at]
+        if group is None:
+            rows[k] = [exps[at]]
+        else:
+            group.append(exps[at])
     return {k: Config(k, tuple(group)) for k, group in rows.items()}
 
 
@@ -89,7 +93,7 @@ def _span_values(
 ) -> list[float]:
     """The values of the rows of every configuration whose first row is before row `first`
     (in another order than `chain.effect_span` reads them: only their range counts)."""
-    values = [e.value for e in exps[:first] if e.value is not None]
+    values = [v for v in map(_VALUE, exps[:first]) if v is not None]
     later = [(e, k) for e, k in zip(exps[first:], keys[first:], strict=True) if k != key]
     if later:  # rows after the candidate's first: those of earlier configurations count
         earlier = set(keys[:first])
