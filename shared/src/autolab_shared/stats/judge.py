@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.gcpause import paused_gc
@@ -37,7 +36,7 @@ from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
 from autolab_shared.stats.pareto import DOMINATED, EFFICIENT, Point, dominating
 from autolab_shared.stats.prior import EffectPrior
-from autolab_shared.stats.verdictconfigs import VerdictConfigs, pick_configs
+from autolab_shared.stats.verdictconfigs import VerdictConfigs, pick_configs, valued
 
 SIMPLIFICATION = re.compile(
     r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b", re.I
@@ -126,7 +125,7 @@ def _judge_history(
         raise InputError(history.path, "no experiments to judge (the file has no rows)")
     keys = replicate_keys(exps)
     key = keys[-1] if run is None else candidate_key(exps, run.commit, run.description)
-    values = [v for v in map(attrgetter("value"), exps) if v is not None]
+    values = valued(exps)
     if run is not None and run.value is not None:
         values.append(run.value)
     scale = scale_for(values, history.direction)

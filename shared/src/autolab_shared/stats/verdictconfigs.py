@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import attrgetter, eq
+from operator import attrgetter, eq, is_not, lt
 
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.replicates import Config
@@ -50,7 +50,8 @@ def pick_configs(
     before = list(dict.fromkeys(keys[:first]))  # by first row; the candidate's comes later
     cut = max(len(before) - window, 0)
     head, tail = before[:cut], before[cut:]
-    multi = [k for k, n in Counter(keys).items() if n > 1]
+    counts = Counter(keys)
+    multi = list(compress(counts.keys(), map(lt, repeat(1), counts.values())))
     lead = _lead(exps, keys, head)
     built = _build(exps, keys, {*tail, *multi, key, *(head if lead is None else [lead])})
     recent = [built[k] for k in tail]
@@ -64,6 +65,12 @@ def pick_configs(
     measured = [built[k] for k in dict.fromkeys([*multi, key]) if k in built]
     rows = list(built[key].rows) if key in built else []
     return VerdictConfigs(first, rows, _span_values(exps, keys, first, key), recent, measured)
+
+
+def valued(exps: Sequence[Experiment]) -> list[float]:
+    """The metric values of the rows that have one, in order."""
+    found = list(map(_VALUE, exps))
+    return list(compress(found, map(is_not, found, repeat(None))))
 
 
 def _lead(exps: Sequence[Experiment], keys: Sequence[str], head: list[str]) -> str | None:
@@ -93,7 +100,7 @@ def _span_values(
 ) -> list[float]:
     """The values of the rows of every configuration whose first row is before row `first`
     (in another order than `chain.effect_span` reads them: only their range counts)."""
-    values = [v for v in map(_VALUE, exps[:first]) if v is not None]
+    values = valued(exps[:first])
     later = [(e, k) for e, k in zip(exps[first:], keys[first:], strict=True) if k != key]
     if later:  # rows after the candidate's first: those of earlier configurations count
         earlier = set(keys[:first])
