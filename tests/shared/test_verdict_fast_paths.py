@@ -1,11 +1,12 @@
 """The single verdict's shortcuts on long histories give what the plain computations give:
 the configurations it reads (`pick_configs` against `group_configs`), the empirical null's
-medians with numpy, and the working scale's bulk conversion."""
+medians with numpy, the working scale's bulk conversion and the posterior's reductions."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from autolab_shared.parsing.replicates import group_configs, replicate_groups, r
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.stats.chain import effect_span, recent, values_span
 from autolab_shared.stats.nullnoise import empirical_null
+from autolab_shared.stats.prior import EffectPrior
 from autolab_shared.stats.verdictconfigs import pick_configs
 
 PROPS = settings(max_examples=300, deadline=None)
@@ -72,3 +74,13 @@ def test_working_values_in_bulk_are_those_one_by_one(
     scale = Scale(direction, log and all(y > 0 for y in ys))
     expected = [scale.sign * (math.log(y) if scale.log else y) for y in ys]
     assert [repr(x) for x in scale.to_xs(ys)] == [repr(x) for x in expected]
+
+
+@PROPS
+@given(st.floats(-0.05, 0.05), st.floats(1e-6, 0.05), st.floats(0.0, 0.2))
+def test_the_posterior_is_the_formula_with_max_and_sum(d: float, s: float, span: float) -> None:
+    prior = EffectPrior.default_prior(span=span)
+    z = (prior.grid - d) / max(s, 1e-12)
+    logp = np.log(np.maximum(prior.weights, 1e-300)) - 0.5 * (z * z)
+    p = np.exp(logp - logp.max())
+    assert np.array_equal(prior.posterior(d, s), p / p.sum())

@@ -146,8 +146,8 @@ class EffectPrior:
         """Posterior weights over the grid after observing delta ``d`` with sd ``s``."""
         z = (self.grid - d) / max(s, 1e-12)
         logp = self._log_weights() - 0.5 * (z * z)
-        p = np.exp(logp - logp.max())
-        out: FloatArray = p / p.sum()
+        p = np.exp(logp - np.maximum.reduce(logp))  # what .max() and .sum() call, without
+        out: FloatArray = p / np.add.reduce(p)  # their Python wrappers (a verdict: 4,000 calls)
         return out
 
     def posterior_means(self, d: FloatArray, s: float) -> FloatArray:
