@@ -43,15 +43,15 @@ def pick_configs(
     window: int = REPLAY_WINDOW,
 ) -> VerdictConfigs:
     """What a verdict on replicate key `key` reads of `exps` (whose keys are `keys`)."""
-    try:
-        first = keys.index(key)
-    except ValueError:  # a run whose configuration has no row yet
+    counts = Counter(keys)  # keys in order of their first row
+    multi = list(compress(counts.keys(), map(lt, repeat(1), counts.values())))
+    before = list(counts)
+    if key in counts:  # the configurations first logged before the candidate's first row
+        first, before = keys.index(key), before[: before.index(key)]
+    else:  # a run whose configuration has no row yet
         first = len(keys)
-    before = list(dict.fromkeys(keys[:first]))  # by first row; the candidate's comes later
     cut = max(len(before) - window, 0)
     head, tail = before[:cut], before[cut:]
-    counts = Counter(keys)
-    multi = list(compress(counts.keys(), map(lt, repeat(1), counts.values())))
     lead = _lead(exps, keys, head)
     built = _build(exps, keys, {*tail, *multi, key, *(head if lead is None else [lead])})
     recent = [built[k] for k in tail]
