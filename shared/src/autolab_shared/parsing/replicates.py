@@ -41,7 +41,6 @@ REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA ru
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
 _SPACE = re.compile(r"[\s_]+")
 _HASHES = re.compile(r"(?:[0-9a-fA-F]{7,40}\n)*")  # commits joined by "\n", one more at the end
-_HAS_UPPER = re.compile("[A-F]")
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
 
 
@@ -107,11 +106,11 @@ class _Keys:
         hold only their hashes (no later row can ask for the others)."""
         commits = list(map(attrgetter("commit"), rows))
         descriptions = list(map(attrgetter("description"), rows))
-        others = _not_alone(commits, descriptions)
-        if others is None:
+        hashes = _lowered_hashes(commits)
+        others = None if hashes is None else _not_alone(hashes, descriptions)
+        if hashes is None or others is None:
             return self._one_by_one(rows)
-        upper = _HAS_UPPER.search("".join(commits))
-        out = list(map(str.lower, commits)) if upper else list(commits)
+        out = list(hashes)
         for row in others:
             out[row] = self.key(commits[row], descriptions[row], row)
         return out
@@ -148,12 +147,18 @@ class _Keys:
         return key
 
 
-def _not_alone(commits: list[str], descriptions: list[str]) -> list[int] | None:
-    """The rows whose hash is logged on another row too or whose description says "run", in
-    order; None unless every commit is 7–40 hex digits (a label or ``-dirty``: row by row)."""
+def _lowered_hashes(commits: list[str]) -> list[str] | None:
+    """Every commit in lower case when each is 7–40 hex digits; else None (a label or
+    ``-dirty``: rows are keyed one by one)."""
     if not _HASHES.fullmatch("\n".join([*commits, ""])):
         return None
-    lowered = list(map(str.lower, commits)) if _HAS_UPPER.search("".join(commits)) else commits
+    joined = "".join(commits)
+    return list(map(str.lower, commits)) if joined != joined.lower() else commits
+
+
+def _not_alone(lowered: list[str], descriptions: list[str]) -> list[int] | None:
+    """The rows whose hash (`lowered`) is logged on another row too or whose description says
+    "run", in order (None when that cannot be told in bulk)."""
     counts = Counter(lowered)
     if len(counts) == len(lowered):
         shared: list[int] = []
