@@ -18,10 +18,12 @@ from support import REAL_RESULTS, real_params
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.scale import scale_for
+from autolab_shared.parsing.cellvalues import PLAIN_NUMBER
 from autolab_shared.parsing.inputkind import _suffix
 from autolab_shared.parsing.replicates import Config, _Keys, group_configs, replicate_keys
 from autolab_shared.parsing.results import Experiment, History, parse_results
 from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.stats.noise import _median
 from autolab_shared.stats.nullnoise import _median as null_median
 from autolab_shared.stats.nullnoise import consecutive_deltas
@@ -107,6 +109,16 @@ def test_fast_paths_read_any_lines_as_the_line_by_line_path(
 ) -> None:
     text = "\n".join([header, *lines]) + end
     assert _parse(text, fast=True) == _parse(text, fast=False)
+
+
+@PROPS
+@given(st.sampled_from(HEADERS), LINES, ENDS)
+def test_a_scan_says_plain_second_only_when_every_second_cell_is_plain(
+    header: str, lines: list[str], end: str
+) -> None:
+    found = scan("\n".join([header, *lines]) + end, "f.tsv")
+    if found.plain_second:
+        assert all(PLAIN_NUMBER.fullmatch(r.cells[1]) for r in found.records)
 
 
 @PROPS

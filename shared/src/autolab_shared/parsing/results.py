@@ -324,13 +324,14 @@ class _RowReader:
         at_metric, at_status, at_memory = layout.metric, layout.status, layout.memory
         at_commit, at_description, extras = layout.commit, layout.description, layout.extra
         scale = layout.memory_scale
+        checked = self.found.plain_second and at_metric == 1  # plain, as the scan found
         for index, record in enumerate(records):
             line, end_line, cells, overflow, _ = record  # faster than four attribute reads
             raw_status, cell = cells[at_status], cells[at_metric]  # type: ignore[index]
             status = statuses.get(raw_status)
             memory_cell = cells[at_memory] if at_memory is not None else ""
             memory = memories[memory_cell] if memory_cell in memories else self._memory(memory_cell)
-            if status is None or status == UNKNOWN or not plain(cell):
+            if status is None or status == UNKNOWN or not (checked or plain(cell)):
                 out.append(self.read(index, record))  # a new word or a repair: the full path
                 continue
             value = None if status == CRASH else float(cell)

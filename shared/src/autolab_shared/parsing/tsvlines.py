@@ -64,6 +64,7 @@ class Scan:
     line_count: int
     mode: str
     comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
+    plain_second: bool = False  # every record's second cell is a PLAIN_NUMBER (as read fast)
 
 
 @dataclass(slots=True)
@@ -157,6 +158,7 @@ class _Scanner:
         self.known: frozenset[str] = frozenset()  # every column name met so far
         self.comments: list[tuple[int, str]] = []
         self.edited = False  # whether a row was added as an editable _Row
+        self.loose = False  # whether a plain row has no plain number second
         self._note_line_ends(text)
 
     def run(self) -> Scan:
@@ -181,6 +183,7 @@ class _Scanner:
             len(self.lines),
             self.mode,
             tuple(self.comments),
+            not self.edited and not self.loose,
         )
 
     def warn(self, line: int | None, code: WarningCode, reason: str) -> None:
@@ -315,8 +318,10 @@ class _Scanner:
             first = line[0]
             if first in "-=#" or first.isspace() or (first in "cC" and columns(line)):
                 break
-            if not ((width > 1 and plain(cells[1])) or any(map(plain, cells))):
-                break
+            if not (width > 1 and plain(cells[1])):
+                if not any(map(plain, cells)):
+                    break
+                self.loose = True
             i += 1
             if quick and line.isascii():
                 if " \t" in line or "\t " in line or line[-1] == " ":
