@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple, cast
 
@@ -64,7 +64,8 @@ class Scan:
     line_count: int
     mode: str
     comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
-    plain_second: bool = False  # every record's second cell is a PLAIN_NUMBER (as read fast)
+    # every record's second cell is a PLAIN_NUMBER (known when read fast; a hint, not data)
+    plain_second: bool = field(default=False, compare=False)
 
 
 @dataclass(slots=True)
