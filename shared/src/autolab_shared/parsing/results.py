@@ -66,6 +66,8 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, eq, itemgetter
 from typing import TYPE_CHECKING
 
 from autolab_shared.core.diagnostics import ParseWarning
@@ -247,7 +249,8 @@ def _parse(
     choice = choose_metric_column(found, metric, path)
     rows = _RowReader(path, found, choice)
     experiments = rows.read_all(found.records, fast=fast)
-    keep_values = [e.value for e in experiments if e.status == KEEP and e.value is not None]
+    keeps = compress(experiments, map(eq, map(attrgetter("status"), experiments), repeat(KEEP)))
+    keep_values = [e.value for e in keeps if e.value is not None]
     way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
     notes += _reuse_warning(experiments, path)
     all_warnings = [*warnings, *found.warnings, *rows.finish(), *choice.warnings, *notes]
@@ -461,7 +464,7 @@ class _RowReader:
             line = found.header_lines[0] if found.header_lines else None
             self.warn(line, WarningCode.HEADER_ONLY, "header only: the file has no data rows")
             return
-        used = {record.schema for record in found.records}
+        used = set(map(itemgetter(4), found.records))  # Record.schema
         if any(found.schemas[k].status is None for k in used):
             self.warn(
                 None,
