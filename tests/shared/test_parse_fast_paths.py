@@ -18,10 +18,12 @@ from support import REAL_RESULTS, real_params
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.core.scale import scale_for
+from autolab_shared.parsing.cellvalues import PLAIN_NUMBER
 from autolab_shared.parsing.inputkind import _suffix
 from autolab_shared.parsing.replicates import Config, _Keys, group_configs, replicate_keys
 from autolab_shared.parsing.results import Experiment, History, parse_results
 from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.stats.noise import _median
 from autolab_shared.stats.nullnoise import _median as null_median
 from autolab_shared.stats.nullnoise import consecutive_deltas
@@ -110,6 +112,16 @@ def test_fast_paths_read_any_lines_as_the_line_by_line_path(
 
 
 @PROPS
+@given(st.sampled_from(HEADERS), LINES, ENDS)
+def test_a_scan_says_plain_second_only_when_every_second_cell_is_plain(
+    header: str, lines: list[str], end: str
+) -> None:
+    found = scan("\n".join([header, *lines]) + end, "f.tsv")
+    if found.plain_second:
+        assert all(PLAIN_NUMBER.fullmatch(r.cells[1]) for r in found.records)
+
+
+@PROPS
 @given(st.lists(ROW, min_size=1, max_size=40), ENDS)
 def test_fast_paths_read_well_formed_rows_as_the_line_by_line_path(
     rows: list[str], end: str
@@ -150,7 +162,7 @@ class _Row(NamedTuple):
 KEY_COMMITS = ["abc1234", "ABC1234", "abc1234-dirty", "def5678", "baseline", "-", "HEAD", ""]
 KEY_DESCRIPTIONS = ["lr 0.04 to 0.05", "GeLU", "GeLU (again)", "rerun", "Re-Run 2", "seed 3", "",
                     "rerun-of:abc1234", "RERUN-OF:def5678 x", "baseline 2", "verify GeLU",
-                    "brunch"]  # fmt: skip
+                    "brunch", "\u0130 x", "RUN \u0130", "a\nrun"]  # fmt: skip
 
 
 @PROPS
@@ -160,7 +172,24 @@ def test_keys_of_all_rows_at_once_are_the_keys_row_by_row(pairs: list[tuple[str,
     at_once, one_by_one = _Keys(), _Keys()
     found = at_once.all(rows)
     assert found == [one_by_one.key(r.commit, r.description, i) for i, r in enumerate(rows)]
-    assert at_once.reused == one_by_one.reused and at_once.last == one_by_one.last
+    assert at_once.reused == one_by_one.reused
+    assert at_once.last.items() <= one_by_one.last.items()
+
+
+HEX_COMMITS = ["abc1234", "ABC1234", "aBc1234", "def5678", "1234567", "def5678abc", "0123456789"]
+
+
+@PROPS
+@given(st.lists(st.tuples(st.sampled_from(HEX_COMMITS), st.sampled_from(KEY_DESCRIPTIONS))))
+def test_keys_of_rows_with_bare_hashes_are_the_keys_row_by_row(
+    pairs: list[tuple[str, str]],
+) -> None:
+    rows = [_Row(c, d) for c, d in pairs]
+    at_once, one_by_one = _Keys(), _Keys()
+    found = at_once.all(rows)
+    assert found == [one_by_one.key(r.commit, r.description, i) for i, r in enumerate(rows)]
+    assert at_once.reused == one_by_one.reused
+    assert at_once.last.items() <= one_by_one.last.items()
 
 
 def test_grouped_configurations_equal_configurations_built_by_the_class() -> None:

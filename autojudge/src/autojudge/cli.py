@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from autolab_shared.cli.command import AutolabCommand, epilog
+from autolab_shared.cli.command import AutolabCommand, epilog, exit_now
 from autolab_shared.cli.options import (
     CONTEXT_SETTINGS,
     FiniteFloat,
@@ -298,8 +298,18 @@ def main() -> None:
     cyclic collector stays off (it would walk every parsed row again and again). numpy's
     OpenBLAS gets one thread unless the user chose: its idle worker threads spin, which cost
     more CPU than a whole 200-row verdict, and no verdict has a matrix large enough to share.
-    The collector stays off to the end, and no last collection walks the objects left alive
-    at exit (``no_collection_until_exit``)."""
+    The collector stays off to the end (``no_collection_until_exit``), and once the output is
+    flushed the process ends without tearing the interpreter down (``exit_now``): freeing the
+    10^6 objects of a 100k-row history one by one took 0.08 s, and autojudge leaves no thread,
+    no atexit work and no file open for writing by then."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     no_collection_until_exit()
-    cli.main(prog_name="autojudge")
+    try:
+        cli.main(prog_name="autojudge")
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - AutolabCommand.main always exits
+        code = 0
+    if not isinstance(code, int):
+        raise SystemExit(code)
+    exit_now(code)

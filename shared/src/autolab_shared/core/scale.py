@@ -31,10 +31,8 @@ class Scale(EqRepr):
 
     def to_xs(self, ys: Iterable[float]) -> list[float]:
         """``to_x`` of every value (one call for a long history)."""
-        sign = self.sign
-        if self.log:
-            return [sign * math.log(y) for y in ys]
-        return [sign * y for y in ys]
+        xs = map(math.log, ys) if self.log else map(float, ys)  # ±1.0 · x is ±x exactly
+        return list(xs) if self.direction == "min" else list(map(float.__neg__, xs))
 
     def to_y(self, x: float) -> float:
         """Working value → metric value."""
@@ -52,5 +50,5 @@ class Scale(EqRepr):
 
 def scale_for(values: Iterable[float], direction: str) -> Scale:
     """Log scale when every value is positive, else linear."""
-    finite = [v for v in values if math.isfinite(v)]
+    finite = list(filter(math.isfinite, values))
     return Scale(direction=direction, log=bool(finite) and min(finite) > 0)

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, compress
+from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol
 
 from autolab_shared.core.scale import Scale
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
 _SPACE = re.compile(r"[\s_]+")
+_HASHES = re.compile(r"(?:[0-9a-fA-F]{7,40}\n)*")  # commits joined by "\n", one more at the end
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
 
 
@@ -107,8 +112,24 @@ class _Keys:
         return key
 
     def all(self, rows: Sequence[Row]) -> list[str]:
-        """`key` of every row in order; a hash met for the first time, in a description that
-        does not say "run", is keyed inline (most rows of a long history)."""
+        """`key` of every row in order. When every commit is a bare hex hash, a hash logged on
+        no other row, in a description that does not say "run", is its own key (most rows of a
+        long history): only the other rows are keyed one by one, and `first` and `last` then
+        hold only their hashes (no later row can ask for the others)."""
+        commits = list(map(attrgetter("commit"), rows))
+        descriptions = list(map(attrgetter("description"), rows))
+        hashes = _lowered_hashes(commits)
+        others = None if hashes is None else _not_alone(hashes, descriptions)
+        if hashes is None or others is None:
+            return self._one_by_one(rows)
+        out = list(hashes)
+        for row in others:
+            out[row] = self.key(commits[row], descriptions[row], row)
+        return out
+
+    def _one_by_one(self, rows: Sequence[Row]) -> list[str]:
+        """`all` for any commits: a hash met for the first time, in a description that does not
+        say "run", keyed inline."""
         out: list[str] = []
         first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
         for row, r in enumerate(rows):
@@ -124,7 +145,9 @@ class _Keys:
         return out
 
     def _known(self, sha: str, description: str) -> str:
-        changes = self.changes.setdefault(sha, {change_of(self.first[sha]): sha})
+        changes = self.changes.get(sha)
+        if changes is None:  # not setdefault: its default would be built on every call
+            changes = self.changes[sha] = {change_of(self.first[sha]): sha}
         change = change_of(description)
         if change in changes:
             return changes[change]
@@ -134,6 +157,47 @@ class _Keys:
         changes[change] = key
         self.reused[sha] = len(changes)
         return key
+
+
+def _lowered_hashes(commits: list[str]) -> list[str] | None:
+    """Every commit in lower case when each is 7–40 hex digits; else None (a label or
+    ``-dirty``: rows are keyed one by one)."""
+    if not _HASHES.fullmatch("\n".join([*commits, ""])):
+        return None
+    joined = "".join(commits)
+    return list(map(str.lower, commits)) if joined != joined.lower() else commits
+
+
+def _not_alone(lowered: list[str], descriptions: list[str]) -> list[int] | None:
+    """The rows whose hash (`lowered`) is logged on another row too or whose description says
+    "run", in order (None when that cannot be told in bulk)."""
+    counts = Counter(lowered)
+    if len(counts) == len(lowered):
+        shared: list[int] = []
+    else:
+        twice = {sha for sha, n in counts.items() if n > 1}
+        shared = list(compress(range(len(lowered)), map(twice.__contains__, lowered)))
+    runs = _saying_run(descriptions)
+    if runs is None:
+        return None
+    return sorted({*shared, *runs}) if runs else shared
+
+
+def _saying_run(descriptions: list[str]) -> list[int] | None:
+    """Rows whose lower-cased description contains "run" (None when lower-casing changes a
+    description's length: then offsets in the joined text do not map back)."""
+    joined = "\n".join(descriptions)
+    low = joined.lower()
+    if "run" not in low:
+        return []
+    if len(low) != len(joined):
+        return None
+    starts = list(accumulate(map((1).__add__, map(len, descriptions)), initial=0))
+    rows, at = [], low.find("run")
+    while at >= 0:
+        rows.append(bisect_right(starts, at) - 1)  # "run" never spans the "\n" between two
+        at = low.find("run", at + 1)
+    return rows
 
 
 _LAST: list[tuple[Sequence[Row], list[str]]] = []  # the last rows seen: keys are asked twice

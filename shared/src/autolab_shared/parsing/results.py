@@ -66,6 +66,8 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, eq, itemgetter
 from typing import TYPE_CHECKING
 
 from autolab_shared.core.diagnostics import ParseWarning
@@ -248,7 +250,8 @@ def _parse(
     choice = choose_metric_column(found, metric, path)
     rows = _RowReader(path, found, choice)
     experiments = rows.read_all(found.records, fast=fast)
-    keep_values = [e.value for e in experiments if e.status == KEEP and e.value is not None]
+    keeps = compress(experiments, map(eq, map(attrgetter("status"), experiments), repeat(KEEP)))
+    keep_values = [e.value for e in keeps if e.value is not None]
     way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
     notes += _reuse_warning(experiments, path)
     all_warnings = [*warnings, *found.warnings, *rows.finish(), *choice.warnings, *notes]
@@ -317,21 +320,29 @@ class _RowReader:
         return tuple(self.read(i, record) for i, record in enumerate(records))
 
     def _plain_rows(self, records: Sequence[Record], layout: _Layout) -> list[Experiment]:
-        """`read` inlined for rows with a status word met before, a plain number and a memory
-        that is not 0 (no warning, nothing to repair); the other rows go through `read`."""
+        """`read` inlined for rows with a status word met before and a plain number that is not
+        0 under a memory of 0 (no warning, nothing to repair: a crash row's memory of 0 is no
+        memory); the other rows go through `read`."""
         out: list[Experiment] = []
         statuses, memories, plain = self.statuses, self.memories, PLAIN_NUMBER.fullmatch
         at_metric, at_status, at_memory = layout.metric, layout.status, layout.memory
         at_commit, at_description, extras = layout.commit, layout.description, layout.extra
         scale = layout.memory_scale
+        checked = self.found.plain_second and at_metric == 1  # plain, as the scan found
         for index, record in enumerate(records):
             line, end_line, cells, overflow, _ = record  # faster than four attribute reads
             raw_status, cell = cells[at_status], cells[at_metric]  # type: ignore[index]
             status = statuses.get(raw_status)
             memory_cell = cells[at_memory] if at_memory is not None else ""
             memory = memories[memory_cell] if memory_cell in memories else self._memory(memory_cell)
-            if status is None or status == UNKNOWN or memory == 0.0 or not plain(cell):
-                out.append(self.read(index, record))  # a zero or a new word: the full path
+            if status is None or status == UNKNOWN or not (checked or plain(cell)):
+                out.append(self.read(index, record))  # a new word or a repair: the full path
+                continue
+            value = None if status == CRASH else float(cell)
+            if memory == 0.0 and value is None:
+                memory = None  # the crash convention: no memory either
+            elif memory == 0.0 and value == 0.0:
+                out.append(self.read(index, record))  # zero_metric: the full path warns
                 continue
             extra = overflow
             if extras:
@@ -342,7 +353,7 @@ class _RowReader:
                     line,
                     end_line,
                     cells[at_commit] if at_commit is not None else "",
-                    None if status == CRASH else float(cell),
+                    value,
                     None if memory is None else memory * scale,
                     status,
                     raw_status,
@@ -454,7 +465,7 @@ class _RowReader:
             line = found.header_lines[0] if found.header_lines else None
             self.warn(line, WarningCode.HEADER_ONLY, "header only: the file has no data rows")
             return
-        used = {record.schema for record in found.records}
+        used = set(map(itemgetter(4), found.records))  # Record.schema
         if any(found.schemas[k].status is None for k in used):
             self.warn(
                 None,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple, cast
 
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.eqrepr import EqRepr
@@ -63,6 +64,8 @@ class Scan(EqRepr):
     line_count: int
     mode: str
     comments: tuple[tuple[int, str], ...] = ()  # (line, text) of each ``#`` comment line
+    # every record's second cell is a PLAIN_NUMBER (known when read fast; a hint, not data)
+    plain_second: bool = field(default=False, compare=False)
 
 
 @dataclass(eq=False, repr=False)  # never compared or printed
@@ -159,6 +162,8 @@ class _Scanner:
         self.open_row: _Row | Record | None = None  # the last row, while lines may continue it
         self.known: frozenset[str] = frozenset()  # every column name met so far
         self.comments: list[tuple[int, str]] = []
+        self.edited = False  # whether a row was added as an editable _Row
+        self.loose = False  # whether a plain row has no plain number second
         self._note_line_ends(text)
 
     def run(self) -> Scan:
@@ -169,8 +174,11 @@ class _Scanner:
                 if i == len(self.lines):
                     break
             i = self._step(i)
-        records = tuple(r if isinstance(r, Record) else _record(r) for r in self.rows)
-        if len({r.cells for r in records}) < len(records):  # else no two rows are the same
+        if self.edited:
+            records = tuple(r if isinstance(r, Record) else _record(r) for r in self.rows)
+        else:  # every row was added as its final Record
+            records = cast("tuple[Record, ...]", tuple(self.rows))
+        if len(set(map(itemgetter(2), records))) < len(records):  # else no two rows are alike
             self._flag_duplicates(records)
         return Scan(
             tuple(self.schemas),
@@ -180,6 +188,7 @@ class _Scanner:
             len(self.lines),
             self.mode,
             tuple(self.comments),
+            not self.edited and not self.loose,
         )
 
     def warn(self, line: int | None, code: WarningCode, reason: str) -> None:
@@ -314,8 +323,10 @@ class _Scanner:
             first = line[0]
             if first in "-=#" or first.isspace() or (first in "cC" and columns(line)):
                 break
-            if not ((width > 1 and plain(cells[1])) or any(map(plain, cells))):
-                break
+            if not (width > 1 and plain(cells[1])):
+                if not any(map(plain, cells)):
+                    break
+                self.loose = True
             i += 1
             if quick and line.isascii():
                 if " \t" in line or "\t " in line or line[-1] == " ":
@@ -368,6 +379,7 @@ class _Scanner:
         row = _Row(first, last, cells, len(self.schemas) - 1, list(overflow))
         self.rows.append(row)
         self.open_row = row
+        self.edited = True
 
     def _add_long(self, number: int, cells: list[str], schema: Schema) -> None:
         width, total = schema.width, len(cells)
@@ -445,6 +457,7 @@ class _Scanner:
         if isinstance(row, Record):
             row = _Row(row.line, row.end_line, list(row.cells), row.schema, list(row.overflow))
             self.rows[-1] = self.open_row = row
+            self.edited = True
         return row
 
     def _continue(self, row: _Row, number: int, line: str) -> None:

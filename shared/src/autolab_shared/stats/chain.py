@@ -98,7 +98,14 @@ def step(
 
 def effect_span(configs: Sequence[Config], scale: Scale, extra: Sequence[float] = ()) -> float:
     """How large an effect the data could show: 1.5 × the working-value range."""
-    xs = scale.to_xs([r.value for c in configs for r in c.rows if r.value is not None])
+    return values_span(
+        [r.value for c in configs for r in c.rows if r.value is not None], scale, extra
+    )
+
+
+def values_span(values: Sequence[float], scale: Scale, extra: Sequence[float] = ()) -> float:
+    """`effect_span` of the metric values of the configurations' rows (in any order)."""
+    xs = scale.to_xs(values)
     xs += [float(v) for v in extra]
     return 1.5 * (max(xs) - min(xs)) if len(xs) > 1 else 0.0
 

@@ -18,12 +18,11 @@ from autolab_shared.core.vocabulary import CrashKind, NextAction, Reason, Verdic
 from autolab_shared.parsing.replicates import (
     Config,
     candidate_key,
-    group_configs,
     replicate_groups,
     replicate_keys,
 )
 from autolab_shared.parsing.results import Experiment, History
-from autolab_shared.stats.chain import ChainState, effect_span, fit_prior, recent, replay
+from autolab_shared.stats.chain import ChainState, fit_prior, replay, values_span
 from autolab_shared.stats.decision import (
     KEEP,
     RETEST,
@@ -38,6 +37,7 @@ from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
 from autolab_shared.stats.pareto import DOMINATED, EFFICIENT, Point, dominating
 from autolab_shared.stats.prior import EffectPrior
+from autolab_shared.stats.verdictconfigs import VerdictConfigs, pick_configs, valued
 
 SIMPLIFICATION = r"\b(simplif\w*|remove[sd]?|delete[sd]?|drop(?:ped|s)?|clean ?up)\b"  # re.I
 _STEMS = ("simplif", "remove", "delete", "drop", "clean")  # in every match of it
@@ -123,31 +123,20 @@ def _judge_history(
     exps = history.experiments
     if run is None and not exps:
         raise InputError(history.path, "no experiments to judge (the file has no rows)")
-    configs = group_configs(exps)
-    key, cand_rows = _candidate_rows(exps, configs, run)
-    first = cand_rows[0].index if cand_rows else len(exps)
-    before = [c for c in configs if c.key != key and c.rows[0].index < first]
-    values = [e.value for e in exps if e.value is not None]
+    keys = replicate_keys(exps)
+    key = keys[-1] if run is None else candidate_key(exps, run.commit, run.description)
+    values = valued(exps)
     if run is not None and run.value is not None:
         values.append(run.value)
     scale = scale_for(values, history.direction)
+    picked = pick_configs(exps, keys, key, scale)
+    cand_rows, first = picked.rows, picked.first
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    deltas = consecutive_deltas(exps[:first], scale, replicate_keys(exps)[:first], skip=key)
-    noise = _noise(configs, len(exps), key, x_cand, scale, values, deltas, opts)
-    return _judge(history, run, opts, key, cand_rows, before, scale, x_cand, noise)
-
-
-def _candidate_rows(
-    exps: tuple[Experiment, ...], configs: list[Config], run: RunInput | None
-) -> tuple[str, list[Experiment]]:
-    """The candidate's key and its rows already in the file (same commit and same change)."""
-    if run is None:
-        config = next(c for c in reversed(configs) if c.rows[-1] is exps[-1])
-        return config.key, list(config.rows)
-    key = candidate_key(exps, run.commit, run.description)
-    return key, next((list(c.rows) for c in configs if c.key == key), [])
+    deltas = consecutive_deltas(exps[:first], scale, keys[:first], skip=key)
+    noise = _noise(picked.measured, len(exps), key, x_cand, scale, values, deltas, opts)
+    return _judge(history, run, opts, cand_rows, picked, scale, x_cand, noise)
 
 
 def _noise(
@@ -170,17 +159,16 @@ def _judge(
     history: History,
     run: RunInput | None,
     opts: JudgeOptions,
-    key: str,
     cand_rows: list[Experiment],
-    before: list[Config],
+    picked: VerdictConfigs,
     scale: Scale,
     x_cand: list[float],
     noise: NoiseFloor,
 ) -> Judgement:
     sigma2 = noise.sigma**2
     smooth = max(0.5 * noise.sigma, 1e-9)
-    span = effect_span(before, scale, x_cand)
-    before = recent(before, scale)
+    span = values_span(picked.span_values, scale, x_cand)
+    before = picked.window
     first = replay(before, scale, EffectPrior.default_prior(span=span), sigma2)
     prior = fit_prior(first, sigma2, smooth, span)
     state = replay(before, scale, prior, sigma2)

@@ -5,7 +5,8 @@ consecutive non-kept rows is (δ_i − δ_j) + (ε_i − ε_j): pure noise N(0, 
 did nothing, wider when they did. Assumption (stated in every output): the central peak of
 those differences is made of near-null changes. Central matching on the middle half (the MAD,
 Rousseeuw & Croux 1993) then gives σ̂ = 1.4826·MAD/√2, robust to real effects in the tails.
-Exact zeros (logging duplicates, not runs) are left out. Pure Python: no numpy import.
+Exact zeros (logging duplicates, not runs) are left out. Pure Python but for the medians of a
+long history's differences (numpy, imported there).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.scale import Scale
@@ -27,6 +29,7 @@ MAD_TO_SD = 1.4826
 # df ≈ 0.37·n); consecutive differences overlap, which the simulation (benchmarks/sigma_sim.py)
 # puts at about half that information.
 DF_PER_PAIR = 0.37 * 0.5
+BULK = 5000  # differences from which the medians are taken with numpy
 ESTIMATOR = "empirical null: 1.4826*MAD/sqrt(2) of differences of consecutive non-kept rows"
 
 
@@ -56,39 +59,61 @@ def consecutive_deltas(
     when it has none; repeat runs of one configuration and crashes are skipped, and so are the
     rows of replicate key `skip` (as if they were not in the history).
     """
-    seen: set[str] = set()
+    seen: set[str] = {skip} if skip is not None else set()
     out: list[float] = []
     last: float | None = None
     best = math.inf
-    sign, log = scale.sign, scale.log  # scale.to_x inlined: one call per row is a third
-    for exp, key in zip(experiments, keys or replicate_keys(experiments), strict=True):
-        value = exp.value
-        if value is None or key in seen or key == skip:
+    sign, log, ln = scale.sign, scale.log, math.log  # scale.to_x inlined: a call per row
+    keys = keys or replicate_keys(experiments)
+    values, statuses = map(attrgetter("value"), experiments), map(attrgetter("status"), experiments)
+    for value, key, status in zip(values, keys, statuses, strict=True):
+        if value is None or key in seen:
             continue
         seen.add(key)
-        x = sign * (math.log(value) if log else value)
-        status = exp.status
-        kept = status == KEEP if status in (KEEP, DISCARD) else x < best
-        if kept:
-            best, last = min(best, x), None
-            continue
-        if last is not None:
+        x = sign * (ln(value) if log else value)
+        if status == KEEP or (status != DISCARD and x < best):  # kept (greedy without a word)
+            if x < best:
+                best = x
+            last = None
+        elif last is not None:
             out.append(x - last)
-        last = x
+            last = x
+        else:
+            last = x
     return out
 
 
-def empirical_null(deltas: Sequence[float]) -> NullNoise | None:
-    """σ̂ by central matching, or None when there is no usable central peak."""
+def empirical_null(deltas: Sequence[float], *, bulk: int = BULK) -> NullNoise | None:
+    """σ̂ by central matching, or None when there is no usable central peak. From `bulk`
+    differences on, the medians are taken with numpy (the same floats)."""
+    if len(deltas) >= bulk:
+        return _null_of(*_bulk_medians(deltas))
     nonzero = [d for d in deltas if d != 0.0]
-    zeros = len(deltas) - len(nonzero)
-    if len(nonzero) < MIN_PAIRS or zeros > MAX_ZERO_SHARE * len(deltas):
+    if len(nonzero) < MIN_PAIRS or len(deltas) - len(nonzero) > MAX_ZERO_SHARE * len(deltas):
         return None
     centre = _median(nonzero)
-    mad = _median([abs(d - centre) for d in nonzero])
+    return _null_of(_median([abs(d - centre) for d in nonzero]), len(nonzero), len(deltas))
+
+
+def _bulk_medians(deltas: Sequence[float]) -> tuple[float, int, int]:
+    """(MAD, nonzero count, count) of `deltas`, the MAD NaN when it would be None above."""
+    import numpy as np  # here: a short history never loads it
+
+    array = np.asarray(deltas, dtype=float)
+    nonzero = array[array != 0.0]
+    if len(nonzero) < MIN_PAIRS or len(array) - len(nonzero) > MAX_ZERO_SHARE * len(array):
+        return math.nan, len(nonzero), len(array)
+    centre = _median(np.sort(nonzero).tolist())
+    spread = np.abs(nonzero - centre)
+    return _median(np.sort(spread).tolist()), len(nonzero), len(array)
+
+
+def _null_of(mad: float, pairs: int, count: int) -> NullNoise | None:
+    """The null of a MAD on `pairs` nonzero differences out of `count`; None for a MAD that is
+    not positive (NaN included)."""
     if not mad > 0:
         return None
-    return NullNoise(MAD_TO_SD * mad / math.sqrt(2.0), len(nonzero), zeros)
+    return NullNoise(MAD_TO_SD * mad / math.sqrt(2.0), pairs, count - pairs)
 
 
 def _median(values: Sequence[float]) -> float:

@@ -156,9 +156,9 @@ class EffectPrior(EqRepr):
         half_z2 *= half_z2
         half_z2 *= 0.5
         p: FloatArray = self._log_weights() - half_z2
-        p -= p.max()
+        p -= np.maximum.reduce(p)  # what .max() and .sum() call, without their wrappers
         np.exp(p, out=p)
-        p /= p.sum()
+        p /= np.add.reduce(p)
         return p
 
     def posterior_means(self, d: FloatArray, s: float) -> FloatArray:

@@ -1,0 +1,108 @@
+"""The configurations one verdict reads, picked by replicate key without building the others.
+
+A verdict reads three things of the configurations before its candidate: the range of their
+values (the effect span), the replay window (`chain.recent`: the last ``REPLAY_WINDOW`` of
+them, led by the incumbent they start from) and the replicate groups (every configuration
+measured twice or more). On a long history most configurations are one row that only the span
+reads, and the span is read from the rows: a :class:`Config` is made for the others only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import attrgetter, eq, is_not, lt
+
+from autolab_shared.core.scale import Scale
+from autolab_shared.parsing.replicates import Config
+from autolab_shared.parsing.results import Experiment
+from autolab_shared.parsing.status import KEEP
+from autolab_shared.stats.chain import REPLAY_WINDOW
+
+_STATUS, _VALUE = attrgetter("status"), attrgetter("value")
+
+
+@dataclass(frozen=True)
+class VerdictConfigs:
+    """What a verdict reads of the configurations, as `group_configs` would give it."""
+
+    first: int  # index of the candidate's first row (the row count when it has none)
+    rows: list[Experiment]  # the candidate's rows already in the file
+    span_values: list[float]  # the values of every row of a configuration before the candidate
+    window: list[Config]  # chain.recent of the configurations before the candidate
+    measured: list[Config]  # the configurations of two rows or more, and the candidate's
+
+
+def pick_configs(
+    exps: Sequence[Experiment],
+    keys: Sequence[str],
+    key: str,
+    scale: Scale,
+    window: int = REPLAY_WINDOW,
+) -> VerdictConfigs:
+    """What a verdict on replicate key `key` reads of `exps` (whose keys are `keys`)."""
+    counts = Counter(keys)  # keys in order of their first row
+    multi = list(compress(counts.keys(), map(lt, repeat(1), counts.values())))
+    before = list(counts)
+    if key in counts:  # the configurations first logged before the candidate's first row
+        first, before = keys.index(key), before[: before.index(key)]
+    else:  # a run whose configuration has no row yet
+        first = len(keys)
+    cut = max(len(before) - window, 0)
+    head, tail = before[:cut], before[cut:]
+    lead = _lead(exps, keys, head)
+    built = _build(exps, keys, {*tail, *multi, key, *(head if lead is None else [lead])})
+    recent = [built[k] for k in tail]
+    if head:  # chain.recent: the window is led by the incumbent it starts from
+        if lead is None:  # no row says keep: the best configuration by value leads
+            valued = [built[k] for k in head if built[k].valued]
+            best = min(valued, key=lambda c: c.mean_x(scale), default=None)
+            recent = recent if best is None else [best, *recent]
+        else:
+            recent = [built[lead], *recent]
+    measured = [built[k] for k in dict.fromkeys([*multi, key]) if k in built]
+    rows = list(built[key].rows) if key in built else []
+    return VerdictConfigs(first, rows, _span_values(exps, keys, first, key), recent, measured)
+
+
+def valued(exps: Sequence[Experiment]) -> list[float]:
+    """The metric values of the rows that have one, in order."""
+    found = list(map(_VALUE, exps))
+    return list(compress(found, map(is_not, found, repeat(None))))
+
+
+def _lead(exps: Sequence[Experiment], keys: Sequence[str], head: list[str]) -> str | None:
+    """The last configuration of `head` with a valued keep row (one that `Config.label` says
+    was kept), or None."""
+    if not head:
+        return None
+    keeps = compress(zip(exps, keys, strict=True), map(eq, map(_STATUS, exps), repeat(KEEP)))
+    kept = {k for e, k in keeps if e.value is not None}
+    return next((k for k in reversed(head) if k in kept), None)
+
+
+def _build(exps: Sequence[Experiment], keys: Sequence[str], wanted: set[str]) -> dict[str, Config]:
+    """The configurations of the keys in `wanted`, each with its rows in file order."""
+    rows: dict[str, list[Experiment]] = {}
+    for at in compress(range(len(keys)), map(wanted.__contains__, keys)):
+        group, k = rows.get(keys[at]), keys[at]
+        if group is None:
+            rows[k] = [exps[at]]
+        else:
+            group.append(exps[at])
+    return {k: Config(k, tuple(group)) for k, group in rows.items()}
+
+
+def _span_values(
+    exps: Sequence[Experiment], keys: Sequence[str], first: int, key: str
+) -> list[float]:
+    """The values of the rows of every configuration whose first row is before row `first`
+    (in another order than `chain.effect_span` reads them: only their range counts)."""
+    values = valued(exps[:first])
+    later = [(e, k) for e, k in zip(exps[first:], keys[first:], strict=True) if k != key]
+    if later:  # rows after the candidate's first: those of earlier configurations count
+        earlier = set(keys[:first])
+        values += [e.value for e, k in later if k in earlier and e.value is not None]
+    return values
