@@ -193,7 +193,7 @@ def ray_cluster(nodes: int, gpus: int) -> Any:
     return cluster
 
 
-CONFIGS = ("local", "ray", "ray-parallel")
+CONFIGS = ("local", "local-parallel", "ray", "ray-parallel")
 
 
 def main() -> None:
@@ -204,7 +204,9 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=20.0)
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--gpus-per-node", type=int, default=4)
-    parser.add_argument("--parallel", type=int, default=3, help="K of the ray-parallel run")
+    parser.add_argument(
+        "--parallel", type=int, default=3, help="K of the ray-parallel and local-parallel runs"
+    )
     parser.add_argument(
         "--configs",
         default=",".join(CONFIGS),
@@ -245,8 +247,14 @@ def run_config(
     """Run one configuration in a fresh copy of the demo repo; its name and figures."""
     repo = work / config
     shutil.copytree(pristine, repo)
-    if config == "local":
-        return "local, 1 GPU", {**competition(repo, args, ["--gpus", "0"]), "gpus": 1}
+    if config in ("local", "local-parallel"):
+        extra, name = ["--gpus", "0"], "local, 1 GPU"
+        if config == "local-parallel":
+            extra += ["--parallel", str(args.parallel)]
+            name += f", --parallel {args.parallel}"
+        if args.experiments != 6:
+            name += f", {args.experiments} exp/round"
+        return name, {**competition(repo, args, extra), "gpus": 1}
     gpus = args.nodes * args.gpus_per_node
     cluster = ray_cluster(args.nodes, args.gpus_per_node)
     try:
