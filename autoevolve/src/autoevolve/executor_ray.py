@@ -95,15 +95,18 @@ class RayExecutor(Executor):
 
     # -- shipping ----------------------------------------------------------------------
     def archive(self, commit: str) -> Any:
-        """The commit's tree as a tar in the object store (made once per commit)."""
+        """The commit's tree as a tar in the object store (made once per commit, outside the
+        executor's lock: a wave's other trainings are not held up by it)."""
         with self._lock:
-            if commit not in self.archives:
-                argv = ["git", "archive", "--format=tar", commit]
-                tar = subprocess.run(argv, cwd=self.repo.cwd, capture_output=True, check=False)
-                if tar.returncode != 0:
-                    raise AutolabError(f"git archive {commit[:7]} failed: {tar.stderr.decode()}")
-                self.archives[commit] = self.ray.put(tar.stdout)
-            return self.archives[commit]
+            if commit in self.archives:
+                return self.archives[commit]
+        argv = ["git", "archive", "--format=tar", commit]
+        tar = subprocess.run(argv, cwd=self.repo.cwd, capture_output=True, check=False)
+        if tar.returncode != 0:
+            raise AutolabError(f"git archive {commit[:7]} failed: {tar.stderr.decode()}")
+        ref = self.ray.put(tar.stdout)
+        with self._lock:
+            return self.archives.setdefault(commit, ref)
 
     # -- the interface -----------------------------------------------------------------
     def submit(self, job: TrainJob, on_start: StartHook | None = None) -> Ticket:
