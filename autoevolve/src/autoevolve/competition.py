@@ -167,7 +167,7 @@ class Competition:
             gpu,
             gpu_type or cfg.gpu_type,
             agent.name if agent else "",
-            self.turns_left(agent) if priority is None else priority,
+            self.chain_left(agent) if priority is None else priority,
         )
         if self.executor.name != "local":
             self.events.append(
@@ -185,12 +185,15 @@ class Competition:
         )
         return outcome
 
-    def turns_left(self, agent: AgentState | None) -> int:
-        """The agent's turns left in a running round, this one included (0 outside a round's
-        turns: a baseline, a validation re-run)."""
-        if agent is None or self.state.phase != "running":
-            return 0
-        return max(0, self.state.config.experiments_per_round - agent.done)
+    def chain_left(self, agent: AgentState | None) -> int:
+        """Trainings left one after another on the agent's way through the round: its turns
+        left (this one included), one more when its tip moved this round (a validation re-run
+        follows its last turn), and 1 outside a round's turns (a validation re-run, a baseline)."""
+        per_round = self.state.config.experiments_per_round
+        if agent is None or self.state.phase != "running" or agent.done >= per_round:
+            return 1
+        moved = agent.exp_start not in ("", agent.start_sha)
+        return per_round - agent.done + int(moved)
 
     def pick_screen_type(self) -> None:
         """On a cluster with several GPU kinds and no --gpu-type, screen on the most numerous

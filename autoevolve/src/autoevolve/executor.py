@@ -33,8 +33,9 @@ class TrainJob:
     gpu: str | None = None  # a local GPU slot to hold; None: whichever frees first
     gpu_type: str = ""  # an accelerator type to run on ('' any)
     agent: str = ""  # whose training it is ('' for the baseline of the base checkout)
-    # when more trainings wait than GPUs are free, the highest starts first (its agent's turns
-    # left in the round); below 0 a training any other may stop (a speculative re-run)
+    # when more trainings wait than GPUs are free, the highest starts first (the trainings left
+    # one after another on its agent's way through the round); below 0 a training that any
+    # other may stop (a speculative re-run)
     priority: int = 0
 
 
