@@ -113,6 +113,9 @@ class EarlyReruns:
             with self.lock:
                 self.running.pop((sha, j), None)
             return
+        with self.lock:
+            if sha in self.final:  # the agent's round ended meanwhile: no longer speculative
+                priority = None
         while True:
             try:
                 outcome: RunOutcome | None = train_rerun(
