@@ -105,31 +105,49 @@ def figures(repo: Path) -> dict[str, Any]:
     evs = [json.loads(x) for x in (home / "events.jsonl").read_text().splitlines()]
     t0 = next(e["t"] for e in evs if e["kind"] == "start")
     t1 = next(e["t"] for e in evs if e["kind"] == "finish")
-    begun = {e["run"]: e for e in evs if e["kind"] == "train_intent"}
     done = {e["run"]: (e["t"], e.get("crash")) for e in evs if e["kind"] == "train_done"}
     submitted = {e["run"] for e in evs if e["kind"] == "train_submitted"}
+    pairs = trained_spans(evs)
     held: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for run, (t, _) in done.items():
-        if run in begun:
-            gpu = (begun[run].get("node", ""), str(begun[run].get("gpu", "")))
-            held.setdefault(gpu, []).append((begun[run]["t"], t))
+    for gpu, a, b, _, _ in pairs:
+        held.setdefault(gpu, []).append((a, b))
     busy = sum(union(spans) for spans in held.values())
+    stopped = [(a, b) for _, a, b, _, crash in pairs if crash == "interrupted"]
     lost = len(submitted - set(done)) + sum(c == "node_lost" for _, c in done.values())
     state = json.loads((home / "state.json").read_text())
     crowned = [(0.0, state["base_sha"])] + [
         (e["t"] - t0, e["champion"]) for e in evs if e["kind"] == "round_done"
     ]
     timeline = [(t, true_of(repo, sha)) for t, sha in crowned]
-    spans = [(begun[r]["t"], t, r) for r, (t, _) in done.items() if r in begun]
+    spans = [(a, b, run) for _, a, b, run, _ in pairs]
     return {
         "wall": t1 - t0,
         "busy_s": busy,
+        "stopped": len(stopped),
+        "stopped_s": sum(b - a for a, b in stopped),
         "trainings": len(done),
         "lost": lost,
         "true": true_of(repo, state["champion_sha"]),
         "timeline": timeline,
         "phases": phases(spans, t0, t1, state["config"]["rounds"]),
     }
+
+
+def trained_spans(
+    evs: list[dict[str, Any]],
+) -> list[tuple[tuple[str, str], float, float, str, str | None]]:
+    """Every training's GPU, start, end, run id and crash class (``train_intent`` to the next
+    ``train_done`` of its run id; a run id trains again after a speculative re-run was stopped)."""
+    open_: dict[str, dict[str, Any]] = {}
+    out = []
+    for e in evs:
+        if e["kind"] == "train_intent":
+            open_[e["run"]] = e
+        elif e["kind"] == "train_done" and e["run"] in open_:
+            begun = open_.pop(e["run"])
+            gpu = (begun.get("node", ""), str(begun.get("gpu", "")))
+            out.append((gpu, begun["t"], e["t"], e["run"], e.get("crash")))
+    return out
 
 
 def phases(
@@ -193,7 +211,7 @@ def ray_cluster(nodes: int, gpus: int) -> Any:
     return cluster
 
 
-CONFIGS = ("local", "ray", "ray-parallel")
+CONFIGS = ("local", "local-parallel", "ray", "ray-parallel")
 
 
 def main() -> None:
@@ -204,7 +222,9 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=float, default=20.0)
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--gpus-per-node", type=int, default=4)
-    parser.add_argument("--parallel", type=int, default=3, help="K of the ray-parallel run")
+    parser.add_argument(
+        "--parallel", type=int, default=3, help="K of the ray-parallel and local-parallel runs"
+    )
     parser.add_argument(
         "--configs",
         default=",".join(CONFIGS),
@@ -245,8 +265,14 @@ def run_config(
     """Run one configuration in a fresh copy of the demo repo; its name and figures."""
     repo = work / config
     shutil.copytree(pristine, repo)
-    if config == "local":
-        return "local, 1 GPU", {**competition(repo, args, ["--gpus", "0"]), "gpus": 1}
+    if config in ("local", "local-parallel"):
+        extra, name = ["--gpus", "0"], "local, 1 GPU"
+        if config == "local-parallel":
+            extra += ["--parallel", str(args.parallel)]
+            name += f", --parallel {args.parallel}"
+        if args.experiments != 6:
+            name += f", {args.experiments} exp/round"
+        return name, {**competition(repo, args, extra), "gpus": 1}
     gpus = args.nodes * args.gpus_per_node
     cluster = ray_cluster(args.nodes, args.gpus_per_node)
     try:
@@ -284,6 +310,9 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
             f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
             f"{f.get('head_cpu', float('nan')):>8.0f}s"
         )
+    print("speculative validation re-runs stopped (preempted, or their tip moved):")
+    for name, f in rows.items():
+        print(f"  {name:<46}{f.get('stopped', 0)} ({f.get('stopped_s', 0.0):.0f} GPU-s, in busy)")
     print("idle GPU-seconds by phase (seconds of wall in brackets):")
     for name, f in rows.items():
         idle = {k: (s, max(0.0, f["gpus"] * s - g)) for k, (s, g) in f.get("phases", {}).items()}

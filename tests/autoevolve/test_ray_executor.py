@@ -230,6 +230,30 @@ def test_head_killed_then_resumed_matches_an_uninterrupted_run(
     assert state["champion_sha"] == reference["champion_sha"]
 
 
+@pytest.mark.parametrize("kind", ["train_submitted", "train_intent"])
+def test_head_killed_during_an_early_rerun_then_resumed_matches(
+    cluster: Any, single: Path, pristine: Path, tmp_path: Path, kind: str
+) -> None:
+    """Killed as the round's first validation re-run is submitted or starts (with one agent, a
+    speculative or early one: started before the close), a resumed run pools the same rows."""
+    evs = events(single)
+    close = next(e["seq"] for e in evs if e["kind"] == "round_decided")
+    seq = next(
+        e["seq"] for e in evs if e["kind"] == kind and "-validate-" in e["run"] and e["seq"] < close
+    )
+    repo = tmp_path / "demo"
+    shutil.copytree(pristine, repo)
+    os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
+    try:
+        killed = run_evolve(repo, *one_agent(cluster))
+    finally:
+        os.environ.pop("AUTOEVOLVE_FAULT_AT")
+    assert killed.returncode == -signal.SIGKILL
+    out = run_evolve(repo, "resume", "-q")
+    assert out.returncode in (0, 1, 2), out.stderr
+    assert pooled_rows(repo) == pooled_rows(single)
+
+
 def wrapped_job(git: Any, tmp_path: Path, run_id: str, gpu_type: str) -> Any:
     """A training of the checkout's HEAD through the logging wrapper, on a ``gpu_type`` GPU;
     its run.log in ``tmp_path``."""

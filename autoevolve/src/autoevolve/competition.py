@@ -147,9 +147,12 @@ class Competition:
         gpu: str | None = None,
         gpu_type: str | None = None,
         where: Path | None = None,
+        priority: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunOutcome:
         """Train ``sha`` (checked out in the agent's worktree, or ``where``) on the executor;
-        wait for it."""
+        wait for it (``cancel`` stops this training alone). ``priority``: see ``TrainJob``
+        (by default the agent's turns left in the round)."""
         cfg = self.state.config
         run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
         worktree = where or (Path(agent.worktree) if agent else self.s.git.cwd)
@@ -164,12 +167,13 @@ class Competition:
             gpu,
             gpu_type or cfg.gpu_type,
             agent.name if agent else "",
+            self.chain_left(agent) if priority is None else priority,
         )
         if self.executor.name != "local":
             self.events.append(
                 "train_submitted", run=run_id, commit=sha, executor=self.executor.name
             )
-        outcome = self.executor.run(job, self.stop, on_start=self.started)
+        outcome = self.executor.run(job, self.stop, on_start=self.started, cancel=cancel)
         with self.lock:
             self.state.trainings.pop(run_id, None)
         self.events.append(
@@ -180,6 +184,16 @@ class Competition:
             **({"node": outcome.node} if outcome.node else {}),
         )
         return outcome
+
+    def chain_left(self, agent: AgentState | None) -> int:
+        """Trainings left one after another on the agent's way through the round: its turns
+        left (this one included), one more when its tip moved this round (a validation re-run
+        follows its last turn), and 1 outside a round's turns (a validation re-run, a baseline)."""
+        per_round = self.state.config.experiments_per_round
+        if agent is None or self.state.phase != "running" or agent.done >= per_round:
+            return 1
+        moved = agent.exp_start not in ("", agent.start_sha)
+        return per_round - agent.done + int(moved)
 
     def pick_screen_type(self) -> None:
         """On a cluster with several GPU kinds and no --gpu-type, screen on the most numerous

@@ -33,6 +33,10 @@ class TrainJob:
     gpu: str | None = None  # a local GPU slot to hold; None: whichever frees first
     gpu_type: str = ""  # an accelerator type to run on ('' any)
     agent: str = ""  # whose training it is ('' for the baseline of the base checkout)
+    # when more trainings wait than GPUs are free, the highest starts first (the trainings left
+    # one after another on its agent's way through the round); below 0 a training that any
+    # other may stop (a speculative re-run)
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class Executor:
 
     name = "executor"
     ships_commits = False  # True: a training gets the commit itself, never the head's folder
+    preempts = False  # True: a training of priority < 0 is stopped when another needs its GPU
 
     def submit(self, job: TrainJob, on_start: StartHook | None = None) -> Ticket:
         raise NotImplementedError
@@ -82,12 +87,17 @@ class Executor:
         raise NotImplementedError
 
     def run(
-        self, job: TrainJob, stop: threading.Event, on_start: StartHook | None = None
+        self,
+        job: TrainJob,
+        stop: threading.Event,
+        on_start: StartHook | None = None,
+        cancel: threading.Event | None = None,
     ) -> RunOutcome:
-        """Submit ``job``, wait for it (cancelling it when ``stop`` is set) and collect it."""
+        """Submit ``job``, wait for it (cancelling it when ``stop``, or ``cancel`` for this one
+        training, is set) and collect it."""
         ticket = self.submit(job, on_start)
         while not self.poll(ticket):
-            if stop.wait(POLL_S):
+            if stop.wait(POLL_S) or (cancel is not None and cancel.is_set()):
                 self.cancel(ticket)
                 while not self.poll(ticket):
                     time.sleep(POLL_S)

@@ -7,6 +7,7 @@ lost (then reports the crash class ``node_lost``), and takes a node whose setup 
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import threading
@@ -70,6 +71,7 @@ class RayExecutor(Executor):
 
     name = "ray"
     ships_commits = True  # git archive of the commit: a clean checkout on the head is not needed
+    preempts = True
 
     def __init__(
         self, repo: Git, *, address: str = "", setup_cmd: str = "", notify: Notify | None = None
@@ -88,28 +90,39 @@ class RayExecutor(Executor):
         self._check_gpus(address)
         self._open: dict[int, Ticket] = {}
         self._lock = threading.Lock()
+        self._seq = itertools.count()
+        self._gpus: tuple[float, dict[str, int]] = (0.0, {})  # when counted, GPUs by type
 
     # -- shipping ----------------------------------------------------------------------
     def archive(self, commit: str) -> Any:
-        """The commit's tree as a tar in the object store (made once per commit)."""
+        """The commit's tree as a tar in the object store (made once per commit, outside the
+        executor's lock: a wave's other trainings are not held up by it)."""
         with self._lock:
-            if commit not in self.archives:
-                argv = ["git", "archive", "--format=tar", commit]
-                tar = subprocess.run(argv, cwd=self.repo.cwd, capture_output=True, check=False)
-                if tar.returncode != 0:
-                    raise AutolabError(f"git archive {commit[:7]} failed: {tar.stderr.decode()}")
-                self.archives[commit] = self.ray.put(tar.stdout)
-            return self.archives[commit]
+            if commit in self.archives:
+                return self.archives[commit]
+        argv = ["git", "archive", "--format=tar", commit]
+        tar = subprocess.run(argv, cwd=self.repo.cwd, capture_output=True, check=False)
+        if tar.returncode != 0:
+            raise AutolabError(f"git archive {commit[:7]} failed: {tar.stderr.decode()}")
+        ref = self.ray.put(tar.stdout)
+        with self._lock:
+            return self.archives.setdefault(commit, ref)
 
     # -- the interface -----------------------------------------------------------------
     def submit(self, job: TrainJob, on_start: StartHook | None = None) -> Ticket:
         ticket = Ticket(job)
-        ticket.data.update(attempt=0, offset=0, on_start=on_start)
+        ticket.data.update(attempt=0, offset=0, on_start=on_start, seq=next(self._seq))
         job.log.parent.mkdir(parents=True, exist_ok=True)
         job.log.write_bytes(b"")
-        self._launch(ticket)
-        with self._lock:
+        self.archive(job.commit)
+        with self._lock:  # open before the launch: a waiting ticket is ranked against the others
             self._open[id(ticket)] = ticket
+        try:
+            self._launch(ticket)
+        except BaseException:
+            with self._lock:
+                self._open.pop(id(ticket), None)
+            raise
         return ticket
 
     def _launch(self, ticket: Ticket) -> None:
@@ -120,7 +133,7 @@ class RayExecutor(Executor):
         strategy = self._avoid_excluded(job.gpu_type)
         if strategy is not None:
             options["scheduling_strategy"] = strategy
-        actor = self._take_idle(job.gpu_type) or self.actor_class.options(**options).remote()
+        actor = self._take_idle(ticket) or self.actor_class.options(**options).remote()
         self._start_on(ticket, actor)
         ticket.placement = None
 
@@ -136,20 +149,23 @@ class RayExecutor(Executor):
         }
         ticket.data.update(actor=actor, start=actor.start.remote(self.archive(job.commit), spec))
 
-    def _take_idle(self, gpu_type: str) -> Any:
-        """An idle actor (holding a GPU of ``gpu_type`` on a good node), or None."""
+    def _take_idle(self, ticket: Ticket) -> Any:
+        """An idle actor that fits the ticket's training, unless a waiting training that fits
+        it ranks higher (see ``rank``), or None."""
         with self._lock:
             now = time.monotonic()
             for actor, _, _ in [i for i in self.idle if now - i[2] > IDLE_S]:
                 self.ray.kill(actor)
             self.idle = [i for i in self.idle if now - i[2] <= IDLE_S]
+            waiting = [t for t in self._open.values() if _waiting(t) and t is not ticket]
             for item in self.idle:
                 actor, where, _ = item
-                if (not gpu_type or where["gpu_type"] == gpu_type) and (
-                    where["node_id"] not in self.excluded
-                ):
-                    self.idle.remove(item)
-                    return actor
+                if not _fits(where, ticket.job.gpu_type) or where["node_id"] in self.excluded:
+                    continue
+                if any(rank(t) > rank(ticket) and _fits(where, t.job.gpu_type) for t in waiting):
+                    continue  # left for the better-ranked training (it takes it when it polls)
+                self.idle.remove(item)
+                return actor
         return None
 
     def _avoid_excluded(self, gpu_type: str) -> Any:
@@ -189,7 +205,8 @@ class RayExecutor(Executor):
         if ticket.placement is None:
             ready, _ = self.ray.wait([ticket.data["start"]], timeout=0)
             if not ready:
-                self._swap_for_idle(ticket)
+                if not self._swap_for_idle(ticket):
+                    self._preempt_for(ticket)
                 return False
             self._started(ticket, self.ray.get(ready[0], timeout=CALL_TIMEOUT_S))
         offset = int(str(ticket.data["offset"]))
@@ -228,14 +245,51 @@ class RayExecutor(Executor):
         )
         self._release(ticket)
 
-    def _swap_for_idle(self, ticket: Ticket) -> None:
+    def _swap_for_idle(self, ticket: Ticket) -> bool:
         """A training still waiting for a new actor takes one that went idle meanwhile (its
-        GPU would otherwise stay held while this one waits for a GPU)."""
-        actor = self._take_idle(ticket.job.gpu_type)
+        GPU would otherwise stay held while this one waits for a GPU); True if it did."""
+        actor = self._take_idle(ticket)
         if actor is None:
-            return
+            return False
         self.ray.kill(ticket.data["actor"])
         self._start_on(ticket, actor)
+        return True
+
+    def _preempt_for(self, ticket: Ticket) -> None:
+        """A waiting training of priority >= 0 on a full cluster stops a running one of
+        priority < 0 that holds a GPU it fits (the lowest-ranked; one at a time per waiter)."""
+        victim = ticket.data.get("victim")
+        if ticket.job.priority < 0 or (isinstance(victim, Ticket) and victim.outcome is None):
+            return
+        kind = ticket.job.gpu_type
+        with self._lock:
+            fits = [t for t in self._open.values() if _running(t) and _fits(t.data["where"], kind)]
+            idle = [i for i in self.idle if _fits(i[1], kind)]
+        if len(fits) + len(idle) < self._capacity(kind):
+            return  # a GPU is free: the training's own actor gets it
+        victims = [t for t in fits if t.job.priority < 0 and not t.data.get("preempted")]
+        if not victims:
+            return
+        victim = min(victims, key=rank)
+        victim.data["preempted"] = True
+        ticket.data["victim"] = victim
+        self.notify("preempted", {"run": victim.job.run_id, "waiting": ticket.job.run_id})
+        self.cancel(victim)
+
+    def _capacity(self, gpu_type: str) -> int:
+        """GPUs (of ``gpu_type``, or all) on live nodes not taken out; counted every 5 s."""
+        counted, by_type = self._gpus
+        if time.monotonic() - counted > 5.0:
+            by_type = {}
+            for n in self.ray.nodes():
+                resources = n.get("Resources", {}) if n.get("Alive") else {}
+                if n.get("NodeID") in self.excluded:
+                    continue
+                kinds = [k.split(":", 1)[1] for k in resources if k.startswith("accelerator_type:")]
+                for kind in kinds or [""]:
+                    by_type[kind] = by_type.get(kind, 0) + int(resources.get("GPU", 0))
+            self._gpus = (time.monotonic(), by_type)
+        return by_type.get(gpu_type, 0) if gpu_type else sum(by_type.values())
 
     def _release(self, ticket: Ticket, reuse: bool = True) -> None:
         """Clean the worker's folder; keep the actor for the next training when it is sound."""
@@ -360,6 +414,25 @@ class RayExecutor(Executor):
             for actor, _, _ in self.idle:
                 self.ray.kill(actor)
             self.idle.clear()
+
+
+def rank(ticket: Ticket) -> tuple[int, int]:
+    """Which waiting training starts first: the highest priority, then the first submitted."""
+    return ticket.job.priority, -int(str(ticket.data["seq"]))
+
+
+def _fits(where: dict[str, str], gpu_type: str) -> bool:
+    return not gpu_type or where.get("gpu_type") == gpu_type
+
+
+def _waiting(ticket: Ticket) -> bool:
+    """Submitted, not yet started on a GPU, not ended."""
+    return ticket.placement is None and ticket.outcome is None
+
+
+def _running(ticket: Ticket) -> bool:
+    """Started on a GPU, not yet ended."""
+    return ticket.placement is not None and ticket.outcome is None and "where" in ticket.data
 
 
 class _NoNodes(Exception):

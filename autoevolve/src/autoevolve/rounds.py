@@ -127,6 +127,8 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
                 else:
                     comp.measure_and_conclude(agent, agent.attempt)
                 continue
+            if agent.done == per_round - 1:  # the last turn: its start may be the final tip
+                validate_early(comp, agent, k, early, speculative=True)
             comp.experiment(agent, k, agent.attempt)
             if agent.attempt >= 3 * per_round:
                 break  # an agent that keeps making no commit cannot hold the round open
@@ -138,13 +140,21 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
         close_round(comp, k, early)
 
 
-def validate_early(comp: Competition, agent: AgentState, k: int, early: EarlyReruns) -> None:
-    """Start the validation re-runs of an agent's final tip if it could be a candidate."""
+def validate_early(
+    comp: Competition, agent: AgentState, k: int, early: EarlyReruns, *, speculative: bool = False
+) -> None:
+    """Start the validation re-runs of an agent's final tip if it could be a candidate (or,
+    ``speculative``, of its tip as its last turn starts)."""
     sha = comp.wt(agent).head()
+    if not speculative:
+        early.settle(agent, sha)
     if sha == agent.start_sha or agent.retired or tip_value(comp, sha) is None:
         return
     have = sum(r.description.startswith(f"validate r{k}:") for r in runs_of(comp, sha))
-    early.start(agent, sha, have)
+    if speculative:
+        early.speculate(agent, sha, have)
+    else:
+        early.start(agent, sha, have)
 
 
 def close_round(comp: Competition, k: int, early: EarlyReruns | None = None) -> None:
