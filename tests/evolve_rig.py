@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -119,6 +120,17 @@ def argv_log(root: Path) -> list[dict[str, object]]:
     """Every agent invocation the stand-ins recorded."""
     path = root / "argv.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def validate_rows(home: Path) -> list[tuple[str, str, str]]:
+    """The validation re-runs pooled in ``home``: (agent, description, value), sorted."""
+    with open(home / "results.all.tsv", encoding="utf-8", newline="") as handle:
+        pooled = list(csv.DictReader(handle, delimiter="\t"))
+    return sorted(
+        (r["agent"], r["description"], r["val_bpb"])
+        for r in pooled
+        if r["description"].startswith("validate")
+    )
 
 
 def ae_dir(repo: Path, tag: str | None = None) -> Path:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 from evolve_cmd import evolve_args, run_evolve
-from evolve_rig import ae_dir, make_repo, rig_env
+from evolve_rig import ae_dir, make_repo, rig_env, validate_rows
 
 Runs = dict[str, Path]
 FOUR = ("conservative", "aggressive", "random", "radical")
@@ -37,16 +36,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 def events(home: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in (home / "events.jsonl").read_text().splitlines()]
-
-
-def validate_rows(home: Path) -> list[tuple[str, str, str]]:
-    with open(home / "results.all.tsv", encoding="utf-8", newline="") as handle:
-        pooled = list(csv.DictReader(handle, delimiter="\t"))
-    return sorted(
-        (r["agent"], r["description"], r["val_bpb"])
-        for r in pooled
-        if r["description"].startswith("validate")
-    )
 
 
 def test_decisions_match_validating_at_the_close(runs: Runs) -> None:

@@ -209,11 +209,8 @@ def test_validate_on_reruns_candidates_and_champion_on_that_kind(
     assert all(row.split("\t")[-1] in ("H100", "H200") for row in rows)
 
 
-@pytest.mark.parametrize("kind", ["train_submitted", "train_intent", "train_done", "row_done"])
-def test_head_killed_then_resumed_matches_an_uninterrupted_run(
-    cluster: Any, single: Path, pristine: Path, tmp_path: Path, kind: str
-) -> None:
-    seq = kill_point(events(single), kind)
+def killed_at(seq: int, cluster: Any, pristine: Path, tmp_path: Path) -> Path:
+    """A copy of the pristine demo whose one-agent run was SIGKILLed at event ``seq``."""
     repo = tmp_path / "demo"
     shutil.copytree(pristine, repo)
     os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
@@ -222,6 +219,14 @@ def test_head_killed_then_resumed_matches_an_uninterrupted_run(
     finally:
         os.environ.pop("AUTOEVOLVE_FAULT_AT")
     assert killed.returncode == -signal.SIGKILL
+    return repo
+
+
+@pytest.mark.parametrize("kind", ["train_submitted", "train_intent", "train_done", "row_done"])
+def test_head_killed_then_resumed_matches_an_uninterrupted_run(
+    cluster: Any, single: Path, pristine: Path, tmp_path: Path, kind: str
+) -> None:
+    repo = killed_at(kill_point(events(single), kind), cluster, pristine, tmp_path)
     assert events(repo)[-1]["kind"] == kind
     out = run_evolve(repo, "resume", "-q")
     assert out.returncode in (0, 1, 2), out.stderr
@@ -241,14 +246,7 @@ def test_head_killed_during_an_early_rerun_then_resumed_matches(
     seq = next(
         e["seq"] for e in evs if e["kind"] == kind and "-validate-" in e["run"] and e["seq"] < close
     )
-    repo = tmp_path / "demo"
-    shutil.copytree(pristine, repo)
-    os.environ["AUTOEVOLVE_FAULT_AT"] = str(seq)
-    try:
-        killed = run_evolve(repo, *one_agent(cluster))
-    finally:
-        os.environ.pop("AUTOEVOLVE_FAULT_AT")
-    assert killed.returncode == -signal.SIGKILL
+    repo = killed_at(seq, cluster, pristine, tmp_path)
     out = run_evolve(repo, "resume", "-q")
     assert out.returncode in (0, 1, 2), out.stderr
     assert pooled_rows(repo) == pooled_rows(single)

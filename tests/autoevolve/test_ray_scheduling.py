@@ -3,7 +3,6 @@ which running one is stopped for it, and speculative validation re-runs in a com
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shlex
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 from evolve_cmd import evolve_args, run_evolve
-from evolve_rig import ae_dir
+from evolve_rig import ae_dir, validate_rows
 from ray_cluster import NODE
 
 from autoevolve.demo import write_demo_repo
@@ -185,16 +184,6 @@ def test_a_speculative_training_never_stops_another(trainings: Trainings, tmp_pa
     trainings.finish()
     assert not trainings.notes
     assert all(o.value is not None for o in trainings.outcomes.values())
-
-
-def validate_rows(home: Path) -> list[tuple[str, str, str]]:
-    with open(home / "results.all.tsv", encoding="utf-8", newline="") as handle:
-        pooled = list(csv.DictReader(handle, delimiter="\t"))
-    return sorted(
-        (r["agent"], r["description"], r["val_bpb"])
-        for r in pooled
-        if r["description"].startswith("validate")
-    )
 
 
 def test_speculative_reruns_keep_the_decisions_of_one_gpu(

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autolab_shared.parsing.declared import _ANNOTATED, _WORD_TO_DIRECTION, split_declared
+from autolab_shared.parsing.declared import split_by_regex, split_declared
 
 PIECES = ["val_bpb", "score", "loss", " ", "_", "(", ")", "[", "]", "max", "min", "lower",
           "higher_is_better", "_lower_is_better", "minimize", "_maximise", "↓", "↑", "x",
           "is better", "acc"]  # fmt: skip
 
 
-def _by_regex(name: str) -> tuple[str, str | None]:
-    match = re.fullmatch(_ANNOTATED, name)
-    if match is None:
-        return name, None
-    word = match["word"] or match["arrow"] or match["bare"] or ""
-    direction = _WORD_TO_DIRECTION.get(re.sub(r"[\s_]", "", word))
-    return (match["base"], direction) if direction else (name, None)
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES) | st.text(max_size=3), max_size=6).map("".join))
 def test_split_declared_is_the_regexs_answer(name: str) -> None:
-    assert split_declared(name) == _by_regex(name)
+    assert split_declared(name) == split_by_regex(name)
 
 
 def test_examples() -> None:

@@ -165,15 +165,20 @@ KEY_DESCRIPTIONS = ["lr 0.04 to 0.05", "GeLU", "GeLU (again)", "rerun", "Re-Run 
                     "brunch", "\u0130 x", "RUN \u0130", "a\nrun"]  # fmt: skip
 
 
-@PROPS
-@given(st.lists(st.tuples(st.sampled_from(KEY_COMMITS), st.sampled_from(KEY_DESCRIPTIONS))))
-def test_keys_of_all_rows_at_once_are_the_keys_row_by_row(pairs: list[tuple[str, str]]) -> None:
+def assert_keys_at_once_match_row_by_row(pairs: list[tuple[str, str]]) -> None:
+    """The keys of all rows at once equal the keys taken row by row, with the same reuse."""
     rows = [_Row(c, d) for c, d in pairs]
     at_once, one_by_one = _Keys(), _Keys()
     found = at_once.all(rows)
     assert found == [one_by_one.key(r.commit, r.description, i) for i, r in enumerate(rows)]
     assert at_once.reused == one_by_one.reused
     assert at_once.last.items() <= one_by_one.last.items()
+
+
+@PROPS
+@given(st.lists(st.tuples(st.sampled_from(KEY_COMMITS), st.sampled_from(KEY_DESCRIPTIONS))))
+def test_keys_of_all_rows_at_once_are_the_keys_row_by_row(pairs: list[tuple[str, str]]) -> None:
+    assert_keys_at_once_match_row_by_row(pairs)
 
 
 HEX_COMMITS = ["abc1234", "ABC1234", "aBc1234", "def5678", "1234567", "def5678abc", "0123456789"]
@@ -184,12 +189,7 @@ HEX_COMMITS = ["abc1234", "ABC1234", "aBc1234", "def5678", "1234567", "def5678ab
 def test_keys_of_rows_with_bare_hashes_are_the_keys_row_by_row(
     pairs: list[tuple[str, str]],
 ) -> None:
-    rows = [_Row(c, d) for c, d in pairs]
-    at_once, one_by_one = _Keys(), _Keys()
-    found = at_once.all(rows)
-    assert found == [one_by_one.key(r.commit, r.description, i) for i, r in enumerate(rows)]
-    assert at_once.reused == one_by_one.reused
-    assert at_once.last.items() <= one_by_one.last.items()
+    assert_keys_at_once_match_row_by_row(pairs)
 
 
 def test_grouped_configurations_equal_configurations_built_by_the_class() -> None:
