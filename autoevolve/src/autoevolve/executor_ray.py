@@ -12,7 +12,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
@@ -280,14 +280,7 @@ class RayExecutor(Executor):
         """GPUs (of ``gpu_type``, or all) on live nodes not taken out; counted every 5 s."""
         counted, by_type = self._gpus
         if time.monotonic() - counted > 5.0:
-            by_type = {}
-            for n in self.ray.nodes():
-                resources = n.get("Resources", {}) if n.get("Alive") else {}
-                if n.get("NodeID") in self.excluded:
-                    continue
-                kinds = [k.split(":", 1)[1] for k in resources if k.startswith("accelerator_type:")]
-                for kind in kinds or [""]:
-                    by_type[kind] = by_type.get(kind, 0) + int(resources.get("GPU", 0))
+            by_type = {k: int(n) for k, n in gpus_by_type(self.ray.nodes(), self.excluded).items()}
             self._gpus = (time.monotonic(), by_type)
         return by_type.get(gpu_type, 0) if gpu_type else sum(by_type.values())
 
@@ -398,14 +391,7 @@ class RayExecutor(Executor):
         return int(sum(n.get("Resources", {}).get("GPU", 0) for n in nodes if n.get("Alive")))
 
     def gpu_types(self) -> dict[str, float]:
-        kinds: dict[str, float] = {}
-        for node in self.ray.nodes():
-            resources = node.get("Resources", {}) if node.get("Alive") else {}
-            for key in resources:
-                if key.startswith("accelerator_type:"):
-                    kind = key.split(":", 1)[1]
-                    kinds[kind] = kinds.get(kind, 0.0) + float(resources.get("GPU", 0.0))
-        return kinds
+        return {k: n for k, n in gpus_by_type(self.ray.nodes()).items() if k}
 
     def close(self) -> None:
         for ticket in self.in_flight():
@@ -414,6 +400,20 @@ class RayExecutor(Executor):
             for actor, _, _ in self.idle:
                 self.ray.kill(actor)
             self.idle.clear()
+
+
+def gpus_by_type(nodes: list[dict[str, Any]], excluded: Collection[str] = ()) -> dict[str, float]:
+    """GPUs of the live nodes not in ``excluded``, by accelerator type ('' for a node that
+    names none)."""
+    by_type: dict[str, float] = {}
+    for node in nodes:
+        resources = node.get("Resources", {}) if node.get("Alive") else {}
+        if node.get("NodeID") in excluded:
+            continue
+        kinds = [k.split(":", 1)[1] for k in resources if k.startswith("accelerator_type:")]
+        for kind in kinds or [""]:
+            by_type[kind] = by_type.get(kind, 0.0) + float(resources.get("GPU", 0.0))
+    return by_type
 
 
 def rank(ticket: Ticket) -> tuple[int, int]:
