@@ -20,6 +20,7 @@ from autolab_shared.parsing.replicates import Config
 from autolab_shared.parsing.results import Experiment
 from autolab_shared.parsing.status import KEEP
 from autolab_shared.stats.chain import REPLAY_WINDOW
+from autolab_shared.stats.chain import recent as chain_recent
 
 _STATUS, _VALUE = attrgetter("status"), attrgetter("value")
 
@@ -53,15 +54,10 @@ def pick_configs(
     cut = max(len(before) - window, 0)
     head, tail = before[:cut], before[cut:]
     lead = _lead(exps, keys, head)
-    built = _build(exps, keys, {*tail, *multi, key, *(head if lead is None else [lead])})
-    recent = [built[k] for k in tail]
-    if head:  # chain.recent: the window is led by the incumbent it starts from
-        if lead is None:  # no row says keep: the best configuration by value leads
-            valued = [built[k] for k in head if built[k].valued]
-            best = min(valued, key=lambda c: c.mean_x(scale), default=None)
-            recent = recent if best is None else [best, *recent]
-        else:
-            recent = [built[lead], *recent]
+    leads = head if lead is None else [lead]  # no row says keep: the best by value leads
+    built = _build(exps, keys, {*tail, *multi, key, *leads})
+    window_of = [built[k] for k in [*leads, *tail]]
+    recent = chain_recent(window_of, scale, window)  # one rule for the window and its lead
     measured = [built[k] for k in dict.fromkeys([*multi, key]) if k in built]
     rows = list(built[key].rows) if key in built else []
     return VerdictConfigs(first, rows, _span_values(exps, keys, first, key), recent, measured)
