@@ -407,7 +407,14 @@ def run_autojudge(s: Stream, n_budget: int, policy_kw: dict[str, Any]) -> Record
         post = prior.posterior(a.delta, a.delta_sd)
         data.add(a.delta, n, inc.var)
         inc = after_candidate(
-            inc, post, prior.grid, float(np.mean(runs)), n, floor.sigma**2, kept=kept
+            inc,
+            post,
+            prior.grid,
+            float(np.mean(runs)),
+            n,
+            floor.sigma**2,
+            kept=kept,
+            bin_var=prior.bin_var,
         )
         nulls.add(runs[0], kept)
         if n >= 2:

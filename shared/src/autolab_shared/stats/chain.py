@@ -86,7 +86,15 @@ def step(
     post = prior.posterior(d, math.sqrt(sigma2 / n + inc.var))
     state.deltas.append((d, n, inc.var))
     state.incumbent = after_candidate(
-        inc, post, prior.grid, mean, n, sigma2, kept=bool(kept), key=config.key
+        inc,
+        post,
+        prior.grid,
+        mean,
+        n,
+        sigma2,
+        kept=bool(kept),
+        key=config.key,
+        bin_var=prior.bin_var,
     )
     if kept:
         state.incumbent_config = config

@@ -47,12 +47,21 @@ def after_candidate(
     *,
     kept: bool,
     key: str = "",
+    bin_var: FloatArray | float = 0.0,
 ) -> Incumbent:
-    """Update with a candidate's n runs (mean xbar) given the posterior over its effect."""
-    wa, wb = 1.0 / max(inc.var, 1e-18), n / max(sigma2, 1e-18)
+    """Update with a candidate's n runs (mean xbar) given the posterior over its effect.
+
+    ``bin_var`` is each grid point's own spread (``EffectPrior.bin_var``): where the grid is
+    coarse, the effect's grid point says little about the incumbent (a discard) or about the
+    new one (a keep, whose own runs then tell).
+    """
+    wa: FloatArray | float
+    wb: FloatArray | float
     if kept:
-        mk = (wa * (inc.mean + grid) + wb * xbar) / (wa + wb)
+        wa, wb = 1.0 / np.maximum(inc.var + bin_var, 1e-18), n / max(sigma2, 1e-18)
+        mk: FloatArray = (wa * (inc.mean + grid) + wb * xbar) / (wa + wb)
     else:  # (wa·m + wb·(xbar − grid)) / (wa + wb), in place (once per configuration replayed)
+        wa, wb = 1.0 / max(inc.var, 1e-18), 1.0 / np.maximum(sigma2 / n + bin_var, 1e-18)
         mk = xbar - grid
         mk *= wb
         mk += wa * inc.mean
@@ -62,7 +71,7 @@ def after_candidate(
     # spread (a profit of 5e10 with an sd of 5e3 on a linear scale); mk is not needed after
     mk -= mean
     mk *= mk
-    var = 1.0 / (wa + wb) + float(post @ mk)
+    var = float(post @ (1.0 / (wa + wb) + mk))
     return Incumbent(mean, max(var, 1e-18), key if kept else inc.key)
 
 

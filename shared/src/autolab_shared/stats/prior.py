@@ -119,8 +119,11 @@ class EffectPrior(EqRepr):
         self.n_fit = int(dd.size)
 
     def _smoother(self, sd: float) -> FloatArray:
+        """EMS smoothing: each point's mass spread with sd ``sd``, or its own grid spacing
+        where the geometric steps are wider (else far effects stay atoms the posterior snaps to)."""
         g = self.grid
-        kernel = np.exp(-0.5 * ((g[:, None] - g[None, :]) / sd) ** 2)
+        local = np.maximum(np.gradient(g), sd)
+        kernel = np.exp(-0.5 * ((g[:, None] - g[None, :]) / local[None, :]) ** 2)
         kernel[self.zero, :] = 0.0
         kernel[:, self.zero] = 0.0
         out: FloatArray = kernel / np.maximum(kernel.sum(axis=0, keepdims=True), 1e-300)
@@ -130,6 +133,20 @@ class EffectPrior(EqRepr):
     def step(self) -> float:
         """Grid spacing where effects live (near 0)."""
         return float(self.grid[self.zero + 1] - self.grid[self.zero])
+
+    @property
+    def bin_var(self) -> FloatArray:
+        """Variance of an effect spread evenly over each grid point's bin, h²/12 (0 at the
+        atom): far from 0 the geometric steps are wider than the noise, and a value read as
+        exactly its grid point would pass the rounding on as information (computed once)."""
+        cached = self.__dict__.get("_binvar")
+        if cached is None or cached[0] is not self.grid:
+            var = np.gradient(self.grid) ** 2 / 12.0
+            var[self.zero] = 0.0
+            cached = (self.grid, var)
+            self.__dict__["_binvar"] = cached
+        out: FloatArray = cached[1]
+        return out
 
     def _log_weights(self) -> FloatArray:
         """log of the weights, computed once per weights array (posterior is called a lot)."""
