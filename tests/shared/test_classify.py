@@ -228,6 +228,19 @@ def test_rule_order(description: str, category: str) -> None:
         ("target enc for 5 cols — extra cols add noise", "data", False),
         ("smote_ratio=0.45 worse than 0.4", "data", False),
         ("walkforward; fixed features; lookback=142; purge=4", "data", False),
+        ("logistic clf worse", "architecture", False),
+        # engine cache types, synchronisation and speculative work are runtime settings
+        ("n_gpu=16, batch=64/64, f32 KV, n_ctx=512, flash=1 — wall=8.98tok/s", "efficiency", False),
+        ("n_gpu=16, batch=64/64, iq4_nl KV, n_ctx=512, flash=1", "efficiency", False),
+        ("lockless set-based queue", "efficiency", False),
+        ("atomic counters instead of a mutex", "efficiency", False),
+        ("speculative early routing of experts", "efficiency", False),
+        # shapes of a CAD program: plates, holes, extents, dimension parameters
+        ("Recognize the centered blind-hole plate family and regenerate its depth", "other", False),
+        ("Bind semantic outer-dimension parameters to the generated box extents", "other", False),
+        # a run number under an experiment number is a repeat of that experiment
+        ("exp37 run14: LR2=4e-4 + SWA (raw=1.369 SWA=1.367)", "baseline", True),
+        ("exp37: LR2=4e-4 + SWA", "learning_rate", True),
     ],
 )
 def test_issue_13_patterns(description: str, category: str, multi: bool) -> None:

@@ -70,6 +70,13 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MAX_LABELS = 16
+# A run number under an experiment number ("exp37 run14: ...") labels a repeat of that
+# experiment: a baseline, whatever the settings restated after it.
+_REPEAT_LABEL = re.compile(
+    r"exp(?:eriment)?[ #_-]{0,2}\d{1,6}[a-z]?[ :._-]{1,3}(?:re-?)?run[ #_-]{0,2}\d{1,6}\b",
+    re.IGNORECASE,
+)
+BASELINE = "baseline"
 # A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
 _AFTER_LABEL = re.compile(r": | — | – | - ")
 COMBINATION = "combination"
@@ -244,6 +251,10 @@ class Classifier:
     def _tagged(self, description: str) -> Classification:
         """The classification; a combination is always a multi_change."""
         found = self._classify(description[:MAX_CHARS])
+        if found.category != BASELINE and BASELINE in self.taxonomy.names:
+            repeat = _REPEAT_LABEL.match(description)
+            if repeat is not None:
+                return replace(found, category=BASELINE, matched=repeat.group(0), pattern="")
         if found.on == NONE and self.fallback:  # no rule matched
             found = self._learned(found, description)
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
