@@ -190,6 +190,7 @@ class Classifier:
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
         # the learned fallback names rows no rule matches, with categories of the taxonomy only
         self.fallback = fallback
+        self._repeats = BASELINE in self.taxonomy.names  # "exp37 run14: ..." is a repeat
         self._checks = tuple(
             (rule.category, group)
             for rule in self.taxonomy.rules
@@ -251,10 +252,11 @@ class Classifier:
     def _tagged(self, description: str) -> Classification:
         """The classification; a combination is always a multi_change."""
         found = self._classify(description[:MAX_CHARS])
-        if found.category != BASELINE and BASELINE in self.taxonomy.names:
+        repeat = None
+        if self._repeats and description[:1] in ("e", "E"):
             repeat = _REPEAT_LABEL.match(description)
-            if repeat is not None:
-                return replace(found, category=BASELINE, matched=repeat.group(0), pattern="")
+        if repeat is not None and found.category != BASELINE:
+            return replace(found, category=BASELINE, matched=repeat.group(0), pattern="")
         if found.on == NONE and self.fallback:  # no rule matched
             found = self._learned(found, description)
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
