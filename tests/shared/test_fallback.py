@@ -25,9 +25,11 @@ from autolab_shared.steering.listing import (
     assigns_several,
     best_with,
     flags_several,
+    is_bare,
     is_run_name,
     lists_loosely,
     plus_parted,
+    unlabelled,
 )
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
@@ -129,6 +131,13 @@ def test_lists_of_settings_no_rule_names_are_tagged() -> None:
     assert not flags_several("--a 1 (then --b 2)")  # the second is past the first clause
     found = classify("--lookback-eras 20 --trailing-eras 20")
     assert "multi_change" in found.tags
+
+
+def test_a_run_label_is_no_value_of_the_item_it_leads() -> None:
+    assert unlabelled("b16 hflip") == "hflip" and unlabelled("l96") == "l96"
+    assert is_bare("b16 hflip") and not is_bare("b16 WD 0.01")
+    assert Classifier()("b16 hflip + WD 0.01").category == "regularization"  # hflip: the base
+    assert "multi_change" not in Classifier()("b4 gradient clipping max_norm=1.0").tags
 
 
 def test_a_run_label_beside_a_seed_is_no_second_setting() -> None:
