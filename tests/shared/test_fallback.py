@@ -25,11 +25,10 @@ from autolab_shared.steering.listing import (
     assigns_several,
     best_with,
     flags_several,
-    is_bare,
     is_run_name,
     lists_loosely,
     plus_parted,
-    unlabelled,
+    run_label,
 )
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
@@ -134,10 +133,11 @@ def test_lists_of_settings_no_rule_names_are_tagged() -> None:
 
 
 def test_a_run_label_is_no_value_of_the_item_it_leads() -> None:
-    assert unlabelled("b16 hflip") == "hflip" and unlabelled("l96") == "l96"
-    assert is_bare("b16 hflip") and not is_bare("b16 WD 0.01")
+    assert run_label("b16 hflip") == ("b16", "hflip") and run_label("l96") == ("", "l96")
     assert Classifier()("b16 hflip + WD 0.01").category == "regularization"  # hflip: the base
-    assert "multi_change" not in Classifier()("b4 gradient clipping max_norm=1.0").tags
+    assert Classifier()("int6 quant + 11L").category == "combination"  # int6 names a setting
+    found = Classifier()("b46 l2 seed=99")  # a second label-like token is a setting
+    assert found.category == "baseline" and "multi_change" in found.tags
 
 
 def test_a_run_label_beside_a_seed_is_no_second_setting() -> None:

@@ -34,6 +34,7 @@ from autolab_shared.steering.listing import (
     main_items,
     may_list,
     plus_parted,
+    run_label,
     setting_key,
     sizes_model,
     without_asides,
@@ -339,6 +340,7 @@ class Classifier:
         """A list of settings: the main change's category, or ``combination``; None when it
         is no list (fewer than two settings, or no item matches a rule). A `record` of a
         configuration (see `is_record`) is named the same way but not tagged."""
+        items = [Item(self._unlabelled(i.text), i.joined) for i in items]
         texts = [normalise(item.text) for item in items]
         found = [self._item(text) for text in texts]
         if all(f is None for f in found) or count_settings(items, found) < 2:
@@ -352,6 +354,14 @@ class Classifier:
         if main is None:  # several kinds: what each item matched
             return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
         return Classification(category, tags, main[2], CHANGE, main[1])
+
+    def _unlabelled(self, item: str) -> str:
+        """`item` without a leading run label that names nothing before one word ("b16 hflip"
+        -> "hflip": b16 is no value of hflip; "int6 quant" stays, int6 is a setting)."""
+        label, rest = run_label(item)
+        if label and rest.isalpha() and self._item(normalise(label)) is None:
+            return rest
+        return item
 
     def _first(self, text: str) -> tuple[str, str, str] | None:
         """The first rule that matches, the pattern that matched and the text it matched

@@ -286,7 +286,7 @@ def _same_setting(items: Sequence[Item], found: Sequence[Match | None], i: int) 
     before, now = items[i - 1].text, items[i].text
     if ("=" in before) == ("=" in now):
         return False
-    words = unlabelled(now if "=" in before else before)
+    words = now if "=" in before else before
     if any(ch.isdigit() for ch in words):
         return False
     a, b = found[i - 1], found[i]
@@ -307,16 +307,16 @@ def is_record(part: str, items: Sequence[Item]) -> bool:
 
 def is_bare(item: str) -> bool:
     """True for an item that names a setting without a value or a change word ("SiLU",
-    "SWA", "b16 hflip" after its run label); "matrix LR 0.06", "remove logit cap", "depth
-    8->12" are not bare."""
-    item = unlabelled(item)  # "b16 hflip + WD 0.01": the run label b16 is no value of hflip
+    "SWA"); "matrix LR 0.06", "remove logit cap", "depth 8->12" are not bare."""
     return not is_setting(item) and _CHANGE_WORD.search(item) is None
 
 
-def unlabelled(item: str) -> str:
-    """`item` without a leading run label followed by more words ("b16 hflip" -> "hflip")."""
+def run_label(item: str) -> tuple[str, str]:
+    """A leading run-label token followed by more words, and those words ("b16 hflip" ->
+    ("b16", "hflip")), or ("", item). The caller checks that the label names nothing (a rule
+    of its own would make "int6 quant" a setting, not a label)."""
     label, _, rest = item.partition(" ")
-    return rest if rest and _RUN_LABEL.fullmatch(label) else item
+    return (label, rest) if rest and _RUN_LABEL.fullmatch(label) else ("", item)
 
 
 def main_items(pairs: list[tuple[Match, str]]) -> list[tuple[Match, str]]:
