@@ -136,6 +136,8 @@ def test_a_run_label_is_no_value_of_the_item_it_leads() -> None:
     assert run_label("b16 hflip") == ("b16", "hflip") and run_label("l96") == ("", "l96")
     assert Classifier()("b16 hflip + WD 0.01").category == "regularization"  # hflip: the base
     assert Classifier()("int6 quant + 11L").category == "combination"  # int6 names a setting
+    found = Classifier()("b3 warmstart both + cosine combined")  # "combined": no base
+    assert found.category == "combination" and "multi_change" in found.tags
     found = Classifier()("b46 l2 seed=99")  # a second label-like token is a setting
     assert found.category == "baseline" and "multi_change" in found.tags
 

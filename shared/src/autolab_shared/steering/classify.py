@@ -350,6 +350,8 @@ class Classifier:
             tags = (*tags, MULTI_CHANGE)
         pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])
         category = main_category([f[0] for f, _ in pairs], [t for _, t in pairs])
+        if texts[-1].endswith(" combined") and category != BASELINE:
+            category = COMBINATION  # "warmstart both + cosine combined": every item is new
         main = next((f for f, _ in pairs if f[0] == category), None)
         if main is None:  # several kinds: what each item matched
             return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
