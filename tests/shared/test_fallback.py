@@ -142,6 +142,15 @@ def test_a_run_label_is_no_value_of_the_item_it_leads() -> None:
     assert found.category == "baseline" and "multi_change" in found.tags
 
 
+def test_a_label_that_names_a_change_before_several_settings_is_a_list() -> None:
+    classify = Classifier()
+    found = classify("int4-compression: first 8 layers int4_step=1 fp16_export=1 verify exact")
+    assert found.category == "efficiency" and "multi_change" in found.tags
+    assert "multi_change" not in classify("baseline: unmodified, BS=64 D=384 DEPTH=12").tags
+    assert "multi_change" not in classify("int4-compression: int4_step=1 on 8 layers").tags
+    assert "multi_change" not in classify("width sweep on a=1 b=2: depth 8").tags  # no label
+
+
 def test_a_run_label_beside_a_seed_is_no_second_setting() -> None:
     found = Classifier()("b48 seed=19")
     assert found.category == "baseline" and "multi_change" not in found.tags

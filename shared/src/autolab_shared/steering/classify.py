@@ -283,6 +283,8 @@ class Classifier:
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)
+        elif self._labels_a_list(description, raw, found):  # "int4-compression: A=1 B=2"
+            found = replace(found, tags=(*found.tags, MULTI_CHANGE))
         if found is not None:
             return found
         if MULTI_CHANGE not in tags and (assigns_several(raw) or plus_parted(raw)):
@@ -293,6 +295,18 @@ class Classifier:
             return Classification(OTHER, tags, "", NONE)
         category, pattern, matched = first
         return Classification(category, tags, matched, FULL, pattern)
+
+    @staticmethod
+    def _labels_a_list(description: str, raw: str, found: Classification) -> bool:
+        """True when the whole text before ": " is a label that names a change (not a
+        baseline, which describes its configuration) and two or more different `KNOB=value`
+        settings follow it: the list is the change, the label its kind."""
+        if MULTI_CHANGE in found.tags or found.category == BASELINE or ": " not in description:
+            return False
+        m = _AFTER_LABEL.search(strip_labels(description))
+        if m is None or m.group(0) != ": " or m.string[: m.start()].strip() != raw:
+            return False
+        return assigns_several(change_part(m.string[m.end() :]))
 
     def _after_label(
         self, description: str, raw: str, tags: tuple[str, ...], found: Classification | None
