@@ -202,6 +202,12 @@ def test_rule_order(description: str, category: str) -> None:
         ("baseline verification run", "baseline", False),
         ("parity rerun: deterministic resize baseline", "baseline", False),
         ("run 4: near-best (raw=1.369, SWA=1.367)", "baseline", False),
+        (
+            "Hypothesis: with X=1 fixed, the best direction yields the first remote baseline",
+            "baseline",
+            False,
+        ),
+        ("after establishing the remote baseline, add one more layer", "model_scale", False),
         # architecture named by mechanism
         ("residual stream mixing (hyper-connections, 2 streams)", "architecture", False),
         ("Issue #5: attention residuals (learnable alpha)", "architecture", False),
