@@ -187,6 +187,9 @@ def test_rule_order(description: str, category: str) -> None:
         ("n_layer=10 n_head=8 n_embd=640", "model_scale", True),
         ("12x768 model (was 8x512)", "model_scale", False),
         ("aspect ratio 64 -> 48", "model_scale", False),
+        ("narrower FFN, same depth", "model_scale", False),
+        ("narrower noise sigmoid(0.7*randn)", "other", False),  # narrows no part of the model
+        ("narrow sales-promise to named-rep", "other", False),
         ("exp22: 7-block model", "model_scale", False),
         # normalization layers replaced, gated or removed
         ("replace RMSNorm with LayerNorm", "normalization", False),
