@@ -431,6 +431,10 @@ HOSTILE = (
     "lr 0.1, " * 6000,
     "(a, " * 12500,
     "X=(1 " * 10000,
+    "establish the " * 4000,  # the fifth round's patterns and list signals
+    "exp1 run1 " * 5000,
+    "x 0.4+512KB " * 4000,
+    "int4: a=1 b=2 " * 3500,
 )
 
 
