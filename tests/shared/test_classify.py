@@ -187,6 +187,9 @@ def test_rule_order(description: str, category: str) -> None:
         ("n_layer=10 n_head=8 n_embd=640", "model_scale", True),
         ("12x768 model (was 8x512)", "model_scale", False),
         ("aspect ratio 64 -> 48", "model_scale", False),
+        ("narrower FFN, same depth", "model_scale", False),
+        ("narrower noise sigmoid(0.7*randn)", "other", False),  # narrows no part of the model
+        ("narrow sales-promise to named-rep", "other", False),
         ("exp22: 7-block model", "model_scale", False),
         # normalization layers replaced, gated or removed
         ("replace RMSNorm with LayerNorm", "normalization", False),
@@ -202,6 +205,12 @@ def test_rule_order(description: str, category: str) -> None:
         ("baseline verification run", "baseline", False),
         ("parity rerun: deterministic resize baseline", "baseline", False),
         ("run 4: near-best (raw=1.369, SWA=1.367)", "baseline", False),
+        (
+            "Hypothesis: with X=1 fixed, the best direction yields the first remote baseline",
+            "baseline",
+            False,
+        ),
+        ("after establishing the remote baseline, add one more layer", "model_scale", False),
         # architecture named by mechanism
         ("residual stream mixing (hyper-connections, 2 streams)", "architecture", False),
         ("Issue #5: attention residuals (learnable alpha)", "architecture", False),
@@ -228,6 +237,19 @@ def test_rule_order(description: str, category: str) -> None:
         ("target enc for 5 cols — extra cols add noise", "data", False),
         ("smote_ratio=0.45 worse than 0.4", "data", False),
         ("walkforward; fixed features; lookback=142; purge=4", "data", False),
+        ("logistic clf worse", "architecture", False),
+        # engine cache types, synchronisation and speculative work are runtime settings
+        ("n_gpu=16, batch=64/64, f32 KV, n_ctx=512, flash=1 — wall=8.98tok/s", "efficiency", False),
+        ("n_gpu=16, batch=64/64, iq4_nl KV, n_ctx=512, flash=1", "efficiency", False),
+        ("lockless set-based queue", "efficiency", False),
+        ("atomic counters instead of a mutex", "efficiency", False),
+        ("speculative early routing of experts", "efficiency", False),
+        # shapes of a CAD program: plates, holes, extents, dimension parameters
+        ("Recognize the centered blind-hole plate family and regenerate its depth", "other", False),
+        ("Bind semantic outer-dimension parameters to the generated box extents", "other", False),
+        # a run number under an experiment number is a repeat of that experiment
+        ("exp37 run14: LR2=4e-4 + SWA (raw=1.369 SWA=1.367)", "baseline", True),
+        ("exp37: LR2=4e-4 + SWA", "learning_rate", True),
     ],
 )
 def test_issue_13_patterns(description: str, category: str, multi: bool) -> None:

@@ -42,13 +42,22 @@ category, tags (comma-separated: multi_change, simplification) and split.
   random.Random(1416) in that order. Labelled and committed before the classifier was run
   on them; tuned on since heldout5 was drawn.
 
-* tests/fixtures/steer_labels_heldout5.tsv (153 rows, 14 files) is HELD_OUT5, the HELD-OUT
-  set, drawn after every set above: the real .tsv and .csv files with at least 5 one-line
-  descriptions in no set above, shuffled with random.Random(1515), then ordered by how many
-  rows of those sets they hold (fewest first), up to 12 rows each (a seeded sample), until
-  150 rows. Labelled by hand and committed before the classifier was run on them (70.6 %);
-  never used to change a rule or train the fallback. Every one of its files has other rows
-  in the tuning sets (no real file is left that none holds).
+* tests/fixtures/steer_labels_heldout5.tsv (153 rows, 14 files) is HELD_OUT5, TUNING data
+  since heldout6 was drawn (it was the held-out set, measured at 70.6 %, and at 75.8 % after
+  the round that tuned on HELD_OUT4 and NN_HELD_OUT), drawn after every set above: the real
+  .tsv and .csv files with at least 5 one-line descriptions in no set above, shuffled with
+  random.Random(1515), then ordered by how many rows of those sets they hold (fewest first),
+  up to 12 rows each (a seeded sample), until 150 rows. Labelled by hand and committed
+  before the classifier was run on them.
+
+* tests/fixtures/steer_labels_heldout6.tsv (121 rows, 11 files) is HELD_OUT6, the HELD-OUT
+  set, drawn after every set above: rows no set above holds (one-line descriptions, each
+  once), from the real .tsv and .csv files with at least 5 of them; with one
+  random.Random(1616), first 20 rows of each network-training file (NN_FILES) with such rows,
+  then the other files shuffled and ordered by how many rows of those sets they hold (fewest
+  first), up to 8 rows each, until 120 rows. Labelled by hand and committed before the
+  classifier was run on them; never used to change a rule or train the fallback. Every one
+  of its files has other rows in the tuning sets (no real file is left that none holds).
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -97,6 +106,7 @@ OLD_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "steer_labels.tsv"
 HELD_OUT4 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout4.tsv"
 NN_HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
 HELD_OUT5 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout5.tsv"
+HELD_OUT6 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
 NN_FILES = (
     "Fchaubard__zero_order_diffusion_autoresearcher__branch-autoresearch-mar17__results.tsv",
     "Hilo-Hilo__parameter-golf__branch-research-continuous-mar18__results__results.tsv",
@@ -106,19 +116,21 @@ NN_FILES = (
 TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py: tuning 83.3 %, 0.93, 0.94; tuning2 81.3 %, 0.80, 0.86;
-# tuning3 89.2 %, 0.80, 0.88; nn-rows 75.3 %, 0.83, 0.96; tuning4 83.9 %, 0.86, 0.83;
-# nn-rows2 81.7 %, 0.72, 0.93; held-out 75.8 %, 0.55, 0.77, measured once before this
-# round's rules at 70.6 %, 0.55, 0.68). The issue's targets are TARGET_*, which
+# benchmarks/classifier_heldout.py after the fifth round, s-cls5: tuning 84.2 %, 0.94, 0.94;
+# tuning2 81.3 %, 0.80, 0.86; tuning3 91.1 %, 0.80, 0.88; nn-rows 79.2 %, 0.86, 0.96;
+# tuning4 83.9 %, 0.86, 0.83; nn-rows2 86.7 %, 0.78, 0.93; tuning5 83.7 %, 0.68, 0.88;
+# held-out (heldout6) 74.4 %, 0.72, 0.94, measured once when the rules were final; main's
+# classifier before the round: 68.6 %, 0.72, 0.94). The issue's targets are TARGET_*, which
 # test_issue_targets_on_held_out records as unmet.
 FLOORS = {
-    "tuning": (0.82, 0.90, 0.90),
+    "tuning": (0.83, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
-    "tuning3": (0.88, 0.77, 0.85),
-    "nn-rows": (0.74, 0.80, 0.90),
+    "tuning3": (0.90, 0.77, 0.85),
+    "nn-rows": (0.78, 0.83, 0.90),
     "tuning4": (0.82, 0.82, 0.80),
-    "nn-rows2": (0.80, 0.70, 0.88),
-    "held-out": (0.74, 0.52, 0.74),
+    "nn-rows2": (0.85, 0.75, 0.90),
+    "tuning5": (0.82, 0.65, 0.85),
+    "held-out": (0.73, 0.70, 0.90),
 }
 SETS = {
     "tuning": TUNING,
@@ -127,7 +139,8 @@ SETS = {
     "nn-rows": NN_ROWS,
     "tuning4": HELD_OUT4,
     "nn-rows2": NN_HELD_OUT,
-    "held-out": HELD_OUT5,
+    "tuning5": HELD_OUT5,
+    "held-out": HELD_OUT6,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -329,6 +342,35 @@ def test_held_out5_is_the_seeded_fewest_first_draw() -> None:
     assert drawn == [(r["file"], int(r["line"])) for r in rows]
 
 
+def test_held_out6_is_the_seeded_draw_network_training_files_first() -> None:
+    """HELD_OUT6 is the draw its docstring describes: 20 rows of each network-training file
+    with rows left, then the fewest-first draw of the other files (random.Random(1616))."""
+    rows = _rows(HELD_OUT6)
+    earlier = [
+        row for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT, HELD_OUT5) for row in _rows(path)
+    ]
+    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
+    assert len(rows) >= 120 and len({r["description"] for r in rows}) == len(rows)
+    assert {r["split"] for r in rows} == {"held-out"}
+    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    _check_rows(rows)
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    in_sets = Counter(r["file"] for r in earlier)
+    pool = {
+        name: [(line, d) for line, d in found if "\t" not in d and "\n" not in d]
+        for name, found in _unused_rows(earlier, (".tsv", ".csv"), lambda _: True, 5).items()
+    }
+    rng = random.Random(1616)
+    first = [name for name in NN_FILES if name in pool]
+    drawn = _sample(pool, first, rng, 20, len(first) * 20)
+    rest = sorted(name for name in pool if name not in first)
+    rng.shuffle(rest)
+    rest.sort(key=lambda name: in_sets[name])
+    drawn += _sample(pool, rest, rng, 8, 120 - len(drawn))
+    assert drawn == [(r["file"], int(r["line"])) for r in rows]
+
+
 def test_nn_rows_are_new_rows_of_network_training_files() -> None:
     rows = _rows(NN_ROWS)
     earlier = _rows(TUNING) + _rows(OLD_FIXTURE)
@@ -362,8 +404,8 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT5: 75.8 %, multi_change recall 0.55 and precision 0.77
-    after the round that tuned on HELD_OUT4 and NN_HELD_OUT (70.6 %, 0.55, 0.68 before it)."""
+    """Issue 13's targets on HELD_OUT6: 74.4 %, multi_change recall 0.72 and precision 0.94
+    after the round that tuned on HELD_OUT5 (main's classifier before it: 68.6 %, 0.72, 0.94)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
@@ -389,6 +431,10 @@ HOSTILE = (
     "lr 0.1, " * 6000,
     "(a, " * 12500,
     "X=(1 " * 10000,
+    "establish the " * 4000,  # the fifth round's patterns and list signals
+    "exp1 run1 " * 5000,
+    "x 0.4+512KB " * 4000,
+    "int4: a=1 b=2 " * 3500,
 )
 
 

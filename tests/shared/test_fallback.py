@@ -28,11 +28,12 @@ from autolab_shared.steering.listing import (
     is_run_name,
     lists_loosely,
     plus_parted,
+    run_label,
 )
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
 BENCH = load_script(REPO_ROOT / "benchmarks" / "train_fallback.py")  # trains the shipped model
-HELD_OUT = "steer_labels_heldout5.tsv"
+HELD_OUT = "steer_labels_heldout6.tsv"
 
 
 def test_the_shipped_model_is_the_one_trained_on_the_tuning_fixtures_only() -> None:
@@ -98,6 +99,8 @@ def test_lists_the_item_split_leaves_whole_are_tagged() -> None:
     assert lists_loosely("batch16+gather/logsumexp")
     assert not lists_loosely("attention and FFN pre-norm")
     assert not lists_loosely("modulation+output")  # no setting among the parts
+    assert lists_loosely("CREATIVE predictor 0.4+512KB")  # the word before names the 0.4
+    assert not lists_loosely("lr 0.5+0.3") and not lists_loosely("predictor 1e+3")
     assert not lists_loosely("ElasticNet GridSearchCV alpha+l1_ratio")
     assert not lists_loosely("zeta=1+0.5*nonlin works")  # a formula
     assert not lists_loosely("slightly over-dispersed, big improvement over DPS")  # a result
@@ -120,12 +123,32 @@ def test_lists_of_settings_no_rule_names_are_tagged() -> None:
     assert plus_parted("full BPTT + no spatial smooth")
     assert not plus_parted("Hebrew + Georgian date support")  # one-word items: one change
     assert not plus_parted("marathon v4 + run 3") and not plus_parted("full BPTT")
+    assert plus_parted("log_mileage + car_age")  # snake_case names are settings
     assert "multi_change" in classify("pq11 full BPTT + no spatial smooth").tags
     assert flags_several("train on window: --lookback-eras 20 --trailing-eras 20; worse")
     assert not flags_several("--top-k 90 on merged pool")
     assert not flags_several("--a 1 (then --b 2)")  # the second is past the first clause
     found = classify("--lookback-eras 20 --trailing-eras 20")
     assert "multi_change" in found.tags
+
+
+def test_a_run_label_is_no_value_of_the_item_it_leads() -> None:
+    assert run_label("b16 hflip") == ("b16", "hflip") and run_label("l96") == ("", "l96")
+    assert Classifier()("b16 hflip + WD 0.01").category == "regularization"  # hflip: the base
+    assert Classifier()("int6 quant + 11L").category == "combination"  # int6 names a setting
+    found = Classifier()("b3 warmstart both + cosine combined")  # "combined": no base
+    assert found.category == "combination" and "multi_change" in found.tags
+    found = Classifier()("b46 l2 seed=99")  # a second label-like token is a setting
+    assert found.category == "baseline" and "multi_change" in found.tags
+
+
+def test_a_label_that_names_a_change_before_several_settings_is_a_list() -> None:
+    classify = Classifier()
+    found = classify("int4-compression: first 8 layers int4_step=1 fp16_export=1 verify exact")
+    assert found.category == "efficiency" and "multi_change" in found.tags
+    assert "multi_change" not in classify("baseline: unmodified, BS=64 D=384 DEPTH=12").tags
+    assert "multi_change" not in classify("int4-compression: int4_step=1 on 8 layers").tags
+    assert "multi_change" not in classify("width sweep on a=1 b=2: depth 8").tags  # no label
 
 
 def test_a_run_label_beside_a_seed_is_no_second_setting() -> None:
@@ -150,12 +173,18 @@ def test_the_best_configuration_with_a_change_is_two_settings() -> None:
     assert best_with("best config with warmdown 0.3")
     assert not best_with("Hypothesis: after 8x384 became the best remote pivot with more bytes")
     assert not best_with("depth 12 with the best LR")
+    assert best_with("Manual experiment 2: re-run best feature set with downsample")
+    found = Classifier()("Manual experiment 2: re-run best feature set with downsample")
+    assert found.category == "baseline" and "multi_change" in found.tags
     assert "multi_change" in Classifier()("Manual experiment 3: best feature set with smote").tags
 
 
 def test_pieces_that_say_what_they_change_are_items() -> None:
     classify = Classifier()
     assert "multi_change" in classify("cache k=3, no prefetch (PREFETCH_THREADS=0)").tags
+    found = classify("keep engineered features and replace downsampling with SMOTE")
+    assert found.category == "data" and "multi_change" in found.tags
+    assert "multi_change" not in classify("replace iso-per-age with walk rates per age").tags
     assert "multi_change" in classify("remove value embeds, use x0").tags
     assert "multi_change" not in classify("attention and FFN pre-norm").tags
     assert lists_loosely("tool-calls-always, don't-ask-to-verify, out-of-scope")

@@ -34,6 +34,7 @@ from autolab_shared.steering.listing import (
     main_items,
     may_list,
     plus_parted,
+    run_label,
     setting_key,
     sizes_model,
     without_asides,
@@ -70,6 +71,13 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MAX_LABELS = 16
+# A run number under an experiment number ("exp37 run14: ...") labels a repeat of that
+# experiment: a baseline, whatever the settings restated after it.
+_REPEAT_LABEL = re.compile(
+    r"exp(?:eriment)?[ #_-]{0,2}\d{1,6}[a-z]?[ :._-]{1,3}(?:re-?)?run[ #_-]{0,2}\d{1,6}\b",
+    re.IGNORECASE,
+)
+BASELINE = "baseline"
 # A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
 _AFTER_LABEL = re.compile(r": | — | – | - ")
 COMBINATION = "combination"
@@ -183,6 +191,7 @@ class Classifier:
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
         # the learned fallback names rows no rule matches, with categories of the taxonomy only
         self.fallback = fallback
+        self._repeats = BASELINE in self.taxonomy.names  # "exp37 run14: ..." is a repeat
         self._checks = tuple(
             (rule.category, group)
             for rule in self.taxonomy.rules
@@ -244,6 +253,11 @@ class Classifier:
     def _tagged(self, description: str) -> Classification:
         """The classification; a combination is always a multi_change."""
         found = self._classify(description[:MAX_CHARS])
+        repeat = None
+        if self._repeats and description[:1] in ("e", "E"):
+            repeat = _REPEAT_LABEL.match(description)
+        if repeat is not None and found.category != BASELINE:
+            return replace(found, category=BASELINE, matched=repeat.group(0), pattern="")
         if found.on == NONE and self.fallback:  # no rule matched
             found = self._learned(found, description)
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
@@ -269,6 +283,8 @@ class Classifier:
         found = self._classify_part(description, tags, (raw, bare))
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)
+        elif self._labels_a_list(description, raw, found):  # "int4-compression: A=1 B=2"
+            found = replace(found, tags=(*found.tags, MULTI_CHANGE))
         if found is not None:
             return found
         if MULTI_CHANGE not in tags and (assigns_several(raw) or plus_parted(raw)):
@@ -279,6 +295,18 @@ class Classifier:
             return Classification(OTHER, tags, "", NONE)
         category, pattern, matched = first
         return Classification(category, tags, matched, FULL, pattern)
+
+    @staticmethod
+    def _labels_a_list(description: str, raw: str, found: Classification) -> bool:
+        """True when the whole text before ": " is a label that names a change (not a
+        baseline, which describes its configuration) and two or more different `KNOB=value`
+        settings follow it: the list is the change, the label its kind."""
+        if MULTI_CHANGE in found.tags or found.category == BASELINE or ": " not in description:
+            return False
+        m = _AFTER_LABEL.search(strip_labels(description))
+        if m is None or m.group(0) != ": " or m.string[: m.start()].strip() != raw:
+            return False
+        return assigns_several(change_part(m.string[m.end() :]))
 
     def _after_label(
         self, description: str, raw: str, tags: tuple[str, ...], found: Classification | None
@@ -326,6 +354,7 @@ class Classifier:
         """A list of settings: the main change's category, or ``combination``; None when it
         is no list (fewer than two settings, or no item matches a rule). A `record` of a
         configuration (see `is_record`) is named the same way but not tagged."""
+        items = [Item(self._unlabelled(i.text), i.joined) for i in items]
         texts = [normalise(item.text) for item in items]
         found = [self._item(text) for text in texts]
         if all(f is None for f in found) or count_settings(items, found) < 2:
@@ -335,10 +364,20 @@ class Classifier:
             tags = (*tags, MULTI_CHANGE)
         pairs = main_items([(f, t) for f, t in zip(found, texts, strict=True) if f is not None])
         category = main_category([f[0] for f, _ in pairs], [t for _, t in pairs])
+        if texts[-1].endswith(" combined") and category != BASELINE:
+            category = COMBINATION  # "warmstart both + cosine combined": every item is new
         main = next((f for f, _ in pairs if f[0] == category), None)
         if main is None:  # several kinds: what each item matched
             return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
         return Classification(category, tags, main[2], CHANGE, main[1])
+
+    def _unlabelled(self, item: str) -> str:
+        """`item` without a leading run label that names nothing before one word ("b16 hflip"
+        -> "hflip": b16 is no value of hflip; "int6 quant" stays, int6 is a setting)."""
+        label, rest = run_label(item)
+        if label and rest.isalpha() and self._item(normalise(label)) is None:
+            return rest
+        return item
 
     def _first(self, text: str) -> tuple[str, str, str] | None:
         """The first rule that matches, the pattern that matched and the text it matched

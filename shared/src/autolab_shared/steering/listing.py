@@ -49,7 +49,11 @@ _CHANGE_WORD = re.compile(
     r"replac\w*|use|using|try|tun\w*|swap\w*|instead|only|without)\b"
 )
 # A piece that starts by saying what it changes: "no prefetch", "remove the logit cap".
-_STARTS_CHANGE = re.compile(r"(?:no|add|remove|disable|enable|drop|use|without) \w", re.I)
+_STARTS_CHANGE = re.compile(
+    r"(?:no|add|remove|disable|enable|drop|use|without|keep|replace|swap|switch|restore"
+    r"|increase|decrease|reduce|raise|lower|re-?tune) \w",
+    re.I,
+)
 # LR values and schedule settings are often re-tuned along with a change of the model, its
 # batch or its data (STRUCTURAL): beside such a change they are not the main change.
 RETUNES = ("lr_schedule", "learning_rate", "regularization")
@@ -217,27 +221,28 @@ def assigns_several(part: str) -> bool:
 
 
 def plus_parted(part: str) -> bool:
-    """True when `part` is two or more items parted by " + " or " plus ", each a setting or
-    of two words or more, none only a run name ("full BPTT + no spatial smooth", not
-    "Hebrew + Georgian date support")."""
+    """True when `part` is two or more items parted by " + " or " plus ", each a setting, a
+    snake_case name or of two words or more, none only a run name ("full BPTT + no spatial
+    smooth", "log_mileage + car_age", not "Hebrew + Georgian date support")."""
     if _PLUS.search(part) is None:
         return False
-    items = [i.text for i in change_items(part)]
+    items = [i.text.strip() for i in change_items(part)]
     return len(items) >= 2 and all(
-        (is_setting(i) or " " in i.strip()) and not is_run_name(i) for i in items
+        (is_setting(i) or " " in i or "_" in i) and not is_run_name(i) for i in items
     )
 
 
 # The best configuration named as the base of a change: "best feature set with smote".
 _BEST_WITH = re.compile(
-    r"(?:^|: )(?:the )?(?:current )?(?:best|winning) [^,;:()]{1,40}? with ", re.I
+    r"(?:^|: )(?:re-?run )?(?:the )?(?:current )?(?:best|winning) [^,;:()]{1,40}? with ", re.I
 )
 
 
 def best_with(description: str) -> bool:
     """True when `description` (or its part after a label) starts with the best or winning
-    configuration and the change tried on it ("Manual experiment 3: best feature set with
-    smote"): a base and a change, two settings."""
+    configuration (or its re-run) and the change tried on it ("Manual experiment 3: best
+    feature set with smote", "re-run best feature set with downsample"): a base and a
+    change, two settings."""
     return " with " in description and _BEST_WITH.search(description) is not None
 
 
@@ -304,6 +309,14 @@ def is_bare(item: str) -> bool:
     """True for an item that names a setting without a value or a change word ("SiLU",
     "SWA"); "matrix LR 0.06", "remove logit cap", "depth 8->12" are not bare."""
     return not is_setting(item) and _CHANGE_WORD.search(item) is None
+
+
+def run_label(item: str) -> tuple[str, str]:
+    """A leading run-label token followed by more words, and those words ("b16 hflip" ->
+    ("b16", "hflip")), or ("", item). The caller checks that the label names nothing (a rule
+    of its own would make "int6 quant" a setting, not a label)."""
+    label, _, rest = item.partition(" ")
+    return (label, rest) if rest and _RUN_LABEL.fullmatch(label) else ("", item)
 
 
 def main_items(pairs: list[tuple[Match, str]]) -> list[tuple[Match, str]]:
@@ -412,14 +425,20 @@ _VALUED = re.compile(r"[A-Za-z_]{0,20}\d[\d.]{0,12}[A-Za-z]{0,3}")  # "smote04",
 
 def _glued_settings(part: str) -> bool:
     """A token of "+"-joined parts, one of them a setting (`KNOB=value`, a name with a value),
-    two with letters: "k=3+noprefetch", "batch16+fullgraph", not "alpha+l1_ratio", "1e+3"."""
+    two with letters: "k=3+noprefetch", "batch16+fullgraph", not "alpha+l1_ratio", "1e+3". A
+    first part that is a bare value is named by the word before it: "predictor 0.4+512KB"."""
     if "+" not in part:
         return False
+    before = ""
     for token in part.split(None, MAX_WORDS)[:MAX_WORDS]:
         pieces = token.strip("()[],;").split("+", MAX_ITEMS)
+        named, before = before.isalpha(), token
         if len(pieces) < 2 or not all(pieces) or "*" in token:  # "*": a formula
             continue
         setting = any("=" in p or _VALUED.fullmatch(p) for p in pieces)
-        if setting and sum(any(ch.isalpha() for ch in p) for p in pieces) >= 2:
+        lettered = sum(any(ch.isalpha() for ch in p) for p in pieces)
+        if named and not any(ch.isalpha() for ch in pieces[0]):
+            lettered += 1  # "predictor 0.4": the first part's name is the word before
+        if setting and lettered >= 2:
             return True
     return False
