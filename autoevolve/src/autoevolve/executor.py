@@ -108,6 +108,11 @@ class Executor:
         """The trainings submitted and not yet collected."""
         return []
 
+    def promote(self, log: Path, priority: int) -> None:
+        """Raise the training that writes ``log`` (waiting, running, or submitted later) to
+        ``priority``: a speculative re-run whose tip turned out final. Executors that start
+        trainings first come, first served ignore it."""
+
     def gpu_types(self) -> dict[str, float]:
         """GPUs per accelerator type where trainings may run ({} when the type is unknown)."""
         return {}

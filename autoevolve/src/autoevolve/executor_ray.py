@@ -13,6 +13,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Collection
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
@@ -92,6 +94,7 @@ class RayExecutor(Executor):
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._gpus: tuple[float, dict[str, int]] = (0.0, {})  # when counted, GPUs by type
+        self._promoted: dict[Path, int] = {}  # run.log -> priority (see ``promote``)
 
     # -- shipping ----------------------------------------------------------------------
     def archive(self, commit: str) -> Any:
@@ -116,6 +119,9 @@ class RayExecutor(Executor):
         job.log.write_bytes(b"")
         self.archive(job.commit)
         with self._lock:  # open before the launch: a waiting ticket is ranked against the others
+            raised = self._promoted.get(job.log, job.priority)
+            if raised > job.priority:
+                ticket.job = replace(job, priority=raised)
             self._open[id(ticket)] = ticket
         try:
             self._launch(ticket)
@@ -378,6 +384,13 @@ class RayExecutor(Executor):
     def in_flight(self) -> list[Ticket]:
         with self._lock:
             return list(self._open.values())
+
+    def promote(self, log: Path, priority: int) -> None:
+        with self._lock:
+            self._promoted[log] = priority
+            for ticket in self._open.values():
+                if ticket.job.log == log and ticket.job.priority < priority:
+                    ticket.job = replace(ticket.job, priority=priority)
 
     def _check_gpus(self, address: str) -> None:
         """A Ray without GPUs would leave every training waiting: say so (or refuse)."""
