@@ -6,10 +6,11 @@ close (a re-run keeps its run id, hence its seed). Nothing is journalled as a re
 controller killed before the close re-runs the validation there, as without early re-runs.
 
 With an executor that preempts (Ray), an agent's tip is also re-run speculatively as its last
-turn starts, and so is each variant of that turn as it is submitted (any of them may become the
-tip), at priority -1: on a GPU no other training wants, stopped for any that does. Once the tip
-is final, the re-runs of other commits are stopped and the tip's own is raised to the ordinary
-priority (one stopped for another training runs again). Re-runs of several commits share a run
+turn starts (priority -1), and so is each variant of that turn as it is submitted (any of them
+may become the tip; priority -2, less likely than the tip): on a GPU no other training wants,
+stopped for any of a higher priority that waits. Once the tip is final, the re-runs of other
+commits are stopped and the tip's own is raised to the ordinary priority (one stopped for
+another training runs again). Re-runs of several commits share a run
 id (the seed of the re-run the close would make), so each writes its run.log in its own folder;
 the one taken by the close is copied into the run's folder.
 """
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from .competition import Competition
 
 SUBMIT_S = 0.5  # a turn's trainings are submitted within this of its "training" status
+TIP, VARIANT = -1, -2  # the priorities of speculative re-runs: a tip, a last turn's variant
 
 
 def rerun_label(agent: AgentState, j: int, champion: bool = False) -> str:
@@ -97,17 +99,18 @@ class EarlyReruns:
 
     def speculate(self, agent: AgentState, sha: str, have: int) -> None:
         """As the agent's last turn starts, re-run its tip ``sha`` at priority -1 (stopped for
-        any other training): the tip is final unless that turn keeps a variant."""
+        any training but a variant's re-run): the tip is final unless that turn keeps a
+        variant."""
         if self.speculative and not self.comp.stop.is_set():
-            self._start(agent, sha, have, -1)
+            self._start(agent, sha, have, TIP)
 
     def speculate_wave(self, agent: AgentState, commits: list[str]) -> None:
         """As the agent's last turn submits its variants ``commits``, re-run each at priority
-        -1: the turn's tip will be one of them unless it keeps none."""
+        -2: the turn's tip will be one of them unless it keeps none."""
         last = agent.done == self.comp.state.config.experiments_per_round - 1
         if self.speculative and last and not self.comp.stop.is_set():
             for sha in commits:
-                self._start(agent, sha, 0, -1)
+                self._start(agent, sha, 0, VARIANT)
 
     def settle(self, agent: AgentState, sha: str) -> None:
         """The agent's tip is final at ``sha``: stop its speculative re-runs of other tips,

@@ -34,8 +34,8 @@ class TrainJob:
     gpu_type: str = ""  # an accelerator type to run on ('' any)
     agent: str = ""  # whose training it is ('' for the baseline of the base checkout)
     # when more trainings wait than GPUs are free, the highest starts first (the trainings left
-    # one after another on its agent's way through the round); below 0 a training that any
-    # other may stop (a speculative re-run)
+    # one after another on its agent's way through the round); below 0 a speculative re-run,
+    # which a waiting training of a higher priority may stop
     priority: int = 0
 
 

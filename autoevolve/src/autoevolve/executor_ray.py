@@ -262,10 +262,10 @@ class RayExecutor(Executor):
         return True
 
     def _preempt_for(self, ticket: Ticket) -> None:
-        """A waiting training of priority >= 0 on a full cluster stops a running one of
-        priority < 0 that holds a GPU it fits (the lowest-ranked; one at a time per waiter)."""
+        """A waiting training on a full cluster stops a running one of priority < 0 and below
+        its own that holds a GPU it fits (the lowest-ranked; one at a time per waiter)."""
         victim = ticket.data.get("victim")
-        if ticket.job.priority < 0 or (isinstance(victim, Ticket) and victim.outcome is None):
+        if isinstance(victim, Ticket) and victim.outcome is None:
             return
         kind = ticket.job.gpu_type
         with self._lock:
@@ -273,7 +273,8 @@ class RayExecutor(Executor):
             idle = [i for i in self.idle if _fits(i[1], kind)]
         if len(fits) + len(idle) < self._capacity(kind):
             return  # a GPU is free: the training's own actor gets it
-        victims = [t for t in fits if t.job.priority < 0 and not t.data.get("preempted")]
+        below = min(0, ticket.job.priority)
+        victims = [t for t in fits if t.job.priority < below and not t.data.get("preempted")]
         if not victims:
             return
         victim = min(victims, key=rank)
