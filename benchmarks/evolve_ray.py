@@ -9,7 +9,9 @@ repo whose train.py sleeps ``--train-seconds`` per training (the GPUs are fake: 
               spans merged) / (wall x GPUs)
   useful      the same for the trainings whose outcome was recorded as a row (not the
               speculative validation re-runs stopped, or run and left unused)
-  trainings   trainings run; ``lost``: submitted and never done, or crashed ``node_lost``
+  trainings   trainings run whose outcome was recorded (a run id trained only as a speculative
+              re-run left unused is not counted); ``lost``: submitted and never done, or
+              crashed ``node_lost``
   true        the noise-free value of the champion's train.py (``autoevolve.demo.true_value``)
 
 Run from the repository root (needs the ray extra):
@@ -117,8 +119,9 @@ def figures(repo: Path) -> dict[str, Any]:
     used = recorded_reruns(evs)
     useful: dict[tuple[str, str], list[tuple[float, float]]] = {}
     unused = []
+    recorded = {run for _, _, _, run, crash, c in pairs if useful_span(run, crash, c, used)}
     for gpu, a, b, run, crash, commit in pairs:
-        if crash != "interrupted" and ("-validate-" not in run or (run, commit[:7]) in used):
+        if useful_span(run, crash, commit, used):
             useful.setdefault(gpu, []).append((a, b))
         elif crash != "interrupted":
             unused.append(b - a)
@@ -139,6 +142,7 @@ def figures(repo: Path) -> dict[str, Any]:
         "unused": len(unused),
         "unused_s": sum(unused),
         "trainings": len(done),
+        "recorded": len(recorded),
         "lost": lost,
         "true": true_of(repo, state["champion_sha"]),
         "timeline": timeline,
@@ -163,6 +167,12 @@ def trained_spans(
             gpu = (begun.get("node", ""), str(begun.get("gpu", "")))
             out.append((gpu, begun["t"], e["t"], e["run"], e.get("crash"), key[1]))
     return out
+
+
+def useful_span(run: str, crash: str | None, commit: str, used: set[tuple[str, str]]) -> bool:
+    """Whether a training's outcome was recorded: not stopped, and a validation re-run only
+    when its row was pooled (a speculative one of another commit was left unused)."""
+    return crash != "interrupted" and ("-validate-" not in run or (run, commit[:7]) in used)
 
 
 def recorded_reruns(evs: list[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -328,15 +338,16 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
         f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}"
     )
     first = next(iter(rows.values()))
-    base_per_run = first["wall"] / first["trainings"]
+    base_per_run = first["wall"] / first.get("recorded", first["trainings"])
     shortest = min(f["wall"] for f in rows.values())
     for name, f in rows.items():
         busy = f["busy_s"] / (f["wall"] * f["gpus"])
         useful = f.get("useful_s", float("nan")) / (f["wall"] * f["gpus"])
-        per_run = f["wall"] / f["trainings"]
+        runs = f.get("recorded", f["trainings"])
+        per_run = f["wall"] / runs
         print(
             f"{name:<46}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
-            f"{busy:>6.1%}{useful:>7.1%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
+            f"{busy:>6.1%}{useful:>7.1%}{runs:>6}{f['lost']:>5}{f['true']:>9.5f}"
             f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
             f"{f.get('head_cpu', float('nan')):>8.0f}s"
         )
