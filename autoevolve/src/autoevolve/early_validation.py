@@ -10,9 +10,9 @@ turn starts (priority -1), and so is each variant of that turn as it is submitte
 may become the tip; priority -2, less likely than the tip): on a GPU no other training wants,
 stopped for any of a higher priority that waits. Once the tip is final, the re-runs of other
 commits are stopped and the tip's own is raised to the ordinary priority (one stopped for
-another training runs again). Re-runs of several commits share a run
-id (the seed of the re-run the close would make), so each writes its run.log in its own folder;
-the one taken by the close is copied into the run's folder.
+another training runs again). Re-runs of several commits share a run id (the seed of the
+re-run the close would make), so each writes its run.log in its own folder; the one taken by
+the close is copied into the run's folder.
 """
 
 from __future__ import annotations

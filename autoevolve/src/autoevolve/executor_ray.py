@@ -94,7 +94,7 @@ class RayExecutor(Executor):
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._gpus: tuple[float, dict[str, int]] = (0.0, {})  # when counted, GPUs by type
-        self._promoted: dict[Path, int] = {}  # run.log -> priority (see ``promote``)
+        self._promoted: dict[Path, int] = {}  # run.log -> priority, promoted before submission
 
     # -- shipping ----------------------------------------------------------------------
     def archive(self, commit: str) -> Any:
@@ -119,7 +119,7 @@ class RayExecutor(Executor):
         job.log.write_bytes(b"")
         self.archive(job.commit)
         with self._lock:  # open before the launch: a waiting ticket is ranked against the others
-            raised = self._promoted.get(job.log, job.priority)
+            raised = self._promoted.pop(job.log, job.priority)
             if raised > job.priority:
                 ticket.job = replace(job, priority=raised)
             self._open[id(ticket)] = ticket
@@ -388,10 +388,12 @@ class RayExecutor(Executor):
 
     def promote(self, log: Path, priority: int) -> None:
         with self._lock:
-            self._promoted[log] = priority
-            for ticket in self._open.values():
-                if ticket.job.log == log and ticket.job.priority < priority:
+            found = [t for t in self._open.values() if t.job.log == log]
+            for ticket in found:
+                if ticket.job.priority < priority:
                     ticket.job = replace(ticket.job, priority=priority)
+            if not found:  # not submitted yet: raised as it is
+                self._promoted[log] = priority
 
     def _check_gpus(self, address: str) -> None:
         """A Ray without GPUs would leave every training waiting: say so (or refuse)."""
