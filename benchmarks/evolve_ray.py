@@ -7,7 +7,11 @@ repo whose train.py sleeps ``--train-seconds`` per training (the GPUs are fake: 
   wall        seconds from the ``start`` event to the ``finish`` event
   busy        GPU-seconds held by trainings (``train_intent`` to ``train_done``, one GPU's
               spans merged) / (wall x GPUs)
-  trainings   trainings run; ``lost``: submitted and never done, or crashed ``node_lost``
+  useful      the same for the trainings whose outcome was recorded as a row (not the
+              speculative validation re-runs stopped, or run and left unused)
+  trainings   trainings run whose outcome was recorded (a run id trained only as a speculative
+              re-run left unused is not counted); ``lost``: submitted and never done, or
+              crashed ``node_lost``
   true        the noise-free value of the champion's train.py (``autoevolve.demo.true_value``)
 
 Run from the repository root (needs the ray extra):
@@ -109,23 +113,36 @@ def figures(repo: Path) -> dict[str, Any]:
     submitted = {e["run"] for e in evs if e["kind"] == "train_submitted"}
     pairs = trained_spans(evs)
     held: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for gpu, a, b, _, _ in pairs:
+    for gpu, a, b, _, _, _ in pairs:
         held.setdefault(gpu, []).append((a, b))
     busy = sum(union(spans) for spans in held.values())
-    stopped = [(a, b) for _, a, b, _, crash in pairs if crash == "interrupted"]
+    used = recorded_reruns(evs)
+    useful: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    unused = []
+    recorded = {run for _, _, _, run, crash, c in pairs if useful_span(run, crash, c, used)}
+    for gpu, a, b, run, crash, commit in pairs:
+        if useful_span(run, crash, commit, used):
+            useful.setdefault(gpu, []).append((a, b))
+        elif crash != "interrupted":
+            unused.append(b - a)
+    stopped = [(a, b) for _, a, b, _, crash, _ in pairs if crash == "interrupted"]
     lost = len(submitted - set(done)) + sum(c == "node_lost" for _, c in done.values())
     state = json.loads((home / "state.json").read_text())
     crowned = [(0.0, state["base_sha"])] + [
         (e["t"] - t0, e["champion"]) for e in evs if e["kind"] == "round_done"
     ]
     timeline = [(t, true_of(repo, sha)) for t, sha in crowned]
-    spans = [(a, b, run) for _, a, b, run, _ in pairs]
+    spans = [(a, b, run) for _, a, b, run, _, _ in pairs]
     return {
         "wall": t1 - t0,
         "busy_s": busy,
+        "useful_s": sum(union(spans) for spans in useful.values()),
         "stopped": len(stopped),
         "stopped_s": sum(b - a for a, b in stopped),
+        "unused": len(unused),
+        "unused_s": sum(unused),
         "trainings": len(done),
+        "recorded": len(recorded),
         "lost": lost,
         "true": true_of(repo, state["champion_sha"]),
         "timeline": timeline,
@@ -135,18 +152,39 @@ def figures(repo: Path) -> dict[str, Any]:
 
 def trained_spans(
     evs: list[dict[str, Any]],
-) -> list[tuple[tuple[str, str], float, float, str, str | None]]:
-    """Every training's GPU, start, end, run id and crash class (``train_intent`` to the next
-    ``train_done`` of its run id; a run id trains again after a speculative re-run was stopped)."""
-    open_: dict[str, dict[str, Any]] = {}
+) -> list[tuple[tuple[str, str], float, float, str, str | None, str]]:
+    """Every training's GPU, start, end, run id, crash class and commit (``train_intent`` to
+    the next ``train_done`` of its run id and commit; a run id trains again after a speculative
+    re-run was stopped, and early re-runs of several commits share one)."""
+    open_: dict[tuple[str, str], dict[str, Any]] = {}
     out = []
     for e in evs:
+        key = (e.get("run", ""), e.get("commit", ""))
         if e["kind"] == "train_intent":
-            open_[e["run"]] = e
-        elif e["kind"] == "train_done" and e["run"] in open_:
-            begun = open_.pop(e["run"])
+            open_[key] = e
+        elif e["kind"] == "train_done" and key in open_:
+            begun = open_.pop(key)
             gpu = (begun.get("node", ""), str(begun.get("gpu", "")))
-            out.append((gpu, begun["t"], e["t"], e["run"], e.get("crash")))
+            out.append((gpu, begun["t"], e["t"], e["run"], e.get("crash"), key[1]))
+    return out
+
+
+def useful_span(run: str, crash: str | None, commit: str, used: set[tuple[str, str]]) -> bool:
+    """Whether a training's outcome was recorded: not stopped, and a validation re-run only
+    when its row was pooled (a speculative one of another commit was left unused)."""
+    return crash != "interrupted" and ("-validate-" not in run or (run, commit[:7]) in used)
+
+
+def recorded_reruns(evs: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(run id, short commit) of every validation re-run recorded as a pooled row."""
+    out = set()
+    for e in evs:
+        desc = e.get("cells", {}).get("description", "") if e["kind"] == "row_intent" else ""
+        if desc.startswith("validate r") and e.get("pooled"):
+            k = desc.split(":", 1)[0].removeprefix("validate r")
+            who = "champion" if desc.startswith(f"validate r{k}: champion ") else e["agent"]
+            for j in range(8):  # --validate N: re-runs 0..N-1, all of one commit
+                out.add((f"r{k}-validate-{who}-{j}", e["cells"]["commit"]))
     return out
 
 
@@ -295,24 +333,33 @@ def report(args: argparse.Namespace, rows: dict[str, dict[str, Any]]) -> None:
         "value at the shortest wall time of the runs"
     )
     print(
-        f"{'run':<46}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'runs':>6}{'lost':>5}"
+        f"{'run':<46}{'wall s':>8}{'speed-up':>9}{'s/run':>7}{'busy':>6}{'useful':>7}"
+        f"{'runs':>6}{'lost':>5}"
         f"{'true':>9}{'true @ W':>9}{'load':>6}{'head cpu':>9}"
     )
     first = next(iter(rows.values()))
-    base_per_run = first["wall"] / first["trainings"]
+    base_per_run = first["wall"] / first.get("recorded", first["trainings"])
     shortest = min(f["wall"] for f in rows.values())
     for name, f in rows.items():
         busy = f["busy_s"] / (f["wall"] * f["gpus"])
-        per_run = f["wall"] / f["trainings"]
+        useful = f.get("useful_s", float("nan")) / (f["wall"] * f["gpus"])
+        runs = f.get("recorded", f["trainings"])
+        per_run = f["wall"] / runs
         print(
             f"{name:<46}{f['wall']:>8.1f}{first['wall'] / f['wall']:>8.2f}x{per_run:>7.1f}"
-            f"{busy:>6.0%}{f['trainings']:>6}{f['lost']:>5}{f['true']:>9.5f}"
+            f"{busy:>6.1%}{useful:>7.1%}{runs:>6}{f['lost']:>5}{f['true']:>9.5f}"
             f"{true_at(f['timeline'], shortest):>9.5f}{f['load']:>6.1f}"
             f"{f.get('head_cpu', float('nan')):>8.0f}s"
         )
-    print("speculative validation re-runs stopped (preempted, or their tip moved):")
+    print(
+        "speculative validation re-runs stopped (preempted, or their tip moved) and run to "
+        "the end but left unused (not their agent's final tip), both in busy, not in useful:"
+    )
     for name, f in rows.items():
-        print(f"  {name:<46}{f.get('stopped', 0)} ({f.get('stopped_s', 0.0):.0f} GPU-s, in busy)")
+        print(
+            f"  {name:<46}stopped {f.get('stopped', 0)} ({f.get('stopped_s', 0.0):.0f} GPU-s), "
+            f"unused {f.get('unused', 0)} ({f.get('unused_s', 0.0):.0f} GPU-s)"
+        )
     print("idle GPU-seconds by phase (seconds of wall in brackets):")
     for name, f in rows.items():
         idle = {k: (s, max(0.0, f["gpus"] * s - g)) for k, (s, g) in f.get("phases", {}).items()}

@@ -228,3 +228,99 @@ def speculated(evs: list[dict[str, Any]]) -> list[str]:
             if e["seq"] < last_turn.get((k, agent), -1):
                 out.append(e["run"])
     return out
+
+
+def test_a_likelier_speculative_training_stops_a_less_likely_one(
+    trainings: Trainings, tmp_path: Path
+) -> None:
+    """A tip's speculative re-run (-1) waiting on a full cluster stops a variant's (-2)."""
+    gates = fill(trainings, tmp_path, gpus=GPUS - 1)
+    trainings.submit("r1-variant", -2, tmp_path, tmp_path / "never")
+    trainings.wait_started("r1-variant")
+    trainings.submit("r1-tip", -1, tmp_path)
+    trainings.wait_started("r1-tip")  # while every block still holds its GPU
+    open_gates(gates)
+    trainings.finish()
+    assert trainings.notes == [("preempted", {"run": "r1-variant", "waiting": "r1-tip"})]
+    assert trainings.outcomes["r1-variant"].crash == "interrupted"
+    assert trainings.outcomes["r1-tip"].value is not None
+
+
+def test_a_promoted_speculative_training_stops_another_speculative_one(
+    trainings: Trainings, tmp_path: Path
+) -> None:
+    """A speculative re-run whose tip turned out final (``promote``) is no longer one: waiting
+    on a full cluster it stops a speculative training; promoted before its submission, too."""
+    gates = fill(trainings, tmp_path, gpus=GPUS - 1)
+    trainings.submit("r1-other", -1, tmp_path, tmp_path / "never")
+    trainings.wait_started("r1-other")
+    trainings.submit("r1-tip", -1, tmp_path)
+    time.sleep(1.0)
+    assert "r1-tip" not in trainings.started and not trainings.notes
+    trainings.ex.promote(tmp_path / "r1-tip" / "run.log", 1)
+    trainings.wait_started("r1-tip")  # while every block still holds its GPU
+    trainings.submit("r1-spec", -1, tmp_path, tmp_path / "never")  # on r1-tip's GPU, once free
+    trainings.wait_started("r1-spec")
+    trainings.ex.promote(tmp_path / "r1-late" / "run.log", 1)
+    trainings.submit("r1-late", -1, tmp_path)
+    trainings.wait_started("r1-late")
+    open_gates(gates)
+    trainings.finish()
+    outcomes = trainings.outcomes
+    assert trainings.notes == [
+        ("preempted", {"run": "r1-other", "waiting": "r1-tip"}),
+        ("preempted", {"run": "r1-spec", "waiting": "r1-late"}),
+    ]
+    assert outcomes["r1-other"].crash == outcomes["r1-spec"].crash == "interrupted"
+    assert outcomes["r1-tip"].value is not None and outcomes["r1-late"].value is not None
+
+
+# Trainings of the last turn (e1) and validation re-runs take 2 s, the rest 0.2 s: the
+# variants' speculative re-runs start on the free GPUs while the wave trains.
+LAST_TURN_SLOW = """\
+import os, sys
+run = os.environ.get("AUTOEVOLVE_RUN_ID", "")
+os.environ["DEMO_RUN_SECONDS"] = "2" if "-e1-" in run or "-validate-" in run else "0.2"
+os.execv(sys.executable, [sys.executable, "train.py"])
+"""
+
+
+def test_a_tip_moved_in_the_last_turn_was_validated_while_the_wave_trained(
+    cluster: Any, demo: Path, tmp_path: Path
+) -> None:
+    """Seed 14: conservative keeps nothing in its first turn and a variant in its last. That
+    variant's validation re-run ran beside the wave (speculatively, same run id) and the close
+    took it: one training of it, the decisions and validation rows of one local GPU."""
+    homes = {}
+    for name, extra in (
+        ("ray", ["--executor", "ray", "--ray-address", cluster.address]),
+        ("local", ["--gpus", "0"]),
+    ):
+        repo = tmp_path / name
+        shutil.copytree(demo, repo)
+        (repo.parent / "slow_train.py").write_text(LAST_TURN_SLOW)
+        args = evolve_args(
+            None, "--seed", "14", "--validate", "1", "--parallel", "2", *extra,
+            strategies=("conservative",), rounds=1, experiments=2, gpus=None, quiet=True,
+            train_cmd=f"{sys.executable} {repo.parent / 'slow_train.py'}",
+        )  # fmt: skip
+        proc = run_evolve(repo, *args, timeout=300)
+        assert proc.returncode in (0, 1, 2), proc.stderr
+        homes[name] = ae_dir(repo)
+    ray_state, local = (json.loads((homes[n] / "state.json").read_text()) for n in homes)
+    assert ray_state["champion_sha"] == local["champion_sha"]
+    assert validate_rows(homes["ray"]) == validate_rows(homes["local"])
+    evs = [json.loads(x) for x in (homes["ray"] / "events.jsonl").read_text().splitlines()]
+    starts = [e["start"] for e in evs if e["kind"] == "experiment_intent"]
+    tip = ray_state["rounds"][0]["tips"]["conservative"]
+    assert starts[-1] == starts[0] != tip, "the tip did not move in the last turn only"
+    run = "r1-validate-conservative-0"
+    began = [e for e in evs if e["kind"] == "train_intent" and e["run"] == run]
+    ended = [e for e in evs if e["kind"] == "train_done" and e["run"] == run]
+    last_turn = max(e["seq"] for e in evs if e["kind"] == "experiment_done")
+    of_tip = [e for e in began if e["commit"] == tip]
+    assert len(of_tip) == 1 and of_tip[0]["seq"] < last_turn  # ran while the wave trained
+    assert [e.get("crash") for e in ended if e["commit"] == tip] == [None]
+    assert {e["commit"] for e in began} - {tip}, "no other variant was re-run speculatively"
+    runs = homes["ray"] / "runs" / run
+    assert (runs / "run.log").read_text() == (runs / "early" / tip[:7] / "run.log").read_text()

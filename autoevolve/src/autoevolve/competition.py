@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ class Competition:
         self._higher: bool | None = None
         self.saved_text = ""  # state.json as last written (the guard's record of it)
         self.guard = Guard(self)
+        # called as a wave's variants are submitted (the round's early re-runs listen)
+        self.on_wave: Callable[[AgentState, list[str]], None] = lambda agent, commits: None
 
     # -- bookkeeping -------------------------------------------------------------------
     def save(self) -> None:
@@ -149,18 +152,20 @@ class Competition:
         where: Path | None = None,
         priority: int | None = None,
         cancel: threading.Event | None = None,
+        log: Path | None = None,
     ) -> RunOutcome:
         """Train ``sha`` (checked out in the agent's worktree, or ``where``) on the executor;
         wait for it (``cancel`` stops this training alone). ``priority``: see ``TrainJob``
-        (by default the agent's turns left in the round)."""
+        (by default the agent's turns left in the round); ``log``: run.log elsewhere than the
+        run's folder (an early re-run, which may train beside another of its run id)."""
         cfg = self.state.config
-        run_id = f"r{self.state.round}-{label}"  # stable: a resumed run gets the same id
+        run_id = self.run_id(label)
         worktree = where or (Path(agent.worktree) if agent else self.s.git.cwd)
         job = TrainJob(
             run_id,
             sha,
             worktree,
-            self.s.layout.run_dir(run_id) / "run.log",
+            log or self.s.layout.run_dir(run_id) / "run.log",
             cfg.train_cmd,
             cfg.timeout,
             cfg.metric,
@@ -175,15 +180,28 @@ class Competition:
             )
         outcome = self.executor.run(job, self.stop, on_start=self.started, cancel=cancel)
         with self.lock:
-            self.state.trainings.pop(run_id, None)
+            self.state.trainings.pop(self.in_flight_key(job), None)
         self.events.append(
             "train_done",
             run=run_id,
+            commit=sha,
             value=outcome.value,
             crash=outcome.crash,
             **({"node": outcome.node} if outcome.node else {}),
         )
         return outcome
+
+    def run_id(self, label: str) -> str:
+        """The run id of training ``label`` this round (stable: a resumed run gets the same
+        id, and so the same seed)."""
+        return f"r{self.state.round}-{label}"
+
+    def in_flight_key(self, job: TrainJob) -> str:
+        """The training's key among those in flight: its run id, with its commit when its
+        run.log is elsewhere (early re-runs of several commits may share a run id)."""
+        if job.log.parent == self.s.layout.run_dir(job.run_id):
+            return job.run_id
+        return f"{job.run_id}@{job.commit[:7]}"
 
     def chain_left(self, agent: AgentState | None) -> int:
         """Trainings left one after another on the agent's way through the round: its turns
@@ -221,7 +239,7 @@ class Competition:
             "train_intent", run=job.run_id, gpu=where.gpu, commit=job.commit, **extra
         )
         with self.lock:
-            self.state.trainings[job.run_id] = {
+            self.state.trainings[self.in_flight_key(job)] = {
                 "run": job.run_id,
                 "agent": job.agent or None,
                 "commit": job.commit[:7],

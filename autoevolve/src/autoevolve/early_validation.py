@@ -6,14 +6,21 @@ close (a re-run keeps its run id, hence its seed). Nothing is journalled as a re
 controller killed before the close re-runs the validation there, as without early re-runs.
 
 With an executor that preempts (Ray), an agent's tip is also re-run speculatively as its last
-turn starts, at priority -1: on a GPU no other training wants, stopped for any that does, and
-stopped when the turn moves the tip. A speculative re-run that was stopped for another training
-after the tip turned out final runs again at the ordinary priority.
+turn starts (priority -1), and so is each variant of that turn as it is submitted (any of them
+may become the tip; priority -2, less likely than the tip): on a GPU no other training wants,
+stopped for any of a higher priority that waits. Once the tip is final, the re-runs of other
+commits are stopped and the tip's own is raised to the ordinary priority (one stopped for
+another training runs again). Re-runs of several commits share a run id (the seed of the
+re-run the close would make), so each writes its run.log in its own folder; the one taken by
+the close is copied into the run's folder.
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autolab_shared.core.vocabulary import CrashKind
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
     from .competition import Competition
 
 SUBMIT_S = 0.5  # a turn's trainings are submitted within this of its "training" status
+TIP, VARIANT = -1, -2  # the priorities of speculative re-runs: a tip, a last turn's variant
 
 
 def rerun_label(agent: AgentState, j: int, champion: bool = False) -> str:
@@ -43,16 +51,33 @@ def train_rerun(
     *,
     priority: int | None = None,
     cancel: threading.Event | None = None,
+    log: Path | None = None,
 ) -> RunOutcome:
-    """Train one validation re-run on a clean checkout of ``sha`` (not the agent's worktree)."""
+    """Train one validation re-run on a clean checkout of ``sha`` (not the agent's worktree);
+    ``log``: its run.log elsewhere than the run's folder (an early re-run)."""
     on = comp.state.config.validate_on or None
     label = rerun_label(agent, j, champion)
     with checkout_for(
         comp.executor.ships_commits, comp.s.git, comp.s.layout, sha, f"r{k}-{label}"
     ) as where:
         return comp.train(
-            agent, sha, label, None, gpu_type=on, where=where, priority=priority, cancel=cancel
+            agent,
+            sha,
+            label,
+            None,
+            gpu_type=on,
+            where=where,
+            priority=priority,
+            cancel=cancel,
+            log=log,
         )
+
+
+def early_log(comp: Competition, agent: AgentState, sha: str, j: int) -> Path:
+    """Where early re-run ``j`` of ``sha`` writes its run.log: a folder of its own in the
+    run's folder (re-runs of other commits of the agent share the run id)."""
+    run_id = comp.run_id(rerun_label(agent, j))
+    return comp.s.layout.run_dir(run_id) / "early" / sha[:7] / "run.log"
 
 
 class EarlyReruns:
@@ -74,17 +99,30 @@ class EarlyReruns:
 
     def speculate(self, agent: AgentState, sha: str, have: int) -> None:
         """As the agent's last turn starts, re-run its tip ``sha`` at priority -1 (stopped for
-        any other training): the tip is final unless that turn keeps a variant."""
+        any training but a variant's re-run): the tip is final unless that turn keeps a
+        variant."""
         if self.speculative and not self.comp.stop.is_set():
-            self._start(agent, sha, have, -1)
+            self._start(agent, sha, have, TIP)
+
+    def speculate_wave(self, agent: AgentState, commits: list[str]) -> None:
+        """As the agent's last turn submits its variants ``commits``, re-run each at priority
+        -2: the turn's tip will be one of them unless it keeps none."""
+        last = agent.done == self.comp.state.config.experiments_per_round - 1
+        if self.speculative and last and not self.comp.stop.is_set():
+            for sha in commits:
+                self._start(agent, sha, 0, VARIANT)
 
     def settle(self, agent: AgentState, sha: str) -> None:
-        """The agent's tip is final at ``sha``: stop its speculative re-runs of other tips."""
+        """The agent's tip is final at ``sha``: stop its speculative re-runs of other tips,
+        and raise the tip's own (waiting or running) to the ordinary priority."""
         with self.lock:
             self.final.add(sha)
-            for (other, _), (name, cancel) in self.running.items():
+            for (other, j), (name, cancel) in self.running.items():
                 if name == agent.name and other != sha:
                     cancel.set()
+                elif name == agent.name:
+                    log = early_log(self.comp, agent, sha, j)
+                    self.comp.executor.promote(log, self.comp.chain_left(agent))
 
     def start(self, agent: AgentState, sha: str, have: int) -> None:
         """Start re-runs ``have`` .. ``validate - 1`` of ``sha``, the agent's final tip (those
@@ -118,8 +156,9 @@ class EarlyReruns:
                 priority = None
         while True:
             try:
+                log = early_log(self.comp, agent, sha, j)
                 outcome: RunOutcome | None = train_rerun(
-                    self.comp, agent, sha, self.k, j, priority=priority, cancel=cancel
+                    self.comp, agent, sha, self.k, j, priority=priority, cancel=cancel, log=log
                 )
             except Exception:  # the close re-runs it the ordinary way
                 outcome = None
@@ -149,6 +188,12 @@ class EarlyReruns:
             thread.join()
 
     def take(self, sha: str, j: int) -> RunOutcome | None:
-        """The held outcome of re-run ``j`` of ``sha``, if it ran early."""
+        """The held outcome of re-run ``j`` of ``sha``, if it ran early (its run.log copied
+        into the run's folder, where the close's own re-run would have written it)."""
         with self.lock:
-            return self.outcomes.pop((sha, j), None)
+            outcome = self.outcomes.pop((sha, j), None)
+        if outcome is None:
+            return None
+        log = self.comp.s.layout.run_dir(outcome.run_id) / "run.log"
+        shutil.copyfile(outcome.log, log)
+        return replace(outcome, log=str(log))

@@ -34,8 +34,8 @@ class TrainJob:
     gpu_type: str = ""  # an accelerator type to run on ('' any)
     agent: str = ""  # whose training it is ('' for the baseline of the base checkout)
     # when more trainings wait than GPUs are free, the highest starts first (the trainings left
-    # one after another on its agent's way through the round); below 0 a training that any
-    # other may stop (a speculative re-run)
+    # one after another on its agent's way through the round); below 0 a speculative re-run,
+    # which a waiting training of a higher priority may stop
     priority: int = 0
 
 
@@ -107,6 +107,11 @@ class Executor:
     def in_flight(self) -> list[Ticket]:
         """The trainings submitted and not yet collected."""
         return []
+
+    def promote(self, log: Path, priority: int) -> None:
+        """Raise the training that writes ``log`` (waiting, running, or submitted later) to
+        ``priority``: a speculative re-run whose tip turned out final. Executors that start
+        trainings first come, first served ignore it."""
 
     def gpu_types(self) -> dict[str, float]:
         """GPUs per accelerator type where trainings may run ({} when the type is unknown)."""

@@ -13,6 +13,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Collection
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from autolab_shared.core.errors import AutolabError
@@ -92,6 +94,7 @@ class RayExecutor(Executor):
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._gpus: tuple[float, dict[str, int]] = (0.0, {})  # when counted, GPUs by type
+        self._promoted: dict[Path, int] = {}  # run.log -> priority, promoted before submission
 
     # -- shipping ----------------------------------------------------------------------
     def archive(self, commit: str) -> Any:
@@ -116,6 +119,9 @@ class RayExecutor(Executor):
         job.log.write_bytes(b"")
         self.archive(job.commit)
         with self._lock:  # open before the launch: a waiting ticket is ranked against the others
+            raised = self._promoted.pop(job.log, job.priority)
+            if raised > job.priority:
+                ticket.job = replace(job, priority=raised)
             self._open[id(ticket)] = ticket
         try:
             self._launch(ticket)
@@ -256,10 +262,10 @@ class RayExecutor(Executor):
         return True
 
     def _preempt_for(self, ticket: Ticket) -> None:
-        """A waiting training of priority >= 0 on a full cluster stops a running one of
-        priority < 0 that holds a GPU it fits (the lowest-ranked; one at a time per waiter)."""
+        """A waiting training on a full cluster stops a running one of priority < 0 and below
+        its own that holds a GPU it fits (the lowest-ranked; one at a time per waiter)."""
         victim = ticket.data.get("victim")
-        if ticket.job.priority < 0 or (isinstance(victim, Ticket) and victim.outcome is None):
+        if isinstance(victim, Ticket) and victim.outcome is None:
             return
         kind = ticket.job.gpu_type
         with self._lock:
@@ -267,7 +273,8 @@ class RayExecutor(Executor):
             idle = [i for i in self.idle if _fits(i[1], kind)]
         if len(fits) + len(idle) < self._capacity(kind):
             return  # a GPU is free: the training's own actor gets it
-        victims = [t for t in fits if t.job.priority < 0 and not t.data.get("preempted")]
+        below = min(0, ticket.job.priority)
+        victims = [t for t in fits if t.job.priority < below and not t.data.get("preempted")]
         if not victims:
             return
         victim = min(victims, key=rank)
@@ -378,6 +385,15 @@ class RayExecutor(Executor):
     def in_flight(self) -> list[Ticket]:
         with self._lock:
             return list(self._open.values())
+
+    def promote(self, log: Path, priority: int) -> None:
+        with self._lock:
+            found = [t for t in self._open.values() if t.job.log == log]
+            for ticket in found:
+                if ticket.job.priority < priority:
+                    ticket.job = replace(ticket.job, priority=priority)
+            if not found:  # not submitted yet: raised as it is
+                self._promoted[log] = priority
 
     def _check_gpus(self, address: str) -> None:
         """A Ray without GPUs would leave every training waiting: say so (or refuse)."""

@@ -135,7 +135,11 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
         agent.status = "done"
         validate_early(comp, agent, k, early)
 
-    parallel([partial(loop, a) for a in state.agents])
+    comp.on_wave = early.speculate_wave
+    try:
+        parallel([partial(loop, a) for a in state.agents])
+    finally:
+        comp.on_wave = lambda agent, commits: None
     if not comp.stop.is_set():
         close_round(comp, k, early)
 

@@ -68,6 +68,7 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     subjects = [comp.wt(agent).subject(sha) for sha in trainable]
     comp._set(agent, "training", "; ".join(subjects))
     comp.guard.settle(agent, comp.wt(agent).head())
+    comp.on_wave(agent, trainable)
     outcomes = train_all(comp, agent, trainable, i)
     if comp.stop.is_set() or any(o.crash == CrashKind.INTERRUPTED for o in outcomes.values()):
         comp.guard.unsettle(agent)
