@@ -55,16 +55,31 @@ def head(worktree):
     ).stdout.strip()
 
 
-def committed_this_turn(others, seconds=15.0):
-    """Wait until every other worktree's HEAD moved (its agent committed and trains now).
+def training(worktree, since):
+    """The controller journalled a training of this worktree's HEAD after ``since``: it
+    settled the worktree first."""
+    sha = head(worktree)
+    for path in controller_files("events.jsonl"):
+        for line in Path(path).read_text().splitlines():
+            event = json.loads(line)
+            kind, commit, t = event.get("kind"), event.get("commit"), event.get("t", 0)
+            if kind == "train_intent" and commit == sha and t >= since:
+                return True
+    return False
 
-    A fixed sleep raced the neighbour's own turn on a loaded machine; if a neighbour had
-    already committed before this turn began, the wait ends after ``seconds``.
-    """
-    start = {o: head(o) for o in others}
+
+def committed_this_turn(others, seconds=15.0):
+    """Wait until every other worktree's HEAD is a commit made since this turn began and the
+    controller trains it. False if none came: a fixed sleep raced the honest agent's turn under
+    load, and a change that lands before the controller settles the worktree is read as the
+    owner's own uncommitted edit."""
+    began = time.time()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and any(head(o) == start[o] for o in others):
+    while time.monotonic() < deadline:
+        if all(training(o, began) for o in others):
+            return True
         time.sleep(0.1)
+    return False
 
 
 def neighbour():
@@ -73,7 +88,8 @@ def neighbour():
         for o in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*"))
         if os.path.abspath(o) != WT
     ]
-    committed_this_turn(others)
+    if not committed_this_turn(others):
+        return  # the neighbours are not training now: planting would race their own turn
     for other in others:
         edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
 

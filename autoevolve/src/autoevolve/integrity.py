@@ -73,9 +73,15 @@ class Guard:
             self.settled[agent.name] = head
 
     def unsettle(self, agent: AgentState) -> None:
-        """The controller is about to change the agent's worktree itself."""
+        """The controller is about to change the agent's worktree itself: first put back what
+        another agent wrote into it since it settled (its training may end before that agent's
+        turn does, and the owner's next commit would take the change in)."""
         with self.lock:
-            self.settled.pop(agent.name, None)
+            head = self.settled.pop(agent.name, None)
+            found = self._restore_worktree(agent, head)
+            suspects = sorted((self.suspects | self.in_turn) - {agent.name})
+        if found:
+            self.comp.violation(suspects, found)
 
     def turn_starts(self, agent: AgentState) -> None:
         with self.lock:
@@ -143,13 +149,16 @@ class Guard:
     def _check_worktrees(self, culprit: AgentState | None) -> list[str]:
         found = []
         for agent in self._others(culprit):
-            head = self.settled.get(agent.name)
-            wt = Git(Path(agent.worktree))
-            if head is None or (wt.head() == head and not wt.dirty_files()):
-                continue
-            wt.run("reset", "-q", "--hard", head)
-            found.append(f"wrote into {agent.name}'s worktree")
+            found += self._restore_worktree(agent, self.settled.get(agent.name))
         return found
+
+    def _restore_worktree(self, agent: AgentState, head: str | None) -> list[str]:
+        """Reset a settled worktree that moved from ``head`` or has a tracked change."""
+        wt = Git(Path(agent.worktree))
+        if head is None or (wt.head() == head and not wt.dirty_files()):
+            return []
+        wt.run("reset", "-q", "--hard", head)
+        return [f"wrote into {agent.name}'s worktree"]
 
     def _others(self, culprit: AgentState | None) -> Iterable[AgentState]:
         return (a for a in self.comp.state.agents if culprit is None or a is not culprit)
