@@ -30,7 +30,7 @@ from autolab_shared.parsing.status import DISCARD, KEEP
 
 if TYPE_CHECKING:
     from autolab_shared.core.arrays import FloatArray
-    from autolab_shared.parsing.results import Experiment
+    from autolab_shared.parsing.experiment import Experiment
 
 REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
@@ -112,28 +112,31 @@ class _Keys:
         return key
 
     def all(self, rows: Sequence[Row]) -> list[str]:
-        """`key` of every row in order. When every commit is a bare hex hash, a hash logged on
-        no other row, in a description that does not say "run", is its own key (most rows of a
-        long history): only the other rows are keyed one by one, and `first` and `last` then
-        hold only their hashes (no later row can ask for the others)."""
+        """`key` of every row in order (see `of_columns`)."""
         commits = list(map(attrgetter("commit"), rows))
-        descriptions = list(map(attrgetter("description"), rows))
+        return self.of_columns(commits, list(map(attrgetter("description"), rows)))
+
+    def of_columns(self, commits: list[str], descriptions: list[str]) -> list[str]:
+        """`key` of every row, given as its commit and description columns. When every commit
+        is a bare hex hash, a hash logged on no other row, in a description that does not say
+        "run", is its own key (most rows of a long history): only the other rows are keyed one
+        by one, and `first` and `last` then hold only their hashes (no later row can ask for
+        the others)."""
         hashes = _lowered_hashes(commits)
         others = None if hashes is None else _not_alone(hashes, descriptions)
         if hashes is None or others is None:
-            return self._one_by_one(rows)
+            return self._one_by_one(commits, descriptions)
         out = list(hashes)
         for row in others:
             out[row] = self.key(commits[row], descriptions[row], row)
         return out
 
-    def _one_by_one(self, rows: Sequence[Row]) -> list[str]:
-        """`all` for any commits: a hash met for the first time, in a description that does not
-        say "run", keyed inline."""
+    def _one_by_one(self, commits: list[str], descriptions: list[str]) -> list[str]:
+        """`of_columns` for any commits: a hash met for the first time, in a description that
+        does not say "run", keyed inline."""
         out: list[str] = []
         first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
-        for row, r in enumerate(rows):
-            commit, description = r.commit, r.description
+        for row, (commit, description) in enumerate(zip(commits, descriptions, strict=True)):
             if "run" not in description.lower() and hashlike(commit):
                 sha = commit.lower()
                 if sha not in first:
@@ -238,6 +241,14 @@ def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     if isinstance(rows, tuple):
         _LAST[:] = [(rows, found)]
     return keys.reused
+
+
+def keys_of_columns(
+    commits: list[str], descriptions: list[str]
+) -> tuple[list[str], dict[str, int]]:
+    """`replicate_keys` and `reused_commits` of rows given as their two columns."""
+    keys = _Keys()
+    return keys.of_columns(commits, descriptions), keys.reused
 
 
 @dataclass(frozen=True, init=False)

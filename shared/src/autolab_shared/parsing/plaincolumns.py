@@ -1,0 +1,106 @@
+"""The scan of a plain file by columns: one tab header on line 1, then only rows that
+:func:`~autolab_shared.parsing.tsvlines.scan` reads as they are (no repair, no warning).
+
+Such a file (what an agent's loop writes) is split once into cells and kept as one list per
+column: no :class:`~autolab_shared.parsing.tsvlines.Record` is made until one is asked for.
+Every test below is one the scan makes line by line, made on the whole column instead; any
+line that fails one sends the file to the scan (`plain_columns` returns None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import compress, repeat
+from operator import itemgetter, lt
+from typing import NamedTuple, overload
+
+from autolab_shared.parsing.cellvalues import PLAIN_NUMBER
+from autolab_shared.parsing.tsvlines import COLUMNS_LINE, TAB, Record, Scan, scan, split_lines
+
+_PLAIN_CHARS = "0123456789.-\n"
+_SHORT = 15  # a plain number of at most this many characters has at most 15 digits before "."
+
+
+class PlainColumns(NamedTuple):
+    """The scan of a plain file (its records made on demand) and its cells by column."""
+
+    scan: Scan
+    columns: list[list[str]]  # columns[k][i]: cell k of row i (on line i + 2)
+
+
+class ColumnRecords(Sequence[Record]):
+    """The records of a plain file, each made when asked for (as the scan makes it)."""
+
+    def __init__(self, columns: list[list[str]]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | list[Record]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        cells = tuple(column[index] for column in self.columns)  # IndexError past the end
+        return tuple.__new__(Record, (index + 2, index + 2, cells, (), 0))
+
+    def __iter__(self) -> Iterator[Record]:
+        return map(self.__getitem__, range(len(self)))
+
+
+def plain_columns(text: str, path: str) -> PlainColumns | None:
+    """The columns of `text` when it is a plain file (see the module docstring), else None."""
+    if "\r" in text:
+        return None
+    lines = split_lines(text)
+    head = scan(lines[0] + "\n", path) if len(lines) > 1 else None
+    if head is None or head.header_lines != (1,) or head.warnings or head.mode != TAB:
+        return None
+    width, body = head.schemas[0].width, lines[1:]
+    if width < 2 or list(map(str.count, body, repeat("\t"))).count(width - 1) != len(body):
+        return None  # a line of another width (the scan repairs or skips it)
+    cells = "\t".join(body).split("\t")
+    columns = [cells[k::width] for k in range(width)]
+    if not _plain_starts(columns[0], body) or plain_floats(columns[1]) is None:
+        return None
+    if any(list(map(str.strip, column)) != column for column in columns[:1] + columns[2:]):
+        return None  # a padded cell (the scan strips it)
+    if len(set(body)) < len(body):
+        return None  # a duplicate row (the scan warns)
+    records = ColumnRecords(columns)
+    found = Scan(head.schemas, records, (1,), (), len(lines), TAB, (), True)
+    return PlainColumns(found, columns)
+
+
+def _plain_starts(first: list[str], lines: list[str]) -> bool:
+    """No line starts with a space, ``-``, ``=``, ``#`` or ``columns:`` (a banner, a comment
+    or no row), and no first cell is empty (the line would start with a tab)."""
+    if "" in first:
+        return False
+    starts = "".join(map(itemgetter(0), first))
+    if "-" in starts or "=" in starts or "#" in starts:
+        return False  # (a space first: the cell is padded, which `plain_columns` tests)
+    if "c" in starts or "C" in starts:
+        return not any(COLUMNS_LINE.match(line) for line in lines if line[0] in "cC")
+    return True
+
+
+def plain_floats(cells: list[str]) -> list[float] | None:
+    """``float`` of every cell when each is a ``PLAIN_NUMBER``, else None. Checked in bulk:
+    digits, ``.`` and ``-`` only, no cell starting with ``.`` or ``-.``, and ``float`` reads
+    it (which leaves ``-?digits(.digits?)?``); a cell longer than 15 characters by the pattern."""
+    joined = "\n".join(cells)
+    if joined.strip(_PLAIN_CHARS) or "\n." in joined or "-." in joined or joined[:1] == ".":
+        return None
+    long = compress(cells, map(lt, repeat(_SHORT), map(len, cells)))
+    if not all(map(PLAIN_NUMBER.fullmatch, long)):
+        return None
+    try:
+        return list(map(float, cells))
+    except ValueError:
+        return None
