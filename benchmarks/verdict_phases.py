@@ -75,7 +75,7 @@ def main() -> int:
         layout = columnrows.Layout.of(plain.scan.schemas[0], choice.index[0])
         timed(
             "plain file: rows by columns, keys",
-            lambda: columnrows.read_columns(plain.columns, layout),
+            lambda: columnrows.read_columns(plain.columns, layout, plain.second),
             n,
         )
     history = timed("whole parse (parse_results)", lambda: results.parse_results(data, path), n)

@@ -50,15 +50,17 @@ class Layout(EqRepr):
 
 
 def read_columns(
-    columns: list[list[str]], layout: Layout
+    columns: list[list[str]], layout: Layout, second: list[float] | None = None
 ) -> tuple[RowTable, dict[str, int]] | None:
     """The row table of a plain file's columns and its reused commits (`reused_commits`), or
-    None when a row needs the row reader's full path."""
+    None when a row needs the row reader's full path. `second`: the numbers of the second
+    column when every cell of it is plain (`plaincolumns.plain_floats`)."""
     if layout.metric is None or layout.status is None:
         return None
     raw = columns[layout.status]
     status_of = {word: normalise_status(word) for word in set(raw)}
-    numbers = plain_floats(columns[layout.metric])
+    at = layout.metric
+    numbers = second if at == 1 and second is not None else plain_floats(columns[at])
     if UNKNOWN in status_of.values() or numbers is None:
         return None  # an unknown word warns; a cell that is not plain may warn
     crashed = {word for word, status in status_of.items() if status == CRASH}

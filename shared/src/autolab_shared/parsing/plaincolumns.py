@@ -17,7 +17,7 @@ from typing import NamedTuple, overload
 from autolab_shared.parsing.cellvalues import PLAIN_NUMBER
 from autolab_shared.parsing.tsvlines import COLUMNS_LINE, TAB, Record, Scan, scan, split_lines
 
-_PLAIN_CHARS = "0123456789.-\n"
+_PLAIN_CHARS = b"0123456789.-\n"
 _SHORT = 15  # a plain number of at most this many characters has at most 15 digits before "."
 
 
@@ -26,6 +26,7 @@ class PlainColumns(NamedTuple):
 
     scan: Scan
     columns: list[list[str]]  # columns[k][i]: cell k of row i (on line i + 2)
+    second: list[float]  # the numbers of the second column (every one is plain)
 
 
 class ColumnRecords(Sequence[Record]):
@@ -64,9 +65,12 @@ def plain_columns(text: str, path: str) -> PlainColumns | None:
     width, body = head.schemas[0].width, lines[1:]
     if width < 2 or list(map(str.count, body, repeat("\t"))).count(width - 1) != len(body):
         return None  # a line of another width (the scan repairs or skips it)
-    cells = "\t".join(body).split("\t")
+    cells = text[len(lines[0]) + 1 :].replace("\n", "\t").split("\t")
+    if text[-1] == "\n":
+        cells.pop()  # the "" after the last line end
     columns = [cells[k::width] for k in range(width)]
-    if not _plain_starts(columns[0], body) or plain_floats(columns[1]) is None:
+    second = plain_floats(columns[1]) if _plain_starts(columns[0], body) else None
+    if second is None:
         return None
     if any(list(map(str.strip, column)) != column for column in columns[:1] + columns[2:]):
         return None  # a padded cell (the scan strips it)
@@ -74,7 +78,7 @@ def plain_columns(text: str, path: str) -> PlainColumns | None:
         return None  # a duplicate row (the scan warns)
     records = ColumnRecords(columns)
     found = Scan(head.schemas, records, (1,), (), len(lines), TAB, (), True)
-    return PlainColumns(found, columns)
+    return PlainColumns(found, columns, second)
 
 
 def _plain_starts(first: list[str], lines: list[str]) -> bool:
@@ -92,14 +96,18 @@ def _plain_starts(first: list[str], lines: list[str]) -> bool:
 
 def plain_floats(cells: list[str]) -> list[float] | None:
     """``float`` of every cell when each is a ``PLAIN_NUMBER``, else None. Checked in bulk:
-    digits, ``.`` and ``-`` only, no cell starting with ``.`` or ``-.``, and ``float`` reads
-    it (which leaves ``-?digits(.digits?)?``); a cell longer than 15 characters by the pattern."""
+    ASCII digits, ``.`` and ``-`` only, no cell starting with ``.`` or ``-.``, and ``float``
+    reads it (which leaves ``-?digits(.digits?)?``); a cell longer than 15 characters (which
+    may have too many digits) by the pattern itself."""
     joined = "\n".join(cells)
-    if joined.strip(_PLAIN_CHARS) or "\n." in joined or "-." in joined or joined[:1] == ".":
+    if not joined.isascii() or joined.encode("ascii").translate(None, _PLAIN_CHARS):
+        return None  # another character
+    if "\n." in joined or "-." in joined or joined[:1] == ".":
         return None
-    long = compress(cells, map(lt, repeat(_SHORT), map(len, cells)))
-    if not all(map(PLAIN_NUMBER.fullmatch, long)):
-        return None
+    if max(map(len, cells), default=0) > _SHORT:
+        long = compress(cells, map(lt, repeat(_SHORT), map(len, cells)))
+        if not all(map(PLAIN_NUMBER.fullmatch, long)):
+            return None
     try:
         return list(map(float, cells))
     except ValueError:

@@ -91,7 +91,7 @@ from autolab_shared.parsing.metricchoice import (
     resolve_direction,
 )
 from autolab_shared.parsing.metrics import MAX
-from autolab_shared.parsing.plaincolumns import plain_columns
+from autolab_shared.parsing.plaincolumns import PlainColumns, plain_columns
 from autolab_shared.parsing.replicates import reused_commits
 from autolab_shared.parsing.rowtable import RowTable
 from autolab_shared.parsing.status import (
@@ -214,7 +214,7 @@ def _parse(
         raise InputError(path, "empty file")
     plain = plain_columns(text, path) if fast else None
     if plain is not None:
-        by_columns = _parse_columns(plain.scan, plain.columns, warnings, path, metric, direction)
+        by_columns = _parse_columns(plain, warnings, path, metric, direction)
         if by_columns is not None:
             return by_columns
     found = scan(text, path, fast=fast)
@@ -246,8 +246,7 @@ def _parse(
 
 
 def _parse_columns(
-    found: Scan,
-    columns: list[list[str]],
+    plain: PlainColumns,
     warnings: list[ParseWarning],
     path: str,
     metric: str | None,
@@ -255,8 +254,9 @@ def _parse_columns(
 ) -> History | None:
     """`_parse` of a plain file by its columns (`plaincolumns`, `columnrows`): the same
     history, its experiments made on first use; None when a row needs the row reader."""
+    found = plain.scan
     choice = choose_metric_column(found, metric, path)
-    read = read_columns(columns, Layout.of(found.schemas[0], choice.index[0]))
+    read = read_columns(plain.columns, Layout.of(found.schemas[0], choice.index[0]), plain.second)
     if read is None:
         return None
     table, reused = read
