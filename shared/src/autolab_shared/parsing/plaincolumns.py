@@ -9,7 +9,7 @@ line that fails one sends the file to the scan (`plain_columns` returns None).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import itemgetter, lt
 from typing import NamedTuple, overload
@@ -95,19 +95,24 @@ def _plain_starts(first: list[str], lines: list[str]) -> bool:
 
 
 def plain_floats(cells: list[str]) -> list[float] | None:
-    """``float`` of every cell when each is a ``PLAIN_NUMBER``, else None. Checked in bulk:
-    ASCII digits, ``.`` and ``-`` only, no cell starting with ``.`` or ``-.``, and ``float``
+    """``float`` of every cell when each is a ``PLAIN_NUMBER``, else None. Checked in bulk on
+    ASCII: digits, ``.`` and ``-`` only, no cell starting with ``.`` or ``-.``, and ``float``
     reads it (which leaves ``-?digits(.digits?)?``); a cell longer than 15 characters (which
-    may have too many digits) by the pattern itself."""
+    may have too many digits), and every cell of a column with other characters, by the
+    pattern itself."""
     joined = "\n".join(cells)
-    if not joined.isascii() or joined.encode("ascii").translate(None, _PLAIN_CHARS):
-        return None  # another character
-    if "\n." in joined or "-." in joined or joined[:1] == ".":
+    if not joined.isascii():
+        maybe: Iterable[str] = cells  # other digits than ASCII ones
+    elif joined.encode("ascii").translate(None, _PLAIN_CHARS):
+        return None  # a character that is not in any plain number
+    elif "\n." in joined or "-." in joined or joined[:1] == ".":
         return None
-    if max(map(len, cells), default=0) > _SHORT:
-        long = compress(cells, map(lt, repeat(_SHORT), map(len, cells)))
-        if not all(map(PLAIN_NUMBER.fullmatch, long)):
-            return None
+    elif max(map(len, cells), default=0) > _SHORT:
+        maybe = compress(cells, map(lt, repeat(_SHORT), map(len, cells)))
+    else:
+        maybe = ()
+    if not all(map(PLAIN_NUMBER.fullmatch, maybe)):
+        return None
     try:
         return list(map(float, cells))
     except ValueError:

@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, compress
-from operator import attrgetter
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, lt
 from typing import TYPE_CHECKING, Protocol
 
 from autolab_shared.core.scale import Scale
@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
 _SPACE = re.compile(r"[\s_]+")
-_HASHES = re.compile(r"(?:[0-9a-fA-F]{7,40}\n)*")  # commits joined by "\n", one more at the end
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
+_COUNTED_WORDS = ("base", "control", "stock")  # how every match of it starts
+_HEX = b"0123456789abcdefABCDEF"
 
 
 @cache
@@ -68,10 +69,10 @@ class Row(Protocol):
 def change_of(description: str) -> str:
     """The change a description names: lower case, spacing folded, trailing notes dropped."""
     text = description.strip().lower()
-    while (stripped := _NOTE.sub("", text)) != text:
-        text = stripped
+    while text.endswith((")", "]")) and (stripped := _NOTE.sub("", text)) != text:
+        text = stripped  # (a note ends the text; what it leaves ends in no space)
     text = _SPACE.sub(" ", text).strip(" .;:,-")
-    counted = _COUNTED.fullmatch(text)
+    counted = _COUNTED.fullmatch(text) if text.startswith(_COUNTED_WORDS) else None
     return counted.group(1) if counted else text
 
 
@@ -165,9 +166,11 @@ class _Keys:
 def _lowered_hashes(commits: list[str]) -> list[str] | None:
     """Every commit in lower case when each is 7–40 hex digits; else None (a label or
     ``-dirty``: rows are keyed one by one)."""
-    if not _HASHES.fullmatch("\n".join([*commits, ""])):
-        return None
     joined = "".join(commits)
+    if not joined.isascii() or joined.encode("ascii").translate(None, _HEX):
+        return None  # a character that is not a hex digit
+    if commits and (min(map(len, commits)) < 7 or max(map(len, commits)) > 40):
+        return None
     return list(map(str.lower, commits)) if joined != joined.lower() else commits
 
 
@@ -178,7 +181,7 @@ def _not_alone(lowered: list[str], descriptions: list[str]) -> list[int] | None:
     if len(counts) == len(lowered):
         shared: list[int] = []
     else:
-        twice = {sha for sha, n in counts.items() if n > 1}
+        twice = set(compress(counts, map(lt, repeat(1), counts.values())))
         shared = list(compress(range(len(lowered)), map(twice.__contains__, lowered)))
     runs = _saying_run(descriptions)
     if runs is None:
