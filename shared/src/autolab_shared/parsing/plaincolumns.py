@@ -62,26 +62,29 @@ def plain_columns(text: str, path: str) -> PlainColumns | None:
     head = scan(lines[0] + "\n", path) if len(lines) > 1 else None
     if head is None or head.header_lines != (1,) or head.warnings or head.mode != TAB:
         return None
-    width, body = head.schemas[0].width, lines[1:]
-    if width < 2 or list(map(str.count, body, repeat("\t"))).count(width - 1) != len(body):
+    width, count, header_cells = head.schemas[0].width, len(lines), lines[0].count("\t") + 1
+    tabs = list(map(str.count, lines, repeat("\t")))
+    if width < 2 or tabs.count(width - 1) - (header_cells == width) != count - 1:
         return None  # a line of another width (the scan repairs or skips it)
-    cells = text[len(lines[0]) + 1 :].replace("\n", "\t").split("\t")
+    if len(set(lines)) < count:
+        return None  # a duplicate row (the scan warns), or one that repeats the header
+    del lines, tabs  # (the cells below are the larger part of a parse's memory)
+    cells = text.replace("\n", "\t").split("\t")
+    del cells[:header_cells]
     if text[-1] == "\n":
         cells.pop()  # the "" after the last line end
     columns = [cells[k::width] for k in range(width)]
-    second = plain_floats(columns[1]) if _plain_starts(columns[0], body) else None
+    del cells
+    second = plain_floats(columns[1]) if _plain_starts(columns[0], columns[1]) else None
     if second is None:
         return None
     if any(list(map(str.strip, column)) != column for column in columns[:1] + columns[2:]):
         return None  # a padded cell (the scan strips it)
-    if len(set(body)) < len(body):
-        return None  # a duplicate row (the scan warns)
-    records = ColumnRecords(columns)
-    found = Scan(head.schemas, records, (1,), (), len(lines), TAB, (), True)
+    found = Scan(head.schemas, ColumnRecords(columns), (1,), (), count, TAB, (), True)
     return PlainColumns(found, columns, second)
 
 
-def _plain_starts(first: list[str], lines: list[str]) -> bool:
+def _plain_starts(first: list[str], second: list[str]) -> bool:
     """No line starts with a space, ``-``, ``=``, ``#`` or ``columns:`` (a banner, a comment
     or no row), and no first cell is empty (the line would start with a tab)."""
     if "" in first:
@@ -89,9 +92,10 @@ def _plain_starts(first: list[str], lines: list[str]) -> bool:
     starts = "".join(map(itemgetter(0), first))
     if "-" in starts or "=" in starts or "#" in starts:
         return False  # (a space first: the cell is padded, which `plain_columns` tests)
-    if "c" in starts or "C" in starts:
-        return not any(COLUMNS_LINE.match(line) for line in lines if line[0] in "cC")
-    return True
+    if ("c" in starts or "C" in starts) and "\nco" in "\n" + "\n".join(first).lower():
+        pairs = zip(first, second, strict=True)  # a match ends in the second cell at most
+        return not any(COLUMNS_LINE.match(f"{a}\t{b}") for a, b in pairs if a[0] in "cC")
+    return True  # (a line the pattern matches starts with "co" in some case)
 
 
 def plain_floats(cells: list[str]) -> list[float] | None:
