@@ -121,8 +121,8 @@ def test_the_scan_by_columns_is_the_scan_line_by_line(
 ) -> None:
     text = "\n".join([header, *lines]) + end
     found = plain_columns(text, "f.tsv")
-    if found is None:
-        return
+    if found is None or len(set(lines)) < len(lines):
+        return  # (two equal rows: `read_columns` sends the file to the scan, which warns)
     plain = scan(text, "f.tsv", fast=False)
     records = tuple(found.scan.records)
     assert records == plain.records and list(found.scan.records[1:3]) == list(records[1:3])

@@ -4,12 +4,12 @@
 description) and makes a row's :class:`Experiment` only when it is asked for. It reads a row
 as ``results._RowReader`` reads a plain one (a known status word, a plain number); a file
 with any other row (a status word it does not know, a metric cell that is not a plain number,
-metric and memory both 0) gives None and is read row by row.
+metric and memory both 0, two equal rows) gives None and is read row by row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autolab_shared.core.eqrepr import EqRepr
@@ -72,7 +72,9 @@ def read_columns(
     n = len(raw)
     commits = columns[layout.commit] if layout.commit is not None else [""] * n
     descriptions = columns[layout.description] if layout.description is not None else [""] * n
-    keys, reused = keys_of_columns(commits, descriptions)
+    keys, reused, paired = keys_of_columns(commits, descriptions)
+    if _two_equal(columns, range(n) if paired is None else paired):
+        return None  # duplicate rows: the scan warns
     statuses = list(map(status_of.__getitem__, raw))
 
     def make(i: int) -> Experiment:
@@ -88,6 +90,12 @@ def read_columns(
 
     table = RowTable(values, statuses, commits, descriptions, make, keys)
     return table, reused
+
+
+def _two_equal(columns: list[list[str]], rows: Sequence[int]) -> bool:
+    """Whether two of `rows` have the same cells (only rows that share a commit can)."""
+    picked = [list(map(column.__getitem__, rows)) for column in columns]
+    return len(set(zip(*picked, strict=True))) < len(rows)
 
 
 def _memory(columns: list[list[str]], layout: Layout) -> Callable[[int], float | None]:

@@ -15,7 +15,7 @@ from operator import itemgetter, lt
 from typing import NamedTuple, overload
 
 from autolab_shared.parsing.cellvalues import PLAIN_NUMBER
-from autolab_shared.parsing.tsvlines import COLUMNS_LINE, TAB, Record, Scan, scan, split_lines
+from autolab_shared.parsing.tsvlines import COLUMNS_LINE, TAB, Record, Scan, scan
 
 _PLAIN_CHARS = b"0123456789.-\n"
 _SHORT = 15  # a plain number of at most this many characters has at most 15 digits before "."
@@ -55,32 +55,37 @@ class ColumnRecords(Sequence[Record]):
 
 
 def plain_columns(text: str, path: str) -> PlainColumns | None:
-    """The columns of `text` when it is a plain file (see the module docstring), else None."""
-    if "\r" in text:
+    """The columns of `text` when it is a plain file (see the module docstring), else None.
+    Two equal rows are not looked for here (`columnrows.read_columns` does: only rows that
+    share a commit can be)."""
+    end = text.find("\n")
+    if "\r" in text or end < 0:
         return None
-    lines = split_lines(text)
-    head = scan(lines[0] + "\n", path) if len(lines) > 1 else None
-    if head is None or head.header_lines != (1,) or head.warnings or head.mode != TAB:
+    head = scan(text[:end] + "\n", path)
+    if head.header_lines != (1,) or head.warnings or head.mode != TAB:
         return None
-    width, count, header_cells = head.schemas[0].width, len(lines), lines[0].count("\t") + 1
-    tabs = list(map(str.count, lines, repeat("\t")))
-    if width < 2 or tabs.count(width - 1) - (header_cells == width) != count - 1:
-        return None  # a line of another width (the scan repairs or skips it)
-    if len(set(lines)) < count:
-        return None  # a duplicate row (the scan warns), or one that repeats the header
-    del lines, tabs  # (the cells below are the larger part of a parse's memory)
-    cells = text.replace("\n", "\t").split("\t")
-    del cells[:header_cells]
+    width = head.schemas[0].width
+    # every line end becomes the first character of the next line's first cell
+    cells = text.replace("\n", "\t\n").split("\t")
+    del cells[: text.count("\t", 0, end) + 1]  # the header's
     if text[-1] == "\n":
-        cells.pop()  # the "" after the last line end
-    columns = [cells[k::width] for k in range(width)]
-    del cells
+        cells.pop()  # the last line end's
+    count = len(cells) // width
+    if width < 2 or len(cells) != count * width or not count:
+        return None
+    first = "".join(cells[::width])
+    if first.count("\n") != count or text.count("\n") != count + (text[-1] == "\n"):
+        return None  # a line of another width (the scan repairs or skips it)
+    columns = [cells[k::width] for k in range(1, width)]
+    del cells  # (before the first cells are made again, without their line ends)
+    columns.insert(0, first.split("\n"))
+    del columns[0][0]  # (the "" before the first line end)
     second = plain_floats(columns[1]) if _plain_starts(columns[0], columns[1]) else None
     if second is None:
         return None
     if any(list(map(str.strip, column)) != column for column in columns[:1] + columns[2:]):
         return None  # a padded cell (the scan strips it)
-    found = Scan(head.schemas, ColumnRecords(columns), (1,), (), count, TAB, (), True)
+    found = Scan(head.schemas, ColumnRecords(columns), (1,), (), count + 1, TAB, (), True)
     return PlainColumns(found, columns, second)
 
 

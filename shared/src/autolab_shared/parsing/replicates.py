@@ -92,6 +92,7 @@ class _Keys:
         self.changes: dict[str, dict[str, str]] = {}  # hash -> change -> key (once reused)
         self.last: dict[str, str] = {}  # hash -> key of its latest row
         self.reused: dict[str, int] = {}  # hash -> distinct changes logged under it
+        self.paired: list[int] | None = None  # rows with a hash another row has, and more
 
     def key(self, commit: str, description: str, row: int) -> str:
         found = _rerun_of().search(description) if "run" in description.lower() else None
@@ -127,6 +128,7 @@ class _Keys:
         others = None if hashes is None else _not_alone(hashes, descriptions)
         if hashes is None or others is None:
             return self._one_by_one(commits, descriptions)
+        self.paired = others  # (the rows keyed one by one: every other row's hash is its own)
         out = list(hashes)
         for row in others:
             out[row] = self.key(commits[row], descriptions[row], row)
@@ -248,10 +250,11 @@ def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
 
 def keys_of_columns(
     commits: list[str], descriptions: list[str]
-) -> tuple[list[str], dict[str, int]]:
-    """`replicate_keys` and `reused_commits` of rows given as their two columns."""
+) -> tuple[list[str], dict[str, int], list[int] | None]:
+    """`replicate_keys` and `reused_commits` of rows given as their two columns, and rows
+    among which are all those whose commit cell another row has too (None: not known)."""
     keys = _Keys()
-    return keys.of_columns(commits, descriptions), keys.reused
+    return keys.of_columns(commits, descriptions), keys.reused, keys.paired
 
 
 @dataclass(frozen=True, init=False)
