@@ -81,7 +81,7 @@ def read_columns(
         value, found = values[i], memory(i)
         if found == 0.0 and value is None:
             found = None  # the crash convention: no memory either
-        extra = tuple((name, columns[k][i]) for k, name in layout.extra)
+        extra = tuple([(name, columns[k][i]) for k, name in layout.extra]) if layout.extra else ()
         gb = None if found is None else found * layout.memory_scale
         line = i + 2
         return Experiment(

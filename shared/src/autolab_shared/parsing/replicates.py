@@ -200,10 +200,17 @@ def _saying_run(descriptions: list[str]) -> list[int] | None:
         return []
     if len(low) != len(joined):
         return None
+    rows, at = [], low.find("run")  # ("run" never spans the "\n" between two)
+    if low.count("\n") == len(descriptions) - 1:  # one line each: count the line ends before
+        row, last = 0, 0
+        while at >= 0:
+            row += low.count("\n", last, at)
+            rows.append(row)
+            last, at = at, low.find("run", at + 1)
+        return rows
     starts = list(accumulate(map((1).__add__, map(len, descriptions)), initial=0))
-    rows, at = [], low.find("run")
     while at >= 0:
-        rows.append(bisect_right(starts, at) - 1)  # "run" never spans the "\n" between two
+        rows.append(bisect_right(starts, at) - 1)
         at = low.find("run", at + 1)
     return rows
 
