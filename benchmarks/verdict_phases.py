@@ -86,7 +86,7 @@ def main() -> int:
     scale = judge.scale_for(values, history.direction)
     picked = timed(
         "verdict: configurations it reads",
-        lambda: verdictconfigs.pick_configs(table, keys, key, scale),
+        lambda: verdictconfigs.pick_configs(table, key, scale),
         n,
     )
     first = picked.first

@@ -6,6 +6,7 @@ files and every real one."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from operator import attrgetter
 from pathlib import Path
 
@@ -79,6 +80,8 @@ def _check_table(history: History, plain: History) -> None:
     assert table.commits == [e.commit for e in exps]
     assert table.descriptions == [e.description for e in exps]
     assert table.keys == replicate_keys(exps)
+    counts = table.key_counts()  # given by the keys' own count where it came for free
+    assert counts == Counter(table.keys) and list(counts) == list(dict.fromkeys(table.keys))
     if exps:
         assert table.row(-1) == exps[-1] and table.row(0) == exps[0]
     assert history.experiments == exps and table.rows() is history.experiments

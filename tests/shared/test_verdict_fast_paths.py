@@ -5,6 +5,7 @@ medians with numpy, the working scale's bulk conversion and the posterior's redu
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 from hypothesis import given, settings
@@ -50,11 +51,12 @@ def test_picked_configurations_are_what_the_grouped_ones_give(
     table = history.table  # by columns when the file is plain, else from the experiments
     exps = parse_results("\n".join([HEADER, *rows]) + "\n", "f.tsv", fast=False).experiments
     keys = replicate_keys(exps)
-    assert table.keys == keys
+    assert table.keys == keys and table.key_counts() == Counter(keys)
+    assert list(table.key_counts()) == list(dict.fromkeys(keys))  # in order of the first row
     scale = scale_for([e.value for e in exps if e.value is not None] or [1.0], "min")
     configs = group_configs(exps)
     for key in [*dict.fromkeys(keys), *(["#new"] if new_key else [])]:
-        picked = pick_configs(table, keys, key, scale, window)
+        picked = pick_configs(table, key, scale, window)
         cand = next((c for c in configs if c.key == key), None)
         first = cand.rows[0].index if cand is not None else len(exps)
         before = [c for c in configs if c.key != key and c.rows[0].index < first]

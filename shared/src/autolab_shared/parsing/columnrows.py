@@ -72,8 +72,8 @@ def read_columns(
     n = len(raw)
     commits = columns[layout.commit] if layout.commit is not None else [""] * n
     descriptions = columns[layout.description] if layout.description is not None else [""] * n
-    keys, reused, paired = keys_of_columns(commits, descriptions)
-    if _two_equal(columns, range(n) if paired is None else paired):
+    found = keys_of_columns(commits, descriptions)
+    if _two_equal(columns, range(n) if found.paired is None else found.paired):
         return None  # duplicate rows: the scan warns
     statuses = list(map(status_of.__getitem__, raw))
 
@@ -88,8 +88,8 @@ def read_columns(
             i, line, line, commits[i], value, gb, statuses[i], raw[i], descriptions[i], extra
         )
 
-    table = RowTable(values, statuses, commits, descriptions, make, keys)
-    return table, reused
+    table = RowTable(values, statuses, commits, descriptions, make, found.keys, found.counts)
+    return table, found.reused
 
 
 def _two_equal(columns: list[list[str]], rows: Sequence[int]) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, compress, repeat
 from operator import attrgetter, lt
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.commits import COMMIT_HASH, is_commit_hash
@@ -93,6 +93,7 @@ class _Keys:
         self.last: dict[str, str] = {}  # hash -> key of its latest row
         self.reused: dict[str, int] = {}  # hash -> distinct changes logged under it
         self.paired: list[int] | None = None  # rows with a hash another row has, and more
+        self.counts: Counter[str] | None = None  # rows per key, when counted on the way
 
     def key(self, commit: str, description: str, row: int) -> str:
         found = _rerun_of().search(description) if "run" in description.lower() else None
@@ -125,13 +126,16 @@ class _Keys:
         by one, and `first` and `last` then hold only their hashes (no later row can ask for
         the others)."""
         hashes = _lowered_hashes(commits)
-        others = None if hashes is None else _not_alone(hashes, descriptions)
-        if hashes is None or others is None:
+        found = None if hashes is None else _not_alone(hashes, descriptions)
+        if hashes is None or found is None:
             return self._one_by_one(commits, descriptions)
+        others, counts = found
         self.paired = others  # (the rows keyed one by one: every other row's hash is its own)
         out = list(hashes)
         for row in others:
             out[row] = self.key(commits[row], descriptions[row], row)
+        if all(out[row] == hashes[row] for row in others):
+            self.counts = counts  # every key is its row's hash: the hashes' count is theirs
         return out
 
     def _one_by_one(self, commits: list[str], descriptions: list[str]) -> list[str]:
@@ -176,9 +180,11 @@ def _lowered_hashes(commits: list[str]) -> list[str] | None:
     return list(map(str.lower, commits)) if joined != joined.lower() else commits
 
 
-def _not_alone(lowered: list[str], descriptions: list[str]) -> list[int] | None:
+def _not_alone(
+    lowered: list[str], descriptions: list[str]
+) -> tuple[list[int], Counter[str]] | None:
     """The rows whose hash (`lowered`) is logged on another row too or whose description says
-    "run", in order (None when that cannot be told in bulk)."""
+    "run", in order, and the rows per hash (None when that cannot be told in bulk)."""
     counts = Counter(lowered)
     if len(counts) == len(lowered):
         shared: list[int] = []
@@ -188,7 +194,7 @@ def _not_alone(lowered: list[str], descriptions: list[str]) -> list[int] | None:
     runs = _saying_run(descriptions)
     if runs is None:
         return None
-    return sorted({*shared, *runs}) if runs else shared
+    return (sorted({*shared, *runs}) if runs else shared), counts
 
 
 def _saying_run(descriptions: list[str]) -> list[int] | None:
@@ -255,13 +261,21 @@ def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     return keys.reused
 
 
-def keys_of_columns(
-    commits: list[str], descriptions: list[str]
-) -> tuple[list[str], dict[str, int], list[int] | None]:
-    """`replicate_keys` and `reused_commits` of rows given as their two columns, and rows
-    among which are all those whose commit cell another row has too (None: not known)."""
+class ColumnKeys(NamedTuple):
+    """`keys_of_columns`: the keys, reused commits, rows that may share a commit, key counts."""
+
+    keys: list[str]
+    reused: dict[str, int]
+    paired: list[int] | None  # every row whose commit cell another row has too, and more
+    counts: Counter[str] | None  # Counter(keys), when it came for free
+
+
+def keys_of_columns(commits: list[str], descriptions: list[str]) -> ColumnKeys:
+    """`replicate_keys` and `reused_commits` of rows given as their two columns, with what
+    was learnt on the way (None where it was not)."""
     keys = _Keys()
-    return keys.of_columns(commits, descriptions), keys.reused, keys.paired
+    found = keys.of_columns(commits, descriptions)
+    return ColumnKeys(found, keys.reused, keys.paired, keys.counts)
 
 
 @dataclass(frozen=True, init=False)

@@ -9,6 +9,7 @@ its experiments.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 
@@ -28,10 +29,11 @@ class RowTable:
         descriptions: list[str],
         make: Callable[[int], Experiment],
         keys: list[str] | None = None,
+        counts: Counter[str] | None = None,
     ) -> None:
         self.values, self.statuses = values, statuses
         self.commits, self.descriptions = commits, descriptions
-        self._make, self._keys = make, keys
+        self._make, self._keys, self._counts = make, keys, counts
         self._made: dict[int, Experiment] = {}
         self._all: tuple[Experiment, ...] | None = None  # every row, once made
 
@@ -53,6 +55,12 @@ class RowTable:
         if self._keys is None:
             self._keys = replicate_keys(self.rows())
         return self._keys
+
+    def key_counts(self) -> Counter[str]:
+        """Rows per replicate key, the keys in the order of their first row."""
+        if self._counts is None:
+            self._counts = Counter(self.keys)
+        return self._counts
 
     def row(self, index: int) -> Experiment:
         """Row `index` (from 0; negative from the end) as an :class:`Experiment`."""

@@ -131,7 +131,7 @@ def _judge_history(
     if run is not None and run.value is not None:
         values.append(run.value)
     scale = scale_for(values, history.direction)
-    picked = pick_configs(table, keys, key, scale)
+    picked = pick_configs(table, key, scale)
     cand_rows, first = picked.rows, picked.first
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:

@@ -9,7 +9,6 @@ reads, and the span is read from the rows: a :class:`Config` is made for the oth
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -37,15 +36,11 @@ class VerdictConfigs:
 
 
 def pick_configs(
-    table: RowTable,
-    keys: Sequence[str],
-    key: str,
-    scale: Scale,
-    window: int = REPLAY_WINDOW,
+    table: RowTable, key: str, scale: Scale, window: int = REPLAY_WINDOW
 ) -> VerdictConfigs:
-    """What a verdict on replicate key `key` reads of the rows of `table` (their keys `keys`);
-    only the rows of the configurations it reads are made."""
-    counts = Counter(keys)  # keys in order of their first row
+    """What a verdict on replicate key `key` reads of the rows of `table`; only the rows of
+    the configurations it reads are made."""
+    keys, counts = table.keys, table.key_counts()  # keys in order of their first row
     multi = list(compress(counts.keys(), map(lt, repeat(1), counts.values())))
     before = list(counts)
     if key in counts:  # the configurations first logged before the candidate's first row
