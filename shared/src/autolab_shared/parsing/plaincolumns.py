@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, repeat
-from operator import itemgetter, lt
+from operator import lt
 from typing import NamedTuple, overload
 
 from autolab_shared.parsing.cellvalues import PLAIN_NUMBER
@@ -80,7 +80,7 @@ def plain_columns(text: str, path: str) -> PlainColumns | None:
     del cells  # (before the first cells are made again, without their line ends)
     columns.insert(0, first.split("\n"))
     del columns[0][0]  # (the "" before the first line end)
-    second = plain_floats(columns[1]) if _plain_starts(columns[0], columns[1]) else None
+    second = plain_floats(columns[1]) if _plain_starts(first, columns[1]) else None
     if second is None:
         return None
     if any(list(map(str.strip, column)) != column for column in columns[:1] + columns[2:]):
@@ -89,17 +89,18 @@ def plain_columns(text: str, path: str) -> PlainColumns | None:
     return PlainColumns(found, columns, second)
 
 
-def _plain_starts(first: list[str], second: list[str]) -> bool:
-    """No line starts with a space, ``-``, ``=``, ``#`` or ``columns:`` (a banner, a comment
-    or no row), and no first cell is empty (the line would start with a tab)."""
-    if "" in first:
+def _plain_starts(first: str, second: list[str]) -> bool:
+    """No line starts with a tab (an empty first cell), ``-``, ``=``, ``#`` or ``columns:``
+    (a banner, a comment or no row; a space first is a padded cell, tested apart). `first`:
+    the first cells, each after a line end."""
+    if "\n\n" in first or first[-1] == "\n" or "\n-" in first or "\n=" in first:
         return False
-    starts = "".join(map(itemgetter(0), first))
-    if "-" in starts or "=" in starts or "#" in starts:
-        return False  # (a space first: the cell is padded, which `plain_columns` tests)
-    if ("c" in starts or "C" in starts) and "\nco" in "\n" + "\n".join(first).lower():
-        pairs = zip(first, second, strict=True)  # a match ends in the second cell at most
-        return not any(COLUMNS_LINE.match(f"{a}\t{b}") for a, b in pairs if a[0] in "cC")
+    if "\n#" in first:
+        return False
+    if ("\nc" in first or "\nC" in first) and "\nco" in first.lower():
+        cells = first.split("\n")[1:]  # a match ends in the second cell at most
+        pairs = zip(cells, second, strict=True)
+        return not any(COLUMNS_LINE.match(f"{a}\t{b}") for a, b in pairs if a[:1] in "cC")
     return True  # (a line the pattern matches starts with "co" in some case)
 
 
