@@ -1,10 +1,11 @@
 """The columnar parse of a plain file (`plaincolumns`, `columnrows`, `rowtable`) and the
 shortcuts it brought give what the paths they replace give: the scan, the history, its rows
 made on demand, the verdict, and the bulk tests of numbers, hashes and changes, on generated
-files and every real one."""
+files and every real one; and a file read in one piece."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from operator import attrgetter
@@ -28,7 +29,7 @@ from autolab_shared.parsing.replicates import (
 )
 from autolab_shared.parsing.results import History, parse_results
 from autolab_shared.parsing.rowtable import RowTable
-from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.parsing.textio import _read_at_most, read_bytes
 from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.stats.judge import judge
 
@@ -193,3 +194,17 @@ def test_a_table_of_made_rows_reads_its_columns_from_them() -> None:
     table = RowTable.of_rows(history.experiments)
     assert table.values == [e.value for e in history.experiments]
     assert table.rows() == history.experiments
+
+
+@pytest.mark.parametrize("expected", [0, 1, 4096, 10_001, 10_002, 50_000])
+def test_a_file_read_at_once_is_the_file_read_by_chunks(tmp_path: Path, expected: int) -> None:
+    path = tmp_path / "r.tsv"
+    path.write_bytes(bytes(range(256)) * 39 + b"end")  # 9,987 bytes
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_at_most(fd, str(path), 10_001, expected) == path.read_bytes()
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert _read_at_most(fd, str(path), 100, expected) == path.read_bytes()[:100]
+    finally:
+        os.close(fd)
+    assert read_bytes(str(path)) == path.read_bytes()
