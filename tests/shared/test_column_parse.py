@@ -5,7 +5,9 @@ files and every real one; and a file read in one piece."""
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 import re
 from collections import Counter
 from operator import attrgetter
@@ -208,3 +210,12 @@ def test_a_file_read_at_once_is_the_file_read_by_chunks(tmp_path: Path, expected
     finally:
         os.close(fd)
     assert read_bytes(str(path)) == path.read_bytes()
+
+
+def test_a_history_read_by_columns_pickles_and_copies_with_its_experiments() -> None:
+    text = "commit\tval_bpb\tstatus\ta1b2c3d\t0.9\tkeep\nb2c3d4e\t0.8\tdiscard\n"
+    text = text.replace("status\t", "status\n")
+    history = parse_results(text, "f.tsv")
+    assert _by_columns(history)
+    for made in (pickle.loads(pickle.dumps(history)), copy.deepcopy(history), copy.copy(history)):
+        assert made == parse_results(text, "f.tsv", fast=False) and len(made) == 2

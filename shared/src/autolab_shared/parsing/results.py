@@ -134,6 +134,13 @@ class History(EqRepr):
             rows = self.__dict__["experiments"] = table.rows()
             return rows
 
+    def __getstate__(self) -> dict[str, object]:
+        """Copied or pickled with its experiments made, without the table (whose row maker
+        is a closure over the columns)."""
+        state = {**self.__dict__, "experiments": self.experiments}
+        state.pop("_table", None)
+        return state
+
     @property
     def table(self) -> RowTable:
         """The rows by column (what a verdict reads of every row), each row made on demand."""
