@@ -49,11 +49,33 @@ def controller_files(name):
     ]
 
 
+def head(worktree):
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=worktree, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def committed_this_turn(others, seconds=15.0):
+    """Wait until every other worktree's HEAD moved (its agent committed and trains now).
+
+    A fixed sleep raced the neighbour's own turn on a loaded machine; if a neighbour had
+    already committed before this turn began, the wait ends after ``seconds``.
+    """
+    start = {o: head(o) for o in others}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(head(o) == start[o] for o in others):
+        time.sleep(0.1)
+
+
 def neighbour():
-    time.sleep(1.0)  # the neighbour has committed and is training by now
-    for other in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*")):
-        if os.path.abspath(other) != WT:
-            edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
+    others = [
+        o
+        for o in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*"))
+        if os.path.abspath(o) != WT
+    ]
+    committed_this_turn(others)
+    for other in others:
+        edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
 
 
 def pooled():

@@ -92,7 +92,36 @@ def test_audit_rows_carry_the_exit_code_of_their_label(tmp_path: Path) -> None:
     )
 
 
+def test_the_audit_tallies_what_the_single_call_said(tmp_path: Path) -> None:
+    rows = [f"e{k:06d}\t{0.9975 - 0.0006 * k:.6f}\t44.1\tkeep\tstep {k}" for k in range(1, 6)]
+    rows += ["f000001\t0.000000\t0.0\tcrash\tOOM", "f000002\t0.999000\t44.0\tdiscard\tx"]
+    path = write_history(tmp_path, *rows)
+    _, data, text = _run("--results", str(path), "--all")
+    exps = [e for e in data["experiments"] if e["confidence"] is not None]
+    codes = [e["exit_code"] for e in exps]
+    said = f"{codes.count(0)} keep (exit 0), {codes.count(2)} retest (exit 2)"
+    said += f", {codes.count(1)} discard (exit 1), 1 crash"
+    assert f"(the single call at each row): {said}" in text
+    kept = [e for e in exps if e["kept"]]
+    held = sum(e["exit_code"] == 0 for e in kept)
+    assert f"the file's {len(kept)} keeps, judged here: {held} keep," in text
+    assert 0 <= data["prior_better"] <= 1 and 0 <= data["prior_null"] <= 1
+
+
 needs_real = pytest.mark.skipif(not KARPATHY.is_file(), reason="../shared is not there")
+
+
+@needs_real
+def test_karpathy_audit_says_why_a_low_p_sits_beside_a_low_confidence() -> None:
+    _, data, text = _run("--results", str(KARPATHY), "--all")
+    rows = data["experiments"]
+    kept = [r for r in rows if r["kept"] and r["confidence"] is not None]
+    odd = [r for r in kept if r["p_value"] < 0.05 and r["confidence"] < 0.5]
+    assert len(kept) == 22 and odd  # RoPE base 10K -> 200K: p 0.016, confidence 0.30
+    null = f"{data['prior_null']:.0%}"
+    assert f"{len(odd)} of them with p < 0.05 but confidence < 0.50" in text
+    assert f"puts {null} of its changes at no effect" in text
+    assert data["prior_null"] > 0.5  # most of this night's changes did nothing
 
 
 @needs_real

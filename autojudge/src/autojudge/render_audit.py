@@ -88,6 +88,7 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     assumed = " (under the ASSUMED default noise floor)" if audit.noise.source == "default" else ""
     lines = [
         f"noise floor: {noise_source(audit.noise)}",
+        *tally_lines(audit, keeps),
         f"keeps surviving false-discovery control (q = {audit.q:.2f}){assumed}:"
         f" Benjamini-Hochberg {len(bh)} of {len(keeps)}, empirical Bayes {len(eb)} of {len(keeps)}",
     ]
@@ -112,6 +113,53 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     )
     lines.extend(_rerun_advice(audit))
     return lines
+
+
+LOW_P = 0.05  # a p-value a reader takes for "significant"
+SURE_NOT = 0.10  # below this confidence a discard is not a close call
+HALF = 0.5  # no exit 0 below this confidence
+
+
+def tally_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
+    """What the single call said row by row, and what became of the rows the file kept."""
+    words = {0: "keep", 1: "discard", 2: "retest"}
+    judged = [r for r in audit.rows if r.assessment is not None]
+    crashes = sum(not r.config.valued for r in audit.rows)
+    said = ", ".join(
+        f"{sum(r.exit_code == c for r in judged)} {words[c]} (exit {c})" for c in (0, 2, 1)
+    )
+    lines = [f"verdicts as the night went (the single call at each row): {said}, {crashes} crash"]
+    if not keeps:
+        return lines
+    held = sum(r.exit_code == 0 for r in keeps)
+    rerun = sum(r.exit_code == 2 for r in keeps)
+    dropped = [r for r in keeps if r.exit_code == 1]
+    sure = sum(r.assessment is not None and r.assessment.p_improve < SURE_NOT for r in dropped)
+    sure_text = f" ({sure} of them at confidence < {SURE_NOT:.2f})" if dropped else ""
+    lines.append(
+        f"the file's {len(keeps)} keeps, judged here: {held} keep, {rerun} retest,"
+        f" {len(dropped)} discard{sure_text}"
+    )
+    return lines + _prior_note(audit, keeps)
+
+
+def _prior_note(audit: Audit, keeps: list[AuditRow]) -> list[str]:
+    """Why a kept row can have p < 0.05 beside a confidence below one half."""
+    odd = sum(
+        r.p_value is not None
+        and r.p_value < LOW_P
+        and r.assessment is not None
+        and r.assessment.p_improve < HALF
+        for r in keeps
+    )
+    if not odd or audit.prior_null is None or audit.prior_better is None:
+        return []
+    return [
+        f"  {odd} of them with p < {LOW_P} but confidence < {HALF:.2f}: p tests 'no effect'"
+        " alone; confidence is P(better) under the effect prior fitted to this night, which"
+        f" puts {audit.prior_null:.0%} of its changes at no effect and {audit.prior_better:.0%}"
+        " at a gain of one noise sd or more"
+    ]
 
 
 def _rerun_advice(audit: Audit) -> list[str]:
@@ -166,6 +214,8 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
         "p_real": audit.p_real,
         "verdict": NIGHT_WORD[audit.exit_verdict],
         "reruns_needed": AUDIT_RERUNS if audit.noise.source == "default" else 0,
+        "prior_null": audit.prior_null,
+        "prior_better": audit.prior_better,
     }
 
 

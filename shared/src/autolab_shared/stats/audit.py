@@ -90,6 +90,14 @@ class Audit:
         return None if first is None else self.best_raw - first
 
     best_raw: float | None = None  # the best value of a kept row, as written in the file
+    prior_null: float | None = None  # the fitted effect prior's mass at exactly no effect
+    prior_better: float | None = None  # its mass at a gain of one noise sd or more
+
+
+def prior_shares(prior: EffectPrior, sigma: float) -> tuple[float, float]:
+    """The prior's mass at no effect, and at a gain (negative δ) of at least ``sigma``."""
+    better = float(prior.weights[prior.grid <= -sigma].sum())
+    return float(prior.weights[prior.zero]), better
 
 
 def benjamini_hochberg(p: FloatArray, q: float) -> FloatArray:
@@ -130,7 +138,8 @@ def audit(
     pol = replace(policy or Policy(), min_df=0)
     rows, state = _judge_all(configs, scale, prior, floor, pol)
     rows = _fdr(rows, prior, floor, q)
-    return _conclude(rows, state, scale, floor, q)
+    null, better = prior_shares(prior, floor.sigma)
+    return replace(_conclude(rows, state, scale, floor, q), prior_null=null, prior_better=better)
 
 
 def _noise(
