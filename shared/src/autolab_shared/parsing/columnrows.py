@@ -78,11 +78,11 @@ def read_columns(
     statuses = list(map(status_of.__getitem__, raw))
 
     def make(i: int) -> Experiment:
-        value, found = values[i], memory(i)
-        if found == 0.0 and value is None:
-            found = None  # the crash convention: no memory either
+        value, number = values[i], memory(i)
+        if number == 0.0 and value is None:
+            number = None  # the crash convention: no memory either
         extra = tuple([(name, columns[k][i]) for k, name in layout.extra]) if layout.extra else ()
-        gb = None if found is None else found * layout.memory_scale
+        gb = None if number is None else number * layout.memory_scale
         line = i + 2
         return Experiment(
             i, line, line, commits[i], value, gb, statuses[i], raw[i], descriptions[i], extra
