@@ -5,7 +5,8 @@
 Writes `scale.py`'s history of --rows rows (or reads --results), then times, with the cyclic
 collector off as the console script runs, the phases of `autojudge --results FILE`: reading
 and decoding the file, the scan into records, choosing the metric and reading the rows into
-experiments, the replicate keys (for ``commit_reused``), the whole parse, and the verdict's
+experiments, the replicate keys (for ``commit_reused``), the scan and rows of a plain file by
+columns (what the parse does with one), the whole parse, and the verdict's
 own steps (the configurations it reads, the history's differences, the noise floor, the two
 replays of the window and the prior fit) and the whole verdict. Each figure is the least CPU
 time (``time.process_time``) of --repeats runs; the import of the library is timed once.
@@ -46,7 +47,7 @@ def main() -> int:
     gc.disable()
     import numpy  # noqa: F401  (a verdict loads it; timed with the library)
 
-    from autolab_shared.parsing import replicates, results, tsvlines
+    from autolab_shared.parsing import columnrows, plaincolumns, replicates, results, tsvlines
     from autolab_shared.stats import chain, judge, noise, nullnoise, verdictconfigs
     from autolab_shared.stats.prior import EffectPrior
 
@@ -69,22 +70,32 @@ def main() -> int:
         n,
     )
     timed("replicate keys (commit_reused)", lambda: replicates._Keys().all(exps), n)
+    plain = timed("plain file: scan by columns", lambda: plaincolumns.plain_columns(text, path), n)
+    if plain is not None:
+        layout = columnrows.Layout.of(plain.scan.schemas[0], choice.index[0])
+        timed(
+            "plain file: rows by columns, keys",
+            lambda: columnrows.read_columns(plain.columns, layout, plain.second),
+            n,
+        )
     history = timed("whole parse (parse_results)", lambda: results.parse_results(data, path), n)
-    exps = history.experiments
-    keys = replicates.replicate_keys(exps)  # cached from the parse, as in the CLI
+    table = history.table
+    keys = table.keys  # from the parse, as in the CLI
     key = keys[-1]
-    values = [e.value for e in exps if e.value is not None]
+    values = verdictconfigs.valued(table.values)
     scale = judge.scale_for(values, history.direction)
     picked = timed(
         "verdict: configurations it reads",
-        lambda: verdictconfigs.pick_configs(exps, keys, key, scale),
+        lambda: verdictconfigs.pick_configs(table, key, scale),
         n,
     )
     first = picked.first
     x_cand = [scale.to_x(e.value) for e in picked.rows if e.value is not None]
     deltas = timed(
         "verdict: differences of consecutive rows",
-        lambda: nullnoise.consecutive_deltas(exps[:first], scale, keys[:first], skip=key),
+        lambda: nullnoise.deltas_of_columns(
+            table.values[:first], table.statuses[:first], keys[:first], scale, skip=key
+        ),
         n,
     )
     floor = timed(
@@ -107,6 +118,7 @@ def main() -> int:
 
     timed("verdict: two replays of the window, prior fit", replays, n)
     timed("whole verdict (judge)", lambda: judge.judge(history), n)
+    timed("parse and verdict", lambda: judge.judge(results.parse_results(data, path)), n)
     return 0
 
 

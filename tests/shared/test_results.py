@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -558,7 +559,7 @@ def test_warnings_name_file_line_and_reason() -> None:
 
 def test_line_accounting_helper_catches_a_lost_line() -> None:
     h = parse(STANDARD)
-    lost = History(**{**h.__dict__, "experiments": h.experiments[:-1]})
+    lost = replace(h, experiments=h.experiments[:-1])
     assert line_problems(lost) == ["line 5 is neither read nor warned about"]
 
 

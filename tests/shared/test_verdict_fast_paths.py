@@ -5,6 +5,7 @@ medians with numpy, the working scale's bulk conversion and the posterior's redu
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 from hypothesis import given, settings
@@ -27,19 +28,35 @@ ROW = st.builds(
     st.sampled_from(["keep", "discard", "discard", "crash", "weird"]),
     st.sampled_from(["lr up", "lr down", "rerun", "seed 2", "", "gelu", "rerun-of:a1b2c3d"]),
 )
+PLAIN_ROW = st.builds(  # rows a plain file holds: read by columns (`History.table`)
+    "{}\t{}\t{}\t{}\t{}".format,
+    st.sampled_from(["a1b2c3d", "b2c3d4e", "c3d4e5f", "d4e5f6a", "e5f6a7b"]),
+    st.sampled_from(["0.99", "0.98", "1.01", "0.97", "1.02", "0.995"]),
+    st.sampled_from(["44.0", "0.0", "45.1"]),
+    st.sampled_from(["keep", "discard", "discard", "crash"]),
+    st.sampled_from(["lr up", "lr down", "rerun", "seed 2", "", "gelu", "rerun-of:a1b2c3d"]),
+)
 
 
 @PROPS
-@given(st.lists(ROW, min_size=1, max_size=30), st.integers(0, 6), st.booleans())
+@given(
+    st.lists(ROW, min_size=1, max_size=30) | st.lists(PLAIN_ROW, min_size=1, max_size=30),
+    st.integers(0, 6),
+    st.booleans(),
+)
 def test_picked_configurations_are_what_the_grouped_ones_give(
     rows: list[str], window: int, new_key: bool
 ) -> None:
-    exps = parse_results("\n".join([HEADER, *rows]) + "\n", "f.tsv").experiments
+    history = parse_results("\n".join([HEADER, *rows]) + "\n", "f.tsv")
+    table = history.table  # by columns when the file is plain, else from the experiments
+    exps = parse_results("\n".join([HEADER, *rows]) + "\n", "f.tsv", fast=False).experiments
     keys = replicate_keys(exps)
+    assert table.keys == keys and table.key_counts() == Counter(keys)
+    assert list(table.key_counts()) == list(dict.fromkeys(keys))  # in order of the first row
     scale = scale_for([e.value for e in exps if e.value is not None] or [1.0], "min")
     configs = group_configs(exps)
     for key in [*dict.fromkeys(keys), *(["#new"] if new_key else [])]:
-        picked = pick_configs(exps, keys, key, scale, window)
+        picked = pick_configs(table, key, scale, window)
         cand = next((c for c in configs if c.key == key), None)
         first = cand.rows[0].index if cand is not None else len(exps)
         before = [c for c in configs if c.key != key and c.rows[0].index < first]

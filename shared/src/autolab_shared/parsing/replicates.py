@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, compress
-from operator import attrgetter
-from typing import TYPE_CHECKING, Protocol
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, lt
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.commits import COMMIT_HASH, is_commit_hash
@@ -30,13 +30,14 @@ from autolab_shared.parsing.status import DISCARD, KEEP
 
 if TYPE_CHECKING:
     from autolab_shared.core.arrays import FloatArray
-    from autolab_shared.parsing.results import Experiment
+    from autolab_shared.parsing.experiment import Experiment
 
 REPEAT_SPAN = 48  # a repeat is said near the start: "exp37 rerun: ...", "SWA run 4 (seed 2)"
 _NOTE = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*$")  # a trailing "(...)" or "[...]" note
 _SPACE = re.compile(r"[\s_]+")
-_HASHES = re.compile(r"(?:[0-9a-fA-F]{7,40}\n)*")  # commits joined by "\n", one more at the end
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
+_COUNTED_WORDS = ("base", "control", "stock")  # how every match of it starts
+_HEX = b"0123456789abcdefABCDEF"
 
 
 @cache
@@ -68,10 +69,10 @@ class Row(Protocol):
 def change_of(description: str) -> str:
     """The change a description names: lower case, spacing folded, trailing notes dropped."""
     text = description.strip().lower()
-    while (stripped := _NOTE.sub("", text)) != text:
-        text = stripped
+    while text.endswith((")", "]")) and (stripped := _NOTE.sub("", text)) != text:
+        text = stripped  # (a note ends the text; what it leaves ends in no space)
     text = _SPACE.sub(" ", text).strip(" .;:,-")
-    counted = _COUNTED.fullmatch(text)
+    counted = _COUNTED.fullmatch(text) if text.startswith(_COUNTED_WORDS) else None
     return counted.group(1) if counted else text
 
 
@@ -91,6 +92,8 @@ class _Keys:
         self.changes: dict[str, dict[str, str]] = {}  # hash -> change -> key (once reused)
         self.last: dict[str, str] = {}  # hash -> key of its latest row
         self.reused: dict[str, int] = {}  # hash -> distinct changes logged under it
+        self.paired: list[int] | None = None  # rows with a hash another row has, and more
+        self.counts: Counter[str] | None = None  # rows per key, when counted on the way
 
     def key(self, commit: str, description: str, row: int) -> str:
         found = _rerun_of().search(description) if "run" in description.lower() else None
@@ -112,28 +115,35 @@ class _Keys:
         return key
 
     def all(self, rows: Sequence[Row]) -> list[str]:
-        """`key` of every row in order. When every commit is a bare hex hash, a hash logged on
-        no other row, in a description that does not say "run", is its own key (most rows of a
-        long history): only the other rows are keyed one by one, and `first` and `last` then
-        hold only their hashes (no later row can ask for the others)."""
+        """`key` of every row in order (see `of_columns`)."""
         commits = list(map(attrgetter("commit"), rows))
-        descriptions = list(map(attrgetter("description"), rows))
+        return self.of_columns(commits, list(map(attrgetter("description"), rows)))
+
+    def of_columns(self, commits: list[str], descriptions: list[str]) -> list[str]:
+        """`key` of every row, given as its commit and description columns. When every commit
+        is a bare hex hash, a hash logged on no other row, in a description that does not say
+        "run", is its own key (most rows of a long history): only the other rows are keyed one
+        by one, and `first` and `last` then hold only their hashes (no later row can ask for
+        the others)."""
         hashes = _lowered_hashes(commits)
-        others = None if hashes is None else _not_alone(hashes, descriptions)
-        if hashes is None or others is None:
-            return self._one_by_one(rows)
+        found = None if hashes is None else _not_alone(hashes, descriptions)
+        if hashes is None or found is None:
+            return self._one_by_one(commits, descriptions)
+        others, counts = found
+        self.paired = others  # (the rows keyed one by one: every other row's hash is its own)
         out = list(hashes)
         for row in others:
             out[row] = self.key(commits[row], descriptions[row], row)
+        if all(out[row] == hashes[row] for row in others):
+            self.counts = counts  # every key is its row's hash: the hashes' count is theirs
         return out
 
-    def _one_by_one(self, rows: Sequence[Row]) -> list[str]:
-        """`all` for any commits: a hash met for the first time, in a description that does not
-        say "run", keyed inline."""
+    def _one_by_one(self, commits: list[str], descriptions: list[str]) -> list[str]:
+        """`of_columns` for any commits: a hash met for the first time, in a description that
+        does not say "run", keyed inline."""
         out: list[str] = []
         first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
-        for row, r in enumerate(rows):
-            commit, description = r.commit, r.description
+        for row, (commit, description) in enumerate(zip(commits, descriptions, strict=True)):
             if "run" not in description.lower() and hashlike(commit):
                 sha = commit.lower()
                 if sha not in first:
@@ -162,25 +172,29 @@ class _Keys:
 def _lowered_hashes(commits: list[str]) -> list[str] | None:
     """Every commit in lower case when each is 7–40 hex digits; else None (a label or
     ``-dirty``: rows are keyed one by one)."""
-    if not _HASHES.fullmatch("\n".join([*commits, ""])):
-        return None
     joined = "".join(commits)
+    if not joined.isascii() or joined.encode("ascii").translate(None, _HEX):
+        return None  # a character that is not a hex digit
+    if commits and (min(map(len, commits)) < 7 or max(map(len, commits)) > 40):
+        return None
     return list(map(str.lower, commits)) if joined != joined.lower() else commits
 
 
-def _not_alone(lowered: list[str], descriptions: list[str]) -> list[int] | None:
+def _not_alone(
+    lowered: list[str], descriptions: list[str]
+) -> tuple[list[int], Counter[str]] | None:
     """The rows whose hash (`lowered`) is logged on another row too or whose description says
-    "run", in order (None when that cannot be told in bulk)."""
+    "run", in order, and the rows per hash (None when that cannot be told in bulk)."""
     counts = Counter(lowered)
     if len(counts) == len(lowered):
         shared: list[int] = []
     else:
-        twice = {sha for sha, n in counts.items() if n > 1}
+        twice = set(compress(counts, map(lt, repeat(1), counts.values())))
         shared = list(compress(range(len(lowered)), map(twice.__contains__, lowered)))
     runs = _saying_run(descriptions)
     if runs is None:
         return None
-    return sorted({*shared, *runs}) if runs else shared
+    return (sorted({*shared, *runs}) if runs else shared), counts
 
 
 def _saying_run(descriptions: list[str]) -> list[int] | None:
@@ -192,10 +206,17 @@ def _saying_run(descriptions: list[str]) -> list[int] | None:
         return []
     if len(low) != len(joined):
         return None
+    rows, at = [], low.find("run")  # ("run" never spans the "\n" between two)
+    if low.count("\n") == len(descriptions) - 1:  # one line each: count the line ends before
+        row, last = 0, 0
+        while at >= 0:
+            row += low.count("\n", last, at)
+            rows.append(row)
+            last, at = at, low.find("run", at + 1)
+        return rows
     starts = list(accumulate(map((1).__add__, map(len, descriptions)), initial=0))
-    rows, at = [], low.find("run")
     while at >= 0:
-        rows.append(bisect_right(starts, at) - 1)  # "run" never spans the "\n" between two
+        rows.append(bisect_right(starts, at) - 1)
         at = low.find("run", at + 1)
     return rows
 
@@ -238,6 +259,23 @@ def reused_commits(rows: Sequence[Row]) -> dict[str, int]:
     if isinstance(rows, tuple):
         _LAST[:] = [(rows, found)]
     return keys.reused
+
+
+class ColumnKeys(NamedTuple):
+    """`keys_of_columns`: the keys, reused commits, rows that may share a commit, key counts."""
+
+    keys: list[str]
+    reused: dict[str, int]
+    paired: list[int] | None  # every row whose commit cell another row has too, and more
+    counts: Counter[str] | None  # Counter(keys), when it came for free
+
+
+def keys_of_columns(commits: list[str], descriptions: list[str]) -> ColumnKeys:
+    """`replicate_keys` and `reused_commits` of rows given as their two columns, with what
+    was learnt on the way (None where it was not)."""
+    keys = _Keys()
+    found = keys.of_columns(commits, descriptions)
+    return ColumnKeys(found, keys.reused, keys.paired, keys.counts)
 
 
 @dataclass(frozen=True, init=False)

@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import attrgetter, eq, itemgetter
@@ -83,15 +83,17 @@ from autolab_shared.parsing.cellvalues import (
     parse_cell,
     why_bad,
 )
-from autolab_shared.parsing.columns import Schema, normalise_name
-from autolab_shared.parsing.commits import is_commit_hash
+from autolab_shared.parsing.columnrows import Layout, read_columns
+from autolab_shared.parsing.experiment import Experiment as Experiment  # re-exported
 from autolab_shared.parsing.metricchoice import (
     MetricChoice,
     choose_metric_column,
     resolve_direction,
 )
 from autolab_shared.parsing.metrics import MAX
+from autolab_shared.parsing.plaincolumns import PlainColumns, plain_columns
 from autolab_shared.parsing.replicates import reused_commits
+from autolab_shared.parsing.rowtable import RowTable
 from autolab_shared.parsing.status import (
     CRASH,
     DISCARD,
@@ -108,58 +110,6 @@ if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped]
 
 
-@dataclass(frozen=True, init=False)
-class Experiment:
-    """One row of a results file, with the metric read and the status normalised."""
-
-    index: int
-    line: int
-    end_line: int
-    commit: str
-    value: float | None
-    memory_gb: float | None
-    status: Status
-    raw_status: str
-    description: str
-    extra: tuple[tuple[str, str], ...]
-
-    def __init__(
-        self,
-        index: int,
-        line: int,
-        end_line: int,
-        commit: str,
-        value: float | None,
-        memory_gb: float | None,
-        status: Status,
-        raw_status: str,
-        description: str,
-        extra: tuple[tuple[str, str], ...],
-    ) -> None:
-        """The dataclass's own __init__ (none is generated), three times faster: the fields go
-        straight into the instance dict instead of one frozen setattr each (10^5 rows)."""
-        fields = self.__dict__
-        fields["index"], fields["line"], fields["end_line"] = index, line, end_line
-        fields["commit"], fields["value"], fields["memory_gb"] = commit, value, memory_gb
-        fields["status"], fields["raw_status"] = status, raw_status
-        fields["description"], fields["extra"] = description, extra
-
-    @property
-    def is_hash(self) -> bool:
-        """True when the commit cell is a git hash (and not a label such as ``baseline``)."""
-        return is_commit_hash(self.commit)
-
-    @property
-    def is_crash(self) -> bool:
-        """True for crash rows (which never carry a value)."""
-        return self.status == CRASH
-
-    def get(self, name: str) -> str | None:
-        """The raw cell of another column by its (normalised) name, or None."""
-        key = normalise_name(name)
-        return next((value for column, value in self.extra if column == key), None)
-
-
 @dataclass(eq=False, repr=False)
 class History(EqRepr):
     """All experiments of one results file, the metric read and how to compare its values."""
@@ -174,8 +124,33 @@ class History(EqRepr):
     line_count: int
     header_lines: tuple[int, ...]
 
+    if not TYPE_CHECKING:  # mypy reads `experiments` as the field it is
+
+        def __getattr__(self, name: str) -> object:
+            """`experiments` of a history read by columns: made from its table on first use."""
+            table = self.__dict__.get("_table")
+            if name != "experiments" or table is None:
+                raise AttributeError(name)
+            rows = self.__dict__["experiments"] = table.rows()
+            return rows
+
+    def __getstate__(self) -> dict[str, object]:
+        """Copied or pickled with its experiments made, without the table (whose row maker
+        is a closure over the columns)."""
+        state = {**self.__dict__, "experiments": self.experiments}
+        state.pop("_table", None)
+        return state
+
+    @property
+    def table(self) -> RowTable:
+        """The rows by column (what a verdict reads of every row), each row made on demand."""
+        table: RowTable | None = self.__dict__.get("_table")
+        if table is None:
+            table = self.__dict__["_table"] = RowTable.of_rows(self.experiments)
+        return table
+
     def __len__(self) -> int:
-        return len(self.experiments)
+        return len(self.table) if "_table" in self.__dict__ else len(self.experiments)
 
     def _with(self, status: Status) -> tuple[Experiment, ...]:
         return tuple(e for e in self.experiments if e.status == status)
@@ -244,6 +219,11 @@ def _parse(
     text, warnings = _decode(data, path)
     if not text.strip():
         raise InputError(path, "empty file")
+    plain = plain_columns(text, path) if fast else None
+    if plain is not None:
+        by_columns = _parse_columns(plain, warnings, path, metric, direction)
+        if by_columns is not None:
+            return by_columns
     found = scan(text, path, fast=fast)
     if not found.schemas:
         raise InputError(path, "no header and no data rows (only blank or banner lines)")
@@ -253,7 +233,11 @@ def _parse(
     keeps = compress(experiments, map(eq, map(attrgetter("status"), experiments), repeat(KEEP)))
     keep_values = [e.value for e in keeps if e.value is not None]
     way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
-    notes += _reuse_warning(experiments, path)
+    notes += _reuse_warning(
+        reused_commits(experiments),
+        lambda sha: next(e.line for e in experiments if e.commit.lower() == sha),
+        path,
+    )
     all_warnings = [*warnings, *found.warnings, *rows.finish(), *choice.warnings, *notes]
     return History(
         path=path,
@@ -262,19 +246,64 @@ def _parse(
         direction_source=source,
         columns=found.schemas[0].names,
         experiments=experiments,
-        warnings=tuple(sorted(all_warnings, key=lambda w: (w.line is not None, w.line or 0))),
+        warnings=_in_order(all_warnings),
         line_count=found.line_count,
         header_lines=found.header_lines,
     )
 
 
-def _reuse_warning(experiments: tuple[Experiment, ...], path: str) -> list[ParseWarning]:
-    """One ``commit_reused`` warning when rows share a hash but describe different changes."""
-    reused = reused_commits(experiments)
+def _parse_columns(
+    plain: PlainColumns,
+    warnings: list[ParseWarning],
+    path: str,
+    metric: str | None,
+    direction: str | None,
+) -> History | None:
+    """`_parse` of a plain file by its columns (`plaincolumns`, `columnrows`): the same
+    history, its experiments made on first use; None when a row needs the row reader."""
+    found = plain.scan
+    choice = choose_metric_column(found, metric, path)
+    read = read_columns(plain.columns, Layout.of(found.schemas[0], choice.index[0]), plain.second)
+    if read is None:
+        return None
+    table, reused = read
+    keeps = compress(table.values, map(eq, table.statuses, repeat(KEEP)))
+    keep_values = [value for value in keeps if value is not None]
+    way, source, notes = resolve_direction(direction, choice, found, keep_values, path)
+    commits = table.commits
+    notes += _reuse_warning(
+        reused, lambda sha: next(i for i, c in enumerate(commits) if c.lower() == sha) + 2, path
+    )
+    history = History(
+        path=path,
+        metric=choice.name,
+        direction=way,
+        direction_source=source,
+        columns=found.schemas[0].names,
+        experiments=(),
+        warnings=_in_order([*warnings, *choice.warnings, *notes]),
+        line_count=found.line_count,
+        header_lines=found.header_lines,
+    )
+    del history.experiments  # made from the table when first read (`History.__getattr__`)
+    history.__dict__["_table"] = table
+    return history
+
+
+def _in_order(warnings: list[ParseWarning]) -> tuple[ParseWarning, ...]:
+    """File-level warnings first, then by line."""
+    return tuple(sorted(warnings, key=lambda w: (w.line is not None, w.line or 0)))
+
+
+def _reuse_warning(
+    reused: dict[str, int], first_line: Callable[[str], int], path: str
+) -> list[ParseWarning]:
+    """One ``commit_reused`` warning when rows share a hash but describe different changes
+    (`reused`: `reused_commits` of the rows; `first_line`: a hash's first row's line)."""
     if not reused:
         return []
     sha, changes = next(iter(reused.items()))
-    line = next(e.line for e in experiments if e.commit.lower() == sha)
+    line = first_line(sha)
     more = f" (and {len(reused) - 1} more commit(s))" if len(reused) > 1 else ""
     reason = (
         f"commit {sha} is logged for {changes} different changes{more}; rows that share a "
@@ -303,7 +332,7 @@ class _RowReader:
         self.unknown: dict[str, list[int]] = {}
         self.percent_line: int | None = None
         self.layouts = [
-            _Layout.of(schema, choice.index[k]) for k, schema in enumerate(found.schemas)
+            Layout.of(schema, choice.index[k]) for k, schema in enumerate(found.schemas)
         ]
         self.statuses: dict[str, Status] = {}  # raw status -> normalised (repeats a lot)
         self.memories: dict[str, float | None] = {}  # memory cell -> number
@@ -319,7 +348,7 @@ class _RowReader:
             return tuple(self._plain_rows(records, layout))
         return tuple(self.read(i, record) for i, record in enumerate(records))
 
-    def _plain_rows(self, records: Sequence[Record], layout: _Layout) -> list[Experiment]:
+    def _plain_rows(self, records: Sequence[Record], layout: Layout) -> list[Experiment]:
         """`read` inlined for rows with a status word met before and a plain number that is not
         0 under a memory of 0 (no warning, nothing to repair: a crash row's memory of 0 is no
         memory); the other rows go through `read`."""
@@ -476,33 +505,6 @@ class _RowReader:
 
 def _at(cells: tuple[str, ...], index: int | None) -> str:
     return "" if index is None else cells[index]
-
-
-@dataclass(eq=False, repr=False)
-class _Layout(EqRepr):
-    """Where one header keeps each role, the other columns, and its memory unit."""
-
-    commit: int | None
-    status: int | None
-    description: int | None
-    memory: int | None
-    metric: int | None
-    extra: tuple[tuple[int, str], ...]
-    memory_scale: float
-
-    @classmethod
-    def of(cls, schema: Schema, metric: int | None) -> _Layout:
-        used = {schema.commit, schema.memory, schema.status, schema.description, metric}
-        extra = tuple((k, n) for k, n in enumerate(schema.names) if k not in used)
-        return cls(
-            schema.commit,
-            schema.status,
-            schema.description,
-            schema.memory,
-            metric,
-            extra,
-            schema.memory_scale(),
-        )
 
 
 def _clip(text: str, size: int = 40) -> str:

@@ -101,7 +101,7 @@ def read_bytes(path: str | os.PathLike[str], *, limit: int = MAX_INPUT_BYTES) ->
     try:
         _shared_lock(fd)
         size = os.fstat(fd).st_size
-        data = b"" if size > limit else _read_at_most(fd, name, limit + 1)
+        data = b"" if size > limit else _read_at_most(fd, name, limit + 1, size + 1)
     finally:
         os.close(fd)
     if size > limit or len(data) > limit:
@@ -119,13 +119,14 @@ def _shared_lock(fd: int, wait: float = 5.0) -> None:
         wait_lock(fd, wait, shared=True)
 
 
-def _read_at_most(fd: int, name: str, limit: int) -> bytes:
-    """Up to ``limit`` bytes from ``fd`` (fewer at end of file)."""
+def _read_at_most(fd: int, name: str, limit: int, expected: int = 0) -> bytes:
+    """Up to ``limit`` bytes from ``fd`` (fewer at end of file). A first read of `expected`
+    bytes (the size ``fstat`` gave, and one more) takes a whole file at once: no copy."""
     chunks: list[bytes] = []
     left = limit
     try:
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = os.read(fd, min(left, max(expected, 1 << 20)))
             if not chunk:
                 break
             chunks.append(chunk)

@@ -35,7 +35,7 @@ SPACE = "space"
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 _RULE_CHARS = frozenset("-=#*~_|+ \t")
 _RULE_START = re.compile(r"(?:-{3,}|={3,})")
-_COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
+COLUMNS_LINE = re.compile(r"columns?\s*:", re.IGNORECASE)
 _PADDED = re.compile(r"\s\t|\t\s|\s$")  # a cell with space around it: strip the cells
 # ASCII whitespace other than space, tab and line ends: where absent, `in` tests find padding.
 _ODD_SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f"
@@ -58,7 +58,7 @@ class Scan(EqRepr):
     """Everything read from the lines, before any metric is chosen."""
 
     schemas: tuple[Schema, ...]
-    records: tuple[Record, ...]
+    records: Sequence[Record]  # a tuple, or made on demand (`plaincolumns.ColumnRecords`)
     header_lines: tuple[int, ...]
     warnings: tuple[ParseWarning, ...]
     line_count: int
@@ -101,7 +101,7 @@ def csv_split(line: str) -> list[str]:
 def is_banner(line: str) -> bool:
     """Section rows and rules: ``----``, ``=== x ===``, ``---<TAB>text``, ``Columns: ...``."""
     text = line.strip()
-    if _COLUMNS_LINE.match(text):
+    if COLUMNS_LINE.match(text):
         return True
     if set(text) <= _RULE_CHARS and sum(text.count(ch) for ch in "-=#*~_") >= 3:
         return True
@@ -312,7 +312,7 @@ class _Scanner:
         number (second, usually), so it is neither a banner nor a header."""
         lines, schema = self.lines, self.schemas[-1]
         width, index, rows = schema.width, len(self.schemas) - 1, self.rows
-        plain, padded, columns = PLAIN_NUMBER.fullmatch, _PADDED.search, _COLUMNS_LINE.match
+        plain, padded, columns = PLAIN_NUMBER.fullmatch, _PADDED.search, COLUMNS_LINE.match
         quick = not self.odd_spaces  # padding is a space next to a tab on an ASCII line
         start, end, new = i, len(lines), tuple.__new__  # Record(...) without its Python __new__
         while i < end:

@@ -19,7 +19,6 @@ from autolab_shared.parsing.replicates import (
     Config,
     candidate_key,
     replicate_groups,
-    replicate_keys,
 )
 from autolab_shared.parsing.results import Experiment, History
 from autolab_shared.stats.chain import ChainState, fit_prior, replay, values_span
@@ -34,7 +33,7 @@ from autolab_shared.stats.decision import (
     crash_assessment,
 )
 from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise, min_replicate_df
-from autolab_shared.stats.nullnoise import consecutive_deltas
+from autolab_shared.stats.nullnoise import deltas_of_columns
 from autolab_shared.stats.pareto import DOMINATED, EFFICIENT, Point, dominating
 from autolab_shared.stats.prior import EffectPrior
 from autolab_shared.stats.verdictconfigs import VerdictConfigs, pick_configs, valued
@@ -120,22 +119,26 @@ def _judge_history(
     history: History, run: RunInput | None, options: JudgeOptions | None
 ) -> Judgement:
     opts = options or JudgeOptions()
-    exps = history.experiments
-    if run is None and not exps:
+    table = history.table  # rows by column: only the rows it names are made
+    if run is None and not len(table):
         raise InputError(history.path, "no experiments to judge (the file has no rows)")
-    keys = replicate_keys(exps)
-    key = keys[-1] if run is None else candidate_key(exps, run.commit, run.description)
-    values = valued(exps)
+    keys = table.keys
+    if run is None:
+        key = keys[-1]
+    else:
+        key = candidate_key(history.experiments, run.commit, run.description)
+    values = valued(table.values)
     if run is not None and run.value is not None:
         values.append(run.value)
     scale = scale_for(values, history.direction)
-    picked = pick_configs(exps, keys, key, scale)
+    picked = pick_configs(table, key, scale)
     cand_rows, first = picked.rows, picked.first
     x_cand = [scale.to_x(e.value) for e in cand_rows if e.value is not None]
     if run is not None and run.value is not None:
         x_cand.append(scale.to_x(run.value))
-    deltas = consecutive_deltas(exps[:first], scale, keys[:first], skip=key)
-    noise = _noise(picked.measured, len(exps), key, x_cand, scale, values, deltas, opts)
+    statuses = table.statuses[:first]
+    deltas = deltas_of_columns(table.values[:first], statuses, keys[:first], scale, skip=key)
+    noise = _noise(picked.measured, len(table), key, x_cand, scale, values, deltas, opts)
     return _judge(history, run, opts, cand_rows, picked, scale, x_cand, noise)
 
 
@@ -174,7 +177,7 @@ def _judge(
     state = replay(before, scale, prior, sigma2)
     crash, detail = _crash_of(run, x_cand)
     memory = _memory(cand_rows, run)
-    n_exp = len(history.experiments) + (1 if run is not None else 0)
+    n_exp = len(history.table) + (1 if run is not None else 0)
     policy = replace(opts.policy, min_df=max(opts.policy.min_df, min_replicate_df(n_exp)))
     if crash is not None:
         assessment = crash_assessment(crash)
@@ -259,7 +262,7 @@ def _assemble(
     source = cand_rows[-1] if cand_rows else None
     commit = run.commit if run is not None else (source.commit if source else "")
     desc = run.description if run is not None else (source.description if source else "")
-    number = len(history.experiments) + 1 if run is not None else history.experiments[-1].index + 1
+    number = len(history.table) + 1 if run is not None else history.table.row(-1).index + 1
     status, above = _pareto(state, scale, value, memory, history.direction, commit)
     return Judgement(
         name=f"experiment_{number:03d}",

@@ -18,8 +18,9 @@ from operator import attrgetter
 
 from autolab_shared.core.eqrepr import EqRepr
 from autolab_shared.core.scale import Scale
+from autolab_shared.core.vocabulary import Status
+from autolab_shared.parsing.experiment import Experiment
 from autolab_shared.parsing.replicates import replicate_keys
-from autolab_shared.parsing.results import Experiment
 from autolab_shared.parsing.status import DISCARD, KEEP
 
 MIN_PAIRS = 10
@@ -59,13 +60,24 @@ def consecutive_deltas(
     when it has none; repeat runs of one configuration and crashes are skipped, and so are the
     rows of replicate key `skip` (as if they were not in the history).
     """
+    values = list(map(attrgetter("value"), experiments))
+    statuses = list(map(attrgetter("status"), experiments))
+    return deltas_of_columns(values, statuses, keys or replicate_keys(experiments), scale, skip)
+
+
+def deltas_of_columns(
+    values: Sequence[float | None],
+    statuses: Sequence[Status],
+    keys: Sequence[str],
+    scale: Scale,
+    skip: str | None = None,
+) -> list[float]:
+    """`consecutive_deltas` of rows given as their value, status and key columns."""
     seen: set[str] = {skip} if skip is not None else set()
     out: list[float] = []
     last: float | None = None
     best = math.inf
     sign, log, ln = scale.sign, scale.log, math.log  # scale.to_x inlined: a call per row
-    keys = keys or replicate_keys(experiments)
-    values, statuses = map(attrgetter("value"), experiments), map(attrgetter("status"), experiments)
     for value, key, status in zip(values, keys, statuses, strict=True):
         if value is None or key in seen:
             continue
