@@ -90,7 +90,8 @@ def test_incumbent_updates() -> None:
     assert confirm(inc, 0.001, 1e-6).mean == pytest.approx(0.0005)
     prior = EffectPrior.default_prior()
     post = prior.posterior(-0.003, 0.0014)
-    kept = after_candidate(inc, post, prior.grid, -0.003, 1, 1e-6, kept=True)
+    bins = prior.bin_var
+    kept = after_candidate(inc, post, prior.grid, -0.003, 1, 1e-6, kept=True, bin_var=bins)
     assert -0.003 < kept.mean < 0 and kept.var < 2e-6
 
 
@@ -124,8 +125,9 @@ def test_the_incumbent_variance_keeps_its_digits_on_large_values(
     prior, sigma2 = EffectPrior.default_prior(span=0.5), (rel_sd * level) ** 2
     var = sigma2 / 4
     post = prior.posterior(0.002, 0.003)
+    flat = np.zeros_like(prior.grid)  # the exact formula below has no bin spread
     new = after_candidate(
-        Incumbent(level, var), post, prior.grid, level * 1.001, 1, sigma2, kept=kept
+        Incumbent(level, var), post, prior.grid, level * 1.001, 1, sigma2, kept=kept, bin_var=flat
     )
     wa, wb = Fraction(1) / Fraction(var), Fraction(1) / Fraction(sigma2)
     xbar = Fraction(level * 1.001)
