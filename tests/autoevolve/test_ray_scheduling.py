@@ -186,10 +186,11 @@ def test_a_speculative_training_never_stops_another(trainings: Trainings, tmp_pa
     assert all(o.value is not None for o in trainings.outcomes.values())
 
 
-def test_speculative_reruns_keep_the_decisions_of_one_gpu(
-    cluster: Any, demo: Path, tmp_path: Path
-) -> None:
-    """--parallel 3 on the cluster (tips re-run as last turns start) decides as on 1 local GPU."""
+def on_ray_and_local(
+    cluster: Any, demo: Path, tmp_path: Path, *options: str, **kw: Any
+) -> dict[str, Path]:
+    """One round of the same competition on the test cluster and on one local GPU (the demo
+    copied for each): their autoevolve folders by name."""
     homes = {}
     for name, extra in (
         ("ray", ["--executor", "ray", "--ray-address", cluster.address]),
@@ -198,13 +199,22 @@ def test_speculative_reruns_keep_the_decisions_of_one_gpu(
         repo = tmp_path / name
         shutil.copytree(demo, repo)
         args = evolve_args(
-            None, "--seed", "2", "--validate", "1", "--parallel", "3", *extra,
-            strategies=("conservative", "random", "aggressive"), rounds=1, experiments=2,
-            gpus=None, quiet=True,
-        )  # fmt: skip
+            None, *options, *extra, rounds=1, experiments=2, gpus=None, quiet=True, **kw
+        )
         proc = run_evolve(repo, *args, timeout=300)
         assert proc.returncode in (0, 1, 2), proc.stderr
         homes[name] = ae_dir(repo)
+    return homes
+
+
+def test_speculative_reruns_keep_the_decisions_of_one_gpu(
+    cluster: Any, demo: Path, tmp_path: Path
+) -> None:
+    """--parallel 3 on the cluster (tips re-run as last turns start) decides as on 1 local GPU."""
+    homes = on_ray_and_local(
+        cluster, demo, tmp_path, "--seed", "2", "--validate", "1", "--parallel", "3",
+        strategies=("conservative", "random", "aggressive"),
+    )  # fmt: skip
     ray_state, local = (json.loads((homes[n] / "state.json").read_text()) for n in homes)
     assert [r["winner"] for r in ray_state["rounds"]] == [r["winner"] for r in local["rounds"]]
     assert ray_state["champion_sha"] == local["champion_sha"]
@@ -291,22 +301,12 @@ def test_a_tip_moved_in_the_last_turn_was_validated_while_the_wave_trained(
     """Seed 14: conservative keeps nothing in its first turn and a variant in its last. That
     variant's validation re-run ran beside the wave (speculatively, same run id) and the close
     took it: one training of it, the decisions and validation rows of one local GPU."""
-    homes = {}
-    for name, extra in (
-        ("ray", ["--executor", "ray", "--ray-address", cluster.address]),
-        ("local", ["--gpus", "0"]),
-    ):
-        repo = tmp_path / name
-        shutil.copytree(demo, repo)
-        (repo.parent / "slow_train.py").write_text(LAST_TURN_SLOW)
-        args = evolve_args(
-            None, "--seed", "14", "--validate", "1", "--parallel", "2", *extra,
-            strategies=("conservative",), rounds=1, experiments=2, gpus=None, quiet=True,
-            train_cmd=f"{sys.executable} {repo.parent / 'slow_train.py'}",
-        )  # fmt: skip
-        proc = run_evolve(repo, *args, timeout=300)
-        assert proc.returncode in (0, 1, 2), proc.stderr
-        homes[name] = ae_dir(repo)
+    (tmp_path / "slow_train.py").write_text(LAST_TURN_SLOW)
+    homes = on_ray_and_local(
+        cluster, demo, tmp_path, "--seed", "14", "--validate", "1", "--parallel", "2",
+        strategies=("conservative",),
+        train_cmd=f"{sys.executable} {tmp_path / 'slow_train.py'}",
+    )  # fmt: skip
     ray_state, local = (json.loads((homes[n] / "state.json").read_text()) for n in homes)
     assert ray_state["champion_sha"] == local["champion_sha"]
     assert validate_rows(homes["ray"]) == validate_rows(homes["local"])

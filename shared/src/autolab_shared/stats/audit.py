@@ -96,8 +96,7 @@ class Audit:
 
 def prior_shares(prior: EffectPrior, sigma: float) -> tuple[float, float]:
     """The prior's mass at no effect, and at a gain (negative δ) of at least ``sigma``."""
-    better = float(prior.weights[prior.grid <= -sigma].sum())
-    return float(prior.weights[prior.zero]), better
+    return prior.pi_null, float(prior.weights[prior.grid <= -sigma].sum())
 
 
 def benjamini_hochberg(p: FloatArray, q: float) -> FloatArray:
