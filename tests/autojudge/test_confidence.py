@@ -116,10 +116,10 @@ def test_karpathy_audit_says_why_a_low_p_sits_beside_a_low_confidence() -> None:
     _, data, text = _run("--results", str(KARPATHY), "--all")
     rows = data["experiments"]
     kept = [r for r in rows if r["kept"] and r["confidence"] is not None]
-    odd = [r for r in kept if r["p_value"] < 0.05 and r["confidence"] < 0.5]
-    assert len(kept) == 22 and odd  # RoPE base 10K -> 200K: p 0.016, confidence 0.30
+    odd = [r for r in kept if r["p_value"] < 0.05 and r["lfdr"] > 0.5]
+    assert len(kept) == 22 and odd  # RoPE base 10K -> 200K: p 0.016, lfdr 0.70
     null = f"{data['prior_null']:.0%}"
-    assert f"{len(odd)} of them with p < 0.05 but confidence < 0.50" in text
+    assert f"{len(odd)} of them with p < 0.05 but lfdr > 0.50" in text
     assert f"puts {null} of its changes at no effect" in text
     assert data["prior_null"] > 0.5  # most of this night's changes did nothing
 

@@ -183,7 +183,13 @@ def cli(
 
         from . import render_audit
 
-        report = audit(history, window=window or 0, noise=noise, policy=rules)
+        report = audit(
+            history,
+            window=window or 0,
+            noise=noise,
+            policy=rules,
+            row_window=5 if window is None else window,
+        )
         if extras is not None:
             from .extras import write_extras
 
@@ -283,7 +289,13 @@ def _extras_after(
 
     try:
         drawn = load_history(results, metric=metric, direction=direction) if append else history
-        full = audit(drawn, window=window or 0, noise=noise, policy=rules)
+        full = audit(
+            drawn,
+            window=window or 0,
+            noise=noise,
+            policy=rules,
+            row_window=5 if window is None else window,
+        )
         write_extras(extras, drawn, full, quiet)
     except Exception as exc:  # after the row is written, nothing may report the run as failed
         if not append:

@@ -37,7 +37,7 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
         return [f"{_name(row)}: {Verdict.BASELINE}  [{tag}]"]
     conf = f"{a.p_improve:.2f}" if math.isfinite(a.p_improve) else "n/a"
     label = "kept" if row.kept else "not kept"
-    at = audit.scale.to_x(first.value) if first.value is not None else 0.0
+    at = float(row.config.x(audit.scale).mean()) - a.delta  # the incumbent estimate, as judged
     delta = audit.scale.delta_y(a.delta, at)
     noise = audit.scale.spread_y(audit.noise.sigma, at)
     lines = [
@@ -144,21 +144,19 @@ def tally_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
 
 
 def _prior_note(audit: Audit, keeps: list[AuditRow]) -> list[str]:
-    """Why a kept row can have p < 0.05 beside a confidence below one half."""
+    """Why a kept row can have p < 0.05 beside a hindsight P(better) below one half (both
+    columns are hindsight: the whole night's σ̂ and prior)."""
     odd = sum(
-        r.p_value is not None
-        and r.p_value < LOW_P
-        and r.assessment is not None
-        and r.assessment.p_improve < HALF
+        r.p_value is not None and r.lfdr is not None and r.p_value < LOW_P and r.lfdr > HALF
         for r in keeps
     )
     if not odd or audit.prior_null is None or audit.prior_better is None:
         return []
     return [
-        f"  {odd} of them with p < {LOW_P} but confidence < {HALF:.2f}: p tests 'no effect'"
-        " alone; confidence is P(better) under the effect prior fitted to this night, which"
-        f" puts {audit.prior_null:.0%} of its changes at no effect and {audit.prior_better:.0%}"
-        " at a gain of one noise sd or more"
+        f"  {odd} of them with p < {LOW_P} but lfdr > {HALF:.2f} (in hindsight P(better) <"
+        f" {HALF:.2f}): p tests 'no effect' alone; lfdr weighs the effect prior fitted to the"
+        f" whole night, which puts {audit.prior_null:.0%} of its changes at no effect and"
+        f" {audit.prior_better:.0%} at a gain of one noise sd or more"
     ]
 
 

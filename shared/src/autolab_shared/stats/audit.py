@@ -18,14 +18,14 @@ from autolab_shared.core.scale import Scale, scale_for
 from autolab_shared.core.vocabulary import Verdict
 from autolab_shared.parsing.replicates import Config, group_configs, replicate_groups
 from autolab_shared.parsing.results import History
+from autolab_shared.stats.asitwent import as_the_night_went
 from autolab_shared.stats.chain import ChainState, effect_span, fit_prior, replay, step
 from autolab_shared.stats.decision import (
     CRASH,
     Assessment,
-    Candidate,
     Context,
     Policy,
-    assess,
+    noise_var,
 )
 from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
@@ -43,7 +43,8 @@ P_NIGHT_NONE = 0.50  # NO REAL IMPROVEMENT (exit 1) at or below; NOT ENOUGH SIGN
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One configuration as judged at its time, with its FDR standing."""
+    """One configuration as the single call judged it at its row, with its hindsight FDR
+    standing (p, lfdr: the whole night's σ̂ and prior)."""
 
     config: Config
     assessment: Assessment | None  # None for the baseline and crashes
@@ -123,8 +124,11 @@ def audit(
     noise: float | None = None,
     q: float = FDR_Q,
     policy: Policy | None = None,
+    row_window: int = 5,
 ) -> Audit:
-    """Replay the whole history, judging every configuration against its incumbent."""
+    """Replay the whole history: each configuration's verdict as the night went (the single
+    call at its row, with `row_window` as its --window), its hindsight FDR standing, and the
+    night's verdict from the whole night's σ̂ and prior."""
     configs = group_configs(history.experiments)
     values = [e.value for e in history.experiments if e.value is not None]
     scale = scale_for(values, history.direction)
@@ -134,9 +138,15 @@ def audit(
     span = effect_span(configs, scale)
     first = replay(configs, scale, EffectPrior.default_prior(span=span), sigma2)
     prior = fit_prior(first, sigma2, max(0.5 * floor.sigma, 1e-9), span)
-    pol = replace(policy or Policy(), min_df=0)
-    rows, state = _judge_all(configs, scale, prior, floor, pol)
-    rows = _fdr(rows, prior, floor, q)
+    pol = policy or Policy()
+    hind, kept, state = _hindsight(configs, scale, prior, floor, pol)
+    known = floor if noise is not None else None
+    went = as_the_night_went(history, configs, scale, pol, window=row_window, known=known)
+    rows = [
+        AuditRow(c, a, k, None, None, False, False)
+        for c, a, k in zip(configs, went, kept, strict=True)
+    ]
+    rows = _fdr(rows, hind, prior, floor, q)
     null, better = prior_shares(prior, floor.sigma)
     return replace(_conclude(rows, state, scale, floor, q), prior_null=null, prior_better=better)
 
@@ -154,33 +164,38 @@ def _noise(
     return history_noise(replicate_groups(configs, scale), deltas, window=window)
 
 
-def _judge_all(
+def _hindsight(
     configs: list[Config], scale: Scale, prior: EffectPrior, floor: NoiseFloor, policy: Policy
-) -> tuple[list[AuditRow], ChainState]:
-    state = ChainState()
-    rows = []
+) -> tuple[list[tuple[float, float] | None], list[bool], ChainState]:
+    """Each configuration's difference from its incumbent and its sd under the whole night's σ̂
+    and prior (None for the baseline and crashes), whether the chain kept it, the final chain."""
+    state, out, kept = ChainState(), [], []
     for config in configs:
         x = config.x(scale)
-        assessment = None
+        ds = None
         if state.incumbent is not None and x.size:
-            inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
-            ctx = Context(
-                prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate
-            )
-            assessment = assess(Candidate(tuple(x), config.memory_gb), ctx, policy)
+            ctx = Context(prior, state.incumbent, floor, None, 0.0, 0.0)
+            var = noise_var(ctx, policy) / x.size + state.incumbent.var
+            ds = (float(x.mean()) - state.incumbent.mean, math.sqrt(var))
         kept_before = len(state.kept)
         step(state, config, scale, prior, floor.sigma**2)
-        kept = len(state.kept) > kept_before
-        rows.append(AuditRow(config, assessment, kept, None, None, False, False))
-    return rows, state
+        kept.append(len(state.kept) > kept_before)
+        out.append(ds)
+    return out, kept, state
 
 
-def _fdr(rows: list[AuditRow], prior: EffectPrior, floor: NoiseFloor, q: float) -> list[AuditRow]:
-    judged = [i for i, r in enumerate(rows) if r.assessment is not None]
+def _fdr(
+    rows: list[AuditRow],
+    hind: list[tuple[float, float] | None],
+    prior: EffectPrior,
+    floor: NoiseFloor,
+    q: float,
+) -> list[AuditRow]:
+    judged = [i for i, h in enumerate(hind) if h is not None and rows[i].assessment is not None]
     if not judged:
         return rows
-    d = np.array([rows[i].assessment.delta for i in judged])  # type: ignore[union-attr]
-    s = np.array([rows[i].assessment.delta_sd for i in judged])  # type: ignore[union-attr]
+    d = np.array([hind[i][0] for i in judged])  # type: ignore[index]
+    s = np.array([hind[i][1] for i in judged])  # type: ignore[index]
     p = np.array([_phi(di / si) if si > 0 else float(di >= 0) for di, si in zip(d, s, strict=True)])
     bh = benjamini_hochberg(p, q)
     inflate = math.sqrt(floor.df / (floor.df - 2)) if floor.df > 2 else 2.0

@@ -113,7 +113,13 @@ def history_noise(
     the replicates' prior (1 df, in place of the default σ0); from 2 replicate df on, replicates
     alone (the null only in a note: near-null effects widen it); with neither, the default.
     """
-    null = empirical_null(deltas)
+    return noise_with_null(groups, empirical_null(deltas), window=window)
+
+
+def noise_with_null(
+    groups: Sequence[Sequence[float]], null: NullNoise | None, *, window: int = 5
+) -> NoiseFloor:
+    """`history_noise` with the empirical null already taken (the audit reuses one)."""
     if null is None:
         return pooled_noise(groups, window=window)
     if not any(len(g) >= 2 for g in groups):

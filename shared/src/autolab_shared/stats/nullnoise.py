@@ -71,14 +71,16 @@ def deltas_of_columns(
     keys: Sequence[str],
     scale: Scale,
     skip: str | None = None,
+    rows: list[int] | None = None,
 ) -> list[float]:
-    """`consecutive_deltas` of rows given as their value, status and key columns."""
+    """`consecutive_deltas` of rows given as their value, status and key columns; `rows`, when
+    given, receives the index of each difference's later row."""
     seen: set[str] = {skip} if skip is not None else set()
     out: list[float] = []
     last: float | None = None
     best = math.inf
     sign, log, ln = scale.sign, scale.log, math.log  # scale.to_x inlined: a call per row
-    for value, key, status in zip(values, keys, statuses, strict=True):
+    for i, (value, key, status) in enumerate(zip(values, keys, statuses, strict=True)):
         if value is None or key in seen:
             continue
         seen.add(key)
@@ -90,6 +92,8 @@ def deltas_of_columns(
         elif last is not None:
             out.append(x - last)
             last = x
+            if rows is not None:
+                rows.append(i)
         else:
             last = x
     return out

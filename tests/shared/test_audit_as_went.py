@@ -1,0 +1,101 @@
+"""The audit gives each configuration the verdict the single call gave at its row."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import REAL_RESULTS
+
+from autojudge.cli import cli
+from autolab_shared.files.inputs import load_history
+from autolab_shared.stats.audit import audit
+from autolab_shared.stats.judge import judge
+
+HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
+KARPATHY = REAL_RESULTS / "karpathy__autoresearch__branch-exp-H100-mar8__results.tsv"
+
+
+def _night(rows: int, seed: int) -> str:
+    """A loop: most changes do nothing or harm, a few help; one re-run; one crash; one far run."""
+    rng, level, lines = random.Random(seed), 1.0, []
+    for k in range(rows):
+        effect = rng.choice([0.0, 0.0, 0.002, 0.004, -0.003]) if k else 0.0
+        value = level + effect + rng.gauss(0, 0.001)
+        kept = k == 0 or value < level - 0.0005
+        desc = f"change {k}"
+        if k == 7:
+            lines.append(f"c{k:06x}\t0.000000\t0.0\tcrash\tOOM")
+            continue
+        if k == 11:
+            value = 3.0 * level  # diverged
+        lines.append(f"c{k:06x}\t{value:.6f}\t40.0\t{'keep' if kept else 'discard'}\t{desc}")
+        if k == 5:  # the same commit re-run: a replicate
+            again = level + effect + rng.gauss(0, 0.001)
+            lines.append(f"c{k:06x}\t{again:.6f}\t40.0\tdiscard\trerun of change {k}")
+        level = value if kept and k != 11 else level
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def _pairs(path: Path, every: int = 1) -> list[tuple[int, int, float, float]]:
+    """(audit exit, single-call exit, audit P, single-call P) of every `every`-th judged row."""
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    report = audit(load_history(path))
+    judged = [r for r in report.rows if r.assessment is not None][::every]
+    out = []
+    for row in judged:
+        prefix = path.with_name(f"prefix-{path.name}")
+        prefix.write_text("".join(text[: row.config.rows[-1].line]), encoding="utf-8")
+        single = judge(load_history(prefix)).assessment
+        assert row.assessment is not None
+        out.append(
+            (row.exit_code, int(single.exit_code), row.assessment.p_improve, single.p_improve)
+        )
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_short_night_audits_exactly_as_the_single_calls_said(tmp_path: Path, seed: int) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_text(_night(60, seed), encoding="utf-8")
+    pairs = _pairs(path)
+    assert len(pairs) > 50
+    for a_exit, s_exit, a_p, s_p in pairs:
+        assert a_exit == s_exit and a_p == pytest.approx(s_p, abs=1e-9)
+
+
+def test_a_long_night_stays_close_to_the_single_calls(tmp_path: Path) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_text(_night(400, 4), encoding="utf-8")
+    pairs = _pairs(path, every=7)
+    agree = sum(a == s for a, s, _, _ in pairs)
+    assert len(pairs) > 50 and agree >= 0.95 * len(pairs)
+    assert max(abs(ap - sp) for _, _, ap, sp in pairs) < 0.2
+
+
+def test_an_audit_row_shows_its_delta_against_the_incumbent_of_its_time(tmp_path: Path) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_text(_night(20, 5), encoding="utf-8")
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["--results", str(path), "--all"]).stdout.splitlines()
+    at = next(i for i, line in enumerate(shown) if line.startswith("experiment_013:"))
+    audit_delta = shown[at + 1].split("estimate: ")[1].split(" |")[0]
+    prefix = tmp_path / "prefix.tsv"
+    prefix.write_text("".join(text[:14]), encoding="utf-8")  # the diverged row (k = 11) is last
+    single = runner.invoke(cli, ["--results", str(prefix), "--format", "json"])
+    import json
+
+    data = json.loads(single.stdout)["data"]
+    assert float(audit_delta) == pytest.approx(data["delta"], abs=1e-4)
+    assert data["delta"] == pytest.approx(data["value"] - data["incumbent"]["mean"], rel=1e-6)
+
+
+@pytest.mark.skipif(not KARPATHY.is_file(), reason="../shared is not there")
+def test_karpathy_night_audits_as_the_single_calls_said(tmp_path: Path) -> None:
+    path = tmp_path / KARPATHY.name
+    path.write_text(KARPATHY.read_text(encoding="utf-8"), encoding="utf-8")
+    pairs = _pairs(path)
+    assert len(pairs) == 124 and all(a == s for a, s, _, _ in pairs)
