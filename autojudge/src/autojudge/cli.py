@@ -48,7 +48,13 @@ if TYPE_CHECKING:
 @click.option(
     "--append", is_flag=True, help="Append the candidate's row with the verdict's status."
 )
-@click.option("--all", "audit_all", is_flag=True, help="Audit the whole history instead.")
+@click.option(
+    "--all",
+    "audit_all",
+    is_flag=True,
+    help="Audit the whole history instead: each row's verdict as the single call gave it at"
+    " that row, hindsight false-discovery control of the keeps, and the night's verdict.",
+)
 @click.option(
     "--noise",
     type=FiniteFloat(),
