@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -83,13 +84,13 @@ def test_an_audit_row_shows_its_delta_against_the_incumbent_of_its_time(tmp_path
     shown = runner.invoke(cli, ["--results", str(path), "--all"]).stdout.splitlines()
     at = next(i for i, line in enumerate(shown) if line.startswith("experiment_013:"))
     audit_delta = shown[at + 1].split("estimate: ")[1].split(" |")[0]
+    audit_noise = shown[at + 1].split("noise floor: ±")[1]
     prefix = tmp_path / "prefix.tsv"
     prefix.write_text("".join(text[:14]), encoding="utf-8")  # the diverged row (k = 11) is last
     single = runner.invoke(cli, ["--results", str(prefix), "--format", "json"])
-    import json
-
     data = json.loads(single.stdout)["data"]
     assert float(audit_delta) == pytest.approx(data["delta"], abs=1e-4)
+    assert float(audit_noise) == pytest.approx(data["noise"]["sigma"], abs=1e-4)
     assert data["delta"] == pytest.approx(data["value"] - data["incumbent"]["mean"], rel=1e-6)
 
 

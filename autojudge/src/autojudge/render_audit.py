@@ -39,7 +39,7 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     label = "kept" if row.kept else "not kept"
     at = float(row.config.x(audit.scale).mean()) - a.delta  # the incumbent estimate, as judged
     delta = audit.scale.delta_y(a.delta, at)
-    noise = audit.scale.spread_y(audit.noise.sigma, at)
+    noise = audit.scale.spread_y(row.sigma, at)  # the floor this verdict was judged with
     lines = [
         f"{_name(row)}: {a.verdict} (confidence: {conf}, exit {row.exit_code})  [{label}: {tag}]",
         f"  {history.metric} delta vs the incumbent estimate: {delta:+.4f}"

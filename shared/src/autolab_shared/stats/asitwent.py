@@ -122,11 +122,11 @@ def as_the_night_went(
     *,
     window: int = 5,
     known: NoiseFloor | None = None,
-) -> list[Assessment | None]:
+) -> list[tuple[Assessment | None, float]]:
     """Each configuration's assessment from the rows before it (None for the baseline and
-    crashes)."""
+    crashes), and the noise sd (working scale) it was judged with."""
     fits, state, groups = _Fits(history, scale), ChainState(), _Groups(configs, scale)
-    out: list[Assessment | None] = []
+    out: list[tuple[Assessment | None, float]] = []
     floor, own = known, False  # own: the floor holds the last candidate's replicates
     for i, config in enumerate(configs):
         row, x = config.first.index, list(config.x(scale))
@@ -144,7 +144,8 @@ def as_the_night_went(
             state = replay(before, scale, fits.prior, sigma2)
         elif due:
             fits.take_prior(row, x, state, sigma2)
-        out.append(_assess(config, x, state, fits.prior, floor, policy, row) if x else None)
+        judged = _assess(config, x, state, fits.prior, floor, policy, row) if x else None
+        out.append((judged, floor.sigma))
         step(state, config, scale, fits.prior, sigma2)
     return out
 

@@ -53,6 +53,7 @@ class AuditRow:
     lfdr: float | None
     survives_bh: bool
     survives_eb: bool
+    sigma: float = math.nan  # the noise sd (working scale) the verdict was judged with
 
     @property
     def verdict(self) -> Verdict:
@@ -143,8 +144,8 @@ def audit(
     known = floor if noise is not None else None
     went = as_the_night_went(history, configs, scale, pol, window=row_window, known=known)
     rows = [
-        AuditRow(c, a, k, None, None, False, False)
-        for c, a, k in zip(configs, went, kept, strict=True)
+        AuditRow(c, a, k, None, None, False, False, sigma)
+        for c, (a, sigma), k in zip(configs, went, kept, strict=True)
     ]
     rows = _fdr(rows, hind, prior, floor, q)
     null, better = prior_shares(prior, floor.sigma)
