@@ -24,6 +24,7 @@ from autolab_shared.core.vocabulary import WarningCode
 
 if TYPE_CHECKING:
     from autolab_shared.parsing.results import History
+    from autolab_shared.stats.audit import Audit
     from autolab_shared.stats.decision import Policy
 
     from .extras import Extras
@@ -185,17 +186,9 @@ def cli(
     _check_noise(noise, history)
     rules = Policy(name=policy, max_memory_gb=max_memory_gb, memory_rate=memory_rate)
     if audit_all:
-        from autolab_shared.stats.audit import audit
-
         from . import render_audit
 
-        report = audit(
-            history,
-            window=window or 0,
-            noise=noise,
-            policy=rules,
-            row_window=5 if window is None else window,
-        )
+        report = _audit(history, window, noise, rules)
         if extras is not None:
             from .extras import write_extras
 
@@ -289,19 +282,12 @@ def _extras_after(
 ) -> None:
     """Draw the charts and report; after --append a failure is a warning, not a failed run."""
     from autolab_shared.files.inputs import load_history
-    from autolab_shared.stats.audit import audit
 
     from .extras import write_extras
 
     try:
         drawn = load_history(results, metric=metric, direction=direction) if append else history
-        full = audit(
-            drawn,
-            window=window or 0,
-            noise=noise,
-            policy=rules,
-            row_window=5 if window is None else window,
-        )
+        full = _audit(drawn, window, noise, rules)
         write_extras(extras, drawn, full, quiet)
     except Exception as exc:  # after the row is written, nothing may report the run as failed
         if not append:
@@ -331,3 +317,12 @@ def main() -> None:
     if not isinstance(code, int):
         raise SystemExit(code)
     exit_now(code)
+
+
+def _audit(history: History, window: int | None, noise: float | None, rules: Policy) -> Audit:
+    """The audit with --window: all replicate groups for the night, 5 for each row's verdict
+    (the single call's default) unless given."""
+    from autolab_shared.stats.audit import audit
+
+    row_window = 5 if window is None else window
+    return audit(history, window=window or 0, noise=noise, policy=rules, row_window=row_window)
