@@ -94,6 +94,43 @@ def neighbour():
         edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
 
 
+def settled(name, since):
+    """The controller journalled the end of agent ``name``'s experiment (its keep or reset done,
+    its worktree settled) after ``since``."""
+    for path in controller_files("events.jsonl"):
+        for line in Path(path).read_text().splitlines():
+            event = json.loads(line)
+            done = event.get("kind") == "experiment_done" and event.get("agent") == name
+            if done and event.get("t", 0) >= since:
+                return True
+    return False
+
+
+def between(seconds=60.0):
+    """Plant into every neighbour's worktree once its experiment is done (between its turns):
+    ``HOSTILE_PLANT`` edit (a line in train.py), file (a new file), or commit (the edit
+    committed there, moving its branch and HEAD)."""
+    others = [
+        o
+        for o in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*"))
+        if os.path.abspath(o) != WT
+    ]
+    began, deadline = time.time(), time.monotonic() + seconds
+    names = [os.path.basename(o)[len(TAG) + 1 :] for o in others]
+    while not all(settled(n, began) for n in names):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+    plant = os.environ.get("HOSTILE_PLANT", "edit")
+    for other in others:
+        if plant == "file":
+            Path(other, "planted.py").write_text("X = 2.0  # planted\n")
+            continue
+        edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
+        if plant == "commit":
+            subprocess.run(["git", "commit", "-qam", "planted"], cwd=other, check=True)
+
+
 def pooled():
     for path in controller_files("results.all.tsv"):
         with open(path, "w") as f:
@@ -153,6 +190,7 @@ def children():
 
 ATTACKS = {
     "neighbour": neighbour,
+    "between": between,
     "pooled": pooled,
     "state": state,
     "refs": refs,
@@ -164,7 +202,7 @@ ATTACKS = {
 
 if os.environ.get("HOSTILE_AGENT", "random") == NAME and MODE in ATTACKS:
     ATTACKS[MODE]()
-    if MODE in ("pooled", "state", "refs", "children"):
+    if MODE in ("pooled", "state", "refs", "children", "between"):
         honest()
 else:
     honest()
