@@ -263,20 +263,21 @@ class Competition:
         """Reset the agent's worktree and branch to ``sha``, logged as intent then done; its
         guard is checked first and settled at ``sha`` after (recorded as its tip before the
         move, so a resumed controller finishes the move rather than reporting it)."""
-        self.guard.unsettle(agent)
+        files = self.guard.unsettle(agent)
         with self.lock:
             agent.tip = sha
-        self.save()
+        if not agent.exp_start:  # in flight, a resume redoes the experiment's end instead
+            self.save()
         self.events.append("reset_intent", agent=agent.name, commit=sha)
         reset_to(self.wt(agent), sha)
-        self.guard.settle(agent, sha)
+        self.guard.settle(agent, sha, files=files)  # untracked: those it held before the move
         self.events.append("reset_done", agent=agent.name)
 
     def settle(self, agent: AgentState, sha: str, *, between: bool = True) -> None:
         """Check the agent's worktree against its guard, then settle it at ``sha`` where it is:
         ``between`` turns (its tip from now on), else for a training in it."""
-        self.guard.unsettle(agent)
-        self.guard.settle(agent, sha, between=between)
+        files = self.guard.unsettle(agent)
+        self.guard.settle(agent, sha, between=between, files=files)
         if between:
             with self.lock:
                 agent.tip = sha

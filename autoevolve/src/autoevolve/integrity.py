@@ -70,32 +70,37 @@ class Guard:
         with self.lock:
             self.pooled = _read(self.comp.s.layout.pooled)
 
-    def settle(self, agent: AgentState, head: str, *, between: bool = True) -> None:
+    def settle(
+        self,
+        agent: AgentState,
+        head: str,
+        *,
+        between: bool = True,
+        files: frozenset[str] | None = None,
+    ) -> None:
         """From now on the agent's worktree must stay at ``head`` on its branch with no tracked
-        change, and ``between`` its owner's turns with no untracked file but those it holds now
-        (not while a training writes there). A HEAD left off the branch at ``head`` (by its
-        owner's turn) is put back on it first."""
-        wt = Git(Path(agent.worktree))
-        seen = look(wt)
-        if seen.head == head and seen.branch != agent.branch:
-            attach(wt, agent.branch, head)
+        change, and ``between`` its owner's turns with no untracked file but ``files`` (by
+        default those it holds now); not while a training writes there."""
+        if between and files is None:
+            files = look(Git(Path(agent.worktree))).untracked
         with self.lock:
-            self.settled[agent.name] = Settled(head, seen.untracked if between else None)
+            self.settled[agent.name] = Settled(head, files if between else None)
 
-    def unsettle(self, agent: AgentState) -> None:
+    def unsettle(self, agent: AgentState) -> frozenset[str] | None:
         """The controller is about to change the agent's worktree, or its owner's turn starts:
         first put back what another agent wrote into it since it settled (the owner's next
-        commit would take the change in)."""
+        commit would take the change in). The untracked files it holds; None if not settled."""
         with self.lock:
-            found = self._restore_worktree(agent, self.settled.pop(agent.name, None))
+            found, files = self._restore_worktree(agent, self.settled.pop(agent.name, None))
             suspects = sorted((self.suspects | self.in_turn) - {agent.name})
         if found:
             self.comp.violation(suspects, found)
+        return files
 
     def check(self, agent: AgentState) -> None:
         """Put back what another agent wrote into the settled worktree (it stays settled)."""
         with self.lock:
-            found = self._restore_worktree(agent, self.settled.get(agent.name))
+            found, _ = self._restore_worktree(agent, self.settled.get(agent.name))
             suspects = sorted((self.suspects | self.in_turn) - {agent.name})
         if found:
             self.comp.violation(suspects, found)
@@ -166,19 +171,25 @@ class Guard:
     def _check_worktrees(self, culprit: AgentState | None) -> list[str]:
         found = []
         for agent in self._others(culprit):
-            found += self._restore_worktree(agent, self.settled.get(agent.name))
+            found += self._restore_worktree(agent, self.settled.get(agent.name))[0]
         return found
 
-    def _restore_worktree(self, agent: AgentState, record: Settled | None) -> list[str]:
-        """Put back a settled worktree that is not as ``record`` says."""
+    def _restore_worktree(
+        self, agent: AgentState, record: Settled | None
+    ) -> tuple[list[str], frozenset[str] | None]:
+        """Put back a settled worktree that is not as ``record`` says; what changed, and the
+        untracked files it holds after (None when it is not settled). A HEAD merely detached
+        at the recorded commit (its owner's turn may leave it so) goes back on its branch
+        unreported."""
         if record is None:
-            return []
+            return [], None
         wt = Git(Path(agent.worktree))
         seen = look(wt)
-        if intact(seen, record, agent.branch):
-            return []
-        put_back(wt, seen, record, agent.branch)
-        return [f"wrote into {agent.name}'s worktree"]
+        if intact(seen, record):
+            if seen.branch != agent.branch:
+                attach(wt, agent.branch, record.head)
+            return [], seen.untracked
+        return [f"wrote into {agent.name}'s worktree"], put_back(wt, seen, record, agent.branch)
 
     def _others(self, culprit: AgentState | None) -> Iterable[AgentState]:
         return (a for a in self.comp.state.agents if culprit is None or a is not culprit)

@@ -62,19 +62,22 @@ def look(wt: Git) -> Look:
     return Look(head, branch, dirty, frozenset(untracked - CONTROLLER_FILES))
 
 
-def intact(seen: Look, record: Settled, branch: str) -> bool:
-    """True when the worktree is as ``record`` says (on ``branch``)."""
+def intact(seen: Look, record: Settled) -> bool:
+    """True when the worktree holds what ``record`` says (on a branch or not)."""
     extra = record.files is not None and not seen.untracked <= record.files
-    return seen.head == record.head and seen.branch == branch and not seen.dirty and not extra
+    return seen.head == record.head and not seen.dirty and not extra
 
 
-def put_back(wt: Git, seen: Look, record: Settled, branch: str) -> None:
+def put_back(wt: Git, seen: Look, record: Settled, branch: str) -> frozenset[str]:
     """Make the worktree ``record`` again: HEAD on ``branch`` at its commit, tracked files reset,
-    untracked files it did not hold removed."""
+    untracked files it did not hold removed; the untracked files left."""
     attach(wt, branch, record.head)
     reset_to(wt, record.head)
-    for name in sorted(seen.untracked - record.files) if record.files is not None else ():
+    if record.files is None:
+        return seen.untracked
+    for name in sorted(seen.untracked - record.files):
         _remove(wt.cwd, name)
+    return seen.untracked & record.files
 
 
 def attach(wt: Git, branch: str, head: str) -> None:
