@@ -82,12 +82,42 @@ def committed_this_turn(others, seconds=15.0):
     return False
 
 
-def neighbour():
-    others = [
+def neighbours():
+    """The other agents' worktrees."""
+    return [
         o
         for o in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*"))
         if os.path.abspath(o) != WT
     ]
+
+
+def in_turn(name):
+    """The controller's journal has agent ``name`` in its turn: an experiment started and
+    neither its training nor its end journalled since."""
+    now = False
+    for path in controller_files("events.jsonl"):
+        for line in Path(path).read_text().splitlines():
+            event = json.loads(line)
+            kind, mine = event.get("kind"), event.get("agent") == name
+            trains = kind == "train_intent" and f"-{name}-e" in event.get("run", "")
+            if kind == "experiment_intent" and mine:
+                now = True
+            elif (kind == "experiment_done" and mine) or trains:
+                now = False
+    return now
+
+
+def alone(seconds=15.0):
+    """Wait (a while at most) until no other agent is in its turn: a change found while another
+    agent is in its turn has two suspects and is counted against neither."""
+    names = [os.path.basename(o)[len(TAG) + 1 :] for o in neighbours()]
+    deadline = time.monotonic() + seconds
+    while any(in_turn(n) for n in names) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def neighbour():
+    others = neighbours()
     if not committed_this_turn(others):
         return  # the neighbours are not training now: planting would race their own turn
     for other in others:
@@ -110,11 +140,7 @@ def between(seconds=60.0):
     """Plant into every neighbour's worktree once its experiment is done (between its turns):
     ``HOSTILE_PLANT`` edit (a line in train.py), file (a new file), or commit (the edit
     committed there, moving its branch and HEAD)."""
-    others = [
-        o
-        for o in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*"))
-        if os.path.abspath(o) != WT
-    ]
+    others = neighbours()
     began, deadline = time.time(), time.monotonic() + seconds
     names = [os.path.basename(o)[len(TAG) + 1 :] for o in others]
     while not all(settled(n, began) for n in names):
@@ -132,6 +158,7 @@ def between(seconds=60.0):
 
 
 def pooled():
+    alone()
     for path in controller_files("results.all.tsv"):
         with open(path, "w") as f:
             f.write("garbage\n")
@@ -147,6 +174,7 @@ def state():
 
 
 def refs():
+    alone()
     edit(os.path.join(WT, "train.py"), "X = ", "X = 40.0\nX_OLD = ")
     git("commit", "-qam", "sabotage")
     bad = git("rev-parse", "HEAD")
