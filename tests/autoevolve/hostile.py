@@ -82,19 +82,83 @@ def committed_this_turn(others, seconds=15.0):
     return False
 
 
-def neighbour():
-    others = [
+def neighbours():
+    """The other agents' worktrees."""
+    return [
         o
         for o in glob.glob(os.path.join(ROOT, "worktrees", f"{TAG}-*"))
         if os.path.abspath(o) != WT
     ]
+
+
+def in_turn(name):
+    """The controller's journal has agent ``name`` in its turn: an experiment started and
+    neither its training nor its end journalled since."""
+    now = False
+    for path in controller_files("events.jsonl"):
+        for line in Path(path).read_text().splitlines():
+            event = json.loads(line)
+            kind, mine = event.get("kind"), event.get("agent") == name
+            trains = kind == "train_intent" and f"-{name}-e" in event.get("run", "")
+            if kind == "experiment_intent" and mine:
+                now = True
+            elif (kind == "experiment_done" and mine) or trains:
+                now = False
+    return now
+
+
+def alone(seconds=15.0):
+    """Wait (a while at most) until no other agent is in its turn: a change found while another
+    agent is in its turn has two suspects and is counted against neither."""
+    names = [os.path.basename(o)[len(TAG) + 1 :] for o in neighbours()]
+    deadline = time.monotonic() + seconds
+    while any(in_turn(n) for n in names) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def neighbour():
+    others = neighbours()
     if not committed_this_turn(others):
         return  # the neighbours are not training now: planting would race their own turn
     for other in others:
         edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
 
 
+def settled(name, since):
+    """The controller journalled the end of agent ``name``'s experiment (its keep or reset done,
+    its worktree settled) after ``since``."""
+    for path in controller_files("events.jsonl"):
+        for line in Path(path).read_text().splitlines():
+            event = json.loads(line)
+            done = event.get("kind") == "experiment_done" and event.get("agent") == name
+            if done and event.get("t", 0) >= since:
+                return True
+    return False
+
+
+def between(seconds=60.0):
+    """Plant into every neighbour's worktree once its experiment is done (between its turns):
+    ``HOSTILE_PLANT`` edit (a line in train.py), file (a new file), or commit (the edit
+    committed there, moving its branch and HEAD)."""
+    others = neighbours()
+    began, deadline = time.time(), time.monotonic() + seconds
+    names = [os.path.basename(o)[len(TAG) + 1 :] for o in others]
+    while not all(settled(n, began) for n in names):
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+    plant = os.environ.get("HOSTILE_PLANT", "edit")
+    for other in others:
+        if plant == "file":
+            Path(other, "planted.py").write_text("X = 2.0  # planted\n")
+            continue
+        edit(os.path.join(other, "train.py"), "X = ", "X = 2.0  # planted\nX_OLD = ")
+        if plant == "commit":
+            subprocess.run(["git", "commit", "-qam", "planted"], cwd=other, check=True)
+
+
 def pooled():
+    alone()
     for path in controller_files("results.all.tsv"):
         with open(path, "w") as f:
             f.write("garbage\n")
@@ -110,6 +174,7 @@ def state():
 
 
 def refs():
+    alone()
     edit(os.path.join(WT, "train.py"), "X = ", "X = 40.0\nX_OLD = ")
     git("commit", "-qam", "sabotage")
     bad = git("rev-parse", "HEAD")
@@ -153,6 +218,7 @@ def children():
 
 ATTACKS = {
     "neighbour": neighbour,
+    "between": between,
     "pooled": pooled,
     "state": state,
     "refs": refs,
@@ -164,7 +230,7 @@ ATTACKS = {
 
 if os.environ.get("HOSTILE_AGENT", "random") == NAME and MODE in ATTACKS:
     ATTACKS[MODE]()
-    if MODE in ("pooled", "state", "refs", "children"):
+    if MODE in ("pooled", "state", "refs", "children", "between"):
         honest()
 else:
     honest()

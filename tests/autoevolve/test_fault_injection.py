@@ -3,8 +3,8 @@
 The default run kills it at one event of every kind (chosen with a fixed seed); the exhaustive
 run (marker ``slow``, run by ``.ci/run``) kills it after every event. After ``autoevolve resume``
 the run must reach the same champion as an uninterrupted run with the same seeds, with the same
-pooled rows (every row written before the kill exactly once, none lost), and every experiment
-commit still reachable through a ref.
+pooled rows (every row written before the kill exactly once, none lost), every experiment
+commit still reachable through a ref, and no violation reported (nobody wrote where they must not).
 """
 
 from __future__ import annotations
@@ -68,6 +68,9 @@ def kill_and_resume(base: Path, work: Path, n: int, reference: tuple[str, list[s
             for line in lines
             if final.count(line) != 1
         ]
+    journal = (ae_dir(repo) / "events.jsonl").read_text().splitlines()
+    if any(json.loads(line)["kind"] == "violation" for line in journal):
+        problems.append("a violation reported in an honest run (the guard misread a resume)")
     refs = git(repo, "for-each-ref", "--format=%(objectname)", "refs/autoevolve/fi/exp/").split()
     for line in pooled:
         commit, desc = line.split("\t")[0], line.split("\t")[4]

@@ -260,10 +260,27 @@ class Competition:
         self.events.append("ref_done", ref=ref)
 
     def move(self, agent: AgentState, sha: str) -> None:
-        """Reset the agent's worktree and branch to ``sha``, logged as intent then done."""
+        """Reset the agent's worktree and branch to ``sha``, logged as intent then done; its
+        guard is checked first and settled at ``sha`` after (recorded as its tip before the
+        move, so a resumed controller finishes the move rather than reporting it)."""
+        files = self.guard.unsettle(agent)
+        with self.lock:
+            agent.tip = sha
+        if not agent.exp_start:  # in flight, a resume redoes the experiment's end instead
+            self.save()
         self.events.append("reset_intent", agent=agent.name, commit=sha)
         reset_to(self.wt(agent), sha)
+        self.guard.settle(agent, sha, files=files)  # untracked: those it held before the move
         self.events.append("reset_done", agent=agent.name)
+
+    def settle(self, agent: AgentState, sha: str, *, between: bool = True) -> None:
+        """Check the agent's worktree against its guard, then settle it at ``sha`` where it is:
+        ``between`` turns (its tip from now on), else for a training in it."""
+        files = self.guard.unsettle(agent)
+        self.guard.settle(agent, sha, between=between, files=files)
+        if between:
+            with self.lock:
+                agent.tip = sha
 
     def spawned(self, pid: int) -> None:
         """Note a child's process group (and turn token) so a resumed controller can end it."""
@@ -272,6 +289,7 @@ class Competition:
     # -- one experiment ----------------------------------------------------------------
     def experiment(self, agent: AgentState, k: int, i: int) -> None:
         """Ask the agent for a commit, train it, judge it, keep it or reset it."""
+        self.guard.unsettle(agent)  # its turn starts: what a neighbour wrote there is put back
         wt = self.wt(agent)
         with self.lock:
             agent.attempt, agent.exp_start, agent.exp_commit = i, wt.head(), ""
@@ -341,7 +359,7 @@ class Competition:
         head = agent.exp_commit
         description = self.wt(agent).subject(head)
         self._set(agent, "training", description)
-        self.guard.settle(agent, head)  # no one may touch the worktree while it trains
+        self.settle(agent, head, between=False)  # no one may touch it while it trains
         outcome = self.measure(agent, head, description, i)
         if outcome is None:
             self.guard.unsettle(agent)
@@ -404,13 +422,17 @@ class Competition:
         self.save()
 
     def finish_experiment(self, agent: AgentState, final: tuple[Status, Row] | None) -> None:
-        """Write the final row (once), keep or reset, count it, and clear the in-flight marks."""
-        self.guard.unsettle(agent)
-        if final is not None:
+        """Write the final row (once), keep or reset, count it, and clear the in-flight marks;
+        the worktree stays settled (guarded) where it is left until the agent's next turn."""
+        if final is None:
+            self.settle(agent, agent.exp_start)
+        else:
             status, row = final
             self.record(agent, row)
             if status != Status.KEEP:
                 self.move(agent, agent.exp_start)
+            else:
+                self.settle(agent, agent.exp_commit)
             value = "-" if row.value is None else f"{row.value:.6f}"
             self.say(f"{agent.name}: {row.description}: {value} {status}")
         with self.lock:

@@ -56,6 +56,7 @@ def new_state(git: Git, layout: Layout, opts: StartOptions) -> State:
             worktree=str(layout.worktree(n)),
             gpu=gpus[i % len(gpus)],
             start_sha=base_sha,
+            tip=base_sha,
         )
         for i, (n, s) in enumerate(zip(names, strategies, strict=True))
     ]
@@ -154,6 +155,8 @@ def start(
         save_state(layout.state_file, state)
         comp = Competition(Setup(git, layout, strategies, agent_cmd, reporter), state, stop)
         comp.events.append("start", tag=tag, base=state.base_sha, pid=os.getpid())
+        for agent in state.agents:  # guarded from now on, outside its turns
+            comp.guard.settle(agent, agent.tip)
         drive(comp)
         return state
 

@@ -54,6 +54,7 @@ class FreeAgents:
     def launch(self, agent: AgentState, k: int) -> None:
         """Start (or restart) the agent's own loop with its GPU pinned."""
         comp = self.comp
+        comp.guard.unsettle(agent)  # its session starts: what a neighbour wrote is put back
         rdir = comp.s.layout.round_dir(k)
         seed = str(comp.seed_for(agent.name, k, "free"))
         call = agent_call(rdir, agent, k, free_prompt(comp, agent), seed)
@@ -155,6 +156,7 @@ def run_free_round(comp: Competition, k: int, agents: FreeAgents) -> None:
     """Let every agent loop until the round's time (or row budget) is used, then close it."""
     state = comp.state
     state.round, state.phase = k, "running"
+    comp.guard.turn_ends(None)  # the worktrees as the last round left them
     for agent in state.agents:
         agent.done, agent.start_sha = 0, comp.wt(agent).head()
     comp.save()
@@ -222,6 +224,8 @@ def settle_free(comp: Competition, agent: AgentState, k: int) -> None:
     if head != kept:
         comp.set_ref(comp.s.layout.archive_ref(agent.name, f"r{k}-{head[:12]}"), head)
         comp.move(agent, kept)
+    else:
+        comp.settle(agent, kept)  # guarded until its next session
 
 
 def last_keep(comp: Competition, agent: AgentState, k: int) -> str | None:

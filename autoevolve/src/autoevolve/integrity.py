@@ -2,7 +2,9 @@
 
 Guarded: the pooled results file, state.json, the event log, refs of the competition's namespace
 (archive, experiment and round refs, the champion branch) and the base branch, and the worktrees
-of agents that are not in their own turn (their HEAD and tracked files). A change is put back from
+of agents that are not in their own turn (see settled: from the controller's keep or reset, or
+the start of a training, to the owner's next turn or the controller's next move of it: HEAD,
+branch, tracked files, and between turns new untracked files). A change is put back from
 the records (a moved ref's commit is kept under ``refs/autoevolve/<tag>/quarantine/``) and counted
 as a violation of the agent whose turn it happened in; with several agents in their turn at once
 it is logged with every suspect and counted against none. Repeated violations retire an agent.
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .gitrepo import Git
+from .settled import Settled, attach, intact, look, put_back
 from .statefile import write_atomic
 
 if TYPE_CHECKING:
@@ -31,7 +34,7 @@ class Guard:
         self.lock = threading.RLock()  # held by every controller write to a guarded thing
         self.pooled = _read(comp.s.layout.pooled)
         self.refs = self._protected_refs()
-        self.settled: dict[str, str] = {}  # agent -> HEAD its worktree must have right now
+        self.settled: dict[str, Settled] = {}  # agent -> what its worktree must hold right now
         self.in_turn: set[str] = set()
         self.suspects: set[str] = set()  # agents in their turn since the last clean check
         self.pending: list[str] = []  # changes put back between checks (reported at the next)
@@ -67,18 +70,37 @@ class Guard:
         with self.lock:
             self.pooled = _read(self.comp.s.layout.pooled)
 
-    def settle(self, agent: AgentState, head: str) -> None:
-        """From now on the agent's worktree must stay at ``head`` with no tracked change."""
+    def settle(
+        self,
+        agent: AgentState,
+        head: str,
+        *,
+        between: bool = True,
+        files: frozenset[str] | None = None,
+    ) -> None:
+        """From now on the agent's worktree must stay at ``head`` on its branch with no tracked
+        change, and ``between`` its owner's turns with no untracked file but ``files`` (by
+        default those it holds now); not while a training writes there."""
+        if between and files is None:
+            files = look(Git(Path(agent.worktree))).untracked
         with self.lock:
-            self.settled[agent.name] = head
+            self.settled[agent.name] = Settled(head, files if between else None)
 
-    def unsettle(self, agent: AgentState) -> None:
-        """The controller is about to change the agent's worktree itself: first put back what
-        another agent wrote into it since it settled (its training may end before that agent's
-        turn does, and the owner's next commit would take the change in)."""
+    def unsettle(self, agent: AgentState) -> frozenset[str] | None:
+        """The controller is about to change the agent's worktree, or its owner's turn starts:
+        first put back what another agent wrote into it since it settled (the owner's next
+        commit would take the change in). The untracked files it holds; None if not settled."""
         with self.lock:
-            head = self.settled.pop(agent.name, None)
-            found = self._restore_worktree(agent, head)
+            found, files = self._restore_worktree(agent, self.settled.pop(agent.name, None))
+            suspects = sorted((self.suspects | self.in_turn) - {agent.name})
+        if found:
+            self.comp.violation(suspects, found)
+        return files
+
+    def check(self, agent: AgentState) -> None:
+        """Put back what another agent wrote into the settled worktree (it stays settled)."""
+        with self.lock:
+            found, _ = self._restore_worktree(agent, self.settled.get(agent.name))
             suspects = sorted((self.suspects | self.in_turn) - {agent.name})
         if found:
             self.comp.violation(suspects, found)
@@ -149,16 +171,25 @@ class Guard:
     def _check_worktrees(self, culprit: AgentState | None) -> list[str]:
         found = []
         for agent in self._others(culprit):
-            found += self._restore_worktree(agent, self.settled.get(agent.name))
+            found += self._restore_worktree(agent, self.settled.get(agent.name))[0]
         return found
 
-    def _restore_worktree(self, agent: AgentState, head: str | None) -> list[str]:
-        """Reset a settled worktree that moved from ``head`` or has a tracked change."""
+    def _restore_worktree(
+        self, agent: AgentState, record: Settled | None
+    ) -> tuple[list[str], frozenset[str] | None]:
+        """Put back a settled worktree that is not as ``record`` says; what changed, and the
+        untracked files it holds after (None when it is not settled). A HEAD merely detached
+        at the recorded commit (its owner's turn may leave it so) goes back on its branch
+        unreported."""
+        if record is None:
+            return [], None
         wt = Git(Path(agent.worktree))
-        if head is None or (wt.head() == head and not wt.dirty_files()):
-            return []
-        wt.run("reset", "-q", "--hard", head)
-        return [f"wrote into {agent.name}'s worktree"]
+        seen = look(wt)
+        if intact(seen, record):
+            if seen.branch != agent.branch:
+                attach(wt, agent.branch, record.head)
+            return [], seen.untracked
+        return [f"wrote into {agent.name}'s worktree"], put_back(wt, seen, record, agent.branch)
 
     def _others(self, culprit: AgentState | None) -> Iterable[AgentState]:
         return (a for a in self.comp.state.agents if culprit is None or a is not culprit)

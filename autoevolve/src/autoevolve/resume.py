@@ -28,11 +28,37 @@ def reconcile(comp: Competition) -> None:
     for agent in comp.state.agents:
         ensure_worktree(comp.s.git, comp.s.layout, agent.name, comp.state.champion_sha)
         clear_stale_locks(comp.wt(agent))
+        if not agent.exp_start:  # between turns: a plant is put back, not saved as its WIP
+            guard_again(comp, agent, events)
         snapshot_dirty(comp, agent)
     finish_rows(comp, events)
     for agent in comp.state.agents:
         settle_experiment(comp, agent)
     comp.save()
+
+
+def guard_again(comp: Competition, agent: AgentState, events: list[dict[str, Any]]) -> None:
+    """Settle the worktree at the tip the state records, not where it is: what was written into
+    it while no controller watched is put back and reported; a move the killed controller had
+    begun (its tip saved, its reset_intent journaled) is finished."""
+    tip = agent.tip or comp.wt(agent).head()  # a state written before tips were recorded
+    if unfinished_move(events, agent.name) == tip:
+        comp.move(agent, tip)
+        return
+    comp.guard.settle(agent, tip)
+    agent.tip = tip
+    comp.guard.check(agent)
+
+
+def unfinished_move(events: list[dict[str, Any]], agent: str) -> str | None:
+    """The commit of the agent's last journaled reset_intent if no reset_done followed it."""
+    pending = None
+    for e in events:
+        if e.get("agent") == agent and e.get("kind") == "reset_intent":
+            pending = e.get("commit")
+        elif e.get("agent") == agent and e.get("kind") == "reset_done":
+            pending = None
+    return pending
 
 
 def kill_orphans(comp: Competition, events: list[dict[str, Any]]) -> None:
@@ -113,11 +139,15 @@ def settle_experiment(comp: Competition, agent: AgentState) -> None:
         comp.note_interrupted(agent, "training", agent.exp_commit)
         if wt.head() != agent.exp_commit:
             comp.move(agent, agent.exp_commit)
+        else:
+            comp.settle(agent, agent.exp_commit)
         return  # the round loop re-measures it first
     head = wt.head()
     if head != agent.exp_start:
         comp.set_ref(comp.s.layout.archive_ref(agent.name, f"wip-{head[:12]}"), head)
         comp.move(agent, agent.exp_start)
+    else:
+        comp.settle(agent, agent.exp_start)
     comp.note_interrupted(agent, "agent", head)
 
 

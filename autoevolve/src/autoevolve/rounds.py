@@ -58,7 +58,11 @@ def baseline(comp: Competition) -> None:
     todo = [a for a in state.agents if a.name not in done]
     if todo:
         comp.say(f"baseline: training {state.base_sha[:7]} once per agent")
+    for agent in todo:  # trained in its worktree: the files the training writes are its own
+        comp.settle(agent, agent.tip, between=False)
     parallel([partial(_baseline_run, comp, a) for a in todo])
+    for agent in todo:
+        comp.settle(agent, agent.tip)
     rows = _baseline_rows(comp)
     by_agent = {r.description: r for r in rows}
     ordered = [by_agent[a.name] for a in state.agents if a.name in by_agent]
@@ -108,6 +112,7 @@ def run_round(comp: Competition, k: int, *, resume: bool = False) -> None:
     state = comp.state
     if not resume:
         state.round, state.phase = k, "running"
+        comp.guard.turn_ends(None)  # the worktrees as the last round left them
         for agent in state.agents:
             agent.done, agent.attempt, agent.start_sha = 0, 0, comp.wt(agent).head()
         comp.save()
@@ -149,7 +154,7 @@ def validate_early(
 ) -> None:
     """Start the validation re-runs of an agent's final tip if it could be a candidate (or,
     ``speculative``, of its tip as its last turn starts)."""
-    sha = comp.wt(agent).head()
+    sha = agent.tip  # the controller's record: a neighbour may be writing into the worktree
     if not speculative:
         early.settle(agent, sha)
     if sha == agent.start_sha or agent.retired or tip_value(comp, sha) is None:
@@ -413,6 +418,7 @@ def propagate(comp: Competition, plan: RoundPlan, k: int) -> None:
         what = "champion" if sha == state.champion_sha else "best"
         desc = f"adopt: {what} r{k} from {source} ({comp.wt(agent).subject(sha)})"
         comp.events.append("adopt_intent", round=k, agent=name, commit=sha)
+        comp.guard.check(agent)  # what a neighbour wrote there is put back, not saved as WIP
         if comp.wt(agent).head() != sha:
             snapshot_dirty(comp, agent)  # a free-mode agent may be paused mid-edit
             comp.move(agent, sha)

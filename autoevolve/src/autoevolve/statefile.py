@@ -47,6 +47,7 @@ class AgentState:
     attempt: int = 0  # index of the experiment in flight (or next) this round
     exp_start: str = ""  # where the in-flight experiment started ('' when none)
     exp_commit: str = ""  # the in-flight experiment's commit once the agent made one
+    tip: str = ""  # where the controller last left its worktree (guarded until its next turn)
     violations: int = 0  # turns in which it touched what agents must not (see integrity)
     retired: bool = False  # too many violations: it gets no more turns
 

@@ -67,7 +67,7 @@ def run_wave(comp: Competition, agent: AgentState, i: int, *, resumed: bool = Fa
     trainable = [sha for sha in rejected if not rejected[sha]]
     subjects = [comp.wt(agent).subject(sha) for sha in trainable]
     comp._set(agent, "training", "; ".join(subjects))
-    comp.guard.settle(agent, comp.wt(agent).head())
+    comp.settle(agent, comp.wt(agent).head(), between=False)
     comp.on_wave(agent, trainable)
     outcomes = train_all(comp, agent, trainable, i)
     if comp.stop.is_set() or any(o.crash == CrashKind.INTERRUPTED for o in outcomes.values()):
@@ -165,7 +165,6 @@ def finish_wave(
     comp: Competition, agent: AgentState, commits: list[str], finals: list[tuple[Status, Row]]
 ) -> None:
     """Move the branch to the last kept variant (or the start), count the rows, go idle."""
-    comp.guard.unsettle(agent)
     kept = [
         (sha, row)
         for sha, (status, row) in zip(commits, finals, strict=True)
