@@ -151,6 +151,21 @@ def test_an_inconclusive_regime_starts_the_advice_with_its_re_runs(tmp_path: Pat
     assert prompt.index(f"- Re-run {kept[0][0]}") < prompt.index("After the re-runs:")
 
 
+def test_a_commit_kept_again_is_one_re_run(tmp_path: Path) -> None:
+    rows = _in_noise_night()
+    path = _write(tmp_path / "r.tsv", rows)
+    lines = path.read_text().splitlines()
+    kept = [i for i, line in enumerate(lines) if "\tkeep\t" in line][-2:]
+    for i in kept:  # both recent keeps: one commit with one description
+        lines[i] = "\t".join(["abc1234", *lines[i].split("\t")[1:4], "warmdown 0.5 to 0.6"])
+    path.write_text("\n".join(lines) + "\n")
+    data = _data(path)
+    assert [(r["commit"], r["times"], r["experiment"]) for r in data["reruns"]] == [
+        ("abc1234", 2, kept[-1])
+    ]
+    assert "the 2 keep(s) the regime counts (1 distinct)" in _run(path)[1]
+
+
 def test_no_re_runs_when_the_regime_does_not_ask_for_them(tmp_path: Path) -> None:
     data = _data(_write(tmp_path / "r.tsv", _tiny_keeps(0.98)))
     assert data["regime"] != "inconclusive"

@@ -9,7 +9,7 @@ from autolab_shared.cli.output import envelope, print_lines, write_json, write_l
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
-from autolab_shared.steering.namedrows import NamedRow, against_best
+from autolab_shared.steering.namedrows import NamedRow, against_best, short
 from autolab_shared.steering.steer import CategoryRow, SteerReport
 
 from . import __version__
@@ -93,16 +93,19 @@ def _rerun_texts(report: SteerReport) -> list[str]:
     """The re-runs an inconclusive regime asks for, a heading first; none without them."""
     if not report.reruns:
         return []
-    n = len(report.reruns)
+    n = sum(r.times for r in report.reruns)
+    distinct = f" ({len(report.reruns)} distinct)" if n > len(report.reruns) else ""
     head = (
-        f"Re-run first: the {n} keep(s) the regime counts, each within the noise floor"
-        f" ({report.noise.sigma:.2%}), to tell a real gain from luck:"
+        f"Re-run first: the {n} keep(s) the regime counts{distinct}, none beyond the noise"
+        f" floor ({report.noise.sigma:.2%}), to tell a real gain from luck:"
     )
     return [head, *(_rerun_text(r, report.noise.sigma) for r in report.reruns)]
 
 
 def _rerun_text(row: NamedRow, sigma: float) -> str:
-    return f'{row.commit} "{row.description}" [{row.category}]: kept {against_best(row, sigma)}'
+    times = f" {row.times} times, the newest" if row.times > 1 else ""
+    what = f'{row.commit} "{short(row.description)}" [{row.category}]'
+    return f"{what}: kept{times} {against_best(row, sigma)}"
 
 
 def _mode_words(report: SteerReport) -> str:
@@ -199,6 +202,7 @@ def _row_data(row: NamedRow) -> dict[str, Any]:
         "category": row.category,
         "gain": row.gain,
         "delta": row.delta,
+        "times": row.times,
     }
 
 

@@ -4,7 +4,7 @@ steering, and the near-misses worth cherry-picking into one run (docs/steering.m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from autolab_shared.parsing.status import DISCARD, KEEP
 from autolab_shared.steering.ideas import canonical_knob
@@ -24,6 +24,7 @@ class NamedRow:
     category: str
     gain: float | None  # relative, over the agent's best at its time (> 0 better); None: no best
     delta: float | None  # the same in metric units
+    times: int = 1  # rows of this commit and description it stands for (the newest named)
 
 
 def named(row: StepRow) -> NamedRow:
@@ -33,6 +34,11 @@ def named(row: StepRow) -> NamedRow:
     else:
         gain, delta = row.miss_gain, row.miss_delta
     return NamedRow(row.position + 1, row.commit, row.description, row.category, gain, delta)
+
+
+def short(text: str, size: int = 72) -> str:
+    """A description cut to `size` characters for a line of advice (JSON keeps it whole)."""
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
 def against_best(row: NamedRow, sigma: float) -> str:
@@ -47,11 +53,16 @@ def against_best(row: NamedRow, sigma: float) -> str:
 
 def in_noise_keeps(rows: Sequence[StepRow], last: int) -> tuple[NamedRow, ...]:
     """The keeps of the last `last` rows when none of them is beyond the noise floor (the keeps
-    an inconclusive regime asks to re-run), in order; none when one is."""
+    an inconclusive regime asks to re-run), in order, each commit and description once; none
+    when one is."""
     recent = rows[-last:]
     if any(r.success for r in recent):
         return ()
-    return tuple(named(r) for r in recent if r.status == KEEP)
+    keeps: dict[tuple[str, str], list[StepRow]] = {}  # a commit kept again: one re-run
+    for row in recent:
+        if row.status == KEEP:
+            keeps.setdefault((row.commit, row.description), []).append(row)
+    return tuple(replace(named(same[-1]), times=len(same)) for same in keeps.values())
 
 
 def near_miss_pair(

@@ -40,6 +40,7 @@ from autolab_shared.steering.namedrows import (
     against_best,
     in_noise_keeps,
     near_miss_pair,
+    short,
 )
 from autolab_shared.steering.steerdata import (
     Knobs,
@@ -562,7 +563,9 @@ def _concrete(
     pair = near_miss_pair(rows, state, sigma)
     if pair is None:
         return None
-    names = " + ".join(f'{r.commit} "{r.description}" ({against_best(r, sigma)})' for r in pair)
+    names = " + ".join(
+        f'{r.commit} "{short(r.description)}" ({against_best(r, sigma)})' for r in pair
+    )
     why = (
         f"both discarded within the noise floor ({sigma:.2%}) of the best at their time, on"
         f" different knobs, neither kept since; {idea.why}"
