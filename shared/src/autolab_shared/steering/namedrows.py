@@ -70,16 +70,16 @@ def near_miss_pair(
 ) -> tuple[NamedRow, NamedRow] | None:
     """The two best discards within the noise floor σ̂ of the best at their time, neither kept
     since and touching different knobs (different categories when one names no knob)."""
-    kept = {r.description.strip().casefold() for r in rows if r.status == KEEP}
-    ranked = sorted(
-        (r for r in rows if _near(r, sigma) and not _kept_since(r, kept, state)),
-        key=lambda r: (-(r.miss_gain or 0.0), -r.position),
+    near = sorted(
+        (r for r in rows if _near(r, sigma)), key=lambda r: (-(r.miss_gain or 0.0), -r.position)
     )
-    if not ranked:
+    if len(near) < 2:
         return None
-    first = ranked[0]
-    second = next((r for r in ranked[1:] if _apart(first, r)), None)
-    return None if second is None else (named(first), named(second))
+    kept = {r.description.strip().casefold() for r in rows if r.status == KEEP}
+    fresh = (r for r in near if not _kept_since(r, kept, state))  # checked best first, lazily
+    first = next(fresh, None)
+    second = next((r for r in fresh if first is not None and _apart(first, r)), None)
+    return None if first is None or second is None else (named(first), named(second))
 
 
 def _near(row: StepRow, sigma: float) -> bool:
