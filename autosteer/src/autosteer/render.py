@@ -9,6 +9,7 @@ from autolab_shared.cli.output import envelope, print_lines, write_json, write_l
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
+from autolab_shared.steering.namedrows import NamedRow, against_best, short
 from autolab_shared.steering.steer import CategoryRow, SteerReport
 
 from . import __version__
@@ -72,7 +73,10 @@ def text_lines(report: SteerReport) -> list[str]:
         f"Regime: {REGIME_WORDS[report.regime]} ({report.regime_reason})",
         f"Mode: {_mode_words(report)}",
     ]
-    lines.append(f"Suggested next: {report.headline}")
+    reruns = _rerun_texts(report)
+    lines += reruns[:1] + [f"  R{i}. {text}" for i, text in enumerate(reruns[1:], 1)]
+    after = ", after the re-runs" if report.reruns else ""
+    lines.append(f"Suggested next{after}: {report.headline}")
     if report.angles:
         lines.append(f"Specific angles: {', '.join(report.angles)}")
     for i, s in enumerate(report.suggestions, 1):
@@ -83,6 +87,25 @@ def text_lines(report: SteerReport) -> list[str]:
             f"Unclassified (other), latest: {'; '.join(d[:50] for d in report.other_examples)}"
         )
     return lines
+
+
+def _rerun_texts(report: SteerReport) -> list[str]:
+    """The re-runs an inconclusive regime asks for, a heading first; none without them."""
+    if not report.reruns:
+        return []
+    n = sum(r.times for r in report.reruns)
+    distinct = f" ({len(report.reruns)} distinct)" if n > len(report.reruns) else ""
+    head = (
+        f"Re-run first: the {n} keep(s) the regime counts{distinct}, none beyond the noise"
+        f" floor ({report.noise.sigma:.2%}), to tell a real gain from luck:"
+    )
+    return [head, *(_rerun_text(r, report.noise.sigma) for r in report.reruns)]
+
+
+def _rerun_text(row: NamedRow, sigma: float) -> str:
+    times = f" {row.times} times, the newest" if row.times > 1 else ""
+    what = f'{row.commit} "{short(row.description)}" [{row.category}]'
+    return f"{what}: kept{times} {against_best(row, sigma)}"
 
 
 def _mode_words(report: SteerReport) -> str:
@@ -105,6 +128,10 @@ def prompt_lines(report: SteerReport) -> list[str]:
     if report.angles:
         lines.append(f"Angles: {', '.join(report.angles)}.")
     lines.append("")
+    reruns = _rerun_texts(report)
+    lines += reruns[:1] + [f"- Re-run {text}" for text in reruns[1:]]
+    if reruns:
+        lines += ["", "After the re-runs:"]
     lines += [f"{i}. {s.text} ({s.category}): {s.why}" for i, s in enumerate(report.suggestions, 1)]
     lines += ["", "Describe the change as `KNOB old -> new` in results.tsv so it can be tracked."]
     return lines
@@ -133,6 +160,8 @@ def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, An
                 "kept_all": c.kept_all,
                 "keep_rate_all": c.kept_all / c.tried_all if c.tried_all else None,
                 "median_gain_all": c.median_gain_all,
+                "gain_per_try": c.gain_per_try,
+                "real_gain_per_try": c.real_gain_per_try,
             }
             for c in report.categories
         ],
@@ -150,15 +179,30 @@ def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, An
                 "idea": s.idea,
                 "knob": s.knob,
                 "value": s.value,
+                "rows": [_row_data(r) for r in s.rows],
+                "after_reruns": s.after_reruns,
             }
             for s in report.suggestions
         ],
+        "reruns": [_row_data(r) for r in report.reruns],
         "noise": {
             "sigma_relative": report.noise.sigma,
             "df": report.noise.df,
             "source": report.noise.source,
         },
         "unclassified": list(report.other_examples),
+    }
+
+
+def _row_data(row: NamedRow) -> dict[str, Any]:
+    return {
+        "experiment": row.experiment,
+        "commit": row.commit,
+        "description": row.description,
+        "category": row.category,
+        "gain": row.gain,
+        "delta": row.delta,
+        "times": row.times,
     }
 
 
@@ -183,6 +227,8 @@ def output(
         write_lines(prompt_lines(report))
     elif quiet:
         first = report.suggestions[0].text if report.suggestions else report.headline
+        if report.reruns:
+            first = f"re-run {_rerun_text(report.reruns[0], report.noise.sigma)}"
         write_lines([f"{report.regime}: {first}"])
     else:
         print_lines(text_lines(report), no_color=no_color)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, partial
+from itertools import islice
 from typing import NamedTuple
 
 from autolab_shared.core.exitcodes import ExitCode
@@ -33,6 +34,14 @@ from autolab_shared.steering.ideas import (
 from autolab_shared.steering.knobs import KnobChange, parse_knobs
 from autolab_shared.steering.knobstate import KnobState, knob_state
 from autolab_shared.steering.knobvalue import relative_step
+from autolab_shared.steering.namedrows import (
+    NEAR_MISS_IDEA,
+    NamedRow,
+    against_best,
+    in_noise_keeps,
+    near_miss_pair,
+    short,
+)
 from autolab_shared.steering.steerdata import (
     Knobs,
     RowFields,
@@ -72,6 +81,8 @@ class CategoryRow:
     kept_all: int = 0
     median_delta: float | None = None  # metric units, of the window's keeps
     median_gain_all: float | None = None  # relative, of every keep
+    gain_per_try: float | None = None  # expected gain per try / the history's (the label's x)
+    real_gain_per_try: float | None = None  # the same counting keeps beyond the noise floor
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class Suggestion:
     idea: str | None = None
     knob: str | None = None
     value: str | None = None
+    rows: tuple[NamedRow, ...] = ()  # the history's rows it names (the near-misses to combine)
+    after_reruns: bool = False  # for after the report's re-runs
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,7 @@ class SteerReport:
     headline: str
     noise: NoiseFloor
     other_examples: tuple[str, ...] = field(default=())
+    reruns: tuple[NamedRow, ...] = ()  # in-noise keeps to re-run first (inconclusive regime)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -152,8 +166,15 @@ def steer_keeping(
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
     rng = random.Random(opts.seed)
     picks = pick(rows, arms, mode, max(opts.suggestions, 1), rng, opts.pending)
-    table = _table(rows[-opts.window :] if opts.window else rows, rows, arms, picks)
-    suggestions = _suggest(rows, picks, catalogue, (regime, reason), opts.suggestions, tried, state)
+    window = rows[-opts.window :] if opts.window else rows
+    table = _table(window, rows, arms, picks, noise.sigma)
+    regime_words = (regime, reason)
+    suggestions = _suggest(
+        rows, picks, catalogue, regime_words, opts.suggestions, tried, state, noise
+    )
+    reruns = _reruns(rows, regime)
+    if reruns:
+        suggestions = [replace(s, after_reruns=True) for s in suggestions]
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
     others = _last_others(rows)
@@ -170,6 +191,7 @@ def steer_keeping(
         headline=_headline(top, table),
         noise=noise,
         other_examples=others,
+        reruns=reruns,
     )
     return report, (rows, early, classes, texts)
 
@@ -220,6 +242,14 @@ def _last_others(rows: Sequence[StepRow]) -> tuple[str, ...]:
         if row.category == "other":
             found.append(row.description)
     return tuple(reversed(found))
+
+
+def _reruns(rows: Sequence[StepRow], regime: Regime) -> tuple[NamedRow, ...]:
+    """The keeps to re-run before steering: those of the last PLATEAU rows when the regime is
+    inconclusive for want of a keep beyond the noise floor (`_regime`)."""
+    if regime != Regime.INCONCLUSIVE or len(rows) < MIN_HISTORY:
+        return ()
+    return in_noise_keeps(rows, PLATEAU)
 
 
 def regime_of(
@@ -301,33 +331,74 @@ def _mode(asked: str, chosen: str, why: str) -> tuple[str, str]:
     return chosen, f"auto: {why}"
 
 
+class _Base(NamedTuple):
+    """The history's yardsticks for a label: keep rate and median gain of improving keeps, the
+    same for the keeps beyond the noise floor (real keeps), and the floor σ̂ itself."""
+
+    rate: float
+    gain: float | None
+    real_rate: float
+    real_gain: float | None
+    sigma: float
+
+
+class _Label(NamedTuple):
+    """A category's label, its evidence in words, and its expected gain per try against the
+    history's, counting every keep and counting the keeps beyond the noise floor alone."""
+
+    label: str
+    evidence: str
+    ratio: float | None = None
+    real_ratio: float | None = None
+
+
 def _label(
-    tried: int, kept: int, crashed: int, gains: Sequence[float], base: tuple[float, float | None]
-) -> tuple[str, str]:
-    """EXPLORE (too few tries), AVOID, EXPLOIT or NEUTRAL from the posterior keep rate (shrunk
-    toward the history's rate `base[0]`) times the median gain of keeps (shrunk toward the
-    history's `base[1]`), compared with the history's; the evidence in words."""
-    rate, gain = base
+    tried: int, kept: int, crashed: int, gains: Sequence[float], base: _Base, real: Sequence[float]
+) -> _Label:
+    """EXPLORE (too few tries), AVOID, EXPLOIT or NEUTRAL from the posterior keep rate times the
+    shrunk gain of keeps, compared with the history's (`_per_try`); EXPLOIT also needs the keeps
+    beyond the noise floor (`real`, their gains) to pass the same test against the history's
+    real keeps, so keeps within the noise are no evidence to exploit."""
+    rate = base.rate
     if tried < 3:
-        return "EXPLORE", f"only {tried} tried"
+        return _Label("EXPLORE", f"only {tried} tried")
     if crashed / tried > 0.5 and kept / tried < rate:
-        return "AVOID", f"{crashed} of {tried} crashed, {kept} kept"
+        return _Label("AVOID", f"{crashed} of {tried} crashed, {kept} kept")
+    post, ratio, words = _per_try(tried, kept, gains, rate, base.gain)
+    words = f"{kept}/{tried} kept vs {rate:.0%} overall, posterior {post:.0%}" + words
+    real_post, real_ratio, _ = _per_try(tried, len(real), real, base.real_rate, base.real_gain)
+    found = partial(_Label, ratio=ratio, real_ratio=real_ratio)
+    if tried >= 5 and kept / tried < rate and ratio < 0.6:
+        return found("AVOID", words)
+    if not (kept >= 2 and post > rate and ratio >= 1.3):
+        return found("NEUTRAL", words + _beyond(kept, real, base.sigma, ""))
+    if len(real) >= 2 and real_post > base.real_rate and real_ratio >= 1.3:
+        alone = f", x{real_ratio:.1f} on those alone"
+        return found("EXPLOIT", words + _beyond(kept, real, base.sigma, alone))
+    return found("NEUTRAL", words + _beyond(kept, real, base.sigma, ": too few to exploit"))
+
+
+def _per_try(
+    tried: int, kept: int, gains: Sequence[float], rate: float, gain: float | None
+) -> tuple[float, float, str]:
+    """(posterior keep rate shrunk toward `rate` with PRIOR_TRIES, the ratio of the expected
+    gain per try to the history's, its words after the posterior)."""
     post = (kept + PRIOR_TRIES * rate) / (tried + PRIOR_TRIES)
     ratio = post / rate if rate > 0 else 1.0
-    words = f"{kept}/{tried} kept vs {rate:.0%} overall, posterior {post:.0%}"
-    if gain is not None and gain > 0:
-        mine = (PRIOR_TRIES * gain + sum(gains)) / (PRIOR_TRIES + len(gains))
-        ratio = max(ratio * mine / gain, 0.0)
-        words += (
-            f", x{ratio:.1f} the average gain per try"
-            if mine > 0
-            else ", its keeps lose ground on average"
-        )
-    if kept >= 2 and post > rate and ratio >= 1.3:
-        return "EXPLOIT", words
-    if tried >= 5 and kept / tried < rate and ratio < 0.6:
-        return "AVOID", words
-    return "NEUTRAL", words
+    if gain is None or gain <= 0:
+        return post, ratio, ""
+    mine = (PRIOR_TRIES * gain + sum(gains)) / (PRIOR_TRIES + len(gains))
+    ratio = max(ratio * mine / gain, 0.0)
+    if mine > 0:
+        return post, ratio, f", x{ratio:.1f} the average gain per try"
+    return post, ratio, ", its keeps lose ground on average"
+
+
+def _beyond(kept: int, real: Sequence[float], sigma: float, then: str) -> str:
+    """ "; 1 of the 4 beyond the noise floor (0.08%)" and `then`, or nothing without keeps."""
+    if not kept:
+        return ""
+    return f"; {len(real)} of the {kept} beyond the noise floor ({sigma:.2%}){then}"
 
 
 def _keeps(rows: Sequence[StepRow]) -> list[StepRow]:
@@ -339,13 +410,12 @@ def _table(
     rows: Sequence[StepRow],
     arms: Sequence[str],
     picks: Sequence[tuple[str, float]],
+    sigma: float,
 ) -> tuple[CategoryRow, ...]:
     score = dict(picks)
     names = [*arms, "other"]
     tried_all, kept_all, gains_all = _history_counts(rows, set(names))
-    base_rate = sum(kept_all.values()) / max(sum(tried_all.values()), 1)
-    all_gains = [gain for gains in gains_all.values() for gain in gains]  # median: any order
-    base = (base_rate, statistics.median(all_gains) if all_gains else None)
+    base = _base(tried_all, kept_all, gains_all, sigma)
     in_window = _by_category(window)
     out = []
     for name in names:
@@ -354,9 +424,10 @@ def _table(
             continue
         keeps = _keeps(mine)
         gains = [r.gain for r in keeps]
+        real = [r.gain for r in keeps if r.success]
         kept = sum(r.kept for r in mine)
         crashed = sum(r.crashed for r in mine)
-        label, evidence = _label(len(mine), kept, crashed, gains, base)
+        label, evidence, ratio, real_ratio = _label(len(mine), kept, crashed, gains, base, real)
         if label == "EXPLORE" and every > len(mine):
             evidence += f" in the window, {every} in all"
         out.append(
@@ -364,7 +435,7 @@ def _table(
                 name,
                 len(mine),
                 kept,
-                sum(r.success for r in mine),
+                len(real),
                 crashed,
                 _median(gains),
                 label,
@@ -374,9 +445,31 @@ def _table(
                 kept_all.get(name, 0),
                 _median([r.delta for r in keeps]),
                 _median(gains_all.get(name, [])),
+                ratio,
+                real_ratio,
             )
         )
     return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
+
+
+def _base(
+    tried: Mapping[str, int],
+    kept: Mapping[str, int],
+    gains: Mapping[str, list[float]],
+    sigma: float,
+) -> _Base:
+    """The history's keep rate and median gain of improving keeps, and the same for its keeps
+    beyond the noise floor σ̂ (gain > σ̂, `StepRow.success`)."""
+    every = sum(tried.values())
+    all_gains = [gain for mine in gains.values() for gain in mine]  # median: any order
+    real = [gain for gain in all_gains if gain > sigma]
+    return _Base(
+        sum(kept.values()) / max(every, 1),
+        _median(all_gains),
+        len(real) / max(every, 1),
+        _median(real),
+        sigma,
+    )
 
 
 def _history_counts(
@@ -432,11 +525,13 @@ def _suggest(
     k: int,
     tried: Tried,
     state: KnobState,
+    noise: NoiseFloor,
 ) -> list[Suggestion]:
     out = _regime_suggestions(rows, *regime)
     kept = _kept_knobs(rows)
     used: set[str] = set()
     knobs_used: set[str] = set()
+    concrete = cache(partial(_concrete, rows, state, noise.sigma))
     for category, _ in picks:
         if len(out) >= k:
             break
@@ -446,15 +541,38 @@ def _suggest(
             out.append(knob)
             continue
         for idea in untried(catalogue, tried, category):
-            if idea.id in used or not _fits(idea, state):
+            if idea.id in used or not _fits(idea, state) or not concrete(idea):
                 continue
             used.add(idea.id)
-            out.append(_from_idea(idea, state))
+            out.append(concrete(idea) or _from_idea(idea, state))
             break
     if len(out) < k:  # the picked categories ran dry: the best remaining ideas of any
-        rest = [i for i in untried(catalogue, tried) if i.id not in used and _fits(i, state)]
-        out += [_from_idea(i, state) for i in rest[: k - len(out)]]
+        rest = (i for i in untried(catalogue, tried) if i.id not in used and _fits(i, state))
+        found = (made for made in map(concrete, rest) if made is not None)
+        out += list(islice(found, max(k - len(out), 0)))
     return out[:k]
+
+
+def _concrete(
+    rows: Sequence[StepRow], state: KnobState, sigma: float, idea: Idea
+) -> Suggestion | None:
+    """The suggestion an idea makes on this history: the catalogue's own, or for the near-miss
+    combination the two near-misses it names (`namedrows.near_miss_pair`), None without them."""
+    if idea.id != NEAR_MISS_IDEA:
+        return _from_idea(idea, state)
+    pair = near_miss_pair(rows, state, sigma)
+    if pair is None:
+        return None
+    names = " + ".join(
+        f'{r.commit} "{short(r.description)}" ({against_best(r, sigma)})' for r in pair
+    )
+    why = (
+        f"both discarded within the noise floor ({sigma:.2%}) of the best at their time, on"
+        f" different knobs, neither kept since; {idea.why}"
+    )
+    return Suggestion(
+        idea.category, f"Cherry-pick two near-misses into one run: {names}", why, idea.id, rows=pair
+    )
 
 
 def _fits(idea: Idea, state: KnobState) -> bool:

@@ -46,6 +46,8 @@ class StepRow:
     commit: str
     delta: float = 0.0  # a keep's improvement over the agent's best so far, metric units
     improved: bool = False  # a keep measured against an earlier keep (not the agent's first)
+    miss_gain: float | None = None  # a row not kept: its gain over the best (relative, log scale)
+    miss_delta: float | None = None  # the same in metric units (positive = better)
 
     @property
     def crashed(self) -> bool:
@@ -258,10 +260,9 @@ def _fields_of(
         gain = 0.0 if x is None or ref is None else ref - x
         kept = exp.status == KEEP and x is not None
         success = kept and ref is not None and gain > sigma
-        near = (
-            not kept and x is not None and ref is not None and abs(gain) <= NEAR_MISS_SIGMAS * sigma
-        )
-        delta = sign * (best_y[agent] - y) if kept and ref is not None else 0.0  # type: ignore[operator]
+        missed = not kept and x is not None and ref is not None  # a value, measured on a best
+        near = missed and abs(gain) <= NEAR_MISS_SIGMAS * sigma
+        delta = sign * (best_y[agent] - y) if ref is not None and y is not None else 0.0
         if kept and (ref is None or x < ref):  # type: ignore[operator]
             best[agent] = x  # type: ignore[assignment]
             best_y[agent] = y  # type: ignore[assignment]
@@ -278,8 +279,10 @@ def _fields_of(
                 "near_miss": near,
                 "knobs": changes,
                 "commit": exp.commit,
-                "delta": delta,
+                "delta": delta if kept else 0.0,
                 "improved": kept and ref is not None,
+                "miss_gain": gain if missed else None,
+                "miss_delta": delta if missed else None,
             }
         )
     return out
