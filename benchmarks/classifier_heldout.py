@@ -2,6 +2,7 @@
 
     uv run python benchmarks/classifier_heldout.py [--set held-out|tuning5|tuning4|nn-rows2|
         tuning3|nn-rows|tuning2|tuning] [--errors]
+    uv run python benchmarks/classifier_heldout.py --agreement
 
 Labelled sets of real descriptions that tests/fixtures/steer_labels.tsv does not hold (see
 tests/shared/test_classify_heldout.py):
@@ -41,6 +42,10 @@ tuning3, nn-rows, tuning2, tuning (the default is held-out, so all eight; tuning
 * the accuracy on tests/fixtures/steer_labels.tsv (the older set) for comparison;
 * with --errors, the rows it gets wrong (for the held-out set, look only once the rules are
   final: that is what keeps it held out).
+
+--agreement prints instead how far heldout6's committed labels and a second, blind labelling
+of the same rows (steer_labels_heldout6_blind.tsv) agree, and the classifier on each
+(benchmarks/label_agreement.py).
 """
 
 from __future__ import annotations
@@ -50,12 +55,15 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+from label_agreement import report as agreement_report
+
 from autolab_shared.parsing.results import read_results
 from autolab_shared.parsing.status import KEEP
 from autolab_shared.steering.classify import LEARNED, Classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
+HELD_OUT_BLIND = ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
 TUNING5 = ROOT / "tests" / "fixtures" / "steer_labels_heldout5.tsv"
 TUNING4 = ROOT / "tests" / "fixtures" / "steer_labels_heldout4.tsv"
 NN_ROWS2 = ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
@@ -166,8 +174,17 @@ def main() -> None:
     )
     parser.add_argument("--errors", action="store_true", help="list the rows it gets wrong")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "real")
+    parser.add_argument(
+        "--agreement",
+        action="store_true",
+        help="heldout6's committed labels against its blind second labelling, and the "
+        "classifier on each",
+    )
     args = parser.parse_args()
     classifier = Classifier()
+    if args.agreement:
+        agreement_report(read(HELD_OUT), read(HELD_OUT_BLIND), classifier)
+        return
     order = {
         "held-out": HELD_OUT,
         "tuning5": TUNING5,

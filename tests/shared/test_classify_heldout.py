@@ -92,7 +92,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import REPO_ROOT
+from support import REPO_ROOT, load_script
 
 from autolab_shared.parsing.results import read_results
 from autolab_shared.steering.classify import Classifier, change_part, strip_labels
@@ -107,6 +107,9 @@ HELD_OUT4 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout4.tsv"
 NN_HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
 HELD_OUT5 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout5.tsv"
 HELD_OUT6 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
+# A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
+# `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
+HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
 NN_FILES = (
     "Fchaubard__zero_order_diffusion_autoresearcher__branch-autoresearch-mar17__results.tsv",
     "Hilo-Hilo__parameter-golf__branch-research-continuous-mar18__results__results.tsv",
@@ -369,6 +372,31 @@ def test_held_out6_is_the_seeded_draw_network_training_files_first() -> None:
     rest.sort(key=lambda name: in_sets[name])
     drawn += _sample(pool, rest, rng, 8, 120 - len(drawn))
     assert drawn == [(r["file"], int(r["line"])) for r in rows]
+
+
+def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
+    """The blind labelling holds HELD_OUT6's rows in order, with known categories; the two
+    labellings agree on at least 95 % of the blind rows' categories (benchmarks/
+    classifier_heldout.py --agreement prints the figures and the rows they differ on)."""
+    rows, blind = _rows(HELD_OUT6), _rows(HELD_OUT6_BLIND)
+    key = ("file", "line", "description")
+    assert [tuple(r[k] for k in key) for r in blind] == [tuple(r[k] for k in key) for r in rows]
+    known = {r["category"] for path in SETS.values() for r in _rows(path)}
+    assert {r["category"] for r in blind} <= known
+    assert {r["tags"] for r in blind} <= {"", "multi_change"}
+    seen = {r["file"] for r in blind if r["split"] == "seen"}
+    assert seen == {NN_FILES[0]} and {r["split"] for r in blind} == {"blind", "seen"}
+    pairs = [(a, b) for a, b in zip(rows, blind, strict=True) if b["split"] == "blind"]
+    agree = sum(a["category"] == b["category"] for a, b in pairs)
+    assert len(pairs) >= 100 and agree / len(pairs) >= 0.95
+
+
+def test_cohens_kappa_of_the_agreement_benchmark() -> None:
+    kappa = load_script(REPO_ROOT / "benchmarks" / "label_agreement.py").kappa
+    assert kappa(["a", "a", "b", "b"], ["a", "b", "b", "b"]) == pytest.approx(0.5)
+    assert kappa(["a", "b", "c"], ["a", "b", "c"]) == pytest.approx(1.0)
+    assert kappa(["x", "x"], ["x", "x"]) == 1.0
+    assert kappa(["a", "b"], ["b", "a"]) == pytest.approx(-1.0)
 
 
 def test_nn_rows_are_new_rows_of_network_training_files() -> None:
