@@ -75,9 +75,20 @@ def print_differences(pairs: list[tuple[Row, Row]]) -> None:
             print(f"    {first:<16} | {other:<16} | {b['split']:<5} | {a['description'][:90]}")
 
 
+def tag_line(wanted: list[bool], tagged: list[bool]) -> str:
+    """multi_change recall and precision of the classifier's tags against the labels."""
+    hits = sum(w and t for w, t in zip(wanted, tagged, strict=True))
+    return (
+        f"multi_change recall {hits}/{sum(wanted)} = {hits / max(sum(wanted), 1):.2f}, "
+        f"precision {hits}/{sum(tagged)} = {hits / max(sum(tagged), 1):.2f}"
+    )
+
+
 def print_classifier(pairs: list[tuple[Row, Row]], classifier: Classifier) -> None:
-    """The classifier's accuracy on each labelling and on the rows both agree on."""
-    got = [(a, b, classifier.category(a["description"])) for a, b in pairs]
+    """The classifier's accuracy and tags on each labelling and on the rows both agree on."""
+    found = [classifier(a["description"]) for a, _ in pairs]
+    got = [(a, b, f.category) for (a, b), f in zip(pairs, found, strict=True)]
+    tagged = ["multi_change" in f.tags for f in found]
     both = [(a, g) for a, b, g in got if a["category"] == b["category"]]
     for name, right, total in (
         ("committed labels", sum(g == a["category"] for a, _, g in got), len(got)),
@@ -85,6 +96,13 @@ def print_classifier(pairs: list[tuple[Row, Row]], classifier: Classifier) -> No
         ("rows both agree on", sum(g == a["category"] for a, g in both), len(both)),
     ):
         print(f"  classifier on {name:<18} {right}/{total} = {right / max(total, 1):.1%}")
+    same = [(multi(a), t) for (a, b), t in zip(pairs, tagged, strict=True) if multi(a) == multi(b)]
+    for name, wanted, have in (
+        ("committed tags", [multi(a) == "yes" for a, _ in pairs], tagged),
+        ("second tags", [multi(b) == "yes" for _, b in pairs], tagged),
+        ("tags both agree on", [m == "yes" for m, _ in same], [t for _, t in same]),
+    ):
+        print(f"  classifier on {name:<18} {tag_line(wanted, have)}")
 
 
 def report(committed: list[Row], second: list[Row], classifier: Classifier) -> None:
