@@ -28,6 +28,7 @@ from support import REPO_ROOT
 
 from autolab_shared.core.errors import InputError
 from autolab_shared.steering.classify import Classifier, change_part, classify, strip_labels
+from autolab_shared.steering.listing import change_items
 from autolab_shared.steering.taxonomy import (
     BASELINE,
     OTHER,
@@ -256,6 +257,60 @@ def test_issue_13_patterns(description: str, category: str, multi: bool) -> None
     found = classify(description)
     assert found.category == category
     assert ("multi_change" in found.tags) == multi
+
+
+@pytest.mark.parametrize(
+    ("description", "category", "multi"),
+    [
+        # the sixth round (s-lab), from heldout6's misses: a removal or an LR after a value
+        # is a setting of its own; not a result ("no improvement") nor a name's digit
+        ("b20 LR 1e-3 no smooth", "learning_rate", True),
+        ("b45 2 L_layers LR 2e-3", "model_scale", True),
+        ("matrix LR 0.04 no warmup", "combination", True),
+        ("b25 noema LR 1.7e-3", "learning_rate", False),
+        ("x0_lambda LR 2x", "learning_rate", False),
+        ("EMBED_LR 0.1->0.2 no improvement", "learning_rate", False),
+        # H and L cycles of a recursive model: its architecture, two settings
+        ("b44 h1_l8 (same problem)", "architecture", True),
+        ("h2l2", "architecture", True),
+        ("baseline TBPTT h2 l3 l1 n768", "baseline", False),
+        # a tabular pipeline's offer rate is a business rule, not the model named beside it
+        ("reg lgbm offer_rate=0.80 +929M", "other", False),
+        # the model named with its role is the base of the one setting after it
+        ("reg lgbm n_est=3000 +154M vs prev", "model_scale", False),
+        ("lgbm clf smote_ratio=0.5, worse than lgbm best", "data", False),
+        # a tree model's LR named before its size is the change; its size named first is
+        ("reg lgbm lr=0.1 n_est=3000", "learning_rate", True),
+        ("lr=0.25 leaves=128 worse", "learning_rate", True),
+        ("n_estimators=2000 lr=0.01", "model_scale", True),
+        # the best configuration run again to check it
+        (
+            "verify-export-path: retest best 11x496 untied with VERIFY_EXPORT_ROUNDTRIP=1",
+            "baseline",
+            False,
+        ),
+        ("validate best frontier with verify enabled after fix", "baseline", False),
+    ],
+)
+def test_sixth_round_rules(description: str, category: str, multi: bool) -> None:
+    found = classify(description)
+    assert found.category == category
+    assert ("multi_change" in found.tags) == multi
+
+
+@pytest.mark.parametrize(
+    ("part", "items"),
+    [
+        ("b16 WD 0.02 no hflip", ["b16 WD 0.02", "no hflip"]),
+        ("b21 LR 1.5e-3 no x0 loss no smooth", ["b21 LR 1.5e-3", "no x0 loss no smooth"]),
+        ("b45 2 L_layers LR 1.5e-3", ["b45 2 L_layers", "LR 1.5e-3"]),
+        ("b25 noema LR 1.7e-3", ["b25 noema LR 1.7e-3"]),  # "b25" labels the run
+        ("TOTAL_BATCH_SIZE 2^15 no further gain", ["TOTAL_BATCH_SIZE 2^15 no further gain"]),
+        ("WD=0 no weight decay", ["WD=0", "no weight decay"]),
+    ],
+)
+def test_a_removal_or_an_lr_after_a_value_is_an_item(part: str, items: list[str]) -> None:
+    assert [i.text for i in change_items(part)] == items
 
 
 def test_the_change_part_wins_over_the_reasons() -> None:

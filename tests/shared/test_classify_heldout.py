@@ -50,14 +50,22 @@ category, tags (comma-separated: multi_change, simplification) and split.
   up to 12 rows each (a seeded sample), until 150 rows. Labelled by hand and committed
   before the classifier was run on them.
 
-* tests/fixtures/steer_labels_heldout6.tsv (121 rows, 11 files) is HELD_OUT6, the HELD-OUT
-  set, drawn after every set above: rows no set above holds (one-line descriptions, each
-  once), from the real .tsv and .csv files with at least 5 of them; with one
-  random.Random(1616), first 20 rows of each network-training file (NN_FILES) with such rows,
-  then the other files shuffled and ordered by how many rows of those sets they hold (fewest
-  first), up to 8 rows each, until 120 rows. Labelled by hand and committed before the
-  classifier was run on them; never used to change a rule or train the fallback. Every one
-  of its files has other rows in the tuning sets (no real file is left that none holds).
+* tests/fixtures/steer_labels_heldout6.tsv (121 rows, 11 files) is HELD_OUT6, TUNING data
+  since heldout7 was drawn (it was the held-out set, measured at 74.4 %), drawn after every
+  set above: rows no set above holds (one-line descriptions, each once), from the real .tsv
+  and .csv files with at least 5 of them; with one random.Random(1616), first 20 rows of each
+  network-training file (NN_FILES) with such rows, then the other files shuffled and ordered
+  by how many rows of those sets they hold (fewest first), up to 8 rows each, until 120 rows.
+  Labelled by hand and committed before the classifier was run on them. Four of its labels
+  were corrected after a blind second labelling (HELD_OUT6_BLIND) disagreed with them.
+
+* tests/fixtures/steer_labels_heldout7.tsv (101 rows, 9 files) is HELD_OUT7, the HELD-OUT
+  set, drawn the same way after every set above (HELD_OUT6 included) with one
+  random.Random(1717): 15 rows of each network-training file with such rows, then the other
+  files fewest first, up to 10 rows each, until 100 rows (only nine real files have five
+  such rows left). Labelled by hand and committed before any rule of the sixth round changed
+  and before the classifier was run on them; never used to change a rule or train the
+  fallback. Every one of its files has other rows in the tuning sets.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -92,7 +100,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import REPO_ROOT
+from support import REPO_ROOT, load_script
 
 from autolab_shared.parsing.results import read_results
 from autolab_shared.steering.classify import Classifier, change_part, strip_labels
@@ -107,6 +115,10 @@ HELD_OUT4 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout4.tsv"
 NN_HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
 HELD_OUT5 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout5.tsv"
 HELD_OUT6 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
+HELD_OUT7 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout7.tsv"
+# A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
+# `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
+HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
 NN_FILES = (
     "Fchaubard__zero_order_diffusion_autoresearcher__branch-autoresearch-mar17__results.tsv",
     "Hilo-Hilo__parameter-golf__branch-research-continuous-mar18__results__results.tsv",
@@ -116,21 +128,22 @@ NN_FILES = (
 TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py after the fifth round, s-cls5: tuning 84.2 %, 0.94, 0.94;
-# tuning2 81.3 %, 0.80, 0.86; tuning3 91.1 %, 0.80, 0.88; nn-rows 79.2 %, 0.86, 0.96;
-# tuning4 83.9 %, 0.86, 0.83; nn-rows2 86.7 %, 0.78, 0.93; tuning5 83.7 %, 0.68, 0.88;
-# held-out (heldout6) 74.4 %, 0.72, 0.94, measured once when the rules were final; main's
-# classifier before the round: 68.6 %, 0.72, 0.94). The issue's targets are TARGET_*, which
-# test_issue_targets_on_held_out records as unmet.
+# benchmarks/classifier_heldout.py after the sixth round, s-lab: tuning 84.2 %, 0.94, 0.94;
+# tuning2 81.3 %, 0.80, 0.91; tuning3 90.5 %, 0.80, 0.88; nn-rows 79.2 %, 0.90, 0.96;
+# tuning4 83.9 %, 0.86, 0.86; nn-rows2 86.7 %, 0.83, 0.94; tuning5 84.3 %, 0.71, 0.88;
+# tuning6 86.0 %, 0.85, 0.97; held-out (heldout7) 86.1 %, 0.82, 0.90, measured once when the
+# rules were final; main's classifier before the round: 82.2 %, 0.79, 0.90). The issue's
+# targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.83, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
-    "tuning3": (0.90, 0.77, 0.85),
+    "tuning3": (0.89, 0.77, 0.85),
     "nn-rows": (0.78, 0.83, 0.90),
     "tuning4": (0.82, 0.82, 0.80),
     "nn-rows2": (0.85, 0.75, 0.90),
     "tuning5": (0.82, 0.65, 0.85),
-    "held-out": (0.73, 0.70, 0.90),
+    "tuning6": (0.84, 0.80, 0.90),
+    "held-out": (0.84, 0.78, 0.85),
 }
 SETS = {
     "tuning": TUNING,
@@ -140,7 +153,8 @@ SETS = {
     "tuning4": HELD_OUT4,
     "nn-rows2": NN_HELD_OUT,
     "tuning5": HELD_OUT5,
-    "held-out": HELD_OUT6,
+    "tuning6": HELD_OUT6,
+    "held-out": HELD_OUT7,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -371,6 +385,63 @@ def test_held_out6_is_the_seeded_draw_network_training_files_first() -> None:
     assert drawn == [(r["file"], int(r["line"])) for r in rows]
 
 
+def test_held_out7_is_the_seeded_draw_after_held_out6() -> None:
+    """HELD_OUT7 is HELD_OUT6's draw with random.Random(1717), 15 rows of each network-training
+    file with rows left, then up to 10 of each other file, from rows no earlier set holds."""
+    rows = _rows(HELD_OUT7)
+    earlier = [
+        row
+        for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT, HELD_OUT5, HELD_OUT6)
+        for row in _rows(path)
+    ]
+    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
+    assert len(rows) >= 100 and len({r["description"] for r in rows}) == len(rows)
+    assert {r["split"] for r in rows} == {"held-out"}
+    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    _check_rows(rows)
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is absent")
+    in_sets = Counter(r["file"] for r in earlier)
+    pool = {
+        name: [(line, d) for line, d in found if "\t" not in d and "\n" not in d]
+        for name, found in _unused_rows(earlier, (".tsv", ".csv"), lambda _: True, 5).items()
+    }
+    pool = {name: found for name, found in pool.items() if len(found) >= 5}
+    rng = random.Random(1717)
+    first = [name for name in NN_FILES if name in pool]
+    drawn = _sample(pool, first, rng, 15, len(first) * 15)
+    rest = sorted(name for name in pool if name not in first)
+    rng.shuffle(rest)
+    rest.sort(key=lambda name: in_sets[name])
+    drawn += _sample(pool, rest, rng, 10, 100 - len(drawn))
+    assert drawn == [(r["file"], int(r["line"])) for r in rows]
+
+
+def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
+    """The blind labelling holds HELD_OUT6's rows in order, with known categories; the two
+    labellings agree on at least 95 % of the blind rows' categories (benchmarks/
+    classifier_heldout.py --agreement prints the figures and the rows they differ on)."""
+    rows, blind = _rows(HELD_OUT6), _rows(HELD_OUT6_BLIND)
+    key = ("file", "line", "description")
+    assert [tuple(r[k] for k in key) for r in blind] == [tuple(r[k] for k in key) for r in rows]
+    known = {r["category"] for path in SETS.values() for r in _rows(path)}
+    assert {r["category"] for r in blind} <= known
+    assert {r["tags"] for r in blind} <= {"", "multi_change"}
+    seen = {r["file"] for r in blind if r["split"] == "seen"}
+    assert seen == {NN_FILES[0]} and {r["split"] for r in blind} == {"blind", "seen"}
+    pairs = [(a, b) for a, b in zip(rows, blind, strict=True) if b["split"] == "blind"]
+    agree = sum(a["category"] == b["category"] for a, b in pairs)
+    assert len(pairs) >= 100 and agree / len(pairs) >= 0.95
+
+
+def test_cohens_kappa_of_the_agreement_benchmark() -> None:
+    kappa = load_script(REPO_ROOT / "benchmarks" / "label_agreement.py").kappa
+    assert kappa(["a", "a", "b", "b"], ["a", "b", "b", "b"]) == pytest.approx(0.5)
+    assert kappa(["a", "b", "c"], ["a", "b", "c"]) == pytest.approx(1.0)
+    assert kappa(["x", "x"], ["x", "x"]) == 1.0
+    assert kappa(["a", "b"], ["b", "a"]) == pytest.approx(-1.0)
+
+
 def test_nn_rows_are_new_rows_of_network_training_files() -> None:
     rows = _rows(NN_ROWS)
     earlier = _rows(TUNING) + _rows(OLD_FIXTURE)
@@ -404,8 +475,10 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT6: 74.4 %, multi_change recall 0.72 and precision 0.94
-    after the round that tuned on HELD_OUT5 (main's classifier before it: 68.6 %, 0.72, 0.94)."""
+    """Issue 13's targets on HELD_OUT7: 86.1 %, multi_change recall 0.82 and precision 0.90
+    after the round that tuned on HELD_OUT6 (main's classifier before it: 82.2 %, 0.79, 0.90):
+    the tag targets are met, the accuracy is not (two hand labellings of HELD_OUT6 agree on
+    96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI

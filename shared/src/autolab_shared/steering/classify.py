@@ -21,6 +21,7 @@ from autolab_shared.steering.fallback import fallback_guess
 from autolab_shared.steering.listing import (
     MULTI_CHANGE,
     Item,
+    Match,
     assigns_several,
     base_word,
     best_with,
@@ -33,6 +34,7 @@ from autolab_shared.steering.listing import (
     main_category,
     main_items,
     may_list,
+    names_model,
     plus_parted,
     run_label,
     setting_key,
@@ -54,7 +56,10 @@ from autolab_shared.steering.taxonomy import (
 )
 
 CHANGE, FULL, NONE, LEARNED = "change", "full", "none", "learned"
-ATTENTION, MODEL_SCALE = "attention", "model_scale"
+ATTENTION, MODEL_SCALE, ARCHITECTURE = "attention", "model_scale", "architecture"
+# H- and L-cycle counts of a recursive model matched as its architecture ("h1 l8"): two
+# settings in one word pair.
+_CYCLES = re.compile(r"h\d{1,2} ?l\d{1,2}")
 # Only the first MAX_CHARS characters of a description are read: the change is stated at its
 # start, and the bound keeps a hostile 50 KB description as cheap as a long real one.
 MAX_CHARS = 4000
@@ -262,6 +267,8 @@ class Classifier:
             found = self._learned(found, description)
         if found.category == COMBINATION and MULTI_CHANGE not in found.tags:
             return replace(found, tags=(*found.tags, MULTI_CHANGE))
+        if found.category == ARCHITECTURE and _CYCLES.fullmatch(found.matched):
+            return replace(found, tags=(*found.tags, MULTI_CHANGE))  # "h1_l8": two counts
         return found
 
     def _learned(self, found: Classification, description: str) -> Classification:
@@ -357,8 +364,10 @@ class Classifier:
         items = [Item(self._unlabelled(i.text), i.joined) for i in items]
         texts = [normalise(item.text) for item in items]
         found = [self._item(text) for text in texts]
-        if all(f is None for f in found) or count_settings(items, found) < 2:
+        if all(f is None for f in found):
             return None
+        if count_settings(items, found) < 2:
+            return self._of_named_model(items, found, tags)
         describes = record or texts[0].startswith("baseline")  # "baseline DEPTH=8 batch=32"
         if MULTI_CHANGE not in tags and not describes:
             tags = (*tags, MULTI_CHANGE)
@@ -370,6 +379,17 @@ class Classifier:
         if main is None:  # several kinds: what each item matched
             return Classification(category, tags, " + ".join(f[2] for f, _ in pairs), CHANGE)
         return Classification(category, tags, main[2], CHANGE, main[1])
+
+    @staticmethod
+    def _of_named_model(
+        items: list[Item], found: list[Match | None], tags: tuple[str, ...]
+    ) -> Classification | None:
+        """One setting of the model a list names first ("reg lgbm n_est=3000": model_scale,
+        not a list); None for any other list of fewer than two settings."""
+        if len(items) < 2 or not names_model(items[0].text, found[0]):
+            return None
+        first = next((f for f in found[1:] if f is not None), None)
+        return None if first is None else Classification(first[0], tags, first[2], CHANGE, first[1])
 
     def _unlabelled(self, item: str) -> str:
         """`item` without a leading run label that names nothing before one word ("b16 hflip"

@@ -20,7 +20,9 @@ MULTI_CHANGE = "multi_change"
 BASELINE = "baseline"
 COMBINATION = "combination"
 MODEL_SCALE = "model_scale"
+LEARNING_RATE = "learning_rate"
 EFFICIENCY = "efficiency"
+ARCHITECTURE = "architecture"
 OTHER = "other"
 
 # " + ", "+ ", " +" and " plus " always separate items; ", ", "; ", " & ", " and ", " / "
@@ -29,6 +31,15 @@ OTHER = "other"
 _PLUS = re.compile(r" ?\+ | \+| plus ", re.IGNORECASE)
 _COMMA = re.compile(r", |; ?| & | and | / ", re.IGNORECASE)
 _MAY_LIST = re.compile(r"[+,;&=/]| and | plus ", re.IGNORECASE)
+# A value, at most one word, then "no X" or an LR or WD value: "WD 0.02 no hflip", "2 L_layers
+# LR 2e-3" (searched in lower-cased text, only when it holds " no ", " lr " or " wd ").
+_VALUE_THEN_SETTING = re.compile(
+    r"(?:^|\s)[\d.]\S{0,30}\s(?:\S{1,30}\s)?(?:no \w|lr [\d.]|wd [\d.])"
+)
+# Words that start a setting of their own inside a run of words once a value was named
+# before them ("b16 WD 0.02 no hflip", "b45 2 L_layers LR 2e-3"): "no X", and the LR or
+# weight decay followed by its value.
+_NEW_SETTING = frozenset({"no", "lr", "wd"})
 # One `KNOB=value` token: a name, "=", a value.
 _ASSIGNMENT = re.compile(r"[A-Za-z][\w.\-]{0,40}=[^=\s]{1,40}")
 # Names of a parameter of the thing named just before ("EMA decay=0.999", "torch.compile
@@ -118,8 +129,14 @@ def change_items(part: str, description: str = "") -> list[Item]:
 
 
 def may_list(part: str) -> bool:
-    """False when `part` has no separator or ``=`` at all, so cannot list several settings."""
-    return _MAY_LIST.search(part) is not None
+    """False when `part` has no separator, ``=`` or setting after a value at all, so cannot
+    list several settings."""
+    if _MAY_LIST.search(part) is not None:
+        return True
+    low = part.lower()
+    if " no " not in low and " lr " not in low and " wd " not in low:
+        return False
+    return _VALUE_THEN_SETTING.search(low) is not None
 
 
 def _pieces(chunk: str) -> list[str]:
@@ -146,10 +163,12 @@ def _pieces(chunk: str) -> list[str]:
 
 
 def _assignments_apart(chunk: str) -> list[str]:
-    """`KNOB=value` tokens as items of their own, the words between them as one item."""
+    """`KNOB=value` tokens as items of their own, the words between them as one item, split
+    again where a word starts a setting after a value (`_starts_setting`)."""
     out: list[str] = []
     words: list[str] = []
-    for token in chunk.split(maxsplit=MAX_WORDS)[:MAX_WORDS]:
+    tokens = chunk.split(maxsplit=MAX_WORDS)[:MAX_WORDS]
+    for n, token in enumerate(tokens):
         name = token.split("=", 1)[0].lower()
         if out and out[-1].count("(") > out[-1].count(")") and not words:
             out[-1] += " " + token  # the rest of "ADAM_BETAS=(0.9, 0.95)"
@@ -159,10 +178,34 @@ def _assignments_apart(chunk: str) -> list[str]:
                 words = []
             out.append(token)
         else:
+            if _starts_setting(words, token, tokens[n + 1] if n + 1 < len(tokens) else ""):
+                out.append(" ".join(words))
+                words = []
             words.append(token)
     if words:
         out.append(" ".join(words))
     return out
+
+
+def _starts_setting(words: list[str], token: str, after: str) -> bool:
+    """True when `token` (then `after`) starts a setting of its own after `words`: "no X" (not
+    a result: "no gain"), or "LR"/"WD" and a value, when one of the two words before it is
+    a value ("WD 0.02 no hflip", "2 L_layers LR 2e-3"; not "x0_lambda LR 2x")."""
+    word = token.lower()
+    if word not in _NEW_SETTING or not after:
+        return False
+    if word == "no" and after.lower() in _NO_RESULT:
+        return False
+    if word != "no" and not (after[0].isdigit() or after[0] == "."):
+        return False
+    return any(w[:1].isdigit() or w[:1] == "." for w in words[-2:])
+
+
+# "no" before these words reports a result ("no gain", "no improvement"), not a removal.
+_NO_RESULT = frozenset(
+    {"improvement", "change", "gain", "effect", "benefit", "better", "further", "more"}
+    | {"longer", "significant", "difference", "regression", "help", "real"}
+)
 
 
 def base_word(description: str) -> str:
@@ -202,12 +245,24 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
             continue  # "marathon v3 ACCUM=10": the run's name, not a setting
         if i == 0 and seeded and found[i] is None and _RUN_LABEL.fullmatch(item.text):
             continue  # "b48 seed=19": a re-run's label, not a second setting
+        if i == 0 and len(items) > 1 and names_model(item.text, found[i]):
+            continue  # "reg lgbm n_est=3000": the model the setting is of
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
 
 
 # One token of a few letters and a number that labels a run ("b48", "pq14", "exp37").
 _RUN_LABEL = re.compile(r"[A-Za-z]{1,4}\d{1,5}")
+# A model family named with its role in a pipeline ("reg lgbm", "lgbm clf").
+_ROLE_FAMILY = re.compile(r"(?:reg|clf|cls) [a-z]{2,16}|[a-z]{2,16} (?:reg|clf|cls)", re.I)
+
+
+def names_model(item: str, found: Match | None) -> bool:
+    """True for an item that only names the model of a pipeline role ("reg lgbm"): the
+    model the settings after it are of, not a setting."""
+    return (
+        found is not None and found[0] == ARCHITECTURE and _ROLE_FAMILY.fullmatch(item) is not None
+    )
 
 
 def assigns_several(part: str) -> bool:
@@ -369,6 +424,8 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
     named = [c for c in categories if c not in (OTHER, COMBINATION)]
     if COMBINATION in categories and len(set(named)) != 1:
         return COMBINATION
+    if LEARNING_RATE in named and texts and _tree_sizes_only(categories, texts):
+        named = [c for c in named if c != MODEL_SCALE]  # "lr=0.25 leaves=128": the LR
     if any(c in STRUCTURAL for c in named):
         named = [c for c in named if c not in RETUNES]
     if named.count(EFFICIENCY) >= 2 and set(named) <= THROUGHPUT_SIDE | {EFFICIENCY}:
@@ -377,6 +434,21 @@ def main_category(categories: Sequence[str], texts: Sequence[str] = ()) -> str:
     if len(kinds) == 1:
         return kinds[0]
     return COMBINATION if kinds else OTHER
+
+
+# The size of a tree model ("n_est=500", "leaves=128", "l96"): named after its LR, the LR is
+# the change ("lr=0.25 leaves=128"); named first, the size is ("n_estimators=2000 lr=0.01").
+_TREE_SIZE = re.compile(r"\b(?:n ?est(?:imators)?|trees|num ?leaves|leaves|l\d{2,3})\b")
+
+
+def _tree_sizes_only(categories: Sequence[str], texts: Sequence[str]) -> bool:
+    """True when every model-size item of a list sizes a tree model and comes after the
+    list's first LR item (normalised texts)."""
+    sizes = [
+        (n, t) for n, (c, t) in enumerate(zip(categories, texts, strict=True)) if c == MODEL_SCALE
+    ]
+    first_lr = list(categories).index(LEARNING_RATE)
+    return bool(sizes) and all(n > first_lr and _TREE_SIZE.search(t) for n, t in sizes)
 
 
 def setting_key(item: str) -> tuple[str, str]:
