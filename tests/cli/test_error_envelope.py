@@ -92,9 +92,12 @@ def _wait_reading_stdin(pid: int, limit: float = 60.0) -> None:
             call = Path(f"/proc/{pid}/syscall").read_text().split()
         except OSError:
             call = []
-        if read is None or not call:
+        if read is None:  # no /proc syscall numbers here: give it time to start
             time.sleep(3.0)
             return
+        if not call:  # unreadable for a moment (the child is still exec'ing): look again
+            time.sleep(0.05)
+            continue
         if call[:2] == [read, "0x0"]:  # blocked in read() on fd 0
             time.sleep(0.2)
             return
