@@ -94,6 +94,13 @@ def test_accuracy_on_hand_labelled_real_descriptions() -> None:
 # ---------------------------------------------------------------------------- rule order
 
 
+def _classified_as(description: str, category: str, multi: bool) -> None:
+    """The description's category, and whether it is tagged multi_change."""
+    found = classify(description)
+    assert found.category == category
+    assert ("multi_change" in found.tags) == multi
+
+
 @pytest.mark.parametrize(
     ("description", "category"),
     [
@@ -254,9 +261,7 @@ def test_rule_order(description: str, category: str) -> None:
     ],
 )
 def test_issue_13_patterns(description: str, category: str, multi: bool) -> None:
-    found = classify(description)
-    assert found.category == category
-    assert ("multi_change" in found.tags) == multi
+    _classified_as(description, category, multi)
 
 
 @pytest.mark.parametrize(
@@ -293,9 +298,7 @@ def test_issue_13_patterns(description: str, category: str, multi: bool) -> None
     ],
 )
 def test_sixth_round_rules(description: str, category: str, multi: bool) -> None:
-    found = classify(description)
-    assert found.category == category
-    assert ("multi_change" in found.tags) == multi
+    _classified_as(description, category, multi)
 
 
 @pytest.mark.parametrize(

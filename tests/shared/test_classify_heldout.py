@@ -356,15 +356,20 @@ def test_held_out5_is_the_seeded_fewest_first_draw() -> None:
     assert drawn == [(r["file"], int(r["line"])) for r in rows]
 
 
-def test_held_out6_is_the_seeded_draw_network_training_files_first() -> None:
-    """HELD_OUT6 is the draw its docstring describes: 20 rows of each network-training file
-    with rows left, then the fewest-first draw of the other files (random.Random(1616))."""
-    rows = _rows(HELD_OUT6)
-    earlier = [
-        row for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT, HELD_OUT5) for row in _rows(path)
-    ]
+def _network_first_draw(
+    rows: list[dict[str, str]],
+    earlier: list[dict[str, str]],
+    seed: int,
+    per_network: int,
+    per_other: int,
+    total: int,
+    min_rows: int,
+) -> None:
+    """Check that `rows` are the draw the sixth and seventh sets describe: `per_network` rows of
+    each network-training file with rows left, then up to `per_other` of each other file
+    (fewest labelled rows first), until `total`, from rows no earlier set holds."""
     assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
-    assert len(rows) >= 120 and len({r["description"] for r in rows}) == len(rows)
+    assert len(rows) >= total and len({r["description"] for r in rows}) == len(rows)
     assert {r["split"] for r in rows} == {"held-out"}
     assert sum("multi_change" in r["tags"] for r in rows) >= 20
     _check_rows(rows)
@@ -375,46 +380,35 @@ def test_held_out6_is_the_seeded_draw_network_training_files_first() -> None:
         name: [(line, d) for line, d in found if "\t" not in d and "\n" not in d]
         for name, found in _unused_rows(earlier, (".tsv", ".csv"), lambda _: True, 5).items()
     }
-    rng = random.Random(1616)
+    pool = {name: found for name, found in pool.items() if len(found) >= min_rows}
+    rng = random.Random(seed)
     first = [name for name in NN_FILES if name in pool]
-    drawn = _sample(pool, first, rng, 20, len(first) * 20)
+    drawn = _sample(pool, first, rng, per_network, len(first) * per_network)
     rest = sorted(name for name in pool if name not in first)
     rng.shuffle(rest)
     rest.sort(key=lambda name: in_sets[name])
-    drawn += _sample(pool, rest, rng, 8, 120 - len(drawn))
+    drawn += _sample(pool, rest, rng, per_other, total - len(drawn))
     assert drawn == [(r["file"], int(r["line"])) for r in rows]
+
+
+def test_held_out6_is_the_seeded_draw_network_training_files_first() -> None:
+    """HELD_OUT6 is the draw its docstring describes: 20 rows of each network-training file
+    with rows left, then the fewest-first draw of the other files (random.Random(1616))."""
+    earlier = [
+        row for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT, HELD_OUT5) for row in _rows(path)
+    ]
+    _network_first_draw(_rows(HELD_OUT6), earlier, 1616, 20, 8, 120, 0)
 
 
 def test_held_out7_is_the_seeded_draw_after_held_out6() -> None:
     """HELD_OUT7 is HELD_OUT6's draw with random.Random(1717), 15 rows of each network-training
     file with rows left, then up to 10 of each other file, from rows no earlier set holds."""
-    rows = _rows(HELD_OUT7)
     earlier = [
         row
         for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT, HELD_OUT5, HELD_OUT6)
         for row in _rows(path)
     ]
-    assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
-    assert len(rows) >= 100 and len({r["description"] for r in rows}) == len(rows)
-    assert {r["split"] for r in rows} == {"held-out"}
-    assert sum("multi_change" in r["tags"] for r in rows) >= 20
-    _check_rows(rows)
-    if not REAL.is_dir():
-        pytest.skip("../shared/data/real is absent")
-    in_sets = Counter(r["file"] for r in earlier)
-    pool = {
-        name: [(line, d) for line, d in found if "\t" not in d and "\n" not in d]
-        for name, found in _unused_rows(earlier, (".tsv", ".csv"), lambda _: True, 5).items()
-    }
-    pool = {name: found for name, found in pool.items() if len(found) >= 5}
-    rng = random.Random(1717)
-    first = [name for name in NN_FILES if name in pool]
-    drawn = _sample(pool, first, rng, 15, len(first) * 15)
-    rest = sorted(name for name in pool if name not in first)
-    rng.shuffle(rest)
-    rest.sort(key=lambda name: in_sets[name])
-    drawn += _sample(pool, rest, rng, 10, 100 - len(drawn))
-    assert drawn == [(r["file"], int(r["line"])) for r in rows]
+    _network_first_draw(_rows(HELD_OUT7), earlier, 1717, 15, 10, 100, 5)
 
 
 def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
