@@ -20,7 +20,7 @@ from dataclasses import replace
 from autolab_shared.core.scale import Scale
 from autolab_shared.parsing.replicates import Config, replicate_keys
 from autolab_shared.parsing.results import History
-from autolab_shared.stats.chain import REPLAY_WINDOW, ChainState, replay, step
+from autolab_shared.stats.chain import REPLAY_WINDOW, ChainState, replay, step, values_span
 from autolab_shared.stats.decision import Assessment, Candidate, Context, Policy, assess
 from autolab_shared.stats.judge import simplifies
 from autolab_shared.stats.noise import NoiseFloor, min_replicate_df, noise_with_null
@@ -42,6 +42,7 @@ class _Fits:
         self.deltas = deltas_of_columns(
             values, [e.status for e in exps], replicate_keys(exps), scale, rows=self.rows
         )
+        self.scale = scale
         self.lo, self.hi = _running_range(values, scale)
         self.null: NullNoise | None = None
         self.prior = EffectPrior.default_prior()
@@ -57,8 +58,8 @@ class _Fits:
 
     def span_prior(self, row: int, x: Sequence[float]) -> EffectPrior:
         """The default prior over the span of the rows before `row` and the candidate's."""
-        lo, hi = min([self.lo[row], *x]), max([self.hi[row], *x])
-        return EffectPrior.default_prior(span=1.5 * (hi - lo) if hi > lo else 0.0)
+        ends = [v for v in (self.lo[row], self.hi[row]) if math.isfinite(v)]
+        return EffectPrior.default_prior(span=values_span([], self.scale, [*ends, *x]))
 
     def take_prior(self, row: int, x: Sequence[float], state: ChainState, sigma2: float) -> None:
         """The prior fitted to the chain's last deltas, over the span of the rows so far."""
