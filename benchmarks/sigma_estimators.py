@@ -8,9 +8,9 @@ the end, 3.7x at row 55 as the night went). Two alternatives, on the same differ
   central20  the same central matching on the middle 20 % instead of the middle half
   mixture    a two-Gaussian scale mixture w·N(0, 2σ²) + (1 − w)·N(0, v) fitted by EM after
              dropping differences beyond 20 MADs (the narrow sd kept above a fifth of one
-             Gaussian's, so that it cannot collapse on a few points), used only where a likelihood-ratio gate
-             (2·Δ log-likelihood > --threshold) says the differences are not one Gaussian;
-             the MAD reading otherwise
+             Gaussian's, so that it cannot collapse on a few points), used only where a
+             likelihood-ratio gate (2·Δ log-likelihood > --threshold) says the differences
+             are not one Gaussian; the MAD reading otherwise
 
 The library is not changed by this script. It prints, for ``sigma_sim.py``'s nights, the median
 σ̂/σ with its 10th and 90th percentiles and how often the gate opened, the gate statistic's

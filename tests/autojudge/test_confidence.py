@@ -117,11 +117,11 @@ def test_karpathy_audit_says_why_a_low_p_sits_beside_a_low_confidence() -> None:
     rows = data["experiments"]
     kept = [r for r in rows if r["kept"] and r["confidence"] is not None]
     odd = [r for r in kept if r["p_value"] < 0.05 and r["lfdr"] > 0.5]
-    assert len(kept) == 22 and odd  # RoPE base 10K -> 200K: p 0.016, lfdr 0.70
+    assert len(kept) == 22 and odd  # init scale 0.8x: p 0.017, lfdr 0.54
     null = f"{data['prior_null']:.0%}"
     assert f"{len(odd)} of them with p < 0.05 but lfdr > 0.50" in text
     assert f"puts {null} of its changes at no effect" in text
-    assert data["prior_null"] > 0.5  # most of this night's changes did nothing
+    assert data["prior_null"] > 0.4  # about half of this night's changes did nothing
 
 
 @needs_real
@@ -131,7 +131,9 @@ def test_karpathy_night_audit_is_consistent() -> None:
     for row in data["experiments"]:
         assert row["exit_code"] != 0 or row["confidence"] is None or row["confidence"] >= 0.5
     assert data["noise"]["source"] == "history" and data["noise"]["null_pairs"] > 50
-    assert 0.00046 < data["noise"]["sigma_relative"] < 2 * 0.00046  # measured H100 sd 0.00046
+    assert "narrow component" in data["noise"]["estimator"]  # half its changes had real effects
+    # the measured H100 sd is 0.00046 from four runs (3 df: its own 90 % interval 0.028-0.134 %)
+    assert 0.00046 / 2 < data["noise"]["sigma_relative"] < 2 * 0.00046
     assert data["p_real"] >= 0.95 and result.exit_code == 0 and data["verdict"] == "improvement"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import statistics
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +14,14 @@ from autolab_shared.core.scale import scale_for
 from autolab_shared.parsing.replicates import group_configs, replicate_groups
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.stats.noise import history_noise
-from autolab_shared.stats.nullnoise import MIN_PAIRS, consecutive_deltas, empirical_null
+from autolab_shared.stats.nullmixture import GATE, LATEST, MIN_NARROW
+from autolab_shared.stats.nullnoise import (
+    DF_PER_PAIR,
+    MIN_PAIRS,
+    NullNoise,
+    consecutive_deltas,
+    empirical_null,
+)
 from autolab_shared.steering.steerdata import noise_of
 
 HEADER = "commit\tval_bpb\tmemory_gb\tstatus\tdescription\n"
@@ -122,3 +130,55 @@ def test_autosteer_noise_uses_the_same_history_estimate() -> None:
     groups = replicate_groups(group_configs(history.experiments), scale)
     same = history_noise(groups, consecutive_deltas(history.experiments, scale), window=0)
     assert (floor.source, floor.sigma) == ("history", same.sigma)
+
+
+def _null_of_night(text: str) -> NullNoise | None:
+    history = parse_results(text)
+    scale = scale_for([e.value for e in history.experiments if e.value], "min")
+    return empirical_null(consecutive_deltas(history.experiments, scale))
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_a_night_of_null_changes_keeps_the_mad_reading(seed: int) -> None:
+    null = _null_of_night(_night(300, 0.001, seed))
+    assert null is not None and null.lrt is None and null.share == 1.0
+    assert null.estimator.startswith("empirical null: 1.4826*MAD")
+
+
+@pytest.mark.parametrize("sigma", [0.0005, 0.001, 0.002])
+def test_real_effects_in_the_centre_are_told_from_the_noise(sigma: float) -> None:
+    # 40 % of changes harmful by Exp(mean 1 %): the middle half of the differences holds them
+    # and the MAD reads the noise 1.5-3x too high; the narrow scale reads it far closer
+    ratios, mad_ratios = [], []
+    for seed in range(20, 30):
+        history = parse_results(_night(300, sigma, seed, null_share=0.6))
+        scale = scale_for([e.value for e in history.experiments if e.value], "min")
+        deltas = [d for d in consecutive_deltas(history.experiments, scale) if d != 0.0]
+        null = empirical_null(deltas)
+        assert null is not None and null.lrt is not None and null.lrt > GATE
+        assert null.df == pytest.approx(DF_PER_PAIR * null.pairs * null.share)
+        assert f"narrow component ({null.share:.0%} of differences)" in null.estimator
+        ratios.append(null.sigma / sigma)
+        mad_ratios.append(_mad_sigma(deltas) / sigma)
+    assert 0.8 < statistics.median(ratios) < 1.35 and statistics.median(mad_ratios) > 1.4
+    assert all(r < m for r, m in zip(ratios, mad_ratios, strict=True))
+
+
+def _mad_sigma(deltas: list[float]) -> float:
+    """The MAD reading of nonzero differences, computed here from its formula."""
+    centre = statistics.median(deltas)
+    return 1.4826 * statistics.median(abs(d - centre) for d in deltas) / math.sqrt(2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-0.05, 0.05, allow_nan=False), min_size=MIN_PAIRS, max_size=300))
+def test_the_null_sits_between_a_fifth_of_the_mad_reading_and_it(deltas: list[float]) -> None:
+    null = empirical_null(deltas)
+    if null is None:
+        return
+    mad_sigma = _mad_sigma([d for d in deltas if d != 0.0])
+    if null.lrt is None:
+        assert null.sigma == pytest.approx(mad_sigma, rel=1e-12)
+    else:
+        assert mad_sigma / 5 * (1 - 1e-9) <= null.sigma < mad_sigma and null.lrt > GATE
+        assert null.share * null.pairs >= MIN_NARROW * (1 - 1e-9) or null.pairs > LATEST

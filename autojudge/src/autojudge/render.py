@@ -13,6 +13,7 @@ from autolab_shared.core.vocabulary import Reason, Status, Verdict
 from autolab_shared.stats.decision import Assessment
 from autolab_shared.stats.judge import Judgement
 from autolab_shared.stats.noise import NoiseFloor
+from autolab_shared.stats.nullnoise import NullNoise
 
 from . import __version__
 
@@ -104,11 +105,19 @@ def noise_source(noise: NoiseFloor) -> str:
         what = "latest" if noise.source.startswith("window") else "all"
         parts.append(f"pooled sd of {what} {noise.groups} replicate group(s), {noise.values} runs")
     if noise.null is not None and "history" in noise.source:
-        parts.append(
-            f"empirical null of the history (1.4826*MAD/sqrt(2) of {noise.null.pairs}"
-            f" differences of consecutive non-kept rows: {noise.null.sigma * 100:.3f}%)"
-        )
+        parts.append(f"empirical null of the history ({_null_reading(noise.null)})")
     return f"{' + '.join(parts)}; {noise.sigma * 100:.3f}% relative, df {noise.df:.1f}"
+
+
+def _null_reading(null: NullNoise) -> str:
+    """How the empirical null was read, with its figures."""
+    pairs = f"{null.pairs} differences of consecutive non-kept rows"
+    if null.lrt is None:
+        return f"1.4826*MAD/sqrt(2) of {pairs}: {null.sigma * 100:.3f}%"
+    return (
+        f"the narrow scale of a two-scale fit to {pairs}, {null.share:.0%} of them,"
+        f" likelihood ratio {null.lrt:.0f} against one scale: {null.sigma * 100:.3f}%"
+    )
 
 
 def verdict_lines(j: Judgement) -> list[str]:

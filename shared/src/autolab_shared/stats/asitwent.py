@@ -27,7 +27,7 @@ from autolab_shared.stats.noise import NoiseFloor, min_replicate_df, noise_with_
 from autolab_shared.stats.nullnoise import NullNoise, deltas_of_columns, empirical_null
 from autolab_shared.stats.prior import EffectPrior
 
-EVERY_ROW = 100  # rows up to which the null and the prior are taken again at every configuration
+EVERY_ROW = 200  # rows up to which the null and the prior are taken again at every configuration
 EXACT_ROWS = 1000  # rows before which each refit replays the chain, as the single call does
 GROWTH = 1.05  # after that, again once the rows have grown by this factor
 

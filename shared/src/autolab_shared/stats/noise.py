@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from autolab_shared.core.eqrepr import EqRepr
-from autolab_shared.stats.nullnoise import ESTIMATOR as NULL_ESTIMATOR
 from autolab_shared.stats.nullnoise import NullNoise, empirical_null
 
 if TYPE_CHECKING:
@@ -124,7 +123,7 @@ def noise_with_null(
         return pooled_noise(groups, window=window)
     if not any(len(g) >= 2 for g in groups):
         return NoiseFloor(
-            null.sigma, null.df, "history", NULL_ESTIMATOR, 0, 0, total_df=null.df, null=null
+            null.sigma, null.df, "history", null.estimator, 0, 0, total_df=null.df, null=null
         )
     alone = pooled_noise(groups, window=window)
     if alone.total_df >= NULL_CHECK_DF:

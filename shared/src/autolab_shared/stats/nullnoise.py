@@ -5,8 +5,9 @@ consecutive non-kept rows is (δ_i − δ_j) + (ε_i − ε_j): pure noise N(0, 
 did nothing, wider when they did. Assumption (stated in every output): the central peak of
 those differences is made of near-null changes. Central matching on the middle half (the MAD,
 Rousseeuw & Croux 1993) then gives σ̂ = 1.4826·MAD/√2, robust to real effects in the tails.
-Exact zeros (logging duplicates, not runs) are left out. Pure Python but for the medians of a
-long history's differences (numpy, imported there).
+Where real effects crowd the centre too, two scales fit the differences better than one, and
+the narrow one is the null (`nullmixture`). Exact zeros (logging duplicates, not runs) are left
+out. Pure Python but for the medians of a long history's differences (numpy, imported there).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from autolab_shared.core.vocabulary import Status
 from autolab_shared.parsing.experiment import Experiment
 from autolab_shared.parsing.replicates import replicate_keys
 from autolab_shared.parsing.status import DISCARD, KEEP
+from autolab_shared.stats.nullmixture import Narrow, narrow_component
 
 MIN_PAIRS = 10
 MAX_ZERO_SHARE = 0.5
@@ -32,20 +34,36 @@ MAD_TO_SD = 1.4826
 DF_PER_PAIR = 0.37 * 0.5
 BULK = 5000  # differences from which the medians are taken with numpy
 ESTIMATOR = "empirical null: 1.4826*MAD/sqrt(2) of differences of consecutive non-kept rows"
+MIXTURE = (
+    "empirical null: narrow component ({share:.0%} of differences) of a two-Gaussian scale"
+    " mixture of differences of consecutive non-kept rows (likelihood ratio {lrt:.0f} against"
+    " one Gaussian)"
+)
 
 
 @dataclass(eq=False, repr=False)
 class NullNoise(EqRepr):
-    """σ̂ from the central peak of the history's deltas, and on how many differences."""
+    """σ̂ from the central peak of the history's deltas, on how many differences, and the
+    share of them the narrow component holds (1 for the MAD reading)."""
 
     sigma: float
     pairs: int
     zeros: int
+    share: float = 1.0
+    lrt: float | None = None
 
     @property
     def df(self) -> float:
-        """Effective degrees of freedom (its weight when pooled with replicates)."""
-        return DF_PER_PAIR * self.pairs
+        """Effective degrees of freedom (its weight when pooled with replicates): the
+        differences that carry it."""
+        return DF_PER_PAIR * self.pairs * self.share
+
+    @property
+    def estimator(self) -> str:
+        """How σ̂ was read, in words."""
+        if self.lrt is None:
+            return ESTIMATOR
+        return MIXTURE.format(share=self.share, lrt=self.lrt)
 
 
 def consecutive_deltas(
@@ -108,27 +126,41 @@ def empirical_null(deltas: Sequence[float], *, bulk: int = BULK) -> NullNoise | 
     if len(nonzero) < MIN_PAIRS or len(deltas) - len(nonzero) > MAX_ZERO_SHARE * len(deltas):
         return None
     centre = _median(nonzero)
-    return _null_of(_median([abs(d - centre) for d in nonzero]), len(nonzero), len(deltas))
+    mad = _median([abs(d - centre) for d in nonzero])
+    return _null_of(mad, len(nonzero), len(deltas), _narrow(nonzero, mad, centre))
 
 
-def _bulk_medians(deltas: Sequence[float]) -> tuple[float, int, int]:
-    """(MAD, nonzero count, count) of `deltas`, the MAD NaN when it would be None above."""
+def _bulk_medians(deltas: Sequence[float]) -> tuple[float, int, int, Narrow | None]:
+    """(MAD, nonzero count, count, narrow component) of `deltas`, the MAD NaN when it would be
+    None above."""
     import numpy as np  # here: a short history never loads it
 
     array = np.asarray(deltas, dtype=float)
     nonzero = array[array != 0.0]
     if len(nonzero) < MIN_PAIRS or len(array) - len(nonzero) > MAX_ZERO_SHARE * len(array):
-        return math.nan, len(nonzero), len(array)
+        return math.nan, len(nonzero), len(array), None
     centre = _median(np.sort(nonzero).tolist())
-    spread = np.abs(nonzero - centre)
-    return _median(np.sort(spread).tolist()), len(nonzero), len(array)
+    mad = _median(np.sort(np.abs(nonzero - centre)).tolist())
+    return mad, len(nonzero), len(array), _narrow(nonzero.tolist(), mad, centre)
 
 
-def _null_of(mad: float, pairs: int, count: int) -> NullNoise | None:
-    """The null of a MAD on `pairs` nonzero differences out of `count`; None for a MAD that is
-    not positive (NaN included)."""
+def _narrow(nonzero: Sequence[float], mad: float, centre: float) -> Narrow | None:
+    """The narrow component where it reads the noise below the MAD, else None."""
     if not mad > 0:
         return None
+    narrow = narrow_component(nonzero, mad, centre)
+    if narrow is None or narrow.sigma >= MAD_TO_SD * mad / math.sqrt(2.0):
+        return None
+    return narrow
+
+
+def _null_of(mad: float, pairs: int, count: int, narrow: Narrow | None) -> NullNoise | None:
+    """The null of a MAD on `pairs` nonzero differences out of `count`, or of the narrow
+    component when there is one; None for a MAD that is not positive (NaN included)."""
+    if not mad > 0:
+        return None
+    if narrow is not None:
+        return NullNoise(narrow.sigma, pairs, count - pairs, narrow.share, narrow.lrt)
     return NullNoise(MAD_TO_SD * mad / math.sqrt(2.0), pairs, count - pairs)
 
 
