@@ -149,8 +149,9 @@ FLOORS = {
     "nn-rows": (0.78, 0.83, 0.90),
     "tuning4": (0.82, 0.82, 0.80),
     "nn-rows2": (0.85, 0.75, 0.90),
-    "tuning5": (0.82, 0.65, 0.85),
+    "tuning5": (0.85, 0.65, 0.85),
     "tuning6": (0.84, 0.80, 0.90),
+    "tuning7": (0.91, 0.78, 0.85),
     "held-out": (0.84, 0.78, 0.85),
 }
 SETS = {
@@ -162,6 +163,7 @@ SETS = {
     "nn-rows2": NN_HELD_OUT,
     "tuning5": HELD_OUT5,
     "tuning6": HELD_OUT6,
+    "tuning7": HELD_OUT7,
     "held-out": HELD_OUT7,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
