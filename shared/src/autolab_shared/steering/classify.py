@@ -87,7 +87,7 @@ BASELINE = "baseline"
 _AFTER_LABEL = re.compile(r": | — | – | - ")
 # A verdict that is all of a change part ("castor/client.py: FAIL - The analysis ..."): a
 # review's note, whose prose after the verdict names no change of the run.
-_VERDICTS = frozenset({"fail", "failed", "pass", "passed", "ok", "error"})
+_VERDICTS = frozenset({"fail", "pass"})
 COMBINATION = "combination"
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
