@@ -302,6 +302,54 @@ def test_sixth_round_rules(description: str, category: str, multi: bool) -> None
 
 
 @pytest.mark.parametrize(
+    ("description", "category", "multi"),
+    [
+        # annealing of something other than the LR is no LR schedule (heldout7's CADS row)
+        ("temperature annealing sampler", "other", False),
+        ("condition annealing of the guidance scale", "other", False),
+        ("cosine annealing LR schedule", "lr_schedule", False),
+        ("LR annealing to zero", "lr_schedule", False),
+        ("annealing over the last 20%", "lr_schedule", False),
+        # "expand" sizes the model only as a factor or with a part of the model
+        (
+            "expand upper-minors summaries with iso woba walk strike and whiff features",
+            "data",
+            False,
+        ),
+        ("EXPAND 2->1 HEAD_DIM 128->64 no expansion simpler", "model_scale", True),
+        ("expand=2", "model_scale", False),
+        ("expand the MLP to 4x", "model_scale", False),
+        # a compound that borrows the word is no baseline run
+        ("restoring baseline-scale token budget", "other", False),
+        ("baseline rerun", "baseline", False),
+        # a classifier's decision threshold is a decision rule, not its model family
+        ("lgbm clf fine threshold, same as best", "other", False),
+        ("xgb classifier decision threshold 0.3", "other", False),
+        ("lgbm clf smote_ratio=0.5, worse than lgbm best", "data", False),
+        # a penalty retuned is a regularisation strength
+        (
+            "Re-tune penalty with features from iteration 31 and step_smote()",
+            "regularization",
+            False,
+        ),
+        ("tuned penalty strength", "regularization", False),
+        # a review's verdict after a label: its prose ("context", "speed") names no change
+        ("castor/client.py: FAIL - The analysis lacks context and speed figures", "other", False),
+        ("robot.yaml: PASS - adds a memory cache", "other", False),
+        ("FAIL - context too long", "other", False),
+        ("FAIL: warps=8 for BLOCK_SIZE>=4096 hurt large -8% though wide +44%", "efficiency", False),
+        ("Failed to create context (OOM?)", "data", False),  # only a review's FAIL/PASS
+        # "conv" names a convolution, not convergence or a convention
+        ("infer each axis so variants preserve the coordinate convention", "other", False),
+        ("convergence check of the sampler", "other", False),
+        ("depthwise conv1d before attention", "architecture", False),
+    ],
+)
+def test_seventh_round_rules(description: str, category: str, multi: bool) -> None:
+    _classified_as(description, category, multi)
+
+
+@pytest.mark.parametrize(
     ("part", "items"),
     [
         ("b16 WD 0.02 no hflip", ["b16 WD 0.02", "no hflip"]),

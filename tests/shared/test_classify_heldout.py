@@ -59,13 +59,23 @@ category, tags (comma-separated: multi_change, simplification) and split.
   Labelled by hand and committed before the classifier was run on them. Four of its labels
   were corrected after a blind second labelling (HELD_OUT6_BLIND) disagreed with them.
 
-* tests/fixtures/steer_labels_heldout7.tsv (101 rows, 9 files) is HELD_OUT7, the HELD-OUT
-  set, drawn the same way after every set above (HELD_OUT6 included) with one
-  random.Random(1717): 15 rows of each network-training file with such rows, then the other
-  files fewest first, up to 10 rows each, until 100 rows (only nine real files have five
-  such rows left). Labelled by hand and committed before any rule of the sixth round changed
-  and before the classifier was run on them; never used to change a rule or train the
-  fallback. Every one of its files has other rows in the tuning sets.
+* tests/fixtures/steer_labels_heldout7.tsv (101 rows, 9 files) is HELD_OUT7, TUNING data
+  since heldout8 was drawn (it was the held-out set, measured at 86.1 %), drawn the same way
+  after every set above (HELD_OUT6 included) with one random.Random(1717): 15 rows of each
+  network-training file with such rows, then the other files fewest first, up to 10 rows
+  each, until 100 rows (only nine real files have five such rows left). Labelled by hand and
+  committed before any rule of the sixth round changed and before the classifier was run on
+  them; since the seventh round used to change rules and train the fallback. Every one of
+  its files has other rows in the tuning sets.
+
+* tests/fixtures/steer_labels_heldout8.tsv (99 rows, 7 files) is HELD_OUT8, drawn the same way
+  after every set above (HELD_OUT7 included) with one random.Random(1818): 15 rows of each
+  network-training file with such rows (Fchaubard, wendlerc), then the other files fewest
+  first, up to 15 rows each, until 100 rows (only seven real files have five such rows left;
+  the draw ends at 99). Labelled by hand by reading each row and its file, and committed
+  before any rule of the seventh round changed and before the classifier was run on them;
+  the HELD-OUT set, never used to change a rule or train the fallback. Every one of its files
+  has other rows in the tuning sets.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -116,6 +126,7 @@ NN_HELD_OUT = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout_nn2.tsv"
 HELD_OUT5 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout5.tsv"
 HELD_OUT6 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
 HELD_OUT7 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout7.tsv"
+HELD_OUT8 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout8.tsv"
 # A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
 # `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
 HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
@@ -128,12 +139,13 @@ NN_FILES = (
 TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py after the sixth round, s-lab: tuning 84.2 %, 0.94, 0.94;
-# tuning2 81.3 %, 0.80, 0.91; tuning3 90.5 %, 0.80, 0.88; nn-rows 79.2 %, 0.90, 0.96;
-# tuning4 83.9 %, 0.86, 0.86; nn-rows2 86.7 %, 0.83, 0.94; tuning5 84.3 %, 0.71, 0.88;
-# tuning6 86.0 %, 0.85, 0.97; held-out (heldout7) 86.1 %, 0.82, 0.90, measured once when the
-# rules were final; main's classifier before the round: 82.2 %, 0.79, 0.90). The issue's
-# targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
+# benchmarks/classifier_heldout.py after the seventh round, s-lab7: tuning 84.2 %, 0.94, 0.94;
+# tuning2 81.3 %, 0.80, 0.91; tuning3 91.1 %, 0.80, 0.88; nn-rows 79.2 %, 0.90, 0.96;
+# tuning4 84.5 %, 0.86, 0.86; nn-rows2 86.7 %, 0.83, 0.94; tuning5 86.3 %, 0.71, 0.88;
+# tuning6 86.0 %, 0.85, 0.97; tuning7 92.1 %, 0.82, 0.90; held-out (heldout8) 78.8 %, 1.00,
+# 0.92, measured once when the rules were final; main's classifier before the round: 76.8 %,
+# 1.00, 0.92). The issue's targets are TARGET_*, which test_issue_targets_on_held_out records
+# as unmet.
 FLOORS = {
     "tuning": (0.83, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
@@ -141,9 +153,10 @@ FLOORS = {
     "nn-rows": (0.78, 0.83, 0.90),
     "tuning4": (0.82, 0.82, 0.80),
     "nn-rows2": (0.85, 0.75, 0.90),
-    "tuning5": (0.82, 0.65, 0.85),
+    "tuning5": (0.85, 0.65, 0.85),
     "tuning6": (0.84, 0.80, 0.90),
-    "held-out": (0.84, 0.78, 0.85),
+    "tuning7": (0.91, 0.78, 0.85),
+    "held-out": (0.77, 0.95, 0.88),
 }
 SETS = {
     "tuning": TUNING,
@@ -154,7 +167,8 @@ SETS = {
     "nn-rows2": NN_HELD_OUT,
     "tuning5": HELD_OUT5,
     "tuning6": HELD_OUT6,
-    "held-out": HELD_OUT7,
+    "tuning7": HELD_OUT7,
+    "held-out": HELD_OUT8,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -369,7 +383,8 @@ def _network_first_draw(
     each network-training file with rows left, then up to `per_other` of each other file
     (fewest labelled rows first), until `total`, from rows no earlier set holds."""
     assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
-    assert len(rows) >= total and len({r["description"] for r in rows}) == len(rows)
+    assert len(rows) >= 0.9 * total  # the files may run out just before `total`
+    assert len({r["description"] for r in rows}) == len(rows)
     assert {r["split"] for r in rows} == {"held-out"}
     assert sum("multi_change" in r["tags"] for r in rows) >= 20
     _check_rows(rows)
@@ -409,6 +424,18 @@ def test_held_out7_is_the_seeded_draw_after_held_out6() -> None:
         for row in _rows(path)
     ]
     _network_first_draw(_rows(HELD_OUT7), earlier, 1717, 15, 10, 100, 5)
+
+
+def test_held_out8_is_the_seeded_draw_after_held_out7() -> None:
+    """HELD_OUT8 is the same draw with random.Random(1818), 15 rows of each network-training
+    file with rows left, then up to 15 of each other file (only seven real files have five
+    such rows left, so it ends at 99 rows), from rows no earlier set holds, HELD_OUT7 included."""
+    earlier = [
+        row
+        for path in (*TUNING_SETS, HELD_OUT4, NN_HELD_OUT, HELD_OUT5, HELD_OUT6, HELD_OUT7)
+        for row in _rows(path)
+    ]
+    _network_first_draw(_rows(HELD_OUT8), earlier, 1818, 15, 15, 100, 5)
 
 
 def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
@@ -469,10 +496,10 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT7: 86.1 %, multi_change recall 0.82 and precision 0.90
-    after the round that tuned on HELD_OUT6 (main's classifier before it: 82.2 %, 0.79, 0.90):
-    the tag targets are met, the accuracy is not (two hand labellings of HELD_OUT6 agree on
-    96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
+    """Issue 13's targets on HELD_OUT8: 78.8 %, multi_change recall 1.00 (23/23) and precision
+    0.92 after the round that tuned on HELD_OUT7 (main's classifier before it: 76.8 %, 1.00,
+    0.92): the tag targets are met, the accuracy is not (two hand labellings of HELD_OUT6
+    agree on 96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI

@@ -85,6 +85,9 @@ _REPEAT_LABEL = re.compile(
 BASELINE = "baseline"
 # A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
 _AFTER_LABEL = re.compile(r": | — | – | - ")
+# A verdict that is all of a change part ("castor/client.py: FAIL - The analysis ..."): a
+# review's note, whose prose after the verdict names no change of the run.
+_VERDICTS = frozenset({"fail", "pass"})
 COMBINATION = "combination"
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
@@ -297,7 +300,9 @@ class Classifier:
         if MULTI_CHANGE not in tags and (assigns_several(raw) or plus_parted(raw)):
             tags = (*tags, MULTI_CHANGE)  # a list of settings no rule names
         full = normalise(description)
-        first = self._first(full) if full != normalise(raw) else None
+        first = (
+            self._first(full) if full != normalise(raw) and not _verdict(raw, description) else None
+        )
         if first is None:
             return Classification(OTHER, tags, "", NONE)
         category, pattern, matched = first
@@ -429,6 +434,19 @@ class Classifier:
             bits = self._filter.candidates(text)
             self._last = (text, bits)
         return bits
+
+
+def _verdict(raw: str, description: str) -> bool:
+    """True when the change part, or the part after a label (``path.py: FAIL - ...``), is
+    only a verdict: the rest of the text is a reviewer's prose, not the change."""
+    if raw.lower() in _VERDICTS:
+        return True
+    m = _AFTER_LABEL.search(strip_labels(description))
+    return (
+        m is not None
+        and m.group(0) == ": "
+        and change_part(m.string[m.end() :]).lower() in _VERDICTS
+    )
 
 
 def _which(group: _Group, text: str, m: re.Match[str]) -> tuple[str, str]:
