@@ -38,7 +38,7 @@ def narrow_component(deltas: Sequence[float], mad: float, centre: float) -> Narr
     """The narrow component of `deltas` (nonzero, centred at `centre`, MAD `mad`) where two
     scales fit them better than one by the gate; None where one Gaussian will do."""
     xs = [d - centre for d in deltas[-LATEST:] if abs(d - centre) < TRIM * mad]
-    if len(xs) < 2 * MIN_NARROW or mad <= 0:
+    if len(xs) < 2 * MIN_NARROW:  # (none when the MAD is 0 or NaN)
         return None
     single = math.fsum(x * x for x in xs) / len(xs)
     if math.fsum(x**4 for x in xs) / len(xs) < (3.0 + MIN_KURTOSIS) * single * single:

@@ -23,7 +23,7 @@ from autolab_shared.core.vocabulary import Status
 from autolab_shared.parsing.experiment import Experiment
 from autolab_shared.parsing.replicates import replicate_keys
 from autolab_shared.parsing.status import DISCARD, KEEP
-from autolab_shared.stats.nullmixture import Narrow, narrow_component
+from autolab_shared.stats.nullmixture import LATEST, Narrow, narrow_component
 
 MIN_PAIRS = 10
 MAX_ZERO_SHARE = 0.5
@@ -141,17 +141,19 @@ def _bulk_medians(deltas: Sequence[float]) -> tuple[float, int, int, Narrow | No
         return math.nan, len(nonzero), len(array), None
     centre = _median(np.sort(nonzero).tolist())
     mad = _median(np.sort(np.abs(nonzero - centre)).tolist())
-    return mad, len(nonzero), len(array), _narrow(nonzero.tolist(), mad, centre)
+    return mad, len(nonzero), len(array), _narrow(nonzero[-LATEST:].tolist(), mad, centre)
 
 
 def _narrow(nonzero: Sequence[float], mad: float, centre: float) -> Narrow | None:
-    """The narrow component where it reads the noise below the MAD, else None."""
-    if not mad > 0:
-        return None
+    """The narrow component where it reads the noise below the MAD, else None (also for a
+    MAD that is not positive: `narrow_component` then keeps no difference)."""
     narrow = narrow_component(nonzero, mad, centre)
-    if narrow is None or narrow.sigma >= MAD_TO_SD * mad / math.sqrt(2.0):
-        return None
-    return narrow
+    return narrow if narrow is not None and narrow.sigma < _mad_sigma(mad) else None
+
+
+def _mad_sigma(mad: float) -> float:
+    """σ̂ of central matching: 1.4826·MAD of the differences, over √2."""
+    return MAD_TO_SD * mad / math.sqrt(2.0)
 
 
 def _null_of(mad: float, pairs: int, count: int, narrow: Narrow | None) -> NullNoise | None:
@@ -161,7 +163,7 @@ def _null_of(mad: float, pairs: int, count: int, narrow: Narrow | None) -> NullN
         return None
     if narrow is not None:
         return NullNoise(narrow.sigma, pairs, count - pairs, narrow.share, narrow.lrt)
-    return NullNoise(MAD_TO_SD * mad / math.sqrt(2.0), pairs, count - pairs)
+    return NullNoise(_mad_sigma(mad), pairs, count - pairs)
 
 
 def _median(values: Sequence[float]) -> float:
