@@ -126,3 +126,61 @@ def wait_for_training(repo: Path) -> dict[str, Any]:
                 return doc
         time.sleep(0.3)
     raise AssertionError("no training showed up in status")
+
+
+def test_the_live_table_shows_each_trainings_node_gpu_and_elapsed_time() -> None:
+    import time
+
+    from rich.console import Console
+
+    from autoevolve.display import agent_table
+    from autoevolve.statefile import AgentState, Config, State
+
+    config = Config(
+        ["greedy", "greedy"],
+        "mock",
+        ["0", "1"],
+        1,
+        2,
+        None,
+        "python train.py",
+        60.0,
+        60.0,
+        "all",
+        1,
+    )
+    agents = [AgentState(n, "greedy", "auto", "b", "w", g) for n, g in (("a1", "0"), ("a2", "1"))]
+    state = State("t", "main", "c" * 40, config, agents, round=1, phase="running")
+    now = time.time()
+    state.trainings = {
+        "r1-a1-e0-v0": {
+            "run": "r1-a1-e0-v0",
+            "agent": "a1",
+            "node": "n1:ab12",
+            "gpu": "3",
+            "started_at": now - 41.2,
+        },
+        "r1-a1-e0-v1": {
+            "run": "r1-a1-e0-v1",
+            "agent": "a1",
+            "node": "n2:cd34",
+            "gpu": "0",
+            "started_at": now - 7.0,
+        },
+        "r1-a2-e0-v0": {
+            "run": "r1-a2-e0-v0",
+            "agent": "a2",
+            "node": "local",
+            "gpu": "1",
+            "started_at": now - 2.0,
+        },
+    }
+    console = Console(width=200, record=True, color_system=None)
+    console.print(agent_table(state))
+    rows = {
+        line.split("│")[1].strip(): line
+        for line in console.export_text().splitlines()
+        if line.count("│") > 2 and line.split("│")[1].strip() in ("a1", "a2")
+    }
+    assert "n1:ab12 gpu3 41s, n2:cd34 gpu0 7s" in rows["a1"]
+    assert "gpu1 2s" in rows["a2"] and "local" not in rows["a2"]
