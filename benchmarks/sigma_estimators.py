@@ -37,6 +37,7 @@ from sigma_sim import MODELS, REAL, ROWS, SIGMAS, night
 from autolab_shared.core.scale import scale_for
 from autolab_shared.files.inputs import load_history
 from autolab_shared.parsing.results import parse_results
+from autolab_shared.stats.nullmixture import TRIM, two_scales
 from autolab_shared.stats.nullnoise import consecutive_deltas
 
 H100 = REAL / "karpathy__autoresearch__branch-exp-H100-mar8__results.tsv"
@@ -53,39 +54,14 @@ def central(deltas: Sequence[float], share: float) -> float:
     return half_width / Z.inv_cdf(0.5 + share / 2) / math.sqrt(2.0)
 
 
-def log_likelihood(xs: Sequence[float], w: float, v1: float, v2: float) -> float:
-    """Log-likelihood of a zero-mean two-Gaussian scale mixture."""
-    total = 0.0
-    for x in xs:
-        a = w * math.exp(-x * x / (2 * v1)) / math.sqrt(2 * math.pi * v1)
-        b = (1 - w) * math.exp(-x * x / (2 * v2)) / math.sqrt(2 * math.pi * v2)
-        total += math.log(max(a + b, 1e-300))
-    return total
-
-
-def mixture(deltas: Sequence[float], steps: int = 100) -> tuple[float, float, float]:
-    """(σ̂ of the narrow component, its weight, 2·Δ log-likelihood against one Gaussian)."""
+def mixture(deltas: Sequence[float]) -> tuple[float, float, float]:
+    """(σ̂ of the narrow component, its weight, 2·Δ log-likelihood against one Gaussian): the
+    library's fit (``nullmixture.two_scales``) on the centred, trimmed differences, with no gate,
+    no kurtosis rule and no cap on how many of the latest it takes."""
     centre = statistics.median(deltas)
     mad = statistics.median(abs(d - centre) for d in deltas) or 1e-12
-    xs = [d - centre for d in deltas if abs(d - centre) < 20 * mad]
-    one = (1.4826 * mad) ** 2
-    floor = one / 25  # the narrow component's σ at least a fifth of one Gaussian's: no spike
-    w, v1, v2 = 0.5, (0.5 * mad) ** 2, (3 * mad) ** 2
-    for _ in range(steps):
-        r = []
-        for x in xs:
-            a = w * math.exp(-x * x / (2 * v1)) / math.sqrt(v1)
-            b = (1 - w) * math.exp(-x * x / (2 * v2)) / math.sqrt(v2)
-            r.append(a / (a + b) if a + b > 0 else 0.5)
-        narrow = sum(r)
-        if narrow < 1 or len(xs) - narrow < 1:
-            break
-        w = narrow / len(xs)
-        v1 = max(sum(ri * x * x for ri, x in zip(r, xs, strict=True)) / narrow, floor)
-        broad = sum((1 - ri) * x * x for ri, x in zip(r, xs, strict=True))
-        v2 = max(broad / (len(xs) - narrow), v1)
-    single = sum(x * x for x in xs) / len(xs)  # one Gaussian's maximum-likelihood variance
-    lrt = 2 * (log_likelihood(xs, w, v1, v2) - log_likelihood(xs, 1.0, single, single))
+    xs = [d - centre for d in deltas if abs(d - centre) < TRIM * mad]
+    w, v1, lrt = two_scales(xs, (1.4826 * mad) ** 2)
     return math.sqrt(v1 / 2), w, lrt
 
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-GATE = 12.0  # 2·Δ log-likelihood; null nights: 99th percentile 6.7-10.3 (sigma_estimators.py)
+GATE = 12.0  # 2·Δ log-likelihood; null nights: 99th percentile 6.8-10.3 (sigma_estimators.py)
 LATEST = 1000  # differences the mixture is fitted on (the most recent)
 TRIM = 20.0  # differences beyond this many MADs of the centre are left out (broken runs)
 FLOOR = 1.0 / 25.0  # the narrow variance stays above this share of one Gaussian's (no spike)
@@ -43,11 +43,18 @@ def narrow_component(deltas: Sequence[float], mad: float, centre: float) -> Narr
     single = math.fsum(x * x for x in xs) / len(xs)
     if math.fsum(x**4 for x in xs) / len(xs) < (3.0 + MIN_KURTOSIS) * single * single:
         return None  # tails of one scale: no fit (it would rarely pass, and costs ~30 ms)
-    w, v1, v2 = _fit(xs, (1.4826 * mad) ** 2)
-    lrt = 2.0 * (_log_likelihood(xs, w, v1, v2) - _log_likelihood(xs, 1.0, single, single))
+    w, v1, lrt = two_scales(xs, (1.4826 * mad) ** 2)
     if lrt <= GATE or w * len(xs) < MIN_NARROW:
         return None
     return Narrow(math.sqrt(v1 / 2.0), w, lrt)
+
+
+def two_scales(xs: Sequence[float], one: float) -> tuple[float, float, float]:
+    """(narrow weight, narrow variance, 2·Δ log-likelihood against one Gaussian) of centred
+    differences `xs`, EM started from `one`, one Gaussian's variance as the MAD reads it."""
+    w, v1, v2 = _fit(xs, one)
+    single = math.fsum(x * x for x in xs) / len(xs)  # one Gaussian's maximum-likelihood variance
+    return w, v1, 2.0 * (_log_likelihood(xs, w, v1, v2) - _log_likelihood(xs, 1.0, single, single))
 
 
 def _fit(xs: Sequence[float], one: float) -> tuple[float, float, float]:
