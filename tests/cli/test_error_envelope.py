@@ -9,6 +9,7 @@ import json
 import platform
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -114,12 +115,72 @@ def test_an_interrupt_prints_an_envelope(tmp_path: Path) -> None:
         text=True,
     ) as proc:
         _wait_reading_stdin(proc.pid)
+        masks = _signal_masks(proc.pid)  # said if it fails: an inherited ignored or blocked SIGINT
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     doc = json.loads(out)
     jsonschema.validate(doc, ENVELOPE)
-    assert proc.returncode == doc["exit_code"] == 130
+    assert proc.returncode == doc["exit_code"] == 130, (masks, doc, err)
     assert doc["errors"][0]["code"] == "interrupted" and "Traceback" not in err
+
+
+def _signal_masks(pid: int) -> str:
+    """The SigBlk/SigIgn/SigCgt lines of /proc/PID/status (empty where there is none)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return ""
+    return " ".join(line for line in status if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+
+
+HELD = """
+import os, signal, sys
+from autolab_shared.cli.interrupt import hold_interrupts
+from {tool}.__main__ import main
+hold_interrupts()
+os.kill(os.getpid(), signal.SIGINT)  # a Ctrl-C while the CLI's modules load
+sys.argv = {argv!r}
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("tool", "argv"),
+    [
+        ("autojudge", ["autojudge", "--results", "-", "--format", "json"]),
+        ("autosteer", ["autosteer", "--results", "-", "--format", "json"]),
+        ("autoevolve", ["autoevolve", "status", "--format", "json"]),
+    ],
+)
+def test_an_interrupt_while_loading_ends_as_one_during_a_run(
+    tool: str, argv: list[str], tmp_path: Path
+) -> None:
+    """The console script holds a Ctrl-C until the command starts: exit 130 and the envelope,
+    not a traceback from the import machinery."""
+    code = HELD.format(tool=tool, argv=argv)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], input="", capture_output=True, text=True, cwd=tmp_path
+    )
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, ENVELOPE)
+    assert proc.returncode == doc["exit_code"] == 130, proc.stderr
+    assert doc["errors"][0]["code"] == "interrupted" and "Traceback" not in proc.stderr
+    assert proc.stderr == f"{tool}: error: interrupted\n"
+
+
+def test_a_shell_that_ignores_interrupts_keeps_them_ignored() -> None:
+    """A background job's ignored SIGINT (``cmd &`` in a script) is not turned into a held one."""
+    code = (
+        "import os, signal\n"
+        "from autolab_shared.cli.interrupt import hold_interrupts, release_interrupts\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "hold_interrupts()\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "release_interrupts()\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout) == (0, "True\n"), proc.stderr
 
 
 def test_an_internal_error_prints_an_envelope(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

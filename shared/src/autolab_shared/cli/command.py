@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
+from autolab_shared.cli.interrupt import release_interrupts
 from autolab_shared.cli.options import version_of
 from autolab_shared.cli.output import (
     envelope,
@@ -236,6 +237,7 @@ def exit_now(code: int) -> NoReturn:
 def run_mapped(call: Callable[[], Any], prog: str) -> ExitCode:
     """Run click's main and map its result or exception onto an ExitCode."""
     try:
+        release_interrupts()  # a Ctrl-C while the modules loaded ends here, as any other
         rv = call()
     except click.UsageError as exc:
         hint = f" (try '{prog} --help')"
