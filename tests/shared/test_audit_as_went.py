@@ -84,13 +84,14 @@ def test_an_audit_row_shows_its_delta_against_the_incumbent_of_its_time(tmp_path
     shown = runner.invoke(cli, ["--results", str(path), "--all"]).stdout.splitlines()
     at = next(i for i, line in enumerate(shown) if line.startswith("experiment_013:"))
     audit_delta = shown[at + 1].split("estimate: ")[1].split(" |")[0]
-    audit_noise = shown[at + 1].split("noise floor: ±")[1]
+    audit_noise, audit_source = shown[at + 1].split("noise floor: ±")[1].split(" ", 1)
     prefix = tmp_path / "prefix.tsv"
     prefix.write_text("".join(text[:14]), encoding="utf-8")  # the diverged row (k = 11) is last
     single = runner.invoke(cli, ["--results", str(prefix), "--format", "json"])
     data = json.loads(single.stdout)["data"]
     assert float(audit_delta) == pytest.approx(data["delta"], abs=1e-4)
     assert float(audit_noise) == pytest.approx(data["noise"]["sigma"], abs=1e-4)
+    assert audit_source == f"({data['noise']['source']})"  # where the floor came from, too
     assert data["delta"] == pytest.approx(data["value"] - data["incumbent"]["mean"], rel=1e-6)
 
 
@@ -100,3 +101,36 @@ def test_karpathy_night_audits_as_the_single_calls_said(tmp_path: Path) -> None:
     path.write_text(KARPATHY.read_text(encoding="utf-8"), encoding="utf-8")
     pairs = _pairs(path)
     assert len(pairs) == 124 and all(a == s for a, s, _, _ in pairs)
+
+
+def _no_replicates(rows: int, seed: int) -> str:
+    """A night of distinct commits and no re-run: noise around a slowly improving level."""
+    rng, level, lines = random.Random(seed), 1.0, []
+    for k in range(rows):
+        value = level + rng.choice([0.0, 0.0, 0.0, 0.003, -0.002]) + rng.gauss(0, 0.0005)
+        kept = k == 0 or value < level - 0.0005
+        status = "keep" if kept else "discard"
+        lines.append(f"d{k:06x}\t{value:.6f}\t40.0\t{status}\tidea {k}")
+        level = value if kept else level
+    return HEADER + "\n".join(lines) + "\n"
+
+
+def test_each_audit_row_says_where_its_noise_floor_came_from(tmp_path: Path) -> None:
+    """Early rows, judged before the history could measure its noise, say that their floor was
+    assumed (text and JSON), the footer counts them, and later rows name the history."""
+    path = tmp_path / "results.tsv"
+    path.write_text(_no_replicates(80, 4), encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--results", str(path), "--all", "--format", "json"]).stdout
+    doc = json.loads(out)
+    rows = [e for e in doc["data"]["experiments"] if e["confidence"] is not None]
+    sources = [e["noise_source"] for e in rows]
+    first_history = sources.index("history")
+    assert first_history > 0 and set(sources[:first_history]) == {"default"}
+    assert set(sources[first_history:]) == {"history"}
+    assert all(e["sigma_relative"] > 0 for e in rows)
+    assert rows[0]["sigma_relative"] == pytest.approx(0.001)  # the default 0.1 %
+    text = runner.invoke(cli, ["--results", str(path), "--all"]).stdout
+    floors = [line.rsplit("noise floor: ", 1)[1] for line in text.splitlines() if "| noise" in line]
+    assert [f.endswith("(assumed)") for f in floors] == [s == "default" for s in sources]
+    assert f"{first_history} rows, up to {rows[first_history - 1]['experiment']}" in text

@@ -14,6 +14,8 @@ from autolab_shared.parsing.metrics import MAX
 from autolab_shared.parsing.results import History
 from autolab_shared.report.sparkline import sparkline
 from autolab_shared.stats.audit import AUDIT_RERUNS, P_NIGHT_NONE, P_NIGHT_REAL, Audit, AuditRow
+from autolab_shared.stats.noise import SIGMA0
+from autolab_shared.stats.nullnoise import MIN_PAIRS
 
 from . import __version__
 from .render import noise_source
@@ -21,6 +23,18 @@ from .render import noise_source
 NIGHT = {0: "REAL IMPROVEMENT", 1: "NO REAL IMPROVEMENT", 2: "NOT ENOUGH SIGNAL"}
 SPARK_WIDTH = 60
 NIGHT_WORD = {int(v.exit_code): v for v in NightVerdict}
+
+
+# where each row's noise floor came from, as the night went (NoiseFloor.source)
+FLOOR_FROM = {
+    "default": "(assumed)",
+    "history": "(history)",
+    "replicates": "(replicates)",
+    "window": "(replicates)",
+    "replicates+history": "(replicates, history)",
+    "window+history": "(replicates, history)",
+    "given": "(given)",
+}
 
 
 def _name(row: AuditRow) -> str:
@@ -43,7 +57,7 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     lines = [
         f"{_name(row)}: {a.verdict} (confidence: {conf}, exit {row.exit_code})  [{label}: {tag}]",
         f"  {history.metric} delta vs the incumbent estimate: {delta:+.4f}"
-        f" | noise floor: ±{noise:.4f}",
+        f" | noise floor: ±{noise:.4f} {FLOOR_FROM.get(row.noise_source, '')}".rstrip(),
     ]
     if row.kept and row.p_value is not None:
         bh = "survives" if row.survives_bh else "fails"
@@ -81,6 +95,18 @@ def spark_line(history: History) -> str:
     return f"  {line}  {history.metric}, {better} is better; gap = crash{each}"
 
 
+def _assumed_rows(audit: Audit) -> list[str]:
+    """Which rows were judged under the assumed default floor (as the night went), if any."""
+    assumed = [r for r in audit.rows if r.assessment is not None and r.noise_source == "default"]
+    if not assumed or audit.noise.source == "default":
+        return []
+    return [
+        f"  {len(assumed)} rows, up to {_name(assumed[-1])}, were judged as the night went under"
+        f" the assumed default floor ({SIGMA0:.1%}, marked 'assumed'): before them the history"
+        f" had no replicates and fewer than {MIN_PAIRS} differences of consecutive non-kept rows"
+    ]
+
+
 def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     """The conclusion block of the audit."""
     bh = [r for r in keeps if r.survives_bh]
@@ -88,6 +114,7 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     assumed = " (under the ASSUMED default noise floor)" if audit.noise.source == "default" else ""
     lines = [
         f"noise floor: {noise_source(audit.noise)}",
+        *_assumed_rows(audit),
         *tally_lines(audit, keeps),
         f"keeps surviving false-discovery control (q = {audit.q:.2f}){assumed}:"
         f" Benjamini-Hochberg {len(bh)} of {len(keeps)}, empirical Bayes {len(eb)} of {len(keeps)}",
@@ -231,6 +258,8 @@ def _row_data(row: AuditRow) -> dict[str, Any]:
         "exit_code": row.exit_code,
         "confidence": a.p_improve if a else None,
         "delta_relative": a.delta if a else None,
+        "sigma_relative": row.sigma if math.isfinite(row.sigma) else None,
+        "noise_source": row.noise_source or None,
         "p_value": row.p_value,
         "lfdr": row.lfdr,
         "survives_bh": row.survives_bh,

@@ -123,11 +123,11 @@ def as_the_night_went(
     *,
     window: int = 5,
     known: NoiseFloor | None = None,
-) -> list[tuple[Assessment | None, float]]:
+) -> list[tuple[Assessment | None, NoiseFloor]]:
     """Each configuration's assessment from the rows before it (None for the baseline and
-    crashes), and the noise sd (working scale) it was judged with."""
+    crashes), and the noise floor it was judged with."""
     fits, state, groups = _Fits(history, scale), ChainState(), _Groups(configs, scale)
-    out: list[tuple[Assessment | None, float]] = []
+    out: list[tuple[Assessment | None, NoiseFloor]] = []
     floor, own = known, False  # own: the floor holds the last candidate's replicates
     for i, config in enumerate(configs):
         row, x = config.first.index, list(config.x(scale))
@@ -146,7 +146,7 @@ def as_the_night_went(
         elif due:
             fits.take_prior(row, x, state, sigma2)
         judged = _assess(config, x, state, fits.prior, floor, policy, row) if x else None
-        out.append((judged, floor.sigma))
+        out.append((judged, floor))
         step(state, config, scale, fits.prior, sigma2)
     return out
 

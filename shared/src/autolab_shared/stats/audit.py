@@ -54,6 +54,7 @@ class AuditRow:
     survives_bh: bool
     survives_eb: bool
     sigma: float = math.nan  # the noise sd (working scale) the verdict was judged with
+    noise_source: str = ""  # where that sd came from (NoiseFloor.source): 'default', 'history', ...
 
     @property
     def verdict(self) -> Verdict:
@@ -144,8 +145,8 @@ def audit(
     known = floor if noise is not None else None
     went = as_the_night_went(history, configs, scale, pol, window=row_window, known=known)
     rows = [
-        AuditRow(c, a, k, None, None, False, False, sigma)
-        for c, (a, sigma), k in zip(configs, went, kept, strict=True)
+        AuditRow(c, a, k, None, None, False, False, f.sigma, f.source)
+        for c, (a, f), k in zip(configs, went, kept, strict=True)
     ]
     rows = _fdr(rows, hind, prior, floor, q)
     null, better = prior_shares(prior, floor.sigma)
