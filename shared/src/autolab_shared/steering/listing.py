@@ -53,7 +53,9 @@ _RESULT = re.compile(r"~?\d[\d.,]{0,20}[kmbKMB]? (?:params|parameters|steps|toke
 # A measured figure (throughput, latency, bandwidth): a change part without "+" that states
 # one reports results ("NVFP4 100tok/s vs W4A16 39tok/s decode, prefill 37x" compares two
 # runs, it lists no settings).
-_MEASURED = re.compile(r"\d(?:[.,]\d{1,6})? ?(?:tok/s|tokens/s|ms|us|µs|tflops|gb/s)(?![\w/])", re.I)
+_MEASURED = re.compile(
+    r"\d(?:[.,]\d{1,6})? ?(?:tok/s|tokens/s|ms|us|µs|tflops|gb/s)(?![\w/])", re.I
+)
 # A short aside in parentheses after a space: "min-SNR (gamma=5) + BS=16".
 _ASIDE = re.compile(r"\s\([^()\n]{0,200}\)")
 # Words that say an item changes something ("remove X", "higher LR", "depth 8->12").
