@@ -54,7 +54,7 @@ _RESULT = re.compile(r"~?\d[\d.,]{0,20}[kmbKMB]? (?:params|parameters|steps|toke
 # one reports results ("NVFP4 100tok/s vs W4A16 39tok/s decode, prefill 37x" compares two
 # runs, it lists no settings).
 _MEASURED = re.compile(
-    r"\d(?:[.,]\d{1,6})? ?(?:tok/s|tokens/s|ms|us|µs|tflops|gb/s)(?![\w/])", re.I
+    r"\d(?:[.,]\d{1,6})? ?(?:tok/s|tokens/s|ms|us|µs|[Tt][Ff][Ll][Oo][Pp][Ss]|[Gg][Bb]/s)(?![\w/])"
 )
 # A short aside in parentheses after a space: "min-SNR (gamma=5) + BS=16".
 _ASIDE = re.compile(r"\s\([^()\n]{0,200}\)")
@@ -121,8 +121,8 @@ def change_items(part: str, description: str = "") -> list[Item]:
     """
     if not may_list(part):  # the common case: one change, nothing to split
         return [Item(part)]
-    if "+" not in part and _MEASURED.search(part) is not None:  # results, measured, parted
-        return [Item(part)]  # by commas: no list of settings ("+" always parts changes)
+    if "+" not in part and _MEASURED.search(part):  # results, measured, parted by commas: no list
+        return [Item(part)]  # of settings ("+" always parts changes)
     items: list[Item] = []
     for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
         pieces = _pieces(chunk)
