@@ -563,6 +563,9 @@ HOSTILE = (
     "exp1 run1 " * 5000,
     "x 0.4+512KB " * 4000,
     "int4: a=1 b=2 " * 3500,
+    "remove A" + "_B1" * 16000,  # the eighth round's feature column and measured figures
+    "1.5ms, " * 7000,
+    "x, unblocks y, " * 3500,
 )
 
 
