@@ -350,6 +350,69 @@ def test_seventh_round_rules(description: str, category: str, multi: bool) -> No
 
 
 @pytest.mark.parametrize(
+    ("description", "category", "multi"),
+    [
+        # a depth that adapts to the input is how the model computes, not its size (heldout8)
+        ("pq5 remove noise-adaptive depth (SIMPLIFICATION — same FID!)", "architecture", False),
+        ("depth 12", "model_scale", False),
+        # a penalty on the gradient is a regulariser
+        ("b19 gradient penalty on velocity (diverged)", "regularization", False),
+        # a tree model's row and column subsampling written with "="
+        ("sub=0.9 same", "regularization", False),
+        ("col=0.7", "regularization", False),
+        ("sub 0.65 worse", "regularization", False),
+        # the family written as one word
+        ("randomforest clf balanced, worse", "architecture", False),
+        ("random forest", "architecture", False),
+        # a kernel's boundary checks
+        ("ALIGNED flag skips boundary checks for aligned shapes", "efficiency", False),
+        # "speed" is a run's speed only as a speed-up or the speed of a run's part
+        ("speed up MPS path", "efficiency", False),
+        ("draft accuracy matters more than draft speed", "efficiency", False),
+        # a feature binned
+        ("mileage bins 10", "data", False),
+        # a file renamed, a loss weight's schedule, a trading signal filtered: no model change
+        (
+            "Renamed profile.py->profiler.py, unblocks torch.compile/vLLM/transformers",
+            "other",
+            False,
+        ),
+        ("pq5 sigmoid cosine weight schedule", "other", False),
+        ("cosine LR schedule", "lr_schedule", False),
+        ("Filters NBA signal (0.246) while keeping 4 high-quality", "other", False),
+        ("filter outliers", "data", False),
+        # a sampler study's verdict names the setting it holds at, not a change of it
+        ("calibrated at alpha=2.0", "other", False),
+        ("calibrated even at alpha=1.5!", "other", False),
+        ("alpha=2.0", "regularization", False),
+        # a feature column (upper snake case) removed, when no rule names the change
+        ("remove HAS_BASEMENT worse", "data", False),
+        ("remove WARMUP_RATIO", "lr_schedule", False),
+        # measured figures parted by commas report results, not a list of settings
+        (
+            "35B model: NVFP4 100tok/s vs W4A16 39tok/s decode (2.5x), prefill 37x",
+            "efficiency",
+            False,
+        ),
+        ("cache k=3, no prefetch", "efficiency", True),
+        # weight averaging beside another bare item is the base it was tried on
+        ("time-based LR schedule + SWA: schedule completes", "lr_schedule", True),
+        ("N_REGISTERS=0 + SWA", "architecture", True),
+        # a consequence after a comma is no second change
+        ("priority decision framework, no-lookup directive", "other", True),
+    ],
+)
+def test_eighth_round_rules(description: str, category: str, multi: bool) -> None:
+    _classified_as(description, category, multi)
+
+
+def test_a_feature_named_speed_is_no_efficiency_change() -> None:
+    rules = Classifier(fallback=False)  # the rules alone: the fallback knows these rows
+    for text in ("add weighted upper-minors speed and speed-per-age", "replace speed with shape"):
+        assert rules(text).category == "other"
+
+
+@pytest.mark.parametrize(
     ("part", "items"),
     [
         ("b16 WD 0.02 no hflip", ["b16 WD 0.02", "no hflip"]),

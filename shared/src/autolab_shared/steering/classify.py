@@ -86,9 +86,16 @@ BASELINE = "baseline"
 # A label or a combination word and what it introduces: "raw sweep: ...", "combo — ...".
 _AFTER_LABEL = re.compile(r": | — | – | - ")
 # A verdict that is all of a change part ("castor/client.py: FAIL - The analysis ..."): a
-# review's note, whose prose after the verdict names no change of the run.
-_VERDICTS = frozenset({"fail", "pass"})
+# review's note, whose prose after the verdict names no change of the run; so is a sampler
+# study's "calibrated" ("calibrated at alpha=2.0": the alpha it was calibrated at, no change).
+_VERDICTS = frozenset({"fail", "pass", "calibrated", "calibrated even"})
 COMBINATION = "combination"
+DATA = "data"
+# A feature column of a tabular model added or removed, named in upper snake case ("remove
+# HAS_BASEMENT"): a data change, when no rule names the change part.
+_FEATURE_COLUMN = re.compile(
+    r"(?:remove|drop|add|without|no) [A-Z][A-Z0-9]{0,30}(?:_[A-Z0-9]{1,30}){1,6}(?![\w-])"
+)
 # Where the change part ends and the reasons, results or the base it was tried on begin.
 _CUT = re.compile(
     r"\(hypothesis| \(| — | – | - |: |; | \| "
@@ -200,6 +207,7 @@ class Classifier:
         # the learned fallback names rows no rule matches, with categories of the taxonomy only
         self.fallback = fallback
         self._repeats = BASELINE in self.taxonomy.names  # "exp37 run14: ..." is a repeat
+        self._columns = DATA in self.taxonomy.names  # "remove HAS_BASEMENT" is a data change
         self._checks = tuple(
             (rule.category, group)
             for rule in self.taxonomy.rules
@@ -299,6 +307,9 @@ class Classifier:
             return found
         if MULTI_CHANGE not in tags and (assigns_several(raw) or plus_parted(raw)):
             tags = (*tags, MULTI_CHANGE)  # a list of settings no rule names
+        column = _FEATURE_COLUMN.fullmatch(raw) if self._columns and raw[:1] in "radwn" else None
+        if column is not None:
+            return Classification(DATA, tags, column.group(0), CHANGE)
         full = normalise(description)
         first = (
             self._first(full) if full != normalise(raw) and not _verdict(raw, description) else None

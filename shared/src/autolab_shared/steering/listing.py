@@ -50,6 +50,12 @@ _PARAMETER_OF = frozenset(
 )
 # A piece of a list that reports a result rather than a setting: "31.5M params", "~291 steps".
 _RESULT = re.compile(r"~?\d[\d.,]{0,20}[kmbKMB]? (?:params|parameters|steps|tokens|tok/s)\b")
+# A measured figure (throughput, latency, bandwidth): a change part without "+" that states
+# one reports results ("NVFP4 100tok/s vs W4A16 39tok/s decode, prefill 37x" compares two
+# runs, it lists no settings).
+_MEASURED = re.compile(
+    r"\d(?:[.,]\d{1,6})? ?(?:tok/s|tokens/s|ms|us|µs|[Tt][Ff][Ll][Oo][Pp][Ss]|[Gg][Bb]/s)(?![\w/])"
+)
 # A short aside in parentheses after a space: "min-SNR (gamma=5) + BS=16".
 _ASIDE = re.compile(r"\s\([^()\n]{0,200}\)")
 # Words that say an item changes something ("remove X", "higher LR", "depth 8->12").
@@ -115,6 +121,8 @@ def change_items(part: str, description: str = "") -> list[Item]:
     """
     if not may_list(part):  # the common case: one change, nothing to split
         return [Item(part)]
+    if "+" not in part and _MEASURED.search(part):  # results, measured, parted by commas: no list
+        return [Item(part)]  # of settings ("+" always parts changes)
     items: list[Item] = []
     for chunk in _PLUS.split(part, maxsplit=MAX_ITEMS)[:MAX_ITEMS]:
         pieces = _pieces(chunk)
@@ -383,7 +391,14 @@ def main_items(pairs: list[tuple[Match, str]]) -> list[tuple[Match, str]]:
     if any(_states_value(t) for _, t in pairs):  # "4 layers + embedding_lr=0.8": the size
         sized = [(f, t) for f, t in pairs if f[0] == MODEL_SCALE and _names_only(t)]
         pairs = [pair for pair in pairs if pair not in sized] or pairs  # is the base
-    return [(f, t) for f, t in pairs if not is_bare(t)] or pairs
+    changed = [(f, t) for f, t in pairs if not is_bare(t)]
+    if not changed and len(pairs) > 1:  # "time-based LR schedule + SWA": SWA is the base
+        changed = [(f, t) for f, t in pairs if t.strip() not in _AVERAGING]
+    return changed or pairs
+
+
+# Weight averaging named alone beside other bare items is the base they were tried on.
+_AVERAGING = frozenset({"swa", "ema"})
 
 
 def _states_value(item: str) -> bool:
@@ -462,7 +477,11 @@ def setting_key(item: str) -> tuple[str, str]:
 # items parted by commas ("priority framework, no-lookup directive") and settings glued by
 # "+" without spaces ("k=3+noprefetch+512KB").
 PROSE_ITEM_WORDS = (2, 6)
-_PROSE_RESULT = re.compile(r"\d|\b(?:worse|better|same|improv\w*|regress\w*|slower|faster)\b")
+_PROSE_RESULT = re.compile(
+    r"\d|\b(?:worse|better|same|improv\w*|regress\w*|slower|faster)\b"
+    # a consequence, not a second change: "Renamed profile.py, unblocks torch.compile"
+    r"|^(?:unblocks|enables|allows|lets|makes|causes|gives|yields|saves|breaks|fixes|means)\b"
+)
 
 
 def lists_loosely(part: str) -> bool:
