@@ -138,6 +138,7 @@ HELD_OUT6 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
 HELD_OUT7 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout7.tsv"
 HELD_OUT8 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout8.tsv"
 HELD_OUT9 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout9.tsv"
+HELD_OUT10 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout10.tsv"
 # A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
 # `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
 HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
@@ -470,6 +471,30 @@ def test_held_out9_is_the_seeded_draw_after_held_out8() -> None:
         for row in _rows(path)
     ]
     _network_first_draw(_rows(HELD_OUT9), earlier, 1919, 15, 18, 100, 5)
+
+
+def _draw_before_held_out10() -> list[dict[str, str]]:
+    return [
+        row
+        for path in (
+            *TUNING_SETS,
+            HELD_OUT4,
+            NN_HELD_OUT,
+            HELD_OUT5,
+            HELD_OUT6,
+            HELD_OUT7,
+            HELD_OUT8,
+            HELD_OUT9,
+        )
+        for row in _rows(path)
+    ]
+
+
+def test_held_out10_is_the_seeded_draw_after_held_out9() -> None:
+    """HELD_OUT10 is the same draw with random.Random(2020), 15 rows of each network-training
+    file with rows left, then up to 18 of each other file, until 100 rows, from rows no earlier
+    set holds, HELD_OUT9 included."""
+    _network_first_draw(_rows(HELD_OUT10), _draw_before_held_out10(), 2020, 15, 18, 100, 5)
 
 
 def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
