@@ -77,15 +77,24 @@ category, tags (comma-separated: multi_change, simplification) and split.
   before any rule of the seventh round changed and before the classifier was run on them;
   since the eighth round used to change rules and train the fallback.
 
-* tests/fixtures/steer_labels_heldout9.tsv (102 rows, 6 files) is HELD_OUT9, drawn the same
-  way after every set above (HELD_OUT8 included) with one random.Random(1919): 15 rows of each
+* tests/fixtures/steer_labels_heldout9.tsv (102 rows, 6 files) is HELD_OUT9, TUNING data since
+  heldout10 was drawn (it was the held-out set, measured at 80.4 %), drawn the same way after
+  every set above (HELD_OUT8 included) with one random.Random(1919): 15 rows of each
   network-training file with such rows (Fchaubard, wendlerc), then the other files fewest
   first, up to 18 rows each, until 100 rows (only six real files have five such rows left, so
   at 15 a file the draw would end at 90; the fourth file's 18 take it to 102). Labelled by
   hand by reading each row and its file, and committed alone before any rule of the eighth
-  round changed and before the classifier was run on them; the HELD-OUT set, never used to
-  change a rule or train the fallback. Every one of its files has other rows in the tuning
-  sets.
+  round changed and before the classifier was run on them; since the ninth round used to
+  change rules and train the fallback.
+
+* tests/fixtures/steer_labels_heldout10.tsv (102 rows, 6 files) is HELD_OUT10, drawn the same
+  way after every set above (HELD_OUT9 included) with one random.Random(2020): 15 rows of each
+  network-training file with such rows (Fchaubard, wendlerc), then up to 18 rows of each other
+  file, fewest labelled first, until 100 rows (the same six files; the fourth file's 18 take it
+  to 102). Labelled by hand by reading each row and its file, and committed alone (ef416dc)
+  before any rule of the ninth round changed and before the classifier was run on them; the
+  HELD-OUT set, never used to change a rule or train the fallback. Every one of its files has
+  other rows in the tuning sets.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -169,6 +178,7 @@ FLOORS = {
     "tuning6": (0.84, 0.80, 0.90),
     "tuning7": (0.91, 0.78, 0.85),
     "tuning8": (0.86, 0.95, 0.95),
+    "tuning9": (0.79, 0.82, 0.88),
     "held-out": (0.79, 0.82, 0.88),
 }
 SETS = {
@@ -182,7 +192,8 @@ SETS = {
     "tuning6": HELD_OUT6,
     "tuning7": HELD_OUT7,
     "tuning8": HELD_OUT8,
-    "held-out": HELD_OUT9,
+    "tuning9": HELD_OUT9,
+    "held-out": HELD_OUT10,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
