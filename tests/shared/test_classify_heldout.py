@@ -602,6 +602,8 @@ HOSTILE = (
     "remove A" + "_B1" * 16000,  # the eighth round's feature column and measured figures
     "1.5ms, " * 7000,
     "x, unblocks y, " * 3500,
+    "1est" * 12500,  # the ninth round's estimators after a number and one-word family
+    "gradientboost" * 3850,
 )
 
 
