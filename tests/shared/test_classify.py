@@ -406,6 +406,22 @@ def test_eighth_round_rules(description: str, category: str, multi: bool) -> Non
     _classified_as(description, category, multi)
 
 
+@pytest.mark.parametrize(
+    ("description", "category", "multi"),
+    [
+        # a count of estimators written after its number (tuning9: "cls lgbm 1000est")
+        ("cls lgbm 1000est worse", "model_scale", False),
+        ("clf 2000est worse", "model_scale", False),
+        ("the smallest test set", "other", False),  # control: "est" inside a word
+        # the model family written as one identifier (tuning9: "gradientboosting_clf")
+        ("gradientboosting_clf worse", "architecture", False),
+        ("gradient boosting", "architecture", False),
+    ],
+)
+def test_ninth_round_rules(description: str, category: str, multi: bool) -> None:
+    _classified_as(description, category, multi)
+
+
 def test_a_feature_named_speed_is_no_efficiency_change() -> None:
     rules = Classifier(fallback=False)  # the rules alone: the fallback knows these rows
     for text in ("add weighted upper-minors speed and speed-per-age", "replace speed with shape"):

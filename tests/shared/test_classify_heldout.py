@@ -77,15 +77,24 @@ category, tags (comma-separated: multi_change, simplification) and split.
   before any rule of the seventh round changed and before the classifier was run on them;
   since the eighth round used to change rules and train the fallback.
 
-* tests/fixtures/steer_labels_heldout9.tsv (102 rows, 6 files) is HELD_OUT9, drawn the same
-  way after every set above (HELD_OUT8 included) with one random.Random(1919): 15 rows of each
+* tests/fixtures/steer_labels_heldout9.tsv (102 rows, 6 files) is HELD_OUT9, TUNING data since
+  heldout10 was drawn (it was the held-out set, measured at 80.4 %), drawn the same way after
+  every set above (HELD_OUT8 included) with one random.Random(1919): 15 rows of each
   network-training file with such rows (Fchaubard, wendlerc), then the other files fewest
   first, up to 18 rows each, until 100 rows (only six real files have five such rows left, so
   at 15 a file the draw would end at 90; the fourth file's 18 take it to 102). Labelled by
   hand by reading each row and its file, and committed alone before any rule of the eighth
-  round changed and before the classifier was run on them; the HELD-OUT set, never used to
-  change a rule or train the fallback. Every one of its files has other rows in the tuning
-  sets.
+  round changed and before the classifier was run on them; since the ninth round used to
+  change rules and train the fallback.
+
+* tests/fixtures/steer_labels_heldout10.tsv (102 rows, 6 files) is HELD_OUT10, drawn the same
+  way after every set above (HELD_OUT9 included) with one random.Random(2020): 15 rows of each
+  network-training file with such rows (Fchaubard, wendlerc), then up to 18 rows of each other
+  file, fewest labelled first, until 100 rows (the same six files; the fourth file's 18 take it
+  to 102). Labelled by hand by reading each row and its file, and committed alone (ef416dc)
+  before any rule of the ninth round changed and before the classifier was run on them; the
+  HELD-OUT set, never used to change a rule or train the fallback. Every one of its files has
+  other rows in the tuning sets.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -138,6 +147,7 @@ HELD_OUT6 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6.tsv"
 HELD_OUT7 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout7.tsv"
 HELD_OUT8 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout8.tsv"
 HELD_OUT9 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout9.tsv"
+HELD_OUT10 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout10.tsv"
 # A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
 # `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
 HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
@@ -150,13 +160,13 @@ NN_FILES = (
 TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py after the eighth round, s-lab8: tuning 85.2 %, 0.94, 0.94;
+# benchmarks/classifier_heldout.py after the ninth round, s-lab9: tuning 85.2 %, 0.94, 0.94;
 # tuning2 81.3 %, 0.80, 0.91; tuning3 91.1 %, 0.80, 0.88; nn-rows 80.5 %, 0.90, 0.96;
-# tuning4 87.1 %, 0.86, 0.86; nn-rows2 88.3 %, 0.83, 0.94; tuning5 88.9 %, 0.71, 0.92;
+# tuning4 86.5 %, 0.86, 0.86; nn-rows2 88.3 %, 0.83, 0.94; tuning5 88.9 %, 0.71, 0.92;
 # tuning6 86.0 %, 0.85, 0.97; tuning7 92.1 %, 0.82, 0.93; tuning8 87.9 %, 1.00, 1.00;
-# held-out (heldout9) 80.4 %, 0.85, 0.92, measured once when the rules were final; main's
-# classifier before the round: 79.4 %, 0.85, 0.92). The issue's targets are TARGET_*, which
-# test_issue_targets_on_held_out records as unmet.
+# tuning9 83.3 %, 0.85, 0.92; held-out (heldout10) 78.4 %, 0.96, 0.81, measured once when the
+# rules were final; main's classifier before the round: the same 78.4 %, 0.96, 0.81). The
+# issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
 FLOORS = {
     "tuning": (0.83, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
@@ -168,7 +178,8 @@ FLOORS = {
     "tuning6": (0.84, 0.80, 0.90),
     "tuning7": (0.91, 0.78, 0.85),
     "tuning8": (0.86, 0.95, 0.95),
-    "held-out": (0.79, 0.82, 0.88),
+    "tuning9": (0.82, 0.82, 0.88),
+    "held-out": (0.77, 0.92, 0.78),
 }
 SETS = {
     "tuning": TUNING,
@@ -181,7 +192,8 @@ SETS = {
     "tuning6": HELD_OUT6,
     "tuning7": HELD_OUT7,
     "tuning8": HELD_OUT8,
-    "held-out": HELD_OUT9,
+    "tuning9": HELD_OUT9,
+    "held-out": HELD_OUT10,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -472,6 +484,30 @@ def test_held_out9_is_the_seeded_draw_after_held_out8() -> None:
     _network_first_draw(_rows(HELD_OUT9), earlier, 1919, 15, 18, 100, 5)
 
 
+def _draw_before_held_out10() -> list[dict[str, str]]:
+    return [
+        row
+        for path in (
+            *TUNING_SETS,
+            HELD_OUT4,
+            NN_HELD_OUT,
+            HELD_OUT5,
+            HELD_OUT6,
+            HELD_OUT7,
+            HELD_OUT8,
+            HELD_OUT9,
+        )
+        for row in _rows(path)
+    ]
+
+
+def test_held_out10_is_the_seeded_draw_after_held_out9() -> None:
+    """HELD_OUT10 is the same draw with random.Random(2020), 15 rows of each network-training
+    file with rows left, then up to 18 of each other file, until 100 rows, from rows no earlier
+    set holds, HELD_OUT9 included."""
+    _network_first_draw(_rows(HELD_OUT10), _draw_before_held_out10(), 2020, 15, 18, 100, 5)
+
+
 def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
     """The blind labelling holds HELD_OUT6's rows in order, with known categories; the two
     labellings agree on at least 95 % of the blind rows' categories (benchmarks/
@@ -530,10 +566,10 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT9: 80.4 %, multi_change recall 0.85 (22/26) and precision
-    0.92 (22/24) after the round that tuned on HELD_OUT8 (main's classifier before it: 79.4 %,
-    0.85, 0.92): the tag targets are met, the accuracy is not (two hand labellings of HELD_OUT6
-    agree on 96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
+    """Issue 13's targets on HELD_OUT10: 78.4 %, multi_change recall 0.96 (26/27) and precision
+    0.81 (26/32) after the round that tuned on HELD_OUT9 (main's classifier before it: the same
+    78.4 %, 0.96, 0.81): the tag targets are met, the accuracy is not (two hand labellings of
+    HELD_OUT6 agree on 96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
@@ -566,6 +602,8 @@ HOSTILE = (
     "remove A" + "_B1" * 16000,  # the eighth round's feature column and measured figures
     "1.5ms, " * 7000,
     "x, unblocks y, " * 3500,
+    "1est" * 12500,  # the ninth round's estimators after a number and one-word family
+    "gradientboost" * 3850,
 )
 
 
