@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from support import console_script
 
@@ -111,6 +111,7 @@ def test_configuration_columns_of_a_csv_are_never_the_metric() -> None:
     st.lists(st.floats(0.01, 100.0, allow_nan=False), min_size=3, max_size=12, unique=True),
     st.integers(1, 4096),
 )
+@example(["imgsz", "samples"], [1.0, 2.0, 3.0], 1)  # results that come out whole: "1.0000"
 def test_whole_number_or_constant_settings_before_a_result_are_skipped(
     settings_: list[str], results: list[float], setting: int
 ) -> None:

@@ -180,7 +180,8 @@ def _column_stats(records: Sequence[Record], index: int) -> ColumnStats:
     cells = [record.cells[index] for record in records]
     values = [parse_cell(cell).value for cell in cells]
     numbers = [v for v in values if v is not None]
-    whole = all(v.is_integer() for v in numbers)
+    # whole numbers written without a point: "1.0000" is a measured value that came out whole
+    whole = all(v.is_integer() for v in numbers) and not any("." in c for c in cells)
     return ColumnStats(len(numbers), sum(1 for c in cells if c), len(set(numbers)), whole)
 
 

@@ -285,7 +285,7 @@ class ColumnStats(EqRepr):
     numeric: int
     filled: int
     distinct: int
-    integral: bool = False  # every number is a whole number
+    integral: bool = False  # every number is a whole number, written without a point
 
     def mostly_numeric(self) -> bool:
         """At least one number, and numbers in at least half the non-empty cells."""
