@@ -63,28 +63,3 @@ def test_a_rerun_of_a_reused_commit_pools_with_its_latest_change(tmp_path: Path)
     _, audit = _autojudge(tmp_path, "--results", "results.tsv", "--all")
     assert len(audit["data"]["experiments"]) == 4  # type: ignore[index]
     assert audit["data"]["noise"]["source"] != "default"  # type: ignore[index]
-
-
-SEEDS = HEADER + (
-    "n/a\t1.000000\t44.0\tkeep\tbaseline\n"
-    "n/a\t0.990000\t44.0\tkeep\tb1 lr up\n"
-    "n/a\t0.996000\t44.0\tdiscard\tb2 depth 9\n"
-    "n/a\t0.991000\t44.0\tdiscard\tb2 seed=1\n"
-    "n/a\t0.989500\t44.0\tdiscard\tb2 seed=2\n"
-    "n/a\t0.993000\t44.0\tdiscard\tb3 seed=3 (diverged)\n"
-    "n/a\t0.988000\t44.0\tdiscard\tb3 warmup\n"
-)
-
-
-def test_seed_reruns_under_a_label_measure_the_kept_configuration(tmp_path: Path) -> None:
-    (tmp_path / "results.tsv").write_text(SEEDS, encoding="utf-8")
-    _, doc = _autojudge(tmp_path, "--results", "results.tsv", "--all")
-    rows = doc["data"]["experiments"]  # type: ignore[index]
-    described = [r["description"] for r in rows]
-    assert "b2 seed=1" not in described and "b2 seed=2" not in described
-    assert "b3 seed=3 (diverged)" in described  # a flagged run is not a replicate
-    assert doc["data"]["noise"]["source"].startswith("replicates")  # type: ignore[index]
-    (tmp_path / "run.log").write_text(SUMMARY.format(value="0.990500"), encoding="utf-8")
-    args = ("--results", "results.tsv", "--run", "run.log", "--commit", "n/a")
-    _, one = _autojudge(tmp_path, *args, "--description", "b4 seed=4")
-    assert one["data"]["n_runs"] == 4  # type: ignore[index]

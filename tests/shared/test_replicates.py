@@ -11,7 +11,6 @@ from autolab_shared.parsing.replicates import (
     replicate_keys,
     reused_commits,
     says_repeat,
-    seed_only,
 )
 from autolab_shared.parsing.results import parse_results
 
@@ -128,100 +127,3 @@ def test_a_marked_rerun_always_joins_a_configuration_of_its_commit(
     text = f"{marker} same code" if marker.endswith(":") else f"x {marker}"
     keys = _keys([*rows, (commit, text)])
     assert keys[-1] in {k for k, (c, _) in zip(keys, rows, strict=False) if c == commit}
-
-
-def _rows_with_status(rows: list[tuple[str, str, str]]) -> list[str]:
-    body = "".join(f"{c}\t0.99{i:04d}\t44.0\t{s}\t{d}\n" for i, (c, s, d) in enumerate(rows))
-    return replicate_keys(parse_results(HEADER + body).experiments)
-
-
-def test_seed_only_names_a_seed_and_no_change() -> None:
-    for text in (
-        "b62 seed=547",
-        "seed 3",
-        "seed0",
-        "b23 seed=0 variance check",
-        "exp3: seed 7 (lucky)",
-        "random seed 42",
-    ):
-        assert seed_only(text), text
-    for text in (
-        "b24 no_ema seed=0",
-        "lr 0.04 seed 3",
-        "b62 seed=670 (outlier)",
-        "b53 seed=71 (DIVERGED — bad init)",
-        "seeds",
-        "random seed 42 to 137",
-        "seed 3 NaN loss",
-        "depth 10",
-    ):
-        assert not seed_only(text), text
-
-
-def test_a_seed_rerun_under_a_label_rejoins_the_kept_configuration_in_force() -> None:
-    keys = _rows_with_status(
-        [
-            ("n/a", "keep", "baseline"),
-            ("n/a", "keep", "b1 lr up"),
-            ("n/a", "discard", "b2 depth 9"),
-            ("n/a", "discard", "b2 seed=1"),
-            ("n/a", "discard", "b2 seed=2 (lucky)"),
-            ("n/a", "discard", "b3 seed=7 (diverged)"),
-            ("n/a", "discard", "b3 depth 9 seed=1"),
-            ("n/a", "keep", "b4 warmup"),
-            ("-", "discard", "seed 5"),
-        ]
-    )
-    assert keys[3] == keys[4] == keys[1]  # the kept "b1 lr up" re-measured twice
-    assert len({keys[2], keys[5], keys[6], keys[1]}) == 4  # a change, or a flagged run
-    assert keys[8] == keys[7] != keys[1]  # the configuration in force moved on
-
-
-def test_a_seed_row_before_any_keep_and_a_hashed_seed_row_keep_their_own_rules() -> None:
-    keys = _rows_with_status(
-        [("n/a", "discard", "seed 1"), ("n/a", "keep", "base"), ("abc1234", "discard", "seed 2")]
-    )
-    assert len(set(keys)) == 3  # nothing in force yet; a new hash is its own configuration
-
-
-def test_a_seed_candidate_under_a_label_is_keyed_to_the_configuration_in_force() -> None:
-    body = "n/a\t1.0\t44.0\tkeep\tbaseline\nn/a\t0.99\t44.0\tkeep\tb1 lr up\n"
-    rows = parse_results(HEADER + body).experiments
-    key = replicate_keys(rows)[1]
-    assert candidate_key(rows, "n/a", "b2 seed=9") == key
-    assert candidate_key(rows, "n/a", "b2 depth 9") == "#candidate"
-
-
-@PROPS
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(LABELS),
-            st.sampled_from(["keep", "discard"]),
-            st.sampled_from([*CHANGES, "b7 seed=3", "seed 11 variance", "seed 2 (diverged)"]),
-        ),
-        min_size=1,
-        max_size=30,
-    )
-)
-def test_seed_rows_under_labels_pool_only_with_the_latest_keep(
-    rows: list[tuple[str, str, str]],
-) -> None:
-    keys = _rows_with_status(rows)
-    in_force: str | None = None
-    for i, (_, status, description) in enumerate(rows):
-        if seed_only(description) and in_force is not None:
-            assert keys[i] == in_force
-        else:
-            assert keys[i] == f"#row{i}"  # a label alone never pools
-        if status == "keep":
-            in_force = keys[i]
-
-
-def test_seed_only_is_linear_on_hostile_text() -> None:
-    import time
-
-    for text in ("seed " * 10_000, "b1 " * 20_000, "seed=1 " * 8_000, "s" * 50_000):
-        start = time.perf_counter()
-        seed_only(text)
-        assert time.perf_counter() - start < 0.05, text[:20]

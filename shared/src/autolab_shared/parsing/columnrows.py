@@ -72,10 +72,10 @@ def read_columns(
     n = len(raw)
     commits = columns[layout.commit] if layout.commit is not None else [""] * n
     descriptions = columns[layout.description] if layout.description is not None else [""] * n
-    statuses = list(map(status_of.__getitem__, raw))
-    found = keys_of_columns(commits, descriptions, statuses)
+    found = keys_of_columns(commits, descriptions)
     if _two_equal(columns, range(n) if found.paired is None else found.paired):
         return None  # duplicate rows: the scan warns
+    statuses = list(map(status_of.__getitem__, raw))
 
     def make(i: int) -> Experiment:
         value, number = values[i], memory(i)

@@ -6,10 +6,7 @@ that says near its start that it repeats a run (re-run, seed, repeat, verify, va
 reproduce, replicate, ``run 3``, a numbered ``baseline 2``), or that names
 ``rerun-of:<hash>``. Rows that share a hash but describe different changes are separate
 experiments (agents that never commit, or that log the parent's hash): see
-:func:`reused_commits`. Commits that are not hashes (``baseline``, ``-``) never pool by their
-commit cell; the one exception is a row that names nothing but a seed (``b62 seed=547``,
-``seed=2024 variance``) under such a cell: it re-measures the configuration in force (the last
-kept row's) and joins it (:func:`seed_only`).
+:func:`reused_commits`. Commits that are not hashes (``baseline``, ``-``) never pool.
 numpy is imported only to build value arrays, so reading a history without replicates (as
 autosteer often does) never loads it.
 """
@@ -41,37 +38,6 @@ _SPACE = re.compile(r"[\s_]+")
 _COUNTED = re.compile(r"(baseline|base|control|stock)( ?#? ?(run )?\d{1,3})?")  # "baseline 2"
 _COUNTED_WORDS = ("base", "control", "stock")  # how every match of it starts
 _HEX = b"0123456789abcdefABCDEF"
-_BATCH = re.compile(r"(?:[a-z]{1,4} ?\d{1,4}|exp(?:eriment)? ?\d{1,4})[:.)]? ")  # "b62 ", "exp3: "
-_SEED = re.compile(r"\b(?:random )?seeds?(?: ?[=:#] ?| )?\d{1,12}\b|\bseed\d{1,12}\b")
-_FLAGGED = re.compile(r"diverg|\bnan\b|crash|\bbad\b|broken|\boom\b|fail|outlier|wrong")
-_FILLER = frozenset(
-    (
-        "variance",
-        "check",
-        "checks",
-        "rerun",
-        "re-run",
-        "repeat",
-        "again",
-        "verify",
-        "verification",
-        "noise",
-        "run",
-        "with",
-        "same",
-        "config",
-        "configuration",
-        "different",
-        "new",
-        "random",
-        "test",
-        "replicate",
-        "reproduce",
-        "reproducibility",
-        "and",
-        "only",
-    )
-)
 
 
 @cache
@@ -110,18 +76,6 @@ def change_of(description: str) -> str:
     return counted.group(1) if counted else text
 
 
-def seed_only(description: str) -> bool:
-    """True when a description names a seed and no change (``b62 seed=547``, ``seed 3
-    variance check``), unless it flags the run (diverged, NaN, bad, outlier, ...)."""
-    low = description.lower()
-    if "seed" not in low or _FLAGGED.search(low):
-        return False
-    text = change_of(description)
-    batch = _BATCH.match(text)
-    rest, seeds = _SEED.subn(" ", text[batch.end() :] if batch else text)
-    return seeds > 0 and all(word in _FILLER for word in rest.replace(",", " ").split())
-
-
 def says_repeat(description: str) -> bool:
     """True when a description says, near its start, that it repeats a run (rerun, seed, ...).
 
@@ -140,7 +94,6 @@ class _Keys:
         self.reused: dict[str, int] = {}  # hash -> distinct changes logged under it
         self.paired: list[int] | None = None  # rows with a hash another row has, and more
         self.counts: Counter[str] | None = None  # rows per key, when counted on the way
-        self.in_force: str | None = None  # key of the latest kept row (rows keyed one by one)
 
     def key(self, commit: str, description: str, row: int) -> str:
         found = _rerun_of().search(description) if "run" in description.lower() else None
@@ -148,8 +101,6 @@ class _Keys:
             target = found.group(1).lower()
             return self.last.get(target, target)
         if not is_commit_hash(commit):
-            if self.in_force is not None and seed_only(description):
-                return self.in_force  # a seed re-run of the configuration in force
             return f"#row{row}"
         sha = commit.lower()
         if sha not in self.first:
@@ -166,12 +117,9 @@ class _Keys:
     def all(self, rows: Sequence[Row]) -> list[str]:
         """`key` of every row in order (see `of_columns`)."""
         commits = list(map(attrgetter("commit"), rows))
-        statuses = [getattr(r, "status", None) for r in rows]
-        return self.of_columns(commits, list(map(attrgetter("description"), rows)), statuses)
+        return self.of_columns(commits, list(map(attrgetter("description"), rows)))
 
-    def of_columns(
-        self, commits: list[str], descriptions: list[str], statuses: Sequence[str | None] = ()
-    ) -> list[str]:
+    def of_columns(self, commits: list[str], descriptions: list[str]) -> list[str]:
         """`key` of every row, given as its commit and description columns. When every commit
         is a bare hex hash, a hash logged on no other row, in a description that does not say
         "run", is its own key (most rows of a long history): only the other rows are keyed one
@@ -180,7 +128,7 @@ class _Keys:
         hashes = _lowered_hashes(commits)
         found = None if hashes is None else _not_alone(hashes, descriptions)
         if hashes is None or found is None:
-            return self._one_by_one(commits, descriptions, statuses)
+            return self._one_by_one(commits, descriptions)
         others, counts = found
         self.paired = others  # (the rows keyed one by one: every other row's hash is its own)
         out = list(hashes)
@@ -190,16 +138,11 @@ class _Keys:
             self.counts = counts  # every key is its row's hash: the hashes' count is theirs
         return out
 
-    def _one_by_one(
-        self, commits: list[str], descriptions: list[str], statuses: Sequence[str | None]
-    ) -> list[str]:
+    def _one_by_one(self, commits: list[str], descriptions: list[str]) -> list[str]:
         """`of_columns` for any commits: a hash met for the first time, in a description that
-        does not say "run", keyed inline; the latest kept row's key is the one in force."""
+        does not say "run", keyed inline."""
         out: list[str] = []
         first, last, hashlike = self.first, self.last, COMMIT_HASH.fullmatch
-        kept = [i for i, status in enumerate(statuses) if status == KEEP]
-        next_keep = iter(kept)
-        at = next(next_keep, -1)
         for row, (commit, description) in enumerate(zip(commits, descriptions, strict=True)):
             if "run" not in description.lower() and hashlike(commit):
                 sha = commit.lower()
@@ -207,12 +150,8 @@ class _Keys:
                     first[sha] = description
                     last[sha] = sha
                     out.append(sha)
-                    if row == at:
-                        self.in_force, at = sha, next(next_keep, -1)
                     continue
             out.append(self.key(commit, description, row))
-            if row == at:
-                self.in_force, at = out[-1], next(next_keep, -1)
         return out
 
     def _known(self, sha: str, description: str) -> str:
@@ -300,13 +239,9 @@ def candidate_key(rows: Sequence[Row], commit: str, description: str) -> str:
     """The key a new row (commit, description) would get after ``rows``."""
     keys = _Keys()
     for i, r in enumerate(rows):
-        found = keys.key(r.commit, r.description, i)
-        if getattr(r, "status", None) == KEEP:
-            keys.in_force = found
+        keys.key(r.commit, r.description, i)
     commit = commit.strip()
-    if is_commit_hash(commit) or (keys.in_force is not None and seed_only(description)):
-        return keys.key(commit, description, len(rows))
-    return "#candidate"
+    return keys.key(commit, description, len(rows)) if is_commit_hash(commit) else "#candidate"
 
 
 def latest_description(rows: Sequence[Row], commit: str) -> str | None:
@@ -335,14 +270,11 @@ class ColumnKeys(NamedTuple):
     counts: Counter[str] | None  # Counter(keys), when it came for free
 
 
-def keys_of_columns(
-    commits: list[str], descriptions: list[str], statuses: Sequence[str | None] = ()
-) -> ColumnKeys:
-    """`replicate_keys` and `reused_commits` of rows given as their commit and description
-    columns (and statuses: a seed re-run joins the kept row in force), with what was learnt on
-    the way (None where it was not)."""
+def keys_of_columns(commits: list[str], descriptions: list[str]) -> ColumnKeys:
+    """`replicate_keys` and `reused_commits` of rows given as their two columns, with what
+    was learnt on the way (None where it was not)."""
     keys = _Keys()
-    found = keys.of_columns(commits, descriptions, statuses)
+    found = keys.of_columns(commits, descriptions)
     return ColumnKeys(found, keys.reused, keys.paired, keys.counts)
 
 
