@@ -28,7 +28,8 @@ from autolab_shared.parsing.textio import decode, read_bytes
 from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.steering import steerdata
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
-from autolab_shared.steering.classify import _CUT, _CUT_LOWER, Classifier, strip_labels
+from autolab_shared.steering.changepart import _CUT, _CUT_LOWER, strip_labels
+from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.steering.ideas import (
     JACCARD_MIN,

@@ -36,6 +36,7 @@ P_KEEP = 0.80  # KEEP at or above
 P_MARGINAL = 0.55  # MARGINAL (a keep) at or above, once no re-run is affordable (never < 0.50)
 P_RETEST = 0.20  # RETEST at or above (below P_KEEP) while a re-run is affordable
 NON_INFERIOR = 0.90  # a simplification with P(not worse by 0.5 σ̂) at or above: KEEP
+SIMPLER_MEMORY = 0.05  # ... and peak memory at most 5 % above the incumbent's
 
 # (label, rule on P = P(truly better), or on P(gain ≥ required) when one is set); each label's
 # exit code is ``label.exit_code``
@@ -136,6 +137,13 @@ def _interval(post: FloatArray, grid: FloatArray, level: float = 0.90) -> tuple[
     lo = float(grid[min(int(np.searchsorted(cdf, (1 - level) / 2)), grid.size - 1)])
     hi = float(grid[min(int(np.searchsorted(cdf, (1 + level) / 2)), grid.size - 1)])
     return lo, hi
+
+
+def _not_heavier(cand: Candidate, ctx: Context) -> bool:
+    """Whether a simplification keeps peak memory within `SIMPLER_MEMORY` of the incumbent's
+    (or memory is unknown): one that needs more is not simpler to run."""
+    growth = memory_growth(cand, ctx)
+    return growth is None or growth <= SIMPLER_MEMORY
 
 
 def memory_growth(cand: Candidate, ctx: Context) -> float | None:
@@ -300,7 +308,7 @@ def _decide(
     extra: tuple[Reason, ...] = (
         (Reason.MEMORY_PENALTY,) if priced and policy.memory_rate > 0 else ()
     )
-    if label in (MARGINAL, RETEST) and cand.simplification:
+    if label in (MARGINAL, RETEST) and cand.simplification and _not_heavier(cand, ctx):
         p_ok = float(post[ctx.prior.grid < 0.5 * ctx.noise.sigma].sum())
         if p_ok >= NON_INFERIOR and p_need >= policy.p_marginal:
             return Decided(KEEP, (Reason.NON_INFERIOR, *extra), None)
