@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from support import REPO_ROOT
 
 from autolab_shared.core.errors import InputError
-from autolab_shared.steering.changepart import change_part, strip_labels
+from autolab_shared.parsing.changepart import change_part, strip_labels
 from autolab_shared.steering.classify import Classifier, classify
 from autolab_shared.steering.listing import change_items
 from autolab_shared.steering.taxonomy import (

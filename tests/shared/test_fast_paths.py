@@ -22,13 +22,13 @@ from support import REAL_RESULTS, REPO_ROOT, load_script, real_params
 from autolab_shared.core.errors import InputError
 from autolab_shared.files.forkmap import can_fork, map_in_halves, run_beside
 from autolab_shared.parsing.cellvalues import parse_cell
+from autolab_shared.parsing.changepart import _CUT, _CUT_LOWER, strip_labels
 from autolab_shared.parsing.replicates import group_configs
 from autolab_shared.parsing.results import parse_results
 from autolab_shared.parsing.textio import decode, read_bytes
 from autolab_shared.parsing.tsvlines import scan
 from autolab_shared.steering import steerdata
 from autolab_shared.steering.bandit import GAMMA, arm_stats, median_gain, pick, scores
-from autolab_shared.steering.changepart import _CUT, _CUT_LOWER, strip_labels
 from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.ideas import _STOP as _TOKEN_STOP
 from autolab_shared.steering.ideas import (

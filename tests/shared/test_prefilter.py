@@ -12,10 +12,7 @@ from hypothesis import strategies as st
 from support import REAL_RESULTS, REPO_ROOT, load_script
 
 from autolab_shared.core.errors import InputError
-from autolab_shared.parsing.results import parse_results
-from autolab_shared.parsing.textio import read_bytes
-from autolab_shared.steering.classify import _CUT, _CUT_LOWER, Classifier
-from autolab_shared.steering.prefilter import (
+from autolab_shared.core.prefilter import (
     GroupFilter,
     first_chars,
     group_trigger,
@@ -23,6 +20,10 @@ from autolab_shared.steering.prefilter import (
     pattern_needle,
     with_first_chars,
 )
+from autolab_shared.parsing.changepart import _CUT, _CUT_LOWER
+from autolab_shared.parsing.results import parse_results
+from autolab_shared.parsing.textio import read_bytes
+from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.taxonomy import Rule, load_taxonomy, parse_taxonomy, prepare_pattern
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"

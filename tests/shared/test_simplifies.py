@@ -8,8 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autolab_shared.parsing.changepart import change_part
 from autolab_shared.stats.judge import SIMPLIFICATION, simplifies
-from autolab_shared.steering.changepart import change_part
 
 WORDS = ["Simplify", "REMOVED", "deletes", "dropped", "Drops", "clean up", "CleanUp", "lr",
          "remover", "undrop", "ſimplify", "dRoP", "x", "-", " ", "é", "\u212a"]  # fmt: skip

@@ -212,7 +212,7 @@ def simplifies(description: str) -> bool:
     (nor the classifier's import at start-up)."""
     if description.isascii() and not any(stem in description.lower() for stem in _STEMS):
         return False
-    from autolab_shared.steering.changepart import change_part  # autosteer's reading
+    from autolab_shared.parsing.changepart import change_part  # autosteer's reading
 
     return re.search(SIMPLIFICATION, change_part(description), re.IGNORECASE) is not None
 

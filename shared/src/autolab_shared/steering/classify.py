@@ -17,7 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from autolab_shared.steering.changepart import change_part, strip_labels
+from autolab_shared.core.prefilter import (
+    GroupFilter,
+    group_trigger,
+    pattern_key,
+)
+from autolab_shared.parsing.changepart import change_part, strip_labels
 from autolab_shared.steering.fallback import fallback_guess
 from autolab_shared.steering.listing import (
     MULTI_CHANGE,
@@ -41,11 +46,6 @@ from autolab_shared.steering.listing import (
     setting_key,
     sizes_model,
     without_asides,
-)
-from autolab_shared.steering.prefilter import (
-    GroupFilter,
-    group_trigger,
-    pattern_key,
 )
 from autolab_shared.steering.taxonomy import (
     OTHER,

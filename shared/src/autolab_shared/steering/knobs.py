@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from autolab_shared.steering.changepart import strip_labels
+from autolab_shared.parsing.changepart import strip_labels
 from autolab_shared.steering.knobvalue import parse_value
 
 _NUM = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from autolab_shared.steering.prefilter import with_first_chars
+from autolab_shared.core.prefilter import with_first_chars
 
 # Leading labels that name the run rather than the change: "gpu0:", "agent2:", "exp12",
 # "exp3_", "[Phase1:Adam]", "Hypothesis:".
