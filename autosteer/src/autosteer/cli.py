@@ -128,6 +128,7 @@ def cli(
         pending=pending,
         taxonomy=taxonomy,
         git_changes=git,
+        own_taxonomy=taxonomy_path is not None,
     )
     report, work = steer_keeping(histories, opts)
     _KEPT[:] = [histories, work]  # freed by the exit (`_leave`), not object by object

@@ -79,6 +79,8 @@ def text_lines(report: SteerReport) -> list[str]:
     lines.append(f"Suggested next{after}: {report.headline}")
     if report.angles:
         lines.append(f"Specific angles: {', '.join(report.angles)}")
+    if not report.catalogue.applies:
+        lines.append(f"Ideas: {_no_catalogue(report)}")
     for i, s in enumerate(report.suggestions, 1):
         lines.append(f"  {i}. [{s.category}] {s.text}")
         lines.append(f"     why: {s.why}")
@@ -87,6 +89,14 @@ def text_lines(report: SteerReport) -> list[str]:
             f"Unclassified (other), latest: {'; '.join(d[:50] for d in report.other_examples)}"
         )
     return lines
+
+
+def _no_catalogue(report: SteerReport) -> str:
+    """Why train.py's idea catalogue is left out, and what is suggested instead."""
+    return (
+        f"none from the catalogue, which is written for Karpathy's train.py"
+        f" ({report.catalogue.reason}); only this history's own knob steps and near-misses"
+    )
 
 
 def _rerun_texts(report: SteerReport) -> list[str]:
@@ -127,6 +137,8 @@ def prompt_lines(report: SteerReport) -> list[str]:
     ]
     if report.angles:
         lines.append(f"Angles: {', '.join(report.angles)}.")
+    if not report.catalogue.applies:
+        lines.append(f"Ideas: {_no_catalogue(report)}.")
     lines.append("")
     reruns = _rerun_texts(report)
     lines += reruns[:1] + [f"- Re-run {text}" for text in reruns[1:]]
@@ -171,6 +183,7 @@ def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, An
         "mode_reason": report.mode_reason,
         "headline": report.headline,
         "angles": list(report.angles),
+        "catalogue": {"applies": report.catalogue.applies, "reason": report.catalogue.reason},
         "suggestions": [
             {
                 "category": s.category,

@@ -20,6 +20,7 @@ from autolab_shared.parsing.results import History
 from autolab_shared.parsing.status import KEEP
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.steering.bandit import pick
+from autolab_shared.steering.catalogfit import FITS, CatalogueFit, catalogue_fit
 from autolab_shared.steering.classify import Classifier
 from autolab_shared.steering.ideas import (
     DEFAULTS,
@@ -116,6 +117,7 @@ class SteerReport:
     noise: NoiseFloor
     other_examples: tuple[str, ...] = field(default=())
     reruns: tuple[NamedRow, ...] = ()  # in-noise keeps to re-run first (inconclusive regime)
+    catalogue: CatalogueFit = FITS  # whether train.py's ideas are offered, and why
 
     @property
     def exit_code(self) -> ExitCode:
@@ -135,6 +137,7 @@ class SteerOptions:
     taxonomy: Taxonomy | None = None
     ideas: tuple[Idea, ...] | None = None
     git_changes: Mapping[str, tuple[KnobChange, ...]] | None = None  # commit -> its diff's
+    own_taxonomy: bool = False  # `taxonomy` is the user's (its angles are kept on any history)
 
 
 def steer(histories: Sequence[History], options: SteerOptions | None = None) -> SteerReport:
@@ -160,7 +163,10 @@ def steer_keeping(
         early.append(_early(histories, texts, knobs, tokens, opts.git_changes, catalogue))
 
     classes = read_descriptions(texts, classifier, meanwhile=meanwhile)[0]
-    noise, fields, state, tried = early[0]
+    noise, fields, state, tried, fit = early[0]
+    builtin = opts.ideas is None
+    if builtin and not fit.applies:  # train.py's ideas are no advice here: the near-miss pair only
+        catalogue = tuple(i for i in catalogue if i.id == NEAR_MISS_IDEA)
     rows = with_classes(fields, classes)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
     regime, reason, mode, why_mode = _regime(rows, opts.mode, noise)
@@ -177,6 +183,8 @@ def steer_keeping(
         suggestions = [replace(s, after_reruns=True) for s in suggestions]
     top = picks[0][0]
     angles = next((c.angles for c in taxonomy.categories if c.name == top), ())
+    if not opts.own_taxonomy and not fit.applies:
+        angles = ()  # the built-in angles are train.py's too (FP8 matmuls, value embeddings)
     others = _last_others(rows)
     report = SteerReport(
         window=opts.window,
@@ -192,6 +200,7 @@ def steer_keeping(
         noise=noise,
         other_examples=others,
         reruns=reruns,
+        catalogue=fit if builtin else CatalogueFit(True, "a catalogue of the caller's"),
     )
     return report, (rows, early, classes, texts)
 
@@ -204,6 +213,7 @@ class _Early(NamedTuple):
     fields: list[RowFields]
     state: KnobState
     tried: Tried
+    fit: CatalogueFit
 
 
 def _early(
@@ -230,7 +240,8 @@ def _early(
     )
     tried = tried_from(texts, [(k, v) for k, v in pairs if v], dict.fromkeys(tokens))
     index_ideas(catalogue, tried)  # the words of the catalogue's ideas, looked up once here
-    return _Early(noise, fields, state, tried)
+    fit = catalogue_fit([h.metric for h in histories], knobs)
+    return _Early(noise, fields, state, tried, fit)
 
 
 def _last_others(rows: Sequence[StepRow]) -> tuple[str, ...]:
