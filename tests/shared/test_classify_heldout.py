@@ -148,6 +148,7 @@ HELD_OUT7 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout7.tsv"
 HELD_OUT8 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout8.tsv"
 HELD_OUT9 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout9.tsv"
 HELD_OUT10 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout10.tsv"
+HELD_OUT11 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout11.tsv"
 # A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
 # `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
 HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
@@ -403,15 +404,18 @@ def _network_first_draw(
     per_other: int,
     total: int,
     min_rows: int,
+    least: int | None = None,
+    least_multi: int = 20,
 ) -> None:
     """Check that `rows` are the draw the sixth and seventh sets describe: `per_network` rows of
     each network-training file with rows left, then up to `per_other` of each other file
-    (fewest labelled rows first), until `total`, from rows no earlier set holds."""
+    (fewest labelled rows first), until `total`, from rows no earlier set holds. The files may
+    run out before `total` (`least` rows, 90 % of it unless given)."""
     assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
-    assert len(rows) >= 0.9 * total  # the files may run out just before `total`
+    assert len(rows) >= (0.9 * total if least is None else least)
     assert len({r["description"] for r in rows}) == len(rows)
     assert {r["split"] for r in rows} == {"held-out"}
-    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    assert sum("multi_change" in r["tags"] for r in rows) >= least_multi
     _check_rows(rows)
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is absent")
@@ -506,6 +510,16 @@ def test_held_out10_is_the_seeded_draw_after_held_out9() -> None:
     file with rows left, then up to 18 of each other file, until 100 rows, from rows no earlier
     set holds, HELD_OUT9 included."""
     _network_first_draw(_rows(HELD_OUT10), _draw_before_held_out10(), 2020, 15, 18, 100, 5)
+
+
+def test_held_out11_is_the_seeded_draw_after_held_out10() -> None:
+    """HELD_OUT11 is the same draw with random.Random(2121), 15 rows of each network-training
+    file with rows left, then up to 18 of each other file, fewest labelled first, until 100
+    rows, from rows no earlier set holds, HELD_OUT10 included. Only five real files have five
+    such rows left (JsonTheRuler's ran out), so the draw ends at 84 rows, 19 of them
+    multi_change."""
+    earlier = _draw_before_held_out10() + _rows(HELD_OUT10)
+    _network_first_draw(_rows(HELD_OUT11), earlier, 2121, 15, 18, 100, 5, 84, 19)
 
 
 def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
