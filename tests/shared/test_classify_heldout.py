@@ -629,6 +629,15 @@ HOSTILE = (
     "x, unblocks y, " * 3500,
     "1est" * 12500,  # the ninth round's estimators after a number and one-word family
     "gradientboost" * 3850,
+    "x (a b best) + " * 3500,  # the tenth round's best base, run after an aside, glued values
+    " (a a a a" * 5500,
+    "x (y) run 1" * 4500,
+    "run 1 " * 8000,
+    "seed1" * 10000,
+    "beta95 LR 1 " * 4000,
+    "xgboost a=1 " * 4000,
+    "cosine-only " * 4000,
+    "l80 " * 12500,
 )
 
 
