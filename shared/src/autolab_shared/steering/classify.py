@@ -304,7 +304,7 @@ class Classifier:
             tags = (*tags, MULTI_CHANGE)  # "--lookback-eras 20 --trailing-eras 20"
         elif MULTI_CHANGE not in tags and best_with(description):
             tags = (*tags, MULTI_CHANGE)  # "best feature set with smote": a base and a change
-        if " best) + " in description.lower():
+        if ") + " in description and " best) + " in description.lower():
             based = self._on_best(description, tags)
             if based is not None:
                 return based
