@@ -170,13 +170,14 @@ NN_FILES = (
 TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py after the ninth round, s-lab9: tuning 85.2 %, 0.94, 0.94;
+# benchmarks/classifier_heldout.py after the tenth round, s-lab10: tuning 85.2 %, 0.94, 0.94;
 # tuning2 81.3 %, 0.80, 0.91; tuning3 91.1 %, 0.80, 0.88; nn-rows 80.5 %, 0.90, 0.96;
-# tuning4 86.5 %, 0.86, 0.86; nn-rows2 88.3 %, 0.83, 0.94; tuning5 88.9 %, 0.71, 0.92;
+# tuning4 85.8 %, 0.86, 0.86; nn-rows2 88.3 %, 0.83, 0.94; tuning5 88.9 %, 0.71, 0.92;
 # tuning6 86.0 %, 0.85, 0.97; tuning7 92.1 %, 0.82, 0.93; tuning8 87.9 %, 1.00, 1.00;
-# tuning9 83.3 %, 0.85, 0.92; held-out (heldout10) 78.4 %, 0.96, 0.81, measured once when the
-# rules were final; main's classifier before the round: the same 78.4 %, 0.96, 0.81). The
-# issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
+# tuning9 86.3 %, 0.85, 0.96; tuning10 86.3 %, 0.96, 0.84; held-out (heldout11) 79.8 %, 0.89,
+# 0.89, measured once when the rules were final; main's classifier before the round: the same
+# 79.8 %, 0.89, 0.89). The issue's targets are TARGET_*, which test_issue_targets_on_held_out
+# records as unmet.
 FLOORS = {
     "tuning": (0.83, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
@@ -188,9 +189,9 @@ FLOORS = {
     "tuning6": (0.84, 0.80, 0.90),
     "tuning7": (0.91, 0.78, 0.85),
     "tuning8": (0.86, 0.95, 0.95),
-    "tuning9": (0.82, 0.82, 0.88),
-    "tuning10": (0.77, 0.92, 0.78),
-    "held-out": (0.0, 0.0, 0.0),
+    "tuning9": (0.85, 0.82, 0.92),
+    "tuning10": (0.85, 0.92, 0.80),
+    "held-out": (0.78, 0.84, 0.84),
 }
 SETS = {
     "tuning": TUNING,
@@ -591,10 +592,11 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT10: 78.4 %, multi_change recall 0.96 (26/27) and precision
-    0.81 (26/32) after the round that tuned on HELD_OUT9 (main's classifier before it: the same
-    78.4 %, 0.96, 0.81): the tag targets are met, the accuracy is not (two hand labellings of
-    HELD_OUT6 agree on 96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
+    """Issue 13's targets on HELD_OUT11: 79.8 % (67/84), multi_change recall 0.89 (17/19) and
+    precision 0.89 (17/19) after the round that tuned on HELD_OUT10 (main's classifier before
+    it: the same 79.8 %, 0.89, 0.89): the tag targets are met, the accuracy is not (two hand
+    labellings of HELD_OUT6 agree on 96-97 % of categories: benchmarks/classifier_heldout.py
+    --agreement)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
