@@ -3,8 +3,8 @@
     uv run python benchmarks/train_fallback.py [--write] [--threshold P]
 
 Rows: tests/fixtures/steer_labels.tsv, steer_labels_heldout.tsv, _heldout2, _heldout3,
-_heldout_nn, _heldout4, _heldout_nn2, _heldout5, _heldout6, _heldout7, _heldout8 and _heldout9
-(never steer_labels_heldout10.tsv, the held-out set). Prints
+_heldout_nn, _heldout4, _heldout_nn2, _heldout5, _heldout6, _heldout7, _heldout8, _heldout9 and
+_heldout10 (never steer_labels_heldout11.tsv, the held-out set). Prints
 leave-one-file-out accuracy (each file's rows predicted by a model trained on the other files)
 of the model alone, of the rules alone, and of the rules with the fallback on the rows no rule
 matches at several thresholds; --write stores the model trained on all rows, with --threshold
@@ -37,6 +37,7 @@ TUNING = (
     "steer_labels_heldout7.tsv",
     "steer_labels_heldout8.tsv",
     "steer_labels_heldout9.tsv",
+    "steer_labels_heldout10.tsv",
 )
 STORED = ROOT / "shared" / "src" / "autolab_shared" / "data" / "fallback_nb.json"
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)

@@ -423,6 +423,51 @@ def test_ninth_round_rules(description: str, category: str, multi: bool) -> None
     _classified_as(description, category, multi)
 
 
+@pytest.mark.parametrize(
+    ("description", "category", "multi"),
+    [
+        # a seed glued to its number after the settings it re-runs (tuning10)
+        ("b30 L1+cos1 LR1.7e-3 seed0", "baseline", True),
+        ("b30 L1+cos1 LR1.7e-3", "learning_rate", True),  # control: no seed, the LR change
+        ("seedless init", "initialization", False),  # control: no number after "seed"
+        # the cosine loss alone is no cosine schedule (tuning10: "b27 cosine-only + magnitude")
+        ("b27 cosine-only + magnitude (diverged)", "other", False),
+        ("cosine schedule", "lr_schedule", False),  # control
+        # a beta with its value glued, then an LR: two settings (tuning10)
+        ("b29 L1+cos beta95 LR 1.7e-3", "combination", True),
+        ("b45 LR 2e-3", "learning_rate", False),  # control: a run label is no value
+        ("x0_lambda LR 2x", "learning_rate", False),  # control: no value before the LR
+        # a best configuration named in an aside before " + " is the base (tuning10)
+        (
+            "exp36: D_MODEL=512 N_BLOCKS=7 (osaka best) + WEIGHT_DECAY=0 — regression "
+            "(raw=1.275 SWA=1.284)",
+            "regularization",
+            True,
+        ),
+        ("D_MODEL=512 N_BLOCKS=7 + WEIGHT_DECAY=0", "model_scale", True),  # control
+        # a run number after an aside: a repeat (tuning10)
+        ("overlapping clips (train only) run 2: average (raw=1.370 SWA=1.368)", "baseline", False),
+        ("overlapping clips (train only)", "data", False),  # control
+        # a loss named by its part or parameter (tuning9, the ninth round's "not done")
+        ("b12 GAN discriminator head (0.01 weight)", "other", False),
+        ("b12 SmoothL1 beta=0.5", "other", False),
+        ("8 attention heads", "attention", False),  # controls
+        ("beta2=0.95", "optimizer", False),
+        # leaves written after an "l" (tuning9: "l80 slightly worse than l96")
+        ("l80 slightly worse than l96", "model_scale", False),
+        ("L40 GPU run", "efficiency", False),  # control: a GPU
+        # a model family and one parameter after it, parted by a space: one setting (tuning9)
+        ("xgboost scale_pos_weight=25, worse", "data", False),
+        ("xgboost + scale_pos_weight=25", "data", True),  # control: "+" parts two changes
+        # vLLM's multi-step scheduling (tuning10)
+        ("num_scheduler_steps not supported in vLLM 0.17.1", "efficiency", False),
+        ("scheduler warmup steps 100", "lr_schedule", False),  # control
+    ],
+)
+def test_tenth_round_rules(description: str, category: str, multi: bool) -> None:
+    _classified_as(description, category, multi)
+
+
 def test_a_feature_named_speed_is_no_efficiency_change() -> None:
     rules = Classifier(fallback=False)  # the rules alone: the fallback knows these rows
     for text in ("add weighted upper-minors speed and speed-per-age", "replace speed with shape"):

@@ -87,14 +87,23 @@ category, tags (comma-separated: multi_change, simplification) and split.
   round changed and before the classifier was run on them; since the ninth round used to
   change rules and train the fallback.
 
-* tests/fixtures/steer_labels_heldout10.tsv (102 rows, 6 files) is HELD_OUT10, drawn the same
-  way after every set above (HELD_OUT9 included) with one random.Random(2020): 15 rows of each
+* tests/fixtures/steer_labels_heldout10.tsv (102 rows, 6 files) is HELD_OUT10, TUNING data
+  since heldout11 was drawn (it was the held-out set, measured at 78.4 %), drawn the same way
+  after every set above (HELD_OUT9 included) with one random.Random(2020): 15 rows of each
   network-training file with such rows (Fchaubard, wendlerc), then up to 18 rows of each other
   file, fewest labelled first, until 100 rows (the same six files; the fourth file's 18 take it
   to 102). Labelled by hand by reading each row and its file, and committed alone (ef416dc)
-  before any rule of the ninth round changed and before the classifier was run on them; the
-  HELD-OUT set, never used to change a rule or train the fallback. Every one of its files has
-  other rows in the tuning sets.
+  before any rule of the ninth round changed and before the classifier was run on them; since
+  the tenth round used to change rules and train the fallback.
+
+* tests/fixtures/steer_labels_heldout11.tsv (84 rows, 5 files) is HELD_OUT11, drawn the same
+  way after every set above (HELD_OUT10 included) with one random.Random(2121): 15 rows of each
+  network-training file with such rows (Fchaubard, wendlerc), then up to 18 rows of each other
+  file, fewest labelled first, until 100 rows (only five real files have five such rows left,
+  so the draw ends at 84). Labelled by hand by reading each row and its file, and committed
+  alone (b085edf) before any rule of the tenth round changed and before the classifier was run
+  on them; the HELD-OUT set, never used to change a rule or train the fallback. Every one of
+  its files has other rows in the tuning sets.
 
 Labelling conventions are those of steer_labels.tsv plus, for lists of settings
 (docs/classifier.md):
@@ -148,6 +157,7 @@ HELD_OUT7 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout7.tsv"
 HELD_OUT8 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout8.tsv"
 HELD_OUT9 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout9.tsv"
 HELD_OUT10 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout10.tsv"
+HELD_OUT11 = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout11.tsv"
 # A second labelling of HELD_OUT6's rows, made from a copy without its label columns (split
 # `blind`; `seen` for the Fchaubard rows, whose committed labels were seen by mistake first).
 HELD_OUT6_BLIND = REPO_ROOT / "tests" / "fixtures" / "steer_labels_heldout6_blind.tsv"
@@ -160,13 +170,14 @@ NN_FILES = (
 TUNING_SETS = (OLD_FIXTURE, TUNING, TUNING2, TUNING3, NN_ROWS)
 REAL = REPO_ROOT.parent / "shared" / "data" / "real"
 # Floors just under what is reached (accuracy, multi_change recall, precision; figures from
-# benchmarks/classifier_heldout.py after the ninth round, s-lab9: tuning 85.2 %, 0.94, 0.94;
+# benchmarks/classifier_heldout.py after the tenth round, s-lab10: tuning 85.2 %, 0.94, 0.94;
 # tuning2 81.3 %, 0.80, 0.91; tuning3 91.1 %, 0.80, 0.88; nn-rows 80.5 %, 0.90, 0.96;
-# tuning4 86.5 %, 0.86, 0.86; nn-rows2 88.3 %, 0.83, 0.94; tuning5 88.9 %, 0.71, 0.92;
+# tuning4 85.8 %, 0.86, 0.86; nn-rows2 88.3 %, 0.83, 0.94; tuning5 88.9 %, 0.71, 0.92;
 # tuning6 86.0 %, 0.85, 0.97; tuning7 92.1 %, 0.82, 0.93; tuning8 87.9 %, 1.00, 1.00;
-# tuning9 83.3 %, 0.85, 0.92; held-out (heldout10) 78.4 %, 0.96, 0.81, measured once when the
-# rules were final; main's classifier before the round: the same 78.4 %, 0.96, 0.81). The
-# issue's targets are TARGET_*, which test_issue_targets_on_held_out records as unmet.
+# tuning9 86.3 %, 0.85, 0.96; tuning10 86.3 %, 0.96, 0.84; held-out (heldout11) 79.8 %, 0.89,
+# 0.89, measured once when the rules were final; main's classifier before the round: the same
+# 79.8 %, 0.89, 0.89). The issue's targets are TARGET_*, which test_issue_targets_on_held_out
+# records as unmet.
 FLOORS = {
     "tuning": (0.83, 0.90, 0.90),
     "tuning2": (0.80, 0.77, 0.83),
@@ -178,8 +189,9 @@ FLOORS = {
     "tuning6": (0.84, 0.80, 0.90),
     "tuning7": (0.91, 0.78, 0.85),
     "tuning8": (0.86, 0.95, 0.95),
-    "tuning9": (0.82, 0.82, 0.88),
-    "held-out": (0.77, 0.92, 0.78),
+    "tuning9": (0.85, 0.82, 0.92),
+    "tuning10": (0.85, 0.92, 0.80),
+    "held-out": (0.78, 0.84, 0.84),
 }
 SETS = {
     "tuning": TUNING,
@@ -193,7 +205,8 @@ SETS = {
     "tuning7": HELD_OUT7,
     "tuning8": HELD_OUT8,
     "tuning9": HELD_OUT9,
-    "held-out": HELD_OUT10,
+    "tuning10": HELD_OUT10,
+    "held-out": HELD_OUT11,
 }
 TARGET_ACCURACY, TARGET_MULTI = 0.95, 0.80
 
@@ -403,15 +416,18 @@ def _network_first_draw(
     per_other: int,
     total: int,
     min_rows: int,
+    least: int | None = None,
+    least_multi: int = 20,
 ) -> None:
     """Check that `rows` are the draw the sixth and seventh sets describe: `per_network` rows of
     each network-training file with rows left, then up to `per_other` of each other file
-    (fewest labelled rows first), until `total`, from rows no earlier set holds."""
+    (fewest labelled rows first), until `total`, from rows no earlier set holds. The files may
+    run out before `total` (`least` rows, 90 % of it unless given)."""
     assert not {r["description"] for r in earlier} & {r["description"] for r in rows}
-    assert len(rows) >= 0.9 * total  # the files may run out just before `total`
+    assert len(rows) >= (0.9 * total if least is None else least)
     assert len({r["description"] for r in rows}) == len(rows)
     assert {r["split"] for r in rows} == {"held-out"}
-    assert sum("multi_change" in r["tags"] for r in rows) >= 20
+    assert sum("multi_change" in r["tags"] for r in rows) >= least_multi
     _check_rows(rows)
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is absent")
@@ -508,6 +524,16 @@ def test_held_out10_is_the_seeded_draw_after_held_out9() -> None:
     _network_first_draw(_rows(HELD_OUT10), _draw_before_held_out10(), 2020, 15, 18, 100, 5)
 
 
+def test_held_out11_is_the_seeded_draw_after_held_out10() -> None:
+    """HELD_OUT11 is the same draw with random.Random(2121), 15 rows of each network-training
+    file with rows left, then up to 18 of each other file, fewest labelled first, until 100
+    rows, from rows no earlier set holds, HELD_OUT10 included. Only five real files have five
+    such rows left (JsonTheRuler's ran out), so the draw ends at 84 rows, 19 of them
+    multi_change."""
+    earlier = _draw_before_held_out10() + _rows(HELD_OUT10)
+    _network_first_draw(_rows(HELD_OUT11), earlier, 2121, 15, 18, 100, 5, 84, 19)
+
+
 def test_held_out6_blind_relabels_the_same_rows_and_agrees_on_most() -> None:
     """The blind labelling holds HELD_OUT6's rows in order, with known categories; the two
     labellings agree on at least 95 % of the blind rows' categories (benchmarks/
@@ -566,10 +592,11 @@ def test_accuracy_and_multi_change_tag_hold_their_floor(name: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="issue 13 targets not reached on the held-out set")
 def test_issue_targets_on_held_out() -> None:
-    """Issue 13's targets on HELD_OUT10: 78.4 %, multi_change recall 0.96 (26/27) and precision
-    0.81 (26/32) after the round that tuned on HELD_OUT9 (main's classifier before it: the same
-    78.4 %, 0.96, 0.81): the tag targets are met, the accuracy is not (two hand labellings of
-    HELD_OUT6 agree on 96-97 % of categories: benchmarks/classifier_heldout.py --agreement)."""
+    """Issue 13's targets on HELD_OUT11: 79.8 % (67/84), multi_change recall 0.89 (17/19) and
+    precision 0.89 (17/19) after the round that tuned on HELD_OUT10 (main's classifier before
+    it: the same 79.8 %, 0.89, 0.89): the tag targets are met, the accuracy is not (two hand
+    labellings of HELD_OUT6 agree on 96-97 % of categories: benchmarks/classifier_heldout.py
+    --agreement)."""
     accuracy, recall, precision = _scores("held-out")
     assert accuracy >= TARGET_ACCURACY
     assert recall >= TARGET_MULTI and precision >= TARGET_MULTI
@@ -604,6 +631,15 @@ HOSTILE = (
     "x, unblocks y, " * 3500,
     "1est" * 12500,  # the ninth round's estimators after a number and one-word family
     "gradientboost" * 3850,
+    "x (a b best) + " * 3500,  # the tenth round's best base, run after an aside, glued values
+    " (a a a a" * 5500,
+    "x (y) run 1" * 4500,
+    "run 1 " * 8000,
+    "seed1" * 10000,
+    "beta95 LR 1 " * 4000,
+    "xgboost a=1 " * 4000,
+    "cosine-only " * 4000,
+    "l80 " * 12500,
 )
 
 

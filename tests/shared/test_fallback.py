@@ -33,7 +33,7 @@ from autolab_shared.steering.listing import (
 from autolab_shared.steering.taxonomy import load_taxonomy, parse_taxonomy
 
 BENCH = load_script(REPO_ROOT / "benchmarks" / "train_fallback.py")  # trains the shipped model
-HELD_OUT = "steer_labels_heldout10.tsv"
+HELD_OUT = "steer_labels_heldout11.tsv"
 
 
 def test_the_shipped_model_is_the_one_trained_on_the_tuning_fixtures_only() -> None:

@@ -33,6 +33,7 @@ from autolab_shared.steering.listing import (
     best_with,
     change_items,
     count_settings,
+    family_with_parameter,
     flags_several,
     is_head_size,
     is_record,
@@ -84,6 +85,11 @@ DATA = "data"
 _FEATURE_COLUMN = re.compile(
     r"(?:remove|drop|add|without|no) [A-Z][A-Z0-9]{0,30}(?:_[A-Z0-9]{1,30}){1,6}(?![\w-])"
 )
+# The base a change was tried on, named as a best configuration in an aside before " + "
+# ("D_MODEL=512 N_BLOCKS=7 (osaka best) + WEIGHT_DECAY=0"): what follows it is the change.
+_BEST_BASE = re.compile(r" \((?:[\w.-]{1,20} ){0,2}best\) \+ ", re.IGNORECASE)
+# A run number after an aside ("overlapping clips (train only) run 2"): a repeat of the change.
+_RUN_TAIL = re.compile(r"\b(?:re-?)?run \d{1,5}$", re.IGNORECASE)
 
 
 def _parts(text: str) -> tuple[str, str]:
@@ -233,7 +239,19 @@ class Classifier:
             tags = (*tags, MULTI_CHANGE)  # "--lookback-eras 20 --trailing-eras 20"
         elif MULTI_CHANGE not in tags and best_with(description):
             tags = (*tags, MULTI_CHANGE)  # "best feature set with smote": a base and a change
+        if ") + " in description and " best) + " in description.lower():
+            based = self._on_best(description, tags)
+            if based is not None:
+                return based
         found = self._classify_part(description, tags, (raw, bare))
+        if (
+            found is not None
+            and found.category != BASELINE
+            and bare != raw
+            and bare.startswith(raw)
+            and _RUN_TAIL.search(bare) is not None
+        ):
+            found = replace(found, category=BASELINE, pattern="")  # "X (detail) run 2"
         if found is None or (found.category == COMBINATION and MULTI_CHANGE not in found.tags):
             found = self._after_label(description, raw, tags, found)
         elif self._labels_a_list(description, raw, found):  # "int4-compression: A=1 B=2"
@@ -253,6 +271,20 @@ class Classifier:
             return Classification(OTHER, tags, "", NONE)
         category, pattern, matched = first
         return Classification(category, tags, matched, FULL, pattern)
+
+    def _on_best(self, description: str, tags: tuple[str, ...]) -> Classification | None:
+        """The change tried on a best configuration named first ("D_MODEL=512 N_BLOCKS=7
+        (osaka best) + WEIGHT_DECAY=0": regularization), tagged as a base and a change; None
+        when the aside is not right after the change part's first words."""
+        text = strip_labels(description)
+        m = _BEST_BASE.search(text)
+        if m is None or change_part(text[: m.start()]) != text[: m.start()].strip():
+            return None
+        multi = tags if MULTI_CHANGE in tags else (*tags, MULTI_CHANGE)
+        found = self._classify_part(text[m.end() :], multi)
+        if found is None:
+            return None
+        return found if MULTI_CHANGE in found.tags else replace(found, tags=multi)
 
     @staticmethod
     def _labels_a_list(description: str, raw: str, found: Classification) -> bool:
@@ -337,7 +369,9 @@ class Classifier:
     ) -> Classification | None:
         """One setting of the model a list names first ("reg lgbm n_est=3000": model_scale,
         not a list); None for any other list of fewer than two settings."""
-        if len(items) < 2 or not names_model(items[0].text, found[0]):
+        if len(items) < 2 or not (
+            names_model(items[0].text, found[0]) or family_with_parameter(items, found)
+        ):
             return None
         first = next((f for f in found[1:] if f is not None), None)
         return None if first is None else Classification(first[0], tags, first[2], CHANGE, first[1])

@@ -206,7 +206,15 @@ def _starts_setting(words: list[str], token: str, after: str) -> bool:
         return False
     if word != "no" and not (after[0].isdigit() or after[0] == "."):
         return False
-    return any(w[:1].isdigit() or w[:1] == "." for w in words[-2:])
+    if any(w[:1].isdigit() or w[:1] == "." for w in words[-2:]):
+        return True
+    # a value glued to its name ("L1+cos beta95 LR 1.7e-3"), not a leading run label ("b45")
+    last = len(words) - 1
+    return word != "no" and any(
+        w[-1:].isdigit() and w[:1].isalpha() and not (n == 0 and _RUN_LABEL.fullmatch(w))
+        for n, w in enumerate(words)
+        if n >= last - 1
+    )
 
 
 # "no" before these words reports a result ("no gain", "no improvement"), not a removal.
@@ -253,7 +261,11 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
             continue  # "marathon v3 ACCUM=10": the run's name, not a setting
         if i == 0 and seeded and found[i] is None and _RUN_LABEL.fullmatch(item.text):
             continue  # "b48 seed=19": a re-run's label, not a second setting
-        if i == 0 and len(items) > 1 and names_model(item.text, found[i]):
+        if (
+            i == 0
+            and len(items) > 1
+            and (names_model(item.text, found[i]) or family_with_parameter(items, found))
+        ):
             continue  # "reg lgbm n_est=3000": the model the setting is of
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
@@ -263,6 +275,19 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
 _RUN_LABEL = re.compile(r"[A-Za-z]{1,4}\d{1,5}")
 # A model family named with its role in a pipeline ("reg lgbm", "lgbm clf").
 _ROLE_FAMILY = re.compile(r"(?:reg|clf|cls) [a-z]{2,16}|[a-z]{2,16} (?:reg|clf|cls)", re.I)
+
+
+def family_with_parameter(items: Sequence[Item], found: Sequence[Match | None]) -> bool:
+    """True for a model family named in one word and one `KNOB=value` after it, parted by a
+    space only ("xgboost scale_pos_weight=25"): a parameter of that model, one setting."""
+    return (
+        len(items) == 2
+        and found[0] is not None
+        and found[0][0] == ARCHITECTURE
+        and items[0].text.isalnum()
+        and items[1].joined
+        and "=" in items[1].text
+    )
 
 
 def names_model(item: str, found: Match | None) -> bool:
