@@ -181,3 +181,13 @@ def test_git_diffs_give_the_incumbents_knob_values(tmp_path: Path, suffix: str) 
     assert not any(s["knob"] == "matrix_lr" for s in plain["suggestions"])
     lr = [s for s in with_git["suggestions"] if s["knob"] == "matrix_lr"]
     assert lr and lr[0]["text"] == "matrix_lr 0.05 -> 0.055", with_git["suggestions"]
+
+
+def test_a_category_kept_only_as_the_first_keep_says_so(tmp_path: Path) -> None:
+    rows = [(1.0, "keep", "depth 8 -> 9"), (1.001, "discard", "softcap 15 -> 20")]
+    rows += [(1.0, "keep", "matrix LR 0.04 -> 0.05"), (1.002, "discard", "warmup 0.0 -> 0.02")]
+    result = CliRunner().invoke(cli, ["--results", str(_write(tmp_path / "r.tsv", rows))])
+    scale = next(line for line in result.stdout.splitlines() if "model_scale:" in line)
+    assert "median gain  - (first keep)" in scale
+    lr = next(line for line in result.stdout.splitlines() if "learning_rate:" in line)
+    assert "median gain          0 (0%)" in lr and "-0" not in lr  # a keep level with the best

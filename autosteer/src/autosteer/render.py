@@ -26,12 +26,13 @@ def write(text: str) -> None:
     write_out(text)
 
 
-def _gain(relative: float | None, delta: float | None) -> str:
-    """A median gain in the metric's unit and in % ("0.00061 (0.06%)"), "-" without keeps."""
+def _gain(relative: float | None, delta: float | None, kept: int) -> str:
+    """A median gain in the metric's unit and in % ("0.00061 (0.06%)"); "-" without keeps, and
+    "- (first keep)" when the only keeps are an agent's first (nothing before them to beat)."""
     if relative is None:
-        return "-"
-    unit = "" if delta is None else f"{delta:.2g} "
-    return f"{unit}({relative * 100:.2g}%)"
+        return "- (first keep)" if kept else "-"
+    unit = "" if delta is None else f"{delta + 0.0:.2g} "  # (+ 0.0: no "-0")
+    return f"{unit}({relative * 100 + 0.0:.2g}%)"
 
 
 def _counts(c: CategoryRow, whole: bool) -> str:
@@ -59,7 +60,7 @@ def table_lines(report: SteerReport) -> list[str]:
     for c in report.categories:
         lines.append(
             f"  {c.name + ':':<{width}} {_counts(c, whole)} | {c.crashed} crash |"
-            f" median gain {_gain(c.median_gain, c.median_delta):>15} |"
+            f" median gain {_gain(c.median_gain, c.median_delta, c.kept):>15} |"
             f" {c.label:<7} ({c.evidence})"
         )
     return lines
