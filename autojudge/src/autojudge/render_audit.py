@@ -41,6 +41,32 @@ def _name(row: AuditRow) -> str:
     return f"experiment_{row.config.first.index + 1:03d}"
 
 
+def best_raw_row(audit: Audit) -> AuditRow | None:
+    """The kept configuration that holds the best value as written (the first one, on a tie)."""
+    return next(
+        (
+            r
+            for r in audit.rows
+            if r.kept and any(e.value == audit.best_raw for e in r.config.valued)
+        ),
+        None,
+    )
+
+
+def _best_left_behind(audit: Audit) -> list[str]:
+    """A line when the best row as written is not the final incumbent the verdict judges: the
+    night kept other changes after it (a new track, a reset), so the two lines differ."""
+    best, final = best_raw_row(audit), audit.best
+    if best is None or final is None or any(e.value == audit.best_raw for e in final.valued):
+        return []  # (the final incumbent holds the best value too: a tie is no news)
+    last = f"experiment_{final.first.index + 1:03d} {final.first.commit} {final.first.description}"
+    return [
+        f"  the best row as written, {_name(best)} {best.config.first.commit}"
+        f" {best.config.first.description}, is not the final incumbent: the night kept"
+        f" other changes after it, up to {last}; the verdict below judges that one"
+    ]
+
+
 def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     a = row.assessment
     first = row.config.first
@@ -127,6 +153,7 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
             f"best vs baseline as written: {audit.raw_improvement:+.4f}"
             f" ({audit.best_raw:.6f} vs {audit.baseline.valued[0].value:.6f})"
         )
+    lines += _best_left_behind(audit)
     if audit.improvement is not None and audit.improvement_ci90 is not None:
         lo, hi = audit.improvement_ci90
         lines.append(
@@ -231,6 +258,10 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
             "null_pairs": audit.noise.null.pairs if audit.noise.null else 0,
         },
         "best_raw": audit.best_raw,
+        "best_raw_experiment": _experiment_of(best_raw_row(audit)),
+        "final_experiment": (
+            f"experiment_{audit.best.first.index + 1:03d}" if audit.best is not None else None
+        ),
         "improvement_raw": audit.raw_improvement,
         "survivors_bh": [r["commit"] for r in rows if r["survives_bh"]],
         "survivors_eb": [r["commit"] for r in rows if r["survives_eb"]],
@@ -242,6 +273,10 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
         "prior_null": audit.prior_null,
         "prior_better": audit.prior_better,
     }
+
+
+def _experiment_of(row: AuditRow | None) -> str | None:
+    return None if row is None else _name(row)
 
 
 def _row_data(row: AuditRow) -> dict[str, Any]:
