@@ -57,6 +57,13 @@ def test_format_row_matches_case_and_aliases() -> None:
     assert line == "e4f5a6b\t0.993200\tkeep\tincrease LR to 0.04\t44.2"
 
 
+def test_the_description_goes_to_the_name_column_only_without_a_description_column() -> None:
+    values = {"commit": "abc1234", "val_bpb": "1.5", "description": "exp4_warmdown150"}
+    assert format_row(["experiment", "val_bpb"], values) == "exp4_warmdown150\t1.5"
+    assert format_row(["name", "exp_id", "val_bpb"], values) == "\texp4_warmdown150\t1.5"
+    assert format_row(["experiment", "val_bpb", "notes"], values) == "\t1.5\texp4_warmdown150"
+
+
 def test_format_row_converts_memory_to_mb() -> None:
     assert format_row(["memory_mb"], {"memory_gb": "44.2"}) == "45260.8"
     assert format_row(["memory_mb"], {"memory_mb": "1234"}) == "1234"

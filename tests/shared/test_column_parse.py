@@ -219,3 +219,14 @@ def test_a_history_read_by_columns_pickles_and_copies_with_its_experiments() -> 
     assert _by_columns(history)
     for made in (pickle.loads(pickle.dumps(history)), copy.deepcopy(history), copy.copy(history)):
         assert made == parse_results(text, "f.tsv", fast=False) and len(made) == 2
+
+
+def test_without_a_description_column_the_experiment_name_describes_the_row() -> None:
+    text = (
+        "experiment\tval_bpb\tstatus\nbaseline_262k\t1.5699\tkeep\nexp3_warmdown200\t1.5128\tkeep\n"
+    )
+    history = parse_results(text)
+    assert [e.description for e in history.experiments] == ["baseline_262k", "exp3_warmdown200"]
+    assert history.metric == "val_bpb"
+    noted = "exp_id\tval_loss\tnotes\ne1\t2.0\tfirst try\ne2\t1.9\tlr up\n"
+    assert [e.description for e in parse_results(noted).experiments] == ["first try", "lr up"]

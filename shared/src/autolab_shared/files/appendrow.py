@@ -19,7 +19,8 @@ Values are matched to the file's header case-insensitively and by role aliases: 
 (``val_bpb``, ``bpb``, ``metric_value``, the ``metric=`` name, else the file's known metric
 column such as ``val_loss``), memory (any memory column; ``memory_gb`` given for a
 ``memory_mb`` column is converted), status (``verdict``, ``decision``, ...), description
-(``notes``, ``desc``, ...) and commit (``git_commit``, ...).
+(``notes``, ``desc``, ...; without any, the experiment's name column: ``experiment``,
+``exp_id``, ``name``, ...) and commit (``git_commit``, ...).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from autolab_shared.parsing.columns import (
     DESCRIPTION_NAMES,
     STANDARD,
     STATUS_NAMES,
+    description_index,
     make_schema,
     normalise_name,
 )
@@ -133,8 +135,11 @@ def _cells(columns: Sequence[str], values: Mapping[str, str], metric: str | None
         if name in keys and name not in used:
             cells[i] = keys[name]
             used.add(name)
+    named = description_index(names)  # a name column describes when no description column does
     for i, name in enumerate(names):
         role = _METRIC if i == metric_index else _name_role(name)
+        if role is None and i == named:
+            role = "description"
         if cells[i] is not None or role is None:
             continue
         alias = next((k for k in keys if k not in used and _key_role(k, metric_key) == role), None)

@@ -28,6 +28,12 @@ DESCRIPTION_NAMES: tuple[str, ...] = (
     "description", "desc", "notes", "note", "hypothesis", "comment", "comments", "summary",
     "insight", "idea", "details",
 )  # fmt: skip
+# Without a description column, the experiment's name is the best description there is
+# ("exp1_12layers", "baseline_128steps"): these columns stand in for it, in this order.
+NAME_NAMES: tuple[str, ...] = (
+    "experiment", "exp", "exp_id", "experiment_id", "exp_name", "experiment_name", "run_name",
+    "name", "variant", "config", "config_name",
+)  # fmt: skip
 DIRECTION_NAMES: tuple[str, ...] = ("metric_direction", "direction")
 METRIC_NAME_NAMES: tuple[str, ...] = ("metric_name",)
 _MEMORY = re.compile(
@@ -82,11 +88,17 @@ def normalise_name(raw: str) -> str:
     return "_".join(text.split())
 
 
-def _first(names: Sequence[str], wanted: Sequence[str]) -> int | None:
+def description_index(names: Sequence[str]) -> int | None:
+    """The description column: a description alias, else the experiment's name column."""
+    return _first(names, DESCRIPTION_NAMES, NAME_NAMES)
+
+
+def _first(names: Sequence[str], wanted: Sequence[str], *then: Sequence[str]) -> int | None:
+    """The index of the first name of `wanted` in `names`; failing all, of the next list."""
     for name in wanted:
         if name in names:
             return names.index(name)
-    return None
+    return _first(names, *then) if then else None
 
 
 def _memory_index(names: Sequence[str]) -> int | None:
@@ -106,7 +118,7 @@ def make_schema(names: Sequence[str], line: int | None) -> Schema:
         commit=_first(names, COMMIT_NAMES),
         memory=_memory_index(names),
         status=_first(names, STATUS_NAMES),
-        description=_first(names, DESCRIPTION_NAMES),
+        description=description_index(names),
         directions=tuple(way for _, way in split),
     )
 
