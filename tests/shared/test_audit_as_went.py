@@ -134,3 +134,23 @@ def test_each_audit_row_says_where_its_noise_floor_came_from(tmp_path: Path) -> 
     floors = [line.rsplit("noise floor: ", 1)[1] for line in text.splitlines() if "| noise" in line]
     assert [f.endswith("(assumed)") for f in floors] == [s == "default" for s in sources]
     assert f"{first_history} rows, up to {rows[first_history - 1]['experiment']}" in text
+
+
+@pytest.mark.parametrize("reruns", [0, 1])
+def test_the_baseline_row_audits_as_the_single_call_said(tmp_path: Path, reruns: int) -> None:
+    """One run: RETEST (exit 2) to measure the noise; run twice: KEEP (exit 0)."""
+    lines = ["a000001\t1.000000\t40.0\tkeep\tbaseline"]
+    lines += ["a000001\t1.000600\t40.0\tkeep\tbaseline rerun"] * reruns
+    lines += [f"b{k:06x}\t{1.0 + 0.001 * k:.6f}\t40.0\tdiscard\tchange {k}" for k in range(1, 4)]
+    path = tmp_path / "results.tsv"
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    row = audit(load_history(path)).rows[0]
+    prefix = tmp_path / "prefix.tsv"
+    prefix.write_text(HEADER + "\n".join(lines[: reruns + 1]) + "\n", encoding="utf-8")
+    single = judge(load_history(prefix)).assessment
+    assert (row.verdict, row.exit_code) == (single.verdict, int(single.exit_code))
+    assert row.exit_code == (2 if reruns == 0 else 0)
+    data = json.loads(
+        CliRunner().invoke(cli, ["--results", str(path), "--all", "--format", "json"]).stdout
+    )
+    assert data["data"]["experiments"][0]["exit_code"] == row.exit_code

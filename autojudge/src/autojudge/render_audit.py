@@ -73,8 +73,11 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     tag = f"{first.commit or '-'} {first.description}".strip()
     if not row.config.valued:
         return [f"{_name(row)}: {Verdict.CRASH}  [{tag}]"]
-    if a is None:
+    if a is None and row.opening is None:
         return [f"{_name(row)}: {Verdict.BASELINE}  [{tag}]"]
+    if a is None:  # the baseline's row: nothing to beat; a first run asks to be run again
+        why = ", re-run it once to measure the noise" if row.exit_code == 2 else ""
+        return [f"{_name(row)}: {row.verdict} (exit {row.exit_code})  [baseline{why}: {tag}]"]
     conf = f"{a.p_improve:.2f}" if math.isfinite(a.p_improve) else "n/a"
     label = "kept" if row.kept else "not kept"
     at = float(row.config.x(audit.scale).mean()) - a.delta  # the incumbent estimate, as judged
@@ -177,7 +180,7 @@ HALF = 0.5  # no exit 0 below this confidence
 def tally_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     """What the single call said row by row, and what became of the rows the file kept."""
     words = {0: "keep", 1: "discard", 2: "retest"}
-    judged = [r for r in audit.rows if r.assessment is not None]
+    judged = [r for r in audit.rows if r.assessment is not None or r.opening is not None]
     crashes = sum(not r.config.valued for r in audit.rows)
     said = ", ".join(
         f"{sum(r.exit_code == c for r in judged)} {words[c]} (exit {c})" for c in (0, 2, 1)

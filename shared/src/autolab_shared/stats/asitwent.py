@@ -22,7 +22,7 @@ from autolab_shared.parsing.replicates import Config, replicate_keys
 from autolab_shared.parsing.results import History
 from autolab_shared.stats.chain import REPLAY_WINDOW, ChainState, replay, step, values_span
 from autolab_shared.stats.decision import Assessment, Candidate, Context, Policy, assess
-from autolab_shared.stats.judge import simplifies
+from autolab_shared.stats.judge import baseline_assessment, simplifies
 from autolab_shared.stats.noise import NoiseFloor, min_replicate_df, noise_with_null
 from autolab_shared.stats.nullnoise import NullNoise, deltas_of_columns, empirical_null
 from autolab_shared.stats.prior import EffectPrior
@@ -160,10 +160,24 @@ def _assess(
     policy: Policy,
     row: int,
 ) -> Assessment | None:
+    pol = replace(policy, min_df=max(policy.min_df, min_replicate_df(row + 1)))
     if state.incumbent is None:
         return None
     inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
     cand = Candidate(tuple(x), config.memory_gb, simplifies(config.first.description or ""))
     ctx = Context(prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate)
-    pol = replace(policy, min_df=max(policy.min_df, min_replicate_df(row + 1)))
     return assess(cand, ctx, pol)
+
+
+def opening(
+    configs: Sequence[Config], went: Sequence[tuple[Assessment | None, NoiseFloor]], policy: Policy
+) -> Assessment | None:
+    """What the single call said at the baseline's row (the first configuration with a value):
+    RETEST to measure the noise while it has one run and no noise floor to trust, else KEEP."""
+    for config, (_, floor) in zip(configs, went, strict=True):
+        if config.valued:
+            pol = replace(
+                policy, min_df=max(policy.min_df, min_replicate_df(config.first.index + 1))
+            )
+            return baseline_assessment(len(config.valued), floor, pol)
+    return None

@@ -18,7 +18,7 @@ from autolab_shared.core.scale import Scale, scale_for
 from autolab_shared.core.vocabulary import Verdict
 from autolab_shared.parsing.replicates import Config, group_configs, replicate_groups
 from autolab_shared.parsing.results import History
-from autolab_shared.stats.asitwent import as_the_night_went
+from autolab_shared.stats.asitwent import as_the_night_went, opening
 from autolab_shared.stats.chain import ChainState, effect_span, fit_prior, replay, step
 from autolab_shared.stats.decision import (
     CRASH,
@@ -55,17 +55,21 @@ class AuditRow:
     survives_eb: bool
     sigma: float = math.nan  # the noise sd (working scale) the verdict was judged with
     noise_source: str = ""  # where that sd came from (NoiseFloor.source): 'default', 'history', ...
+    opening: Assessment | None = None  # the baseline's row: what the single call said there
 
     @property
     def verdict(self) -> Verdict:
-        """The label: the assessment's, or BASELINE / CRASH."""
+        """The label: the assessment's; for the baseline, the single call's there (RETEST to
+        measure the noise, or KEEP), else BASELINE; CRASH for a crash."""
         if self.assessment is not None:
             return self.assessment.verdict
-        return CRASH if not self.config.valued else BASELINE
+        if not self.config.valued:
+            return CRASH
+        return self.opening.verdict if self.opening is not None else BASELINE
 
     @property
     def exit_code(self) -> int:
-        """The exit code the single call would have given: 0 for the baseline, 1 for a crash."""
+        """The exit code the single call would have given at the row (1 for a crash)."""
         return int(self.verdict.exit_code)
 
 
@@ -144,9 +148,12 @@ def audit(
     hind, kept, state = _hindsight(configs, scale, prior, floor, pol)
     known = floor if noise is not None else None
     went = as_the_night_went(history, configs, scale, pol, window=row_window, known=known)
+    pairs = zip(configs, went, strict=True)
+    base = next((i for i, (c, (a, _)) in enumerate(pairs) if c.valued and a is None), -1)
+    said = opening(configs, went, pol)  # the baseline's row, as the single call judged it
     rows = [
-        AuditRow(c, a, k, None, None, False, False, f.sigma, f.source)
-        for c, (a, f), k in zip(configs, went, kept, strict=True)
+        AuditRow(c, a, k, None, None, False, False, f.sigma, f.source, said if i == base else None)
+        for i, (c, (a, f), k) in enumerate(zip(configs, went, kept, strict=True))
     ]
     rows = _fdr(rows, hind, prior, floor, q)
     null, better = prior_shares(prior, floor.sigma)

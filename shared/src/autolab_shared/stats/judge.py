@@ -182,7 +182,7 @@ def _judge(
     if crash is not None:
         assessment = crash_assessment(crash)
     elif state.incumbent is None:
-        assessment = _baseline(len(x_cand), noise, policy)
+        assessment = baseline_assessment(len(x_cand), noise, policy)
     else:
         desc = run.description if run is not None else cand_rows[-1].description
         cand = Candidate(tuple(x_cand), memory, simplifies(desc or ""))
@@ -232,7 +232,7 @@ def _memory(cand_rows: list[Experiment], run: RunInput | None) -> float | None:
     return max(mems) if mems else None
 
 
-def _baseline(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
+def baseline_assessment(n: int, noise: NoiseFloor, policy: Policy) -> Assessment:
     """The first configuration has nothing to beat; it needs a replicate for σ̂."""
     nan = math.nan
     needs_rerun = n < 2 and not noise.known and noise.replicate_df < policy.min_df
