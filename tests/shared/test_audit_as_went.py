@@ -154,3 +154,24 @@ def test_the_baseline_row_audits_as_the_single_call_said(tmp_path: Path, reruns:
         CliRunner().invoke(cli, ["--results", str(path), "--all", "--format", "json"]).stdout
     )
     assert data["data"]["experiments"][0]["exit_code"] == row.exit_code
+
+
+def test_a_crash_row_audits_as_the_single_call_said(tmp_path: Path) -> None:
+    lines = ["a000001\t1.000000\t40.0\tkeep\tbaseline", "b000002\t0.000000\t0.0\tcrash\tOOM"]
+    path = tmp_path / "results.tsv"
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    whole = json.loads(
+        runner.invoke(cli, ["--results", str(path), "--all", "--format", "json"]).stdout
+    )
+    single = json.loads(runner.invoke(cli, ["--results", str(path), "--format", "json"]).stdout)
+    row = whole["data"]["experiments"][-1]
+    assert (
+        (row["verdict"], row["exit_code"], row["confidence"])
+        == (
+            single["data"]["verdict"],
+            single["exit_code"],
+            single["data"]["confidence"],
+        )
+        == ("CRASH", 1, 0.0)
+    )

@@ -71,8 +71,8 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     a = row.assessment
     first = row.config.first
     tag = f"{first.commit or '-'} {first.description}".strip()
-    if not row.config.valued:
-        return [f"{_name(row)}: {Verdict.CRASH}  [{tag}]"]
+    if not row.config.valued:  # as the single call says it: P(better) 0 (nothing to keep)
+        return [f"{_name(row)}: {Verdict.CRASH} (confidence: 0.00, exit {row.exit_code})  [{tag}]"]
     if a is None and row.opening is None:
         return [f"{_name(row)}: {Verdict.BASELINE}  [{tag}]"]
     if a is None:  # the baseline's row: nothing to beat; a first run asks to be run again
@@ -294,7 +294,7 @@ def _row_data(row: AuditRow) -> dict[str, Any]:
         "kept": row.kept,
         "verdict": row.verdict,
         "exit_code": row.exit_code,
-        "confidence": a.p_improve if a else None,
+        "confidence": a.p_improve if a else (0.0 if not row.config.valued else None),
         "delta_relative": a.delta if a else None,
         "sigma_relative": row.sigma if math.isfinite(row.sigma) else None,
         "noise_source": row.noise_source or None,
