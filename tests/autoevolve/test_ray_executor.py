@@ -83,6 +83,13 @@ def log_root() -> Path:
     return Path(os.environ["RAY_TEST_LOG"]).parent
 
 
+def trainings_since(t0: float) -> list[dict[str, Any]]:
+    """The trainings the wrapper logged that started at `t0` or later: a slow training an
+    earlier test stopped may still log its end while the next competition runs (seen in CI
+    once: 9 logged against 8 trainings the controller started)."""
+    return [r for r in trainings(log_root()) if r["start"] >= t0]
+
+
 def events(repo: Path) -> list[dict[str, Any]]:
     path = ae_dir(repo) / "events.jsonl"
     return [json.loads(x) for x in path.read_text().splitlines()]
@@ -101,10 +108,9 @@ def finished(
     """One competition of two mock agents on the 2-node x 2-GPU cluster, with a setup step."""
     repo = tmp_path_factory.mktemp("run") / "demo"
     shutil.copytree(pristine, repo)
-    before = len(trainings(log_root()))
-    train = write_wrapper(log_root())
+    train, t0 = write_wrapper(log_root()), time.time()
     proc = run_evolve(repo, *on_cluster(cluster, "ray1", train, "--setup-cmd", SETUP))
-    return repo, proc, trainings(log_root())[before:]
+    return repo, proc, trainings_since(t0)
 
 
 def assert_one_training_per_gpu(runs: list[dict[str, Any]]) -> None:
@@ -378,10 +384,9 @@ def waves(
     write_wrapper(log_root())
     uneven = repo.parent / "uneven_train.py"
     uneven.write_text(UNEVEN.format(wrap=str(log_root() / "wrap_train.py")))
-    before = len(trainings(log_root()))
-    train = f"{sys.executable} {uneven}"
+    train, t0 = f"{sys.executable} {uneven}", time.time()
     proc = run_evolve(repo, *on_cluster(cluster, "ray5", train, "--parallel", "3", validate=0))
-    return repo, proc, trainings(log_root())[before:]
+    return repo, proc, trainings_since(t0)
 
 
 def wave_runs(runs: list[dict[str, Any]], agent: str) -> dict[str, list[dict[str, Any]]]:
