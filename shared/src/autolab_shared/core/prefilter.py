@@ -14,7 +14,7 @@ first matching group, and so the classification, as it was.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import reduce
 from operator import itemgetter, or_
 from typing import Any
@@ -115,32 +115,9 @@ def group_trigger(
     return frozenset(found[0]), frozenset(found[1])
 
 
-def _has_top_level_bar(pattern: str) -> bool:
-    """Whether `pattern` has an alternation ``|`` outside groups and character sets."""
-    depth, i, n = 0, 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = _set_end(pattern, i)
-        elif pattern.startswith("(?#", i):  # a comment ends at its first ")"
-            i = _comment_end(pattern, i)
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth <= 0:
-            return True
-        i += 1
-    return False
-
-
-def _group_end(pattern: str, start: int) -> int:
-    """The index of the ``)`` that closes the group opened at `start`."""
-    if pattern.startswith("(?#", start):
-        return _comment_end(pattern, start)
+def _syntax(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) of each ``(``, ``)`` and ``|`` of `pattern`
+    from `start`, past escapes, character sets and comments."""
     depth, i = 0, start
     while i < len(pattern):
         c = pattern[i]
@@ -149,16 +126,25 @@ def _group_end(pattern: str, start: int) -> int:
             continue
         if c == "[":
             i = _set_end(pattern, i)
-        elif pattern.startswith("(?#", i):
+        elif pattern.startswith("(?#", i):  # a comment ends at its first ")"
             i = _comment_end(pattern, i)
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        elif c in "()|":
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
-    return i
+
+
+def _has_top_level_bar(pattern: str) -> bool:
+    """Whether `pattern` has an alternation ``|`` outside groups and character sets."""
+    return any(c == "|" and depth <= 0 for _, c, depth in _syntax(pattern))
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """The index of the ``)`` that closes the group opened at `start`."""
+    if pattern.startswith("(?#", start):
+        return _comment_end(pattern, start)
+    ends = (i for i, c, depth in _syntax(pattern, start) if c == ")" and depth == 0)
+    return next(ends, len(pattern))
 
 
 def _comment_end(pattern: str, start: int) -> int:
