@@ -11,6 +11,7 @@ from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import NightVerdict, Verdict, WarningCode
 from autolab_shared.parsing.commits import is_commit_hash
 from autolab_shared.parsing.metrics import MAX
+from autolab_shared.parsing.replicates import Config
 from autolab_shared.parsing.results import History
 from autolab_shared.report.sparkline import sparkline
 from autolab_shared.stats.audit import AUDIT_RERUNS, P_NIGHT_NONE, P_NIGHT_REAL, Audit, AuditRow
@@ -38,32 +39,34 @@ FLOOR_FROM = {
 
 
 def _name(row: AuditRow) -> str:
-    return f"experiment_{row.config.first.index + 1:03d}"
+    return _experiment(row.config)
+
+
+def _experiment(config: Config) -> str:
+    return f"experiment_{config.first.index + 1:03d}"
+
+
+def _holds_best(config: Config, audit: Audit) -> bool:
+    return any(e.value == audit.best_raw for e in config.valued)
 
 
 def best_raw_row(audit: Audit) -> AuditRow | None:
     """The kept configuration that holds the best value as written (the first one, on a tie)."""
-    return next(
-        (
-            r
-            for r in audit.rows
-            if r.kept and any(e.value == audit.best_raw for e in r.config.valued)
-        ),
-        None,
-    )
+    return next((r for r in audit.rows if r.kept and _holds_best(r.config, audit)), None)
 
 
 def _best_left_behind(audit: Audit) -> list[str]:
     """A line when the best row as written is not the final incumbent the verdict judges: the
     night kept other changes after it (a new track, a reset), so the two lines differ."""
     best, final = best_raw_row(audit), audit.best
-    if best is None or final is None or any(e.value == audit.best_raw for e in final.valued):
+    if best is None or final is None or _holds_best(final, audit):
         return []  # (the final incumbent holds the best value too: a tie is no news)
-    last = f"experiment_{final.first.index + 1:03d} {final.first.commit} {final.first.description}"
+    first, last = best.config.first, final.first
     return [
-        f"  the best row as written, {_name(best)} {best.config.first.commit}"
-        f" {best.config.first.description}, is not the final incumbent: the night kept"
-        f" other changes after it, up to {last}; the verdict below judges that one"
+        f"  the best row as written, {_name(best)} {first.commit} {first.description}, is not"
+        f" the final incumbent: the night kept other changes after it, up to"
+        f" {_experiment(final)} {last.commit} {last.description}; the verdict below judges"
+        " that one"
     ]
 
 
@@ -261,10 +264,8 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
             "null_pairs": audit.noise.null.pairs if audit.noise.null else 0,
         },
         "best_raw": audit.best_raw,
-        "best_raw_experiment": _experiment_of(best_raw_row(audit)),
-        "final_experiment": (
-            f"experiment_{audit.best.first.index + 1:03d}" if audit.best is not None else None
-        ),
+        "best_raw_experiment": _name(best) if (best := best_raw_row(audit)) else None,
+        "final_experiment": _experiment(audit.best) if audit.best is not None else None,
         "improvement_raw": audit.raw_improvement,
         "survivors_bh": [r["commit"] for r in rows if r["survives_bh"]],
         "survivors_eb": [r["commit"] for r in rows if r["survives_eb"]],
@@ -276,10 +277,6 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
         "prior_null": audit.prior_null,
         "prior_better": audit.prior_better,
     }
-
-
-def _experiment_of(row: AuditRow | None) -> str | None:
-    return None if row is None else _name(row)
 
 
 def _row_data(row: AuditRow) -> dict[str, Any]:

@@ -160,24 +160,20 @@ def _assess(
     policy: Policy,
     row: int,
 ) -> Assessment | None:
-    pol = replace(policy, min_df=max(policy.min_df, min_replicate_df(row + 1)))
     if state.incumbent is None:
         return None
     inc_mem = state.incumbent_config.memory_gb if state.incumbent_config else None
     cand = Candidate(tuple(x), config.memory_gb, simplifies(config.first.description or ""))
     ctx = Context(prior, state.incumbent, floor, inc_mem, state.crash_rate, state.retest_rate)
-    return assess(cand, ctx, pol)
+    return assess(cand, ctx, _at_row(policy, row))
 
 
-def opening(
-    configs: Sequence[Config], went: Sequence[tuple[Assessment | None, NoiseFloor]], policy: Policy
-) -> Assessment | None:
-    """What the single call said at the baseline's row (the first configuration with a value):
-    RETEST to measure the noise while it has one run and no noise floor to trust, else KEEP."""
-    for config, (_, floor) in zip(configs, went, strict=True):
-        if config.valued:
-            pol = replace(
-                policy, min_df=max(policy.min_df, min_replicate_df(config.first.index + 1))
-            )
-            return baseline_assessment(len(config.valued), floor, pol)
-    return None
+def _at_row(policy: Policy, row: int) -> Policy:
+    """The policy of the single call at `row`: replicate df wanted for that many rows."""
+    return replace(policy, min_df=max(policy.min_df, min_replicate_df(row + 1)))
+
+
+def opening(baseline: Config, floor: NoiseFloor, policy: Policy) -> Assessment:
+    """What the single call said at the baseline's row: RETEST to measure the noise while it
+    has one run and no noise floor to trust, else KEEP."""
+    return baseline_assessment(len(baseline.valued), floor, _at_row(policy, baseline.first.index))

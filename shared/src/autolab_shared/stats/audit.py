@@ -148,9 +148,8 @@ def audit(
     hind, kept, state = _hindsight(configs, scale, prior, floor, pol)
     known = floor if noise is not None else None
     went = as_the_night_went(history, configs, scale, pol, window=row_window, known=known)
-    pairs = zip(configs, went, strict=True)
-    base = next((i for i, (c, (a, _)) in enumerate(pairs) if c.valued and a is None), -1)
-    said = opening(configs, went, pol)  # the baseline's row, as the single call judged it
+    base = next((i for i, c in enumerate(configs) if c.valued), -1)  # the baseline
+    said = opening(configs[base], went[base][1], pol) if base >= 0 else None
     rows = [
         AuditRow(c, a, k, None, None, False, False, f.sigma, f.source, said if i == base else None)
         for i, (c, (a, f), k) in enumerate(zip(configs, went, kept, strict=True))

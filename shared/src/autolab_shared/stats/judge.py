@@ -209,7 +209,7 @@ def simplifies(description: str) -> bool:
     """Whether a description's change part (autosteer's: results and reasons cut off) says it
     removes something (:data:`SIMPLIFICATION`); "tok/sec dropped 68K->64K" after the change
     is a result, not a removal. An ASCII description without any of the stems needs no regex
-    (nor the classifier's import at start-up)."""
+    (nor `changepart`'s import at start-up)."""
     if description.isascii() and not any(stem in description.lower() for stem in _STEMS):
         return False
     from autolab_shared.parsing.changepart import change_part  # autosteer's reading

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autolab_shared.steering.ideas import COMPONENTS, DEFAULTS
+from autolab_shared.steering.ideas import COMPONENTS, DEFAULTS, canonical_knob
 from autolab_shared.steering.knobs import KnobChange
 
 MIN_SHARE = 0.2
@@ -23,7 +23,7 @@ SHARED_NAMES = frozenset(
         *("total_batch_size", "grad_clip", "adam_betas", *COMPONENTS),
     )
 )
-TRAIN_PY_ONLY = frozenset((*DEFAULTS, "x0_lambda", "resid_lambda")) - SHARED_NAMES
+TRAIN_PY_ONLY = frozenset(DEFAULTS) - SHARED_NAMES  # train.py's names (`canonical_knob`)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def catalogue_fit(metrics: Sequence[str], knobs: Sequence[tuple[KnobChange, ...]
     bpb = next((m for m in metrics if "bpb" in m.lower()), None)
     if bpb is not None:
         return CatalogueFit(True, f"metric {bpb}: a language model trained as train.py does")
-    own = sum(1 for changes in knobs if any(c.knob in TRAIN_PY_ONLY for c in changes))
+    own = sum(any(canonical_knob(c.knob) in TRAIN_PY_ONLY for c in changes) for changes in knobs)
     rows = f"{own} of {len(knobs)} rows set a setting only train.py has"
     if knobs and own >= MIN_SHARE * len(knobs):
         return CatalogueFit(True, rows)

@@ -164,8 +164,9 @@ def steer_keeping(
 
     classes = read_descriptions(texts, classifier, meanwhile=meanwhile)[0]
     noise, fields, state, tried, fit = early[0]
-    builtin = opts.ideas is None
-    if builtin and not fit.applies:  # train.py's ideas are no advice here: the near-miss pair only
+    if opts.ideas is not None:  # a catalogue of the caller's: theirs to fit
+        fit = CatalogueFit(True, "a catalogue of the caller's")
+    if not fit.applies:  # train.py's ideas are no advice here: the near-miss pair only
         catalogue = tuple(i for i in catalogue if i.id == NEAR_MISS_IDEA)
     rows = with_classes(fields, classes)
     arms = list(dict.fromkeys(c.name for c in taxonomy.categories if c.arm and c.name != "other"))
@@ -200,7 +201,7 @@ def steer_keeping(
         noise=noise,
         other_examples=others,
         reruns=reruns,
-        catalogue=fit if builtin else CatalogueFit(True, "a catalogue of the caller's"),
+        catalogue=fit,
     )
     return report, (rows, early, classes, texts)
 
