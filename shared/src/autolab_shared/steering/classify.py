@@ -33,15 +33,14 @@ from autolab_shared.steering.listing import (
     best_with,
     change_items,
     count_settings,
-    family_with_parameter,
     flags_several,
     is_head_size,
     is_record,
+    leads_with_model,
     lists_loosely,
     main_category,
     main_items,
     may_list,
-    names_model,
     plus_parted,
     run_label,
     setting_key,
@@ -369,9 +368,7 @@ class Classifier:
     ) -> Classification | None:
         """One setting of the model a list names first ("reg lgbm n_est=3000": model_scale,
         not a list); None for any other list of fewer than two settings."""
-        if len(items) < 2 or not (
-            names_model(items[0].text, found[0]) or family_with_parameter(items, found)
-        ):
+        if not leads_with_model(items, found):
             return None
         first = next((f for f in found[1:] if f is not None), None)
         return None if first is None else Classification(first[0], tags, first[2], CHANGE, first[1])

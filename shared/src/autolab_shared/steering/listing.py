@@ -261,11 +261,7 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
             continue  # "marathon v3 ACCUM=10": the run's name, not a setting
         if i == 0 and seeded and found[i] is None and _RUN_LABEL.fullmatch(item.text):
             continue  # "b48 seed=19": a re-run's label, not a second setting
-        if (
-            i == 0
-            and len(items) > 1
-            and (names_model(item.text, found[i]) or family_with_parameter(items, found))
-        ):
+        if i == 0 and leads_with_model(items, found):
             continue  # "reg lgbm n_est=3000": the model the setting is of
         count += not (i > 0 and item.joined and _same_setting(items, found, i))
     return count
@@ -275,6 +271,14 @@ def count_settings(items: Sequence[Item], found: Sequence[Match | None]) -> int:
 _RUN_LABEL = re.compile(r"[A-Za-z]{1,4}\d{1,5}")
 # A model family named with its role in a pipeline ("reg lgbm", "lgbm clf").
 _ROLE_FAMILY = re.compile(r"(?:reg|clf|cls) [a-z]{2,16}|[a-z]{2,16} (?:reg|clf|cls)", re.I)
+
+
+def leads_with_model(items: Sequence[Item], found: Sequence[Match | None]) -> bool:
+    """True for a list of two or more whose first item names the model the others set:
+    "reg lgbm n_est=3000" (`names_model`), "xgboost scale_pos_weight=25"."""
+    return len(items) > 1 and (
+        names_model(items[0].text, found[0]) or family_with_parameter(items, found)
+    )
 
 
 def family_with_parameter(items: Sequence[Item], found: Sequence[Match | None]) -> bool:
