@@ -46,20 +46,11 @@ def _experiment(config: Config) -> str:
     return f"experiment_{config.first.index + 1:03d}"
 
 
-def _holds_best(config: Config, audit: Audit) -> bool:
-    return any(e.value == audit.best_raw for e in config.valued)
-
-
-def best_raw_row(audit: Audit) -> AuditRow | None:
-    """The kept configuration that holds the best value as written (the first one, on a tie)."""
-    return next((r for r in audit.rows if r.kept and _holds_best(r.config, audit)), None)
-
-
 def _best_left_behind(audit: Audit) -> list[str]:
     """A line when the best row as written is not the final incumbent the verdict judges: the
     night kept other changes after it (a new track, a reset), so the two lines differ."""
-    best, final = best_raw_row(audit), audit.best
-    if best is None or final is None or _holds_best(final, audit):
+    best, final = audit.best_raw_row, audit.best
+    if best is None or final is None or audit.holds_best(final):
         return []  # (the final incumbent holds the best value too: a tie is no news)
     first, last = best.config.first, final.first
     return [
@@ -264,7 +255,7 @@ def audit_data(audit: Audit, history: History) -> dict[str, Any]:
             "null_pairs": audit.noise.null.pairs if audit.noise.null else 0,
         },
         "best_raw": audit.best_raw,
-        "best_raw_experiment": _name(best) if (best := best_raw_row(audit)) else None,
+        "best_raw_experiment": _name(best) if (best := audit.best_raw_row) else None,
         "final_experiment": _experiment(audit.best) if audit.best is not None else None,
         "improvement_raw": audit.raw_improvement,
         "survivors_bh": [r["commit"] for r in rows if r["survives_bh"]],

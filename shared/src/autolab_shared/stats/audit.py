@@ -88,6 +88,16 @@ class Audit:
     exit_verdict: int  # 0 real improvement, 1 none, 2 not enough signal
     q: float
 
+    def holds_best(self, config: Config) -> bool:
+        """Whether a run of `config` has the best value as written."""
+        return any(e.value == self.best_raw for e in config.valued)
+
+    @property
+    def best_raw_row(self) -> AuditRow | None:
+        """The kept configuration that holds the best value as written (the first, on a tie):
+        not the final incumbent (`best`) when the night kept a new track after it."""
+        return next((r for r in self.rows if r.kept and self.holds_best(r.config)), None)
+
     @property
     def raw_improvement(self) -> float | None:
         """Best kept value in the file − the baseline's first value (what the user sees)."""
