@@ -47,7 +47,8 @@ def _num(value: float | None, digits: int = 4, sign: bool = False) -> str:
     return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
 
-def _confidence(a: Assessment) -> str:
+def confidence_text(a: Assessment) -> str:
+    """P(better) as printed beside a label: two decimals, or n/a (a baseline)."""
     return "n/a" if not math.isfinite(a.p_improve) else f"{a.p_improve:.2f}"
 
 
@@ -123,7 +124,7 @@ def _null_reading(null: NullNoise) -> str:
 def verdict_lines(j: Judgement) -> list[str]:
     """The seed's three-line shape, then the evidence behind it."""
     a = j.assessment
-    lines = [f"{j.name}: {a.verdict} (confidence: {_confidence(a)})"]
+    lines = [f"{j.name}: {a.verdict} (confidence: {confidence_text(a)})"]
     if j.crash is not None:
         lines.append(
             f"  crash class: {j.crash}" + (f" ({j.crash_detail})" if j.crash_detail else "")
@@ -194,7 +195,7 @@ def quiet_line(j: Judgement) -> str:
     a = j.assessment
     value = Status.CRASH if j.value is None else f"{j.value:.6f}"
     return (
-        f"{a.verdict} {_confidence(a)} {j.metric} {value} delta {_num(j.delta, sign=True)}"
+        f"{a.verdict} {confidence_text(a)} {j.metric} {value} delta {_num(j.delta, sign=True)}"
         f" ±{_num(j.noise_metric)} ({j.commit or '-'})"
     )
 

@@ -19,7 +19,7 @@ from autolab_shared.stats.noise import SIGMA0
 from autolab_shared.stats.nullnoise import MIN_PAIRS
 
 from . import __version__
-from .render import noise_source
+from .render import confidence_text, noise_source
 
 NIGHT = {0: "REAL IMPROVEMENT", 1: "NO REAL IMPROVEMENT", 2: "NOT ENOUGH SIGNAL"}
 SPARK_WIDTH = 60
@@ -72,13 +72,13 @@ def _row_lines(row: AuditRow, history: History, audit: Audit) -> list[str]:
     if a is None:  # the baseline's row: nothing to beat; a first run asks to be run again
         why = ", re-run it once to measure the noise" if row.exit_code == 2 else ""
         return [f"{_name(row)}: {row.verdict} (exit {row.exit_code})  [baseline{why}: {tag}]"]
-    conf = f"{a.p_improve:.2f}" if math.isfinite(a.p_improve) else "n/a"
     label = "kept" if row.kept else "not kept"
     at = float(row.config.x(audit.scale).mean()) - a.delta  # the incumbent estimate, as judged
     delta = audit.scale.delta_y(a.delta, at)
     noise = audit.scale.spread_y(row.sigma, at)  # the floor this verdict was judged with
     lines = [
-        f"{_name(row)}: {a.verdict} (confidence: {conf}, exit {row.exit_code})  [{label}: {tag}]",
+        f"{_name(row)}: {a.verdict} (confidence: {confidence_text(a)}, exit {row.exit_code})"
+        f"  [{label}: {tag}]",
         f"  {history.metric} delta vs the incumbent estimate: {delta:+.4f}"
         f" | noise floor: ±{noise:.4f} {FLOOR_FROM.get(row.noise_source, '')}".rstrip(),
     ]
