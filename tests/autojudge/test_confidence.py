@@ -180,3 +180,25 @@ def test_an_effect_interval_collapsed_on_the_null_says_so(tmp_path: Path) -> Non
     line = next(x for x in text.splitlines() if "interval of the effect" in x)
     assert "+0.000% .. +0.000% (most likely no effect)" in line, line
     assert code == 1 and float(str(data["confidence"])) < 0.5
+
+
+def test_a_printed_confidence_never_crosses_its_label_bound() -> None:
+    from autolab_shared.stats.audit import night_p
+    from autolab_shared.stats.decision import BOUNDS, shown
+
+    assert (shown(0.1964), shown(0.74), shown(0.2004), shown(0.994)) == (
+        "0.196",
+        "0.74",
+        "0.20",
+        "0.99",
+    )
+    assert (night_p(0.5004), night_p(0.9496), night_p(0.9504)) == ("0.5004", "0.9496", "0.95")
+    for p in [b + d for b in BOUNDS for d in (-0.004, -0.0004, -0.00004, 0.0, 0.004)]:
+        assert all((p < b) == (float(shown(p)) < b) for b in BOUNDS), p
+
+
+@needs_real
+def test_karpathy_discard_just_below_retest_prints_below_it() -> None:
+    text = CliRunner().invoke(cli, ["--results", str(KARPATHY), "--all", "--no-color"]).stdout
+    line = next(x for x in text.splitlines() if x.startswith("experiment_121:"))
+    assert line.startswith("experiment_121: DISCARD (confidence: 0.196, exit 1)")

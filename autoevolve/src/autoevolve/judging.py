@@ -12,7 +12,7 @@ from autolab_shared.core.vocabulary import Status
 from autolab_shared.files.appendrow import format_row, row_cells
 from autolab_shared.parsing.replicates import group_configs, replicate_groups
 from autolab_shared.parsing.results import History, parse_results
-from autolab_shared.stats.audit import audit
+from autolab_shared.stats.audit import audit, night_p
 from autolab_shared.stats.noise import pooled_noise
 
 FINAL = (Status.KEEP, Status.DISCARD, Status.CRASH)  # the statuses that conclude an experiment
@@ -62,7 +62,7 @@ def final_verdict(
         (
             f"champion vs baseline: {result.improvement:+.6f} (90% interval "
             f"{result.improvement_ci90[0]:+.6f} .. {result.improvement_ci90[1]:+.6f}), "
-            f"P(real) = {result.p_real:.2f}"
+            f"P(real) = {night_p(result.p_real)}"
         )
         if result.improvement_ci90
         else ""

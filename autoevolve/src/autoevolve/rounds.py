@@ -10,7 +10,7 @@ from functools import partial
 
 from autolab_shared.core.vocabulary import Status
 from autolab_shared.report.leaderboard import BOOKKEEPING
-from autolab_shared.stats.decision import KEEP, RETEST, STRONG_KEEP
+from autolab_shared.stats.decision import KEEP, RETEST, STRONG_KEEP, shown
 from autolab_shared.stats.judge import Judgement, RunInput, judge
 
 from .competition import Competition
@@ -312,7 +312,7 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan)
         comp.say(
             f"round {k}: {agent.name} {sha[:7]} mean {tip_value(comp, sha):.6f} vs "
             f"champion {tip_value(comp, champion) or 0.0:.6f}: {verdict.verdict} "
-            f"(P(better) {verdict.assessment.p_improve:.2f})"
+            f"(P(better) {shown(verdict.assessment.p_improve)})"
         )
     winner = next(((a, v) for a, v in verdicts if v.verdict in WIN), None)
     if winner is None and verdicts and comp.state.config.validate == 0:
@@ -320,7 +320,7 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan)
         if verdict.verdict == RETEST and verdict.assessment.p_improve > 0.5:
             comp.say(
                 f"round {k}: crowning {best.name} unvalidated (--validate 0: its retest "
-                f"cannot run; P(better) {verdict.assessment.p_improve:.2f})"
+                f"cannot run; P(better) {shown(verdict.assessment.p_improve)})"
             )
             return replace(plan, decided=True, winner=best.name, unvalidated=best.name)
     if winner is None:
@@ -333,7 +333,7 @@ def decide(comp: Competition, agents: list[AgentState], k: int, plan: RoundPlan)
         passed_over.append(agent.name)
         comp.say(
             f"round {k}: {agent.name} has the better mean but is {verdict.verdict} "
-            f"against the champion (P(better) {verdict.assessment.p_improve:.2f}); "
+            f"against the champion (P(better) {shown(verdict.assessment.p_improve)}); "
             f"{winner[0].name} is a {winner[1].verdict}"
         )
     return replace(plan, decided=True, winner=winner[0].name, passed_over=tuple(passed_over))

@@ -10,7 +10,7 @@ from autolab_shared.cli.output import envelope, print_lines, write_json, write_l
 from autolab_shared.core.diagnostics import ParseWarning
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import Reason, Status, Verdict
-from autolab_shared.stats.decision import Assessment
+from autolab_shared.stats.decision import Assessment, shown
 from autolab_shared.stats.judge import Judgement
 from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.stats.nullnoise import NullNoise
@@ -48,8 +48,8 @@ def _num(value: float | None, digits: int = 4, sign: bool = False) -> str:
 
 
 def confidence_text(a: Assessment) -> str:
-    """P(better) as printed beside a label: two decimals, or n/a (a baseline)."""
-    return "n/a" if not math.isfinite(a.p_improve) else f"{a.p_improve:.2f}"
+    """P(better) as printed beside a label (`decision.shown`), or n/a (a baseline)."""
+    return "n/a" if not math.isfinite(a.p_improve) else shown(a.p_improve)
 
 
 def _pct(x: float) -> str:
@@ -132,7 +132,7 @@ def verdict_lines(j: Judgement) -> list[str]:
     else:
         lines.append(f"  {j.metric} delta: {_delta_text(j)} | noise floor: ±{_num(j.noise_metric)}")
     if math.isfinite(a.p_improve):
-        lines.append(f"  confidence = P(truly better than the incumbent) = {a.p_improve:.2f}")
+        lines.append(f"  confidence = P(truly better than the incumbent) = {shown(a.p_improve)}")
     mem = memory_line(j)
     if mem is not None:
         lines.append(mem)

@@ -14,7 +14,14 @@ from autolab_shared.parsing.metrics import MAX
 from autolab_shared.parsing.replicates import Config
 from autolab_shared.parsing.results import History
 from autolab_shared.report.sparkline import sparkline
-from autolab_shared.stats.audit import AUDIT_RERUNS, P_NIGHT_NONE, P_NIGHT_REAL, Audit, AuditRow
+from autolab_shared.stats.audit import (
+    AUDIT_RERUNS,
+    P_NIGHT_NONE,
+    P_NIGHT_REAL,
+    Audit,
+    AuditRow,
+    night_p,
+)
 from autolab_shared.stats.noise import SIGMA0
 from autolab_shared.stats.nullnoise import MIN_PAIRS
 
@@ -151,12 +158,13 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
             f" ({audit.best_raw:.6f} vs {audit.baseline.valued[0].value:.6f})"
         )
     lines += _best_left_behind(audit)
-    if audit.improvement is not None and audit.improvement_ci90 is not None:
+    gain, p_real = audit.improvement, audit.p_real
+    if gain is not None and p_real is not None and audit.improvement_ci90 is not None:
         lo, hi = audit.improvement_ci90
         lines.append(
             f"final incumbent vs baseline (posterior, shrunk for noise):"
-            f" {audit.improvement:+.4f} (90% interval {lo:+.4f} .. {hi:+.4f}),"
-            f" P(real improvement) = {audit.p_real:.2f}"
+            f" {gain:+.4f} (90% interval {lo:+.4f} .. {hi:+.4f}),"
+            f" P(real improvement) = {night_p(p_real)}"
         )
     rule = f"exit 0 when P(real improvement) >= {P_NIGHT_REAL}, 1 when <= {P_NIGHT_NONE}, else 2"
     lines.append(

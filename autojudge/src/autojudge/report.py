@@ -19,7 +19,7 @@ from autolab_shared.parsing.metrics import MAX
 from autolab_shared.parsing.results import Experiment, History
 from autolab_shared.report.leaderboard import LeaderRow
 from autolab_shared.report.progress import night_counts
-from autolab_shared.stats.audit import Audit, AuditRow
+from autolab_shared.stats.audit import Audit, AuditRow, night_p
 from autolab_shared.steering.steer import SteerReport
 
 from . import __version__
@@ -103,7 +103,7 @@ def _improvement(audit: Audit) -> str:
     if audit.improvement is None or audit.improvement_ci90 is None:
         return "– (no keep after the baseline)"
     lo, hi = audit.improvement_ci90
-    p_real = f", P(real improvement) = {audit.p_real:.2f}" if audit.p_real is not None else ""
+    p_real = f", P(real improvement) = {night_p(audit.p_real)}" if audit.p_real is not None else ""
     base = audit.baseline.first.value if audit.baseline is not None else None
     rel = f" ({audit.improvement / abs(base):+.2%})" if base else ""
     return f"{audit.improvement:+.6g}{rel} (90% interval {lo:+.6g} .. {hi:+.6g}){p_real}"

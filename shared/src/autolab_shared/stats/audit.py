@@ -26,6 +26,7 @@ from autolab_shared.stats.decision import (
     Context,
     Policy,
     noise_var,
+    shown,
 )
 from autolab_shared.stats.noise import NoiseFloor, given_relative, history_noise
 from autolab_shared.stats.nullnoise import consecutive_deltas
@@ -39,6 +40,12 @@ FDR_Q = 0.10
 AUDIT_RERUNS = 4
 P_NIGHT_REAL = 0.95  # night's verdict REAL IMPROVEMENT (exit 0) at or above
 P_NIGHT_NONE = 0.50  # NO REAL IMPROVEMENT (exit 1) at or below; NOT ENOUGH SIGNAL (2) between
+
+
+def night_p(p: float) -> str:
+    """P(real improvement) as printed beside the night's verdict (`decision.shown` with its
+    bounds: exit 0 from P_NIGHT_REAL, exit 1 up to P_NIGHT_NONE inclusive)."""
+    return shown(p, starts=(P_NIGHT_REAL,), ends=(P_NIGHT_NONE,))
 
 
 @dataclass(frozen=True)

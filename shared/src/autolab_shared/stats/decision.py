@@ -9,7 +9,7 @@ priced memory or asked for ``strict``, of P(δ < −required gain)), through the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,23 @@ LABELS: tuple[tuple[Verdict, str], ...] = (
     (DISCARD, f"P < {P_MARGINAL} (or < {P_RETEST} while re-runs are affordable)"),
     (CRASH, "the run produced no metric value"),
 )
+
+
+BOUNDS = (P_RETEST, 0.5, P_MARGINAL, P_KEEP, P_STRONG)  # where a label (or exit 0) starts
+
+
+def shown(p: float, starts: Sequence[float] = BOUNDS, ends: Sequence[float] = ()) -> str:
+    """P(better) to two decimals, or more where two would put it across a bound: one a label
+    `starts` at (0.1964 beside a DISCARD prints 0.196, not the 0.20 at which RETEST starts),
+    or one a label `ends` at, inclusive (0.5004 is not printed 0.50)."""
+    for places in range(2, 7):
+        text = f"{p:.{places}f}"
+        near = float(text)
+        if all((p < b) == (near < b) for b in starts) and all(
+            (p <= b) == (near <= b) for b in ends
+        ):
+            return text
+    return text
 
 
 @dataclass(eq=False, repr=False)
