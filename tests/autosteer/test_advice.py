@@ -191,3 +191,12 @@ def test_a_category_kept_only_as_the_first_keep_says_so(tmp_path: Path) -> None:
     assert "median gain  - (first keep)" in scale
     lr = next(line for line in result.stdout.splitlines() if "learning_rate:" in line)
     assert "median gain          0 (0%)" in lr and "-0" not in lr  # a keep level with the best
+
+
+def test_a_category_kept_only_before_the_window_shows_the_history_median(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--results", str(_write(tmp_path / "r.tsv", _night()))])
+    batch = next(line for line in result.stdout.splitlines() if "batch_size:" in line)
+    assert "0 kept" in batch and "median gain 0.01 (1%) in all" in batch
+    data = _data(tmp_path / "r.tsv")
+    row = next(c for c in data["categories"] if c["name"] == "batch_size")
+    assert row["median_gain"] is None and row["median_delta_all"] == pytest.approx(0.01)

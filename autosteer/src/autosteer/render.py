@@ -26,11 +26,20 @@ def write(text: str) -> None:
     write_out(text)
 
 
-def _gain(relative: float | None, delta: float | None, kept: int) -> str:
-    """A median gain in the metric's unit and in % ("0.00061 (0.06%)"); "-" without keeps, and
-    "- (first keep)" when the only keeps are an agent's first (nothing before them to beat)."""
-    if relative is None:
-        return "- (first keep)" if kept else "-"
+def _gain(c: CategoryRow) -> str:
+    """The median gain of a category's keeps: the window's in the metric's unit and in %
+    ("0.00061 (0.06%)"); without keeps in the window, the whole history's ("0.012 (1.2%) in
+    all");
+    "- (first keep)" when the only keeps are an agent's first (nothing before them to beat);
+    "-" without keeps."""
+    if c.median_gain is not None:
+        return _unit_and_percent(c.median_gain, c.median_delta)
+    if not c.kept and c.median_gain_all is not None:
+        return f"{_unit_and_percent(c.median_gain_all, c.median_delta_all)} in all"
+    return "- (first keep)" if c.kept or c.kept_all else "-"
+
+
+def _unit_and_percent(relative: float, delta: float | None) -> str:
     unit = "" if delta is None else f"{delta + 0.0:.2g} "  # (+ 0.0: no "-0")
     return f"{unit}({relative * 100 + 0.0:.2g}%)"
 
@@ -60,7 +69,7 @@ def table_lines(report: SteerReport) -> list[str]:
     for c in report.categories:
         lines.append(
             f"  {c.name + ':':<{width}} {_counts(c, whole)} | {c.crashed} crash |"
-            f" median gain {_gain(c.median_gain, c.median_delta, c.kept):>15} |"
+            f" median gain {_gain(c):>15} |"
             f" {c.label:<7} ({c.evidence})"
         )
     return lines
@@ -173,6 +182,7 @@ def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, An
                 "kept_all": c.kept_all,
                 "keep_rate_all": c.kept_all / c.tried_all if c.tried_all else None,
                 "median_gain_all": c.median_gain_all,
+                "median_delta_all": c.median_delta_all,
                 "gain_per_try": c.gain_per_try,
                 "real_gain_per_try": c.real_gain_per_try,
             }

@@ -84,6 +84,7 @@ class CategoryRow:
     median_gain_all: float | None = None  # relative, of every keep
     gain_per_try: float | None = None  # expected gain per try / the history's (the label's x)
     real_gain_per_try: float | None = None  # the same counting keeps beyond the noise floor
+    median_delta_all: float | None = None  # metric units, of every keep
 
 
 @dataclass(frozen=True)
@@ -426,7 +427,7 @@ def _table(
 ) -> tuple[CategoryRow, ...]:
     score = dict(picks)
     names = [*arms, "other"]
-    tried_all, kept_all, gains_all = _history_counts(rows, set(names))
+    tried_all, kept_all, gains_all, deltas_all = _history_counts(rows, set(names))
     base = _base(tried_all, kept_all, gains_all, sigma)
     in_window = _by_category(window)
     out = []
@@ -459,6 +460,7 @@ def _table(
                 _median(gains_all.get(name, [])),
                 ratio,
                 real_ratio,
+                _median(deltas_all.get(name, [])),
             )
         )
     return tuple(sorted(out, key=lambda c: (-c.tried, -c.tried_all, c.name)))
@@ -486,12 +488,14 @@ def _base(
 
 def _history_counts(
     rows: Sequence[StepRow], names: set[str]
-) -> tuple[dict[str, int], dict[str, int], dict[str, list[float]]]:
+) -> tuple[dict[str, int], dict[str, int], dict[str, list[float]], dict[str, list[float]]]:
     """For each category of `names` in the whole history, in one pass: its rows, its keeps,
-    and the gains of its keeps measured against an earlier keep (`_keeps`), in order."""
+    and the gains of its keeps measured against an earlier keep (`_keeps`), in order,
+    relative and in metric units."""
     tried: dict[str, int] = {}
     kept: dict[str, int] = {}
     gains: dict[str, list[float]] = {}
+    deltas: dict[str, list[float]] = {}
     for row in rows:
         name = row.category
         if name not in names:
@@ -501,7 +505,8 @@ def _history_counts(
             kept[name] = kept.get(name, 0) + 1
         if row.improved:
             gains.setdefault(name, []).append(row.gain)
-    return tried, kept, gains
+            deltas.setdefault(name, []).append(row.delta)
+    return tried, kept, gains, deltas
 
 
 def _by_category(rows: Sequence[StepRow]) -> dict[str, list[StepRow]]:
