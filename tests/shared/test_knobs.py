@@ -78,6 +78,17 @@ def _triples(description: str) -> list[tuple[str, str | None, str]]:
             ],
         ),
         ("lm_head WD 0.01 to 0.05", [("lm_head_weight_decay", "0.01", "0.05")]),
+        # the group a value is applied to names the knob (H100 night: lm_head's WD, not Muon's)
+        ("add WD 0.01 to lm_head", [("lm_head_weight_decay", None, "0.01")]),
+        ("add WD 0.01 to embeddings (hurts)", [("embedding_weight_decay", None, "0.01")]),
+        ("init std 0.02 for the embeddings", [("embedding_init_std", None, "0.02")]),
+        ("embedding lr 0.6 to lm_head", [("embedding_lr", None, "0.6")]),  # one group's knob
+        ("add WD 0.1 to 0.2", [("weight_decay", "0.1", "0.2")]),
+        ("WD 0.1 to training", [("weight_decay", None, "0.1")]),  # no parameter group
+        (
+            "weight_decay=0.05 on x0_lambda=0.05 base",  # a setting, not a group
+            [("weight_decay", None, "0.05"), ("x0_lambda", None, "0.05")],
+        ),
         ("embedding init std 1.0 to 2.0", [("embedding_init_std", "1.0", "2.0")]),
         ("Muon NorMuon beta2 0.95 to 0.98", [("muon_beta2", "0.95", "0.98")]),
         ("Muon WD 0.2 to 0.22", [("weight_decay", "0.2", "0.22")]),

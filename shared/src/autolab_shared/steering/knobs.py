@@ -526,6 +526,8 @@ def _change(text: str, m: re.Match[str], needs_known: bool, one_word: bool) -> K
         knob, known = _implied_knob(old, new), True
     if knob == "window_pattern" and parse_value(new) is not None:
         knob = "short_window"
+    if known and written is None:
+        knob = _targeted(knob, text, m.end())
     if not knob or _is_metric(knob) or (needs_known and not known):
         return None
     if known and knob not in _TEXT_KNOBS and not _valued(new):
@@ -548,6 +550,30 @@ def _knob_of(phrase: str, start: int, *, last_word: bool) -> tuple[str, bool, in
         if last_known:
             return last_name, True, start + phrase.rindex(last)
     return name, known, start
+
+
+# Knobs that every parameter group has its own of (one group's knobs are never re-grouped).
+_GROUPABLE = frozenset(
+    {"weight_decay", "lr", "init_std", "init_scale", "dropout"}
+    | {"adam_beta1", "adam_beta2", "adam_betas", "adam_eps"}
+)
+_TARGET_RE = re.compile(
+    r"\s{1,8}(?:to|on|for)\s{1,8}(?:the\s{1,8})?(?P<target>[a-z][\w]{0,30})(?![\w=:])(?!\s*[=:])",
+    _FLAGS,
+)
+# The parameter groups a value can be applied to ("to lm_head"), as _QUALIFIERS names them.
+_TARGET_GROUPS = frozenset({"embedding", "ve", "lm_head", "scalar"})
+
+
+def _targeted(knob: str, text: str, end: int) -> str:
+    """`knob` qualified by the parameter group its value is applied to: "add WD 0.01 to
+    lm_head" is lm_head_weight_decay, not the model's weight_decay; unchanged otherwise."""
+    m = _TARGET_RE.match(text, end) if knob in _GROUPABLE else None
+    if m is None:
+        return knob
+    if _QUALIFIERS.get(m["target"].lower()) not in _TARGET_GROUPS:
+        return knob
+    return _compose([m["target"].lower()], knob) or knob
 
 
 def _percent(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, KnobChange]]:
