@@ -297,6 +297,13 @@ def test_untried_drops_what_the_history_tried() -> None:
         ("warmdown_ratio", ["0.8", "0.75"], "0.7", ["0.85", "0.65"]),
         ("final_lr_frac", [], "0.0", ["0.01"]),
         ("ve_gate_scale", ["3"], "2", ["2.2", "1.8"]),  # not in the table: steps of 10%
+        # written whole, not in the table: whole steps, never below 1 (wendlerc, EthanBobbyTR)
+        ("n_blocks", ["8", "6"], "7", ["9", "5"]),
+        ("cache_k", [], "5", ["6", "4"]),
+        ("expand", ["2"], "1", ["3"]),
+        ("creative_cached", [], "40", ["44", "36"]),
+        ("model_dim", ["640"], "512", ["768", "384"]),  # whole heads of 128, not 562
+        ("lr", ["-20%", "-10%"], "-30%", ["-27%", "-33%"]),  # a percentage stays one
         ("max_memory_fraction", [], "0.98", ["0.88"]),  # a fraction stays within [0, 1]
         ("adam_betas", [], "(0.8, 0.95)", []),
         ("some_knob", [], "0", []),

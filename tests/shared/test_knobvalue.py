@@ -17,6 +17,7 @@ from autolab_shared.steering.knobvalue import (
     is_abbreviated,
     parse_value,
     readings,
+    relative_step,
     same_number,
 )
 
@@ -110,3 +111,12 @@ def test_a_metric_cell_and_a_knob_value_read_k_alike(number: object, suffix: str
     text = f"{number}{suffix}"
     cell = parse_cell(text).value
     assert cell is not None and cell == pytest.approx(parse_value(text), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "sign"),
+    [("0.04", "0.05", 1), ("0.05", "0.04", -1), ("-30%", "-27%", 1), ("-0.3", "-0.33", -1)],
+)
+def test_relative_step_is_positive_when_the_value_rises(old: str, new: str, sign: int) -> None:
+    step = relative_step(old, new)
+    assert step is not None and (step > 0) == (sign > 0)

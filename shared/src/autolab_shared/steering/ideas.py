@@ -532,6 +532,7 @@ _STEPS: Mapping[str, _Step] = {
     "final_lr_frac": _Step(0.01, 0.0, 0.5),
     "depth": _Step(1, 1, 64),
     "aspect_ratio": _Step(8, 16, 256),
+    "model_dim": _Step(128, 128, 8192),  # whole heads of 128 (train.py's HEAD_DIM)
     "head_dim": _Step(2, 32, 256, factor=True),
     "total_batch_size": _Step(2, 2**12, 2**23, factor=True),
     "device_batch_size": _Step(2, 1, 1024, factor=True),
@@ -577,10 +578,65 @@ def value_neighbours(knob: str, tried_values: Iterable[str], kept_value: str) ->
     step = _STEPS.get(name) or _guess_step(start, _is_fraction(name))
     if step is None:
         return []
+    if name not in _STEPS and _INTEGER.fullmatch(kept_value.strip()) and _counted(name):
+        step = _whole(step, start)  # "n_blocks 7": 6 or 8, never 7.7
     if name in _POWERS_OF_TWO and start > 0:
         start = _snap_pow2(start)
     up, down = _moves(step)
+    if kept_value.strip().endswith("%"):  # "lr -30%": -27% and -33%, not -0.27
+        return _walk(start, (up, down), lambda x: format(round(x * 100, 10), ".10g") + "%", seen)
     return _walk(start, (up, down), lambda x: _format(name, x), seen)
+
+
+_INTEGER = re.compile(r"[-+]?\d{1,15}")
+# Name parts of knobs that take any real value even when written whole ("ve_gate_scale 2").
+_CONTINUOUS_WORDS = frozenset(
+    [
+        "scale",
+        "ratio",
+        "frac",
+        "fraction",
+        "lr",
+        "rate",
+        "decay",
+        "wd",
+        "momentum",
+        "beta",
+        "temperature",
+        "temp",
+        "std",
+        "eps",
+        "alpha",
+        "lambda",
+        "coef",
+        "coeff",
+        "weight",
+        "gain",
+        "mult",
+        "multiplier",
+        "factor",
+        "cap",
+        "softcap",
+        "clip",
+        "norm",
+        "dropout",
+        "prob",
+        "smoothing",
+        "lambdas",
+    ]
+)
+
+
+def _counted(name: str) -> bool:
+    """Whether an unknown knob's name names a count or a size, not a real-valued setting."""
+    return not any(part in _CONTINUOUS_WORDS for part in name.split("_"))
+
+
+def _whole(step: _Step, start: float) -> _Step:
+    """A guessed step for a knob written as a whole number: at least 1, by whole numbers, and
+    not below 1 from a positive value (a count or a size of 0 is no setting)."""
+    lo = max(step.lo, 1.0) if start >= 1 else step.lo
+    return _Step(float(max(1, round(step.delta))), lo, step.hi, step.factor)
 
 
 def _walk(

@@ -104,10 +104,11 @@ def same_number(a: str, b: str) -> bool | None:
 
 
 def relative_step(old: str | None, new: str) -> float | None:
-    """new/old - 1 for two numbers (the direction and size of a change), None otherwise."""
+    """(new - old)/|old| for two numbers (the direction and size of a change: positive when the
+    value rises, also from a negative one), None otherwise."""
     if old is None:
         return None
     a, b = parse_value(old), parse_value(new)
     if a is None or b is None or a == 0:
         return None
-    return b / a - 1
+    return (b - a) / abs(a)
