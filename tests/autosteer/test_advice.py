@@ -88,6 +88,21 @@ def test_kept_catalogue_changes_are_not_offered_again(tmp_path: Path) -> None:
                 assert s["knob"] != "total_batch_size" or not values_equal(s["value"], "2**18")
 
 
+def test_a_catalogue_idea_is_not_offered_backwards(tmp_path: Path) -> None:
+    # the history halved its batch to 16K and shrank depth to 4: "2**19 -> 2**18 (twice the
+    # steps)" and "DEPTH 8 -> 6 (more steps)" would now mean a 16x larger batch, a deeper model
+    rows = [(1.0, "keep", "baseline"), (0.99, "keep", "total batch 2**19 to 16K")]
+    rows += [(0.98, "keep", "depth 8 to 4")]
+    rows += [(0.985, "discard", f"softcap 15 to {16 + i}") for i in range(10)]
+    path = _write(tmp_path / "r.tsv", rows)
+    for mode in ("auto", "exploit", "explore"):
+        for seed in range(4):
+            data = _data(path, "--mode", mode, "--seed", str(seed), "-n", "10")
+            for s in data["suggestions"]:
+                assert not (s["knob"] == "total_batch_size" and "catalogue" in s["text"]), s
+                assert s["idea"] not in {"batch-2-18", "scale-depth-6"}, s
+
+
 histories = st.lists(
     st.tuples(
         st.sampled_from(["keep", "discard", "discard", "discard", "crash"]),

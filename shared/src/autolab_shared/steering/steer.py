@@ -598,12 +598,25 @@ def _fits(idea: Idea, state: KnobState) -> bool:
     knob, value = idea.knob, idea.value
     if knob and value and (state.is_tried(knob, value) or state.against_evidence(knob, value)):
         return False
+    if knob and value and _reversed(knob, value, state):
+        return False
     changes = parse_knobs(idea.text)
     if not changes:
         return True
     if 2 * sum(state.in_force(c.knob, c.new) for c in changes) >= len(changes):
         return False
     return not all(state.is_tried(c.knob, c.new) for c in changes)
+
+
+def _reversed(knob: str, value: str, state: KnobState) -> bool:
+    """Whether the history moved `knob` past the idea's value, so that reaching it from the
+    incumbent goes the other way than the idea (train.py's default -> value) and its why no
+    longer holds ("TOTAL_BATCH_SIZE 2**19 -> 2**18: twice the steps" from a 16K batch)."""
+    now, default = state.current.get(knob), DEFAULTS.get(knob)
+    if now is None or default is None:
+        return False
+    idea_way, our_way = relative_step(default, value), relative_step(now, value)
+    return idea_way is not None and our_way is not None and idea_way * our_way < 0
 
 
 def _from_idea(idea: Idea, state: KnobState) -> Suggestion:
