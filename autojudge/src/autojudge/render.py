@@ -92,13 +92,15 @@ def memory_line(j: Judgement) -> str | None:
     )
 
 
-def noise_source(noise: NoiseFloor) -> str:
-    """Where the noise floor came from, in words: estimator and sample size."""
+def noise_source(noise: NoiseFloor, log: bool = True) -> str:
+    """Where the noise floor came from, in words: estimator and sample size. On a linear scale
+    (`log` False: a value <= 0 in the file) σ is in the metric's units, not relative."""
     if noise.source == "given":
         return "given with --noise"
     if noise.source == "default":
+        prior = "0.1% of the metric" if log else f"{noise.sigma:g} in the metric's units"
         return (
-            "ASSUMED default prior (0.1% of the metric): no replicates and too few"
+            f"ASSUMED default prior ({prior}): no replicates and too few"
             " non-kept rows for an estimate from the history"
         )
     parts = []
@@ -106,18 +108,27 @@ def noise_source(noise: NoiseFloor) -> str:
         what = "latest" if noise.source.startswith("window") else "all"
         parts.append(f"pooled sd of {what} {noise.groups} replicate group(s), {noise.values} runs")
     if noise.null is not None and "history" in noise.source:
-        parts.append(f"empirical null of the history ({_null_reading(noise.null)})")
-    return f"{' + '.join(parts)}; {noise.sigma * 100:.3f}% relative, df {noise.df:.1f}"
+        parts.append(f"empirical null of the history ({_null_reading(noise.null, log)})")
+    return f"{' + '.join(parts)}; {_working(noise.sigma, log)}, df {noise.df:.1f}"
 
 
-def _null_reading(null: NullNoise) -> str:
+def _working(x: float, log: bool, *, sign: bool = False) -> str:
+    """A working-scale amount: relative, in %, on a log scale; in the metric's units on a
+    linear one (a file with a value <= 0)."""
+    if log:
+        return f"{x * 100:{'+' if sign else ''}.3f}%" + ("" if sign else " relative")
+    return f"{x:{'+' if sign else ''}.4g}" + ("" if sign else " in the metric's units")
+
+
+def _null_reading(null: NullNoise, log: bool = True) -> str:
     """How the empirical null was read, with its figures."""
     pairs = f"{null.pairs} differences of consecutive non-kept rows"
+    sigma = f"{null.sigma * 100:.3f}%" if log else f"{null.sigma:.4g}"
     if null.lrt is None:
-        return f"1.4826*MAD/sqrt(2) of {pairs}: {null.sigma * 100:.3f}%"
+        return f"1.4826*MAD/sqrt(2) of {pairs}: {sigma}"
     return (
         f"the narrow scale of a two-scale fit to {pairs}, {null.share:.0%} of them,"
-        f" likelihood ratio {null.lrt:.0f} against one scale: {null.sigma * 100:.3f}%"
+        f" likelihood ratio {null.lrt:.0f} against one scale: {sigma}"
     )
 
 
@@ -179,13 +190,16 @@ def _evidence(j: Judgement) -> list[str]:
         )
         raw = "" if inc.raw_best is None else f", raw best {inc.raw_best:.6f}"
         lines.append(f"    {j.metric} {inc.mean:.6f} ± {inc.sd:.6f} (posterior){raw}")
-    lines.append(f"  noise floor: {noise_source(j.noise)}")
+    lines.append(f"  noise floor: {noise_source(j.noise, j.log_scale)}")
     if math.isfinite(a.expected_gain):
         lo, hi = a.ci90
         nil = " (most likely no effect)" if max(abs(lo), abs(hi)) < 5e-6 else ""
+        log = j.log_scale
+        units = "" if log else f" ({j.metric} units: linear scale)"
         lines.append(
-            f"  expected gain {a.expected_gain * 100:+.3f}% | 90% interval of the effect"
-            f" {lo * 100:+.3f}% .. {hi * 100:+.3f}%{nil} | z {a.z:+.2f}"
+            f"  expected gain {_working(a.expected_gain, log, sign=True)} | 90% interval of the"
+            f" effect {_working(lo, log, sign=True)} .. {_working(hi, log, sign=True)}{nil}"
+            f"{units} | z {a.z:+.2f}"
         )
     return lines
 
@@ -214,6 +228,7 @@ def verdict_data(j: Judgement) -> dict[str, Any]:
         "description": j.description,
         "metric": j.metric,
         "direction": j.direction,
+        "scale": "log" if j.log_scale else "linear",
         "verdict": a.verdict,
         "confidence": _finite(a.p_improve),
         "p_improve": _finite(a.p_improve),

@@ -9,6 +9,7 @@ from autolab_shared.cli.output import envelope, print_lines, write_json, write_l
 from autolab_shared.core.exitcodes import ExitCode
 from autolab_shared.core.vocabulary import Regime
 from autolab_shared.parsing.results import History
+from autolab_shared.stats.noise import NoiseFloor
 from autolab_shared.steering.namedrows import NamedRow, against_best, short
 from autolab_shared.steering.steer import CategoryRow, SteerReport
 
@@ -26,20 +27,24 @@ def write(text: str) -> None:
     write_out(text)
 
 
-def _gain(c: CategoryRow) -> str:
+def _gain(c: CategoryRow, log: bool = True) -> str:
     """The median gain of a category's keeps: the window's in the metric's unit and in %
     ("0.00061 (0.06%)"); without keeps in the window, the whole history's ("0.012 (1.2%) in
     all");
     "- (first keep)" when the only keeps are an agent's first (nothing before them to beat);
     "-" without keeps."""
     if c.median_gain is not None:
-        return _unit_and_percent(c.median_gain, c.median_delta)
+        return _unit_and_percent(c.median_gain, c.median_delta, log)
     if not c.kept and c.median_gain_all is not None:
-        return f"{_unit_and_percent(c.median_gain_all, c.median_delta_all)} in all"
+        return f"{_unit_and_percent(c.median_gain_all, c.median_delta_all, log)} in all"
     return "- (first keep)" if c.kept or c.kept_all else "-"
 
 
-def _unit_and_percent(relative: float, delta: float | None) -> str:
+def _unit_and_percent(relative: float, delta: float | None, log: bool = True) -> str:
+    """ "0.00061 (0.06%)"; on a linear scale (a value <= 0) the gain is in the metric's units
+    already, and no percentage is shown."""
+    if not log:
+        return f"{(relative if delta is None else delta) + 0.0:.2g}"
     unit = "" if delta is None else f"{delta + 0.0:.2g} "  # (+ 0.0: no "-0")
     return f"{unit}({relative * 100 + 0.0:.2g}%)"
 
@@ -69,7 +74,7 @@ def table_lines(report: SteerReport) -> list[str]:
     for c in report.categories:
         lines.append(
             f"  {c.name + ':':<{width}} {_counts(c, whole)} | {c.crashed} crash |"
-            f" median gain {_gain(c):>15} |"
+            f" median gain {_gain(c, report.noise.log):>15} |"
             f" {c.label:<7} ({c.evidence})"
         )
     return lines
@@ -117,15 +122,15 @@ def _rerun_texts(report: SteerReport) -> list[str]:
     distinct = f" ({len(report.reruns)} distinct)" if n > len(report.reruns) else ""
     head = (
         f"Re-run first: the {n} keep(s) the regime counts{distinct}, none beyond the noise"
-        f" floor ({report.noise.sigma:.2%}), to tell a real gain from luck:"
+        f" floor ({report.noise.shown}), to tell a real gain from luck:"
     )
-    return [head, *(_rerun_text(r, report.noise.sigma) for r in report.reruns)]
+    return [head, *(_rerun_text(r, report.noise) for r in report.reruns)]
 
 
-def _rerun_text(row: NamedRow, sigma: float) -> str:
+def _rerun_text(row: NamedRow, noise: NoiseFloor) -> str:
     times = f" {row.times} times, the newest" if row.times > 1 else ""
     what = f'{row.commit} "{short(row.description)}" [{row.category}]'
-    return f"{what}: kept{times} {against_best(row, sigma)}"
+    return f"{what}: kept{times} {against_best(row, noise.sigma, noise.log)}"
 
 
 def _mode_words(report: SteerReport) -> str:
@@ -211,6 +216,7 @@ def json_data(report: SteerReport, histories: Sequence[History]) -> dict[str, An
         "reruns": [_row_data(r) for r in report.reruns],
         "noise": {
             "sigma_relative": report.noise.sigma,
+            "scale": "log" if report.noise.log else "linear",
             "df": report.noise.df,
             "source": report.noise.source,
         },
@@ -252,7 +258,7 @@ def output(
     elif quiet:
         first = report.suggestions[0].text if report.suggestions else report.headline
         if report.reruns:
-            first = f"re-run {_rerun_text(report.reruns[0], report.noise.sigma)}"
+            first = f"re-run {_rerun_text(report.reruns[0], report.noise)}"
         write_lines([f"{report.regime}: {first}"])
     else:
         print_lines(text_lines(report), no_color=no_color)

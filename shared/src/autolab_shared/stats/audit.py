@@ -157,6 +157,7 @@ def audit(
     scale = scale_for(values, history.direction)
     deltas = consecutive_deltas(history.experiments, scale)
     floor = _noise(configs, scale, values, deltas, window, noise)
+    floor = floor if scale.log else replace(floor, log=False)
     sigma2 = floor.sigma**2
     span = effect_span(configs, scale)
     first = replay(configs, scale, EffectPrior.default_prior(span=span), sigma2)

@@ -101,6 +101,7 @@ class Judgement(EqRepr):
     crash_detail: str
     warnings: tuple[str, ...]
     prior: EffectPrior
+    log_scale: bool = True  # False: a value <= 0, working amounts are in the metric's units
 
     @property
     def verdict(self) -> Verdict:
@@ -139,6 +140,7 @@ def _judge_history(
     statuses = table.statuses[:first]
     deltas = deltas_of_columns(table.values[:first], statuses, keys[:first], scale, skip=key)
     noise = _noise(picked.measured, len(table), key, x_cand, scale, values, deltas, opts)
+    noise = noise if scale.log else replace(noise, log=False)
     return _judge(history, run, opts, cand_rows, picked, scale, x_cand, noise)
 
 
@@ -286,8 +288,9 @@ def _assemble(
         dominated_by=above,
         crash=crash,
         crash_detail=detail,
-        warnings=_warnings(state, noise),
+        warnings=_warnings(state, noise, scale.log),
         prior=prior,
+        log_scale=scale.log,
     )
 
 
@@ -328,7 +331,7 @@ def _pareto(
     return (DOMINATED if above else EFFICIENT), tuple(p.key for p in above)
 
 
-def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:
+def _warnings(state: ChainState, noise: NoiseFloor, log: bool = True) -> tuple[str, ...]:
     out = []
     if state.since_keep >= STREAK_WARN:
         out.append(f"streak: {state.since_keep} experiments since the last keep; change direction")
@@ -337,7 +340,7 @@ def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:
         if gain < noise.sigma:
             out.append(
                 f"plateau: the last {PLATEAU_WINDOW} experiments moved the incumbent by"
-                f" {gain * 100:.3f}% (less than one noise sd)"
+                f" {f'{gain * 100:.3f}%' if log else f'{gain:.4g}'} (less than one noise sd)"
             )
     if noise.note and noise.source != "default":
         out.append(f"noise: {noise.note}")

@@ -48,6 +48,12 @@ class NoiseFloor(EqRepr):
     note: str = ""
     total_df: float = 0.0  # replicate df of all groups, windowed or not (drives calibration)
     null: NullNoise | None = None  # the history's empirical null, when it has one
+    log: bool = True  # False: on a linear scale (a value <= 0), σ is in the metric's units
+
+    @property
+    def shown(self) -> str:
+        """σ̂ as a reader sees it: "0.039%" (relative) or, on a linear scale, "0.8968"."""
+        return f"{self.sigma:.2%}" if self.log else f"{self.sigma:.4g}"
 
     @property
     def replicate_df(self) -> float:

@@ -41,14 +41,16 @@ def short(text: str, size: int = 72) -> str:
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
 
 
-def against_best(row: NamedRow, sigma: float) -> str:
-    """How a named row measured against the best of its time, in the metric's unit, in % and
-    in noise floors ("0.00023 (0.023%) better than the best then, 0.3x the noise floor")."""
+def against_best(row: NamedRow, sigma: float, log: bool = True) -> str:
+    """How a named row measured against the best of its time, in the metric's unit, in % (on
+    a log scale) and in noise floors ("0.00023 (0.023%) better than the best then, 0.3x the
+    noise floor")."""
     if row.gain is None or row.delta is None:
         return "the first keep of its agent: nothing to compare with"
     way = "better than" if row.gain > 0 else "behind"
     floors = f", {abs(row.gain) / sigma:.2g}x the noise floor" if sigma > 0 else ""
-    return f"{abs(row.delta):.2g} ({abs(row.gain) * 100:.2g}%) {way} the best then{floors}"
+    share = f" ({abs(row.gain) * 100:.2g}%)" if log else ""
+    return f"{abs(row.delta):.2g}{share} {way} the best then{floors}"
 
 
 def in_noise_keeps(rows: Sequence[StepRow], last: int) -> tuple[NamedRow, ...]:

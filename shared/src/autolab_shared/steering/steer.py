@@ -175,7 +175,7 @@ def steer_keeping(
     rng = random.Random(opts.seed)
     picks = pick(rows, arms, mode, max(opts.suggestions, 1), rng, opts.pending)
     window = rows[-opts.window :] if opts.window else rows
-    table = _table(window, rows, arms, picks, noise.sigma)
+    table = _table(window, rows, arms, picks, noise)
     regime_words = (regime, reason)
     suggestions = _suggest(
         rows, picks, catalogue, regime_words, opts.suggestions, tried, state, noise
@@ -275,7 +275,7 @@ def regime_of(
 def _noise_words(noise: NoiseFloor | None) -> str:
     if noise is None:
         return "the noise floor"
-    return f"the noise floor ({noise.sigma:.2%}, {_noise_source(noise)})"
+    return f"the noise floor ({noise.shown}, {_noise_source(noise)})"
 
 
 def _noise_source(noise: NoiseFloor) -> str:
@@ -353,6 +353,7 @@ class _Base(NamedTuple):
     real_rate: float
     real_gain: float | None
     sigma: float
+    floor: str  # σ̂ as shown (NoiseFloor.shown)
 
 
 class _Label(NamedTuple):
@@ -384,11 +385,11 @@ def _label(
     if tried >= 5 and kept / tried < rate and ratio < 0.6:
         return found("AVOID", words)
     if not (kept >= 2 and post > rate and ratio >= 1.3):
-        return found("NEUTRAL", words + _beyond(kept, real, base.sigma, ""))
+        return found("NEUTRAL", words + _beyond(kept, real, base.floor, ""))
     if len(real) >= 2 and real_post > base.real_rate and real_ratio >= 1.3:
         alone = f", x{real_ratio:.1f} on those alone"
-        return found("EXPLOIT", words + _beyond(kept, real, base.sigma, alone))
-    return found("NEUTRAL", words + _beyond(kept, real, base.sigma, ": too few to exploit"))
+        return found("EXPLOIT", words + _beyond(kept, real, base.floor, alone))
+    return found("NEUTRAL", words + _beyond(kept, real, base.floor, ": too few to exploit"))
 
 
 def _per_try(
@@ -407,11 +408,11 @@ def _per_try(
     return post, ratio, ", its keeps lose ground on average"
 
 
-def _beyond(kept: int, real: Sequence[float], sigma: float, then: str) -> str:
+def _beyond(kept: int, real: Sequence[float], floor: str, then: str) -> str:
     """ "; 1 of the 4 beyond the noise floor (0.08%)" and `then`, or nothing without keeps."""
     if not kept:
         return ""
-    return f"; {len(real)} of the {kept} beyond the noise floor ({sigma:.2%}){then}"
+    return f"; {len(real)} of the {kept} beyond the noise floor ({floor}){then}"
 
 
 def _keeps(rows: Sequence[StepRow]) -> list[StepRow]:
@@ -423,12 +424,12 @@ def _table(
     rows: Sequence[StepRow],
     arms: Sequence[str],
     picks: Sequence[tuple[str, float]],
-    sigma: float,
+    noise: NoiseFloor,
 ) -> tuple[CategoryRow, ...]:
     score = dict(picks)
     names = [*arms, "other"]
     tried_all, kept_all, gains_all, deltas_all = _history_counts(rows, set(names))
-    base = _base(tried_all, kept_all, gains_all, sigma)
+    base = _base(tried_all, kept_all, gains_all, noise)
     in_window = _by_category(window)
     out = []
     for name in names:
@@ -470,12 +471,13 @@ def _base(
     tried: Mapping[str, int],
     kept: Mapping[str, int],
     gains: Mapping[str, list[float]],
-    sigma: float,
+    noise: NoiseFloor,
 ) -> _Base:
     """The history's keep rate and median gain of improving keeps, and the same for its keeps
     beyond the noise floor σ̂ (gain > σ̂, `StepRow.success`)."""
     every = sum(tried.values())
     all_gains = [gain for mine in gains.values() for gain in mine]  # median: any order
+    sigma = noise.sigma
     real = [gain for gain in all_gains if gain > sigma]
     return _Base(
         sum(kept.values()) / max(every, 1),
@@ -483,6 +485,7 @@ def _base(
         len(real) / max(every, 1),
         _median(real),
         sigma,
+        noise.shown,
     )
 
 
@@ -548,7 +551,7 @@ def _suggest(
     kept = _kept_knobs(rows)
     used: set[str] = set()
     knobs_used: set[str] = set()
-    concrete = cache(partial(_concrete, rows, state, noise.sigma))
+    concrete = cache(partial(_concrete, rows, state, noise))
     for category, _ in picks:
         if len(out) >= k:
             break
@@ -571,20 +574,21 @@ def _suggest(
 
 
 def _concrete(
-    rows: Sequence[StepRow], state: KnobState, sigma: float, idea: Idea
+    rows: Sequence[StepRow], state: KnobState, noise: NoiseFloor, idea: Idea
 ) -> Suggestion | None:
     """The suggestion an idea makes on this history: the catalogue's own, or for the near-miss
     combination the two near-misses it names (`namedrows.near_miss_pair`), None without them."""
     if idea.id != NEAR_MISS_IDEA:
         return _from_idea(idea, state)
+    sigma = noise.sigma
     pair = near_miss_pair(rows, state, sigma)
     if pair is None:
         return None
     names = " + ".join(
-        f'{r.commit} "{short(r.description)}" ({against_best(r, sigma)})' for r in pair
+        f'{r.commit} "{short(r.description)}" ({against_best(r, sigma, noise.log)})' for r in pair
     )
     why = (
-        f"both discarded within the noise floor ({sigma:.2%}) of the best at their time, on"
+        f"both discarded within the noise floor ({noise.shown}) of the best at their time, on"
         f" different knobs, neither kept since; {idea.why}"
     )
     return Suggestion(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
@@ -69,13 +69,15 @@ def noise_of(histories: Sequence[History]) -> NoiseFloor:
     consecutive deltas (relative, log scale; `noise.history_noise`, the estimate autojudge uses)."""
     groups: list[list[float]] = []
     deltas: list[float] = []
+    log = True
     for history in histories:
         values = [e.value for e in history.experiments if e.value is not None]
         scale = scale_for(values, history.direction)
+        log = log and scale.log
         # a configuration of one row is never a replicate group: do not build those
         groups += replicate_groups(group_configs(history.experiments, min_rows=2), scale)
         deltas += consecutive_deltas(history.experiments, scale)
-    return history_noise(groups, deltas, window=0)
+    return replace(history_noise(groups, deltas, window=0), log=log)
 
 
 class Facts(NamedTuple):
