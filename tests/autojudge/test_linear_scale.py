@@ -59,3 +59,14 @@ def test_autosteer_on_a_linear_scale_shows_no_percentages(tmp_path: Path) -> Non
     assert "floor (" not in result.stdout or "%)" not in result.stdout.split("floor (")[1][:12]
     data = CliRunner().invoke(steer, ["--results", str(path), "--format", "json"]).stdout
     assert json.loads(data)["data"]["noise"]["scale"] == "linear"
+
+
+def test_the_replicates_note_is_in_metric_units_too(tmp_path: Path) -> None:
+    path = _file(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    rerun = lines[11]  # change 10 (27.78), measured twice more: 2 replicate df
+    again = [rerun.replace("27.7800", v) for v in ("27.9100", "27.6500")]
+    path.write_text("".join(lines[:12] + again + lines[12:]), encoding="utf-8")
+    text = CliRunner().invoke(cli, ["--results", str(path), "--no-color"]).stdout
+    note = next(line for line in text.splitlines() if "replicates (" in line)
+    assert "%" not in note, note

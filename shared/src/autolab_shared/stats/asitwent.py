@@ -135,7 +135,9 @@ def as_the_night_went(
         if due and known is None:
             fits.take_null(row)
         if known is None and (floor is None or due or moved or own or len(x) >= 2):
-            floor = noise_with_null(groups.with_candidate(x), fits.null, window=window)
+            floor = noise_with_null(
+                groups.with_candidate(x), fits.null, window=window, log=scale.log
+            )
         own = len(x) >= 2
         assert floor is not None
         sigma2 = floor.sigma**2

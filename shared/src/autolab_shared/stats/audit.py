@@ -157,7 +157,6 @@ def audit(
     scale = scale_for(values, history.direction)
     deltas = consecutive_deltas(history.experiments, scale)
     floor = _noise(configs, scale, values, deltas, window, noise)
-    floor = floor if scale.log else replace(floor, log=False)
     sigma2 = floor.sigma**2
     span = effect_span(configs, scale)
     first = replay(configs, scale, EffectPrior.default_prior(span=span), sigma2)
@@ -187,7 +186,7 @@ def _noise(
 ) -> NoiseFloor:
     if noise is not None:
         return given_relative(noise, values, scale.log)
-    return history_noise(replicate_groups(configs, scale), deltas, window=window)
+    return history_noise(replicate_groups(configs, scale), deltas, window=window, log=scale.log)
 
 
 def _hindsight(

@@ -140,7 +140,6 @@ def _judge_history(
     statuses = table.statuses[:first]
     deltas = deltas_of_columns(table.values[:first], statuses, keys[:first], scale, skip=key)
     noise = _noise(picked.measured, len(table), key, x_cand, scale, values, deltas, opts)
-    noise = noise if scale.log else replace(noise, log=False)
     return _judge(history, run, opts, cand_rows, picked, scale, x_cand, noise)
 
 
@@ -157,7 +156,7 @@ def _noise(
     if opts.noise is not None:
         return given_relative(opts.noise, values, scale.log)
     groups = replicate_groups(configs, scale, (key, n_rows, x_cand))
-    return history_noise(groups, deltas, window=opts.window)
+    return history_noise(groups, deltas, window=opts.window, log=scale.log)
 
 
 def _judge(

@@ -80,7 +80,7 @@ def given_relative(sigma: float, values: Sequence[float], log: bool) -> NoiseFlo
     import numpy as np
 
     ref = float(np.median(values)) if len(values) else 1.0
-    return given_noise(sigma / abs(ref) if log and ref else sigma)
+    return replace(given_noise(sigma / abs(ref) if log and ref else sigma), log=log)
 
 
 def pooled_noise(
@@ -110,7 +110,11 @@ def pooled_noise(
 
 
 def history_noise(
-    groups: Sequence[Sequence[float]], deltas: Sequence[float], *, window: int = 5
+    groups: Sequence[Sequence[float]],
+    deltas: Sequence[float],
+    *,
+    window: int = 5,
+    log: bool = True,
 ) -> NoiseFloor:
     """The shared estimate: replicates pooled with the history's empirical null as their prior.
 
@@ -118,13 +122,24 @@ def history_noise(
     the replicates' prior (1 df, in place of the default σ0); from 2 replicate df on, replicates
     alone (the null only in a note: near-null effects widen it); with neither, the default.
     """
-    return noise_with_null(groups, empirical_null(deltas), window=window)
+    return noise_with_null(groups, empirical_null(deltas), window=window, log=log)
 
 
 def noise_with_null(
-    groups: Sequence[Sequence[float]], null: NullNoise | None, *, window: int = 5
+    groups: Sequence[Sequence[float]],
+    null: NullNoise | None,
+    *,
+    window: int = 5,
+    log: bool = True,
 ) -> NoiseFloor:
-    """`history_noise` with the empirical null already taken (the audit reuses one)."""
+    """`history_noise` with the empirical null already taken (the audit reuses one); `log`
+    False marks a linear working scale (σ in the metric's units, and said so in the note)."""
+    return replace(_with_null(groups, null, window, log), log=log)
+
+
+def _with_null(
+    groups: Sequence[Sequence[float]], null: NullNoise | None, window: int, log: bool
+) -> NoiseFloor:
     if null is None:
         return pooled_noise(groups, window=window)
     if not any(len(g) >= 2 for g in groups):
@@ -134,8 +149,8 @@ def noise_with_null(
     alone = pooled_noise(groups, window=window)
     if alone.total_df >= NULL_CHECK_DF:
         note = (
-            f"replicates ({alone.sigma * 100:.3f}%) are used; the history's empirical null"
-            f" says {null.sigma * 100:.3f}% ({null.pairs} differences)"
+            f"replicates ({_shown(alone.sigma, log)}) are used; the history's empirical null"
+            f" says {_shown(null.sigma, log)} ({null.pairs} differences)"
         )
         return replace(alone, null=null, note="; ".join(filter(None, (alone.note, note))))
     floor = pooled_noise(groups, window=window, sigma0=null.sigma, nu0=NULL_PRIOR_DF)
@@ -146,6 +161,11 @@ def noise_with_null(
         total_df=floor.total_df + NULL_PRIOR_DF,
         null=null,
     )
+
+
+def _shown(sigma: float, log: bool) -> str:
+    """σ̂ in a note: relative in % on a log scale, in the metric's units on a linear one."""
+    return f"{sigma * 100:.3f}%" if log else f"{sigma:.4g}"
 
 
 def _residuals(groups: Sequence[Sequence[float]]) -> FloatArray:

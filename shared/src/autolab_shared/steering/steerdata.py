@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
@@ -77,7 +77,7 @@ def noise_of(histories: Sequence[History]) -> NoiseFloor:
         # a configuration of one row is never a replicate group: do not build those
         groups += replicate_groups(group_configs(history.experiments, min_rows=2), scale)
         deltas += consecutive_deltas(history.experiments, scale)
-    return replace(history_noise(groups, deltas, window=0), log=log)
+    return history_noise(groups, deltas, window=0, log=log)
 
 
 class Facts(NamedTuple):
