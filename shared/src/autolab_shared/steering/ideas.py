@@ -591,39 +591,9 @@ def value_neighbours(knob: str, tried_values: Iterable[str], kept_value: str) ->
 _INTEGER = re.compile(r"[-+]?\d{1,15}")
 # Name parts of knobs that take any real value even when written whole ("ve_gate_scale 2").
 _CONTINUOUS_WORDS = frozenset(
-    [
-        "scale",
-        "ratio",
-        "frac",
-        "fraction",
-        "lr",
-        "rate",
-        "decay",
-        "wd",
-        "momentum",
-        "beta",
-        "temperature",
-        "temp",
-        "std",
-        "eps",
-        "alpha",
-        "lambda",
-        "coef",
-        "coeff",
-        "weight",
-        "gain",
-        "mult",
-        "multiplier",
-        "factor",
-        "cap",
-        "softcap",
-        "clip",
-        "norm",
-        "dropout",
-        "prob",
-        "smoothing",
-        "lambdas",
-    ]
+    """scale ratio frac fraction lr rate decay wd momentum beta temperature temp std eps alpha
+    lambda lambdas coef coeff weight gain mult multiplier factor cap softcap clip norm dropout
+    prob smoothing""".split()  # noqa: SIM905 (a word list reads better as words)
 )
 
 

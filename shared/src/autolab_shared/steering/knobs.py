@@ -558,7 +558,7 @@ _GROUPABLE = frozenset(
     | {"adam_beta1", "adam_beta2", "adam_betas", "adam_eps"}
 )
 _TARGET_RE = re.compile(
-    r"\s{1,8}(?:to|on|for)\s{1,8}(?:the\s{1,8})?(?P<target>[a-z][\w]{0,30})(?![\w=:])(?!\s*[=:])",
+    r"\s{1,8}(?:to|on|for)\s{1,8}(?:the\s{1,8})?(?P<target>[a-z][\w]{0,30})(?![\w=:])(?!\s{1,8}[=:])",
     _FLAGS,
 )
 # The parameter groups a value can be applied to ("to lm_head"), as _QUALIFIERS names them.
