@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,19 @@ def test_karpathy_h100_night_reads_its_keeps_against_the_noise_floor() -> None:
             lines[row.experiment - 1][0] == row.commit and lines[row.experiment - 1][3] == "discard"
         )
         assert f'{row.commit} "{row.description}"' in combined.text
+
+
+def test_seed_re_runs_are_no_near_misses_to_combine(tmp_path: Path) -> None:
+    # stuck after a keep: its seed re-runs land within the noise floor, every change far off;
+    # combining seed re-runs would change nothing (Fchaubard's night named three `seed=N` rows)
+    rng = random.Random(5)
+    rows: list[Row] = [(1.0, "keep", "baseline"), (0.99, "keep", "matrix LR 0.04 to 0.05")]
+    for i in range(30):
+        if i % 5 == 3:
+            rows.append((0.99 + abs(rng.gauss(0, 0.0003)), "discard", f"b62 seed={500 + i}"))
+        else:
+            rows.append((1.0 + rng.gauss(0, 0.002), "discard", f"softcap 15 to {16 + i}"))
+    data = _data(_write(tmp_path / "r.tsv", rows), "-n", "5")
+    assert data["regime"] == "stuck", data["regime"]
+    texts = [s["text"] for s in data["suggestions"]]
+    assert not any("seed=" in t for t in texts), texts

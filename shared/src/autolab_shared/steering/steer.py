@@ -636,18 +636,19 @@ def _from_idea(idea: Idea, state: KnobState) -> Suggestion:
 def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> list[Suggestion]:
     if regime != Regime.STUCK:
         return []
-    near = [r for r in rows[-PLATEAU:] if r.near_miss]
+    # re-runs and seed changes (category baseline) change nothing: there is nothing to combine
+    near = [r for r in rows[-PLATEAU:] if r.near_miss and r.category != "baseline"]
     if len(near) >= 2:
         names = ", ".join(
             f"{r.commit or '#' + str(r.position)} ({r.description[:40]})" for r in near[-3:]
         )
-        why = f"{reason}; {len(near)} near-misses within the noise floor"
+        why = f"{reason}; {len(near)} near-misses within the noise floor in the last {PLATEAU}"
         return [Suggestion("combination", f"combine the near-misses: {names}", why)]
     return [
         Suggestion(
             "simplification",
             "remove or simplify one component (an ablation)",
-            f"{reason}; no near-misses to combine",
+            f"{reason}; no near-misses to combine in the last {PLATEAU}",
         )
     ]
 
