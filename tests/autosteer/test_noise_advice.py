@@ -274,3 +274,21 @@ def test_seed_re_runs_are_no_near_misses_to_combine(tmp_path: Path) -> None:
     assert data["regime"] == "stuck", data["regime"]
     texts = [s["text"] for s in data["suggestions"]]
     assert not any("seed=" in t for t in texts), texts
+
+
+def test_runs_of_one_configuration_are_one_near_miss(tmp_path: Path) -> None:
+    # epappas' security-judge night: 13 "near-misses" in the last 20 were runs of one commit
+    rng = random.Random(6)
+    lines = ["aaaaaaa\t1.000000\t44.0\tkeep\tbaseline", "bbbbbbb\t0.990000\t44.0\tkeep\tlr up"]
+    for i in range(30):
+        if i % 4 == 1:
+            value = 0.99 + abs(rng.gauss(0, 0.0003))
+            lines.append(f"ccccccc\t{value:.6f}\t44.0\tdiscard\tcontinuous-hybrid")
+        else:
+            value = 1.0 + rng.gauss(0, 0.002)
+            lines.append(f"d{i:06x}\t{value:.6f}\t44.0\tdiscard\tsoftcap 15 to {16 + i}")
+    path = tmp_path / "r.tsv"
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    data = _data(path, "-n", "5")
+    assert data["regime"] == "stuck", data["regime"]
+    assert not any("combine the near-misses" in s["text"] for s in data["suggestions"])

@@ -636,8 +636,14 @@ def _from_idea(idea: Idea, state: KnobState) -> Suggestion:
 def _regime_suggestions(rows: Sequence[StepRow], regime: str, reason: str) -> list[Suggestion]:
     if regime != Regime.STUCK:
         return []
-    # re-runs and seed changes (category baseline) change nothing: there is nothing to combine
-    near = [r for r in rows[-PLATEAU:] if r.near_miss and r.category != "baseline"]
+    # re-runs and seed changes (category baseline) change nothing: there is nothing to combine;
+    # runs of one configuration (same commit and description) are one change, the newest run
+    distinct: dict[tuple[str, str], StepRow] = {}
+    for r in rows[-PLATEAU:]:
+        if r.near_miss and r.category != "baseline":
+            distinct.pop((r.commit, r.description.strip().casefold()), None)
+            distinct[(r.commit, r.description.strip().casefold())] = r
+    near = list(distinct.values())
     if len(near) >= 2:
         names = ", ".join(
             f"{r.commit or '#' + str(r.position)} ({r.description[:40]})" for r in near[-3:]
