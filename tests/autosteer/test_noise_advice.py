@@ -292,3 +292,21 @@ def test_runs_of_one_configuration_are_one_near_miss(tmp_path: Path) -> None:
     data = _data(path, "-n", "5")
     assert data["regime"] == "stuck", data["regime"]
     assert not any("combine the near-misses" in s["text"] for s in data["suggestions"])
+
+
+def test_keeps_behind_the_best_are_not_re_run_as_gains(tmp_path: Path) -> None:
+    # BobMolt's and EiffL's nights: keeps 14-70 % behind the best of their time (1.6-4.7 noise
+    # floors) were listed as re-runs "to tell a real gain from luck", "all within the noise floor"
+    rows = _in_noise_night()
+    best = min(v for v, s, _ in rows if s == "keep")
+    rows.append((best * 1.03, "keep", "switch to a smaller tokenizer"))  # kept, 3 % behind
+    data = _data(_write(tmp_path / "r.tsv", rows))
+    assert data["regime"] == "inconclusive", data["regime_reason"]
+    assert "switch to a smaller tokenizer" not in [r["description"] for r in data["reruns"]]
+    sigma = data["noise"]["sigma_relative"]
+    assert all(r["gain"] >= -sigma for r in data["reruns"])
+    # the last 20 rows: one keep 3 % behind the best, the rest discards: a plateau, not a gain
+    only_behind = [*rows[:25], (best * 1.03, "keep", "regressing change")]
+    only_behind += [(best * 1.005, "discard", f"softcap 15 to {60 + i}") for i in range(19)]
+    data = _data(_write(tmp_path / "b.tsv", only_behind))
+    assert data["regime"] != "inconclusive" and not data["reruns"], data["regime_reason"]

@@ -53,16 +53,17 @@ def against_best(row: NamedRow, sigma: float, log: bool = True) -> str:
     return f"{abs(row.delta):.2g}{share} {way} the best then{floors}"
 
 
-def in_noise_keeps(rows: Sequence[StepRow], last: int) -> tuple[NamedRow, ...]:
-    """The keeps of the last `last` rows when none of them is beyond the noise floor (the keeps
-    an inconclusive regime asks to re-run), in order, each commit and description once; none
-    when one is."""
+def in_noise_keeps(rows: Sequence[StepRow], last: int, sigma: float = 0.0) -> tuple[NamedRow, ...]:
+    """The keeps of the last `last` rows within the noise floor σ̂ of the best of their time
+    when none is beyond it (the keeps an inconclusive regime asks to re-run), in order, each
+    commit and description once; none when one is. A keep behind by more than σ̂ is a
+    regression, not a gain a re-run could confirm."""
     recent = rows[-last:]
     if any(r.success for r in recent):
         return ()
     keeps: dict[tuple[str, str], list[StepRow]] = {}  # a commit kept again: one re-run
     for row in recent:
-        if row.status == KEEP:
+        if row.status == KEEP and row.gain >= -sigma:
             keeps.setdefault((row.commit, row.description), []).append(row)
     return tuple(replace(named(same[-1]), times=len(same)) for same in keeps.values())
 

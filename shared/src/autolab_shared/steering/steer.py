@@ -180,7 +180,7 @@ def steer_keeping(
     suggestions = _suggest(
         rows, picks, catalogue, regime_words, opts.suggestions, tried, state, noise
     )
-    reruns = _reruns(rows, regime)
+    reruns = _reruns(rows, regime, noise.sigma)
     if reruns:
         suggestions = [replace(s, after_reruns=True) for s in suggestions]
     top = picks[0][0]
@@ -257,12 +257,12 @@ def _last_others(rows: Sequence[StepRow]) -> tuple[str, ...]:
     return tuple(reversed(found))
 
 
-def _reruns(rows: Sequence[StepRow], regime: Regime) -> tuple[NamedRow, ...]:
-    """The keeps to re-run before steering: those of the last PLATEAU rows when the regime is
-    inconclusive for want of a keep beyond the noise floor (`_regime`)."""
+def _reruns(rows: Sequence[StepRow], regime: Regime, sigma: float) -> tuple[NamedRow, ...]:
+    """The keeps to re-run before steering: those of the last PLATEAU rows within the noise
+    floor σ̂ when the regime is inconclusive for want of a keep beyond it (`_regime`)."""
     if regime != Regime.INCONCLUSIVE or len(rows) < MIN_HISTORY:
         return ()
-    return in_noise_keeps(rows, PLATEAU)
+    return in_noise_keeps(rows, PLATEAU, sigma)
 
 
 def regime_of(
@@ -313,9 +313,12 @@ def _regime(
         regime = (Regime.STUCK, f"{streak} experiments since the last keep: change direction")
         return (*regime, *_mode(mode, "explore", f"no keep in the last {streak}"))
     if len(rows) >= PLATEAU and not any(r.success for r in last):
-        kept = sum(r.kept for r in last)
-        if kept:
-            reason = f"{kept} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}"
+        # a keep behind the best of its time by more than the floor is a regression, not a
+        # gain a re-run could confirm
+        floor = noise.sigma if noise is not None else 0.0
+        within = sum(r.kept and r.gain >= -floor for r in last)
+        if within:
+            reason = f"{within} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}"
             return (Regime.INCONCLUSIVE, reason, *_balanced(mode, keep_rate, rate))
         reason = f"plateau: no gain beyond {_noise_words(noise)} in the last {PLATEAU}"
         regime = (Regime.STUCK, reason)
