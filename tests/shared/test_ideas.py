@@ -303,6 +303,7 @@ def test_untried_drops_what_the_history_tried() -> None:
         ("expand", ["2"], "1", ["3"]),
         ("creative_cached", [], "40", ["44", "36"]),
         ("model_dim", ["640"], "512", ["768", "384"]),  # whole heads of 128, not 562
+        ("n_head", ["8"], "16", ["32", "4"]),  # halved or doubled, not 18 (wendlerc)
         ("lr", ["-20%", "-10%"], "-30%", ["-27%", "-33%"]),  # a percentage stays one
         ("max_memory_fraction", [], "0.98", ["0.88"]),  # a fraction stays within [0, 1]
         ("adam_betas", [], "(0.8, 0.95)", []),

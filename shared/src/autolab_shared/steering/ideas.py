@@ -537,6 +537,7 @@ _STEPS: Mapping[str, _Step] = {
     "total_batch_size": _Step(2, 2**12, 2**23, factor=True),
     "device_batch_size": _Step(2, 1, 1024, factor=True),
     "short_window": _Step(2, 64, 2048, factor=True),
+    "n_head": _Step(2, 1, 128, factor=True),  # heads divide the width: halve or double
     "n_kv_head": _Step(2, 1, 64, factor=True),
     "seq_len": _Step(2, 128, 8192, factor=True),
     "mlp_ratio": _Step(0.5, 1.0, 8.0),
