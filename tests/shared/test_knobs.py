@@ -95,6 +95,7 @@ def _triples(description: str) -> list[tuple[str, str | None, str]]:
         ("VE gate channels 32 to 48", [("ve_gate_channels", "32", "48")]),  # unknown: kept
         ("sliding window 1024->512", [("short_window", "1024", "512")]),
         # no knob: nothing invented
+        ("ordinal quality encoding Ex=5..Po=1 + kitchen_qual_sf", []),  # a mapping (pull-438)
         ("SSSSL window pattern (5:1 short:long)", []),
         ("remove logit cap — val_bpb improved 1.710->1.687", []),
         ("2 VE groups (layers 0-5 share VE1, layers 6-11 share VE2)", []),

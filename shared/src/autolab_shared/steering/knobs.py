@@ -514,6 +514,8 @@ class _Free:
 
 def _change(text: str, m: re.Match[str], needs_known: bool, one_word: bool) -> KnobChange | None:
     phrase, start = _phrase_before(text, m.start())
+    if phrase and text[max(start - 2, 0) : start] == "..":
+        return None  # the end of a range or a mapping ("Ex=5..Po=1"), not a setting
     if one_word and " " in phrase:
         return None
     written = m["old"] if "old" in m.re.groupindex else None
