@@ -164,6 +164,16 @@ def pooled():
             f.write("garbage\n")
 
 
+def pooled_storm(seconds=6.0):
+    """Rewrite the pooled file over and over while the other agents' rows are being written."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for path in controller_files("results.all.tsv"):
+            with open(path, "w") as f:
+                f.write("garbage\n")
+        time.sleep(0.002)
+
+
 def state():
     for path in controller_files("state.json"):
         data = json.loads(Path(path).read_text())
@@ -220,6 +230,7 @@ ATTACKS = {
     "neighbour": neighbour,
     "between": between,
     "pooled": pooled,
+    "pooled_storm": pooled_storm,
     "state": state,
     "refs": refs,
     "protected": protected,
@@ -230,7 +241,7 @@ ATTACKS = {
 
 if os.environ.get("HOSTILE_AGENT", "random") == NAME and MODE in ATTACKS:
     ATTACKS[MODE]()
-    if MODE in ("pooled", "state", "refs", "children", "between"):
+    if MODE in ("pooled", "pooled_storm", "state", "refs", "children", "between"):
         honest()
 else:
     honest()

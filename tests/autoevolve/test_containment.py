@@ -71,6 +71,19 @@ def test_a_rewritten_pooled_file_is_restored(tmp_path: Path) -> None:
     assert resume.returncode == 3 and "nothing to resume" in resume.stderr
 
 
+def test_a_pooled_file_rewritten_all_turn_long_never_stops_the_controller(
+    tmp_path: Path,
+) -> None:
+    # the controller appended to the file an agent could rewrite between its check and its
+    # write: a fresh-clone CI run stopped with "the first line is not tab-separated" (exit 3)
+    repo, _ = compete(tmp_path, "pooled_storm", "h2s")
+    text = (ae_dir(repo, "h2s") / "results.all.tsv").read_text()
+    assert text.startswith("commit\t") and "garbage" not in text
+    agents = {row[5] for row in pooled(repo, "h2s") if len(row) > 5}
+    assert {"conservative", "random"} <= agents, agents
+    assert counted(repo, "h2s")["random"] >= 1
+
+
 def test_an_edited_state_file_is_restored(tmp_path: Path) -> None:
     repo, _ = compete(tmp_path, "state", "h3")
     state = json.loads((ae_dir(repo, "h3") / "state.json").read_text())

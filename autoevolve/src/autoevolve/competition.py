@@ -31,11 +31,11 @@ from .gpus import GpuPool
 from .integrity import Guard
 from .judging import Row
 from .layout import Layout
-from .ledger import read_or_none, write_row
+from .ledger import pooled_writer, read_or_none, write_row
 from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .reaper import token_of
-from .statefile import AgentState, State, save_state
+from .statefile import AgentState, State, read_or_empty, save_state
 from .strategies import Strategy
 from .training import RunOutcome
 from .transplant import transplant_commit
@@ -78,10 +78,14 @@ class Competition:
 
     # -- bookkeeping -------------------------------------------------------------------
     def save(self) -> None:
-        """Write the state atomically and refresh the display."""
+        """Write the state atomically and refresh the display; a state.json that is not as last
+        written (an agent's edit the next check has not seen yet) is noted first, not lost."""
         with self.lock:
             self.state.updated_at = time.time()
-            self.saved_text = save_state(self.s.layout.state_file, self.state)
+            path = self.s.layout.state_file
+            if self.saved_text and read_or_empty(path) != self.saved_text.encode():
+                self.guard.note_change(f"changed {path.name}")
+            self.saved_text = save_state(path, self.state)
             self.s.reporter.update(self.state)
 
     def pooled(self) -> History | None:
@@ -135,10 +139,7 @@ class Competition:
         if own:
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         if pooled:
-            with self.guard.lock:
-                self.guard.repair_pooled()
-                write_row(self.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
-                self.guard.note_pooled()
+            self.guard.append_pooled(pooled_writer({**cells, **extra}, metric))
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
 
     # -- training ----------------------------------------------------------------------

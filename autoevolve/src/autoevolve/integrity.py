@@ -12,14 +12,15 @@ it is logged with every suspect and counted against none. Repeated violations re
 
 from __future__ import annotations
 
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .gitrepo import Git
 from .settled import Settled, attach, intact, look, put_back
-from .statefile import write_atomic
+from .statefile import read_or_empty, write_atomic
 
 if TYPE_CHECKING:
     from .competition import Competition
@@ -32,12 +33,13 @@ class Guard:
     def __init__(self, comp: Competition) -> None:
         self.comp = comp
         self.lock = threading.RLock()  # held by every controller write to a guarded thing
-        self.pooled = _read(comp.s.layout.pooled)
+        self.pooled = read_or_empty(comp.s.layout.pooled)
         self.refs = self._protected_refs()
         self.settled: dict[str, Settled] = {}  # agent -> what its worktree must hold right now
         self.in_turn: set[str] = set()
         self.suspects: set[str] = set()  # agents in their turn since the last clean check
         self.pending: list[str] = []  # changes put back between checks (reported at the next)
+        self.pending_lock = threading.Lock()  # innermost: held for a list operation only
 
     # -- the records ---------------------------------------------------------------------
     def _protected_refs(self) -> dict[str, str]:
@@ -58,17 +60,33 @@ class Guard:
             else:
                 self.refs[ref] = sha
 
-    def repair_pooled(self) -> None:
-        """Put the pooled file back before the controller appends to it (call under lock)."""
+    def note_change(self, change: str) -> None:
+        """A guarded thing an agent changed, put back (or overwritten) by the controller before
+        a check saw it: reported and counted at the next check."""
+        with self.pending_lock:
+            self.pending.append(change)
+
+    def append_pooled(self, write: Callable[[Path], None]) -> None:
+        """Append to the pooled file through a private copy of the controller's record, then
+        replace the file with the copy at once: what an agent writes there meanwhile (its turn
+        runs beside this) is never read, and is put back (counted at the next check)."""
         pooled = self.comp.s.layout.pooled
-        if _read(pooled) != self.pooled:
-            _restore(pooled, self.pooled)
-            self.pending.append(f"changed {pooled.name}")
+        with self.lock:
+            if read_or_empty(pooled) != self.pooled:
+                self.note_change(f"changed {pooled.name}")
+            with tempfile.TemporaryDirectory(prefix=".pooled-", dir=pooled.parent) as tmp:
+                copy = Path(tmp) / pooled.name
+                if self.pooled:
+                    copy.write_bytes(self.pooled)
+                write(copy)
+                data = read_or_empty(copy)
+            _restore(pooled, data)
+            self.pooled = data
 
     def note_pooled(self) -> None:
         """The controller wrote the pooled file."""
         with self.lock:
-            self.pooled = _read(self.comp.s.layout.pooled)
+            self.pooled = read_or_empty(self.comp.s.layout.pooled)
 
     def settle(
         self,
@@ -116,13 +134,14 @@ class Guard:
         with self.lock:
             if agent is not None:
                 self.in_turn.discard(agent.name)
+            with self.pending_lock:
+                pending, self.pending = self.pending, []
             found = [
-                *self.pending,
+                *pending,
                 *self._check_files(),
                 *self._check_refs(),
                 *self._check_worktrees(agent),
             ]
-            self.pending = []
             suspects = sorted(self.suspects | ({agent.name} if agent else set()))
             self.suspects = set(self.in_turn)
         if found:
@@ -132,17 +151,17 @@ class Guard:
     def _check_files(self) -> list[str]:
         comp, found = self.comp, []
         pooled = comp.s.layout.pooled
-        if _read(pooled) != self.pooled:
+        if read_or_empty(pooled) != self.pooled:
             _restore(pooled, self.pooled)
             found.append(f"changed {pooled.name}")
         with comp.lock:
             saved = comp.saved_text
-            if saved and _read(comp.s.layout.state_file) != saved.encode():
+            if saved and read_or_empty(comp.s.layout.state_file) != saved.encode():
                 write_atomic(comp.s.layout.state_file, saved)
                 found.append("changed state.json")
         with comp.events.lock:
             expected = "".join(comp.events.lines).encode()
-            if _read(comp.events.path) != expected:
+            if read_or_empty(comp.events.path) != expected:
                 _restore(comp.events.path, expected)
                 found.append("changed events.jsonl")
         return found
@@ -193,13 +212,6 @@ class Guard:
 
     def _others(self, culprit: AgentState | None) -> Iterable[AgentState]:
         return (a for a in self.comp.state.agents if culprit is None or a is not culprit)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
 
 
 def _restore(path: Path, data: bytes) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from autolab_shared.core.errors import AutolabError
@@ -45,3 +45,12 @@ def write_row(path: Path, cells: Mapping[str, str], metric: str, *, pooled: bool
     placed = tuple(k for k in PLACEMENT if k in cells)
     columns = (*STANDARD, *POOLED_EXTRA, *placed) if pooled else STANDARD
     append_row(path, cells, default_columns=columns, metric=metric)
+
+
+def pooled_writer(cells: Mapping[str, str], metric: str) -> Callable[[Path], None]:
+    """`write_row` of one pooled row, for the file given later (`Guard.append_pooled`)."""
+
+    def write(path: Path) -> None:
+        write_row(path, cells, metric, pooled=True)
+
+    return write

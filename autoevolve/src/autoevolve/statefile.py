@@ -128,6 +128,14 @@ def state_json(state: State) -> dict[str, Any]:
     return raw
 
 
+def read_or_empty(path: Path) -> bytes:
+    """The file's bytes, or b"" when it cannot be read (missing, removed, a directory)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix (the
     library's one atomic writer: temp file, fsync, rename, directory fsync)."""
