@@ -174,6 +174,11 @@ def pooled_storm(seconds=6.0):
         time.sleep(0.002)
 
 
+def own_results():
+    """Overwrite this agent's own results.tsv (a file the controller writes) with garbage."""
+    Path(WT, "results.tsv").write_text("garbage\n")
+
+
 def state():
     for path in controller_files("state.json"):
         data = json.loads(Path(path).read_text())
@@ -231,6 +236,7 @@ ATTACKS = {
     "between": between,
     "pooled": pooled,
     "pooled_storm": pooled_storm,
+    "own_results": own_results,
     "state": state,
     "refs": refs,
     "protected": protected,
@@ -241,7 +247,7 @@ ATTACKS = {
 
 if os.environ.get("HOSTILE_AGENT", "random") == NAME and MODE in ATTACKS:
     ATTACKS[MODE]()
-    if MODE in ("pooled", "pooled_storm", "state", "refs", "children", "between"):
+    if MODE in ("pooled", "pooled_storm", "own_results", "state", "refs", "children", "between"):
         honest()
 else:
     honest()

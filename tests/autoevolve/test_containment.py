@@ -84,6 +84,17 @@ def test_a_pooled_file_rewritten_all_turn_long_never_stops_the_controller(
     assert counted(repo, "h2s")["random"] >= 1
 
 
+def test_an_agent_that_garbles_its_own_results_file_does_not_stop_the_controller(
+    tmp_path: Path,
+) -> None:
+    # the agent's results.tsv is the controller's (written between turns): a first line that
+    # is not tab-separated made the controller's next append fail
+    repo, _ = compete(tmp_path, "own_results", "h2o")
+    own = (repo / "worktrees" / "h2o-random" / "results.tsv").read_text()
+    assert own.startswith("commit\t") and "garbage" not in own
+    assert {row[5] for row in pooled(repo, "h2o") if len(row) > 5} >= {"random"}
+
+
 def test_an_edited_state_file_is_restored(tmp_path: Path) -> None:
     repo, _ = compete(tmp_path, "state", "h3")
     state = json.loads((ae_dir(repo, "h3") / "state.json").read_text())

@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from autolab_shared.core.errors import AutolabError
 from autolab_shared.core.vocabulary import CrashKind, Status
-from autolab_shared.parsing.results import History, read_results
+from autolab_shared.parsing.results import History, parse_results
 from autolab_shared.stats.decision import RETEST
 from autolab_shared.stats.judge import RunInput, judge
 from autolab_shared.stats.verdictrow import status_of
@@ -31,7 +32,7 @@ from .gpus import GpuPool
 from .integrity import Guard
 from .judging import Row
 from .layout import Layout
-from .ledger import pooled_writer, read_or_none, write_row
+from .ledger import own_writer, pooled_writer
 from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .reaper import token_of
@@ -137,7 +138,7 @@ class Competition:
             extra.update(node=row.node, gpu_type=row.gpu_type)
         self.events.append("row_intent", cells=cells, pooled=pooled, own=own, **extra)
         if own:
-            write_row(Path(agent.worktree) / "results.tsv", cells, metric)
+            self.guard.append_own(agent, own_writer(cells, metric))
         if pooled:
             self.guard.append_pooled(pooled_writer({**cells, **extra}, metric))
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
@@ -373,7 +374,7 @@ class Competition:
         """Train and judge, re-running while the verdict is RETEST (up to the cap)."""
         results = Path(agent.worktree) / "results.tsv"
         metric = self.state.config.metric
-        done = retests_of(results, sha[:7], metric)
+        done = retests_of(self.guard.own_history(agent), results, sha[:7], metric)
         for attempt in range(done, self.state.config.max_retests + 1):
             run = self.train(agent, sha, f"{agent.name}-e{i}-a{attempt}", agent.gpu)
             outcome = self.screen(agent, sha, run)
@@ -386,7 +387,8 @@ class Competition:
                 return Status.CRASH, Row(self.short(sha), None, None, Status.CRASH, crash, **where)
             self._set(agent, "judging", description)
             cand = RunInput(outcome.value, outcome.memory_gb, self.short(sha), description)
-            verdict = judge(read_results(results, metric=metric), cand).verdict
+            history = parse_results(self.guard.own_history(agent), str(results), metric=metric)
+            verdict = judge(history, cand).verdict
             status = status_of(verdict)
             if verdict != RETEST or attempt == self.state.config.max_retests:
                 status = Status.DISCARD if verdict == RETEST else status
@@ -588,8 +590,11 @@ class Competition:
         return [self.classify.category(text) for text in busy]
 
 
-def retests_of(results: Path, commit: str, metric: str) -> int:
-    """How many RETEST rows of ``commit`` the file already holds (re-runs done before a stop)."""
-    history = read_or_none(results, metric)
-    rows = history.experiments if history else ()
+def retests_of(data: bytes, results: Path, commit: str, metric: str) -> int:
+    """How many RETEST rows of ``commit`` the agent's results (the controller's record of
+    ``results``) already hold (re-runs done before a stop)."""
+    try:
+        rows = parse_results(data, str(results), metric=metric).experiments if data else ()
+    except AutolabError:
+        rows = ()
     return sum(e.commit == commit and e.raw_status == Status.RETEST for e in rows)

@@ -34,6 +34,8 @@ class Guard:
         self.comp = comp
         self.lock = threading.RLock()  # held by every controller write to a guarded thing
         self.pooled = read_or_empty(comp.s.layout.pooled)
+        # each agent's results.tsv as the controller wrote it (the history its verdicts read)
+        self.own = {a.name: read_or_empty(own_path(a)) for a in comp.state.agents}
         self.refs = self._protected_refs()
         self.settled: dict[str, Settled] = {}  # agent -> what its worktree must hold right now
         self.in_turn: set[str] = set()
@@ -74,14 +76,46 @@ class Guard:
         with self.lock:
             if read_or_empty(pooled) != self.pooled:
                 self.note_change(f"changed {pooled.name}")
-            with tempfile.TemporaryDirectory(prefix=".pooled-", dir=pooled.parent) as tmp:
-                copy = Path(tmp) / pooled.name
-                if self.pooled:
-                    copy.write_bytes(self.pooled)
-                write(copy)
-                data = read_or_empty(copy)
-            _restore(pooled, data)
-            self.pooled = data
+            self.pooled = self._through_copy(self.pooled, write)
+            _restore(pooled, self.pooled)
+
+    def append_own(self, agent: AgentState, write: Callable[[Path], None]) -> None:
+        """Append to the agent's results.tsv the same way, from the controller's record of it:
+        whatever the agent wrote there (Karpathy's program.md has agents write it) is dropped,
+        not read, and not counted (the file is in the agent's own worktree)."""
+        with self.lock:
+            record = self.own.get(agent.name)
+            if record is None:
+                record = read_or_empty(own_path(agent))
+            self.own[agent.name] = self._through_copy(record, write)
+            _restore(own_path(agent), self.own[agent.name])
+
+    def own_history(self, agent: AgentState) -> bytes:
+        """The agent's results.tsv as the controller wrote it, for its verdicts (the file is put
+        back to it too): an agent cannot judge its candidate against a history it rewrote."""
+        with self.lock:
+            record = self.own.get(agent.name)
+            if record is None:
+                self.own[agent.name] = record = read_or_empty(own_path(agent))
+            if read_or_empty(own_path(agent)) != record:
+                _restore(own_path(agent), record)
+            return record
+
+    def note_own(self, agent: AgentState) -> None:
+        """The controller wrote the agent's results.tsv itself (a resume's owed rows)."""
+        with self.lock:
+            self.own[agent.name] = read_or_empty(own_path(agent))
+
+    def _through_copy(self, record: bytes, write: Callable[[Path], None]) -> bytes:
+        """`record` after `write` appended to a private copy of it (in the controller's folder)."""
+        folder = self.comp.s.layout.pooled.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".append-", dir=folder) as tmp:
+            copy = Path(tmp) / "results.tsv"
+            if record:
+                copy.write_bytes(record)
+            write(copy)
+            return read_or_empty(copy)
 
     def note_pooled(self) -> None:
         """The controller wrote the pooled file."""
@@ -212,6 +246,11 @@ class Guard:
 
     def _others(self, culprit: AgentState | None) -> Iterable[AgentState]:
         return (a for a in self.comp.state.agents if culprit is None or a is not culprit)
+
+
+def own_path(agent: AgentState) -> Path:
+    """An agent's results.tsv: in its worktree, written by the controller."""
+    return Path(agent.worktree) / "results.tsv"
 
 
 def _restore(path: Path, data: bytes) -> None:

@@ -54,3 +54,12 @@ def pooled_writer(cells: Mapping[str, str], metric: str) -> Callable[[Path], Non
         write_row(path, cells, metric, pooled=True)
 
     return write
+
+
+def own_writer(cells: Mapping[str, str], metric: str) -> Callable[[Path], None]:
+    """`write_row` of one row of an agent's own results.tsv (`Guard.append_own`)."""
+
+    def write(path: Path) -> None:
+        write_row(path, cells, metric)
+
+    return write

@@ -120,6 +120,7 @@ def finish_rows(comp: Competition, events: list[dict[str, Any]]) -> None:
         cells = e["cells"]
         if e.get("own", True):
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
+            comp.guard.note_own(agent)
         if e["pooled"]:
             extra = {k: e[k] for k in ("agent", "strategy", "round", *PLACEMENT) if k in e}
             write_row(comp.s.layout.pooled, {**cells, **extra}, metric, pooled=True)
