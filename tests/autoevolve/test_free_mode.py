@@ -82,6 +82,13 @@ def test_free_mode_watches_pins_and_propagates(tmp_path: Path) -> None:
         loser = next(a["name"] for a in state["agents"] if a["name"] != first["winner"])
         own = (repo / "worktrees" / f"f1-{loser}" / "results.tsv").read_text()
         assert "adopt: champion r1" in own
+        # the agent's own log is its own: the controller's adopt row joins its rows, not a copy
+        # of the controller's record of the file (which holds none of them)
+        mine = [line.split("\t")[4] for line in own.splitlines()[1:]]
+        assert any(
+            d.startswith("X ")
+            for d in mine[: mine.index(next(d for d in mine if d.startswith("adopt")))]
+        ), mine
         assert sum(1 for name, _, _ in starts if name == loser) >= 2  # restarted after the move
     for _, _, pid in starts:  # every agent session is gone
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()

@@ -32,7 +32,7 @@ from .gpus import GpuPool
 from .integrity import Guard
 from .judging import Row
 from .layout import Layout
-from .ledger import own_writer, pooled_writer
+from .ledger import own_writer, pooled_writer, write_row
 from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .reaper import token_of
@@ -137,7 +137,9 @@ class Competition:
         if self.executor.name != "local":  # where it ran: replicates are compared by type
             extra.update(node=row.node, gpu_type=row.gpu_type)
         self.events.append("row_intent", cells=cells, pooled=pooled, own=own, **extra)
-        if own:
+        if own and self.state.config.mode == "free":  # a free-mode agent writes its own file
+            write_row(Path(agent.worktree) / "results.tsv", cells, metric)
+        elif own:
             self.guard.append_own(agent, own_writer(cells, metric))
         if pooled:
             self.guard.append_pooled(pooled_writer({**cells, **extra}, metric))

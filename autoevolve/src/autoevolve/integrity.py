@@ -82,7 +82,8 @@ class Guard:
     def append_own(self, agent: AgentState, write: Callable[[Path], None]) -> None:
         """Append to the agent's results.tsv the same way, from the controller's record of it:
         whatever the agent wrote there (Karpathy's program.md has agents write it) is dropped,
-        not read, and not counted (the file is in the agent's own worktree)."""
+        not read, and not counted (the file is in the agent's own worktree). Harness mode only:
+        in free mode the file is the agent's own log, which the controller reads."""
         with self.lock:
             record = self.own.get(agent.name)
             if record is None:
