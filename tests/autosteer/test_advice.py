@@ -74,18 +74,25 @@ def test_steps_go_from_the_incumbent_and_never_pass_a_tried_value(tmp_path: Path
     assert "the kept direction" in lr[0]["why"]
 
 
+def _every_draw(path: Path, n: int) -> list[list[dict[str, Any]]]:
+    """The suggestions of every mode and of seeds 0-3 on one history, `n` each."""
+    return [
+        _data(path, "--mode", mode, "--seed", str(seed), "-n", str(n))["suggestions"]
+        for mode in ("auto", "exploit", "explore")
+        for seed in range(4)
+    ]
+
+
 def test_kept_catalogue_changes_are_not_offered_again(tmp_path: Path) -> None:
     rows = [(1.0, "keep", "baseline"), (0.99, "keep", "TOTAL_BATCH_SIZE 2**19 -> 2**18")]
     rows += [(0.98, "keep", "WARMDOWN_RATIO 0.5 -> 0.7")]
     rows += [(0.985, "discard", f"softcap 15 to {16 + i}") for i in range(10)]
     path = _write(tmp_path / "r.tsv", rows)
-    for mode in ("auto", "exploit", "explore"):
-        for seed in range(4):
-            data = _data(path, "--mode", mode, "--seed", str(seed), "-n", "8")
-            ids = {s["idea"] for s in data["suggestions"]}
-            assert not ids & {"batch-2-18", "combo-batch-warmdown"}
-            for s in data["suggestions"]:
-                assert s["knob"] != "total_batch_size" or not values_equal(s["value"], "2**18")
+    for suggestions in _every_draw(path, 8):
+        ids = {s["idea"] for s in suggestions}
+        assert not ids & {"batch-2-18", "combo-batch-warmdown"}
+        for s in suggestions:
+            assert s["knob"] != "total_batch_size" or not values_equal(s["value"], "2**18")
 
 
 def test_a_catalogue_idea_is_not_offered_backwards(tmp_path: Path) -> None:
@@ -95,12 +102,10 @@ def test_a_catalogue_idea_is_not_offered_backwards(tmp_path: Path) -> None:
     rows += [(0.98, "keep", "depth 8 to 4")]
     rows += [(0.985, "discard", f"softcap 15 to {16 + i}") for i in range(10)]
     path = _write(tmp_path / "r.tsv", rows)
-    for mode in ("auto", "exploit", "explore"):
-        for seed in range(4):
-            data = _data(path, "--mode", mode, "--seed", str(seed), "-n", "10")
-            for s in data["suggestions"]:
-                assert not (s["knob"] == "total_batch_size" and "catalogue" in s["text"]), s
-                assert s["idea"] not in {"batch-2-18", "scale-depth-6"}, s
+    for suggestions in _every_draw(path, 10):
+        for s in suggestions:
+            assert not (s["knob"] == "total_batch_size" and "catalogue" in s["text"]), s
+            assert s["idea"] not in {"batch-2-18", "scale-depth-6"}, s
 
 
 histories = st.lists(

@@ -32,7 +32,7 @@ from .gpus import GpuPool
 from .integrity import Guard
 from .judging import Row
 from .layout import Layout
-from .ledger import own_writer, pooled_writer, write_row
+from .ledger import row_writer, write_row
 from .procs import run_group
 from .prompt import PromptParts, build_prompt, recent_rows, steering_text
 from .reaper import token_of
@@ -140,9 +140,9 @@ class Competition:
         if own and self.state.config.mode == "free":  # a free-mode agent writes its own file
             write_row(Path(agent.worktree) / "results.tsv", cells, metric)
         elif own:
-            self.guard.append_own(agent, own_writer(cells, metric))
+            self.guard.append_own(agent, row_writer(cells, metric))
         if pooled:
-            self.guard.append_pooled(pooled_writer({**cells, **extra}, metric))
+            self.guard.append_pooled(row_writer({**cells, **extra}, metric, pooled=True))
         self.events.append("row_done", agent=agent.name, commit=row.commit, status=row.status)
 
     # -- training ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .competition import Competition
 from .editable import protected_changes
 from .gpus import visible_devices
 from .judging import Row
-from .ledger import pooled_writer, read_or_none
+from .ledger import read_or_none, row_writer
 from .reaper import TOKEN_ENV, new_token, reap
 from .resume import snapshot_dirty
 from .rounds import close_round, mean, runs_of
@@ -139,7 +139,7 @@ def harvest(comp: Competition, agent: AgentState) -> int:
         row = Row(e.commit, e.value, e.memory_gb, e.raw_status or e.status, e.description)
         cells = row.cells(metric)
         extra = {"agent": agent.name, "strategy": agent.strategy, "round": str(comp.state.round)}
-        comp.guard.append_pooled(pooled_writer({**cells, **extra}, metric))
+        comp.guard.append_pooled(row_writer({**cells, **extra}, metric, pooled=True))
         comp.say(f"{agent.name}: {e.description}: {cells[metric]} {cells['status']}")
     with comp.lock:
         agent.total = len(rows)

@@ -85,22 +85,24 @@ class Guard:
         not read, and not counted (the file is in the agent's own worktree). Harness mode only:
         in free mode the file is the agent's own log, which the controller reads."""
         with self.lock:
-            record = self.own.get(agent.name)
-            if record is None:
-                record = read_or_empty(own_path(agent))
-            self.own[agent.name] = self._through_copy(record, write)
+            self.own[agent.name] = self._through_copy(self._own_record(agent), write)
             _restore(own_path(agent), self.own[agent.name])
 
     def own_history(self, agent: AgentState) -> bytes:
         """The agent's results.tsv as the controller wrote it, for its verdicts (the file is put
         back to it too): an agent cannot judge its candidate against a history it rewrote."""
         with self.lock:
-            record = self.own.get(agent.name)
-            if record is None:
-                self.own[agent.name] = record = read_or_empty(own_path(agent))
+            record = self._own_record(agent)
             if read_or_empty(own_path(agent)) != record:
                 _restore(own_path(agent), record)
             return record
+
+    def _own_record(self, agent: AgentState) -> bytes:
+        """The controller's record of the agent's results.tsv (an agent it did not start with:
+        the file as it is now). Call under lock."""
+        if agent.name not in self.own:
+            self.own[agent.name] = read_or_empty(own_path(agent))
+        return self.own[agent.name]
 
     def note_own(self, agent: AgentState) -> None:
         """The controller wrote the agent's results.tsv itself (a resume's owed rows)."""

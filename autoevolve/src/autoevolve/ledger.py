@@ -47,19 +47,12 @@ def write_row(path: Path, cells: Mapping[str, str], metric: str, *, pooled: bool
     append_row(path, cells, default_columns=columns, metric=metric)
 
 
-def pooled_writer(cells: Mapping[str, str], metric: str) -> Callable[[Path], None]:
-    """`write_row` of one pooled row, for the file given later (`Guard.append_pooled`)."""
+def row_writer(
+    cells: Mapping[str, str], metric: str, *, pooled: bool = False
+) -> Callable[[Path], None]:
+    """`write_row` of one row, for the file given later (`Guard.append_pooled`, `append_own`)."""
 
     def write(path: Path) -> None:
-        write_row(path, cells, metric, pooled=True)
-
-    return write
-
-
-def own_writer(cells: Mapping[str, str], metric: str) -> Callable[[Path], None]:
-    """`write_row` of one row of an agent's own results.tsv (`Guard.append_own`)."""
-
-    def write(path: Path) -> None:
-        write_row(path, cells, metric)
+        write_row(path, cells, metric, pooled=pooled)
 
     return write

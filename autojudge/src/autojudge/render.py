@@ -92,9 +92,10 @@ def memory_line(j: Judgement) -> str | None:
     )
 
 
-def noise_source(noise: NoiseFloor, log: bool = True) -> str:
+def noise_source(noise: NoiseFloor) -> str:
     """Where the noise floor came from, in words: estimator and sample size. On a linear scale
-    (`log` False: a value <= 0 in the file) σ is in the metric's units, not relative."""
+    (`noise.log` False: a value <= 0 in the file) σ is in the metric's units, not relative."""
+    log = noise.log
     if noise.source == "given":
         return "given with --noise"
     if noise.source == "default":
@@ -190,7 +191,7 @@ def _evidence(j: Judgement) -> list[str]:
         )
         raw = "" if inc.raw_best is None else f", raw best {inc.raw_best:.6f}"
         lines.append(f"    {j.metric} {inc.mean:.6f} ± {inc.sd:.6f} (posterior){raw}")
-    lines.append(f"  noise floor: {noise_source(j.noise, j.log_scale)}")
+    lines.append(f"  noise floor: {noise_source(j.noise)}")
     if math.isfinite(a.expected_gain):
         lo, hi = a.ci90
         nil = " (most likely no effect)" if max(abs(lo), abs(hi)) < 5e-6 else ""

@@ -143,7 +143,7 @@ def summary_lines(audit: Audit, keeps: list[AuditRow]) -> list[str]:
     eb = [r for r in keeps if r.survives_eb]
     assumed = " (under the ASSUMED default noise floor)" if audit.noise.source == "default" else ""
     lines = [
-        f"noise floor: {noise_source(audit.noise, audit.scale.log)}",
+        f"noise floor: {noise_source(audit.noise)}",
         *_assumed_rows(audit),
         *tally_lines(audit, keeps),
         f"keeps surviving false-discovery control (q = {audit.q:.2f}){assumed}:"

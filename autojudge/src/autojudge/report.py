@@ -82,7 +82,7 @@ def _summary(history: History, audit: Audit) -> str:
         ("Best kept row", _config_text(best)),
         ("Final incumbent (audit)", _config_text(audit.best.first if audit.best else None)),
         ("Improvement over baseline", _improvement(audit)),
-        ("Noise floor", escape(noise_source(audit.noise, audit.scale.log))),
+        ("Noise floor", escape(noise_source(audit.noise))),
         ("Night's verdict",
          f'<span class="verdict">{NIGHT[audit.exit_verdict]}</span> (exit {audit.exit_verdict})'),
     ]  # fmt: skip

@@ -101,7 +101,11 @@ class Judgement(EqRepr):
     crash_detail: str
     warnings: tuple[str, ...]
     prior: EffectPrior
-    log_scale: bool = True  # False: a value <= 0, working amounts are in the metric's units
+
+    @property
+    def log_scale(self) -> bool:
+        """False on a linear scale (a value <= 0): working amounts are in the metric's units."""
+        return self.noise.log
 
     @property
     def verdict(self) -> Verdict:
@@ -287,9 +291,8 @@ def _assemble(
         dominated_by=above,
         crash=crash,
         crash_detail=detail,
-        warnings=_warnings(state, noise, scale.log),
+        warnings=_warnings(state, noise),
         prior=prior,
-        log_scale=scale.log,
     )
 
 
@@ -330,7 +333,7 @@ def _pareto(
     return (DOMINATED if above else EFFICIENT), tuple(p.key for p in above)
 
 
-def _warnings(state: ChainState, noise: NoiseFloor, log: bool = True) -> tuple[str, ...]:
+def _warnings(state: ChainState, noise: NoiseFloor) -> tuple[str, ...]:
     out = []
     if state.since_keep >= STREAK_WARN:
         out.append(f"streak: {state.since_keep} experiments since the last keep; change direction")
@@ -339,7 +342,7 @@ def _warnings(state: ChainState, noise: NoiseFloor, log: bool = True) -> tuple[s
         if gain < noise.sigma:
             out.append(
                 f"plateau: the last {PLATEAU_WINDOW} experiments moved the incumbent by"
-                f" {f'{gain * 100:.3f}%' if log else f'{gain:.4g}'} (less than one noise sd)"
+                f" {f'{gain * 100:.3f}%' if noise.log else f'{gain:.4g}'} (less than one noise sd)"
             )
     if noise.note and noise.source != "default":
         out.append(f"noise: {noise.note}")

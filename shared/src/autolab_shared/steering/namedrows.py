@@ -53,6 +53,12 @@ def against_best(row: NamedRow, sigma: float, log: bool = True) -> str:
     return f"{abs(row.delta):.2g}{share} {way} the best then{floors}"
 
 
+def within_floor(row: StepRow, sigma: float) -> bool:
+    """A keep no more than the noise floor σ̂ behind the best of its time (one further behind
+    is a regression, not a gain a re-run could confirm)."""
+    return row.status == KEEP and row.gain >= -sigma
+
+
 def in_noise_keeps(rows: Sequence[StepRow], last: int, sigma: float = 0.0) -> tuple[NamedRow, ...]:
     """The keeps of the last `last` rows within the noise floor σ̂ of the best of their time
     when none is beyond it (the keeps an inconclusive regime asks to re-run), in order, each
@@ -63,7 +69,7 @@ def in_noise_keeps(rows: Sequence[StepRow], last: int, sigma: float = 0.0) -> tu
         return ()
     keeps: dict[tuple[str, str], list[StepRow]] = {}  # a commit kept again: one re-run
     for row in recent:
-        if row.status == KEEP and row.gain >= -sigma:
+        if within_floor(row, sigma):
             keeps.setdefault((row.commit, row.description), []).append(row)
     return tuple(replace(named(same[-1]), times=len(same)) for same in keeps.values())
 

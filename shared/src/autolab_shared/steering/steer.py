@@ -42,6 +42,7 @@ from autolab_shared.steering.namedrows import (
     in_noise_keeps,
     near_miss_pair,
     short,
+    within_floor,
 )
 from autolab_shared.steering.steerdata import (
     Knobs,
@@ -316,7 +317,7 @@ def _regime(
         # a keep behind the best of its time by more than the floor is a regression, not a
         # gain a re-run could confirm
         floor = noise.sigma if noise is not None else 0.0
-        within = sum(r.kept and r.gain >= -floor for r in last)
+        within = sum(within_floor(r, floor) for r in last)
         if within:
             reason = f"{within} keep(s) in the last {PLATEAU}, all within {_noise_words(noise)}"
             return (Regime.INCONCLUSIVE, reason, *_balanced(mode, keep_rate, rate))
@@ -355,8 +356,7 @@ class _Base(NamedTuple):
     gain: float | None
     real_rate: float
     real_gain: float | None
-    sigma: float
-    floor: str  # σ̂ as shown (NoiseFloor.shown)
+    noise: NoiseFloor
 
 
 class _Label(NamedTuple):
@@ -388,11 +388,11 @@ def _label(
     if tried >= 5 and kept / tried < rate and ratio < 0.6:
         return found("AVOID", words)
     if not (kept >= 2 and post > rate and ratio >= 1.3):
-        return found("NEUTRAL", words + _beyond(kept, real, base.floor, ""))
+        return found("NEUTRAL", words + _beyond(kept, real, base.noise.shown, ""))
     if len(real) >= 2 and real_post > base.real_rate and real_ratio >= 1.3:
         alone = f", x{real_ratio:.1f} on those alone"
-        return found("EXPLOIT", words + _beyond(kept, real, base.floor, alone))
-    return found("NEUTRAL", words + _beyond(kept, real, base.floor, ": too few to exploit"))
+        return found("EXPLOIT", words + _beyond(kept, real, base.noise.shown, alone))
+    return found("NEUTRAL", words + _beyond(kept, real, base.noise.shown, ": too few to exploit"))
 
 
 def _per_try(
@@ -480,15 +480,13 @@ def _base(
     beyond the noise floor σ̂ (gain > σ̂, `StepRow.success`)."""
     every = sum(tried.values())
     all_gains = [gain for mine in gains.values() for gain in mine]  # median: any order
-    sigma = noise.sigma
-    real = [gain for gain in all_gains if gain > sigma]
+    real = [gain for gain in all_gains if gain > noise.sigma]
     return _Base(
         sum(kept.values()) / max(every, 1),
         _median(all_gains),
         len(real) / max(every, 1),
         _median(real),
-        sigma,
-        noise.shown,
+        noise,
     )
 
 
